@@ -48,34 +48,64 @@ def add_connection_flags(parser: argparse.ArgumentParser) -> None:
     g.add_argument("-s", "--server", help="the address and port of the API server")
     g.add_argument("--token", help="bearer token for authentication")
     g.add_argument("--as", dest="as_user", metavar="USER", help="username to impersonate")
-    g.add_argument("--as-group", dest="as_groups", action="append", default=[],
-                   metavar="GROUP", help="group to impersonate (repeatable)")
+    g.add_argument(
+        "--as-group",
+        dest="as_groups",
+        action="append",
+        default=[],
+        metavar="GROUP",
+        help="group to impersonate (repeatable)",
+    )
     g.add_argument("--certificate-authority", metavar="PATH", help="path to a CA cert file")
     g.add_argument("--client-certificate", metavar="PATH", help="path to a client cert file")
     g.add_argument("--client-key", metavar="PATH", help="path to a client key file")
-    g.add_argument("--insecure-skip-tls-verify", action="store_true",
-                   help="do not verify the server's certificate (insecure)")
-    g.add_argument("--tls-server-name", metavar="NAME",
-                   help="server name to use for certificate validation")
-    g.add_argument("--request-timeout", metavar="DURATION",
-                   help='how long to wait for one request ("0" = no limit; e.g. 5s, 1m)')
+    g.add_argument(
+        "--insecure-skip-tls-verify",
+        action="store_true",
+        help="do not verify the server's certificate (insecure)",
+    )
+    g.add_argument(
+        "--tls-server-name", metavar="NAME", help="server name to use for certificate validation"
+    )
+    g.add_argument(
+        "--request-timeout",
+        metavar="DURATION",
+        help='how long to wait for one request ("0" = no limit; e.g. 5s, 1m)',
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog=PROG, description=DESCRIPTION, epilog=EPILOG,
-                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("stack", nargs="?", metavar="STACK",
-                        help="open this Deployment's stack directly")
+    parser = _Parser(
+        prog=PROG,
+        description=DESCRIPTION,
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "stack", nargs="?", metavar="STACK", help="open this Deployment's stack directly"
+    )
     parser.add_argument("--version", action="version", version=f"kubectl-stack {__version__}")
-    parser.add_argument("-A", "--all-namespaces", action="store_true",
-                        help="show stacks in all namespaces")
+    parser.add_argument(
+        "-A", "--all-namespaces", action="store_true", help="show stacks in all namespaces"
+    )
     parser.add_argument("-l", "--selector", help="label selector for the Deployments shown")
-    parser.add_argument("--read-only", action="store_true",
-                        help="no scale, undo, restart, pause or delete")
-    parser.add_argument("--demo", nargs="?", const="seed", metavar="SCENARIO",
-                        help="run on the embedded cluster (default scenario: seed)")
-    parser.add_argument("--demo-speed", type=float, default=1.0, metavar="X",
-                        help="embedded cluster clock speed with --demo (default 1)")
+    parser.add_argument(
+        "--read-only", action="store_true", help="no scale, undo, restart, pause or delete"
+    )
+    parser.add_argument(
+        "--demo",
+        nargs="?",
+        const="seed",
+        metavar="SCENARIO",
+        help="run on the embedded cluster (default scenario: seed)",
+    )
+    parser.add_argument(
+        "--demo-speed",
+        type=float,
+        default=1.0,
+        metavar="X",
+        help="embedded cluster clock speed with --demo (default 1)",
+    )
     parser.add_argument("--no-mouse", action="store_true", help="do not capture the mouse")
     add_connection_flags(parser)
     return parser
@@ -84,16 +114,32 @@ def build_parser() -> argparse.ArgumentParser:
 def parse(argv: Sequence[str]) -> Options:
     ns = build_parser().parse_args(list(argv))
     conn = ConnectionOptions(
-        kubeconfig=ns.kubeconfig, context=ns.context, cluster=ns.cluster, user=ns.user,
-        namespace=ns.namespace, server=ns.server, token=ns.token, as_user=ns.as_user,
-        as_groups=ns.as_groups, certificate_authority=ns.certificate_authority,
-        client_certificate=ns.client_certificate, client_key=ns.client_key,
+        kubeconfig=ns.kubeconfig,
+        context=ns.context,
+        cluster=ns.cluster,
+        user=ns.user,
+        namespace=ns.namespace,
+        server=ns.server,
+        token=ns.token,
+        as_user=ns.as_user,
+        as_groups=ns.as_groups,
+        certificate_authority=ns.certificate_authority,
+        client_certificate=ns.client_certificate,
+        client_key=ns.client_key,
         insecure_skip_tls_verify=ns.insecure_skip_tls_verify,
-        tls_server_name=ns.tls_server_name, request_timeout=ns.request_timeout,
+        tls_server_name=ns.tls_server_name,
+        request_timeout=ns.request_timeout,
     )
-    return Options(connection=conn, stack=ns.stack, all_namespaces=ns.all_namespaces,
-                   selector=ns.selector, read_only=ns.read_only, demo=ns.demo,
-                   demo_speed=ns.demo_speed, no_mouse=ns.no_mouse)
+    return Options(
+        connection=conn,
+        stack=ns.stack,
+        all_namespaces=ns.all_namespaces,
+        selector=ns.selector,
+        read_only=ns.read_only,
+        demo=ns.demo,
+        demo_speed=ns.demo_speed,
+        no_mouse=ns.no_mouse,
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -8,6 +8,7 @@ version it is served at; the API layer converts between served versions where th
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 ALL_VERBS = ("create", "delete", "deletecollection", "get", "list", "patch", "update", "watch")
 READ_VERBS = ("get", "list")
@@ -42,40 +43,116 @@ class ResourceType:
         return f"{self.group}/{v}" if self.group else v
 
 
-def _core(plural: str, singular: str, kind: str, namespaced: bool = True, **kw: object) -> ResourceType:
-    return ResourceType("", ("v1",), plural, singular, kind, namespaced, **kw)  # type: ignore[arg-type]
+def _core(
+    plural: str, singular: str, kind: str, namespaced: bool = True, **kw: Any
+) -> ResourceType:
+    return ResourceType("", ("v1",), plural, singular, kind, namespaced, **kw)
 
 
 RESOURCES: tuple[ResourceType, ...] = (
-    _core("namespaces", "namespace", "Namespace", False, short_names=("ns",),
-          verbs=("create", "delete", "get", "list", "patch", "update", "watch"),
-          subresources=("status",)),
+    _core(
+        "namespaces",
+        "namespace",
+        "Namespace",
+        False,
+        short_names=("ns",),
+        verbs=("create", "delete", "get", "list", "patch", "update", "watch"),
+        subresources=("status",),
+    ),
     _core("nodes", "node", "Node", False, short_names=("no",), subresources=("status",)),
-    _core("pods", "pod", "Pod", short_names=("po",), categories=("all",),
-          subresources=("status", "log")),
-    _core("services", "service", "Service", short_names=("svc",), categories=("all",),
-          subresources=("status",)),
+    _core(
+        "pods",
+        "pod",
+        "Pod",
+        short_names=("po",),
+        categories=("all",),
+        subresources=("status", "log"),
+    ),
+    _core(
+        "services",
+        "service",
+        "Service",
+        short_names=("svc",),
+        categories=("all",),
+        subresources=("status",),
+    ),
     _core("endpoints", "endpoints", "Endpoints", short_names=("ep",)),
     _core("events", "event", "Event", short_names=("ev",)),
     _core("configmaps", "configmap", "ConfigMap", short_names=("cm",)),
     _core("secrets", "secret", "Secret"),
-    _core("persistentvolumeclaims", "persistentvolumeclaim", "PersistentVolumeClaim",
-          short_names=("pvc",), subresources=("status",)),
-    ResourceType("apps", ("v1",), "deployments", "deployment", "Deployment", True,
-                 short_names=("deploy",), categories=("all",), subresources=("scale", "status")),
-    ResourceType("apps", ("v1",), "replicasets", "replicaset", "ReplicaSet", True,
-                 short_names=("rs",), categories=("all",), subresources=("scale", "status")),
-    ResourceType("autoscaling", ("v2", "v1"), "horizontalpodautoscalers",
-                 "horizontalpodautoscaler", "HorizontalPodAutoscaler", True,
-                 short_names=("hpa",), categories=("all",), subresources=("status",)),
-    ResourceType("networking.k8s.io", ("v1",), "ingresses", "ingress", "Ingress", True,
-                 short_names=("ing",), subresources=("status",)),
-    ResourceType("discovery.k8s.io", ("v1",), "endpointslices", "endpointslice",
-                 "EndpointSlice", True),
-    ResourceType("metrics.k8s.io", ("v1beta1",), "pods", "", "PodMetrics", True,
-                 verbs=READ_VERBS, volatile=True),
-    ResourceType("metrics.k8s.io", ("v1beta1",), "nodes", "", "NodeMetrics", False,
-                 verbs=READ_VERBS, volatile=True),
+    _core(
+        "persistentvolumeclaims",
+        "persistentvolumeclaim",
+        "PersistentVolumeClaim",
+        short_names=("pvc",),
+        subresources=("status",),
+    ),
+    ResourceType(
+        "apps",
+        ("v1",),
+        "deployments",
+        "deployment",
+        "Deployment",
+        True,
+        short_names=("deploy",),
+        categories=("all",),
+        subresources=("scale", "status"),
+    ),
+    ResourceType(
+        "apps",
+        ("v1",),
+        "replicasets",
+        "replicaset",
+        "ReplicaSet",
+        True,
+        short_names=("rs",),
+        categories=("all",),
+        subresources=("scale", "status"),
+    ),
+    ResourceType(
+        "autoscaling",
+        ("v2", "v1"),
+        "horizontalpodautoscalers",
+        "horizontalpodautoscaler",
+        "HorizontalPodAutoscaler",
+        True,
+        short_names=("hpa",),
+        categories=("all",),
+        subresources=("status",),
+    ),
+    ResourceType(
+        "networking.k8s.io",
+        ("v1",),
+        "ingresses",
+        "ingress",
+        "Ingress",
+        True,
+        short_names=("ing",),
+        subresources=("status",),
+    ),
+    ResourceType(
+        "discovery.k8s.io", ("v1",), "endpointslices", "endpointslice", "EndpointSlice", True
+    ),
+    ResourceType(
+        "metrics.k8s.io",
+        ("v1beta1",),
+        "pods",
+        "",
+        "PodMetrics",
+        True,
+        verbs=READ_VERBS,
+        volatile=True,
+    ),
+    ResourceType(
+        "metrics.k8s.io",
+        ("v1beta1",),
+        "nodes",
+        "",
+        "NodeMetrics",
+        False,
+        verbs=READ_VERBS,
+        volatile=True,
+    ),
 )
 
 BY_GR: dict[str, ResourceType] = {r.gr: r for r in RESOURCES}

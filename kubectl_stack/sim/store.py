@@ -21,8 +21,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any, Literal
 
-import orjson
-
+from .. import jsonutil
 from .clock import Clock
 from .resources import BY_GR
 
@@ -33,7 +32,7 @@ EventType = Literal["ADDED", "MODIFIED", "DELETED"]
 
 def clone(obj: Obj) -> Obj:
     """A deep copy of a JSON-shaped dict (much faster than ``copy.deepcopy``)."""
-    result: Obj = orjson.loads(orjson.dumps(obj))
+    result: Obj = jsonutil.loads(jsonutil.dumps(obj))
     return result
 
 
@@ -94,7 +93,9 @@ class Watcher:
     def matches(self, event: Event) -> bool:
         if event.gr != self.gr:
             return False
-        return self.namespace is None or event.obj["metadata"].get("namespace", "") == self.namespace
+        if self.namespace is None:
+            return True
+        return bool(event.obj["metadata"].get("namespace", "") == self.namespace)
 
     def push(self, event: Event) -> None:
         if self.closed:
@@ -265,9 +266,7 @@ class Store:
         Synthetic ADDED events for a watch without a version are the API layer's job.
         """
         if since_rv < self._compacted_rv:
-            raise Expired(
-                f"too old resource version: {since_rv} ({self._compacted_rv})"
-            )
+            raise Expired(f"too old resource version: {since_rv} ({self._compacted_rv})")
         watcher = Watcher(self, gr, namespace, max_backlog)
         for event in self._history:
             if event.rv > since_rv and watcher.matches(event):
@@ -293,6 +292,15 @@ class Store:
 
 # Kinds whose objects carry no metadata.generation in a real cluster.
 _NO_GENERATION = frozenset(
-    {"events", "endpoints", "configmaps", "secrets", "nodes", "namespaces",
-     "endpointslices", "pods.metrics.k8s.io", "nodes.metrics.k8s.io"}
+    {
+        "events",
+        "endpoints",
+        "configmaps",
+        "secrets",
+        "nodes",
+        "namespaces",
+        "endpointslices",
+        "pods.metrics.k8s.io",
+        "nodes.metrics.k8s.io",
+    }
 )
