@@ -1,0 +1,135 @@
+"""User settings of the app: one dataclass, read from an XDG config file and from
+``KUBECTL_STACK_*`` environment variables (the environment wins).
+
+The config file is YAML, at ``$XDG_CONFIG_HOME/kubectl-stack/config.yaml`` (default
+``~/.config/kubectl-stack/config.yaml``), for example::
+
+    theme: textual-light
+    log_buffer_lines: 20000
+    keymap:
+      scale: S
+      quit: q,ctrl+c
+
+A bad file or value never stops the app: it is reported as a warning and the default is kept.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+ENV_PREFIX = "KUBECTL_STACK_"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What a user may configure. Every field has a working default."""
+
+    theme: str = "textual-dark"
+    """Textual theme name; ``NO_COLOR`` in the environment still wins (monochrome)."""
+
+    keymap: Mapping[str, str] = field(default_factory=dict)
+    """Binding id -> keys (comma separated), applied with ``App.set_keymap``."""
+
+    log_buffer_lines: int = 10_000
+    """How many log lines the Logs screen keeps; older lines are dropped."""
+
+    log_tail_lines: int = 200
+    """How many past lines a log stream starts with."""
+
+    sparkline_points: int = 60
+    """Samples kept per autoscaler sparkline (one per store notification, at most 1 per 5 s)."""
+
+    mouse: bool = True
+    """Capture the mouse (``--no-mouse`` turns it off)."""
+
+    warnings: tuple[str, ...] = ()
+    """Problems met while loading (shown once as notifications, never fatal)."""
+
+
+def config_path(env: Mapping[str, str] | None = None) -> Path:
+    """Where the config file lives, following the XDG base directory rules."""
+    env = os.environ if env is None else env
+    base = env.get("XDG_CONFIG_HOME") or str(Path(env.get("HOME", "~")).expanduser() / ".config")
+    return Path(base) / "kubectl-stack" / "config.yaml"
+
+
+def _coerce(name: str, default: Any, raw: Any) -> Any:
+    if isinstance(default, bool):
+        if isinstance(raw, bool):
+            return raw
+        text = str(raw).strip().lower()
+        if text in ("1", "true", "yes", "on"):
+            return True
+        if text in ("0", "false", "no", "off"):
+            return False
+        raise ValueError(f"{name}: expected true or false, got {raw!r}")
+    if isinstance(default, int):
+        value = int(raw)
+        if value <= 0:
+            raise ValueError(f"{name}: must be a positive number, got {raw!r}")
+        return value
+    if isinstance(default, Mapping):
+        if not isinstance(raw, Mapping):
+            raise ValueError(f"{name}: expected a mapping of binding id to keys")
+        return {str(k): str(v) for k, v in raw.items()}
+    return str(raw)
+
+
+def _apply(settings: Settings, values: Mapping[str, Any], origin: str) -> Settings:
+    changes: dict[str, Any] = {}
+    warnings = list(settings.warnings)
+    known = {f.name: f for f in fields(Settings) if f.name != "warnings"}
+    for key, raw in values.items():
+        spec = known.get(key)
+        if spec is None:
+            warnings.append(f"{origin}: unknown setting {key!r} ignored")
+            continue
+        try:
+            changes[key] = _coerce(key, getattr(settings, key), raw)
+        except (TypeError, ValueError) as exc:
+            warnings.append(f"{origin}: {exc}")
+    return replace(settings, **changes, warnings=tuple(warnings))
+
+
+def _keymap_from_env(text: str) -> dict[str, str]:
+    # KUBECTL_STACK_KEYMAP="scale=S;quit=q,ctrl+c": ';' separates entries because ',' separates
+    # the keys of one binding.
+    result: dict[str, str] = {}
+    for entry in text.split(";"):
+        if "=" in entry:
+            binding_id, keys = entry.split("=", 1)
+            result[binding_id.strip()] = keys.strip()
+    return result
+
+
+def load_settings(
+    env: Mapping[str, str] | None = None, path: Path | None = None, **overrides: Any
+) -> Settings:
+    """Defaults, then the config file, then ``KUBECTL_STACK_<FIELD>`` variables, then
+    ``overrides`` (what the command line said). Never raises."""
+    env = os.environ if env is None else env
+    settings = Settings()
+    path = config_path(env) if path is None else path
+    if path.is_file():
+        try:
+            import yaml
+
+            data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+            if not isinstance(data, Mapping):
+                raise ValueError("expected a mapping at the top level")
+            settings = _apply(settings, data, str(path))
+        except (OSError, ValueError, yaml.YAMLError) as exc:
+            message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            settings = replace(settings, warnings=(*settings.warnings, f"{path}: {message}"))
+    from_env: dict[str, Any] = {}
+    for spec in fields(Settings):
+        raw = env.get(ENV_PREFIX + spec.name.upper())
+        if raw is None or spec.name == "warnings":
+            continue
+        from_env[spec.name] = _keymap_from_env(raw) if spec.name == "keymap" else raw
+    settings = _apply(settings, from_env, "environment")
+    return replace(settings, **overrides) if overrides else settings

@@ -1,0 +1,188 @@
+"""The Textual application: wiring only. Screens live in :mod:`.screens`, widgets in
+:mod:`.widgets`, the cluster behind :class:`.source.Source`."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import replace
+from pathlib import Path
+
+from textual import work
+from textual.app import App
+from textual.binding import Binding
+
+from ..options import ConnectionOptions, Options
+from ..settings import Settings, load_settings
+from .messages import ConnectionChanged, StateChanged
+from .screens.dialogs import PickerDialog
+from .screens.help import HelpScreen
+from .screens.too_small import MIN_HEIGHT, MIN_WIDTH, TooSmallScreen
+from .source import ConnectError, Source, open_source
+
+Connector = Callable[[ConnectionOptions, Options], Awaitable[Source]]
+Clock = Callable[[], float]
+
+
+class StackApp(App[int]):
+    """``kubectl stack``. Create it with :func:`make_app`."""
+
+    TITLE = "kubectl stack"
+    CSS_PATH = Path(__file__).with_name("app.tcss")
+    ENABLE_COMMAND_PALETTE = False
+    BINDINGS = [
+        Binding("q", "quit", "Quit", id="quit"),
+        Binding("ctrl+c", "quit", "Quit", show=False, priority=True, id="quit-now"),
+        Binding("question_mark", "help", "Help", id="help"),
+    ]
+
+    def __init__(
+        self,
+        options: Options,
+        settings: Settings,
+        *,
+        now: Clock,
+        connector: Connector,
+        source: Source | None = None,
+    ) -> None:
+        super().__init__()
+        self.options = options
+        self.settings = settings
+        self.now = now
+        self._connector = connector
+        self.source: Source | None = source
+        self.read_only = options.read_only
+        self.fatal_error: str | None = None
+        self.notices: list[tuple[str, str]] = []
+        """Every notification shown, (severity, text): what a person saw, for tests too."""
+        self.theme = settings.theme
+
+    def on_mount(self) -> None:
+        if self.settings.keymap:
+            self.set_keymap(dict(self.settings.keymap))
+        for warning in self.settings.warnings:
+            self.tell(warning, severity="warning")
+        if self.source is None:
+            self._connect(self.options.connection)
+        else:
+            self._start()
+        self._check_size()
+
+    def _start(self) -> None:
+        assert self.source is not None
+        self.source.subscribe(self._on_state, self._on_connection)
+        from .screens.stack import StackScreen
+        from .screens.stacks import StacksScreen
+
+        self.push_screen(StacksScreen())
+        if self.options.stack:
+            self.push_screen(StackScreen(self.source.namespace, self.options.stack))
+
+    @work(exclusive=True, group="connect")
+    async def _connect(self, connection: ConnectionOptions) -> None:
+        first = self.source is None
+        try:
+            source = await self._connector(connection, self.options)
+        except ConnectError as exc:
+            if first:
+                self.fatal_error = str(exc)
+                self.exit(1)
+            else:
+                self.tell(str(exc), severity="error")
+            return
+        old, self.source = self.source, source
+        if old is not None:
+            await old.close()
+            while len(self.screen_stack) > 1:
+                self.pop_screen()
+        self._start()
+
+    def _on_state(self) -> None:
+        self.post_message(StateChanged())
+
+    def _on_connection(self) -> None:
+        self.post_message(ConnectionChanged())
+
+    def on_state_changed(self, message: StateChanged) -> None:
+        refresh = getattr(self.screen, "refresh_data", None)
+        if refresh is not None:
+            refresh()
+
+    def on_connection_changed(self, message: ConnectionChanged) -> None:
+        for screen in self.screen_stack:
+            show = getattr(screen, "show_connection", None)
+            if show is not None:
+                show()
+
+    def on_resize(self) -> None:
+        self._check_size()
+
+    def _check_size(self) -> None:
+        small = self.size.width < MIN_WIDTH or self.size.height < MIN_HEIGHT
+        showing = isinstance(self.screen, TooSmallScreen)
+        if small and not showing:
+            self.push_screen(TooSmallScreen())
+        elif showing and not small:
+            self.pop_screen()
+
+    def tell(self, message: str, *, severity: str = "information") -> None:
+        """Notify verbatim (no markup: server messages may contain brackets)."""
+        self.notices.append((severity, message))
+        timeout = 10.0 if severity == "error" else 5.0
+        self.notify(message, severity=severity, markup=False, timeout=timeout)  # type: ignore[arg-type]
+
+    def action_help(self) -> None:
+        screen = self.screen
+        groups: dict[str, tuple[list[str], str]] = {}
+        for active in screen.active_bindings.values():
+            binding = active.binding
+            if binding.description:
+                keys, _ = groups.setdefault(binding.action, ([], binding.description))
+                keys.append(self.get_key_display(binding))
+        rows = [(", ".join(keys), description) for keys, description in groups.values()]
+        self.push_screen(HelpScreen(screen.title or self.title, rows))
+
+    def switch_namespace(self, namespace: str | None, all_namespaces: bool) -> None:
+        """Reconnect the watches to another namespace (None = the context's)."""
+        self.options = replace(self.options, all_namespaces=all_namespaces)
+        self._connect(replace(self.options.connection, namespace=namespace))
+
+    def action_pick_context(self) -> None:
+        if self.source is None:
+            return
+        source = self.source
+
+        def chosen(context: object) -> None:
+            if isinstance(context, str) and context != source.context:
+                self.options = replace(
+                    self.options, connection=replace(self.options.connection, context=context)
+                )
+                self._connect(replace(self.options.connection, namespace=None))
+
+        self.push_screen(PickerDialog("Context", source.contexts(), source.context), chosen)
+
+    async def on_unmount(self) -> None:
+        if self.source is not None:
+            await self.source.close()
+
+
+def make_app(
+    options: Options,
+    *,
+    settings: Settings | None = None,
+    now: Clock | None = None,
+    connector: Connector | None = None,
+    source: Source | None = None,
+) -> StackApp:
+    """Build the app. ``now`` (epoch seconds) drives every age and countdown shown, so tests
+    can freeze it; ``source`` is an already open connection, otherwise the app connects with
+    ``options.connection`` when it starts (failure: exit code 1, ``app.fatal_error``)."""
+    if settings is None:
+        settings = load_settings(mouse=not options.no_mouse)
+    return StackApp(
+        options,
+        settings,
+        now=now or time.time,
+        connector=connector or open_source,
+        source=source,
+    )

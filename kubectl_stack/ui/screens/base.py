@@ -1,0 +1,78 @@
+"""What every cluster screen shares: title bar, connection banner, read-only refusal."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, cast
+
+from textual.screen import Screen
+
+from ..widgets.bars import Banner, TopBar
+
+if TYPE_CHECKING:
+    from ..app import StackApp
+    from ..source import Source
+
+# Actions that change the cluster: absent (and refused) with --read-only.
+MUTATING = frozenset({"scale", "undo", "restart", "pause", "delete_pod"})
+
+
+class ClusterScreen(Screen[None]):
+    """A screen drawn from the cluster state. Subclasses implement :meth:`refresh_data`,
+    which the app calls on every coalesced store notification; it must update widgets in place
+    (keyed diffs), never rebuild them."""
+
+    @property
+    def stack_app(self) -> StackApp:
+        return cast("StackApp", self.app)
+
+    @property
+    def source(self) -> Source:
+        source = self.stack_app.source
+        assert source is not None, "screens are pushed only once connected"
+        return source
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in MUTATING and self.stack_app.read_only:
+            return False
+        return True
+
+    def refuse_read_only(self, action: str) -> bool:
+        """True (and a notice) when ``action`` must not run because of --read-only."""
+        if action in MUTATING and self.stack_app.read_only:
+            self.stack_app.tell(f"read-only: {action.replace('_', ' ')} is disabled", severity="warning")
+            return True
+        return False
+
+    def on_mount(self) -> None:
+        self.show_connection()
+        self.refresh_data()
+
+    def on_screen_resume(self) -> None:
+        self.show_connection()
+        self.refresh_data()
+
+    def refresh_data(self) -> None:
+        raise NotImplementedError
+
+    def show_connection(self) -> None:
+        source = self.stack_app.source
+        if source is None:
+            return
+        status = source.status()
+        for banner in self.query(Banner):
+            banner.show(status.banner)
+        self.set_class(status.banner is not None, "-stale")
+        self.update_top_bar()
+
+    def update_top_bar(self, extra: str = "") -> None:
+        source = self.stack_app.source
+        if source is None:
+            return
+        for bar in self.query(TopBar):
+            bar.show(
+                source.context,
+                "all" if source.all_namespaces else source.namespace,
+                source.status().banner is None,
+                self.stack_app.now(),
+                extra,
+            )

@@ -1,0 +1,94 @@
+"""History: the Deployment's revisions as ``kubectl rollout history`` lists them, with the
+pod-template diff between the revision under the cursor and the current one."""
+
+from __future__ import annotations
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.widgets import DataTable, Footer, Static
+
+from .. import present
+from ..widgets.bars import Banner, TopBar
+from ..widgets.table import KeyedTable
+from . import stack_actions
+from .base import ClusterScreen
+
+
+class HistoryScreen(stack_actions.StackActions, ClusterScreen):
+    """Row keys are revision numbers; ``u`` on a row undoes to that revision (after the
+    confirm dialog)."""
+
+    TITLE = "History"
+    BINDINGS = [
+        Binding("escape", "back", "Back", id="history.back"),
+        Binding("down,j", "cursor_down", "Down", show=False, id="history.down"),
+        Binding("up,k", "cursor_up", "Up", show=False, id="history.up"),
+        Binding("u", "undo", "Undo to this", id="undo"),
+        Binding("d", "describe", "Describe", id="describe"),
+        Binding("y", "yaml", "YAML", id="yaml"),
+    ]
+
+    def __init__(self, namespace: str, name: str) -> None:
+        super().__init__()
+        self.namespace = namespace
+        self.name_ = name
+        self.title = f"History {name}"
+
+    def compose(self) -> ComposeResult:
+        yield TopBar()
+        yield Banner()
+        yield Static(f"history · deployment/{self.name_}", id="history-title")
+        yield KeyedTable(present.HISTORY_COLUMNS, id="revisions")
+        with VerticalScroll(id="history-diff-box", classes="panel") as box:
+            box.border_title = "Template diff"
+            yield Static(id="history-diff")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self.query_one("#revisions").focus()
+
+    @property
+    def table(self) -> KeyedTable:
+        return self.query_one("#revisions", KeyedTable)
+
+    def refresh_data(self) -> None:
+        view = present.history_view(self.source, self.namespace, self.name_, self.stack_app.now())
+        self.table.sync(view.rows, order=view.order)
+        self._show_diff()
+        self.update_top_bar()
+
+    def selected_revision(self) -> int | None:
+        key = self.table.selected_key
+        return None if key is None else int(key)
+
+    @on(DataTable.RowHighlighted, "#revisions")
+    def _highlighted(self) -> None:
+        self._show_diff()
+
+    def _show_diff(self) -> None:
+        revision = self.selected_revision()
+        box = self.query_one("#history-diff-box")
+        diff = self.query_one("#history-diff", Static)
+        if revision is None:
+            diff.update("")
+            return
+        box.border_title = f"Template diff: current → revision {revision}"
+        diff.update(present.history_diff(self.source, self.namespace, self.name_, revision))
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
+
+    def action_cursor_down(self) -> None:
+        self.table.action_cursor_down()
+
+    def action_cursor_up(self) -> None:
+        self.table.action_cursor_up()
+
+    def target_deployment(self) -> tuple[str, str] | None:
+        return self.namespace, self.name_
+
+    def preferred_undo_revision(self) -> int | None:
+        return self.selected_revision()

@@ -1,0 +1,305 @@
+"""Logs of one pod, or of every pod of a Deployment, followed live.
+
+The buffer is bounded (``Settings.log_buffer_lines``); toggles (timestamps, wrap, filter)
+re-render from the buffer, search highlights matches and n/N jump between them.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections import deque
+from dataclasses import dataclass
+from pathlib import Path
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.widgets import Footer, Input, RichLog, Static
+
+from .. import present
+from ..widgets.bars import Banner, TopBar
+from .base import ClusterScreen
+from .dialogs import PickerDialog
+
+
+@dataclass(frozen=True)
+class LogLine:
+    pod: str
+    timestamp: str  # the server's RFC 3339 timestamp ('' when it sent none)
+    text: str
+
+
+class LogsScreen(ClusterScreen):
+    """Follows logs. ``pod`` for one pod, ``deployment`` for all of its pods."""
+
+    TITLE = "Logs"
+    BINDINGS = [
+        Binding("escape", "back", "Back", id="logs.back"),
+        Binding("f", "follow", "Follow/pause", id="logs.follow"),
+        Binding("c", "container", "Container", id="logs.container"),
+        Binding("p", "previous", "Previous", id="logs.previous"),
+        Binding("t", "timestamps", "Timestamps", id="logs.timestamps"),
+        Binding("w", "wrap", "Wrap", id="logs.wrap"),
+        Binding("slash", "search", "Search", id="logs.search"),
+        Binding("n", "next_match", "Next", id="logs.next"),
+        Binding("N", "previous_match", "Prev", id="logs.prev"),
+        Binding("ampersand", "filter", "Filter", id="logs.filter"),
+        Binding("ctrl+s", "save", "Save", id="logs.save"),
+        Binding("down,j", "scroll_down", "Down", show=False, id="logs.down"),
+        Binding("up,k", "scroll_up", "Up", show=False, id="logs.up"),
+    ]
+
+    def __init__(
+        self, namespace: str, *, pod: str | None = None, deployment: str | None = None
+    ) -> None:
+        super().__init__()
+        self.namespace = namespace
+        self.pod = pod
+        self.deployment = deployment
+        self.title = f"Logs {pod or deployment}"
+        self.following = True
+        self.previous = False
+        self.timestamps = False
+        self.wrap = True
+        self.container: str | None = None
+        self.search = ""
+        self.filter = ""
+        self._lines: deque[LogLine] = deque()
+        self._match = -1
+        self._pods: tuple[str, ...] = ()
+
+    def compose(self) -> ComposeResult:
+        yield TopBar()
+        yield Banner()
+        yield Static(id="logs-status")
+        yield Input(placeholder="search", id="logs-search", classes="hidden")
+        yield Input(placeholder="show only lines containing…", id="logs-filter", classes="hidden")
+        yield RichLog(
+            id="log",
+            max_lines=self.stack_app.settings.log_buffer_lines,
+            wrap=True,
+            markup=False,
+            highlight=False,
+        )
+        yield Footer()
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self._restart_streams()
+
+    # -- streams ------------------------------------------------------------------------------
+
+    def _targets(self) -> tuple[str, ...]:
+        if self.pod is not None:
+            return (self.pod,)
+        assert self.deployment is not None
+        return present.pods_of(self.source, self.namespace, self.deployment)
+
+    def _restart_streams(self) -> None:
+        self.workers.cancel_group(self, "logs")
+        self._pods = self._targets()
+        if self.container is None and self._pods:
+            containers = present.containers_of(self.source, self.namespace, self._pods[0])
+            self.container = containers[0] if containers else None
+        self._lines.clear()
+        self._render_all()
+        for pod in self._pods:
+            self.run_worker(self._stream(pod), group="logs")
+        self._show_status()
+
+    async def _stream(self, pod: str) -> None:
+        settings = self.stack_app.settings
+        async for line in self.source.logs(
+            self.namespace,
+            pod,
+            container=self.container,
+            previous=self.previous,
+            tail=settings.log_tail_lines,
+            follow=not self.previous,
+        ):
+            self._append(LogLine(pod, *_split_timestamp(line)))
+
+    def _append(self, line: LogLine) -> None:
+        self._lines.append(line)
+        if len(self._lines) > self.stack_app.settings.log_buffer_lines:
+            self._lines.popleft()
+        if self._visible(line):
+            log = self.query_one("#log", RichLog)
+            log.write(self._render_line(line), scroll_end=self.following)
+
+    # -- rendering ----------------------------------------------------------------------------
+
+    def _visible(self, line: LogLine) -> bool:
+        return not self.filter or self.filter.lower() in line.text.lower()
+
+    def _render_line(self, line: LogLine) -> Text:
+        text = Text()
+        if len(self._pods) > 1:
+            text.append(f"{_short(line.pod)} │ ", style="dim")
+        if self.timestamps and line.timestamp:
+            text.append(line.timestamp + " ", style="dim")
+        body = Text(line.text)
+        if self.search:
+            body.highlight_regex(re.compile(re.escape(self.search), re.IGNORECASE), "reverse")
+        text.append_text(body)
+        return text
+
+    def _render_all(self) -> None:
+        log = self.query_one("#log", RichLog)
+        log.wrap = self.wrap
+        log.clear()
+        for line in self._lines:
+            if self._visible(line):
+                log.write(self._render_line(line), scroll_end=False)
+        if self.following:
+            log.scroll_end(animate=False)
+
+    def _show_status(self) -> None:
+        what = self.pod or f"{self.deployment} ({len(self._pods)} pods)"
+        state = "following ●" if self.following else "paused ⏸"
+        parts = [
+            f"logs · {what}",
+            "previous container" if self.previous else state,
+            f"container {self.container or '—'}",
+            f"timestamps {'on' if self.timestamps else 'off'}",
+            f"wrap {'on' if self.wrap else 'off'}",
+        ]
+        if self.filter:
+            parts.append(f"filter: {self.filter}")
+        if self.search:
+            parts.append(f"search: {self.search}")
+        self.query_one("#logs-status", Static).update(" · ".join(parts))
+
+    def refresh_data(self) -> None:
+        self.update_top_bar()
+
+    # -- keys ---------------------------------------------------------------------------------
+
+    def action_back(self) -> None:
+        for field in self.query(Input):
+            if field.has_focus:
+                field.add_class("hidden")
+                self.query_one("#log").focus()
+                return
+        self.app.pop_screen()
+
+    def action_follow(self) -> None:
+        self.following = not self.following
+        log = self.query_one("#log", RichLog)
+        log.auto_scroll = self.following
+        if self.following:
+            log.scroll_end(animate=False)
+        self._show_status()
+
+    def action_container(self) -> None:
+        if not self._pods:
+            return
+        containers = present.containers_of(self.source, self.namespace, self._pods[0])
+
+        def chosen(container: object) -> None:
+            if isinstance(container, str) and container != self.container:
+                self.container = container
+                self._restart_streams()
+
+        self.app.push_screen(PickerDialog("Container", containers, self.container), chosen)
+
+    def action_previous(self) -> None:
+        self.previous = not self.previous
+        self._restart_streams()
+
+    def action_timestamps(self) -> None:
+        self.timestamps = not self.timestamps
+        self._render_all()
+        self._show_status()
+
+    def action_wrap(self) -> None:
+        self.wrap = not self.wrap
+        self._render_all()
+        self._show_status()
+
+    def action_search(self) -> None:
+        field = self.query_one("#logs-search", Input)
+        field.remove_class("hidden")
+        field.focus()
+
+    def action_filter(self) -> None:
+        field = self.query_one("#logs-filter", Input)
+        field.remove_class("hidden")
+        field.focus()
+
+    @on(Input.Submitted, "#logs-search")
+    def _search(self, event: Input.Submitted) -> None:
+        self.search = event.value
+        self._match = -1
+        self._render_all()
+        self._show_status()
+        self.query_one("#log").focus()
+        if self.search:
+            self.action_next_match()
+
+    @on(Input.Submitted, "#logs-filter")
+    def _filter(self, event: Input.Submitted) -> None:
+        self.filter = event.value
+        self._render_all()
+        self._show_status()
+        self.query_one("#log").focus()
+
+    def _matches(self) -> list[int]:
+        needle = self.search.lower()
+        visible = [line for line in self._lines if self._visible(line)]
+        return [i for i, line in enumerate(visible) if needle and needle in line.text.lower()]
+
+    def _jump(self, step: int) -> None:
+        matches = self._matches()
+        if not matches:
+            if self.search:
+                self.stack_app.tell(f"no line contains {self.search!r}", severity="warning")
+            return
+        self._match = (self._match + step) % len(matches)
+        if self.following:
+            self.action_follow()
+        log = self.query_one("#log", RichLog)
+        log.scroll_to(y=matches[self._match], animate=False)
+
+    def action_next_match(self) -> None:
+        self._jump(1)
+
+    def action_previous_match(self) -> None:
+        self._jump(-1)
+
+    def action_scroll_down(self) -> None:
+        self.query_one("#log", RichLog).scroll_down()
+
+    def action_scroll_up(self) -> None:
+        self.query_one("#log", RichLog).scroll_up()
+
+    def action_save(self) -> None:
+        name = (self.pod or self.deployment or "logs").replace("/", "_")
+        stamp = time.strftime("%Y%m%d-%H%M%S", time.gmtime(self.stack_app.now()))
+        path = Path.cwd() / f"{name}-{stamp}.log"
+        try:
+            with path.open("w", encoding="utf-8") as out:
+                for line in self._lines:
+                    if self._visible(line):
+                        prefix = f"{line.pod} " if len(self._pods) > 1 else ""
+                        stamp_text = f"{line.timestamp} " if line.timestamp else ""
+                        out.write(f"{prefix}{stamp_text}{line.text}\n")
+        except OSError as exc:
+            self.stack_app.tell(f"could not save: {exc.strerror or exc}", severity="error")
+            return
+        self.stack_app.tell(f"saved {len(self._lines)} lines to {path}")
+
+
+def _short(pod: str) -> str:
+    # The random suffix tells a Deployment's pods apart; the common prefix is noise.
+    return pod.rsplit("-", 1)[-1]
+
+
+def _split_timestamp(line: str) -> tuple[str, str]:
+    """Logs are requested with timestamps=true: the server puts an RFC 3339 stamp first."""
+    head, sep, rest = line.partition(" ")
+    if sep and head[:4].isdigit() and "T" in head:
+        return head, rest
+    return "", line

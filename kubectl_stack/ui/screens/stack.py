@@ -1,0 +1,205 @@
+"""Stack: one Deployment — rollout cockpit, pods, autoscaler, traffic and config, events.
+
+Wide terminals show every panel at once; smaller ones show the panels as tabs under the
+always-visible one-line rollout summary. Both layouts are the same widgets, rearranged by CSS.
+"""
+
+from __future__ import annotations
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Container, VerticalScroll
+from textual.widgets import Footer, Static, Tab, Tabs
+
+from .. import present
+from ..widgets.bars import Banner, TopBar
+from ..widgets.table import KeyedTable
+from . import stack_actions
+from .base import ClusterScreen
+from .dialogs import ConfirmDialog
+
+TABS = (
+    ("rollout", "Rollout"),
+    ("pods", "Pods"),
+    ("autoscaler", "Autoscaler"),
+    ("traffic", "Traffic"),
+    ("events", "Events"),
+)
+
+
+class StackScreen(stack_actions.StackActions, ClusterScreen):
+    """One Deployment's stack."""
+
+    TITLE = "Stack"
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (140, "-wide")]
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (40, "-tall")]
+    BINDINGS = [
+        Binding("escape", "back", "Back", id="back"),
+        Binding("down,j", "cursor_down", "Down", show=False, id="stack.down"),
+        Binding("up,k", "cursor_up", "Up", show=False, id="stack.up"),
+        Binding("right_square_bracket,right", "next_tab", "Next tab", show=False, id="next-tab"),
+        Binding("left_square_bracket,left", "previous_tab", "Prev tab", show=False, id="prev-tab"),
+        Binding("x", "delete_pod", "Delete pod", id="delete-pod"),
+        *stack_actions.BINDINGS,
+    ]
+
+    def __init__(self, namespace: str, name: str, *, tab: str = "rollout") -> None:
+        super().__init__()
+        self.namespace = namespace
+        self.name_ = name
+        self._initial_tab = tab
+        self.title = f"Stack {name}"
+
+    def compose(self) -> ComposeResult:
+        yield TopBar()
+        yield Banner()
+        yield Static(id="stack-title")
+        yield Static(id="rollout-summary")
+        yield Tabs(*[Tab(label, id=f"tab-{key}") for key, label in TABS], id="stack-tabs")
+        with Container(id="panels"):
+            with VerticalScroll(id="panel-rollout", classes="panel") as box:
+                box.border_title = "Rollout"
+                yield Static(id="rollout")
+            with Container(id="panel-pods", classes="panel") as box:
+                box.border_title = "Pods"
+                yield KeyedTable(present.POD_COLUMNS, id="pods")
+            with VerticalScroll(id="panel-autoscaler", classes="panel") as box:
+                box.border_title = "Autoscaler"
+                yield Static(id="autoscaler")
+            with VerticalScroll(id="panel-traffic", classes="panel") as box:
+                box.border_title = "Traffic & config"
+                yield Static(id="traffic")
+            with Container(id="panel-events", classes="panel") as box:
+                box.border_title = "Events"
+                yield KeyedTable(present.EVENT_COLUMNS, id="events")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one(Tabs).active = f"tab-{self._initial_tab}"
+        self._show_tab(self._initial_tab)
+        super().on_mount()
+
+    # -- tabs ---------------------------------------------------------------------------------
+
+    @property
+    def active_tab(self) -> str:
+        active = self.query_one(Tabs).active or "tab-rollout"
+        return active.removeprefix("tab-")
+
+    @on(Tabs.TabActivated, "#stack-tabs")
+    def _tab_activated(self, event: Tabs.TabActivated) -> None:
+        self._show_tab(event.tab.id.removeprefix("tab-") if event.tab.id else "rollout")
+
+    def _show_tab(self, key: str) -> None:
+        for panel_key, _ in TABS:
+            self.query_one(f"#panel-{panel_key}").set_class(panel_key == key, "-active")
+        if key in ("pods", "events"):
+            self.query_one(f"#{key}", KeyedTable).focus()
+
+    def show_tab(self, key: str) -> None:
+        """Switch to tab ``key`` (rollout, pods, autoscaler, traffic, events)."""
+        self.query_one(Tabs).active = f"tab-{key}"
+        self._show_tab(key)
+
+    def action_next_tab(self) -> None:
+        self.query_one(Tabs).action_next_tab()
+
+    def action_previous_tab(self) -> None:
+        self.query_one(Tabs).action_previous_tab()
+
+    def action_events(self) -> None:
+        self.show_tab("events")
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
+
+    def _table(self) -> KeyedTable | None:
+        tab = self.active_tab
+        if tab in ("pods", "events"):
+            return self.query_one(f"#{tab}", KeyedTable)
+        focused = self.focused
+        return focused if isinstance(focused, KeyedTable) else None
+
+    def action_cursor_down(self) -> None:
+        table = self._table()
+        if table is not None:
+            table.action_cursor_down()
+        else:
+            self.query_one(f"#panel-{self.active_tab}").scroll_down()
+
+    def action_cursor_up(self) -> None:
+        table = self._table()
+        if table is not None:
+            table.action_cursor_up()
+        else:
+            self.query_one(f"#panel-{self.active_tab}").scroll_up()
+
+    # -- data ---------------------------------------------------------------------------------
+
+    def refresh_data(self) -> None:
+        view = present.stack_view(self.source, self.namespace, self.name_, self.stack_app.now())
+        self.query_one("#stack-title", Static).update(view.title)
+        self.query_one("#rollout-summary", Static).update(view.summary)
+        self.query_one("#rollout", Static).update(view.rollout)
+        self.query_one("#autoscaler", Static).update(view.autoscaler)
+        self.query_one("#traffic", Static).update(view.traffic)
+        self.query_one("#pods", KeyedTable).sync(view.pods, order=view.pod_order)
+        self.query_one("#events", KeyedTable).sync(view.events, order=view.event_order)
+        self.query_one("#panel-pods").border_title = f"Pods ({len(view.pods)})"
+        self.query_one("#panel-autoscaler").border_title = view.autoscaler_title
+        self.update_top_bar()
+
+    # -- actions ------------------------------------------------------------------------------
+
+    def target_deployment(self) -> tuple[str, str] | None:
+        return self.namespace, self.name_
+
+    def selected_pod(self) -> str | None:
+        """The pod under the cursor when the Pods panel is in use."""
+        if self.active_tab != "pods" and self.focused is not self.query_one("#pods"):
+            return None
+        return self.query_one("#pods", KeyedTable).selected_key
+
+    def selected_object(self) -> tuple[str, str, str] | None:
+        pod = self.selected_pod()
+        if pod is not None:
+            return "Pod", self.namespace, pod
+        return "Deployment", self.namespace, self.name_
+
+    def action_logs(self) -> None:
+        from .logs import LogsScreen
+
+        pod = self.selected_pod()
+        if pod is not None:
+            self.app.push_screen(LogsScreen(self.namespace, pod=pod))
+        else:
+            self.app.push_screen(LogsScreen(self.namespace, deployment=self.name_))
+
+    def action_delete_pod(self) -> None:
+        if self.refuse_read_only("delete_pod"):
+            return
+        pod = self.selected_pod()
+        if pod is None:
+            self.show_tab("pods")
+            self.stack_app.tell("choose a pod in the Pods tab, then press x again")
+            return
+
+        def chosen(yes: object) -> None:
+            if yes is True:
+                self._delete(pod)
+
+        self.app.push_screen(
+            ConfirmDialog(
+                f"Delete pod {pod}",
+                f"Delete pod {pod}? Its ReplicaSet will create a replacement.",
+                "Delete",
+            ),
+            chosen,
+        )
+
+    def _delete(self, pod: str) -> None:
+        async def run() -> None:
+            self._report(await self.source.delete_pod(self.namespace, pod))
+
+        self.run_worker(run(), group="action")

@@ -1,0 +1,199 @@
+"""Stacks: one row per Deployment, most urgent first, updated live."""
+
+from __future__ import annotations
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.widgets import DataTable, Footer, Input, Static
+
+from .. import present
+from ..widgets.bars import Banner, TopBar
+from ..widgets.table import KeyedTable
+from . import stack_actions
+from .base import ClusterScreen
+from .dialogs import PickerDialog
+
+WIDE = 120  # columns at which every column fits
+
+
+class StacksScreen(stack_actions.StackActions, ClusterScreen):
+    """The start screen. Row keys are ``namespace/name``."""
+
+    TITLE = "Stacks"
+    BINDINGS = [
+        Binding("down,j", "cursor_down", "Down", show=False, id="stacks.down"),
+        Binding("up,k", "cursor_up", "Up", show=False, id="stacks.up"),
+        Binding("enter", "open", "Open", id="open"),
+        Binding("slash", "filter", "Filter", id="filter"),
+        Binding("escape", "clear_filter", "Clear filter", show=False, id="stacks.clear-filter"),
+        Binding("o", "sort_next", "Sort", id="sort"),
+        Binding("O", "sort_reverse", "Reverse sort", show=False, id="sort-reverse"),
+        Binding("n", "pick_namespace", "Namespace", id="namespace"),
+        Binding("c", "app.pick_context", "Context", id="context"),
+        Binding("a", "all_namespaces", "All namespaces", id="all-namespaces"),
+        *stack_actions.BINDINGS,
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._filter = ""
+        self._wide: bool | None = None
+        self._pending_select: str | None = None
+
+    def compose(self) -> ComposeResult:
+        yield TopBar()
+        yield Banner()
+        yield Input(placeholder="filter: name, or label=value", id="filter", classes="hidden")
+        yield Static("", id="stacks-empty", classes="hidden")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self._ensure_table()
+        super().on_mount()
+
+    def on_resize(self) -> None:
+        if self._ensure_table():
+            self.refresh_data()
+
+    @property
+    def table(self) -> KeyedTable:
+        return self.query_one("#stacks", KeyedTable)
+
+    def _ensure_table(self) -> bool:
+        """(Re)create the table when the column set must change with the width; the cursor
+        row is kept. Returns True when a new table was mounted."""
+        wide = self.app.size.width >= WIDE
+        if wide == self._wide:
+            return False
+        self._wide = wide
+        selected: str | None = None
+        sort: tuple[str | None, bool] = (None, False)
+        for old in self.query("#stacks").results(KeyedTable):
+            selected, sort = old.selected_key, (old.sort_column, old.sort_reverse)
+            old.remove()
+        columns = present.stack_columns(wide=wide, all_namespaces=self.source.all_namespaces)
+        table = KeyedTable(columns, id="stacks")
+        if sort[0] in dict(columns):
+            table.sort_column, table.sort_reverse = sort
+        self.mount(table, before=self.query_one("#stacks-empty"))
+        table.focus()
+        self._pending_select = selected
+        return True
+
+    def refresh_data(self) -> None:
+        table = self.table
+        view = present.stacks_view(
+            self.source,
+            self.stack_app.now(),
+            columns=table.column_keys,
+            name_filter=self._filter,
+        )
+        table.sync(view.rows, order=view.order)
+        if self._pending_select is not None:
+            table.select_key(self._pending_select)
+            self._pending_select = None
+        empty = self.query_one("#stacks-empty", Static)
+        empty.update(view.empty_message or "")
+        empty.set_class(not view.empty_message, "hidden")
+        self.update_top_bar(view.summary)
+
+    # -- navigation -------------------------------------------------------------------------
+
+    def action_cursor_down(self) -> None:
+        self.table.action_cursor_down()
+
+    def action_cursor_up(self) -> None:
+        self.table.action_cursor_up()
+
+    def selected(self) -> tuple[str, str] | None:
+        key = self.table.selected_key
+        if key is None:
+            return None
+        namespace, _, name = key.partition("/")
+        return namespace, name
+
+    @on(DataTable.RowSelected, "#stacks")
+    def _row_selected(self) -> None:
+        self.action_open()
+
+    def action_open(self) -> None:
+        from .stack import StackScreen
+
+        target = self.selected()
+        if target is not None:
+            self.app.push_screen(StackScreen(*target))
+
+    # -- filter and sort --------------------------------------------------------------------
+
+    def action_filter(self) -> None:
+        field = self.query_one("#filter", Input)
+        field.remove_class("hidden")
+        field.focus()
+
+    @on(Input.Changed, "#filter")
+    def _filter_changed(self, event: Input.Changed) -> None:
+        self._filter = event.value.strip()
+        self.refresh_data()
+
+    @on(Input.Submitted, "#filter")
+    def _filter_done(self) -> None:
+        if not self._filter:
+            self.query_one("#filter", Input).add_class("hidden")
+        self.table.focus()
+
+    def action_clear_filter(self) -> None:
+        field = self.query_one("#filter", Input)
+        field.value = ""
+        field.add_class("hidden")
+        self.table.focus()
+
+    def action_sort_next(self) -> None:
+        table = self.table
+        keys: list[str | None] = [None, *table.column_keys]
+        index = keys.index(table.sort_column) if table.sort_column in keys else 0
+        table.sort_by(keys[(index + 1) % len(keys)])
+        self._tell_sort()
+
+    def action_sort_reverse(self) -> None:
+        table = self.table
+        table.sort_by(table.sort_column, reverse=not table.sort_reverse)
+        self._tell_sort()
+
+    @on(DataTable.HeaderSelected, "#stacks")
+    def _header_selected(self, event: DataTable.HeaderSelected) -> None:
+        table = self.table
+        column = str(event.column_key.value)
+        reverse = table.sort_column == column and not table.sort_reverse
+        table.sort_by(column, reverse=reverse)
+        self._tell_sort()
+
+    def _tell_sort(self) -> None:
+        table = self.table
+        if table.sort_column is None:
+            self.stack_app.tell("sorted by urgency")
+        else:
+            order = "descending" if table.sort_reverse else "ascending"
+            self.stack_app.tell(f"sorted by {table.sort_column} ({order})")
+
+    # -- namespaces -------------------------------------------------------------------------
+
+    def action_pick_namespace(self) -> None:
+        source = self.source
+
+        def chosen(namespace: object) -> None:
+            if isinstance(namespace, str):
+                self.stack_app.switch_namespace(namespace, all_namespaces=False)
+
+        self.app.push_screen(
+            PickerDialog("Namespace", source.namespaces(), source.namespace), chosen
+        )
+
+    def action_all_namespaces(self) -> None:
+        source = self.source
+        self.stack_app.switch_namespace(source.namespace, not source.all_namespaces)
+
+    # -- actions on the selected stack ------------------------------------------------------
+
+    def target_deployment(self) -> tuple[str, str] | None:
+        return self.selected()

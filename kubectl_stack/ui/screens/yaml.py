@@ -1,0 +1,69 @@
+"""YAML or describe view of one object. Secret data is always redacted (by the model)."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.widgets import Footer, Static
+
+from .. import present
+from ..widgets.bars import Banner, TopBar
+from .base import ClusterScreen
+
+
+class ObjectScreen(ClusterScreen):
+    """``mode`` is ``yaml`` or ``describe``; ``y``/``d`` switch between them."""
+
+    TITLE = "Object"
+    BINDINGS = [
+        Binding("escape", "back", "Back", id="object.back"),
+        Binding("y", "mode('yaml')", "YAML", id="object.yaml"),
+        Binding("d", "mode('describe')", "Describe", id="object.describe"),
+        Binding("down,j", "scroll('down')", "Down", show=False, id="object.down"),
+        Binding("up,k", "scroll('up')", "Up", show=False, id="object.up"),
+    ]
+
+    def __init__(self, kind: str, namespace: str, name: str, *, mode: str = "yaml") -> None:
+        super().__init__()
+        self.kind = kind
+        self.namespace = namespace
+        self.name_ = name
+        self.mode = mode
+        self.title = f"{kind} {name}"
+
+    def compose(self) -> ComposeResult:
+        yield TopBar()
+        yield Banner()
+        yield Static(id="object-title")
+        with VerticalScroll(id="object-box"):
+            yield Static(id="object-body")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self.query_one("#object-box").focus()
+
+    def refresh_data(self) -> None:
+        self.query_one("#object-title", Static).update(
+            f"{self.mode} · {self.kind.lower()}/{self.name_} · ns {self.namespace}"
+        )
+        body = present.object_text(
+            self.source, self.kind, self.namespace, self.name_, self.mode, self.stack_app.now()
+        )
+        self.query_one("#object-body", Static).update(body)
+        self.update_top_bar()
+
+    def action_mode(self, mode: str) -> None:
+        self.mode = mode
+        self.refresh_data()
+
+    def action_scroll(self, direction: str) -> None:
+        box = self.query_one("#object-box", VerticalScroll)
+        if direction == "down":
+            box.scroll_down()
+        else:
+            box.scroll_up()
+
+    def action_back(self) -> None:
+        self.app.pop_screen()

@@ -1,0 +1,37 @@
+"""One-line widgets shared by the screens: the title bar and the connection banner."""
+
+from __future__ import annotations
+
+import time
+
+from textual.widgets import Static
+
+
+class TopBar(Static):
+    """``kubectl stack  ctx X  ns Y  ● live  12:04:31`` — where am I, is it live."""
+
+    DEFAULT_CSS = """
+    TopBar { height: 1; background: $panel; color: $text; padding: 0 1; }
+    """
+
+    def show(self, context: str, namespace: str, live: bool, now: float, extra: str = "") -> None:
+        state = "● live" if live else "○ stale"
+        clock = time.strftime("%H:%M:%S", time.gmtime(now))
+        parts = ["kubectl stack", f"ctx {context}", f"ns {namespace}", state]
+        if extra:
+            parts.append(extra)
+        self.update("   ".join(parts) + f"   {clock} UTC")
+
+
+class Banner(Static):
+    """The connection trouble banner; hidden while the watches are healthy."""
+
+    DEFAULT_CSS = """
+    Banner { height: auto; background: $warning; color: $text; padding: 0 1; display: none; }
+    Banner.-shown { display: block; }
+    """
+
+    def show(self, text: str | None) -> None:
+        """``text`` None hides the banner."""
+        self.set_class(text is not None, "-shown")
+        self.update(text or "")

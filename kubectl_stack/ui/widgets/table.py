@@ -1,0 +1,144 @@
+"""A DataTable that is updated by keyed diffs, never cleared and rebuilt.
+
+Rebuilding a table loses the cursor and the scroll position, which is exactly what a person
+watching a rollout must not lose; :meth:`KeyedTable.sync` adds, updates and removes rows by key
+inside one ``batch_update`` and keeps the cursor on the same row key.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from rich.text import Text
+from textual.widgets import DataTable
+from textual.widgets.data_table import CellDoesNotExist, RowDoesNotExist
+
+Cell = str | Text
+SortKey = Callable[[Any], Any]
+
+
+class KeyedTable(DataTable[Cell]):
+    """A read-only table whose rows are identified by string keys."""
+
+    DEFAULT_CSS = """
+    KeyedTable { height: 1fr; }
+    """
+
+    def __init__(
+        self,
+        columns: Sequence[tuple[str, str]],
+        *,
+        id: str | None = None,
+        classes: str | None = None,
+    ) -> None:
+        super().__init__(id=id, classes=classes, cursor_type="row", zebra_stripes=False)
+        self._column_spec = list(columns)
+        self._rows: dict[str, tuple[Cell, ...]] = {}
+        self._sort_keys: dict[str, Any] = {}
+        self.sort_column: str | None = None
+        self.sort_reverse = False
+
+    def on_mount(self) -> None:
+        for key, label in self._column_spec:
+            self.add_column(label, key=key)
+
+    @property
+    def column_keys(self) -> list[str]:
+        return [key for key, _ in self._column_spec]
+
+    @property
+    def selected_key(self) -> str | None:
+        """The key of the row under the cursor, or None for an empty table."""
+        if not self.row_count:
+            return None
+        try:
+            row_key, _ = self.coordinate_to_cell_key(self.cursor_coordinate)
+        except CellDoesNotExist:
+            return None
+        return None if row_key.value is None else str(row_key.value)
+
+    def sync(
+        self,
+        rows: Mapping[str, Sequence[Cell]],
+        *,
+        order: Mapping[str, Any] | None = None,
+    ) -> None:
+        """Make the table show ``rows`` (key -> cells, in column order).
+
+        ``order`` gives each key a sort value used when no column sort was chosen (rows are
+        otherwise kept in insertion order). Changed cells are updated in place.
+        """
+        selected = self.selected_key
+        columns = self.column_keys
+        with self.app.batch_update():
+            for key in [k for k in self._rows if k not in rows]:
+                del self._rows[key]
+                self.remove_row(key)
+            for key, cells in rows.items():
+                new = tuple(cells)
+                old = self._rows.get(key)
+                if old is None:
+                    self.add_row(*new, key=key)
+                elif old != new:
+                    for column, (before, after) in zip(columns, zip(old, new)):
+                        if before != after:
+                            self.update_cell(key, column, after)
+                self._rows[key] = new
+            self._sort_keys = dict(order or {})
+            self._apply_sort()
+            if selected is not None:
+                self._restore_cursor(selected)
+
+    def sort_by(self, column: str | None, reverse: bool = False) -> None:
+        """Sort by a column's text (None = the default urgency order); the cursor stays on
+        its row."""
+        selected = self.selected_key
+        self.sort_column = column
+        self.sort_reverse = reverse
+        self._apply_sort()
+        if selected is not None:
+            self._restore_cursor(selected)
+
+    def _apply_sort(self) -> None:
+        if not self.row_count:
+            return
+        if self.sort_column is None:
+            order = self._sort_keys
+            self._sort_by_row_key(lambda key: (0, order[key]) if key in order else (1, key))
+            return
+        index = self.column_keys.index(self.sort_column)
+        self._sort_by_row_key(
+            lambda key: _natural(self._rows[key][index]), reverse=self.sort_reverse
+        )
+
+    def _sort_by_row_key(self, key_fn: Callable[[str], Any], reverse: bool = False) -> None:
+        # DataTable.sort hands the key function a row's cell values, not its key; the table
+        # stores the very cell objects we gave it, so their ids lead back to the row key.
+        by_cells = {tuple(map(id, cells)): key for key, cells in self._rows.items()}
+        ranks = {key: rank for rank, key in enumerate(sorted(self._rows, key=key_fn))}
+        self.sort(
+            key=lambda cells: ranks.get(by_cells.get(tuple(map(id, cells)), ""), 0),
+            reverse=reverse,
+        )
+
+    def select_key(self, key: str) -> None:
+        """Put the cursor on row ``key`` if it exists."""
+        self._restore_cursor(key)
+
+    def _restore_cursor(self, key: str) -> None:
+        try:
+            index = self.get_row_index(key)
+        except RowDoesNotExist:
+            return
+        if index != self.cursor_row:
+            self.move_cursor(row=index, animate=False, scroll=False)
+
+
+def _natural(cell: Cell) -> tuple[Any, ...]:
+    text = cell.plain if isinstance(cell, Text) else str(cell)
+    head = text.strip().split(" ")[0].split("/")[0]
+    try:
+        return (0, float(head), text)
+    except ValueError:
+        return (1, 0.0, text.lower())
