@@ -119,6 +119,7 @@ class ClusterState:
         self._call_later = call_later
         self._last_fire = float("-inf")
         self._pending: Any = None
+        self._scheduled = False
         # Changes at or below this version may have fallen out of the bounded log.
         self._log_floor = 0
 
@@ -181,7 +182,7 @@ class ClusterState:
         return asyncio.get_running_loop().time()
 
     def _schedule(self) -> None:
-        if self._pending is not None or not self._subscribers:
+        if self._scheduled or not self._subscribers:
             return
         delay = max(0.0, self._last_fire + self._min_interval - self._clock())
         if self._call_later is not None:
@@ -192,9 +193,11 @@ class ClusterState:
             except RuntimeError:
                 return
             self._pending = loop.call_later(delay, self._fire)
+        self._scheduled = True
 
     def _fire(self) -> None:
         self._pending = None
+        self._scheduled = False
         self._last_fire = self._clock()
         for callback in list(self._subscribers):
             callback(self._version)
@@ -202,6 +205,7 @@ class ClusterState:
     def close(self) -> None:
         """Cancel a pending wake-up (when the state is thrown away)."""
         pending, self._pending = self._pending, None
+        self._scheduled = False
         if pending is not None and hasattr(pending, "cancel"):
             pending.cancel()
 

@@ -1,0 +1,132 @@
+"""ClusterState: keyed objects, change log, coalesced wake-ups (on a virtual clock)."""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+from collections.abc import Callable
+from typing import Any
+
+from kubectl_stack.kube.store import ClusterState, SyncState
+
+
+class VirtualLoop:
+    """Just enough of loop.time()/call_later to step time by hand."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+        self._timers: list[tuple[float, int, Callable[[], None]]] = []
+        self._seq = itertools.count()
+
+    def call_later(self, delay: float, fn: Callable[[], None]) -> None:
+        heapq.heappush(self._timers, (self.now + delay, next(self._seq), fn))
+
+    def advance(self, seconds: float) -> None:
+        end = self.now + seconds
+        while self._timers and self._timers[0][0] <= end:
+            when, _, fn = heapq.heappop(self._timers)
+            self.now = when
+            fn()
+        self.now = end
+
+
+def pod(name: str, rv: int, ns: str = "default", **extra: Any) -> dict[str, Any]:
+    return {"metadata": {"name": name, "namespace": ns, "resourceVersion": str(rv), **extra}}
+
+
+def make_state(**kw: Any) -> tuple[ClusterState, VirtualLoop]:
+    loop = VirtualLoop()
+    return ClusterState(now=lambda: loop.now, call_later=loop.call_later, **kw), loop
+
+
+def test_objects_are_keyed_by_namespace_and_name_without_managed_fields() -> None:
+    state, _ = make_state()
+    state.upsert("pods", pod("web-1", 5, managedFields=[{"manager": "kubectl"}]))
+    stored = state.get("pods", "default", "web-1")
+    assert stored is not None
+    assert "managedFields" not in stored["metadata"]
+    assert list(state.objects("pods")) == [("default", "web-1")]
+
+
+def test_subscribers_are_woken_at_most_ten_times_a_second() -> None:
+    state, loop = make_state()
+    calls: list[float] = []
+    state.subscribe(lambda version: calls.append(loop.now))
+    for i in range(5000):  # 5000 events spread over 2 seconds
+        state.upsert("pods", pod(f"p{i % 50}", i + 1))
+        loop.advance(2.0 / 5000)
+    loop.advance(1.0)
+    assert 10 <= len(calls) <= 21
+    gaps = [b - a for a, b in itertools.pairwise(calls)]
+    assert min(gaps) >= 0.1 - 1e-9
+
+
+def test_last_change_of_a_burst_is_always_delivered() -> None:
+    state, loop = make_state()
+    seen: list[int] = []
+    state.subscribe(seen.append)
+    state.upsert("pods", pod("a", 1))
+    loop.advance(0.01)
+    state.upsert("pods", pod("b", 2))
+    loop.advance(1.0)
+    assert seen[-1] == state.version
+
+
+def test_changes_since_lists_what_changed_including_deletions() -> None:
+    state, _ = make_state()
+    state.upsert("pods", pod("a", 1))
+    mark = state.version
+    state.upsert("pods", pod("b", 2))
+    state.upsert("pods", pod("a", 3))
+    state.delete("pods", pod("b", 4))
+    changes = state.changes_since(mark)
+    assert changes is not None
+    assert [(c.name, c.type) for c in changes] == [
+        ("b", "ADDED"),
+        ("a", "MODIFIED"),
+        ("b", "DELETED"),
+    ]
+    assert state.changes_since(state.version) == []
+
+
+def test_changes_since_too_old_asks_for_a_full_reread() -> None:
+    state, _ = make_state(change_log=3)
+    for i in range(10):
+        state.upsert("pods", pod(f"p{i}", i + 1))
+    assert state.changes_since(1) is None
+    assert state.changes_since(8) is not None
+
+
+def test_unchanged_resource_version_is_not_a_change() -> None:
+    state, _ = make_state()
+    state.upsert("pods", pod("a", 1))
+    version = state.version
+    assert not state.upsert("pods", pod("a", 1))
+    assert state.version == version
+
+
+def test_relist_records_only_differences_and_missed_deletions() -> None:
+    state, _ = make_state()
+    state.replace("pods", None, [pod("a", 1), pod("b", 2), pod("c", 3, ns="other")])
+    mark = state.version
+    state.replace("pods", "default", [pod("a", 1), pod("d", 7)])
+    changes = state.changes_since(mark)
+    assert changes is not None
+    assert sorted((c.name, c.type) for c in changes) == [("b", "DELETED"), ("d", "ADDED")]
+    # Another namespace's objects are outside this relist's scope.
+    assert state.get("pods", "other", "c") is not None
+
+
+def test_forbidden_kinds_and_connection_status_are_reported() -> None:
+    state, _ = make_state()
+    state.set_status("secrets", SyncState.FORBIDDEN, 'secrets is forbidden: User "viewer"')
+    assert state.forbidden == frozenset({"secrets"})
+    state.report_retry("pods", "connection refused", 4.0)
+    status = state.connection
+    assert status.state == "retrying"
+    assert status.reason == "connection refused"
+    retry_in = status.retry_in()
+    assert retry_in is not None and 3.0 < retry_in <= 4.0
+    state.report_ok("pods")
+    assert state.connection.state == "ok"
+    assert state.connection.last_good is not None
