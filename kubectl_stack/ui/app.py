@@ -14,7 +14,8 @@ from textual.binding import Binding
 
 from ..options import ConnectionOptions, Options
 from ..settings import Settings, load_settings
-from .messages import ConnectionChanged, StateChanged
+from .messages import StateChanged
+from .screens.base import ClusterScreen
 from .screens.dialogs import PickerDialog
 from .screens.help import HelpScreen
 from .screens.too_small import MIN_HEIGHT, MIN_WIDTH, TooSmallScreen
@@ -67,10 +68,16 @@ class StackApp(App[int]):
         else:
             self._start()
         self._check_size()
+        # Ages, countdowns and the retry delay move with time even when nothing changes.
+        self.set_interval(1.0, self._tick)
+
+    def _tick(self) -> None:
+        if self.source is not None:
+            self.on_state_changed(StateChanged())
 
     def _start(self) -> None:
         assert self.source is not None
-        self.source.subscribe(self._on_state, self._on_connection)
+        self.source.subscribe(self._on_state)
         from .screens.stack import StackScreen
         from .screens.stacks import StacksScreen
 
@@ -100,19 +107,13 @@ class StackApp(App[int]):
     def _on_state(self) -> None:
         self.post_message(StateChanged())
 
-    def _on_connection(self) -> None:
-        self.post_message(ConnectionChanged())
-
     def on_state_changed(self, message: StateChanged) -> None:
-        refresh = getattr(self.screen, "refresh_data", None)
-        if refresh is not None:
-            refresh()
-
-    def on_connection_changed(self, message: ConnectionChanged) -> None:
+        # Connection status changes arrive through the same coalesced notification.
         for screen in self.screen_stack:
-            show = getattr(screen, "show_connection", None)
-            if show is not None:
-                show()
+            if isinstance(screen, ClusterScreen):
+                screen.show_connection()
+        if isinstance(self.screen, ClusterScreen):
+            self.screen.refresh_data()
 
     def on_resize(self) -> None:
         self._check_size()

@@ -1,16 +1,24 @@
-"""The app's one door to the cluster: the data layer's connection, store and actions behind
-the few calls the screens make. Screens never talk HTTP and never import ``kube`` directly.
+"""The app's one door to the cluster: the data layer's connection, store, informers and
+actions behind the few calls the screens make. Screens never talk HTTP and never import
+``kube`` directly; this module holds no Kubernetes semantics either, it only delegates.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from ..kube import kinds as K
+from ..kube.connection import ApiError, Connection, ConnectionFailed, connect
+from ..kube.informer import Informers
+from ..kube.kubeconfig import ConfigError, kubeconfig_paths, load_merged
+from ..kube.store import ClusterState, SyncState
 from ..options import ConnectionOptions, Options
 
 Key = tuple[str, str]
+Obj = Mapping[str, Any]
 
 
 class ConnectError(Exception):
@@ -24,3 +32,169 @@ class Result:
 
     ok: bool
     message: str
+
+
+@dataclass(frozen=True)
+class Status:
+    """Connection state for the title bar and banner. ``banner`` None = all is well."""
+
+    live: bool
+    banner: str | None
+
+
+class Source:
+    """An open connection with its live cache. Create with :func:`open_source`."""
+
+    def __init__(
+        self,
+        connection: Connection,
+        state: ClusterState,
+        informers: Informers,
+        *,
+        namespace: str,
+        all_namespaces: bool,
+        connection_options: ConnectionOptions,
+    ) -> None:
+        self.connection = connection
+        self.state = state
+        self.informers = informers
+        self.namespace = namespace
+        self.all_namespaces = all_namespaces
+        self.connection_options = connection_options
+        self._unsubscribe: list[Callable[[], None]] = []
+
+    # -- reading ------------------------------------------------------------------------------
+
+    @property
+    def context(self) -> str:
+        return self.connection.context or "(none)"
+
+    def objects(self, kind: str, namespace: str | None = None) -> list[Obj]:
+        """Every cached object of ``kind`` (a :mod:`kube.kinds` name), optionally in one
+        namespace."""
+        items = self.state.objects(kind)
+        if namespace is None:
+            return list(items.values())
+        return [obj for (ns, _), obj in items.items() if ns == namespace]
+
+    def get(self, kind: str, namespace: str, name: str) -> Obj | None:
+        return self.state.get(kind, namespace, name)
+
+    def synced(self) -> bool:
+        return self.state.synced(k.name for k in K.WATCHED)
+
+    def forbidden(self) -> frozenset[str]:
+        return self.state.forbidden
+
+    def kind_problem(self, kind: str) -> str | None:
+        """Why ``kind`` cannot be shown (forbidden, not served), or None."""
+        status = self.state.status(kind)
+        if status.state in (SyncState.FORBIDDEN, SyncState.UNAVAILABLE):
+            return status.message or status.state.value
+        return None
+
+    def status(self) -> Status:
+        conn = self.state.connection
+        if conn.state == "retrying":
+            parts = [f"⚠ watch lost ({conn.reason or 'connection lost'})"]
+            retry = conn.retry_in()
+            parts.append(f"retrying in {retry:.0f}s" if retry else "retrying")
+            if conn.last_good is not None:
+                shown = time.strftime("%H:%M:%S", time.gmtime(conn.last_good))
+                parts.append(f"showing state from {shown} UTC")
+            return Status(False, " — ".join(parts[:2]) + "".join(f" · {p}" for p in parts[2:]))
+        if conn.state == "connecting":
+            return Status(False, None)
+        return Status(True, None)
+
+    def contexts(self) -> list[str]:
+        try:
+            merged = load_merged(kubeconfig_paths(self.connection_options))
+        except (ConfigError, OSError):
+            return [self.context]
+        return sorted(merged.contexts)
+
+    async def namespaces(self) -> list[str]:
+        """Namespaces the user may list; those seen in the cache when listing is refused."""
+        try:
+            body = await self.connection.get_json("/api/v1/namespaces")
+            names = [
+                str((item.get("metadata") or {}).get("name") or "")
+                for item in (body.get("items") or [])
+                if isinstance(item, dict)
+            ]
+        except (ApiError, ConnectionFailed):
+            names = [ns for kind in ("deployments", "pods") for ns, _ in self.state.objects(kind)]
+        return sorted({n for n in [*names, self.namespace] if n})
+
+    # -- notifications ------------------------------------------------------------------------
+
+    def subscribe(self, on_change: Callable[[], None]) -> None:
+        """Call ``on_change`` after store changes (coalesced by the store, <= 10/s), and for
+        connection status changes."""
+        self._unsubscribe.append(self.state.subscribe(lambda _version: on_change()))
+
+    def want_metrics(self, wanted: bool) -> None:
+        self.informers.want_metrics(wanted)
+
+    async def close(self) -> None:
+        for unsubscribe in self._unsubscribe:
+            unsubscribe()
+        self._unsubscribe.clear()
+        await self.informers.stop()
+        await self.connection.close()
+        self.state.close()
+
+    # -- acting -------------------------------------------------------------------------------
+
+    async def scale(self, namespace: str, name: str, replicas: int) -> Result:
+        raise NotImplementedError
+
+    async def undo(self, namespace: str, name: str, revision: int) -> Result:
+        raise NotImplementedError
+
+    async def restart(self, namespace: str, name: str) -> Result:
+        raise NotImplementedError
+
+    async def pause(self, namespace: str, name: str, pause: bool) -> Result:
+        raise NotImplementedError
+
+    async def delete_pod(self, namespace: str, name: str) -> Result:
+        raise NotImplementedError
+
+    def logs(
+        self,
+        namespace: str,
+        pod: str,
+        *,
+        container: str | None,
+        previous: bool,
+        tail: int,
+        follow: bool,
+    ) -> AsyncIterator[str]:
+        raise NotImplementedError
+
+
+async def open_source(connection_options: ConnectionOptions, options: Options) -> Source:
+    """Connect as kubectl would and start watching; raises :class:`ConnectError` with one
+    line for the user."""
+    try:
+        connection = await connect(connection_options)
+    except ConnectionFailed as exc:
+        raise ConnectError(str(exc)) from exc
+    state = ClusterState()
+    namespace = connection.namespace
+    informers = Informers(connection, state, None if options.all_namespaces else namespace)
+    try:
+        await informers.start()
+    except (ApiError, ConnectionFailed) as exc:
+        await connection.close()
+        raise ConnectError(str(exc)) from exc
+    return Source(
+        connection,
+        state,
+        informers,
+        namespace=namespace,
+        all_namespaces=options.all_namespaces,
+        connection_options=connection_options,
+    )

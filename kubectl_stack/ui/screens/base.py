@@ -32,14 +32,14 @@ class ClusterScreen(Screen[None]):
         return source
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in MUTATING and self.stack_app.read_only:
-            return False
-        return True
+        return not (action in MUTATING and self.stack_app.read_only)
 
     def refuse_read_only(self, action: str) -> bool:
         """True (and a notice) when ``action`` must not run because of --read-only."""
         if action in MUTATING and self.stack_app.read_only:
-            self.stack_app.tell(f"read-only: {action.replace('_', ' ')} is disabled", severity="warning")
+            self.stack_app.tell(
+                f"read-only: {action.replace('_', ' ')} is disabled", severity="warning"
+            )
             return True
         return False
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable, Footer, Input, Static
@@ -178,16 +178,16 @@ class StacksScreen(stack_actions.StackActions, ClusterScreen):
 
     # -- namespaces -------------------------------------------------------------------------
 
-    def action_pick_namespace(self) -> None:
+    @work(exclusive=True, group="namespaces")
+    async def action_pick_namespace(self) -> None:
         source = self.source
+        names = await source.namespaces()
 
         def chosen(namespace: object) -> None:
             if isinstance(namespace, str):
                 self.stack_app.switch_namespace(namespace, all_namespaces=False)
 
-        self.app.push_screen(
-            PickerDialog("Namespace", source.namespaces(), source.namespace), chosen
-        )
+        self.app.push_screen(PickerDialog("Namespace", names, source.namespace), chosen)
 
     def action_all_namespaces(self) -> None:
         source = self.source

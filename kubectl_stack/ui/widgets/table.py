@@ -81,7 +81,7 @@ class KeyedTable(DataTable[Cell]):
                 if old is None:
                     self.add_row(*new, key=key)
                 elif old != new:
-                    for column, (before, after) in zip(columns, zip(old, new)):
+                    for column, before, after in zip(columns, old, new, strict=True):
                         if before != after:
                             self.update_cell(key, column, after)
                 self._rows[key] = new
