@@ -1,0 +1,43 @@
+"""Settings: defaults, XDG config file, KUBECTL_STACK_ environment, never fatal."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from kubectl_stack.settings import Settings, config_path, load_settings
+
+
+def test_config_file_lives_under_xdg_config_home(tmp_path: Path) -> None:
+    env = {"XDG_CONFIG_HOME": str(tmp_path), "HOME": "/nowhere"}
+    assert config_path(env) == tmp_path / "kubectl-stack" / "config.yaml"
+    assert config_path({"HOME": str(tmp_path)}) == tmp_path / ".config/kubectl-stack/config.yaml"
+
+
+def test_file_then_environment_override_defaults(tmp_path: Path) -> None:
+    path = tmp_path / "config.yaml"
+    path.write_text("theme: textual-light\nlog_buffer_lines: 500\nkeymap:\n  scale: S\n")
+    env = {"KUBECTL_STACK_LOG_BUFFER_LINES": "700", "KUBECTL_STACK_KEYMAP": "quit=x;undo=U"}
+    settings = load_settings(env, path)
+    assert settings.theme == "textual-light"
+    assert settings.log_buffer_lines == 700
+    assert settings.keymap == {"quit": "x", "undo": "U"}
+    assert settings.warnings == ()
+
+
+def test_bad_values_become_warnings_and_keep_defaults(tmp_path: Path) -> None:
+    path = tmp_path / "config.yaml"
+    path.write_text("log_buffer_lines: -3\ncolour: pink\n")
+    settings = load_settings({"KUBECTL_STACK_MOUSE": "maybe"}, path)
+    assert settings.log_buffer_lines == Settings().log_buffer_lines
+    assert settings.mouse is True
+    assert any("log_buffer_lines" in w for w in settings.warnings)
+    assert any("'colour'" in w for w in settings.warnings)
+    assert any("mouse" in w for w in settings.warnings)
+
+
+def test_unreadable_yaml_is_a_warning_not_a_crash(tmp_path: Path) -> None:
+    path = tmp_path / "config.yaml"
+    path.write_text("keymap: [unclosed\n")
+    settings = load_settings({}, path)
+    assert settings == Settings(warnings=settings.warnings)
+    assert len(settings.warnings) == 1 and str(path) in settings.warnings[0]
