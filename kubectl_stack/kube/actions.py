@@ -1,0 +1,254 @@
+"""Changes the UI can make, each as kubectl makes it, each one request (never half-applied).
+
+Every action returns an :class:`ActionResult`: ``done`` with kubectl's own success line
+(``deployment.apps/web scaled``), ``refused`` with the server's Status message verbatim (or
+kubectl's client-side error), ``conflict`` when someone else changed the object first (it is
+re-read and reported, never overwritten), or ``skipped`` when there was nothing to do.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal
+
+from ..model.history import UndoPlan, undo_plan
+from . import kinds as K
+from .connection import ApiError, Connection, ConnectionFailed
+
+Outcome = Literal["done", "refused", "conflict", "skipped"]
+INT32_MAX = 2**31 - 1
+RESTARTED_AT = "kubectl.kubernetes.io/restartedAt"
+STRATEGIC_MERGE = "application/strategic-merge-patch+json"
+MERGE_PATCH = "application/merge-patch+json"
+JSON_PATCH = "application/json-patch+json"
+
+
+@dataclass(frozen=True)
+class ActionResult:
+    """What happened. ``message`` is the line to show; ``warnings`` are extra notices."""
+
+    outcome: Outcome
+    message: str
+    warnings: tuple[str, ...] = ()
+    status: int | None = None  # the HTTP status of a refusal
+
+    @property
+    def ok(self) -> bool:
+        """The change was made (or was already in place)."""
+        return self.outcome in ("done", "skipped")
+
+
+def _refused(exc: ApiError | ConnectionFailed) -> ActionResult:
+    if isinstance(exc, ApiError):
+        return ActionResult("refused", exc.kubectl_message(), status=exc.status)
+    return ActionResult("refused", exc.message)
+
+
+def _deployment_ref(name: str) -> str:
+    return f"deployment.apps/{name}"
+
+
+def hpas_targeting(
+    hpas: Iterable[Mapping[str, Any]], namespace: str, deployment: str
+) -> list[Mapping[str, Any]]:
+    """The HorizontalPodAutoscalers whose scaleTargetRef is this Deployment."""
+    found = []
+    for hpa in hpas:
+        meta = hpa.get("metadata") or {}
+        ref = (hpa.get("spec") or {}).get("scaleTargetRef") or {}
+        if (
+            meta.get("namespace") == namespace
+            and ref.get("kind") == "Deployment"
+            and ref.get("name") == deployment
+        ):
+            found.append(hpa)
+    return found
+
+
+async def scale(
+    connection: Connection,
+    namespace: str,
+    name: str,
+    replicas: Any,
+    *,
+    resource_version: str | None,
+    hpas: Iterable[Mapping[str, Any]] = (),
+) -> ActionResult:
+    """Set a Deployment's replicas through its ``scale`` subresource.
+
+    ``resource_version`` is the version the user saw: if the Deployment has changed since,
+    the server answers 409 and the result is a ``conflict`` naming the current replicas.
+    Non-integers and values outside 0..2147483647 are refused before anything is sent.
+    An HPA targeting the Deployment produces a warning (it will set replicas back).
+    """
+    if isinstance(replicas, bool) or not isinstance(replicas, int):
+        try:
+            replicas = int(str(replicas).strip())
+        except ValueError:
+            return ActionResult("refused", f"invalid replica count {replicas!r}: not a number")
+    if replicas < 0 or replicas > INT32_MAX:
+        return ActionResult(
+            "refused", f"invalid replica count {replicas}: must be between 0 and {INT32_MAX}"
+        )
+    warnings = []
+    for hpa in hpas_targeting(hpas, namespace, name):
+        spec = hpa.get("spec") or {}
+        hpa_name = (hpa.get("metadata") or {}).get("name")
+        warnings.append(
+            f'HorizontalPodAutoscaler "{hpa_name}" controls this Deployment '
+            f"(min {spec.get('minReplicas', 1)}, max {spec.get('maxReplicas')}): "
+            "it will change the replica count again"
+        )
+    body: dict[str, Any] = {
+        "apiVersion": "autoscaling/v1",
+        "kind": "Scale",
+        "metadata": {"name": name, "namespace": namespace},
+        "spec": {"replicas": replicas},
+    }
+    if resource_version:
+        body["metadata"]["resourceVersion"] = resource_version
+    path = K.DEPLOYMENTS.path(namespace, name) + "/scale"
+    try:
+        await connection.request("PUT", path, body=body)
+    except ApiError as exc:
+        if exc.status == 409:
+            return await _conflict(connection, namespace, name, exc)
+        return _refused(exc)
+    except ConnectionFailed as exc:
+        return _refused(exc)
+    return ActionResult("done", f"{_deployment_ref(name)} scaled", tuple(warnings))
+
+
+async def _conflict(
+    connection: Connection, namespace: str, name: str, exc: ApiError
+) -> ActionResult:
+    try:
+        current = await connection.get_json(K.DEPLOYMENTS.path(namespace, name))
+        replicas = ((current or {}).get("spec") or {}).get("replicas")
+        detail = f"; it now asks for {replicas} replicas. Nothing was changed"
+    except (ApiError, ConnectionFailed):
+        detail = ". Nothing was changed"
+    return ActionResult("conflict", f"{exc.message}{detail}", status=409)
+
+
+async def undo_preview(
+    connection: Connection, namespace: str, name: str, to_revision: int = 0
+) -> UndoPlan:
+    """What ``rollout undo`` would do now (read-only), incl. the template diff.
+    Raises ApiError / ConnectionFailed when the objects cannot be read."""
+    deployment = await connection.get_json(K.DEPLOYMENTS.path(namespace, name))
+    selector = ",".join(
+        f"{k}={v}"
+        for k, v in (
+            ((deployment.get("spec") or {}).get("selector") or {}).get("matchLabels") or {}
+        ).items()
+    )
+    params = {"labelSelector": selector} if selector else None
+    listed = await connection.get_json(K.REPLICASETS.path(namespace), params)
+    replicasets = (listed or {}).get("items") or []
+    return undo_plan(deployment, replicasets, to_revision)
+
+
+async def rollout_undo(
+    connection: Connection, namespace: str, name: str, to_revision: int = 0
+) -> ActionResult:
+    """kubectl rollout undo [--to-revision]: the client-side algorithm of
+    :func:`kubectl_stack.model.history.undo_plan`, sent as one JSON patch."""
+    try:
+        plan = await undo_preview(connection, namespace, name, to_revision)
+    except (ApiError, ConnectionFailed) as exc:
+        return _refused(exc)
+    if plan.error:
+        return ActionResult("refused", f"error: {plan.error}")
+    if plan.skipped:
+        return ActionResult("skipped", f"{_deployment_ref(name)} {plan.message}")
+    try:
+        await connection.request(
+            "PATCH",
+            K.DEPLOYMENTS.path(namespace, name),
+            body=[dict(op) for op in plan.patch],
+            content_type=JSON_PATCH,
+        )
+    except (ApiError, ConnectionFailed) as exc:
+        return _refused(exc)
+    return ActionResult("done", f"{_deployment_ref(name)} rolled back")
+
+
+def go_rfc3339(now: datetime | None = None) -> str:
+    """Go's time.Now().Format(time.RFC3339): local time, seconds, ``Z`` for UTC."""
+    stamp = (now or datetime.now()).astimezone().isoformat(timespec="seconds")
+    return stamp[:-6] + "Z" if stamp.endswith("+00:00") else stamp
+
+
+async def _get_deployment(connection: Connection, namespace: str, name: str) -> Any:
+    return await connection.get_json(K.DEPLOYMENTS.path(namespace, name))
+
+
+async def rollout_restart(
+    connection: Connection, namespace: str, name: str, *, now: datetime | None = None
+) -> ActionResult:
+    """kubectl rollout restart: stamp the pod template with restartedAt (strategic merge)."""
+    try:
+        deployment = await _get_deployment(connection, namespace, name)
+        if (deployment.get("spec") or {}).get("paused"):
+            return ActionResult(
+                "refused", "error: can't restart paused deployment (run rollout resume first)"
+            )
+        patch = {
+            "spec": {"template": {"metadata": {"annotations": {RESTARTED_AT: go_rfc3339(now)}}}}
+        }
+        await connection.request(
+            "PATCH", K.DEPLOYMENTS.path(namespace, name), body=patch, content_type=STRATEGIC_MERGE
+        )
+    except (ApiError, ConnectionFailed) as exc:
+        return _refused(exc)
+    return ActionResult("done", f"{_deployment_ref(name)} restarted")
+
+
+async def _set_paused(
+    connection: Connection, namespace: str, name: str, paused: bool
+) -> ActionResult:
+    try:
+        deployment = await _get_deployment(connection, namespace, name)
+        if bool((deployment.get("spec") or {}).get("paused")) == paused:
+            state = "already paused" if paused else "not paused"
+            return ActionResult("skipped", f'deployments.apps "{name}" is {state}')
+        await connection.request(
+            "PATCH",
+            K.DEPLOYMENTS.path(namespace, name),
+            body={"spec": {"paused": paused}},
+            content_type=STRATEGIC_MERGE,
+        )
+    except (ApiError, ConnectionFailed) as exc:
+        return _refused(exc)
+    return ActionResult("done", f"{_deployment_ref(name)} {'paused' if paused else 'resumed'}")
+
+
+async def rollout_pause(connection: Connection, namespace: str, name: str) -> ActionResult:
+    """kubectl rollout pause."""
+    return await _set_paused(connection, namespace, name, True)
+
+
+async def rollout_resume(connection: Connection, namespace: str, name: str) -> ActionResult:
+    """kubectl rollout resume."""
+    return await _set_paused(connection, namespace, name, False)
+
+
+async def delete_pod(
+    connection: Connection, namespace: str, name: str, *, uid: str | None = None
+) -> ActionResult:
+    """kubectl delete pod. With ``uid``, only that very pod (not a namesake created since)."""
+    body: dict[str, Any] | None = None
+    if uid:
+        body = {"kind": "DeleteOptions", "apiVersion": "v1", "preconditions": {"uid": uid}}
+    try:
+        await connection.request("DELETE", K.PODS.path(namespace, name), body=body)
+    except ApiError as exc:
+        if exc.status == 409:
+            return ActionResult("conflict", exc.message, status=409)
+        return _refused(exc)
+    except ConnectionFailed as exc:
+        return _refused(exc)
+    return ActionResult("done", f'pod "{name}" deleted')
