@@ -95,6 +95,7 @@ class Informer:
         *,
         rng: random.Random | None = None,
         page_size: int = PAGE_SIZE,
+        backoff_initial: float = BACKOFF_INITIAL,
     ) -> None:
         self.connection = connection
         self.state = state
@@ -102,7 +103,7 @@ class Informer:
         self.namespace = namespace if kind.namespaced else None
         self.rng = rng or random.Random()
         self.page_size = page_size
-        self.backoff = Backoff(self.rng)
+        self.backoff = Backoff(self.rng, backoff_initial)
         self.resource_version: str | None = None
         self.lists = 0  # how many (re)lists completed; for tests and diagnostics
         self.watches = 0
@@ -322,11 +323,13 @@ class Informers:
         *,
         kinds: Iterable[Kind] = K.WATCHED,
         seed: int | None = None,
+        backoff_initial: float = BACKOFF_INITIAL,
     ) -> None:
         self.connection = connection
         self.state = state
         self.namespace = namespace
         self.kinds = list(kinds)
+        self.backoff_initial = backoff_initial
         self.rng = random.Random(seed)
         self.informers: dict[str, Informer] = {}
         self._tasks: dict[str, asyncio.Task[None]] = {}
@@ -346,6 +349,7 @@ class Informers:
                 kind,
                 self.namespace,
                 rng=random.Random(self.rng.random()),
+                backoff_initial=self.backoff_initial,
             )
             self.informers[kind.name] = informer
             self._tasks[kind.name] = asyncio.create_task(
