@@ -1,0 +1,522 @@
+"""Resource verbs: get, list, create, update, patch, delete and deletecollection, with the
+``status`` and ``scale`` subresources, as the API server's generic registry performs them.
+
+Stored objects are shared and immutable: reads serialise them as they are (no copies), writes
+build a fresh dict (a clone, a decoded body or a patch result) and hand it to the store.
+"""
+
+from __future__ import annotations
+
+import base64
+import importlib
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import Any
+
+from ... import jsonutil
+from ..cluster import Cluster
+from ..names import random_suffix
+from ..resources import BY_GR, RESOURCES, ResourceType
+from ..store import AlreadyExists, Conflict, NotFound, clone
+from . import convert, tables
+from .errors import (
+    ApiError,
+    already_exists,
+    bad_request,
+    conflict,
+    invalid,
+    not_found,
+)
+from .media import Form, partial_metadata
+from .patch import apply_patch
+from .selectors import (
+    fields_match,
+    labels_match,
+    parse_field_selector,
+    parse_label_selector,
+)
+
+Obj = dict[str, Any]
+
+try:  # Defaulting and validation live in the controllers' room; serve without them until then.
+    _admission: Any = importlib.import_module("kubectl_stack.sim.admission")
+except ImportError:  # pragma: no cover - only before admission.py exists
+    _admission = None
+
+HPA = "horizontalpodautoscalers.autoscaling"
+_TERMINAL = ("Succeeded", "Failed")
+
+
+@dataclass(frozen=True)
+class Target:
+    """What a request path names."""
+
+    rtype: ResourceType
+    version: str
+    namespace: str | None  # None: all namespaces (or a cluster-scoped kind)
+    name: str | None
+    subresource: str | None
+
+    @property
+    def gr(self) -> str:
+        return self.rtype.gr
+
+    @property
+    def api_version(self) -> str:
+        return self.rtype.api_version(self.version)
+
+
+class Registry:
+    """The API operations on one :class:`Cluster`. Runs on the cluster's event loop."""
+
+    def __init__(self, cluster: Cluster) -> None:
+        self.cluster = cluster
+        self.store = cluster.store
+        self._snapshots: OrderedDict[str, tuple[int, list[Obj]]] = OrderedDict()
+        self._snapshot_seq = 0
+
+    # -- representation ---------------------------------------------------------------------
+    def served(self, target: Target, obj: Obj) -> Obj:
+        """The stored object as the requested version serves it."""
+        if target.gr == HPA and target.version == "v1":
+            return convert.hpa_v2_to_v1(obj)
+        return obj
+
+    def now(self) -> float:
+        return self.cluster.clock.now()
+
+    def row_object(self, target: Target, obj: Obj, include: str) -> Obj | None:
+        if include == "None":
+            return None
+        if include == "Object":
+            return self.served(target, obj)
+        return partial_metadata(obj)
+
+    def render_one(self, target: Target, obj: Obj, form: Form, include: str) -> Obj:
+        if form is Form.TABLE:
+            row = tables.row(target.gr, obj, self.now(), self.row_object(target, obj, include))
+            rv = obj.get("metadata", {}).get("resourceVersion", "")
+            return tables.table(target.gr, [row], rv)
+        if form is Form.META:
+            return partial_metadata(obj)
+        return self.served(target, obj)
+
+    # -- reading ----------------------------------------------------------------------------
+    def get(self, target: Target) -> Obj:
+        assert target.name is not None
+        obj = self.store.get(target.gr, target.namespace or "", target.name)
+        if obj is None:
+            raise not_found(target.rtype, target.name)
+        return obj
+
+    def _compacted_rv(self) -> int:
+        # Store.compact() forgets history below this version; continue tokens from before
+        # it are expired, as after an etcd compaction.
+        return int(getattr(self.store, "_compacted_rv", 0))
+
+    def list(self, target: Target, params: dict[str, str]) -> tuple[list[Obj], str, str, int]:
+        """Matching objects of one page: (items, resourceVersion, continue, remaining)."""
+        token = params.get("continue")
+        limit = _int_param(params, "limit", 0)
+        if token:
+            snap_id, offset, rv = _decode_continue(token)
+            snapshot = self._snapshots.get(snap_id)
+            if snapshot is None or rv < self._compacted_rv():
+                raise ApiError(
+                    410,
+                    "The provided continue parameter is too old to display a consistent list "
+                    "result. You can start a new list without the continue parameter, or use "
+                    "the continue token in this response to retrieve the remainder of the "
+                    "results. Continuing with the provided token results in an inconsistent "
+                    "list - objects that were created, modified, or deleted between the time "
+                    "the first chunk was returned and now may show up in the list.",
+                    reason="Expired",
+                )
+            items = snapshot[1]
+        else:
+            self._check_list_version(params)
+            rv, offset = self.store.resource_version, 0
+            items = self.matching(target, params)
+        end = offset + limit if limit > 0 else len(items)
+        page = items[offset:end]
+        next_token = ""
+        remaining = 0
+        if end < len(items):
+            if not token:
+                snap_id = self._remember(rv, items)
+            next_token = _encode_continue(snap_id, end, rv)
+            remaining = len(items) - end
+        return page, str(rv), next_token, remaining
+
+    def _check_list_version(self, params: dict[str, str]) -> None:
+        wanted = params.get("resourceVersion", "")
+        if wanted in ("", "0"):
+            return
+        number = _parse_rv(wanted)
+        current = self.store.resource_version
+        if number > current:
+            raise ApiError(
+                504,
+                f"Too large resource version: {number}, current: {current}",
+                reason="Timeout",
+                details={"causes": [{"reason": "ResourceVersionTooLarge", "message": "Too large resource version"}], "retryAfterSeconds": 1},
+            )
+        if params.get("resourceVersionMatch") == "Exact" and number != current:
+            # Only the newest state is kept, so an older exact version is gone.
+            raise ApiError(
+                410, f"too old resource version: {number} ({current})", reason="Expired"
+            )
+
+    def _remember(self, rv: int, items: list[Obj]) -> str:
+        self._snapshot_seq += 1
+        snap_id = str(self._snapshot_seq)
+        self._snapshots[snap_id] = (rv, items)
+        while len(self._snapshots) > 64:
+            self._snapshots.popitem(last=False)
+        return snap_id
+
+    def matching(self, target: Target, params: dict[str, str]) -> list[Obj]:
+        labels = parse_label_selector(params.get("labelSelector"))
+        fields = parse_field_selector(target.gr, params.get("fieldSelector"))
+        items = self.store.list(target.gr, target.namespace)
+        if labels:
+            items = [o for o in items if labels_match(labels, o)]
+        if fields:
+            items = [o for o in items if fields_match(fields, o)]
+        return items
+
+    def list_body(
+        self,
+        target: Target,
+        items: list[Obj],
+        rv: str,
+        token: str,
+        remaining: int,
+        form: Form,
+        include: str,
+    ) -> Obj:
+        if form is Form.TABLE:
+            now = self.now()
+            rows = [
+                tables.row(target.gr, o, now, self.row_object(target, o, include)) for o in items
+            ]
+            return tables.table(target.gr, rows, rv, continue_token=token, remaining=remaining)
+        meta: Obj = {"resourceVersion": rv}
+        if token:
+            meta["continue"] = token
+            meta["remainingItemCount"] = remaining
+        if form is Form.META:
+            return {
+                "kind": "PartialObjectMetadataList",
+                "apiVersion": "meta.k8s.io/v1",
+                "metadata": meta,
+                "items": [partial_metadata(o) for o in items],
+            }
+        if target.gr == HPA and target.version == "v1":
+            items = [convert.hpa_v2_to_v1(o) for o in items]
+        return {
+            "kind": f"{target.rtype.kind}List",
+            "apiVersion": target.api_version,
+            "metadata": meta,
+            "items": items,
+        }
+
+    # -- writing ----------------------------------------------------------------------------
+    def _admit(self, target: Target, obj: Obj, old: Obj | None) -> Obj:
+        if _admission is None:
+            return obj
+        try:
+            admitted: Obj = _admission.admit(self.cluster, target.gr, obj, old)
+        except _admission.Invalid as exc:
+            raise invalid(
+                target.rtype.kind,
+                target.rtype.group,
+                str(obj.get("metadata", {}).get("name", "")),
+                list(exc.causes),
+            ) from None
+        return admitted
+
+    def _check_body_identity(self, target: Target, body: Any) -> Obj:
+        if not isinstance(body, dict):
+            raise bad_request("the object provided is unrecognized (must be of type object)")
+        if target.gr == HPA and target.version == "v1" and body.get("apiVersion") == "autoscaling/v1":
+            stored = None
+            name = (body.get("metadata") or {}).get("name")
+            if name:
+                stored = self.store.get(HPA, target.namespace or "", name)
+            body = convert.hpa_v1_to_v2(body, stored)
+        api_version = body.get("apiVersion")
+        kind = body.get("kind")
+        if api_version and api_version != target.rtype.api_version(
+            target.rtype.preferred_version
+        ) and api_version != target.api_version:
+            raise bad_request(
+                f"the API version in the data ({api_version}) does not match the expected API "
+                f"version ({target.api_version})"
+            )
+        if kind and kind != target.rtype.kind:
+            raise bad_request(
+                f"the kind in the data ({kind}) does not match the expected kind "
+                f"({target.rtype.kind})"
+            )
+        body["apiVersion"] = target.rtype.api_version()
+        body["kind"] = target.rtype.kind
+        meta = body.get("metadata")
+        if not isinstance(meta, dict):
+            meta = body["metadata"] = {}
+        if target.rtype.namespaced:
+            ns = meta.get("namespace")
+            if ns and ns != target.namespace:
+                raise bad_request(
+                    "the namespace of the provided object does not match the namespace sent "
+                    "on the request"
+                )
+            meta["namespace"] = target.namespace
+        return body
+
+    def _require_namespace(self, target: Target) -> None:
+        if target.rtype.namespaced and target.namespace is not None:
+            if self.store.get("namespaces", "", target.namespace) is None:
+                raise not_found(BY_GR["namespaces"], target.namespace)
+
+    def create(self, target: Target, body: Any) -> Obj:
+        if target.rtype.namespaced and target.namespace is None:
+            raise ApiError(405, "the server does not allow this method on the requested resource", reason="MethodNotAllowed")
+        obj = self._check_body_identity(target, body)
+        meta = obj["metadata"]
+        for key in ("uid", "resourceVersion", "creationTimestamp", "deletionTimestamp", "generation", "managedFields"):
+            meta.pop(key, None)
+        if not meta.get("name"):
+            prefix = meta.get("generateName")
+            if not prefix:
+                raise invalid(
+                    target.rtype.kind,
+                    target.rtype.group,
+                    "",
+                    [
+                        {
+                            "reason": "FieldValueRequired",
+                            "message": "Required value: name or generateName is required",
+                            "field": "metadata.name",
+                        }
+                    ],
+                )
+            meta["name"] = prefix + random_suffix(self.store.rng)
+        self._require_namespace(target)
+        if "status" in target.rtype.subresources and target.gr not in ("nodes",):
+            obj["status"] = {"phase": "Pending"} if target.gr == "pods" else {}
+        if target.gr == "namespaces":
+            obj["status"] = {"phase": "Active"}
+        obj = self._admit(target, obj, None)
+        try:
+            return self.store.create(target.gr, obj)
+        except AlreadyExists:
+            raise already_exists(target.rtype, meta["name"]) from None
+
+    def update(self, target: Target, body: Any) -> Obj:
+        assert target.name is not None
+        if target.subresource == "scale":
+            return self._update_scale(target, body)
+        obj = self._check_body_identity(target, body)
+        meta = obj["metadata"]
+        if meta.get("name") and meta["name"] != target.name:
+            raise bad_request(
+                "the name of the object "
+                f"({meta['name']}) does not match the name on the URL ({target.name})"
+            )
+        meta["name"] = target.name
+        old = self.get(target)
+        expected = meta.get("resourceVersion") or None
+        return self._store_update(target, obj, old, expected)
+
+    def _store_update(self, target: Target, obj: Obj, old: Obj, expected: str | None) -> Obj:
+        meta = obj["metadata"]
+        old_meta = old["metadata"]
+        if expected and expected != old_meta.get("resourceVersion"):
+            raise conflict(target.rtype, target.name or "")
+        if target.subresource == "status":
+            # Only status changes through the status subresource.
+            status = obj.get("status")
+            obj = clone(old)
+            if status is None:
+                obj.pop("status", None)
+            else:
+                obj["status"] = status
+        else:
+            for key in ("uid", "creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds"):
+                if key in old_meta:
+                    meta[key] = old_meta[key]
+                else:
+                    meta.pop(key, None)
+            if "generation" in old_meta:
+                meta["generation"] = old_meta["generation"]
+            if "status" in target.rtype.subresources and "status" in old:
+                obj["status"] = old["status"]
+            obj = self._admit(target, obj, old)
+        try:
+            updated = self.store.update(target.gr, obj, expected_rv=expected)
+        except Conflict:
+            raise conflict(target.rtype, target.name or "") from None
+        except NotFound:
+            raise not_found(target.rtype, target.name or "") from None
+        return self._finish_if_finalized(target, updated)
+
+    def _finish_if_finalized(self, target: Target, obj: Obj) -> Obj:
+        meta = obj["metadata"]
+        if target.gr != "pods" and meta.get("deletionTimestamp") and not meta.get("finalizers"):
+            return self.store.delete(target.gr, meta.get("namespace", ""), meta["name"])
+        return obj
+
+    def patch(self, target: Target, content_type: str, patch: Any) -> Obj:
+        assert target.name is not None
+        old = self.get(target)
+        if target.subresource == "scale":
+            scale = apply_patch(content_type, convert.to_scale(old), patch)
+            return self._update_scale(target, scale)
+        served = self.served(target, old)
+        doc = clone(served)
+        patched = apply_patch(content_type, doc, patch)
+        if target.gr == HPA and target.version == "v1":
+            patched = convert.hpa_v1_to_v2(patched, old)
+        meta = patched.get("metadata")
+        if not isinstance(meta, dict):
+            raise bad_request("metadata must be an object")
+        if meta.get("name") != target.name:
+            raise bad_request("the name of the object cannot be changed by a patch")
+        patched["apiVersion"] = target.rtype.api_version()
+        patched["kind"] = target.rtype.kind
+        # A resourceVersion inside the patch is a precondition, as in kube.
+        expected = None
+        if isinstance(patch, dict) and isinstance(patch.get("metadata"), dict):
+            expected = patch["metadata"].get("resourceVersion") or None
+        return self._store_update(target, patched, old, expected)
+
+    def get_scale(self, target: Target) -> Obj:
+        return convert.to_scale(self.get(target))
+
+    def _update_scale(self, target: Target, scale: Any) -> Obj:
+        if not isinstance(scale, dict):
+            raise bad_request("the object provided is unrecognized (must be of type Scale)")
+        old = self.get(target)
+        expected = (scale.get("metadata") or {}).get("resourceVersion") or None
+        if expected and expected != old["metadata"].get("resourceVersion"):
+            raise conflict(target.rtype, target.name or "")
+        replicas = (scale.get("spec") or {}).get("replicas", 0)
+        if not isinstance(replicas, int) or isinstance(replicas, bool) or replicas < 0:
+            raise invalid(
+                "Scale",
+                "autoscaling",
+                target.name or "",
+                [
+                    {
+                        "reason": "FieldValueInvalid",
+                        "message": f"Invalid value: {replicas}: must be greater than or equal to 0",
+                        "field": "spec.replicas",
+                    }
+                ],
+            )
+        obj = clone(old)
+        obj.setdefault("spec", {})["replicas"] = replicas
+        main = Target(target.rtype, target.version, target.namespace, target.name, None)
+        updated = self._store_update(main, obj, old, expected)
+        return convert.to_scale(updated)
+
+    # -- deleting ---------------------------------------------------------------------------
+    def delete(self, target: Target, options: Obj) -> Obj:
+        assert target.name is not None
+        obj = self.get(target)
+        meta = obj["metadata"]
+        pre = options.get("preconditions") or {}
+        if pre.get("uid") and pre["uid"] != meta.get("uid"):
+            raise ApiError(
+                409,
+                f"Precondition failed: UID in precondition: {pre['uid']}, UID in object meta: "
+                f"{meta.get('uid')}",
+                reason="Conflict",
+            )
+        if pre.get("resourceVersion") and pre["resourceVersion"] != meta.get("resourceVersion"):
+            raise conflict(target.rtype, target.name)
+        grace = options.get("gracePeriodSeconds")
+        if target.gr == "pods":
+            spec = obj.get("spec") or {}
+            phase = (obj.get("status") or {}).get("phase")
+            if grace is None:
+                grace = spec.get("terminationGracePeriodSeconds", 30)
+            if spec.get("nodeName") and phase not in _TERMINAL and int(grace) > 0:
+                return self._mark_deleted(target, obj, int(grace))
+        elif meta.get("finalizers"):
+            return self._mark_deleted(target, obj, 0)
+        if target.gr == "namespaces":
+            self._delete_namespace_content(target.name)
+        return self.store.delete(target.gr, target.namespace or "", target.name)
+
+    def _mark_deleted(self, target: Target, obj: Obj, grace: int) -> Obj:
+        meta = obj["metadata"]
+        current = meta.get("deletionGracePeriodSeconds")
+        if meta.get("deletionTimestamp") and (current is None or current <= grace):
+            return obj
+        marked = clone(obj)
+        marked["metadata"]["deletionTimestamp"] = self.cluster.clock.timestamp(
+            self.now() + grace
+        )
+        marked["metadata"]["deletionGracePeriodSeconds"] = grace
+        return self.store.update(target.gr, marked)
+
+    def _delete_namespace_content(self, namespace: str) -> None:
+        for rtype in RESOURCES:
+            if not rtype.namespaced:
+                continue
+            for obj in self.store.list(rtype.gr, namespace):
+                self.store.delete(rtype.gr, namespace, obj["metadata"]["name"])
+
+    def delete_collection(self, target: Target, params: dict[str, str], options: Obj) -> Obj:
+        deleted = []
+        for obj in self.matching(target, params):
+            one = Target(target.rtype, target.version, obj["metadata"].get("namespace"), obj["metadata"]["name"], None)
+            try:
+                deleted.append(self.delete(one, options))
+            except ApiError as exc:
+                if exc.code != 404:
+                    raise
+        return {
+            "kind": f"{target.rtype.kind}List",
+            "apiVersion": target.api_version,
+            "metadata": {"resourceVersion": str(self.store.resource_version)},
+            "items": [self.served(target, o) for o in deleted],
+        }
+
+
+def _int_param(params: dict[str, str], key: str, default: int) -> int:
+    value = params.get(key)
+    if value in (None, ""):
+        return default
+    try:
+        return int(str(value))
+    except ValueError:
+        raise bad_request(f"invalid value for {key}: {value!r}") from None
+
+
+def _parse_rv(value: str) -> int:
+    try:
+        return int(value)
+    except ValueError:
+        raise bad_request(f'invalid resource version "{value}"') from None
+
+
+def parse_rv(value: str) -> int:
+    """A client's resourceVersion as a number (a 400 when it is not one)."""
+    return _parse_rv(value)
+
+
+def _encode_continue(snap_id: str, offset: int, rv: int) -> str:
+    raw = jsonutil.dumps({"v": "sim.k8s.io/v1", "s": snap_id, "o": offset, "rv": rv})
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _decode_continue(token: str) -> tuple[str, int, int]:
+    try:
+        raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
+        data = jsonutil.loads(raw)
+        return str(data["s"]), int(data["o"]), int(data["rv"])
+    except (ValueError, KeyError, TypeError):
+        raise bad_request("continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)") from None

@@ -1,0 +1,803 @@
+"""Server-side printing: ``kind: Table`` with kubectl's own columns and cell formats.
+
+kubectl asks for ``as=Table`` and prints exactly the cells it gets, so every column and format
+here follows the API server's printers (k8s.io/kubernetes pkg/printers/internalversion). As on
+a real server, every column is always sent (kubectl hides priority-1 columns unless ``-o wide``)
+and cells are computed at the cluster's (virtual) time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from ...model.duration import age
+from .selectors import format_label_selector, format_labels, selector_string
+
+Obj = dict[str, Any]
+Row = list[Any]
+Column = tuple[str, str, int]  # name, type, priority
+
+_NAME: Column = ("Name", "string", 0)
+_AGE: Column = ("Age", "string", 0)
+
+_DESCRIPTIONS = {
+    "Name": "Name must be unique within a namespace. Is required when creating resources, "
+    "although some resources may allow a client to request the generation of an appropriate "
+    "name automatically. Name is primarily intended for creation idempotence and "
+    "configuration definition. Cannot be updated. More info: "
+    "https://kubernetes.io/docs/concepts/overview/working-with-objects/names#names",
+    "Age": "CreationTimestamp is a timestamp representing the server time when this object "
+    "was created. It is not guaranteed to be set in happens-before order across separate "
+    "operations. Clients may not set this value. It is represented in RFC3339 form and is in "
+    "UTC.\n\nPopulated by the system. Read-only. Null for lists. More info: "
+    "https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata",
+}
+
+
+def _containers(obj: Obj) -> list[Obj]:
+    return list((((obj.get("spec") or {}).get("template") or {}).get("spec") or {}).get(
+        "containers"
+    ) or [])
+
+
+def _layout_containers(containers: list[Obj]) -> tuple[str, str]:
+    return (
+        ",".join(str(c.get("name", "")) for c in containers),
+        ",".join(str(c.get("image", "")) for c in containers),
+    )
+
+
+def _created(obj: Obj, now: float) -> str:
+    return age(obj.get("metadata", {}).get("creationTimestamp"), now)
+
+
+def _get(obj: Any, *keys: str) -> Any:
+    cur = obj
+    for k in keys:
+        if not isinstance(cur, dict):
+            return None
+        cur = cur.get(k)
+    return cur
+
+
+# -- pods -----------------------------------------------------------------------------------
+
+
+def _is_restartable_init(container: Obj | None) -> bool:
+    return bool(container) and (container or {}).get("restartPolicy") == "Always"
+
+
+def pod_cells(pod: Obj, now: float) -> Row:
+    """printPod: NAME READY STATUS RESTARTS AGE IP NODE NOMINATED-NODE READINESS-GATES."""
+    spec = pod.get("spec") or {}
+    status = pod.get("status") or {}
+    meta = pod.get("metadata") or {}
+    containers = spec.get("containers") or []
+    total = len(containers)
+    ready = 0
+    restarts = 0
+    restartable_init_restarts = 0
+    last_restart = 0.0
+    last_restartable_init_restart = 0.0
+    phase = status.get("phase") or ""
+    reason = status.get("reason") or phase
+    for cond in status.get("conditions") or []:
+        if cond.get("type") == "PodScheduled" and cond.get("reason") == "SchedulingGated":
+            reason = "SchedulingGated"
+    init_specs = {c.get("name"): c for c in spec.get("initContainers") or []}
+    total += sum(1 for c in init_specs.values() if _is_restartable_init(c))
+
+    def finished(cs: Obj) -> float:
+        from ...model._util import ts
+
+        t = ts(_get(cs, "lastState", "terminated", "finishedAt"))
+        return t or 0.0
+
+    initializing = False
+    init_statuses = status.get("initContainerStatuses") or []
+    for i, cs in enumerate(init_statuses):
+        restarts += int(cs.get("restartCount") or 0)
+        last_restart = max(last_restart, finished(cs))
+        restartable = _is_restartable_init(init_specs.get(cs.get("name")))
+        if restartable:
+            restartable_init_restarts += int(cs.get("restartCount") or 0)
+            last_restartable_init_restart = max(last_restartable_init_restart, finished(cs))
+        state = cs.get("state") or {}
+        terminated = state.get("terminated")
+        waiting = state.get("waiting")
+        if terminated is not None and int(terminated.get("exitCode") or 0) == 0:
+            continue
+        if restartable and cs.get("started"):
+            if cs.get("ready"):
+                ready += 1
+            continue
+        if terminated is not None:
+            if not terminated.get("reason"):
+                if terminated.get("signal"):
+                    reason = f"Init:Signal:{terminated['signal']}"
+                else:
+                    reason = f"Init:ExitCode:{terminated.get('exitCode', 0)}"
+            else:
+                reason = "Init:" + str(terminated["reason"])
+        elif waiting is not None and waiting.get("reason") and waiting["reason"] != "PodInitializing":
+            reason = "Init:" + str(waiting["reason"])
+        else:
+            reason = f"Init:{i}/{len(spec.get('initContainers') or [])}"
+        initializing = True
+        break
+
+    initialized = any(
+        c.get("type") == "Initialized" and c.get("status") == "True"
+        for c in status.get("conditions") or []
+    )
+    if not initializing or initialized:
+        restarts = restartable_init_restarts
+        last_restart = last_restartable_init_restart
+        has_running = False
+        for cs in reversed(status.get("containerStatuses") or []):
+            restarts += int(cs.get("restartCount") or 0)
+            last_restart = max(last_restart, finished(cs))
+            state = cs.get("state") or {}
+            waiting = state.get("waiting")
+            terminated = state.get("terminated")
+            if waiting is not None and waiting.get("reason"):
+                reason = waiting["reason"]
+            elif terminated is not None and terminated.get("reason"):
+                reason = terminated["reason"]
+            elif terminated is not None:
+                if terminated.get("signal"):
+                    reason = f"Signal:{terminated['signal']}"
+                else:
+                    reason = f"ExitCode:{terminated.get('exitCode', 0)}"
+            elif cs.get("ready") and state.get("running") is not None:
+                has_running = True
+                ready += 1
+        if reason == "Completed" and has_running:
+            pod_ready = any(
+                c.get("type") == "Ready" and c.get("status") == "True"
+                for c in status.get("conditions") or []
+            )
+            reason = "Running" if pod_ready else "NotReady"
+
+    if meta.get("deletionTimestamp") and status.get("reason") == "NodeLost":
+        reason = "Unknown"
+    elif meta.get("deletionTimestamp") and phase not in ("Succeeded", "Failed"):
+        reason = "Terminating"
+
+    restarts_text = str(restarts)
+    if restarts and last_restart:
+        restarts_text = f"{restarts} ({age_since(last_restart, now)} ago)"
+
+    ips = status.get("podIPs") or []
+    pod_ip = (ips[0].get("ip") if ips else "") or status.get("podIP") or "<none>"
+    gates = spec.get("readinessGates") or []
+    gates_text = "<none>"
+    if gates:
+        conditions = {c.get("type"): c.get("status") for c in status.get("conditions") or []}
+        true = sum(1 for g in gates if conditions.get(g.get("conditionType")) == "True")
+        gates_text = f"{true}/{len(gates)}"
+    return [
+        meta.get("name", ""),
+        f"{ready}/{total}",
+        reason,
+        restarts_text,
+        _created(pod, now),
+        pod_ip,
+        spec.get("nodeName") or "<none>",
+        status.get("nominatedNodeName") or "<none>",
+        gates_text,
+    ]
+
+
+def age_since(when: float, now: float) -> str:
+    from ...model.duration import human_duration
+
+    return human_duration(now - when)
+
+
+def pod_row_conditions(pod: Obj) -> list[Obj] | None:
+    phase = (pod.get("status") or {}).get("phase")
+    if phase == "Succeeded":
+        return [
+            {
+                "type": "Completed",
+                "status": "True",
+                "reason": "Succeeded",
+                "message": "The pod has completed successfully.",
+            }
+        ]
+    if phase == "Failed":
+        return [
+            {"type": "Completed", "status": "True", "reason": "Failed", "message": "The pod failed."}
+        ]
+    return None
+
+
+# -- workloads ------------------------------------------------------------------------------
+
+
+def _deployment(obj: Obj, now: float) -> Row:
+    status = obj.get("status") or {}
+    names, images = _layout_containers(_containers(obj))
+    return [
+        obj["metadata"]["name"],
+        f"{int(status.get('readyReplicas') or 0)}/{int(_get(obj, 'spec', 'replicas') or 0)}",
+        int(status.get("updatedReplicas") or 0),
+        int(status.get("availableReplicas") or 0),
+        _created(obj, now),
+        names,
+        images,
+        selector_string(_get(obj, "spec", "selector")),
+    ]
+
+
+def _replicaset(obj: Obj, now: float) -> Row:
+    status = obj.get("status") or {}
+    names, images = _layout_containers(_containers(obj))
+    return [
+        obj["metadata"]["name"],
+        int(_get(obj, "spec", "replicas") or 0),
+        int(status.get("replicas") or 0),
+        int(status.get("readyReplicas") or 0),
+        _created(obj, now),
+        names,
+        images,
+        format_label_selector(_get(obj, "spec", "selector")),
+    ]
+
+
+# -- services and networking ----------------------------------------------------------------
+
+
+def _lb_ingress(items: Iterable[Obj]) -> str:
+    seen: list[str] = []
+    for item in items:
+        value = item.get("ip") or item.get("hostname")
+        if value and value not in seen:
+            seen.append(value)
+    return ",".join(seen)
+
+
+def _service(obj: Obj, now: float) -> Row:
+    spec = obj.get("spec") or {}
+    svc_type = spec.get("type") or "ClusterIP"
+    ips = spec.get("clusterIPs") or ([spec["clusterIP"]] if spec.get("clusterIP") else [])
+    external_ips = spec.get("externalIPs") or []
+    if svc_type in ("ClusterIP", "NodePort"):
+        external = ",".join(external_ips) or "<none>"
+    elif svc_type == "LoadBalancer":
+        lb = _lb_ingress(_get(obj, "status", "loadBalancer", "ingress") or [])
+        if external_ips:
+            external = ",".join(([lb] if lb else []) + list(external_ips))
+        else:
+            external = lb or "<pending>"
+    elif svc_type == "ExternalName":
+        external = spec.get("externalName") or ""
+    else:
+        external = "<unknown>"
+    pieces = []
+    for port in spec.get("ports") or []:
+        protocol = port.get("protocol") or "TCP"
+        if port.get("nodePort"):
+            pieces.append(f"{port.get('port')}:{port['nodePort']}/{protocol}")
+        else:
+            pieces.append(f"{port.get('port')}/{protocol}")
+    return [
+        obj["metadata"]["name"],
+        svc_type,
+        ips[0] if ips else "<none>",
+        external,
+        ",".join(pieces) or "<none>",
+        _created(obj, now),
+        format_labels(spec.get("selector")),
+    ]
+
+
+def _more(items: list[str], count: int, maximum: int, empty: str) -> str:
+    text = ",".join(items)
+    if count > maximum:
+        return f"{text} + {count - maximum} more..."
+    return text or empty
+
+
+def _ingress(obj: Obj, now: float) -> Row:
+    spec = obj.get("spec") or {}
+    rules = spec.get("rules") or []
+    hosts: list[str] = []
+    more = False
+    for rule in rules:
+        if len(hosts) == 3:
+            more = True
+        if not more and rule.get("host"):
+            hosts.append(rule["host"])
+    hosts_text = ",".join(hosts) if hosts else "*"
+    if hosts and more:
+        hosts_text = f"{hosts_text} + {len(rules) - 3} more..."
+    return [
+        obj["metadata"]["name"],
+        spec.get("ingressClassName") or "<none>",
+        hosts_text,
+        _lb_ingress(_get(obj, "status", "loadBalancer", "ingress") or []),
+        "80, 443" if spec.get("tls") else "80",
+        _created(obj, now),
+    ]
+
+
+def _endpoints(obj: Obj, now: float) -> Row:
+    subsets = obj.get("subsets") or []
+    if not subsets:
+        text = "<none>"
+    else:
+        items: list[str] = []
+        count = 0
+        for subset in subsets:
+            addresses = subset.get("addresses") or []
+            ports = subset.get("ports") or []
+            if not ports:
+                count += len(addresses)
+                items.extend(str(a.get("ip")) for a in addresses[: max(0, 3 - len(items))])
+                continue
+            for port in ports:
+                count += len(addresses)
+                for a in addresses:
+                    if len(items) == 3:
+                        break
+                    ip = str(a.get("ip"))
+                    host = f"[{ip}]" if ":" in ip else ip
+                    items.append(f"{host}:{port.get('port')}")
+        text = ",".join(items)
+        if count > 3:
+            text = f"{text} + {count - 3} more..."
+    return [obj["metadata"]["name"], text, _created(obj, now)]
+
+
+def _endpointslice(obj: Obj, now: float) -> Row:
+    ports: list[str] = []
+    count = 0
+    for port in obj.get("ports") or []:
+        if len(ports) < 3:
+            if port.get("port") is not None:
+                ports.append(str(port["port"]))
+            elif port.get("name") is not None:
+                ports.append(str(port["name"]))
+            else:
+                ports.append("*")
+        count += 1
+    addresses: list[str] = []
+    acount = 0
+    for endpoint in obj.get("endpoints") or []:
+        for address in endpoint.get("addresses") or []:
+            if len(addresses) < 3:
+                addresses.append(str(address))
+            acount += 1
+    return [
+        obj["metadata"]["name"],
+        obj.get("addressType") or "",
+        _more(ports, count, 3, "<unset>"),
+        _more(addresses, acount, 3, "<unset>"),
+        _created(obj, now),
+    ]
+
+
+# -- autoscaling ----------------------------------------------------------------------------
+
+
+def hpa_targets(metrics: list[Obj], statuses: list[Obj]) -> str:
+    """formatHPAMetrics: ``cpu: 45%/70%``, at most two, then ``+ N more...``."""
+    if not metrics:
+        return "<none>"
+    out: list[str] = []
+
+    def status_of(i: int, key: str) -> Obj | None:
+        if i < len(statuses) and isinstance(statuses[i].get(key), dict):
+            return statuses[i][key]
+        return None
+
+    for i, spec in enumerate(metrics):
+        kind = spec.get("type")
+        if kind == "External":
+            target = _get(spec, "external", "target") or {}
+            cur = status_of(i, "external")
+            if target.get("averageValue") is not None:
+                current = _get(cur, "current", "averageValue") or "<unknown>"
+                out.append(f"{current}/{target['averageValue']} (avg)")
+            else:
+                current = _get(cur, "current", "value") if cur else "<unknown>"
+                out.append(f"{current}/{target.get('value')}")
+        elif kind == "Pods":
+            cur = status_of(i, "pods")
+            current = _get(cur, "current", "averageValue") if cur else "<unknown>"
+            out.append(f"{current}/{_get(spec, 'pods', 'target', 'averageValue')}")
+        elif kind == "Object":
+            target = _get(spec, "object", "target") or {}
+            cur = status_of(i, "object")
+            if target.get("averageValue") is not None:
+                current = _get(cur, "current", "averageValue") or "<unknown>"
+                out.append(f"{current}/{target['averageValue']} (avg)")
+            else:
+                current = _get(cur, "current", "value") if cur else "<unknown>"
+                out.append(f"{current}/{target.get('value')}")
+        elif kind in ("Resource", "ContainerResource"):
+            key = "resource" if kind == "Resource" else "containerResource"
+            source = spec.get(key) or {}
+            target = source.get("target") or {}
+            cur = status_of(i, key)
+            name = source.get("name", "")
+            if target.get("averageValue") is not None:
+                current = _get(cur, "current", "averageValue") if cur else "<unknown>"
+                out.append(f"{name}: {current}/{target['averageValue']}")
+            else:
+                util = _get(cur, "current", "averageUtilization")
+                current = f"{util}%" if util is not None else "<unknown>"
+                goal = target.get("averageUtilization")
+                out.append(f"{name}: {current}/{f'{goal}%' if goal is not None else '<auto>'}")
+        else:
+            out.append("<unknown type>")
+    text = ", ".join(out[:2])
+    if len(out) > 2:
+        text = f"{text} + {len(out) - 2} more..."
+    return text
+
+
+def _hpa(obj: Obj, now: float) -> Row:
+    spec = obj.get("spec") or {}
+    ref = spec.get("scaleTargetRef") or {}
+    min_replicas = spec.get("minReplicas")
+    return [
+        obj["metadata"]["name"],
+        f"{ref.get('kind', '')}/{ref.get('name', '')}",
+        hpa_targets(spec.get("metrics") or [], _get(obj, "status", "currentMetrics") or []),
+        str(min_replicas) if min_replicas is not None else "<unset>",
+        int(spec.get("maxReplicas") or 0),
+        int(_get(obj, "status", "currentReplicas") or 0),
+        _created(obj, now),
+    ]
+
+
+# -- core -----------------------------------------------------------------------------------
+
+
+def _event(obj: Obj, now: float) -> Row:
+    first = age(obj.get("firstTimestamp"), now)
+    if not obj.get("firstTimestamp"):
+        first = age(obj.get("eventTime"), now)
+    last = age(obj.get("lastTimestamp"), now) if obj.get("lastTimestamp") else first
+    count = obj.get("count") or 0
+    series = obj.get("series")
+    if series:
+        last = age(series.get("lastObservedTime"), now)
+        count = series.get("count") or 0
+    elif not count:
+        count = 1
+    involved = obj.get("involvedObject") or {}
+    kind = str(involved.get("kind") or "").lower()
+    target = f"{kind}/{involved['name']}" if involved.get("name") else kind
+    source = obj.get("source") or {}
+    component = source.get("component") or obj.get("reportingComponent") or ""
+    host = source.get("host") or obj.get("reportingInstance") or ""
+    return [
+        last,
+        obj.get("type") or "",
+        obj.get("reason") or "",
+        target,
+        involved.get("fieldPath") or "",
+        f"{component}, {host}" if host else component,
+        str(obj.get("message") or "").strip(),
+        first,
+        int(count),
+        obj["metadata"]["name"],
+    ]
+
+
+def _namespace(obj: Obj, now: float) -> Row:
+    return [obj["metadata"]["name"], _get(obj, "status", "phase") or "", _created(obj, now)]
+
+
+def _node(obj: Obj, now: float) -> Row:
+    status = obj.get("status") or {}
+    ready = [c for c in status.get("conditions") or [] if c.get("type") == "Ready"]
+    states = [("Ready" if ready[-1].get("status") == "True" else "NotReady")] if ready else []
+    if not states:
+        states = ["Unknown"]
+    if _get(obj, "spec", "unschedulable"):
+        states.append("SchedulingDisabled")
+    roles = set()
+    for key, value in (obj["metadata"].get("labels") or {}).items():
+        if key.startswith("node-role.kubernetes.io/") and key != "node-role.kubernetes.io/":
+            roles.add(key[len("node-role.kubernetes.io/") :])
+        elif key == "kubernetes.io/role" and value:
+            roles.add(value)
+    info = status.get("nodeInfo") or {}
+
+    def address(kind: str) -> str:
+        for a in status.get("addresses") or []:
+            if a.get("type") == kind:
+                return str(a.get("address"))
+        return "<none>"
+
+    return [
+        obj["metadata"]["name"],
+        ",".join(states),
+        ",".join(sorted(roles)) or "<none>",
+        _created(obj, now),
+        info.get("kubeletVersion") or "",
+        address("InternalIP"),
+        address("ExternalIP"),
+        info.get("osImage") or "<unknown>",
+        info.get("kernelVersion") or "<unknown>",
+        info.get("containerRuntimeVersion") or "<unknown>",
+    ]
+
+
+def _configmap(obj: Obj, now: float) -> Row:
+    count = len(obj.get("data") or {}) + len(obj.get("binaryData") or {})
+    return [obj["metadata"]["name"], count, _created(obj, now)]
+
+
+def _secret(obj: Obj, now: float) -> Row:
+    return [
+        obj["metadata"]["name"],
+        obj.get("type") or "",
+        len(obj.get("data") or {}),
+        _created(obj, now),
+    ]
+
+
+_ACCESS_MODES = {
+    "ReadWriteOnce": "RWO",
+    "ReadOnlyMany": "ROX",
+    "ReadWriteMany": "RWX",
+    "ReadWriteOncePod": "RWOP",
+}
+
+
+def _pvc(obj: Obj, now: float) -> Row:
+    spec = obj.get("spec") or {}
+    status = obj.get("status") or {}
+    phase = status.get("phase") or ""
+    if obj["metadata"].get("deletionTimestamp"):
+        phase = "Terminating"
+    capacity = modes = ""
+    if spec.get("volumeName"):
+        present = set(status.get("accessModes") or [])
+        modes = ",".join(v for k, v in _ACCESS_MODES.items() if k in present)
+        capacity = str(_get(status, "capacity", "storage") or "0")
+    storage_class = spec.get("storageClassName")
+    if storage_class is None:
+        annotations = obj["metadata"].get("annotations") or {}
+        storage_class = annotations.get("volume.beta.kubernetes.io/storage-class", "")
+    return [
+        obj["metadata"]["name"],
+        phase,
+        spec.get("volumeName") or "",
+        capacity,
+        modes,
+        storage_class,
+        spec.get("volumeAttributesClassName") or "<unset>",
+        _created(obj, now),
+        spec.get("volumeMode") or "<unset>",
+    ]
+
+
+def _metrics(obj: Obj, now: float) -> Row:
+    usage: dict[str, Any] = dict(obj.get("usage") or {})
+    if "containers" in obj:
+        from ..quantity import parse
+
+        cpu = sum(parse(_get(c, "usage", "cpu")) for c in obj["containers"])
+        mem = sum(parse(_get(c, "usage", "memory")) for c in obj["containers"])
+        usage = {"cpu": f"{round(cpu * 1000)}m", "memory": f"{round(mem / 1024)}Ki"}
+    return [
+        obj["metadata"]["name"],
+        str(usage.get("cpu", "")),
+        str(usage.get("memory", "")),
+        str(obj.get("window", "")),
+    ]
+
+
+Printer = Callable[[Obj, float], Row]
+
+_W = 1  # priority of the columns kubectl shows only with -o wide
+
+PRINTERS: dict[str, tuple[tuple[Column, ...], Printer]] = {
+    "pods": (
+        (
+            _NAME,
+            ("Ready", "string", 0),
+            ("Status", "string", 0),
+            ("Restarts", "string", 0),
+            _AGE,
+            ("IP", "string", _W),
+            ("Node", "string", _W),
+            ("Nominated Node", "string", _W),
+            ("Readiness Gates", "string", _W),
+        ),
+        pod_cells,
+    ),
+    "deployments.apps": (
+        (
+            _NAME,
+            ("Ready", "string", 0),
+            ("Up-to-date", "string", 0),
+            ("Available", "string", 0),
+            _AGE,
+            ("Containers", "string", _W),
+            ("Images", "string", _W),
+            ("Selector", "string", _W),
+        ),
+        _deployment,
+    ),
+    "replicasets.apps": (
+        (
+            _NAME,
+            ("Desired", "integer", 0),
+            ("Current", "integer", 0),
+            ("Ready", "integer", 0),
+            _AGE,
+            ("Containers", "string", _W),
+            ("Images", "string", _W),
+            ("Selector", "string", _W),
+        ),
+        _replicaset,
+    ),
+    "services": (
+        (
+            _NAME,
+            ("Type", "string", 0),
+            ("Cluster-IP", "string", 0),
+            ("External-IP", "string", 0),
+            ("Port(s)", "string", 0),
+            _AGE,
+            ("Selector", "string", _W),
+        ),
+        _service,
+    ),
+    "ingresses.networking.k8s.io": (
+        (
+            _NAME,
+            ("Class", "string", 0),
+            ("Hosts", "string", 0),
+            ("Address", "string", 0),
+            ("Ports", "string", 0),
+            _AGE,
+        ),
+        _ingress,
+    ),
+    "endpoints": ((_NAME, ("Endpoints", "string", 0), _AGE), _endpoints),
+    "endpointslices.discovery.k8s.io": (
+        (
+            _NAME,
+            ("AddressType", "string", 0),
+            ("Ports", "string", 0),
+            ("Endpoints", "string", 0),
+            _AGE,
+        ),
+        _endpointslice,
+    ),
+    "horizontalpodautoscalers.autoscaling": (
+        (
+            _NAME,
+            ("Reference", "string", 0),
+            ("Targets", "string", 0),
+            ("MinPods", "string", 0),
+            ("MaxPods", "string", 0),
+            ("Replicas", "string", 0),
+            _AGE,
+        ),
+        _hpa,
+    ),
+    "events": (
+        (
+            ("Last Seen", "string", 0),
+            ("Type", "string", 0),
+            ("Reason", "string", 0),
+            ("Object", "string", 0),
+            ("Subobject", "string", _W),
+            ("Source", "string", _W),
+            ("Message", "string", 0),
+            ("First Seen", "string", _W),
+            ("Count", "string", _W),
+            ("Name", "string", _W),
+        ),
+        _event,
+    ),
+    "namespaces": ((_NAME, ("Status", "string", 0), _AGE), _namespace),
+    "nodes": (
+        (
+            _NAME,
+            ("Status", "string", 0),
+            ("Roles", "string", 0),
+            _AGE,
+            ("Version", "string", 0),
+            ("Internal-IP", "string", _W),
+            ("External-IP", "string", _W),
+            ("OS-Image", "string", _W),
+            ("Kernel-Version", "string", _W),
+            ("Container-Runtime", "string", _W),
+        ),
+        _node,
+    ),
+    "configmaps": ((_NAME, ("Data", "string", 0), _AGE), _configmap),
+    "secrets": ((_NAME, ("Type", "string", 0), ("Data", "string", 0), _AGE), _secret),
+    "persistentvolumeclaims": (
+        (
+            _NAME,
+            ("Status", "string", 0),
+            ("Volume", "string", 0),
+            ("Capacity", "string", 0),
+            ("Access Modes", "string", 0),
+            ("StorageClass", "string", 0),
+            ("VolumeAttributesClass", "string", 0),
+            _AGE,
+            ("VolumeMode", "string", _W),
+        ),
+        _pvc,
+    ),
+    # metrics-server's own table: name, usage and the sampling window.
+    "pods.metrics.k8s.io": (
+        (_NAME, ("CPU", "string", 0), ("Memory", "string", 0), ("Window", "string", 0)),
+        _metrics,
+    ),
+    "nodes.metrics.k8s.io": (
+        (_NAME, ("CPU", "string", 0), ("Memory", "string", 0), ("Window", "string", 0)),
+        _metrics,
+    ),
+}
+
+
+def column_definitions(gr: str) -> list[Obj]:
+    columns, _ = PRINTERS.get(gr, ((_NAME, _AGE), _default))
+    out = []
+    for name, kind, priority in columns:
+        col: Obj = {
+            "name": name,
+            "type": kind,
+            "format": "name" if name == "Name" and priority == 0 else "",
+            "description": _DESCRIPTIONS.get(name, name),
+            "priority": priority,
+        }
+        if gr == "events" and name == "Name":
+            col["format"] = "name"
+        out.append(col)
+    return out
+
+
+def _default(obj: Obj, now: float) -> Row:
+    return [obj["metadata"]["name"], _created(obj, now)]
+
+
+def row(gr: str, obj: Obj, now: float, row_object: Obj | None) -> Obj:
+    """One table row; ``row_object`` is what ``includeObject`` asked for (or None)."""
+    _, printer = PRINTERS.get(gr, ((_NAME, _AGE), _default))
+    out: Obj = {"cells": printer(obj, now)}
+    if gr == "pods":
+        conditions = pod_row_conditions(obj)
+        if conditions:
+            out["conditions"] = conditions
+    if row_object is not None:
+        out["object"] = row_object
+    return out
+
+
+def table(
+    gr: str,
+    rows: list[Obj],
+    resource_version: str,
+    *,
+    continue_token: str | None = None,
+    remaining: int | None = None,
+    with_columns: bool = True,
+) -> Obj:
+    meta: Obj = {"resourceVersion": resource_version}
+    if continue_token:
+        meta["continue"] = continue_token
+        if remaining is not None:
+            meta["remainingItemCount"] = remaining
+    return {
+        "kind": "Table",
+        "apiVersion": "meta.k8s.io/v1",
+        "metadata": meta,
+        "columnDefinitions": column_definitions(gr) if with_columns else [],
+        "rows": rows,
+    }

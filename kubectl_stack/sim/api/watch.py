@@ -1,0 +1,197 @@
+"""Watch streams: one JSON event per line over a chunked response.
+
+Semantics follow the API server's watch cache: without a resourceVersion (or with "0") the
+stream starts with a synthetic ADDED for every current object; from a version it replays
+history, or sends one ERROR event with a 410 ``Expired`` Status when that version is older than
+the retained history. BOOKMARKs (``allowWatchBookmarks``) carry only kind, apiVersion and
+metadata.resourceVersion. ``timeoutSeconds`` is wall-clock time, as for a real server.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from typing import Any
+
+from aiohttp import web
+
+from ... import jsonutil
+from ..store import Event, Expired, Watcher
+from . import tables
+from .errors import status_body
+from .handlers import Registry, Target, parse_rv
+from .media import Form, Negotiated, partial_metadata
+from .selectors import fields_match, labels_match, parse_field_selector, parse_label_selector
+
+Obj = dict[str, Any]
+
+DEFAULT_TIMEOUT = 1800.0
+
+
+class WatchStream:
+    """Serialises one watch's events in the negotiated representation."""
+
+    def __init__(self, registry: Registry, target: Target, form: Form, include: str) -> None:
+        self.registry = registry
+        self.target = target
+        self.form = form
+        self.include = include
+        self._columns_sent = False
+
+    def encode(self, kind: str, obj: Obj) -> bytes:
+        if self.form is Form.TABLE:
+            row = tables.row(
+                self.target.gr,
+                obj,
+                self.registry.now(),
+                self.registry.row_object(self.target, obj, self.include),
+            )
+            rv = obj.get("metadata", {}).get("resourceVersion", "")
+            body: Obj = tables.table(
+                self.target.gr, [row], rv, with_columns=not self._columns_sent
+            )
+            self._columns_sent = True
+        elif self.form is Form.META:
+            body = partial_metadata(obj)
+        else:
+            body = self.registry.served(self.target, obj)
+        return jsonutil.dumps({"type": kind, "object": body}) + b"\n"
+
+    def bookmark(self, rv: int, *, initial_events_end: bool = False) -> bytes:
+        meta: Obj = {"resourceVersion": str(rv)}
+        if initial_events_end:
+            meta["annotations"] = {"k8s.io/initial-events-end": "true"}
+        obj = {"kind": self.target.rtype.kind, "apiVersion": self.target.api_version, "metadata": meta}
+        return jsonutil.dumps({"type": "BOOKMARK", "object": obj}) + b"\n"
+
+
+def _truthy(value: str | None) -> bool:
+    return value in ("1", "true", "True")
+
+
+async def serve_watch(
+    request: web.Request,
+    registry: Registry,
+    target: Target,
+    params: dict[str, str],
+    negotiated: Negotiated,
+    bookmark_interval: float,
+) -> web.StreamResponse:
+    store = registry.store
+    labels = parse_label_selector(params.get("labelSelector"))
+    fields = parse_field_selector(target.gr, params.get("fieldSelector"))
+    if target.name:
+        # A watch on one object is a watch on its kind with a name field selector.
+        fields = fields + parse_field_selector(target.gr, f"metadata.name={target.name}")
+    include = params.get("includeObject", "Metadata")
+    stream = WatchStream(registry, target, negotiated.form, include)
+    rv_param = params.get("resourceVersion", "")
+    send_initial = rv_param in ("", "0") or _truthy(params.get("sendInitialEvents"))
+    timeout = DEFAULT_TIMEOUT
+    if params.get("timeoutSeconds"):
+        with contextlib.suppress(ValueError):
+            timeout = float(params["timeoutSeconds"])
+    bookmarks = _truthy(params.get("allowWatchBookmarks"))
+
+    def matches(obj: Obj | None) -> bool:
+        return obj is not None and labels_match(labels, obj) and fields_match(fields, obj)
+
+    since = store.resource_version if rv_param in ("", "0") else parse_rv(rv_param)
+    response = web.StreamResponse(headers={"Content-Type": negotiated.content_type})
+    response.enable_chunked_encoding()
+    watcher: Watcher | None = None
+    error: bytes | None = None
+    try:
+        watcher = store.watch(target.gr, target.namespace, since)
+    except Expired as exc:
+        error = jsonutil.dumps(
+            {"type": "ERROR", "object": status_body(410, "Expired", str(exc))}
+        ) + b"\n"
+    initial: list[bytes] = []
+    if watcher is not None and send_initial:
+        for obj in store.list(target.gr, target.namespace):
+            if matches(obj):
+                initial.append(stream.encode("ADDED", obj))
+        if _truthy(params.get("sendInitialEvents")):
+            initial.append(stream.bookmark(since, initial_events_end=True))
+    await response.prepare(request)
+    try:
+        if error is not None:
+            await response.write(error)
+            return response
+        assert watcher is not None
+        if initial:
+            await response.write(b"".join(initial))
+        await _pump(response, watcher, stream, matches, timeout, bookmarks, bookmark_interval, registry)
+    except (ConnectionResetError, asyncio.CancelledError):
+        pass
+    finally:
+        if watcher is not None:
+            watcher.close()
+    with contextlib.suppress(ConnectionResetError):
+        await response.write_eof()
+    return response
+
+
+async def _pump(
+    response: web.StreamResponse,
+    watcher: Watcher,
+    stream: WatchStream,
+    matches: Any,
+    timeout: float,
+    bookmarks: bool,
+    bookmark_interval: float,
+    registry: Registry,
+) -> None:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    next_bookmark = loop.time() + bookmark_interval
+    while True:
+        now = loop.time()
+        if now >= deadline:
+            return
+        wait = deadline - now
+        if bookmarks:
+            wait = min(wait, max(0.0, next_bookmark - now))
+        try:
+            event = await asyncio.wait_for(watcher.events.get(), timeout=wait)
+        except asyncio.TimeoutError:
+            if bookmarks and loop.time() >= next_bookmark:
+                if watcher.events.empty():
+                    await response.write(stream.bookmark(registry.store.resource_version))
+                next_bookmark = loop.time() + bookmark_interval
+            continue
+        batch = [event]
+        while not watcher.events.empty():
+            batch.append(watcher.events.get_nowait())
+        chunks = []
+        closed = False
+        for ev in batch:
+            if ev is None:
+                closed = True
+                break
+            line = _translate(ev, stream, matches)
+            if line:
+                chunks.append(line)
+        if chunks:
+            await response.write(b"".join(chunks))
+        if closed:
+            return
+
+
+def _translate(event: Event, stream: WatchStream, matches: Any) -> bytes | None:
+    """A store event as the filtered watch sees it: an object that stops matching the
+    selector is DELETED for this watch, one that starts matching is ADDED."""
+    now = matches(event.obj)
+    if event.type == "MODIFIED":
+        before = matches(event.old)
+        if now and before:
+            return stream.encode("MODIFIED", event.obj)
+        if now:
+            return stream.encode("ADDED", event.obj)
+        if before:
+            return stream.encode("DELETED", event.obj)
+        return None
+    if now:
+        return stream.encode(event.type, event.obj)
+    return None
