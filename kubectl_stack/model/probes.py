@@ -154,9 +154,7 @@ def container_probes(
             summary = f"✓ ready {ready_for}" if ready_for else "✓ ready"
         elif readiness_failures:
             f = max(readiness_failures, key=lambda x: x.last_seen or 0.0)
-            ago = (
-                f", {human_duration(now - f.last_seen)} ago" if f.last_seen is not None else ""
-            )
+            ago = f", {human_duration(now - f.last_seen)} ago" if f.last_seen is not None else ""
             summary = f"✗ {short_failure(f.last_message)} ×{f.count}{ago}"
         elif has_readiness or cs:
             summary = "◐ starting"

@@ -1,0 +1,240 @@
+"""Rollout status (ported from kubectl's rollout_status_test.go), deployment columns
+(printers_test.go TestPrintDeployment), budgets and state."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from kubectl_stack.model.pods import PodRow, pod_row
+from kubectl_stack.model.rollout import (
+    budget,
+    deployment_row,
+    progress_bar,
+    resolve_fenceposts,
+    rollout,
+    rollout_status,
+)
+
+from .factories import NOW, deployment, replicaset, stamp
+
+WAIT_FOO = 'Waiting for deployment "foo" rollout to finish: '
+
+
+def _status(generation: int, spec_replicas: int, **status: int) -> dict[str, Any]:
+    dep = deployment("foo", replicas=spec_replicas, generation=generation, observed=1)
+    dep["status"].update(status)
+    return dep
+
+
+@pytest.mark.parametrize(
+    ("generation", "replicas", "status", "message", "done"),
+    [
+        (
+            0,
+            1,
+            {"replicas": 1, "updatedReplicas": 0, "availableReplicas": 1},
+            WAIT_FOO + "0 out of 1 new replicas have been updated...",
+            False,
+        ),
+        (
+            1,
+            1,
+            {"replicas": 2, "updatedReplicas": 1, "availableReplicas": 2},
+            WAIT_FOO + "1 old replicas are pending termination...",
+            False,
+        ),
+        (
+            1,
+            2,
+            {"replicas": 2, "updatedReplicas": 2, "availableReplicas": 1},
+            WAIT_FOO + "1 of 2 updated replicas are available...",
+            False,
+        ),
+        (
+            1,
+            2,
+            {"replicas": 2, "updatedReplicas": 2, "availableReplicas": 2},
+            'deployment "foo" successfully rolled out',
+            True,
+        ),
+        (
+            2,
+            2,
+            {"replicas": 2, "updatedReplicas": 2, "availableReplicas": 2},
+            "Waiting for deployment spec update to be observed...",
+            False,
+        ),
+    ],
+)
+def test_rollout_status_matches_kubectl(
+    generation: int, replicas: int, status: dict[str, int], message: str, done: bool
+) -> None:
+    verdict = rollout_status(_status(generation, replicas, **status))
+    assert (verdict.message, verdict.done, verdict.error) == (message, done, "")
+
+
+def test_rollout_status_reports_exceeded_deadline_as_an_error() -> None:
+    dep = _status(1, 3, replicas=3, updatedReplicas=1)
+    dep["status"]["conditions"] = [
+        {"type": "Progressing", "status": "False", "reason": "ProgressDeadlineExceeded"}
+    ]
+    assert rollout_status(dep).error == 'deployment "foo" exceeded its progress deadline'
+
+
+def test_rollout_status_checks_the_requested_revision() -> None:
+    dep = _status(1, 1, replicas=1, updatedReplicas=1, availableReplicas=1)
+    assert rollout_status(dep, revision=2).error == (
+        "desired revision (2) is different from the running revision (1)"
+    )
+
+
+def test_deployment_columns_match_kubectl() -> None:
+    dep = deployment("test1", replicas=5, created=stamp(-1.9))
+    dep["spec"]["template"]["spec"]["containers"] = [
+        {"name": "fake-container1", "image": "fake-image1"},
+        {"name": "fake-container2", "image": "fake-image2"},
+    ]
+    dep["spec"]["selector"] = {"matchLabels": {"foo": "bar"}}
+    dep["status"].update(replicas=10, updatedReplicas=2, availableReplicas=1, unavailableReplicas=4)
+    row = deployment_row(dep, NOW)
+    assert (row.name, row.ready, row.up_to_date, row.available, row.age) == (
+        "test1",
+        "0/5",
+        2,
+        1,
+        "0s",
+    )
+    assert (row.containers, row.images, row.selector) == (
+        "fake-container1,fake-container2",
+        "fake-image1,fake-image2",
+        "foo=bar",
+    )
+
+
+def test_selector_with_expressions_prints_like_kubectl() -> None:
+    dep = deployment()
+    dep["spec"]["selector"] = {
+        "matchLabels": {"tier": "web"},
+        "matchExpressions": [
+            {"key": "env", "operator": "In", "values": ["prod", "canary"]},
+            {"key": "legacy", "operator": "DoesNotExist"},
+        ],
+    }
+    assert deployment_row(dep, NOW).selector == "env in (canary,prod),!legacy,tier=web"
+
+
+@pytest.mark.parametrize(
+    ("surge", "unavailable", "desired", "expected"),
+    [
+        ("25%", "25%", 3, (1, 0)),
+        ("25%", "25%", 10, (3, 2)),
+        (1, 1, 3, (1, 1)),
+        ("0%", "1%", 2, (0, 1)),  # both round to 0: unavailable becomes 1
+        ("1%", "25%", 2, (1, 0)),
+        (0, 0, 5, (0, 1)),
+    ],
+)
+def test_fenceposts_round_like_kube(
+    surge: Any, unavailable: Any, desired: int, expected: tuple[int, int]
+) -> None:
+    assert resolve_fenceposts(surge, unavailable, desired) == expected
+
+
+def test_budget_text_states_pod_bounds() -> None:
+    dep = deployment(
+        strategy={"type": "RollingUpdate", "rollingUpdate": {"maxSurge": 1, "maxUnavailable": 1}}
+    )
+    assert budget(dep).text == "≤ 4 pods (3 + surge 1) · ≥ 2 available (3 − 1)"
+    assert budget(deployment(strategy={"type": "Recreate"})).strategy == "Recreate"
+
+
+def _rolling(image: str = "my-app:1.5.0") -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
+    dep = deployment(image=image, revision=2, generation=2, observed=2)
+    dep["status"].update(replicas=4, updatedReplicas=1, readyReplicas=3, availableReplicas=3)
+    dep["status"]["conditions"] = [
+        {
+            "type": "Progressing",
+            "status": "True",
+            "reason": "ReplicaSetUpdated",
+            "lastUpdateTime": stamp(72),
+            "lastTransitionTime": stamp(72),
+        }
+    ]
+    old = replicaset(dep, 1, "my-app:1.4.2", replicas=3, ready=3, created=stamp(86400))
+    new = replicaset(dep, 2, image, replicas=1, created=stamp(72))
+    return dep, old, new
+
+
+def _pod(owner: dict[str, Any], name: str, ready: bool, **waiting: str) -> PodRow:
+    state: dict[str, Any] = {"waiting": waiting} if waiting else {"running": {}}
+    return pod_row(
+        {
+            "metadata": {
+                "name": name,
+                "uid": name,
+                "ownerReferences": [{"uid": owner["metadata"]["uid"], "controller": True}],
+            },
+            "spec": {"containers": [{"name": "app"}]},
+            "status": {
+                "phase": "Running",
+                "conditions": [{"type": "Ready", "status": "True" if ready else "False"}],
+                "containerStatuses": [{"name": "app", "ready": ready, "state": state}],
+            },
+        },
+        NOW,
+    )
+
+
+def test_rollout_in_progress_reports_numbers_and_deadline() -> None:
+    dep, old, new = _rolling()
+    pods = [_pod(old, f"old-{i}", True) for i in range(3)] + [_pod(new, "new-0", False)]
+    r = rollout(dep, [old, new], pods, NOW)
+    assert (r.state, r.label) == ("progressing", "Progressing 1/3")
+    assert r.status.message == (
+        'Waiting for deployment "my-app" rollout to finish: '
+        "1 out of 3 new replicas have been updated..."
+    )
+    assert (r.updated, r.available, r.old_pending, r.new_replicaset) == (1, 3, 3, "my-app-h2")
+    assert (r.elapsed_text, r.deadline_text) == ("1m 12s elapsed", "progress deadline in 8m 48s")
+
+
+def test_new_pods_crash_looping_while_old_serve_is_stalled() -> None:
+    dep, old, new = _rolling()
+    pods = [
+        _pod(old, "old-0", True),
+        _pod(
+            new,
+            "new-0",
+            False,
+            reason="CrashLoopBackOff",
+            message="back-off 40s restarting failed container=app pod=x",
+        ),
+    ]
+    r = rollout(dep, [old, new], pods, NOW)
+    assert (r.state, r.label, r.failing_pod) == ("stalled", "Stalled: CrashLoopBackOff", "new-0")
+    assert r.failing_reason == "CrashLoopBackOff: back-off 40s restarting failed container app"
+
+
+def test_paused_and_deadline_exceeded_states() -> None:
+    dep, old, new = _rolling()
+    dep["spec"]["paused"] = True
+    assert rollout(dep, [old, new], [], NOW).label == "Paused"
+    dep, old, new = _rolling()
+    dep["status"]["conditions"][0].update(status="False", reason="ProgressDeadlineExceeded")
+    r = rollout(dep, [old, new], [], NOW)
+    assert (r.state, r.label, r.deadline_text) == (
+        "deadline-exceeded",
+        "Deadline exceeded",
+        "progress deadline exceeded",
+    )
+
+
+def test_complete_rollout_is_full() -> None:
+    dep = deployment(
+        status={"replicas": 3, "updatedReplicas": 3, "availableReplicas": 3, "readyReplicas": 3}
+    )
+    r = rollout(dep, [replicaset(dep, 1, "my-app:1.4.2", replicas=3, ready=3)], [], NOW)
+    assert (r.state, r.label, r.progress) == ("complete", "Complete", 1.0)
+    assert progress_bar(r.progress) == "▰▰▰▰▰▰▰▰" and progress_bar(0.5, 4) == "▰▰▱▱"
