@@ -1,0 +1,157 @@
+"""Informers converge to what a fresh list says, whatever happens to the connection."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from kubectl_stack.kube import kinds as K
+from kubectl_stack.kube.connection import connect
+from kubectl_stack.kube.informer import Informers
+from kubectl_stack.kube.store import ClusterState, SyncState
+from kubectl_stack.sim.runner import RunningSim
+
+from .conftest import Watching, converge, options_for, wait_until
+
+
+def _deployment_name(sim: RunningSim) -> str:
+    return str(
+        sim.call(lambda: sim.cluster.store.list("deployments.apps", "default"))[0]["metadata"][
+            "name"
+        ]
+    )
+
+
+def _delete_one_pod(sim: RunningSim) -> tuple[str, str]:
+    def delete() -> tuple[str, str]:
+        pod = sim.cluster.store.list("pods", "default")[0]
+        meta = pod["metadata"]
+        sim.cluster.store.delete("pods", meta["namespace"], meta["name"])
+        return meta["namespace"], meta["name"]
+
+    return sim.call(delete)
+
+
+def _touch_configmaps(sim: RunningSim) -> None:
+    def touch() -> None:
+        store = sim.cluster.store
+        store.create(
+            "configmaps",
+            {"metadata": {"name": "added-while-away", "namespace": "default"}, "data": {"k": "v"}},
+        )
+
+    sim.call(touch)
+
+
+async def test_informers_follow_a_rollout(
+    watching: Watching, sim: RunningSim, kubectl: Any
+) -> None:
+    name = _deployment_name(sim)
+    done = kubectl("set", "image", f"deployment/{name}", "*=example.com/new:2")
+    assert done.returncode == 0, done.stderr
+    for _ in range(20):
+        sim.advance(5)
+    await converge(watching.state, watching.connection)
+
+
+async def test_informers_resume_after_dropped_watches(watching: Watching, sim: RunningSim) -> None:
+    lists = {k: i.lists for k, i in watching.informers.informers.items()}
+    sim.call(sim.cluster.store.close_all_watches)
+    _touch_configmaps(sim)
+    sim.advance(5)
+    await converge(watching.state, watching.connection)
+    # A clean close resumes the watch from the last version: no relist needed.
+    assert {k: i.lists for k, i in watching.informers.informers.items()} == lists
+
+
+async def test_expired_version_relists_and_sees_missed_deletions(
+    watching: Watching, sim: RunningSim
+) -> None:
+    sim.stop_listener()
+    sim.call(sim.cluster.store.close_all_watches)
+    ns, pod = _delete_one_pod(sim)
+    _touch_configmaps(sim)
+    sim.call(sim.cluster.store.compact)
+    sim.start_listener()
+    await wait_until(lambda: watching.state.get("pods", ns, pod) is None)
+    await converge(watching.state, watching.connection)
+    assert watching.informers.informers["pods"].lists >= 2
+
+
+async def test_server_errors_and_throttling_are_retried(
+    watching: Watching, sim: RunningSim
+) -> None:
+    statuses: list[str] = []
+    watching.state.subscribe(lambda _v: statuses.append(watching.state.connection.state))
+
+    def fail(status: int) -> None:
+        sim.cluster.faults.fail_status = status
+        sim.cluster.faults.retry_after = 0
+        sim.cluster.faults.fail_requests = 6
+        sim.cluster.store.close_all_watches()
+
+    for status in (500, 429):
+        sim.call(fail, status)
+        _delete_one_pod(sim)
+        # The informers' retries use up the injected failures before the check lists.
+        await wait_until(lambda: sim.call(lambda: sim.cluster.faults.fail_requests) == 0)
+        await converge(watching.state, watching.connection)
+    assert "retrying" in statuses
+    await wait_until(lambda: watching.state.connection.state == "ok")
+
+
+async def test_listener_restart_is_survived(watching: Watching, sim: RunningSim) -> None:
+    sim.stop_listener()
+    ns, pod = _delete_one_pod(sim)
+    sim.start_listener()
+    await wait_until(lambda: watching.state.get("pods", ns, pod) is None)
+    await converge(watching.state, watching.connection)
+    assert watching.state.connection.state == "ok"
+
+
+async def test_secrets_are_kept_as_metadata_only(watching: Watching) -> None:
+    secrets = watching.state.objects("secrets")
+    assert secrets, "the seed scenario has secrets"
+    for secret in secrets.values():
+        assert "data" not in secret and "stringData" not in secret
+
+
+async def test_forbidden_kind_leaves_the_rest_working(tls_sim: RunningSim) -> None:
+    connection = await connect(options_for(tls_sim, "viewer"))
+    state = ClusterState()
+    informers = Informers(connection, state, "default", seed=1)
+    try:
+        await informers.start()
+        assert await informers.wait_synced(timeout=10)
+        assert state.forbidden == frozenset({"secrets"})
+        assert state.status("pods").state is SyncState.SYNCED
+        assert state.objects("pods")
+    finally:
+        await informers.stop()
+        await connection.close()
+
+
+async def test_stopping_leaves_no_tasks_or_sockets(sim: RunningSim) -> None:
+    before = asyncio.all_tasks()
+    connection = await connect(options_for(sim))
+    state = ClusterState()
+    informers = Informers(connection, state, "default")
+    await informers.start()
+    assert await informers.wait_synced(timeout=10)
+    informers.want_metrics(True)
+    await informers.stop()
+    await connection.close()
+    assert asyncio.all_tasks() == before
+    assert connection.closed
+
+
+async def test_metrics_absent_or_present_is_never_an_error(watching: Watching) -> None:
+    watching.informers.want_metrics(True)
+    await wait_until(
+        lambda: watching.state.status(K.POD_METRICS.name).state is not SyncState.PENDING
+    )
+    assert watching.state.status(K.POD_METRICS.name).state in (
+        SyncState.SYNCED,
+        SyncState.UNAVAILABLE,
+    )
+    watching.informers.want_metrics(False)
