@@ -43,10 +43,8 @@ def authenticate(
                 return Identity(user.name, user.role)
         return None
     if cert_name:
-        user = users.get(cert_name)
-        if user is not None:
-            return Identity(user.name, user.role)
-        return None
+        known = users.get(cert_name)
+        return Identity(known.name, known.role) if known else None
     if tls:
         return None
     admin = users.get("admin")
@@ -55,6 +53,8 @@ def authenticate(
 
 def impersonate(caller: Identity, users: dict[str, User], name: str) -> Identity | None:
     """``--as NAME``: only an admin may act as someone else (None: forbidden)."""
+    if name == caller.name:
+        return caller
     if caller.role != "admin":
         return None
     user = users.get(name)

@@ -2,7 +2,8 @@
 
 Contexts: ``sim`` (current; user ``admin``), one per other scenario user with a token (always
 ``viewer``), and under TLS ``sim-cert``, where ``admin`` authenticates with a client
-certificate. Every context's namespace is ``default``.
+certificate. Every context's namespace is ``default``. Over plain HTTP kubectl drops bearer
+tokens, so non-admin users also carry ``as: <name>`` (impersonation, which it does send).
 """
 
 from __future__ import annotations
@@ -42,7 +43,12 @@ def build(
     for user in users.values():
         if not user.token:
             continue
-        entries.append({"name": user.name, "user": {"token": user.token}})
+        credentials: dict[str, Any] = {"token": user.token}
+        if ca_file is None and user.name != "admin":
+            # kubectl sends no bearer token over plain HTTP; impersonation headers it does
+            # send, and an unauthenticated caller on loopback HTTP is the admin.
+            credentials["as"] = user.name
+        entries.append({"name": user.name, "user": credentials})
         context = CURRENT_CONTEXT if user.name == "admin" else user.name
         contexts.append(
             {

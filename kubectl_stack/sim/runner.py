@@ -19,7 +19,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, TypeVar
 
-from . import kubeconfig
+from . import kubeconfig as kubeconfig_file
 from .clock import Clock
 from .cluster import Cluster, User
 from .server import SimServer
@@ -70,7 +70,7 @@ class Served:
     server: SimServer
     kubeconfig: Path
     ca_file: Path | None
-    client_cert: kubeconfig.ClientCert | None
+    client_cert: kubeconfig_file.ClientCert | None
 
 
 async def serve(
@@ -96,13 +96,13 @@ async def serve(
         ssl_context = tls_mod.server_context(files)
         ca_file = files.ca
         cert, key = files.clients["admin"]
-        client = kubeconfig.ClientCert("admin", cert, key)
+        client = kubeconfig_file.ClientCert("admin", cert, key)
     server = SimServer(
         cluster, port=port, ssl_context=ssl_context, bookmark_interval=bookmark_interval
     )
     await server.start()
-    config = kubeconfig.build(server.url, cluster.users, ca_file=ca_file, client_cert=client)
-    kubeconfig.write(kubeconfig_path, config)
+    config = kubeconfig_file.build(server.url, cluster.users, ca_file=ca_file, client_cert=client)
+    kubeconfig_file.write(kubeconfig_path, config)
     return Served(server, kubeconfig_path, ca_file, client)
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import ssl
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote
 
@@ -19,7 +19,7 @@ from aiohttp import web
 from .. import jsonutil
 from . import auth
 from .api import discovery, openapi
-from .api.errors import ApiError, forbidden, status_body, success_status
+from .api.errors import ApiError, forbidden, success_status
 from .api.handlers import Registry, Target
 from .api.logs import serve_logs
 from .api.media import JSON_TYPE, Form, decode_body, negotiate
@@ -28,20 +28,21 @@ from .api.watch import serve_watch
 from .cluster import Cluster
 from .resources import lookup
 
-_REGISTRY = web.AppKey("registry", Registry)
-_SETTINGS = web.AppKey("settings", "ServerSettings")
-
 
 @dataclass
 class ServerSettings:
     tls: bool = False
     bookmark_interval: float = 5.0
-    requests: int = 0
-    recent: list[str] = field(default_factory=list)
+
+
+_REGISTRY = web.AppKey("registry", Registry)
+_SETTINGS = web.AppKey("settings", ServerSettings)
 
 
 def _json(body: Any, status: int = 200, content_type: str = JSON_TYPE) -> web.Response:
-    return web.Response(body=jsonutil.dumps(body), status=status, headers={"Content-Type": content_type})
+    return web.Response(
+        body=jsonutil.dumps(body), status=status, headers={"Content-Type": content_type}
+    )
 
 
 def _error(exc: ApiError) -> web.Response:
@@ -102,7 +103,17 @@ def _verb(method: str, target: Target, params: dict[str, str]) -> str:
 
 async def _body(request: web.Request) -> Any:
     raw = await request.read()
-    return decode_body(raw, request.headers.get("Content-Type", JSON_TYPE))
+    content_type = request.headers.get("Content-Type", JSON_TYPE)
+    if "protobuf" in content_type or "cbor" in content_type:
+        # Typed clients (kubectl create configmap, ...) try protobuf first and fall back to
+        # JSON on a 415, as against an apiserver that serves only JSON.
+        raise ApiError(
+            415,
+            f"the body of the request was in an unknown format - accepted media types include: "
+            f"{JSON_TYPE}, application/yaml",
+            reason="UnsupportedMediaType",
+        )
+    return decode_body(raw, content_type)
 
 
 async def _delete_options(request: web.Request, params: dict[str, str]) -> dict[str, Any]:
@@ -254,7 +265,7 @@ async def _serve(
             request, registry, target, params, negotiated, settings.bookmark_interval
         )
     if verb == "list":
-        items, rv, token, remaining = registry.list(target, params)
+        items, rv, token, remaining = registry.list_page(target, params)
         body = registry.list_body(target, items, rv, token, remaining, negotiated.form, include)
         return _json(body, content_type=negotiated.content_type)
     if verb == "get":
@@ -278,7 +289,9 @@ async def _serve(
         deleted = registry.delete(target, options)
         if deleted["metadata"].get("deletionTimestamp") or target.gr == "pods":
             return _json(registry.render_one(target, deleted, form, include))
-        return _json(success_status(target.rtype, target.name or "", deleted["metadata"].get("uid", "")))
+        return _json(
+            success_status(target.rtype, target.name or "", deleted["metadata"].get("uid", ""))
+        )
     return _json(registry.delete_collection(target, params, options))
 
 
@@ -287,14 +300,16 @@ def _patch_type(request: web.Request) -> str:
     if content_type not in PATCH_TYPES:
         raise ApiError(
             415,
-            f'the body of the request was in an unknown format - accepted media types include: '
-            f'{", ".join(PATCH_TYPES)}',
+            f"the body of the request was in an unknown format - accepted media types include: "
+            f"{', '.join(PATCH_TYPES)}",
             reason="UnsupportedMediaType",
         )
     return content_type
 
 
-def make_app(cluster: Cluster, *, tls: bool = False, bookmark_interval: float = 5.0) -> web.Application:
+def make_app(
+    cluster: Cluster, *, tls: bool = False, bookmark_interval: float = 5.0
+) -> web.Application:
     """The aiohttp application serving ``cluster`` (on the loop that owns the cluster)."""
     app = web.Application(client_max_size=64 * 1024 * 1024)
     app[_REGISTRY] = Registry(cluster)
@@ -317,7 +332,9 @@ class SimServer:
         self.cluster = cluster
         self.port = port
         self.ssl_context = ssl_context
-        self.app = make_app(cluster, tls=ssl_context is not None, bookmark_interval=bookmark_interval)
+        self.app = make_app(
+            cluster, tls=ssl_context is not None, bookmark_interval=bookmark_interval
+        )
         self._runner: web.AppRunner | None = None
         self._site: web.TCPSite | None = None
 
@@ -327,7 +344,9 @@ class SimServer:
         return f"{scheme}://127.0.0.1:{self.port}"
 
     async def start(self) -> None:
-        self._runner = web.AppRunner(self.app, handle_signals=False, access_log=None, shutdown_timeout=0.5)
+        self._runner = web.AppRunner(
+            self.app, handle_signals=False, access_log=None, shutdown_timeout=0.5
+        )
         await self._runner.setup()
         await self.start_listener()
 

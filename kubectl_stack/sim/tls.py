@@ -80,7 +80,9 @@ def generate(directory: Path, client_users: list[str]) -> CertFiles:
         .sign(ca_key, hashes.SHA256())
     )
 
-    def issue(cn: str, usage: x509.ObjectIdentifier, san: bool, org: str | None = None) -> tuple[x509.Certificate, ec.EllipticCurvePrivateKey]:
+    def issue(
+        cn: str, usage: x509.ObjectIdentifier, san: bool, org: str | None = None
+    ) -> tuple[x509.Certificate, ec.EllipticCurvePrivateKey]:
         k = key()
         builder = (
             x509.CertificateBuilder()

@@ -41,9 +41,7 @@ def hpa_v2_to_v1(obj: Obj) -> Obj:
         if key in status:
             v1_status[key] = status[key]
     current = _cpu_utilization_metric(status.get("currentMetrics") or [])
-    util = (((current or {}).get("resource") or {}).get("current") or {}).get(
-        "averageUtilization"
-    )
+    util = (((current or {}).get("resource") or {}).get("current") or {}).get("averageUtilization")
     if util is not None:
         v1_status["currentCPUUtilizationPercentage"] = util
     return {
@@ -59,9 +57,11 @@ def hpa_v1_to_v2(obj: Obj, stored: Obj | None) -> Obj:
     """A v1 write as the stored v2 object; metrics other than CPU survive from ``stored``."""
     spec = obj.get("spec") or {}
     old_spec = (stored or {}).get("spec") or {}
-    metrics = [m for m in old_spec.get("metrics") or [] if m is not _cpu_utilization_metric(
-        old_spec.get("metrics") or []
-    )]
+    metrics = [
+        m
+        for m in old_spec.get("metrics") or []
+        if m is not _cpu_utilization_metric(old_spec.get("metrics") or [])
+    ]
     if spec.get("targetCPUUtilizationPercentage") is not None:
         metrics.insert(
             0,

@@ -44,6 +44,16 @@ class ApiError(Exception):
         self.reason = reason or REASON_BY_CODE.get(code, "Unknown")
         self.details = details
 
+    @classmethod
+    def from_status(cls, body: dict[str, Any]) -> ApiError:
+        """An error whose response is an already built ``kind: Status`` body."""
+        return cls(
+            int(body.get("code", 500)),
+            str(body.get("message", "")),
+            reason=str(body.get("reason", "")) or None,
+            details=body.get("details"),
+        )
+
     def status(self) -> dict[str, Any]:
         return status_body(self.code, self.reason, self.message, self.details)
 
@@ -115,10 +125,7 @@ def invalid(kind: str, group: str, name: str, causes: list[dict[str, Any]]) -> A
     """422 with ``details.causes``; the message lists every cause as the apiserver does."""
     qualified_kind = f"{kind}.{group}" if group else kind
     texts = [f"{c.get('field', '')}: {c.get('message', '')}" for c in causes]
-    if len(texts) == 1:
-        summary = texts[0]
-    else:
-        summary = "[" + ", ".join(texts) + "]"
+    summary = texts[0] if len(texts) == 1 else "[" + ", ".join(texts) + "]"
     return ApiError(
         422,
         f'{qualified_kind} "{name}" is invalid: {summary}',

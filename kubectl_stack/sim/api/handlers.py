@@ -8,14 +8,13 @@ build a fresh dict (a clone, a decoded body or a patch result) and hand it to th
 from __future__ import annotations
 
 import base64
-import importlib
 from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
 from ... import jsonutil
+from .. import admission
 from ..cluster import Cluster
-from ..names import random_suffix
 from ..resources import BY_GR, RESOURCES, ResourceType
 from ..store import AlreadyExists, Conflict, NotFound, clone
 from . import convert, tables
@@ -37,11 +36,6 @@ from .selectors import (
 )
 
 Obj = dict[str, Any]
-
-try:  # Defaulting and validation live in the controllers' room; serve without them until then.
-    _admission: Any = importlib.import_module("kubectl_stack.sim.admission")
-except ImportError:  # pragma: no cover - only before admission.py exists
-    _admission = None
 
 HPA = "horizontalpodautoscalers.autoscaling"
 _TERMINAL = ("Succeeded", "Failed")
@@ -114,7 +108,7 @@ class Registry:
         # it are expired, as after an etcd compaction.
         return int(getattr(self.store, "_compacted_rv", 0))
 
-    def list(self, target: Target, params: dict[str, str]) -> tuple[list[Obj], str, str, int]:
+    def list_page(self, target: Target, params: dict[str, str]) -> tuple[list[Obj], str, str, int]:
         """Matching objects of one page: (items, resourceVersion, continue, remaining)."""
         token = params.get("continue")
         limit = _int_param(params, "limit", 0)
@@ -159,13 +153,19 @@ class Registry:
                 504,
                 f"Too large resource version: {number}, current: {current}",
                 reason="Timeout",
-                details={"causes": [{"reason": "ResourceVersionTooLarge", "message": "Too large resource version"}], "retryAfterSeconds": 1},
+                details={
+                    "causes": [
+                        {
+                            "reason": "ResourceVersionTooLarge",
+                            "message": "Too large resource version",
+                        }
+                    ],
+                    "retryAfterSeconds": 1,
+                },
             )
         if params.get("resourceVersionMatch") == "Exact" and number != current:
             # Only the newest state is kept, so an older exact version is gone.
-            raise ApiError(
-                410, f"too old resource version: {number} ({current})", reason="Expired"
-            )
+            raise ApiError(410, f"too old resource version: {number} ({current})", reason="Expired")
 
     def _remember(self, rv: int, items: list[Obj]) -> str:
         self._snapshot_seq += 1
@@ -222,24 +222,21 @@ class Registry:
         }
 
     # -- writing ----------------------------------------------------------------------------
-    def _admit(self, target: Target, obj: Obj, old: Obj | None) -> Obj:
-        if _admission is None:
-            return obj
+    def _admit(self, obj: Obj, target: Target, old: Obj | None) -> Obj:
         try:
-            admitted: Obj = _admission.admit(self.cluster, target.gr, obj, old)
-        except _admission.Invalid as exc:
-            raise invalid(
-                target.rtype.kind,
-                target.rtype.group,
-                str(obj.get("metadata", {}).get("name", "")),
-                list(exc.causes),
-            ) from None
-        return admitted
+            admitted: Obj = admission.admit(self.cluster, target.gr, obj, old)
+            return admitted
+        except admission.Invalid as exc:
+            raise ApiError.from_status(exc.status()) from None
 
     def _check_body_identity(self, target: Target, body: Any) -> Obj:
         if not isinstance(body, dict):
             raise bad_request("the object provided is unrecognized (must be of type object)")
-        if target.gr == HPA and target.version == "v1" and body.get("apiVersion") == "autoscaling/v1":
+        if (
+            target.gr == HPA
+            and target.version == "v1"
+            and body.get("apiVersion") == "autoscaling/v1"
+        ):
             stored = None
             name = (body.get("metadata") or {}).get("name")
             if name:
@@ -247,9 +244,11 @@ class Registry:
             body = convert.hpa_v1_to_v2(body, stored)
         api_version = body.get("apiVersion")
         kind = body.get("kind")
-        if api_version and api_version != target.rtype.api_version(
-            target.rtype.preferred_version
-        ) and api_version != target.api_version:
+        if (
+            api_version
+            and api_version != target.rtype.api_version(target.rtype.preferred_version)
+            and api_version != target.api_version
+        ):
             raise bad_request(
                 f"the API version in the data ({api_version}) does not match the expected API "
                 f"version ({target.api_version})"
@@ -272,46 +271,29 @@ class Registry:
                     "on the request"
                 )
             meta["namespace"] = target.namespace
-        return body
+        checked: Obj = body
+        return checked
 
     def _require_namespace(self, target: Target) -> None:
-        if target.rtype.namespaced and target.namespace is not None:
-            if self.store.get("namespaces", "", target.namespace) is None:
-                raise not_found(BY_GR["namespaces"], target.namespace)
+        namespaced = target.rtype.namespaced and target.namespace is not None
+        if namespaced and self.store.get("namespaces", "", target.namespace or "") is None:
+            raise not_found(BY_GR["namespaces"], target.namespace or "")
 
     def create(self, target: Target, body: Any) -> Obj:
         if target.rtype.namespaced and target.namespace is None:
-            raise ApiError(405, "the server does not allow this method on the requested resource", reason="MethodNotAllowed")
+            raise ApiError(
+                405,
+                "the server does not allow this method on the requested resource",
+                reason="MethodNotAllowed",
+            )
         obj = self._check_body_identity(target, body)
-        meta = obj["metadata"]
-        for key in ("uid", "resourceVersion", "creationTimestamp", "deletionTimestamp", "generation", "managedFields"):
-            meta.pop(key, None)
-        if not meta.get("name"):
-            prefix = meta.get("generateName")
-            if not prefix:
-                raise invalid(
-                    target.rtype.kind,
-                    target.rtype.group,
-                    "",
-                    [
-                        {
-                            "reason": "FieldValueRequired",
-                            "message": "Required value: name or generateName is required",
-                            "field": "metadata.name",
-                        }
-                    ],
-                )
-            meta["name"] = prefix + random_suffix(self.store.rng)
+        obj["metadata"].pop("managedFields", None)
         self._require_namespace(target)
-        if "status" in target.rtype.subresources and target.gr not in ("nodes",):
-            obj["status"] = {"phase": "Pending"} if target.gr == "pods" else {}
-        if target.gr == "namespaces":
-            obj["status"] = {"phase": "Active"}
-        obj = self._admit(target, obj, None)
+        obj = self._admit(obj, target, None)
         try:
             return self.store.create(target.gr, obj)
         except AlreadyExists:
-            raise already_exists(target.rtype, meta["name"]) from None
+            raise already_exists(target.rtype, obj["metadata"]["name"]) from None
 
     def update(self, target: Target, body: Any) -> Obj:
         assert target.name is not None
@@ -330,12 +312,11 @@ class Registry:
         return self._store_update(target, obj, old, expected)
 
     def _store_update(self, target: Target, obj: Obj, old: Obj, expected: str | None) -> Obj:
-        meta = obj["metadata"]
-        old_meta = old["metadata"]
-        if expected and expected != old_meta.get("resourceVersion"):
+        if expected and expected != old["metadata"].get("resourceVersion"):
             raise conflict(target.rtype, target.name or "")
+        obj["metadata"].pop("managedFields", None)
         if target.subresource == "status":
-            # Only status changes through the status subresource.
+            # Only status changes through the status subresource (and it skips admission).
             status = obj.get("status")
             obj = clone(old)
             if status is None:
@@ -343,16 +324,7 @@ class Registry:
             else:
                 obj["status"] = status
         else:
-            for key in ("uid", "creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds"):
-                if key in old_meta:
-                    meta[key] = old_meta[key]
-                else:
-                    meta.pop(key, None)
-            if "generation" in old_meta:
-                meta["generation"] = old_meta["generation"]
-            if "status" in target.rtype.subresources and "status" in old:
-                obj["status"] = old["status"]
-            obj = self._admit(target, obj, old)
+            obj = self._admit(obj, target, old)
         try:
             updated = self.store.update(target.gr, obj, expected_rv=expected)
         except Conflict:
@@ -456,9 +428,7 @@ class Registry:
         if meta.get("deletionTimestamp") and (current is None or current <= grace):
             return obj
         marked = clone(obj)
-        marked["metadata"]["deletionTimestamp"] = self.cluster.clock.timestamp(
-            self.now() + grace
-        )
+        marked["metadata"]["deletionTimestamp"] = self.cluster.clock.timestamp(self.now() + grace)
         marked["metadata"]["deletionGracePeriodSeconds"] = grace
         return self.store.update(target.gr, marked)
 
@@ -472,7 +442,13 @@ class Registry:
     def delete_collection(self, target: Target, params: dict[str, str], options: Obj) -> Obj:
         deleted = []
         for obj in self.matching(target, params):
-            one = Target(target.rtype, target.version, obj["metadata"].get("namespace"), obj["metadata"]["name"], None)
+            one = Target(
+                target.rtype,
+                target.version,
+                obj["metadata"].get("namespace"),
+                obj["metadata"]["name"],
+                None,
+            )
             try:
                 deleted.append(self.delete(one, options))
             except ApiError as exc:
@@ -519,4 +495,7 @@ def _decode_continue(token: str) -> tuple[str, int, int]:
         data = jsonutil.loads(raw)
         return str(data["s"]), int(data["o"]), int(data["rv"])
     except (ValueError, KeyError, TypeError):
-        raise bad_request("continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)") from None
+        raise bad_request(
+            "continue key is not valid: incorrect encoded start resourceVersion "
+            "(version meta.k8s.io/v1)"
+        ) from None

@@ -55,12 +55,12 @@ def _instance(pod: Obj, container: str, previous: bool) -> int:
     if not (pod.get("spec") or {}).get("nodeName"):
         raise bad_request(f"pod {name} does not have a host assigned")
     status = pod.get("status") or {}
-    statuses = (status.get("containerStatuses") or []) + (
-        status.get("initContainerStatuses") or []
-    )
+    statuses = (status.get("containerStatuses") or []) + (status.get("initContainerStatuses") or [])
     cs = next((s for s in statuses if s.get("name") == container), None)
     if cs is None:
-        raise bad_request(f'container "{container}" in pod "{name}" is waiting to start: ContainerCreating')
+        raise bad_request(
+            f'container "{container}" in pod "{name}" is waiting to start: ContainerCreating'
+        )
     restarts = int(cs.get("restartCount") or 0)
     state = cs.get("state") or {}
     last = (cs.get("lastState") or {}).get("terminated")
@@ -83,7 +83,9 @@ def _instance(pod: Obj, container: str, previous: bool) -> int:
     elif reason:
         detail = reason
     else:
-        raise bad_request(f'container "{container}" in pod "{name}" is waiting to start - no logs yet')
+        raise bad_request(
+            f'container "{container}" in pod "{name}" is waiting to start - no logs yet'
+        )
     raise bad_request(f'container "{container}" in pod "{name}" is waiting to start: {detail}')
 
 

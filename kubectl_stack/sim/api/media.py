@@ -44,9 +44,13 @@ def negotiate(accept: str | None) -> Negotiated:
         if params.get("g") != "meta.k8s.io" or params.get("v") not in ("v1", "v1beta1"):
             continue
         if kind == "Table":
-            return Negotiated(Form.TABLE, f"application/json;as=Table;v={params['v']};g=meta.k8s.io")
+            return Negotiated(
+                Form.TABLE, f"application/json;as=Table;v={params['v']};g=meta.k8s.io"
+            )
         if kind in ("PartialObjectMetadata", "PartialObjectMetadataList"):
-            return Negotiated(Form.META, f"application/json;as={kind};v={params['v']};g=meta.k8s.io")
+            return Negotiated(
+                Form.META, f"application/json;as={kind};v={params['v']};g=meta.k8s.io"
+            )
     raise ApiError(406, f"only the following media types are accepted: {JSON_TYPE}")
 
 
@@ -72,6 +76,4 @@ def decode_body(raw: bytes, content_type: str) -> Any:
     try:
         return jsonutil.loads(raw)
     except ValueError as exc:
-        raise ApiError(
-            400, f"couldn't get version/kind; json parse error: {exc}"
-        ) from None
+        raise ApiError(400, f"couldn't get version/kind; json parse error: {exc}") from None

@@ -38,7 +38,11 @@ def group_version(path: str) -> dict[str, Any] | None:
     if not served:
         return None
     params = [
-        {"name": "fieldValidation", "in": "query", "schema": {"type": "string", "uniqueItems": True}},
+        {
+            "name": "fieldValidation",
+            "in": "query",
+            "schema": {"type": "string", "uniqueItems": True},
+        },
         {"name": "dryRun", "in": "query", "schema": {"type": "string", "uniqueItems": True}},
         {"name": "fieldManager", "in": "query", "schema": {"type": "string", "uniqueItems": True}},
     ]

@@ -47,10 +47,8 @@ def apply_patch(content_type: str, doc: dict[str, Any], patch: Any) -> dict[str,
         return json_patch(doc, patch)
     if not isinstance(patch, dict):
         raise bad_request("the patch must be a JSON object")
-    if content_type == MERGE_PATCH:
-        result = merge_patch(doc, patch)
-    else:
-        result = strategic_merge(doc, patch)
+    merge = merge_patch if content_type == MERGE_PATCH else strategic_merge
+    result = merge(doc, patch)
     if not isinstance(result, dict):
         raise bad_request("the patch must produce a JSON object")
     return result

@@ -262,13 +262,10 @@ def parse_field_selector(gr: str, text: str | None) -> FieldSelector:
         key = key.strip()
         getter = fields.get(key)
         if getter is None:
-            raise bad_request(f'field label not supported: {key}')
+            raise bad_request(f"field label not supported: {key}")
         out.append((getter, op == "!=", value.strip()))
     return tuple(out)
 
 
 def fields_match(selector: FieldSelector, obj: Obj) -> bool:
-    for getter, negate, value in selector:
-        if (getter(obj) == value) == negate:
-            return False
-    return True
+    return all((getter(obj) == value) != negate for getter, negate, value in selector)

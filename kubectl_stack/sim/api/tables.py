@@ -11,7 +11,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from ...model.duration import age
+from ...model._util import ts
+from ...model.duration import age, human_duration
+from ..quantity import parse as parse_quantity
 from .selectors import format_label_selector, format_labels, selector_string
 
 Obj = dict[str, Any]
@@ -36,9 +38,9 @@ _DESCRIPTIONS = {
 
 
 def _containers(obj: Obj) -> list[Obj]:
-    return list((((obj.get("spec") or {}).get("template") or {}).get("spec") or {}).get(
-        "containers"
-    ) or [])
+    return list(
+        (((obj.get("spec") or {}).get("template") or {}).get("spec") or {}).get("containers") or []
+    )
 
 
 def _layout_containers(containers: list[Obj]) -> tuple[str, str]:
@@ -89,8 +91,6 @@ def pod_cells(pod: Obj, now: float) -> Row:
     total += sum(1 for c in init_specs.values() if _is_restartable_init(c))
 
     def finished(cs: Obj) -> float:
-        from ...model._util import ts
-
         t = ts(_get(cs, "lastState", "terminated", "finishedAt"))
         return t or 0.0
 
@@ -120,7 +120,9 @@ def pod_cells(pod: Obj, now: float) -> Row:
                     reason = f"Init:ExitCode:{terminated.get('exitCode', 0)}"
             else:
                 reason = "Init:" + str(terminated["reason"])
-        elif waiting is not None and waiting.get("reason") and waiting["reason"] != "PodInitializing":
+        elif (
+            waiting is not None and waiting.get("reason") and waiting["reason"] != "PodInitializing"
+        ):
             reason = "Init:" + str(waiting["reason"])
         else:
             reason = f"Init:{i}/{len(spec.get('initContainers') or [])}"
@@ -167,7 +169,7 @@ def pod_cells(pod: Obj, now: float) -> Row:
 
     restarts_text = str(restarts)
     if restarts and last_restart:
-        restarts_text = f"{restarts} ({age_since(last_restart, now)} ago)"
+        restarts_text = f"{restarts} ({human_duration(now - last_restart)} ago)"
 
     ips = status.get("podIPs") or []
     pod_ip = (ips[0].get("ip") if ips else "") or status.get("podIP") or "<none>"
@@ -190,12 +192,6 @@ def pod_cells(pod: Obj, now: float) -> Row:
     ]
 
 
-def age_since(when: float, now: float) -> str:
-    from ...model.duration import human_duration
-
-    return human_duration(now - when)
-
-
 def pod_row_conditions(pod: Obj) -> list[Obj] | None:
     phase = (pod.get("status") or {}).get("phase")
     if phase == "Succeeded":
@@ -209,7 +205,12 @@ def pod_row_conditions(pod: Obj) -> list[Obj] | None:
         ]
     if phase == "Failed":
         return [
-            {"type": "Completed", "status": "True", "reason": "Failed", "message": "The pod failed."}
+            {
+                "type": "Completed",
+                "status": "True",
+                "reason": "Failed",
+                "message": "The pod failed.",
+            }
         ]
     return None
 
@@ -390,9 +391,8 @@ def hpa_targets(metrics: list[Obj], statuses: list[Obj]) -> str:
     out: list[str] = []
 
     def status_of(i: int, key: str) -> Obj | None:
-        if i < len(statuses) and isinstance(statuses[i].get(key), dict):
-            return statuses[i][key]
-        return None
+        found = statuses[i].get(key) if i < len(statuses) else None
+        return found if isinstance(found, dict) else None
 
     for i, spec in enumerate(metrics):
         kind = spec.get("type")
@@ -583,10 +583,8 @@ def _pvc(obj: Obj, now: float) -> Row:
 def _metrics(obj: Obj, now: float) -> Row:
     usage: dict[str, Any] = dict(obj.get("usage") or {})
     if "containers" in obj:
-        from ..quantity import parse
-
-        cpu = sum(parse(_get(c, "usage", "cpu")) for c in obj["containers"])
-        mem = sum(parse(_get(c, "usage", "memory")) for c in obj["containers"])
+        cpu = sum(parse_quantity(_get(c, "usage", "cpu")) for c in obj["containers"])
+        mem = sum(parse_quantity(_get(c, "usage", "memory")) for c in obj["containers"])
         usage = {"cpu": f"{round(cpu * 1000)}m", "memory": f"{round(mem / 1024)}Ki"}
     return [
         obj["metadata"]["name"],
@@ -753,12 +751,10 @@ def column_definitions(gr: str) -> list[Obj]:
         col: Obj = {
             "name": name,
             "type": kind,
-            "format": "name" if name == "Name" and priority == 0 else "",
+            "format": "name" if name == "Name" else "",
             "description": _DESCRIPTIONS.get(name, name),
             "priority": priority,
         }
-        if gr == "events" and name == "Name":
-            col["format"] = "name"
         out.append(col)
     return out
 

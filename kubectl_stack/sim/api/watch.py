@@ -47,9 +47,7 @@ class WatchStream:
                 self.registry.row_object(self.target, obj, self.include),
             )
             rv = obj.get("metadata", {}).get("resourceVersion", "")
-            body: Obj = tables.table(
-                self.target.gr, [row], rv, with_columns=not self._columns_sent
-            )
+            body: Obj = tables.table(self.target.gr, [row], rv, with_columns=not self._columns_sent)
             self._columns_sent = True
         elif self.form is Form.META:
             body = partial_metadata(obj)
@@ -61,7 +59,11 @@ class WatchStream:
         meta: Obj = {"resourceVersion": str(rv)}
         if initial_events_end:
             meta["annotations"] = {"k8s.io/initial-events-end": "true"}
-        obj = {"kind": self.target.rtype.kind, "apiVersion": self.target.api_version, "metadata": meta}
+        obj = {
+            "kind": self.target.rtype.kind,
+            "apiVersion": self.target.api_version,
+            "metadata": meta,
+        }
         return jsonutil.dumps({"type": "BOOKMARK", "object": obj}) + b"\n"
 
 
@@ -104,9 +106,10 @@ async def serve_watch(
     try:
         watcher = store.watch(target.gr, target.namespace, since)
     except Expired as exc:
-        error = jsonutil.dumps(
-            {"type": "ERROR", "object": status_body(410, "Expired", str(exc))}
-        ) + b"\n"
+        error = (
+            jsonutil.dumps({"type": "ERROR", "object": status_body(410, "Expired", str(exc))})
+            + b"\n"
+        )
     initial: list[bytes] = []
     if watcher is not None and send_initial:
         for obj in store.list(target.gr, target.namespace):
@@ -122,7 +125,9 @@ async def serve_watch(
         assert watcher is not None
         if initial:
             await response.write(b"".join(initial))
-        await _pump(response, watcher, stream, matches, timeout, bookmarks, bookmark_interval, registry)
+        await _pump(
+            response, watcher, stream, matches, timeout, bookmarks, bookmark_interval, registry
+        )
     except (ConnectionResetError, asyncio.CancelledError):
         pass
     finally:
