@@ -194,7 +194,9 @@ async def rollout_restart(
         deployment = await _get_deployment(connection, namespace, name)
         if (deployment.get("spec") or {}).get("paused"):
             return ActionResult(
-                "refused", "error: can't restart paused deployment (run rollout resume first)"
+                "refused",
+                f'error: deployments.apps "{name}" can\'t restart paused deployment '
+                "(run rollout resume first)",
             )
         patch = {
             "spec": {"template": {"metadata": {"annotations": {RESTARTED_AT: go_rfc3339(now)}}}}

@@ -1,0 +1,246 @@
+"""Each action's effect, checked with real kubectl against the same embedded cluster."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+import pytest
+
+from kubectl_stack import jsonutil
+from kubectl_stack.kube import actions
+from kubectl_stack.kube.connection import Connection, connect
+from kubectl_stack.kube.kinds import DEPLOYMENTS
+from kubectl_stack.sim.runner import RunningSim
+
+from .conftest import options_for, populate
+
+Kubectl = Callable[..., Any]
+
+
+def add_revisioned_deployment(sim: RunningSim, name: str) -> None:
+    """A Deployment at revision 2 (image v2) with its revision-1 ReplicaSet (image v1), as
+    the deployment controller leaves them after one rollout."""
+
+    def template(image: str, hash_: str | None) -> dict[str, Any]:
+        labels = {"app": name, **({"pod-template-hash": hash_} if hash_ else {})}
+        return {
+            "metadata": {"labels": labels},
+            "spec": {"containers": [{"name": "app", "image": image}]},
+        }
+
+    def write() -> None:
+        store = sim.cluster.store
+        dep = store.create(
+            "deployments.apps",
+            {
+                "metadata": {
+                    "name": name,
+                    "namespace": "default",
+                    "annotations": {"deployment.kubernetes.io/revision": "2"},
+                },
+                "spec": {
+                    "replicas": 2,
+                    "selector": {"matchLabels": {"app": name}},
+                    "template": template(f"{name}:2", None),
+                },
+            },
+        )
+        for revision, hash_ in ((1, "aaa111"), (2, "bbb222")):
+            store.create(
+                "replicasets.apps",
+                {
+                    "metadata": {
+                        "name": f"{name}-{hash_}",
+                        "namespace": "default",
+                        "labels": {"app": name, "pod-template-hash": hash_},
+                        "annotations": {
+                            "deployment.kubernetes.io/revision": str(revision),
+                            "kubernetes.io/change-cause": f"release {revision}",
+                        },
+                        "ownerReferences": [
+                            {
+                                "apiVersion": "apps/v1",
+                                "kind": "Deployment",
+                                "name": name,
+                                "uid": dep["metadata"]["uid"],
+                                "controller": True,
+                            }
+                        ],
+                    },
+                    "spec": {
+                        "replicas": 0 if revision == 1 else 2,
+                        "selector": {"matchLabels": {"app": name, "pod-template-hash": hash_}},
+                        "template": template(f"{name}:{revision}", hash_),
+                    },
+                },
+            )
+
+    sim.call(write)
+
+
+@pytest.fixture
+async def conn(sim: RunningSim) -> AsyncIterator[Connection]:
+    populate(sim)
+    connection = await connect(options_for(sim))
+    yield connection
+    await connection.close()
+
+
+def deployment(kubectl: Kubectl, name: str) -> dict[str, Any]:
+    done = kubectl("get", "deployment", name, "-o", "json")
+    assert done.returncode == 0, done.stderr
+    return dict(jsonutil.loads(done.stdout))
+
+
+async def test_undo_matches_kubectl_rollout_undo_on_a_twin(
+    conn: Connection, sim: RunningSim, kubectl: Kubectl
+) -> None:
+    add_revisioned_deployment(sim, "twin-a")
+    add_revisioned_deployment(sim, "twin-b")
+    theirs = kubectl("rollout", "undo", "deployment/twin-a")
+    assert theirs.returncode == 0, theirs.stderr
+    ours = await actions.rollout_undo(conn, "default", "twin-b")
+    assert ours.ok
+    assert ours.message == theirs.stdout.strip().replace("twin-a", "twin-b")
+    a, b = deployment(kubectl, "twin-a"), deployment(kubectl, "twin-b")
+    as_b = jsonutil.loads(jsonutil.dumps(a["spec"]["template"]).replace(b"twin-a", b"twin-b"))
+    assert b["spec"]["template"] == as_b
+    assert b["spec"]["template"]["spec"]["containers"][0]["image"] == "twin-b:1"
+    assert b["metadata"]["annotations"] == a["metadata"]["annotations"]
+    history_a = kubectl("rollout", "history", "deployment/twin-a").stdout
+    history_b = kubectl("rollout", "history", "deployment/twin-b").stdout
+    assert history_b == history_a.replace("twin-a", "twin-b")
+
+
+async def test_undo_to_the_current_template_is_skipped(
+    conn: Connection, sim: RunningSim, kubectl: Kubectl
+) -> None:
+    add_revisioned_deployment(sim, "same")
+    version = deployment(kubectl, "same")["metadata"]["resourceVersion"]
+    result = await actions.rollout_undo(conn, "default", "same", to_revision=2)
+    assert result.outcome == "skipped"
+    assert result.message == (
+        "deployment.apps/same skipped rollback (current template already matches revision 2)"
+    )
+    assert deployment(kubectl, "same")["metadata"]["resourceVersion"] == version
+
+
+async def test_scale_shows_in_kubectl_get_deploy(conn: Connection, kubectl: Kubectl) -> None:
+    rv = deployment(kubectl, "shop")["metadata"]["resourceVersion"]
+    result = await actions.scale(conn, "default", "shop", 4, resource_version=rv)
+    assert (result.outcome, result.message) == ("done", "deployment.apps/shop scaled")
+    listed = kubectl("get", "deploy", "shop", "--no-headers").stdout
+    assert listed.split()[1].endswith("/4")
+
+
+async def test_scale_with_a_stale_version_conflicts_and_changes_nothing(
+    conn: Connection, kubectl: Kubectl
+) -> None:
+    stale = deployment(kubectl, "shop")["metadata"]["resourceVersion"]
+    assert kubectl("scale", "deploy", "shop", "--replicas=3").returncode == 0
+    result = await actions.scale(conn, "default", "shop", 9, resource_version=stale)
+    assert result.outcome == "conflict"
+    assert "it now asks for 3 replicas" in result.message
+    assert deployment(kubectl, "shop")["spec"]["replicas"] == 3
+
+
+@pytest.mark.parametrize("bad", [-1, "many", 2**31])
+async def test_scale_refuses_out_of_range_input(
+    conn: Connection, kubectl: Kubectl, bad: Any
+) -> None:
+    version = deployment(kubectl, "shop")["metadata"]["resourceVersion"]
+    result = await actions.scale(conn, "default", "shop", bad, resource_version=None)
+    assert result.outcome == "refused"
+    assert deployment(kubectl, "shop")["metadata"]["resourceVersion"] == version
+
+
+async def test_scale_warns_when_an_hpa_controls_the_deployment(conn: Connection) -> None:
+    hpa = {
+        "metadata": {"name": "shop", "namespace": "default"},
+        "spec": {
+            "scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": "shop"},
+            "minReplicas": 2,
+            "maxReplicas": 8,
+        },
+    }
+    result = await actions.scale(conn, "default", "shop", 5, resource_version=None, hpas=[hpa])
+    assert result.ok
+    assert result.warnings == (
+        'HorizontalPodAutoscaler "shop" controls this Deployment (min 2, max 8): '
+        "it will change the replica count again",
+    )
+
+
+async def test_restart_stamps_the_template_like_kubectl(conn: Connection, kubectl: Kubectl) -> None:
+    result = await actions.rollout_restart(conn, "default", "shop")
+    assert result.message == "deployment.apps/shop restarted"
+    annotations = deployment(kubectl, "shop")["spec"]["template"]["metadata"]["annotations"]
+    assert actions.RESTARTED_AT in annotations
+
+
+async def test_pause_and_resume_say_what_kubectl_says(
+    conn: Connection, sim: RunningSim, kubectl: Kubectl
+) -> None:
+    add_revisioned_deployment(sim, "twin")
+    for verb, act in (("pause", actions.rollout_pause), ("resume", actions.rollout_resume)):
+        ours = await act(conn, "default", "shop")
+        theirs = kubectl("rollout", verb, "deployment/twin")
+        assert ours.message == theirs.stdout.strip().replace("twin", "shop")
+        again = await act(conn, "default", "shop")
+        theirs = kubectl("rollout", verb, "deployment/twin")
+        assert f"error: {again.message}" == theirs.stderr.strip().replace("twin", "shop")
+    assert not deployment(kubectl, "shop")["spec"].get("paused")
+
+
+async def test_restart_of_a_paused_deployment_is_refused(
+    conn: Connection, kubectl: Kubectl
+) -> None:
+    await actions.rollout_pause(conn, "default", "shop")
+    result = await actions.rollout_restart(conn, "default", "shop")
+    theirs = kubectl("rollout", "restart", "deployment/shop")
+    assert result.outcome == "refused"
+    assert result.message == theirs.stderr.strip()
+
+
+async def test_delete_pod_like_kubectl(conn: Connection, kubectl: Kubectl) -> None:
+    result = await actions.delete_pod(conn, "default", "shop-1-0")
+    assert result.message == 'pod "shop-1-0" deleted'
+    gone = kubectl("get", "pod", "shop-1-0", "-o", "json")
+    assert gone.returncode != 0 or "deletionTimestamp" in gone.stdout
+
+
+async def test_viewer_is_refused_every_action_and_nothing_changes(
+    sim: RunningSim, kubectl: Kubectl
+) -> None:
+    populate(sim)
+    add_revisioned_deployment(sim, "twin")
+    before = {n: deployment(kubectl, n) for n in ("shop", "twin")}
+    pods_before = kubectl("get", "pods", "-o", "name").stdout
+    viewer = await connect(options_for(sim, "viewer"))
+    try:
+        results = [
+            await actions.scale(viewer, "default", "shop", 1, resource_version=None),
+            await actions.rollout_undo(viewer, "default", "twin"),
+            await actions.rollout_restart(viewer, "default", "shop"),
+            await actions.rollout_pause(viewer, "default", "shop"),
+            await actions.delete_pod(viewer, "default", "shop-1-0"),
+        ]
+    finally:
+        await viewer.close()
+    for result in results:
+        assert result.outcome == "refused"
+        assert result.status == 403
+        assert result.message.startswith("Error from server (Forbidden): ")
+        assert 'User "viewer" cannot' in result.message
+    assert {n: deployment(kubectl, n) for n in ("shop", "twin")} == before
+    assert kubectl("get", "pods", "-o", "name").stdout == pods_before
+
+
+async def test_undo_preview_lists_the_template_change(conn: Connection, sim: RunningSim) -> None:
+    add_revisioned_deployment(sim, "preview")
+    plan = await actions.undo_preview(conn, "default", "preview")
+    assert plan.ok and plan.to_revision == 1
+    assert [(d.old, d.new) for d in plan.diff if "image" in d.path] == [("preview:2", "preview:1")]
+    current = await conn.get_json(DEPLOYMENTS.path("default", "preview"))
+    assert current["spec"]["template"]["spec"]["containers"][0]["image"] == "preview:2"
