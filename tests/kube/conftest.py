@@ -3,12 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-import os
-import subprocess
-import sys
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -92,27 +88,6 @@ async def watching(sim: RunningSim) -> AsyncIterator[Watching]:
     await informers.stop()
     await connection.close()
     state.close()
-
-
-@pytest.fixture
-def sim() -> Iterator[RunningSim]:
-    with start_sim() as running:
-        yield running
-
-
-@pytest.fixture
-def kubectl(sim: RunningSim, tmp_path_factory: pytest.TempPathFactory) -> Callable[..., Any]:
-    cache = tmp_path_factory.mktemp("kubecache")
-    binary = Path(sys.executable).parent / "kubectl"
-
-    def run(*args: str, context: str | None = None) -> subprocess.CompletedProcess[str]:
-        env = {**os.environ, "KUBECONFIG": str(sim.kubeconfig), "KUBECACHEDIR": str(cache)}
-        extra = ["--context", context] if context else []
-        return subprocess.run(
-            [str(binary), *extra, *args], env=env, capture_output=True, text=True, timeout=60
-        )
-
-    return run
 
 
 def populate(sim: RunningSim, pods: int = 6) -> None:
