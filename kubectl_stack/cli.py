@@ -15,6 +15,7 @@ from . import __version__
 from .options import ConnectionOptions, Options
 
 PROG = "kubectl stack"
+CONNECTION_FLAG_GROUP = "cluster connection (as kubectl)"
 
 DESCRIPTION = (
     "Watch each application stack (Deployment, ReplicaSets, Pods, Services, Ingresses, HPA,\n"
@@ -39,7 +40,7 @@ class _Parser(argparse.ArgumentParser):
 
 def add_connection_flags(parser: argparse.ArgumentParser) -> None:
     """kubectl's global flags, spelled as kubectl spells them."""
-    g = parser.add_argument_group("cluster connection (as kubectl)")
+    g = parser.add_argument_group(CONNECTION_FLAG_GROUP)
     g.add_argument("--kubeconfig", metavar="PATH", help="path to the kubeconfig file")
     g.add_argument("--context", help="the kubeconfig context to use")
     g.add_argument("--cluster", help="the kubeconfig cluster to use")
@@ -107,12 +108,21 @@ def build_parser() -> argparse.ArgumentParser:
         help="embedded cluster clock speed with --demo (default 1)",
     )
     parser.add_argument("--no-mouse", action="store_true", help="do not capture the mouse")
+    parser.add_argument(
+        "--once",
+        action="store_true",
+        help="print the stacks table once as plain text and exit (for scripts)",
+    )
     add_connection_flags(parser)
     return parser
 
 
 def parse(argv: Sequence[str]) -> Options:
-    ns = build_parser().parse_args(list(argv))
+    """The options ``argv`` asks for; a usage error exits with status 2 and one line."""
+    return _options(build_parser().parse_args(list(argv)))
+
+
+def _options(ns: argparse.Namespace) -> Options:
     conn = ConnectionOptions(
         kubeconfig=ns.kubeconfig,
         context=ns.context,
@@ -148,7 +158,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         from .sim.main import main as sim_main
 
         return sim_main(args[1:])
-    options = parse(args)
+    if args and args[0] == "__complete":
+        # Cobra's hidden completion entry, which kubectl_complete-stack calls.
+        from .completion import main as complete_main
+
+        return complete_main(args[1:])
+    ns = build_parser().parse_args(args)
+    options = _options(ns)
+    if ns.once:
+        from .once import run_once
+
+        return run_once(options)
     from .ui.run import run
 
     return run(options)

@@ -1,0 +1,123 @@
+"""``kubectl stack --once``: the stacks table printed once as plain text, for scripts and smoke
+tests. No Textual on this path.
+
+Connects as kubectl would (:mod:`kubectl_stack.kube`), waits for the first list of every kind
+the summary reads, prints one row per Deployment from :func:`kubectl_stack.model.stack.summarize`
+in its order (most urgent first) and exits 0. A cluster that cannot be used (bad kubeconfig,
+unreachable, refused) is one ``error:`` line on stderr and exit status 1.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import time
+from collections.abc import Sequence
+from typing import Any, TextIO
+
+from .kube import kinds as K
+from .kube.connection import ApiError, ConnectionFailed, connect
+from .kube.informer import Informers
+from .kube.kubeconfig import parse_request_timeout
+from .kube.store import ClusterState, SyncState
+from .model.stack import KINDS, StackRow, summarize
+from .options import Options
+
+# The first list of every kind must arrive within this (or --request-timeout, if longer).
+SYNC_TIMEOUT = 30.0
+
+COLUMNS = ("NAME", "ROLLOUT", "READY", "UP-TO-DATE", "AVAILABLE", "PODS", "HPA", "AGE")
+
+
+class OnceError(Exception):
+    """Why the table cannot be printed, in one line."""
+
+
+def _cells(row: StackRow) -> list[str]:
+    hpa = f"{row.hpa_targets} {row.hpa_replicas}" if row.hpa_replicas else row.hpa_targets
+    return [
+        row.name,
+        row.rollout_label,
+        row.ready,
+        str(row.up_to_date),
+        str(row.available),
+        row.pods_text,
+        hpa,
+        row.age,
+    ]
+
+
+def format_table(rows: Sequence[StackRow], *, all_namespaces: bool) -> str:
+    """The table as kubectl prints one: upper-case headers, columns padded by three spaces."""
+    header = ["NAMESPACE", *COLUMNS] if all_namespaces else list(COLUMNS)
+    lines = [header]
+    for row in rows:
+        cells = _cells(row)
+        lines.append([row.namespace, *cells] if all_namespaces else cells)
+    widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
+    return "".join(
+        "   ".join(cell.ljust(w) for cell, w in zip(line, widths, strict=True)).rstrip() + "\n"
+        for line in lines
+    )
+
+
+async def collect(options: Options) -> tuple[tuple[StackRow, ...], str | None]:
+    """The summary rows in scope and the namespace they come from (None = all namespaces).
+
+    Raises :class:`OnceError` when the cluster cannot be used or the Deployments not listed.
+    """
+    try:
+        connection = await connect(options.connection)
+    except ConnectionFailed as exc:
+        raise OnceError(exc.message) from exc
+    try:
+        namespace = None if options.all_namespaces else connection.namespace
+        state = ClusterState()
+        kinds = [k for k in K.WATCHED if k.name in KINDS]
+        informers = Informers(connection, state, namespace, kinds=kinds)
+        timeout = max(SYNC_TIMEOUT, parse_request_timeout(options.connection.request_timeout) or 0)
+        try:
+            await informers.start()
+            synced = await informers.wait_synced(timeout)
+        except (ApiError, ConnectionFailed) as exc:
+            raise OnceError(str(exc)) from exc
+        finally:
+            await informers.stop()
+        deployments = state.status(K.DEPLOYMENTS.name)
+        if not synced or deployments.state is SyncState.PENDING:
+            raise OnceError(f"timed out after {timeout:g}s waiting for the cluster's objects")
+        if deployments.state is not SyncState.SYNCED:
+            raise OnceError(deployments.message or f"deployments: {deployments.state.value}")
+        # A kind that could not be listed stays out of the snapshot: the model then reports
+        # nothing missing because of it, rather than everything.
+        snapshot: dict[str, Any] = {
+            kind.name: state.objects(kind.name)
+            for kind in kinds
+            if state.status(kind.name).state is SyncState.SYNCED
+        }
+        rows = summarize(snapshot, time.time())
+    finally:
+        await connection.close()
+    if options.stack is not None:
+        rows = tuple(r for r in rows if r.name == options.stack)
+        if not rows:
+            raise OnceError(f'deployments.apps "{options.stack}" not found')
+    return rows, namespace
+
+
+def run_once(options: Options, out: TextIO | None = None, err: TextIO | None = None) -> int:
+    """Print the stacks table for ``options``; returns the exit status (0, or 1 with one
+    ``error:`` line on stderr)."""
+    out = out or sys.stdout
+    err = err or sys.stderr
+    try:
+        rows, namespace = asyncio.run(collect(options))
+    except OnceError as exc:
+        err.write(f"error: {exc}\n")
+        return 1
+    if not rows:
+        where = "any namespace" if namespace is None else f"{namespace} namespace"
+        err.write(f"No resources found in {where}.\n")
+        return 0
+    out.write(format_table(rows, all_namespaces=namespace is None))
+    return 0
