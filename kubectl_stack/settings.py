@@ -41,7 +41,13 @@ class Settings:
     """How many past lines a log stream starts with."""
 
     sparkline_points: int = 60
-    """Samples kept per autoscaler sparkline (one per store notification, at most 1 per 5 s)."""
+    """Samples kept per autoscaler sparkline."""
+
+    sample_seconds: int = 5
+    """Seconds between two autoscaler samples (sparklines cover points x seconds)."""
+
+    show_clock: bool = True
+    """Show the time of day (UTC) in the title bar."""
 
     mouse: bool = True
     """Capture the mouse (``--no-mouse`` turns it off)."""

@@ -12,6 +12,7 @@ from textual import work
 from textual.app import App
 from textual.binding import Binding
 
+from ..model.hpa import HpaHistory
 from ..options import ConnectionOptions, Options
 from ..settings import Settings, load_settings
 from .messages import StateChanged
@@ -54,6 +55,8 @@ class StackApp(App[int]):
         self.source: Source | None = source
         self.read_only = options.read_only
         self.fatal_error: str | None = None
+        self.hpa_history: dict[tuple[str, str], HpaHistory] = {}
+        """Autoscaler samples for the sparklines, kept across screens."""
         self.notices: list[tuple[str, str]] = []
         """Every notification shown, (severity, text): what a person saw, for tests too."""
         self.theme = settings.theme
@@ -108,12 +111,25 @@ class StackApp(App[int]):
         self.post_message(StateChanged())
 
     def on_state_changed(self, message: StateChanged) -> None:
+        self._sample_autoscalers()
         # Connection status changes arrive through the same coalesced notification.
         for screen in self.screen_stack:
             if isinstance(screen, ClusterScreen):
                 screen.show_connection()
         if isinstance(self.screen, ClusterScreen):
             self.screen.refresh_data()
+
+    def _sample_autoscalers(self) -> None:
+        if self.source is None:
+            return
+        now = self.now()
+        every = self.settings.sample_seconds
+        for hpa in self.source.objects("horizontalpodautoscalers"):
+            meta = hpa.get("metadata") or {}
+            key = (str(meta.get("namespace", "")), str(meta.get("name", "")))
+            history = self.hpa_history.get(key) or HpaHistory(self.settings.sparkline_points)
+            if not history.samples or now - history.samples[-1].time >= every:
+                self.hpa_history[key] = history.add_hpa(hpa, now)
 
     def on_resize(self) -> None:
         self._check_size()

@@ -13,9 +13,14 @@ from typing import Any
 
 from rich.text import Text
 
+from ..model import _util as u
 from ..model import events as model_events
 from ..model import history as model_history
+from ..model import hpa as model_hpa
 from ..model import pods as model_pods
+from ..model import probes as model_probes
+from ..model import rollout as model_rollout
+from ..model import stack as model_stack
 from .screens.dialogs import RevisionChoice
 from .source import Source
 
@@ -29,10 +34,6 @@ HEALTH_SYMBOL = {
     model_pods.FAILING: ("✗", "red"),
     model_pods.TERMINATING: ("◌", "dim"),
 }
-
-
-def _deployments(source: Source, namespace: str | None) -> list[Mapping[str, Any]]:
-    return source.objects("deployments", namespace)
 
 
 # -- history ------------------------------------------------------------------------------------
@@ -164,3 +165,403 @@ def event_cells(row: model_events.EventRow) -> Cells:
     kind = Text("⚠ Warning", style="yellow") if row.warning else Text("  Normal")
     count = f" (x{row.count})" if row.count > 1 else ""
     return (row.last_seen_text, kind, row.reason, row.target, row.message + count)
+
+
+# -- scale and pause ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ScaleInfo:
+    spec: int
+    ready: str
+    hpa_warning: str | None
+
+
+def _int(value: Any, default: int = 0) -> int:
+    return value if isinstance(value, int) and not isinstance(value, bool) else default
+
+
+def scale_info(source: Source, namespace: str, name: str) -> ScaleInfo | None:
+    """The counts the scale dialog shows, and who else owns the count."""
+    dep = source.get("deployments", namespace, name)
+    if dep is None:
+        return None
+    spec = dep.get("spec") or {}
+    status = dep.get("status") or {}
+    replicas = _int(spec.get("replicas"), 1)
+    warning = None
+    for hpa in source.hpa_owners(namespace, name):
+        hpa_spec = hpa.get("spec") or {}
+        hpa_name = (hpa.get("metadata") or {}).get("name", "")
+        low = _int(hpa_spec.get("minReplicas"), 1)
+        high = _int(hpa_spec.get("maxReplicas"))
+        warning = (
+            f"HPA {hpa_name} owns this count ({low}–{high}) and will set it back "
+            "at its next sync (about 15 s)."
+        )
+    return ScaleInfo(replicas, f"{_int(status.get('readyReplicas'))}/{replicas}", warning)
+
+
+def is_paused(source: Source, namespace: str, name: str) -> bool:
+    dep = source.get("deployments", namespace, name)
+    return bool(((dep or {}).get("spec") or {}).get("paused"))
+
+
+# -- the Stacks list ----------------------------------------------------------------------------
+
+_STACK_COLUMNS_WIDE = [
+    ("name", "NAME"),
+    ("rollout", "ROLLOUT"),
+    ("ready", "READY"),
+    ("uptodate", "UP-TO-DATE"),
+    ("available", "AVAILABLE"),
+    ("pods", "PODS"),
+    ("probes", "PROBES"),
+    ("hpa", "HPA"),
+    ("svc", "SVC"),
+    ("hosts", "INGRESS"),
+    ("findings", "FINDINGS"),
+    ("age", "AGE"),
+]
+_NARROW = ("namespace", "name", "rollout", "ready", "pods", "hpa")
+
+STATE_STYLE = {
+    model_rollout.COMPLETE: ("✓", "green"),
+    model_rollout.PROGRESSING: ("◐", "yellow"),
+    model_rollout.STALLED: ("✗", "red"),
+    model_rollout.PAUSED: ("⏸", "blue"),
+    model_rollout.DEADLINE_EXCEEDED: ("✗", "red"),
+}
+
+
+def stack_columns(*, wide: bool, all_namespaces: bool) -> list[tuple[str, str]]:
+    """The Stacks table's columns for the terminal width."""
+    columns = list(_STACK_COLUMNS_WIDE)
+    if all_namespaces:
+        columns.insert(0, ("namespace", "NAMESPACE"))
+    if not wide:
+        columns = [c for c in columns if c[0] in _NARROW]
+    return columns
+
+
+def rollout_cell(state: model_rollout.Rollout, width: int = 8) -> Text:
+    symbol, style = STATE_STYLE.get(state.state, ("?", ""))
+    text = Text()
+    if state.state == model_rollout.PAUSED:
+        text.append(f"{symbol} {state.label}", style=style)
+        return text
+    text.append(model_rollout.progress_bar(state.progress, width), style=style)
+    text.append(f" {symbol} {state.label}", style=style)
+    return text
+
+
+def _symbols(text: str) -> Text:
+    """Colour the model's symbol strings (``✓5 ◐1 ✗1``); the symbols carry the meaning."""
+    styles = {"✓": "green", "◐": "yellow", "⚠": "yellow", "✗": "red", "⟳": "red", "◌": "dim"}
+    out = Text()
+    for i, part in enumerate(text.split(" ")):
+        if i:
+            out.append(" ")
+        out.append(part, style=styles.get(part[:1], ""))
+    return out
+
+
+def snapshot(source: Source) -> dict[str, Any]:
+    """What the model reads: every kind that is listed and watched (a kind still loading or
+    forbidden is left out, so the model reports nothing missing because of it)."""
+    return source.snapshot()
+
+
+def stacks_view(
+    source: Source, now: float, *, columns: Sequence[str], name_filter: str = ""
+) -> TableView:
+    """Rows of the Stacks list keyed ``namespace/name``, ordered most urgent first."""
+    namespace = None if source.all_namespaces else source.namespace
+    rows: dict[str, Cells] = {}
+    order: dict[str, Any] = {}
+    summary = model_stack.summarize(snapshot(source), now)
+    for rank, row in enumerate(summary):
+        if namespace is not None and row.namespace != namespace:
+            continue
+        if name_filter and not _matches(source, row, name_filter):
+            continue
+        symbol, style = STATE_STYLE.get(row.rollout_state, ("?", ""))
+        rollout = Text()
+        if row.rollout_state == model_rollout.PAUSED:
+            rollout.append(f"{symbol} {row.rollout_label}", style=style)
+        else:
+            rollout.append(model_rollout.progress_bar(row.progress), style=style)
+            rollout.append(f" {symbol} {row.rollout_label}", style=style)
+        hpa = row.hpa_targets + (f"  {row.hpa_replicas}" if row.hpa_replicas else "")
+        probes = Text(row.probes_text, style="red" if row.failing_probes else "")
+        cells: dict[str, str | Text] = {
+            "namespace": row.namespace,
+            "name": row.name,
+            "rollout": rollout,
+            "ready": row.ready,
+            "uptodate": str(row.up_to_date),
+            "available": str(row.available),
+            "pods": _symbols(row.pods_text),
+            "probes": probes,
+            "hpa": hpa,
+            "svc": row.svc_text,
+            "hosts": ", ".join(row.hosts) or "—",
+            "findings": Text(f"⚠{row.findings}", style="yellow") if row.findings else "—",
+            "age": row.age,
+        }
+        key = f"{row.namespace}/{row.name}"
+        rows[key] = tuple(cells[c] for c in columns)
+        order[key] = rank
+    empty = None
+    if not rows:
+        if not source.synced():
+            empty = "loading…"
+        elif summary:
+            empty = f"no Deployment matches {name_filter!r}"
+        else:
+            where = "any namespace" if namespace is None else f'namespace "{namespace}"'
+            empty = source.kind_problem("deployments") or f"No Deployments found in {where}."
+    return TableView(rows, order, empty, summary=f"{len(rows)} stacks")
+
+
+def _matches(source: Source, row: model_stack.StackRow, needle: str) -> bool:
+    """Name substring, or ``key=value`` / ``key`` against the Deployment's labels."""
+    labels = u.labels(source.get("deployments", row.namespace, row.name))
+    if "=" in needle:
+        key, _, value = needle.partition("=")
+        return labels.get(key.strip()) == value.strip()
+    return needle.lower() in row.name.lower() or needle in labels
+
+
+# -- one Stack ----------------------------------------------------------------------------------
+
+POD_COLUMNS = [
+    ("name", "NAME"),
+    ("ready", "READY"),
+    ("status", "STATUS"),
+    ("restarts", "RESTARTS"),
+    ("age", "AGE"),
+    ("rev", "REV"),
+    ("readiness", "READINESS"),
+    ("cpu", "CPU"),
+    ("mem", "MEM"),
+    ("node", "NODE"),
+    ("ip", "IP"),
+]
+
+
+@dataclass(frozen=True)
+class StackView:
+    exists: bool
+    title: str
+    summary: Text
+    rollout: Text
+    autoscaler: Text
+    autoscaler_title: str
+    traffic: Text
+    pods: dict[str, Cells]
+    pod_order: dict[str, Any]
+    events: dict[str, Cells]
+    event_order: dict[str, Any]
+
+
+def _missing(name: str, message: str) -> StackView:
+    return StackView(
+        False, name, Text(message), Text(message), Text(""), "Autoscaler", Text(""), {}, {}, {}, {}
+    )
+
+
+def stack_view(
+    source: Source,
+    namespace: str,
+    name: str,
+    now: float,
+    hpa_history: Mapping[tuple[str, str], model_hpa.HpaHistory] | None = None,
+) -> StackView:
+    """Everything the Stack screen shows for one Deployment."""
+    graph = model_stack.stack(snapshot(source), namespace, name, now)
+    if graph is None:
+        if not source.synced():
+            return _missing(name, "loading…")
+        return _missing(name, f'deployment "{name}" not found in namespace "{namespace}"')
+    state = graph.rollout
+    budget = state.budget
+    images = ", ".join(model_history.images_of(u.path(graph.deployment, "spec", "template")))
+    strategy = budget.strategy
+    if strategy == "RollingUpdate":
+        strategy += f" (maxSurge {budget.max_surge}, maxUnavailable {budget.max_unavailable})"
+    title = f"{name} · Deployment · ns {namespace} · rev {state.revision} · {images} · {strategy}"
+    summary = rollout_cell(state, 10)
+    for extra in (state.elapsed_text, state.deadline_text):
+        if extra:
+            summary.append(f" · {extra}")
+    if state.failing_pod:
+        summary.append(f" · ✗ {state.failing_pod}", style="red")
+    pods, pod_order = _pod_rows(source, graph, now)
+    events = {row.name: event_cells(row) for row in graph.events[:200]}
+    event_order = {row.name: i for i, row in enumerate(graph.events[:200])}
+    autoscaler, autoscaler_title = _autoscaler(graph, hpa_history or {})
+    return StackView(
+        True,
+        title,
+        summary,
+        _rollout_panel(graph),
+        autoscaler,
+        autoscaler_title,
+        _traffic(graph),
+        pods,
+        pod_order,
+        events,
+        event_order,
+    )
+
+
+def _rollout_panel(graph: model_stack.Stack) -> Text:
+    state = graph.rollout
+    text = Text()
+    verdict = state.status
+    text.append(f"error: {verdict.error}" if verdict.error else verdict.message, style="bold")
+    text.append("\n")
+    for rs in sorted(graph.replicasets, key=lambda r: -(model_history.revision_of(r) or 0)):
+        desired = u.i(u.path(rs, "spec", "replicas"))
+        current = u.i(u.path(rs, "status", "replicas"))
+        new = u.name(rs) == state.new_replicaset
+        if not desired and not current and not new:
+            continue
+        ready = u.i(u.path(rs, "status", "readyReplicas"))
+        available = u.i(u.path(rs, "status", "availableReplicas"))
+        fraction = available / desired if desired else (0.0 if current else 1.0)
+        text.append(f"\nrev {model_history.revision_of(rs)}  ", style="bold" if new else "")
+        text.append(f"{u.name(rs)}  ")
+        text.append(model_rollout.progress_bar(fraction, 9), style="green" if new else "dim")
+        text.append(f"  {'new' if new else 'old'} desired {desired} current {current}")
+        text.append(f" ready {ready} available {available}")
+    if state.budget.text:
+        text.append(f"\nbudget  {state.budget.text}")
+    timing = " · ".join(t for t in (state.elapsed_text, state.deadline_text) if t)
+    if timing:
+        text.append(f"\n{timing}")
+    if state.failing_pod:
+        text.append(f"\n✗ {state.failing_pod}  ", style="red bold")
+        text.append(state.failing_reason, style="red")
+    return text
+
+
+def _pod_rows(
+    source: Source, graph: model_stack.Stack, now: float
+) -> tuple[dict[str, Cells], dict[str, Any]]:
+    revision_by_hash = {
+        u.labels(rs).get(model_history.POD_TEMPLATE_HASH, ""): model_history.revision_of(rs)
+        for rs in graph.replicasets
+    }
+    metrics = {u.name(m): m for m in source.objects("podmetrics", graph.namespace)}
+    failures = model_events.unhealthy_by_pod(source.objects("events", graph.namespace))
+    rows: dict[str, Cells] = {}
+    order: dict[str, Any] = {}
+    for row in graph.pods:
+        pod = source.get("pods", graph.namespace, row.name)
+        probes = model_probes.container_probes(pod, now, model_events.failures_for(pod, failures))
+        readiness = "; ".join(c.summary for c in probes if c.summary) or "—"
+        symbol, style = HEALTH_SYMBOL.get(row.health, ("?", ""))
+        if row.status == "CrashLoopBackOff":
+            symbol = "⟳"
+        cpu, mem = _usage(metrics.get(row.name))
+        revision = revision_by_hash.get(row.template_hash)
+        rows[row.name] = (
+            Text(f"{symbol} {row.name}", style=style),
+            row.ready,
+            Text(row.status, style=style),
+            row.restarts,
+            row.age,
+            str(revision) if revision else "—",
+            Text(readiness, style="red" if readiness.startswith("✗") else ""),
+            cpu,
+            mem,
+            row.node,
+            row.ip,
+        )
+        order[row.name] = (-(revision or 0), row.name)
+    return rows, order
+
+
+def _usage(metrics: Mapping[str, Any] | None) -> tuple[str, str]:
+    if metrics is None:
+        return "—", "—"
+    containers = u.dicts(metrics.get("containers"))
+    cpu = sum((u.quantity(u.path(c, "usage", "cpu")) or 0) for c in containers)
+    mem = sum((u.quantity(u.path(c, "usage", "memory")) or 0) for c in containers)
+    return f"{int(cpu * 1000)}m", f"{int(mem / (1024 * 1024))}Mi"
+
+
+def _autoscaler(
+    graph: model_stack.Stack, history: Mapping[tuple[str, str], model_hpa.HpaHistory]
+) -> tuple[Text, str]:
+    if not graph.hpas:
+        text = Text("No HorizontalPodAutoscaler targets this Deployment.", style="dim")
+        return text, "Autoscaler"
+    view = graph.hpas[0]
+    samples = history.get((view.namespace, view.name), model_hpa.HpaHistory())
+    text = Text()
+    for i, metric in enumerate(view.metrics):
+        text.append(f"{metric.name:<9}{metric.current} / {metric.target}")
+        if i == 0:
+            text.append("   " + model_hpa.sparkline(samples.metric_values(), 20), style="cyan")
+        text.append("\n")
+    text.append(
+        f"replicas {view.current} → {view.desired}  (min {view.min_replicas}, max {view.max_pods})"
+    )
+    text.append("   " + model_hpa.sparkline(samples.replica_values(), 20), style="cyan")
+    text.append(f"\n{view.explanation}\n")
+    for cond in view.conditions:
+        mark, style = ("✓", "green") if cond.ok else ("✗", "red")
+        text.append(f"\n{cond.type:<15}")
+        text.append(f"{mark} {cond.reason}", style=style)
+        if cond.message:
+            text.append(f"  {cond.message}", style="dim")
+    return text, f"Autoscaler {view.name}"
+
+
+def _traffic(graph: model_stack.Stack) -> Text:
+    text = Text()
+
+    def line(*parts: tuple[str, str]) -> None:
+        if text:
+            text.append("\n")
+        for part, style in parts:
+            text.append(part, style=style)
+
+    for svc in graph.services:
+        ok = "green" if svc.ready else "red"
+        line(
+            (f"svc/{svc.name}  {svc.type} {svc.ports}  endpoints ", ""),
+            (f"✓{svc.ready}", ok),
+            (f" ✗{svc.not_ready}" if svc.not_ready else "", "red"),
+        )
+    for route in graph.ingresses:
+        tls = ""
+        if route.tls_secret:
+            tls = "  tls ✓" if route.tls_ok else f"  tls ✗ ({route.tls_secret})"
+        backend = f"{route.service}:{route.port}" + ("" if route.service_ok else " ✗ missing")
+        line(
+            (f"ing/{route.ingress}  {route.host} {route.path or '(default)'}  → {backend}", ""),
+            (tls, ""),
+        )
+    for ref in graph.config:
+        kind = {"ConfigMap": "cm", "Secret": "secret", "PersistentVolumeClaim": "pvc"}.get(
+            ref.kind, ref.kind
+        )
+        state = "" if ref.exists is not False else "  ✗ missing"
+        extra = f"  {ref.phase}" if ref.phase else ""
+        line((f"{kind}/{ref.name}  {', '.join(ref.uses)}{extra}", ""), (state, "red"))
+    if not graph.services:
+        line(("no Service selects these pods", "dim"))
+    for finding in graph.findings:
+        symbol, style = ("✗", "red") if finding.severity == model_stack.ERROR else ("⚠", "yellow")
+        line((f"{symbol} {finding.message}", style))
+    return text
+
+
+def containers_of(source: Source, namespace: str, pod: str) -> list[str]:
+    """The pod's container names, in spec order."""
+    obj = source.get("pods", namespace, pod)
+    return [u.s(c.get("name")) for c in u.dicts(u.path(obj, "spec", "containers"))]

@@ -6,14 +6,17 @@ actions behind the few calls the screens make. Screens never talk HTTP and never
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from ..kube import actions
 from ..kube import kinds as K
+from ..kube.actions import ActionResult
 from ..kube.connection import ApiError, Connection, ConnectionFailed, connect
 from ..kube.informer import Informers
 from ..kube.kubeconfig import ConfigError, kubeconfig_paths, load_merged
+from ..kube.logs import LogOptions, LogStream
 from ..kube.store import ClusterState, SyncState
 from ..options import ConnectionOptions, Options
 
@@ -21,17 +24,12 @@ Key = tuple[str, str]
 Obj = Mapping[str, Any]
 
 
+_UNREADABLE = (SyncState.PENDING, SyncState.FORBIDDEN, SyncState.UNAVAILABLE)
+
+
 class ConnectError(Exception):
     """The cluster could not be reached or the kubeconfig is unusable; ``str()`` is the one
     line to show."""
-
-
-@dataclass(frozen=True)
-class Result:
-    """What a mutating action did: ``message`` is the server's own words on failure."""
-
-    ok: bool
-    message: str
 
 
 @dataclass(frozen=True)
@@ -79,6 +77,14 @@ class Source:
 
     def get(self, kind: str, namespace: str, name: str) -> Obj | None:
         return self.state.get(kind, namespace, name)
+
+    def snapshot(self) -> dict[str, Mapping[Key, Obj]]:
+        """Every kind that finished its first list and may be read, by kind name."""
+        out: dict[str, Mapping[Key, Obj]] = {}
+        for kind in (*K.WATCHED, K.POD_METRICS):
+            if self.state.status(kind.name).state not in _UNREADABLE:
+                out[kind.name] = self.state.objects(kind.name)
+        return out
 
     def synced(self) -> bool:
         return self.state.synced(k.name for k in K.WATCHED)
@@ -147,32 +153,57 @@ class Source:
 
     # -- acting -------------------------------------------------------------------------------
 
-    async def scale(self, namespace: str, name: str, replicas: int) -> Result:
-        raise NotImplementedError
+    async def scale(self, namespace: str, name: str, replicas: int) -> ActionResult:
+        """Scale through the scale subresource, refused with 409 if the Deployment changed
+        since the version on screen."""
+        dep = self.get("deployments", namespace, name)
+        version = (dep or {}).get("metadata", {}).get("resourceVersion")
+        return await actions.scale(
+            self.connection,
+            namespace,
+            name,
+            replicas,
+            resource_version=version,
+            hpas=self.objects(K.HPAS.name, namespace),
+        )
 
-    async def undo(self, namespace: str, name: str, revision: int) -> Result:
-        raise NotImplementedError
+    def hpa_owners(self, namespace: str, name: str) -> list[Obj]:
+        """The HPAs whose scale target is this Deployment."""
+        return actions.hpas_targeting(self.objects(K.HPAS.name, namespace), namespace, name)
 
-    async def restart(self, namespace: str, name: str) -> Result:
-        raise NotImplementedError
+    async def undo(self, namespace: str, name: str, revision: int) -> ActionResult:
+        return await actions.rollout_undo(self.connection, namespace, name, revision)
 
-    async def pause(self, namespace: str, name: str, pause: bool) -> Result:
-        raise NotImplementedError
+    async def restart(self, namespace: str, name: str) -> ActionResult:
+        return await actions.rollout_restart(self.connection, namespace, name)
 
-    async def delete_pod(self, namespace: str, name: str) -> Result:
-        raise NotImplementedError
+    async def pause(self, namespace: str, name: str, pause: bool) -> ActionResult:
+        if pause:
+            return await actions.rollout_pause(self.connection, namespace, name)
+        return await actions.rollout_resume(self.connection, namespace, name)
 
-    def logs(
+    async def delete_pod(self, namespace: str, name: str) -> ActionResult:
+        pod = self.get("pods", namespace, name)
+        uid = (pod or {}).get("metadata", {}).get("uid")
+        return await actions.delete_pod(self.connection, namespace, name, uid=uid)
+
+    def log_stream(
         self,
         namespace: str,
-        pod: str,
         *,
-        container: str | None,
-        previous: bool,
-        tail: int,
-        follow: bool,
-    ) -> AsyncIterator[str]:
-        raise NotImplementedError
+        pod: str | None,
+        deployment: str | None,
+        options: LogOptions,
+    ) -> LogStream:
+        """Logs of one pod, or of every pod of a Deployment (new pods join as they start)."""
+        return LogStream(
+            self.connection,
+            namespace,
+            pod=pod,
+            deployment=deployment,
+            state=self.state,
+            options=options,
+        )
 
 
 async def open_source(connection_options: ConnectionOptions, options: Options) -> Source:

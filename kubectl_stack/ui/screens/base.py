@@ -73,6 +73,6 @@ class ClusterScreen(Screen[None]):
                 source.context,
                 "all" if source.all_namespaces else source.namespace,
                 source.status().banner is None,
-                self.stack_app.now(),
+                self.stack_app.now() if self.stack_app.settings.show_clock else None,
                 extra,
             )

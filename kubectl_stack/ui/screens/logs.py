@@ -18,6 +18,8 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import Footer, Input, RichLog, Static
 
+from ...kube.logs import LogLine as KubeLogLine
+from ...kube.logs import LogOptions
 from .. import present
 from ..widgets.bars import Banner, TopBar
 from .base import ClusterScreen
@@ -87,39 +89,42 @@ class LogsScreen(ClusterScreen):
 
     def on_mount(self) -> None:
         super().on_mount()
+        self.query_one("#log").focus()
         self._restart_streams()
 
     # -- streams ------------------------------------------------------------------------------
 
-    def _targets(self) -> tuple[str, ...]:
-        if self.pod is not None:
-            return (self.pod,)
-        assert self.deployment is not None
-        return present.pods_of(self.source, self.namespace, self.deployment)
-
     def _restart_streams(self) -> None:
         self.workers.cancel_group(self, "logs")
-        self._pods = self._targets()
-        if self.container is None and self._pods:
-            containers = present.containers_of(self.source, self.namespace, self._pods[0])
-            self.container = containers[0] if containers else None
         self._lines.clear()
         self._render_all()
-        for pod in self._pods:
-            self.run_worker(self._stream(pod), group="logs")
+        self.run_worker(self._stream(), group="logs", exclusive=True)
         self._show_status()
 
-    async def _stream(self, pod: str) -> None:
+    async def _stream(self) -> None:
         settings = self.stack_app.settings
-        async for line in self.source.logs(
-            self.namespace,
-            pod,
+        options = LogOptions(
             container=self.container,
-            previous=self.previous,
-            tail=settings.log_tail_lines,
             follow=not self.previous,
-        ):
-            self._append(LogLine(pod, *_split_timestamp(line)))
+            tail=settings.log_tail_lines,
+            previous=self.previous,
+            timestamps=True,
+        )
+        stream = self.source.log_stream(
+            self.namespace, pod=self.pod, deployment=self.deployment, options=options
+        )
+        await stream.start()
+        try:
+            async for item in stream:
+                if isinstance(item, KubeLogLine):
+                    self._append(LogLine(item.pod, item.timestamp, item.text))
+                    if item.pod not in self._pods:
+                        self._pods = (*self._pods, item.pod)
+                        self._show_status()
+                elif item.kind in ("error", "dropped", "reconnecting", "ended"):
+                    self._append(LogLine(item.pod, "", f"[{item.kind}] {item.message}"))
+        finally:
+            await stream.stop()
 
     def _append(self, line: LogLine) -> None:
         self._lines.append(line)
@@ -194,9 +199,11 @@ class LogsScreen(ClusterScreen):
         self._show_status()
 
     def action_container(self) -> None:
-        if not self._pods:
+        pod = self.pod or (self._pods[0] if self._pods else None)
+        containers = present.containers_of(self.source, self.namespace, pod) if pod else []
+        if not containers:
+            self.stack_app.tell("no pod to pick a container from yet", severity="warning")
             return
-        containers = present.containers_of(self.source, self.namespace, self._pods[0])
 
         def chosen(container: object) -> None:
             if isinstance(container, str) and container != self.container:
@@ -295,11 +302,3 @@ class LogsScreen(ClusterScreen):
 def _short(pod: str) -> str:
     # The random suffix tells a Deployment's pods apart; the common prefix is noise.
     return pod.rsplit("-", 1)[-1]
-
-
-def _split_timestamp(line: str) -> tuple[str, str]:
-    """Logs are requested with timestamps=true: the server puts an RFC 3339 stamp first."""
-    head, sep, rest = line.partition(" ")
-    if sep and head[:4].isdigit() and "T" in head:
-        return head, rest
-    return "", line

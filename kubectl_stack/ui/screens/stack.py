@@ -78,7 +78,13 @@ class StackScreen(stack_actions.StackActions, ClusterScreen):
     def on_mount(self) -> None:
         self.query_one(Tabs).active = f"tab-{self._initial_tab}"
         self._show_tab(self._initial_tab)
+        self.source.want_metrics(True)
         super().on_mount()
+
+    def on_unmount(self) -> None:
+        source = self.stack_app.source
+        if source is not None:
+            source.want_metrics(False)
 
     # -- tabs ---------------------------------------------------------------------------------
 
@@ -138,7 +144,10 @@ class StackScreen(stack_actions.StackActions, ClusterScreen):
     # -- data ---------------------------------------------------------------------------------
 
     def refresh_data(self) -> None:
-        view = present.stack_view(self.source, self.namespace, self.name_, self.stack_app.now())
+        app = self.stack_app
+        view = present.stack_view(
+            self.source, self.namespace, self.name_, app.now(), app.hpa_history
+        )
         self.query_one("#stack-title", Static).update(view.title)
         self.query_one("#rollout-summary", Static).update(view.summary)
         self.query_one("#rollout", Static).update(view.rollout)

@@ -15,7 +15,7 @@ from .. import present
 from .dialogs import ConfirmDialog, ScaleDialog, UndoDialog
 
 if TYPE_CHECKING:
-    from ..source import Result
+    from ...kube.actions import ActionResult
     from .base import ClusterScreen
 
     _Base = ClusterScreen
@@ -45,8 +45,10 @@ class StackActions(_Base):
         """The revision the undo dialog proposes; None = the previous one (kubectl's default)."""
         return None
 
-    def _report(self, result: Result) -> None:
+    def _report(self, result: ActionResult) -> None:
         self.stack_app.tell(result.message, severity="information" if result.ok else "error")
+        for warning in result.warnings:
+            self.stack_app.tell(warning, severity="warning")
         self.refresh_data()
 
     def action_scale(self) -> None:

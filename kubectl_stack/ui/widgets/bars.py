@@ -14,13 +14,17 @@ class TopBar(Static):
     TopBar { height: 1; background: $panel; color: $text; padding: 0 1; }
     """
 
-    def show(self, context: str, namespace: str, live: bool, now: float, extra: str = "") -> None:
+    def show(
+        self, context: str, namespace: str, live: bool, now: float | None, extra: str = ""
+    ) -> None:
+        """``now`` None leaves the clock out."""
         state = "● live" if live else "○ stale"
-        clock = time.strftime("%H:%M:%S", time.gmtime(now))
         parts = ["kubectl stack", f"ctx {context}", f"ns {namespace}", state]
         if extra:
             parts.append(extra)
-        self.update("   ".join(parts) + f"   {clock} UTC")
+        if now is not None:
+            parts.append(time.strftime("%H:%M:%S UTC", time.gmtime(now)))
+        self.update("   ".join(parts))
 
 
 class Banner(Static):

@@ -1,0 +1,105 @@
+"""UI test helpers: the app built by make_app against the embedded cluster, a frozen clock
+(the sim's manual clock), and waiting for what a person would see."""
+
+from __future__ import annotations
+
+import asyncio
+import math
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from textual.pilot import Pilot
+
+from kubectl_stack.options import ConnectionOptions, Options
+from kubectl_stack.settings import Settings
+from kubectl_stack.sim.runner import RunningSim, start_sim
+from kubectl_stack.ui.app import StackApp, make_app
+
+from .screen import screen_text
+
+# The user's own config file and environment must not change what tests see.
+TEST_SETTINGS = Settings(show_clock=False)
+
+
+def sim_clock(sim: RunningSim) -> Callable[[], float]:
+    """The app's ``now``: the sim's virtual time, whole seconds, so every age and countdown
+    on screen is a pure function of how far the test stepped the clock."""
+
+    def now() -> float:
+        return float(math.floor(sim.call(sim.cluster.clock.now)))
+
+    return now
+
+
+def build_app(
+    sim: RunningSim,
+    *,
+    read_only: bool = False,
+    context: str | None = None,
+    stack: str | None = None,
+    all_namespaces: bool = False,
+) -> StackApp:
+    options = Options(
+        connection=ConnectionOptions(kubeconfig=str(sim.kubeconfig), context=context),
+        read_only=read_only,
+        stack=stack,
+        all_namespaces=all_namespaces,
+    )
+    return make_app(options, settings=TEST_SETTINGS, now=sim_clock(sim))
+
+
+@pytest.fixture
+def scenario_sim() -> Iterator[Callable[[str], RunningSim]]:
+    """Start a named scenario on a manual clock; stopped at the end of the test."""
+    started: list[RunningSim] = []
+
+    def start(name: str, **params: Any) -> RunningSim:
+        running = start_sim(name, **params)
+        started.append(running)
+        return running
+
+    try:
+        yield start
+    finally:
+        for running in started:
+            running.stop()
+
+
+async def until(
+    pilot: Pilot[Any], predicate: Callable[[], bool], what: str, timeout: float = 10.0
+) -> None:
+    """Let the app work (watch events arrive, coalesced repaints) until ``predicate`` holds."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while loop.time() < deadline:
+        await pilot.pause()
+        if predicate():
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"timed out waiting for {what}; screen:\n{screen_text(pilot.app)}")
+
+
+async def until_text(pilot: Pilot[Any], *needles: str, timeout: float = 10.0) -> str:
+    """Wait until every needle is on screen; returns the screen text."""
+    await until(
+        pilot,
+        lambda: all(n in screen_text(pilot.app) for n in needles),
+        f"{needles!r} on screen",
+        timeout,
+    )
+    return screen_text(pilot.app)
+
+
+async def advance(pilot: Pilot[Any], sim: RunningSim, seconds: float, step: float = 5.0) -> None:
+    """Move the cluster's clock in steps, letting the app take in each step's changes."""
+    left = seconds
+    while left > 0:
+        sim.advance(min(step, left))
+        left -= step
+        await pilot.pause()
+
+
+def repo_root() -> Path:
+    return Path(__file__).resolve().parents[2]
