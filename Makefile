@@ -28,8 +28,10 @@ lint: $(STAMP)
 pytest: $(STAMP)
 	$(BIN)/pytest -n 2 -p no:cacheprovider $(PYTEST_ARGS)
 
+# The krew archives (dist/*.tar.gz, one per os/arch) and krew-manifest.yaml pointing at them.
 dist: $(STAMP)
 	$(BIN)/python scripts/build_dist.py
+	$(BIN)/python scripts/update_krew_manifest.py
 
 bench: $(STAMP)
 	$(BIN)/python -m bench
