@@ -1,0 +1,125 @@
+"""What the controllers of one cluster share: work queues, owner indexes, graceful deletion."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable
+from typing import Any
+
+from ..clock import TimerHandle
+from ..cluster import Cluster
+from ..store import Event, NotFound, Obj
+
+Key = tuple[str, str]
+
+
+class WorkQueue:
+    """Keys to reconcile, deduplicated, processed on the next clock turn (like client-go's
+    workqueue): a burst of store events for one object costs one sync."""
+
+    def __init__(self, cluster: Cluster, handler: Callable[[Key], None]) -> None:
+        self._cluster = cluster
+        self._handler = handler
+        self._pending: dict[Key, None] = {}
+        self._timer: TimerHandle | None = None
+
+    def add(self, key: Key) -> None:
+        self._pending[key] = None
+        if self._timer is None:
+            self._timer = self._cluster.clock.call_later(0, self._run)
+
+    def add_after(self, key: Key, delay: float) -> None:
+        self._cluster.clock.call_later(delay, lambda: self.add(key))
+
+    def _run(self) -> None:
+        self._timer = None
+        keys = list(self._pending)
+        self._pending.clear()
+        for key in keys:
+            self._handler(key)
+
+
+class OwnerIndex:
+    """Dependents by owner uid, for one kind, kept current from store events."""
+
+    def __init__(self, cluster: Cluster, gr: str) -> None:
+        self.gr = gr
+        self._by_owner: dict[str, set[Key]] = {}
+        for obj in cluster.store.iter(gr):
+            self._add(obj)
+        cluster.store.add_listener(gr, self._on_event)
+
+    def _owners(self, obj: Obj) -> list[str]:
+        return [str(r.get("uid")) for r in obj["metadata"].get("ownerReferences") or []]
+
+    def _add(self, obj: Obj) -> None:
+        key = (obj["metadata"].get("namespace", ""), obj["metadata"]["name"])
+        for uid in self._owners(obj):
+            self._by_owner.setdefault(uid, set()).add(key)
+
+    def _remove(self, obj: Obj) -> None:
+        key = (obj["metadata"].get("namespace", ""), obj["metadata"]["name"])
+        for uid in self._owners(obj):
+            keys = self._by_owner.get(uid)
+            if keys is not None:
+                keys.discard(key)
+                if not keys:
+                    del self._by_owner[uid]
+
+    def _on_event(self, event: Event) -> None:
+        if event.old is not None:
+            self._remove(event.old)
+        if event.type != "DELETED":
+            self._add(event.obj)
+
+    def dependents(self, owner_uid: str) -> list[Key]:
+        return sorted(self._by_owner.get(owner_uid, ()))
+
+
+class NamespaceIndex:
+    """Object names by namespace, for one kind."""
+
+    def __init__(self, cluster: Cluster, gr: str) -> None:
+        self._by_ns: dict[str, set[str]] = {}
+        for obj in cluster.store.iter(gr):
+            self._by_ns.setdefault(obj["metadata"].get("namespace", ""), set()).add(
+                obj["metadata"]["name"]
+            )
+        cluster.store.add_listener(gr, self._on_event)
+
+    def _on_event(self, event: Event) -> None:
+        meta = event.obj["metadata"]
+        names = self._by_ns.setdefault(meta.get("namespace", ""), set())
+        if event.type == "DELETED":
+            names.discard(meta["name"])
+        else:
+            names.add(meta["name"])
+
+    def names(self, namespace: str) -> list[str]:
+        return sorted(self._by_ns.get(namespace, ()))
+
+
+def request_pod_deletion(cluster: Cluster, namespace: str, name: str) -> None:
+    """Delete a pod as a controller's DELETE request does: the API server marks it with
+    deletionTimestamp and deletionGracePeriodSeconds (the kubelet finishes the job), or
+    removes it at once when it never reached a node."""
+    pod = cluster.store.get("pods", namespace, name)
+    if pod is None or pod["metadata"].get("deletionTimestamp"):
+        return
+    grace = (pod.get("spec") or {}).get("terminationGracePeriodSeconds", 30)
+    if not (pod.get("spec") or {}).get("nodeName") or not grace:
+        with contextlib.suppress(NotFound):
+            cluster.store.delete("pods", namespace, name)
+        return
+
+    def mark(obj: Obj) -> None:
+        meta = obj["metadata"]
+        meta["deletionTimestamp"] = cluster.clock.timestamp(cluster.clock.now() + grace)
+        meta["deletionGracePeriodSeconds"] = grace
+
+    cluster.store.mutate("pods", namespace, name, mark)
+
+
+def status_of(obj: Obj) -> dict[str, Any]:
+    status = obj.get("status")
+    return status if isinstance(status, dict) else {}
