@@ -20,7 +20,8 @@ EMPTY: Mapping[str, Any] = {}
 
 def d(value: Any) -> Mapping[str, Any]:
     """`value` if it is a mapping with string keys semantics, else an empty mapping."""
-    return value if isinstance(value, Mapping) else EMPTY
+    # type() first: the ABC check is slow and nearly every value is a plain dict.
+    return value if type(value) is dict or isinstance(value, Mapping) else EMPTY
 
 
 def lst(value: Any) -> list[Any]:
@@ -30,12 +31,14 @@ def lst(value: Any) -> list[Any]:
 
 def dicts(value: Any) -> list[Mapping[str, Any]]:
     """The mapping items of a list (anything else in it is skipped)."""
-    return [v for v in value if isinstance(v, Mapping)] if isinstance(value, list) else []
+    if type(value) is not list:
+        return []
+    return [v for v in value if type(v) is dict or isinstance(v, Mapping)]
 
 
 def s(value: Any) -> str:
     """`value` if it is a string, else ''."""
-    return value if isinstance(value, str) else ""
+    return value if type(value) is str or isinstance(value, str) else ""
 
 
 def i(value: Any, default: int = 0) -> int:
@@ -61,13 +64,17 @@ def path(obj: Any, *keys: str) -> Any:
     """obj[k1][k2]... or None as soon as a step is not a mapping or lacks the key."""
     cur = obj
     for key in keys:
-        if not isinstance(cur, Mapping):
+        if type(cur) is not dict and not isinstance(cur, Mapping):
             return None
         cur = cur.get(key)
     return cur
 
 
 def meta(obj: Any) -> Mapping[str, Any]:
+    if type(obj) is dict:
+        m = obj.get("metadata")
+        if type(m) is dict:
+            return m
     return d(d(obj).get("metadata"))
 
 
@@ -100,9 +107,13 @@ def annots(obj: Any) -> dict[str, str]:
 
 def controller_uid(obj: Any) -> str:
     """The uid of the owner reference marked controller=true ('' when none)."""
-    for ref in dicts(meta(obj).get("ownerReferences")):
-        if ref.get("controller") is True:
-            return s(ref.get("uid"))
+    refs = meta(obj).get("ownerReferences")
+    if type(refs) is not list:
+        return ""
+    for ref in refs:
+        if type(ref) is dict and ref.get("controller") is True:
+            ref_uid = ref.get("uid")
+            return ref_uid if type(ref_uid) is str else ""
     return ""
 
 
@@ -232,11 +243,9 @@ def int_or_percent(value: Any, total: int, round_up: bool) -> int | None:
         digits = value[:-1]
         if not re.fullmatch(r"[+-]?\d{1,9}", digits):
             return None
-        pct = int(digits)
-        scaled = Decimal(pct) * Decimal(total) / Decimal(100)
-        return int(
-            scaled.to_integral_value(rounding="ROUND_CEILING" if round_up else "ROUND_FLOOR")
-        )
+        scaled = int(digits) * total
+        # Exact integer ceil/floor of pct * total / 100 (Go computes it in float64 and rounds).
+        return -(-scaled // 100) if round_up else scaled // 100
     return None
 
 

@@ -199,7 +199,7 @@ def failures_for(
     pod: Any, table: Mapping[str, tuple[ProbeFailures, ...]]
 ) -> tuple[ProbeFailures, ...]:
     """A pod's entry in an `unhealthy_by_pod` table, by uid or else by namespace/name."""
-    if not isinstance(table, Mapping):
+    if not table or not isinstance(table, Mapping):
         return ()
     found = table.get(u.uid(pod)) if u.uid(pod) else None
     if found is None:

@@ -1,0 +1,795 @@
+"""The stack graph (DESIGN.md): a Deployment with its ReplicaSets and Pods, the Services that
+select them (with endpoint readiness from EndpointSlices), the Ingresses routing to those
+Services, the HPAs scaling it, the ConfigMaps / Secrets / PVCs its pod template references, and
+the broken links between them as findings. Plus one summary row per stack and the urgency sort.
+
+Input is a snapshot: a mapping from kind ("deployments", "replicasets", "pods", "services",
+"endpointslices", "ingresses", "horizontalpodautoscalers", "configmaps", "secrets",
+"persistentvolumeclaims", "events"; group-qualified names such as "deployments.apps" work too)
+to the objects, as a list or as a mapping whose values are the objects. A kind missing from the
+snapshot (forbidden or not yet synced) is unknown: nothing is reported missing because of it.
+Secrets are read for their names only.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from kubectl_stack.model import _util as u
+from kubectl_stack.model.events import (
+    EventRow,
+    ProbeFailures,
+    events_for,
+    failures_for,
+    unhealthy_by_pod,
+)
+from kubectl_stack.model.hpa import Hpa, hpa_view
+from kubectl_stack.model.pods import (
+    FAILING,
+    HEALTH_CLASSES,
+    HEALTHY,
+    PROGRESSING,
+    TERMINATING,
+    WARNING,
+    PodRow,
+    pod_row,
+)
+from kubectl_stack.model.rollout import (
+    DEADLINE_EXCEEDED,
+    STALLED,
+    Rollout,
+    deployment_row,
+    rollout,
+)
+from kubectl_stack.model.rollout import (
+    PROGRESSING as ROLLOUT_PROGRESSING,
+)
+
+KINDS = (
+    "deployments",
+    "replicasets",
+    "pods",
+    "services",
+    "endpointslices",
+    "ingresses",
+    "horizontalpodautoscalers",
+    "configmaps",
+    "secrets",
+    "persistentvolumeclaims",
+    "events",
+)
+
+ERROR = "error"
+WARN = "warning"
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A broken link worth showing."""
+
+    severity: str  # ERROR / WARN
+    kind: str  # the object the finding is about: "Service", "Ingress", ...
+    name: str
+    message: str  # "Service my-app has no ready endpoints (0 of 3)"
+
+
+@dataclass(frozen=True)
+class ServiceLink:
+    name: str
+    type: str  # ClusterIP / NodePort / LoadBalancer / ExternalName
+    ports: str  # "80→3000, 443→https"
+    ready: int  # ready endpoints (EndpointSlices)
+    not_ready: int
+    selects_pods: int  # pods of this stack its selector matches
+
+
+@dataclass(frozen=True)
+class IngressRoute:
+    ingress: str
+    host: str  # "*" when the rule has no host
+    path: str  # "/" ('' for a default backend)
+    service: str
+    port: str  # "80" or a port name
+    tls_secret: str  # '' when the host is not under TLS
+    tls_ok: bool | None  # the TLS secret exists (None when unknown)
+    service_ok: bool
+
+
+@dataclass(frozen=True)
+class ConfigRef:
+    kind: str  # ConfigMap / Secret / PersistentVolumeClaim
+    name: str
+    uses: tuple[str, ...]  # "envFrom", "env DATABASE_PASSWORD", "volume config", ...
+    optional: bool
+    exists: bool | None  # None when that kind is not visible
+    phase: str  # PVC status.phase ('' otherwise)
+
+
+@dataclass(frozen=True)
+class Stack:
+    """One Deployment and everything linked to it."""
+
+    namespace: str
+    name: str
+    uid: str
+    deployment: Mapping[str, Any]
+    replicasets: tuple[Mapping[str, Any], ...]  # owned, oldest first
+    pods: tuple[PodRow, ...]  # sorted by name
+    rollout: Rollout
+    services: tuple[ServiceLink, ...]
+    ingresses: tuple[IngressRoute, ...]
+    hpas: tuple[Hpa, ...]
+    config: tuple[ConfigRef, ...]
+    findings: tuple[Finding, ...]
+    events: tuple[EventRow, ...]  # about the Deployment, its ReplicaSets and Pods; newest first
+
+
+@dataclass(frozen=True)
+class StackRow:
+    """One line of the stacks screen."""
+
+    namespace: str
+    name: str
+    uid: str
+    rollout_state: str  # rollout.COMPLETE / PROGRESSING / STALLED / PAUSED / DEADLINE_EXCEEDED
+    rollout_label: str  # "Progressing 4/6", "Stalled: readiness", ...
+    progress: float  # 0..1
+    ready: str  # READY "5/6"
+    up_to_date: int
+    available: int
+    pod_counts: Mapping[str, int]  # health class -> count (every class present)
+    crash_looping: int  # pods in CrashLoopBackOff (also counted as failing)
+    pods_text: str  # "✓5 ◐1 ✗1"
+    failing_probes: int  # pods whose readiness is currently failing
+    probes_text: str  # "ok", "✗1", or "—" when the template declares no probe
+    hpa_targets: str  # "cpu: 45%/70%" or "—"
+    hpa_replicas: str  # "6→6" (current→desired) or ''
+    svc_ready: int  # ready endpoints over the stack's Services
+    svc_total: int
+    svc_text: str  # "3/3" or "—"
+    hosts: tuple[str, ...]  # ingress hosts
+    findings: int
+    age: str
+    urgency: int  # 0 stalled, 1 failing, 2 progressing, 3 otherwise (sort key, then name)
+
+
+def _objects(snapshot: Any, kind: str) -> list[Mapping[str, Any]] | None:
+    if not isinstance(snapshot, Mapping):
+        return None
+    value: Any = None
+    found = False
+    for key, v in snapshot.items():
+        if isinstance(key, str) and key.split(".", 1)[0].lower() == kind:
+            value, found = v, True
+            break
+    if not found:
+        return None
+    if isinstance(value, Mapping):
+        value = list(value.values())
+    if not isinstance(value, Iterable) or isinstance(value, (str, bytes)):
+        return []
+    return [o for o in value if isinstance(o, Mapping)]
+
+
+class _Index:
+    """Everything looked up more than once, built in one pass per kind."""
+
+    def __init__(self, snapshot: Any, now: float) -> None:
+        self.now = now
+        self.deployments = _objects(snapshot, "deployments") or []
+        self.replicasets = _objects(snapshot, "replicasets") or []
+        self.pods = _objects(snapshot, "pods") or []
+        self.services = _objects(snapshot, "services")
+        self.slices = _objects(snapshot, "endpointslices")
+        self.ingresses = _objects(snapshot, "ingresses")
+        self.hpas = _objects(snapshot, "horizontalpodautoscalers")
+        self.events = _objects(snapshot, "events") or []
+        self.rs_by_owner: dict[str, list[Mapping[str, Any]]] = defaultdict(list)
+        for rs in self.replicasets:
+            owner = u.controller_uid(rs)
+            if owner:
+                self.rs_by_owner[owner].append(rs)
+        self.pods_by_owner: dict[str, list[Mapping[str, Any]]] = defaultdict(list)
+        for pod in self.pods:
+            owner = u.controller_uid(pod)
+            if owner:
+                self.pods_by_owner[owner].append(pod)
+        # Services indexed by one selector pair: a Service can only select labels containing it.
+        self.svc_by_pair: dict[tuple[str, str, str], list[Mapping[str, Any]]] = defaultdict(list)
+        self.svc_names: dict[str, dict[str, Mapping[str, Any]]] = defaultdict(dict)
+        for svc in self.services or []:
+            ns = u.namespace(svc)
+            self.svc_names[ns][u.name(svc)] = svc
+            selector = u.str_map(u.path(svc, "spec", "selector"))
+            if selector:
+                k, v = min(selector.items())
+                self.svc_by_pair[(ns, k, v)].append(svc)
+        self.slices_by_svc: dict[tuple[str, str], list[Mapping[str, Any]]] = defaultdict(list)
+        for sl in self.slices or []:
+            svc_name = u.labels(sl).get("kubernetes.io/service-name", "")
+            if svc_name:
+                self.slices_by_svc[(u.namespace(sl), svc_name)].append(sl)
+        self.routes_by_svc: dict[tuple[str, str], list[IngressRoute]] = defaultdict(list)
+        self.routes_to_missing: dict[str, list[IngressRoute]] = defaultdict(list)
+        self.hpa_by_target: dict[tuple[str, str], list[Mapping[str, Any]]] = defaultdict(list)
+        for h in self.hpas or []:
+            ref = u.d(u.path(h, "spec", "scaleTargetRef"))
+            if u.s(ref.get("kind")) == "Deployment":
+                self.hpa_by_target[(u.namespace(h), u.s(ref.get("name")))].append(h)
+        self.names: dict[str, dict[str, dict[str, Mapping[str, Any]]] | None] = {}
+        for kind in ("configmaps", "secrets", "persistentvolumeclaims"):
+            objs = _objects(snapshot, kind)
+            if objs is None:
+                self.names[kind] = None
+                continue
+            by_ns: dict[str, dict[str, Mapping[str, Any]]] = defaultdict(dict)
+            for o in objs:
+                by_ns[u.namespace(o)][u.name(o)] = o
+            self.names[kind] = by_ns
+        self._index_ingresses()
+        self.unhealthy = unhealthy_by_pod(self.events)
+
+    def exists(self, kind: str, namespace: str, name: str) -> bool | None:
+        table = self.names.get(kind)
+        if table is None:
+            return None
+        return name in table.get(namespace, {})
+
+    def _index_ingresses(self) -> None:
+        for ing in self.ingresses or []:
+            ns = u.namespace(ing)
+            spec = u.d(ing.get("spec"))
+            tls_hosts: dict[str, str] = {}
+            for tls in u.dicts(spec.get("tls")):
+                secret = u.s(tls.get("secretName"))
+                for host in u.lst(tls.get("hosts")):
+                    if isinstance(host, str):
+                        tls_hosts[host] = secret
+            backends: list[tuple[str, str, Mapping[str, Any]]] = []
+            default = u.d(spec.get("defaultBackend"))
+            if default:
+                backends.append(("*", "", default))
+            for rule in u.dicts(spec.get("rules")):
+                host = u.s(rule.get("host")) or "*"
+                for p in u.dicts(u.path(rule, "http", "paths")):
+                    backends.append((host, u.s(p.get("path")) or "/", u.d(p.get("backend"))))
+            for host, path, backend in backends:
+                service = u.d(backend.get("service"))
+                svc_name = u.s(service.get("name"))
+                if not svc_name:
+                    continue
+                port = u.d(service.get("port"))
+                port_text = (
+                    str(u.i(port.get("number")))
+                    if u.opt_i(port.get("number")) is not None
+                    else u.s(port.get("name"))
+                )
+                secret = tls_hosts.get(host, "")
+                tls_ok = self.exists("secrets", ns, secret) if secret else None
+                svc = self.svc_names.get(ns, {}).get(svc_name)
+                route = IngressRoute(
+                    ingress=u.name(ing),
+                    host=host,
+                    path=path,
+                    service=svc_name,
+                    port=port_text,
+                    tls_secret=secret,
+                    tls_ok=tls_ok,
+                    service_ok=svc is not None or self.services is None,
+                )
+                self.routes_by_svc[(ns, svc_name)].append(route)
+                if svc is None:
+                    self.routes_to_missing[ns].append(route)
+
+
+def _services_for(index: _Index, ns: str, lbls: Mapping[str, str]) -> list[Mapping[str, Any]]:
+    seen: dict[int, Mapping[str, Any]] = {}
+    for k, v in lbls.items():
+        for svc in index.svc_by_pair.get((ns, k, v), ()):
+            if u.map_selector_matches(u.str_map(u.path(svc, "spec", "selector")), lbls):
+                seen[id(svc)] = svc
+    return sorted(seen.values(), key=u.name)
+
+
+def _endpoint_counts(index: _Index, ns: str, svc: str) -> tuple[int, int]:
+    ready = not_ready = 0
+    for sl in index.slices_by_svc.get((ns, svc), ()):
+        for ep in u.dicts(sl.get("endpoints")):
+            flag = u.path(ep, "conditions", "ready")
+            # EndpointConditions.ready: nil means ready.
+            if flag is None or flag is True:
+                ready += 1
+            else:
+                not_ready += 1
+    return ready, not_ready
+
+
+def _port_text(svc: Mapping[str, Any]) -> str:
+    parts = []
+    for p in u.dicts(u.path(svc, "spec", "ports")):
+        port = u.i(p.get("port"))
+        target = p.get("targetPort")
+        target_text = str(target) if isinstance(target, (int, str)) and target != "" else ""
+        parts.append(f"{port}→{target_text}" if target_text else str(port))
+    return ", ".join(parts)
+
+
+def _container_port_names(template: Mapping[str, Any]) -> tuple[set[str], set[int]]:
+    names: set[str] = set()
+    numbers: set[int] = set()
+    for key in ("containers", "initContainers"):
+        for c in u.dicts(u.path(template, "spec", key)):
+            for p in u.dicts(c.get("ports")):
+                if u.s(p.get("name")):
+                    names.add(u.s(p.get("name")))
+                if u.opt_i(p.get("containerPort")) is not None:
+                    numbers.add(u.i(p.get("containerPort")))
+    return names, numbers
+
+
+def _config_refs(
+    index: _Index, ns: str, template: Mapping[str, Any]
+) -> tuple[tuple[ConfigRef, ...], list[Finding]]:
+    uses: dict[tuple[str, str], list[str]] = defaultdict(list)
+    optional: dict[tuple[str, str], bool] = {}
+
+    def add(kind: str, name: str, use: str, opt: Any) -> None:
+        if not name:
+            return
+        key = (kind, name)
+        if use not in uses[key]:
+            uses[key].append(use)
+        optional[key] = optional.get(key, True) and opt is True
+
+    spec = u.d(template.get("spec"))
+    for ckey in ("initContainers", "containers"):
+        for c in u.dicts(spec.get(ckey)):
+            for ef in u.dicts(c.get("envFrom")):
+                cm = u.d(ef.get("configMapRef"))
+                add("ConfigMap", u.s(cm.get("name")), "envFrom", cm.get("optional"))
+                sec = u.d(ef.get("secretRef"))
+                add("Secret", u.s(sec.get("name")), "envFrom", sec.get("optional"))
+            for env in u.dicts(c.get("env")):
+                vf = u.d(env.get("valueFrom"))
+                var = u.s(env.get("name"))
+                cmk = u.d(vf.get("configMapKeyRef"))
+                add("ConfigMap", u.s(cmk.get("name")), f"env {var}", cmk.get("optional"))
+                sk = u.d(vf.get("secretKeyRef"))
+                add("Secret", u.s(sk.get("name")), f"env {var}", sk.get("optional"))
+    for vol in u.dicts(spec.get("volumes")):
+        vname = u.s(vol.get("name"))
+        cm = u.d(vol.get("configMap"))
+        add("ConfigMap", u.s(cm.get("name")), f"volume {vname}", cm.get("optional"))
+        sec = u.d(vol.get("secret"))
+        add("Secret", u.s(sec.get("secretName")), f"volume {vname}", sec.get("optional"))
+        pvc = u.d(vol.get("persistentVolumeClaim"))
+        add("PersistentVolumeClaim", u.s(pvc.get("claimName")), f"volume {vname}", False)
+        for src in u.dicts(u.path(vol, "projected", "sources")):
+            pcm = u.d(src.get("configMap"))
+            add("ConfigMap", u.s(pcm.get("name")), f"volume {vname}", pcm.get("optional"))
+            psec = u.d(src.get("secret"))
+            add("Secret", u.s(psec.get("name")), f"volume {vname}", psec.get("optional"))
+    table_kind = {
+        "ConfigMap": "configmaps",
+        "Secret": "secrets",
+        "PersistentVolumeClaim": "persistentvolumeclaims",
+    }
+    refs: list[ConfigRef] = []
+    findings: list[Finding] = []
+    for (kind, name), used in uses.items():
+        exists = index.exists(table_kind[kind], ns, name)
+        phase = ""
+        if kind == "PersistentVolumeClaim" and exists:
+            table = index.names.get("persistentvolumeclaims") or {}
+            phase = u.s(u.path(table.get(ns, {}).get(name), "status", "phase"))
+            if phase != "Bound":
+                state = f"{phase}, not Bound" if phase else "not Bound"
+                findings.append(Finding(WARN, kind, name, f"PVC {name} is {state}"))
+        opt = optional.get((kind, name), False)
+        if exists is False and not opt:
+            findings.append(
+                Finding(ERROR, kind, name, f"{kind} {name} not found (used by {', '.join(used)})")
+            )
+        refs.append(ConfigRef(kind, name, tuple(used), opt, exists, phase))
+    return tuple(refs), findings
+
+
+def _hpa_findings(view: Hpa) -> list[Finding]:
+    if view.metrics_available or not view.metrics:
+        return []
+    active = next((c for c in view.conditions if c.type == "ScalingActive"), None)
+    why = f": {active.reason}" if active is not None and active.reason else ""
+    return [
+        Finding(
+            WARN, "HorizontalPodAutoscaler", view.name, f"HPA {view.name} metrics unavailable{why}"
+        )
+    ]
+
+
+@dataclass
+class _Built:
+    """Per-deployment pieces shared by the summary and the detail view."""
+
+    dep: Mapping[str, Any]
+    ns: str
+    name: str
+    rss: list[Mapping[str, Any]]
+    pod_objs: list[Mapping[str, Any]]
+    rows: list[PodRow]
+    rollout: Rollout
+    services: list[ServiceLink]
+    routes: list[IngressRoute]
+    hpas: list[Hpa]
+    config: tuple[ConfigRef, ...]
+    findings: list[Finding]
+    counts: dict[str, int]
+    crash: int
+    failing_probes: int
+    has_probes: bool
+
+
+def _is_plainly_healthy(pod: Mapping[str, Any], failures: tuple[ProbeFailures, ...]) -> bool:
+    """The common case decided cheaply: running, Ready, every container ready and never
+    restarted, not being deleted, no probe failures on record. Anything unusual (including
+    any malformed field) answers False and gets the full pod_row treatment."""
+    if failures or type(pod) is not dict:
+        return False
+    md = pod.get("metadata")
+    status = pod.get("status")
+    if type(md) is not dict or type(status) is not dict or "deletionTimestamp" in md:
+        return False
+    if status.get("phase") != "Running":
+        return False
+    conditions = status.get("conditions")
+    statuses = status.get("containerStatuses")
+    if type(conditions) is not list or type(statuses) is not list or not statuses:
+        return False
+    ready = False
+    for cond in conditions:
+        if type(cond) is not dict:
+            return False
+        if cond.get("type") == "Ready":
+            ready = cond.get("status") == "True"
+    if not ready:
+        return False
+    for cs in statuses:
+        if type(cs) is not dict or cs.get("ready") is not True or cs.get("restartCount") != 0:
+            return False
+    init = status.get("initContainerStatuses")
+    if init is None:
+        return True
+    if type(init) is not list:
+        return False
+    return all(type(cs) is dict and cs.get("restartCount") == 0 for cs in init)
+
+
+def _raw_labels(obj: Mapping[str, Any]) -> Mapping[str, Any]:
+    """The labels mapping as stored (no copy); values are compared, never trusted as str."""
+    return u.d(u.meta(obj).get("labels"))
+
+
+def _build(index: _Index, dep: Mapping[str, Any], *, detail: bool) -> _Built:
+    ns = u.namespace(dep)
+    name = u.name(dep)
+    dep_uid = u.uid(dep)
+    rss = (
+        sorted(
+            (rs for rs in index.rs_by_owner.get(dep_uid, ()) if u.namespace(rs) == ns),
+            key=lambda rs: (u.ts(u.meta(rs).get("creationTimestamp")) or 0.0, u.name(rs)),
+        )
+        if dep_uid
+        else []
+    )
+    pod_objs: list[Mapping[str, Any]] = []
+    for rs in rss:
+        pod_objs.extend(index.pods_by_owner.get(u.uid(rs), ()))
+    counts = dict.fromkeys(HEALTH_CLASSES, 0)
+    rows: list[PodRow] = []
+    crash = 0
+    failing_probes = 0
+    unhealthy = index.unhealthy
+    for pod in pod_objs:
+        failures = failures_for(pod, unhealthy) if unhealthy else ()
+        if not detail and not failures and _is_plainly_healthy(pod, failures):
+            counts[HEALTHY] += 1
+            continue
+        row = pod_row(pod, index.now, failures)
+        rows.append(row)
+        counts[row.health] += 1
+        if row.status == "CrashLoopBackOff":
+            crash += 1
+        if not row.pod_ready and row.reason.startswith("Readiness probe"):
+            failing_probes += 1
+    template = u.d(u.path(dep, "spec", "template"))
+    has_probes = any(
+        isinstance(c.get("readinessProbe"), Mapping) or isinstance(c.get("livenessProbe"), Mapping)
+        for c in u.dicts(u.path(template, "spec", "containers"))
+    )
+    rollout_ = rollout(dep, rss, rows, index.now)
+    findings: list[Finding] = []
+    desired = rollout_.desired
+
+    # Services whose selector matches the pod template's labels.
+    tmpl_labels = u.labels(template)
+    port_names, port_numbers = _container_port_names(template)
+    services: list[ServiceLink] = []
+    routes: list[IngressRoute] = []
+    for svc in _services_for(index, ns, tmpl_labels) if index.services is not None else []:
+        sname = u.name(svc)
+        selector = u.str_map(u.path(svc, "spec", "selector"))
+        wanted = tuple(selector.items())
+        selects = 0
+        for p in pod_objs:
+            have = _raw_labels(p)
+            if all(have.get(k) == v for k, v in wanted):
+                selects += 1
+        ready, not_ready = _endpoint_counts(index, ns, sname)
+        services.append(
+            ServiceLink(
+                sname,
+                u.s(u.path(svc, "spec", "type")) or "ClusterIP",
+                _port_text(svc),
+                ready,
+                not_ready,
+                selects,
+            )
+        )
+        if desired > 0 and selects == 0:
+            findings.append(Finding(ERROR, "Service", sname, f"Service {sname} selects no pod"))
+        elif desired > 0 and ready == 0 and index.slices is not None:
+            findings.append(
+                Finding(
+                    ERROR,
+                    "Service",
+                    sname,
+                    f"Service {sname} has no ready endpoints (0 of {ready + not_ready})",
+                )
+            )
+        for p in u.dicts(u.path(svc, "spec", "ports")):
+            target = p.get("targetPort")
+            if isinstance(target, str) and target and target not in port_names:
+                findings.append(
+                    Finding(
+                        ERROR,
+                        "Service",
+                        sname,
+                        f"Service {sname} targetPort {target} matches no container port",
+                    )
+                )
+            elif (
+                isinstance(target, int)
+                and not isinstance(target, bool)
+                and port_numbers
+                and target not in port_numbers
+            ):
+                findings.append(
+                    Finding(
+                        WARN,
+                        "Service",
+                        sname,
+                        f"Service {sname} targetPort {target} is not a declared container port",
+                    )
+                )
+        svc_ports = u.dicts(u.path(svc, "spec", "ports"))
+        for route in index.routes_by_svc.get((ns, sname), ()):
+            routes.append(route)
+            numbers = {str(u.i(p.get("port"))) for p in svc_ports}
+            names = {u.s(p.get("name")) for p in svc_ports if u.s(p.get("name"))}
+            if route.port and route.port not in numbers and route.port not in names:
+                findings.append(
+                    Finding(
+                        ERROR,
+                        "Ingress",
+                        route.ingress,
+                        f"Ingress "
+                        f"{route.ingress} routes to {sname}:{route.port}, "
+                        "a port the Service does not have",
+                    )
+                )
+    # A Service named after the Deployment whose selector misses its pods is a broken link
+    # (a typo in the selector), not a stranger.
+    same_name = index.svc_names.get(ns, {}).get(name) if index.services is not None else None
+    if same_name is not None and all(s.name != name for s in services):
+        selector = u.str_map(u.path(same_name, "spec", "selector"))
+        ready, not_ready = _endpoint_counts(index, ns, name)
+        services.append(
+            ServiceLink(
+                name,
+                u.s(u.path(same_name, "spec", "type")) or "ClusterIP",
+                _port_text(same_name),
+                ready,
+                not_ready,
+                0,
+            )
+        )
+        shown = ",".join(f"{k}={v}" for k, v in sorted(selector.items())) or "<none>"
+        findings.append(
+            Finding(ERROR, "Service", name, f"Service {name} selects no pod (selector {shown})")
+        )
+    # Routes to a Service that does not exist are pinned on the stack of the same name.
+    for route in index.routes_to_missing.get(ns, ()):
+        if route.service == name and index.services is not None:
+            routes.append(route)
+            findings.append(
+                Finding(
+                    ERROR,
+                    "Ingress",
+                    route.ingress,
+                    f"Ingress {route.ingress} routes to missing Service {route.service}",
+                )
+            )
+    for route in routes:
+        if route.tls_secret and route.tls_ok is False:
+            findings.append(
+                Finding(
+                    ERROR,
+                    "Ingress",
+                    route.ingress,
+                    f"Ingress {route.ingress} TLS secret {route.tls_secret} not found",
+                )
+            )
+
+    hpas = [hpa_view(h, index.now) for h in index.hpa_by_target.get((ns, name), ())]
+    for view in hpas:
+        findings.extend(_hpa_findings(view))
+    refs, ref_findings = _config_refs(index, ns, template)
+    findings.extend(ref_findings)
+    return _Built(
+        dep=dep,
+        ns=ns,
+        name=name,
+        rss=rss,
+        pod_objs=pod_objs,
+        rows=sorted(rows, key=lambda r: r.name),
+        rollout=rollout_,
+        services=services,
+        routes=routes,
+        hpas=hpas,
+        config=refs,
+        # Identical findings (one per port, say) are shown once.
+        findings=list(dict.fromkeys(findings)),
+        counts=counts,
+        crash=crash,
+        failing_probes=failing_probes,
+        has_probes=has_probes,
+    )
+
+
+_SYMBOLS = ((HEALTHY, "✓"), (PROGRESSING, "◐"), (WARNING, "⚠"), (FAILING, "✗"), (TERMINATING, "◌"))
+
+
+def _pods_text(counts: Mapping[str, int], crash: int) -> str:
+    parts = []
+    for cls, sym in _SYMBOLS:
+        n = counts.get(cls, 0) - (crash if cls == FAILING else 0)
+        if n > 0:
+            parts.append(f"{sym}{n}")
+    if crash:
+        parts.append(f"⟳{crash}")
+    return " ".join(parts) if parts else "—"
+
+
+def _urgency(state: str, counts: Mapping[str, int]) -> int:
+    if state in (STALLED, DEADLINE_EXCEEDED):
+        return 0
+    if counts.get(FAILING, 0) > 0:
+        return 1
+    if state == ROLLOUT_PROGRESSING:
+        return 2
+    return 3
+
+
+def _row(index: _Index, b: _Built) -> StackRow:
+    cols = deployment_row(b.dep, index.now)
+    ready_eps = sum(s.ready for s in b.services)
+    total_eps = sum(s.ready + s.not_ready for s in b.services)
+    hpa = b.hpas[0] if b.hpas else None
+    hosts = tuple(dict.fromkeys(r.host for r in b.routes if r.path or r.host != "*"))
+    probes_text = "ok" if b.has_probes else "—"
+    if b.failing_probes:
+        probes_text = f"✗{b.failing_probes}"
+    return StackRow(
+        namespace=b.ns,
+        name=b.name,
+        uid=u.uid(b.dep),
+        rollout_state=b.rollout.state,
+        rollout_label=b.rollout.label,
+        progress=b.rollout.progress,
+        ready=cols.ready,
+        up_to_date=cols.up_to_date,
+        available=cols.available,
+        pod_counts=dict(b.counts),
+        crash_looping=b.crash,
+        pods_text=_pods_text(b.counts, b.crash),
+        failing_probes=b.failing_probes,
+        probes_text=probes_text,
+        hpa_targets=hpa.targets if hpa is not None else "—",
+        hpa_replicas=f"{hpa.current}→{hpa.desired}" if hpa is not None else "",
+        svc_ready=ready_eps,
+        svc_total=total_eps,
+        svc_text=f"{ready_eps}/{total_eps}" if b.services else "—",
+        hosts=hosts,
+        findings=len(b.findings),
+        age=cols.age,
+        urgency=_urgency(b.rollout.state, b.counts),
+    )
+
+
+def urgency_key(row: StackRow) -> tuple[int, str, str]:
+    """Sort key: stalled, failing, progressing, the rest; then by name and namespace."""
+    return (row.urgency, row.name, row.namespace)
+
+
+def summarize(snapshot: Any, now: float) -> tuple[StackRow, ...]:
+    """One StackRow per Deployment in the snapshot, sorted by urgency then name."""
+    index = _Index(snapshot, now)
+    rows = [_row(index, _build(index, dep, detail=False)) for dep in index.deployments]
+    rows.sort(key=urgency_key)
+    return tuple(rows)
+
+
+def stack(snapshot: Any, namespace: str, name: str, now: float) -> Stack | None:
+    """The full graph of one Deployment (None when it is not in the snapshot)."""
+    index = _Index(snapshot, now)
+    dep = next(
+        (d for d in index.deployments if u.namespace(d) == namespace and u.name(d) == name),
+        None,
+    )
+    if dep is None:
+        return None
+    b = _build(index, dep, detail=True)
+    uids = {u.uid(dep)} | {u.uid(rs) for rs in b.rss} | {u.uid(p) for p in b.pod_objs}
+    uids.discard("")
+    hpa_uids = {u.uid(h) for h in index.hpa_by_target.get((b.ns, b.name), ())} - {""}
+    objects = {("Deployment", b.name)} | {("ReplicaSet", u.name(rs)) for rs in b.rss}
+    events = events_for(index.events, now, uids=uids | hpa_uids, objects=objects, namespace=b.ns)
+    return Stack(
+        namespace=b.ns,
+        name=b.name,
+        uid=u.uid(dep),
+        deployment=dep,
+        replicasets=tuple(b.rss),
+        pods=tuple(b.rows),
+        rollout=b.rollout,
+        services=tuple(b.services),
+        ingresses=tuple(b.routes),
+        hpas=tuple(b.hpas),
+        config=b.config,
+        findings=tuple(b.findings),
+        events=events,
+    )
+
+
+def namespace_findings(snapshot: Any, now: float) -> tuple[Finding, ...]:
+    """Broken links that belong to no stack: HPAs whose target Deployment is missing, Ingress
+    routes to Services that do not exist and match no Deployment's name."""
+    index = _Index(snapshot, now)
+    dep_names = {(u.namespace(d), u.name(d)) for d in index.deployments}
+    out: list[Finding] = []
+    for (ns, target), hpas in index.hpa_by_target.items():
+        if (ns, target) not in dep_names:
+            for h in hpas:
+                out.append(
+                    Finding(
+                        ERROR,
+                        "HorizontalPodAutoscaler",
+                        u.name(h),
+                        f"HPA {u.name(h)} targets missing Deployment {target}",
+                    )
+                )
+    if index.services is not None:
+        for ns, routes in index.routes_to_missing.items():
+            for r in routes:
+                if (ns, r.service) not in dep_names:
+                    out.append(
+                        Finding(
+                            ERROR,
+                            "Ingress",
+                            r.ingress,
+                            f"Ingress {r.ingress} routes to missing Service {r.service}",
+                        )
+                    )
+    return tuple(dict.fromkeys(out))
