@@ -215,12 +215,12 @@ class LogStream:
             self._attach(pod)
             return
         assert self.state is not None
-        for pod in self._deployment_pods():
-            self._attach(pod)
+        self._on_change(0)
         if self.options.follow:
             self._unsubscribe = self.state.subscribe(self._on_change)
 
     def _on_change(self, _version: int) -> None:
+        """Join every pod of the Deployment that has started (Pending ones have no logs)."""
         if self._closed:
             return
         for pod in self._deployment_pods():
@@ -237,6 +237,7 @@ class LogStream:
         opts = self.options
         last_stamp = ""
         first = True
+        delay = self.reconnect_delay
         while True:
             params = {"container": container, "timestamps": "true"}
             if opts.follow:
@@ -250,19 +251,28 @@ class LogStream:
                     params["sinceSeconds"] = str(opts.since)
             elif last_stamp:
                 params["sinceTime"] = last_stamp
+            before = last_stamp
             try:
                 async with self._slots:
                     last_stamp = await self._read(pod, container, params, last_stamp, first)
             except (ApiError, ConnectionFailed) as exc:
                 self._put(LogNotice("error", _message(exc), pod, container))
-                if not opts.follow or (isinstance(exc, ApiError) and exc.status in (400, 403, 404)):
+                if not opts.follow or (isinstance(exc, ApiError) and exc.status in (403, 404)):
                     return
-            first = False
             if not opts.follow or opts.previous or self._closed or self._pod_gone(pod):
                 self._put(LogNotice("ended", "log stream ended", pod, container))
                 return
-            self._put(LogNotice("reconnecting", "log stream ended; reconnecting", pod, container))
-            await asyncio.sleep(self.reconnect_delay)
+            if first or last_stamp != before:
+                # Say so once per outage; a container that stays down is retried quietly,
+                # ever less often.
+                self._put(
+                    LogNotice("reconnecting", "log stream ended; reconnecting", pod, container)
+                )
+                delay = self.reconnect_delay
+            else:
+                delay = min(delay * 2, 30.0)
+            first = False
+            await asyncio.sleep(delay)
 
     async def _read(
         self,

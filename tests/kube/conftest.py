@@ -148,8 +148,16 @@ def populate(sim: RunningSim, pods: int = 6) -> None:
                             }
                         ],
                     },
-                    "spec": {"containers": [{"name": "app", "image": "shop:1"}]},
-                    "status": {"phase": "Running"},
+                    "spec": {
+                        "nodeName": "node-1",
+                        "containers": [{"name": "app", "image": "shop:1"}],
+                    },
+                    "status": {
+                        "phase": "Running",
+                        "containerStatuses": [
+                            {"name": "app", "restartCount": 0, "state": {"running": {}}}
+                        ],
+                    },
                 },
             )
         store.create(
