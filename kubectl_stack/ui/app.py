@@ -70,7 +70,6 @@ class StackApp(App[int]):
             self._connect(self.options.connection)
         else:
             self._start()
-        self._check_size()
         # Ages, countdowns and the retry delay move with time even when nothing changes.
         self.set_interval(1.0, self._tick)
 
@@ -87,6 +86,7 @@ class StackApp(App[int]):
         self.push_screen(StacksScreen())
         if self.options.stack:
             self.push_screen(StackScreen(self.source.namespace, self.options.stack))
+        self._check_size()
 
     @work(exclusive=True, group="connect")
     async def _connect(self, connection: ConnectionOptions) -> None:
@@ -132,7 +132,8 @@ class StackApp(App[int]):
                 self.hpa_history[key] = history.add_hpa(hpa, now)
 
     def on_resize(self) -> None:
-        self._check_size()
+        if self.source is not None:
+            self._check_size()
 
     def _check_size(self) -> None:
         small = self.size.width < MIN_WIDTH or self.size.height < MIN_HEIGHT

@@ -26,12 +26,12 @@ BINDINGS = [
     Binding("s", "scale", "Scale", id="scale"),
     Binding("u", "undo", "Undo", id="undo"),
     Binding("r", "restart", "Restart", id="restart"),
-    Binding("z", "pause", "Pause/resume", id="pause"),
+    Binding("z", "pause", "Pause/resume", show=False, id="pause"),
     Binding("l", "logs", "Logs", id="logs"),
     Binding("h", "history", "History", id="history"),
-    Binding("d", "describe", "Describe", id="describe"),
-    Binding("y", "yaml", "YAML", id="yaml"),
-    Binding("e", "events", "Events", id="events"),
+    Binding("d", "describe", "Describe", show=False, id="describe"),
+    Binding("y", "yaml", "YAML", show=False, id="yaml"),
+    Binding("e", "events", "Events", show=False, id="events"),
 ]
 
 

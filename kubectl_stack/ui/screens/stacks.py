@@ -27,11 +27,11 @@ class StacksScreen(stack_actions.StackActions, ClusterScreen):
         Binding("enter", "open", "Open", id="open"),
         Binding("slash", "filter", "Filter", id="filter"),
         Binding("escape", "clear_filter", "Clear filter", show=False, id="stacks.clear-filter"),
-        Binding("o", "sort_next", "Sort", id="sort"),
+        Binding("o", "sort_next", "Sort", show=False, id="sort"),
         Binding("O", "sort_reverse", "Reverse sort", show=False, id="sort-reverse"),
-        Binding("n", "pick_namespace", "Namespace", id="namespace"),
-        Binding("c", "app.pick_context", "Context", id="context"),
-        Binding("a", "all_namespaces", "All namespaces", id="all-namespaces"),
+        Binding("n", "pick_namespace", "Namespace", show=False, id="namespace"),
+        Binding("c", "app.pick_context", "Context", show=False, id="context"),
+        Binding("a", "all_namespaces", "All namespaces", show=False, id="all-namespaces"),
         *stack_actions.BINDINGS,
     ]
 

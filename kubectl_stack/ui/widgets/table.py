@@ -40,8 +40,13 @@ class KeyedTable(DataTable[Cell]):
         self.sort_reverse = False
 
     def on_mount(self) -> None:
-        for key, label in self._column_spec:
-            self.add_column(label, key=key)
+        self._ensure_columns()
+
+    def _ensure_columns(self) -> None:
+        # Screens may sync before this widget's own mount handler ran.
+        if not self.columns:
+            for key, label in self._column_spec:
+                self.add_column(label, key=key)
 
     @property
     def column_keys(self) -> list[str]:
@@ -69,6 +74,7 @@ class KeyedTable(DataTable[Cell]):
         ``order`` gives each key a sort value used when no column sort was chosen (rows are
         otherwise kept in insertion order). Changed cells are updated in place.
         """
+        self._ensure_columns()
         selected = self.selected_key
         columns = self.column_keys
         with self.app.batch_update():
@@ -83,7 +89,7 @@ class KeyedTable(DataTable[Cell]):
                 elif old != new:
                     for column, before, after in zip(columns, old, new, strict=True):
                         if before != after:
-                            self.update_cell(key, column, after)
+                            self.update_cell(key, column, after, update_width=True)
                 self._rows[key] = new
             self._sort_keys = dict(order or {})
             self._apply_sort()

@@ -1,0 +1,146 @@
+"""Each key flow against the embedded cluster, the effect checked through the API."""
+
+from __future__ import annotations
+
+from kubectl_stack.sim.runner import RunningSim
+from kubectl_stack.ui.screens.dialogs import ConfirmDialog, ScaleDialog, UndoDialog
+from kubectl_stack.ui.screens.stack import StackScreen
+from kubectl_stack.ui.screens.stacks import StacksScreen
+
+from .conftest import advance, build_app, until, until_text
+from .screen import screen_text
+
+
+def deployment(sim: RunningSim, name: str = "my-app") -> dict:
+    return sim.call(lambda: sim.cluster.store.get("deployments.apps", "default", name))
+
+
+def pods(sim: RunningSim) -> list[dict]:
+    return sim.call(lambda: list(sim.cluster.store.list("pods", "default")))
+
+
+def image(dep: dict) -> str:
+    return dep["spec"]["template"]["spec"]["containers"][0]["image"]
+
+
+async def test_scale_sets_spec_replicas_and_warns_about_the_hpa(sim: RunningSim) -> None:
+    app = build_app(sim)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until_text(pilot, "my-app", "Complete")
+        await pilot.press("s")
+        await until(pilot, lambda: isinstance(app.screen, ScaleDialog), "the scale dialog")
+        text = screen_text(app)
+        assert "spec 3" in text
+        assert "HPA my-app owns this count" in text
+        await pilot.press("5", "enter")
+        await until(pilot, lambda: deployment(sim)["spec"]["replicas"] == 5, "spec.replicas 5")
+        assert ("information", "deployment.apps/my-app scaled") in app.notices
+
+
+async def test_scale_dialog_refuses_bad_input(sim: RunningSim) -> None:
+    app = build_app(sim)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until_text(pilot, "my-app", "Complete")
+        await pilot.press("s")
+        await until(pilot, lambda: isinstance(app.screen, ScaleDialog), "the scale dialog")
+        await pilot.press("-", "2", "enter")
+        await until_text(pilot, "is not a whole number")
+        assert isinstance(app.screen, ScaleDialog)
+        await pilot.press("escape")
+        await until(pilot, lambda: isinstance(app.screen, StacksScreen), "the dialog to close")
+    assert deployment(sim)["spec"]["replicas"] == 3
+
+
+async def test_undo_shows_the_diff_then_restores_previous_image(sim: RunningSim, kubectl) -> None:
+    done = kubectl("set", "image", "deployment/my-app", "app=my-app:1.5.0")
+    assert done.returncode == 0, done.stderr
+    app = build_app(sim)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until_text(pilot, "my-app")
+        await advance(pilot, sim, 120)
+        await until_text(pilot, "Complete")
+        await pilot.press("u")
+        await until(pilot, lambda: isinstance(app.screen, UndoDialog), "the undo dialog")
+        text = await until_text(pilot, "revision 2 to revision 1")
+        assert "my-app:1.5.0" in text and "my-app:1.4.2" in text
+        assert image(deployment(sim)) == "my-app:1.5.0"  # nothing happened before confirming
+        await pilot.press("enter")
+        await until(pilot, lambda: image(deployment(sim)) == "my-app:1.4.2", "the old image")
+        assert ("information", "deployment.apps/my-app rolled back") in app.notices
+
+
+async def test_restart_creates_a_new_revision(sim: RunningSim) -> None:
+    app = build_app(sim)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until_text(pilot, "my-app", "Complete")
+        await pilot.press("r")
+        await until(pilot, lambda: isinstance(app.screen, ConfirmDialog), "the confirm dialog")
+        await pilot.press("enter")
+        annotations = "kubectl.kubernetes.io/restartedAt"
+        await until(
+            pilot,
+            lambda: (
+                annotations
+                in (deployment(sim)["spec"]["template"]["metadata"].get("annotations") or {})
+            ),
+            "the restartedAt annotation",
+        )
+        await advance(pilot, sim, 5)
+        revision = deployment(sim)["metadata"]["annotations"]["deployment.kubernetes.io/revision"]
+        assert revision == "2"
+
+
+async def test_deleted_pod_is_replaced(sim: RunningSim) -> None:
+    before = {p["metadata"]["name"] for p in pods(sim)}
+    app = build_app(sim, stack="my-app")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(pilot, lambda: isinstance(app.screen, StackScreen), "the stack screen")
+        await pilot.press("right")
+        await until_text(pilot, "Running")
+        await pilot.press("x")
+        await until(pilot, lambda: isinstance(app.screen, ConfirmDialog), "the confirm dialog")
+        await pilot.press("enter")
+        await until(
+            pilot,
+            lambda: any(p["metadata"].get("deletionTimestamp") for p in pods(sim)),
+            "the pod to be marked for deletion",
+        )
+        await advance(pilot, sim, 60)
+        after = {p["metadata"]["name"] for p in pods(sim)}
+        assert len(after) == 3
+        assert len(after - before) == 1
+        assert any("deleted" in text for _, text in app.notices)
+
+
+async def test_read_only_refuses_every_mutation(sim: RunningSim) -> None:
+    generation = deployment(sim)["metadata"]["generation"]
+    app = build_app(sim, read_only=True)
+    async with app.run_test(size=(80, 24)) as pilot:
+        text = await until_text(pilot, "my-app", "Complete")
+        assert "Scale" not in text and "Undo" not in text
+        for key in ("s", "u", "r", "z"):
+            await pilot.press(key)
+            await pilot.pause()
+            assert isinstance(app.screen, StacksScreen), key
+        await pilot.press("enter")
+        await until(pilot, lambda: isinstance(app.screen, StackScreen), "the stack screen")
+        await pilot.press("right", "x", "s")
+        await pilot.pause()
+        assert isinstance(app.screen, StackScreen)
+        assert "Delete pod" not in screen_text(app)
+    assert deployment(sim)["metadata"]["generation"] == generation
+    assert not any(p["metadata"].get("deletionTimestamp") for p in pods(sim))
+
+
+async def test_viewer_sees_the_servers_refusal_and_nothing_changes(sim: RunningSim) -> None:
+    app = build_app(sim, context="viewer")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until_text(pilot, "my-app", "Complete")
+        await pilot.press("s")
+        await until(pilot, lambda: isinstance(app.screen, ScaleDialog), "the scale dialog")
+        await pilot.press("5", "enter")
+        await until(pilot, lambda: any(s == "error" for s, _ in app.notices), "a refusal")
+    errors = [text for severity, text in app.notices if severity == "error"]
+    assert 'User "viewer" cannot' in errors[0]
+    assert "forbidden" in errors[0]
+    assert deployment(sim)["spec"]["replicas"] == 3

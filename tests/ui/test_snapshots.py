@@ -1,0 +1,100 @@
+"""SVG snapshots of every screen at 80x24 and 160x48, and without colour (NO_COLOR).
+
+The app's clock is the sim's manual clock and the sim's seed fixes pod names, so every
+snapshot is deterministic. Update with ``pytest tests/ui --snapshot-update`` and review the
+SVGs before committing them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import pytest
+from textual.pilot import Pilot
+from textual.widgets import Input
+
+from kubectl_stack.sim.runner import RunningSim
+from kubectl_stack.ui.screens.dialogs import ScaleDialog, UndoDialog
+from kubectl_stack.ui.screens.help import HelpScreen
+from kubectl_stack.ui.screens.history import HistoryScreen
+from kubectl_stack.ui.screens.logs import LogsScreen
+from kubectl_stack.ui.screens.stack import StackScreen
+from kubectl_stack.ui.screens.yaml import ObjectScreen
+
+from .conftest import build_app, until, until_text
+
+SIZES = [pytest.param((80, 24), id="80x24"), pytest.param((160, 48), id="160x48")]
+Steps = Callable[[Pilot[Any]], Awaitable[None]]
+
+
+async def _stacks(pilot: Pilot[Any]) -> None:
+    await until_text(pilot, "my-app", "Complete")
+
+
+async def _on_stack(pilot: Pilot[Any]) -> None:
+    await until(pilot, lambda: isinstance(pilot.app.screen, StackScreen), "the stack screen")
+    await until_text(pilot, "successfully rolled out")
+
+
+def _press(*keys: str, screen: type, text: str = "") -> Steps:
+    async def steps(pilot: Pilot[Any]) -> None:
+        await _on_stack(pilot)
+        await pilot.press(*keys)
+        await until(pilot, lambda: isinstance(pilot.app.screen, screen), screen.__name__)
+        if text:
+            await until_text(pilot, text)
+        for field in pilot.app.screen.query(Input):
+            field.cursor_blink = False
+        await pilot.pause()
+
+    return steps
+
+
+SCREENS: dict[str, tuple[str | None, Steps]] = {
+    "stacks": (None, _stacks),
+    "stack": ("my-app", _on_stack),
+    "pods": ("my-app", _press("right", screen=StackScreen, text="READINESS")),
+    "logs": ("my-app", _press("l", screen=LogsScreen, text="following")),
+    "history": ("my-app", _press("h", screen=HistoryScreen, text="REVISION")),
+    "yaml": ("my-app", _press("y", screen=ObjectScreen, text="apiVersion")),
+    "help": ("my-app", _press("question_mark", screen=HelpScreen, text="Keys")),
+    "scale": ("my-app", _press("s", screen=ScaleDialog, text="Replicas")),
+}
+
+
+@pytest.mark.parametrize("size", SIZES)
+@pytest.mark.parametrize("name", list(SCREENS))
+def test_screen_snapshot(
+    name: str, size: tuple[int, int], sim: RunningSim, snap_compare: Any
+) -> None:
+    stack, steps = SCREENS[name]
+    app = build_app(sim, stack=stack)
+    assert snap_compare(app, terminal_size=size, run_before=steps)
+
+
+@pytest.mark.parametrize("name", ["stacks", "stack", "pods"])
+def test_screen_snapshot_without_colour(
+    name: str, sim: RunningSim, snap_compare: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("NO_COLOR", "1")
+    stack, steps = SCREENS[name]
+    app = build_app(sim, stack=stack)
+    assert snap_compare(app, terminal_size=(80, 24), run_before=steps)
+
+
+def test_undo_dialog_snapshot(sim: RunningSim, kubectl: Any, snap_compare: Any) -> None:
+    assert kubectl("set", "image", "deployment/my-app", "app=my-app:1.5.0").returncode == 0
+    sim.advance(120)
+    app = build_app(sim, stack="my-app")
+    steps = _press("u", screen=UndoDialog, text="revision 2 to revision 1")
+    assert snap_compare(app, terminal_size=(80, 24), run_before=steps)
+
+
+def test_too_small_terminal_snapshot(sim: RunningSim, snap_compare: Any) -> None:
+    app = build_app(sim)
+
+    async def steps(pilot: Pilot[Any]) -> None:
+        await until_text(pilot, "Terminal too small")
+
+    assert snap_compare(app, terminal_size=(60, 20), run_before=steps)
