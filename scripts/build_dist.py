@@ -25,7 +25,9 @@ Usage: python scripts/build_dist.py [--platform linux_amd64 ...] [--out DIR]
 from __future__ import annotations
 
 import argparse
+import contextlib
 import email.parser
+import fcntl
 import gzip
 import hashlib
 import io
@@ -368,7 +370,7 @@ def zip_bytes(entries: dict[str, bytes], prefix: bytes = b"") -> bytes:
             info.compress_type = zipfile.ZIP_DEFLATED
             info.create_system = 3
             info.external_attr = 0o100644 << 16
-            zf.writestr(info, entries[name], compresslevel=9)
+            zf.writestr(info, entries[name], compresslevel=6)
     return buf.getvalue()
 
 
@@ -397,7 +399,7 @@ def tar_gz(members: list[tuple[str, bytes, int]]) -> bytes:
             info.uname = info.gname = ""
             tar.addfile(info, io.BytesIO(data))
     out = io.BytesIO()
-    with gzip.GzipFile(filename="", mode="wb", fileobj=out, mtime=0, compresslevel=9) as gz:
+    with gzip.GzipFile(filename="", mode="wb", fileobj=out, mtime=0, compresslevel=6) as gz:
         gz.write(raw.getvalue())
     return out.getvalue()
 
@@ -406,9 +408,19 @@ def archive_name(version: str, platform: str) -> str:
     return f"kubectl-stack_v{version}_{platform}.tar.gz"
 
 
+@contextlib.contextmanager
+def cache_lock() -> Iterator[None]:
+    """Serialise builds sharing the download cache (parallel test workers, two shells)."""
+    CACHE.mkdir(parents=True, exist_ok=True)
+    with open(CACHE / ".lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
+
+
 def build(platforms: list[str], out: Path) -> list[Artifact]:
     version = read_version()
-    resolved = resolve(platforms)
+    with cache_lock():
+        resolved = resolve(platforms)
     license_text = (ROOT / "LICENSE").read_bytes()
     complete = COMPLETE_SOURCE.read_bytes()
     out.mkdir(parents=True, exist_ok=True)
