@@ -1,0 +1,119 @@
+"""`kubectl stack --once`: the stacks table as plain text, or one error line."""
+
+from __future__ import annotations
+
+import io
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from kubectl_stack.cli import parse
+from kubectl_stack.once import run_once
+from kubectl_stack.sim.runner import RunningSim
+
+from .conftest import REPO, run
+from .test_plugin import imported_modules
+
+Kubectl = Callable[..., subprocess.CompletedProcess[str]]
+
+
+WEB = """
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web}
+spec:
+  replicas: 2
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec: {containers: [{name: web, image: "nginx:1.27"}]}
+"""
+
+
+def once(*args: str) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    code = run_once(parse(["--once", *args]), out=out, err=err)
+    return code, out.getvalue(), err.getvalue()
+
+
+def table(text: str) -> list[list[str]]:
+    # Columns are separated by at least three spaces; cells hold single spaces at most.
+    return [[c.strip() for c in line.split("   ") if c.strip()] for line in text.splitlines()]
+
+
+def test_once_prints_one_row_per_deployment_with_kubectl_columns(sim: RunningSim) -> None:
+    code, out, err = once("--kubeconfig", str(sim.kubeconfig))
+    assert (code, err) == (0, "")
+    rows = table(out)
+    assert rows[0] == [
+        "NAME",
+        "ROLLOUT",
+        "READY",
+        "UP-TO-DATE",
+        "AVAILABLE",
+        "PODS",
+        "HPA",
+        "AGE",
+    ]
+    by_name = {r[0]: r for r in rows[1:]}
+    assert by_name["my-app"][2:5] == ["3/3", "3", "3"]
+
+
+def test_once_shows_a_deployment_created_with_kubectl(sim: RunningSim, kubectl: Kubectl) -> None:
+    created = kubectl("create", "-f", "-", input=WEB)
+    assert created.returncode == 0, created.stderr
+    code, out, _ = once("--kubeconfig", str(sim.kubeconfig))
+    assert code == 0
+    web = next(r for r in table(out)[1:] if r[0] == "web")
+    assert web[2].endswith("/2")
+
+
+def test_once_all_namespaces_adds_the_namespace_column(sim: RunningSim) -> None:
+    code, out, _ = once("--kubeconfig", str(sim.kubeconfig), "-A")
+    assert code == 0
+    rows = table(out)
+    assert rows[0][:2] == ["NAMESPACE", "NAME"]
+    assert ["default", "my-app"] in [r[:2] for r in rows[1:]]
+
+
+def test_once_for_an_empty_namespace_says_so_as_kubectl(sim: RunningSim) -> None:
+    assert once("--kubeconfig", str(sim.kubeconfig), "-n", "empty") == (
+        0,
+        "",
+        "No resources found in empty namespace.\n",
+    )
+
+
+def test_once_for_a_missing_stack_is_kubectls_not_found(sim: RunningSim) -> None:
+    code, out, err = once("--kubeconfig", str(sim.kubeconfig), "nope")
+    assert (code, out) == (1, "")
+    assert err == 'error: deployments.apps "nope" not found\n'
+
+
+def test_once_unreachable_cluster_is_one_error_line() -> None:
+    code, out, err = once("--server", "http://127.0.0.1:1")
+    assert (code, out) == (1, "")
+    assert err.count("\n") == 1
+    assert err.startswith("error: The connection to the server 127.0.0.1:1 was refused")
+
+
+def test_once_bad_kubeconfig_is_one_error_line(tmp_path: Path) -> None:
+    bad = tmp_path / "config"
+    bad.write_text("apiVersion: v1\nkind: Config\nclusters: [\n")
+    code, out, err = once("--kubeconfig", str(bad))
+    assert (code, out) == (1, "")
+    assert err.startswith("error: ")
+    assert err.count("\n") == 1
+
+
+def test_once_runs_without_textual(sim: RunningSim, tmp_path: Path) -> None:
+    result = run(
+        [sys.executable, "-X", "importtime", "-m", "kubectl_stack", "--once"]
+        + ["--kubeconfig", str(sim.kubeconfig)],
+        {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "PYTHONPATH": str(REPO)},
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "my-app" in result.stdout
+    assert "textual" not in imported_modules(result.stderr)
+    assert "aiohttp" in imported_modules(result.stderr)  # the measurement is real
