@@ -47,6 +47,8 @@ def revision_of(obj: Any) -> int | None:
     if not isinstance(raw, Mapping) or REVISION_ANNOTATION not in raw:
         return 0
     value = raw.get(REVISION_ANNOTATION)
+    if type(value) is str and value.isascii() and value.isdigit() and len(value) < 19:
+        return int(value)
     if not isinstance(value, str) or not _INT64.match(value):
         return None
     number = int(value)

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from kubectl_stack.model import _util as u
+from kubectl_stack.model.duration import age
 from kubectl_stack.model.events import (
     EventRow,
     ProbeFailures,
@@ -41,7 +42,6 @@ from kubectl_stack.model.rollout import (
     DEADLINE_EXCEEDED,
     STALLED,
     Rollout,
-    deployment_row,
     rollout,
 )
 from kubectl_stack.model.rollout import (
@@ -471,6 +471,10 @@ def _raw_labels(obj: Mapping[str, Any]) -> Mapping[str, Any]:
     return u.d(u.meta(obj).get("labels"))
 
 
+def _labels_match(have: Mapping[str, Any], wanted: tuple[tuple[str, str], ...]) -> bool:
+    return all(have.get(k) == v for k, v in wanted)
+
+
 def _build(index: _Index, dep: Mapping[str, Any], *, detail: bool) -> _Built:
     ns = u.namespace(dep)
     name = u.name(dep)
@@ -521,11 +525,9 @@ def _build(index: _Index, dep: Mapping[str, Any], *, detail: bool) -> _Built:
         sname = u.name(svc)
         selector = u.str_map(u.path(svc, "spec", "selector"))
         wanted = tuple(selector.items())
-        selects = 0
-        for p in pod_objs:
-            have = _raw_labels(p)
-            if all(have.get(k) == v for k, v in wanted):
-                selects += 1
+        matching = (p for p in pod_objs if _labels_match(_raw_labels(p), wanted))
+        # The summary only needs to know whether any pod is selected.
+        selects = sum(1 for _ in matching) if detail else int(next(matching, None) is not None)
         ready, not_ready = _endpoint_counts(index, ns, sname)
         services.append(
             ServiceLink(
@@ -683,7 +685,6 @@ def _urgency(state: str, counts: Mapping[str, int]) -> int:
 
 
 def _row(index: _Index, b: _Built) -> StackRow:
-    cols = deployment_row(b.dep, index.now)
     ready_eps = sum(s.ready for s in b.services)
     total_eps = sum(s.ready + s.not_ready for s in b.services)
     hpa = b.hpas[0] if b.hpas else None
@@ -698,9 +699,9 @@ def _row(index: _Index, b: _Built) -> StackRow:
         rollout_state=b.rollout.state,
         rollout_label=b.rollout.label,
         progress=b.rollout.progress,
-        ready=cols.ready,
-        up_to_date=cols.up_to_date,
-        available=cols.available,
+        ready=f"{b.rollout.ready}/{b.rollout.desired}",
+        up_to_date=b.rollout.updated,
+        available=b.rollout.available,
         pod_counts=dict(b.counts),
         crash_looping=b.crash,
         pods_text=_pods_text(b.counts, b.crash),
@@ -713,7 +714,7 @@ def _row(index: _Index, b: _Built) -> StackRow:
         svc_text=f"{ready_eps}/{total_eps}" if b.services else "—",
         hosts=hosts,
         findings=len(b.findings),
-        age=cols.age,
+        age=age(u.meta(b.dep).get("creationTimestamp"), index.now),
         urgency=_urgency(b.rollout.state, b.counts),
     )
 
