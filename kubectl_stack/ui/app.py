@@ -111,12 +111,14 @@ class StackApp(App[int]):
         self.post_message(StateChanged())
 
     def on_state_changed(self, message: StateChanged) -> None:
+        if not self.is_running:  # shutting down: screens are being taken apart
+            return
         self._sample_autoscalers()
         # Connection status changes arrive through the same coalesced notification.
         for screen in self.screen_stack:
-            if isinstance(screen, ClusterScreen):
+            if isinstance(screen, ClusterScreen) and screen.is_running:
                 screen.show_connection()
-        if isinstance(self.screen, ClusterScreen):
+        if isinstance(self.screen, ClusterScreen) and self.screen.is_running:
             self.screen.refresh_data()
 
     def _sample_autoscalers(self) -> None:

@@ -38,8 +38,23 @@ class StackScreen(stack_actions.StackActions, ClusterScreen):
         Binding("escape", "back", "Back", id="back"),
         Binding("down,j", "cursor_down", "Down", show=False, id="stack.down"),
         Binding("up,k", "cursor_up", "Up", show=False, id="stack.up"),
-        Binding("right_square_bracket,right", "next_tab", "Next tab", show=False, id="next-tab"),
-        Binding("left_square_bracket,left", "previous_tab", "Prev tab", show=False, id="prev-tab"),
+        # Priority: the pods and events tables would take left/right for themselves.
+        Binding(
+            "right_square_bracket,right",
+            "next_tab",
+            "Next tab",
+            show=False,
+            priority=True,
+            id="next-tab",
+        ),
+        Binding(
+            "left_square_bracket,left",
+            "previous_tab",
+            "Previous tab",
+            show=False,
+            priority=True,
+            id="prev-tab",
+        ),
         Binding("x", "delete_pod", "Delete pod", id="delete-pod"),
         *stack_actions.BINDINGS,
     ]
@@ -61,12 +76,12 @@ class StackScreen(stack_actions.StackActions, ClusterScreen):
             with VerticalScroll(id="panel-rollout", classes="panel") as box:
                 box.border_title = "Rollout"
                 yield Static(id="rollout")
-            with Container(id="panel-pods", classes="panel") as box:
-                box.border_title = "Pods"
-                yield KeyedTable(present.POD_COLUMNS, id="pods")
             with VerticalScroll(id="panel-autoscaler", classes="panel") as box:
                 box.border_title = "Autoscaler"
                 yield Static(id="autoscaler")
+            with Container(id="panel-pods", classes="panel") as box:
+                box.border_title = "Pods"
+                yield KeyedTable(present.POD_COLUMNS, id="pods")
             with VerticalScroll(id="panel-traffic", classes="panel") as box:
                 box.border_title = "Traffic & config"
                 yield Static(id="traffic")

@@ -90,6 +90,10 @@ class KeyedTable(DataTable[Cell]):
                     for column, before, after in zip(columns, old, new, strict=True):
                         if before != after:
                             self.update_cell(key, column, after, update_width=True)
+                    # Keep the very objects the table holds: sorting finds rows by them.
+                    new = tuple(a if a != b else b for a, b in zip(new, old, strict=True))
+                else:
+                    new = old
                 self._rows[key] = new
             self._sort_keys = dict(order or {})
             self._apply_sort()
