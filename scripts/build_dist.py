@@ -49,6 +49,7 @@ from packaging.specifiers import SpecifierSet
 from packaging.utils import NormalizedName, canonicalize_name, parse_wheel_filename
 
 ROOT = Path(__file__).resolve().parent.parent
+# Downloads are kept here between builds (--cache picks another folder).
 CACHE = ROOT / "build" / "dist-cache"
 PINS_FILE = Path(__file__).resolve().parent / "dist-pins.txt"
 PACKAGE = "kubectl_stack"
@@ -187,8 +188,8 @@ def cached_wheels(folder: Path) -> dict[tuple[NormalizedName, str], list[Path]]:
     return found
 
 
-def fetch_pure(specs: dict[NormalizedName, str]) -> dict[NormalizedName, Path]:
-    folder = CACHE / "pure"
+def fetch_pure(specs: dict[NormalizedName, str], cache: Path) -> dict[NormalizedName, Path]:
+    folder = cache / "pure"
     missing = [n for n in specs if (n, specs[n]) not in cached_wheels(folder)]
     wheels = [n for n in missing if n not in FROM_SDIST]
     if wheels:
@@ -204,10 +205,10 @@ def fetch_pure(specs: dict[NormalizedName, str]) -> dict[NormalizedName, Path]:
             + [f"{name}=={specs[name]}"],
             env=FROM_SDIST[name],
         )
-    cache = cached_wheels(folder)
+    have = cached_wheels(folder)
     result: dict[NormalizedName, Path] = {}
     for name, version in specs.items():
-        paths = cache.get((name, version), [])
+        paths = have.get((name, version), [])
         pure = [p for p in paths if _is_pure(p)]
         if len(pure) != 1:
             raise BuildError(f"expected one pure wheel of {name} {version} in {folder}")
@@ -220,10 +221,10 @@ def _is_pure(wheel: Path) -> bool:
     return all(tag.abi == "none" and tag.platform == "any" for tag in tags)
 
 
-def fetch_compiled(name: NormalizedName, version: str, platform: str) -> list[Path]:
+def fetch_compiled(name: NormalizedName, version: str, platform: str, cache: Path) -> list[Path]:
     """The wheels of ``name`` for each supported CPython on ``platform``, oldest first."""
     tag = PLATFORMS[platform][2]
-    folder = CACHE / platform
+    folder = cache / platform
     paths = []
     for python in PYTHONS:
         abi = "cp" + python.replace(".", "")
@@ -269,7 +270,7 @@ class Resolved:
         return dict(sorted(out.items()))
 
 
-def resolve(platforms: list[str]) -> Resolved:
+def resolve(platforms: list[str], cache: Path) -> Resolved:
     """Walk the dependency graph from pyproject's dependencies, pinned, level by level."""
     pins = read_pins()
     extras: dict[NormalizedName, set[str]] = {}
@@ -293,12 +294,12 @@ def resolve(platforms: list[str]) -> Resolved:
             todo[name] = version
         level = []
         pure_specs = {n: v for n, v in todo.items() if n not in COMPILED}
-        for name, wheel in fetch_pure(pure_specs).items():
+        for name, wheel in fetch_pure(pure_specs, cache).items():
             resolved.pure[name] = wheel
             level += _requirements_of(wheel, extras[name])
         for name in sorted(n for n in todo if n in COMPILED):
             for platform in platforms:
-                wheels = fetch_compiled(name, todo[name], platform)
+                wheels = fetch_compiled(name, todo[name], platform, cache)
                 resolved.compiled[platform][name] = wheels
             level += _requirements_of(wheels[0], extras[name])
     return resolved
@@ -409,18 +410,19 @@ def archive_name(version: str, platform: str) -> str:
 
 
 @contextlib.contextmanager
-def cache_lock() -> Iterator[None]:
+def cache_lock(cache: Path) -> Iterator[None]:
     """Serialise builds sharing the download cache (parallel test workers, two shells)."""
-    CACHE.mkdir(parents=True, exist_ok=True)
-    with open(CACHE / ".lock", "w") as lock:
+    cache.mkdir(parents=True, exist_ok=True)
+    with open(cache / ".lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         yield
 
 
-def build(platforms: list[str], out: Path) -> list[Artifact]:
+def build(platforms: list[str], out: Path, cache: Path = CACHE) -> list[Artifact]:
+    """Write one archive per platform into ``out``; downloads are kept in ``cache``."""
     version = read_version()
-    with cache_lock():
-        resolved = resolve(platforms)
+    with cache_lock(cache):
+        resolved = resolve(platforms, cache)
     license_text = (ROOT / "LICENSE").read_bytes()
     complete = COMPLETE_SOURCE.read_bytes()
     out.mkdir(parents=True, exist_ok=True)
@@ -452,9 +454,10 @@ def main(argv: list[str] | None = None) -> int:
         help="build only this platform (repeatable; default: all)",
     )
     parser.add_argument("--out", type=Path, default=ROOT / "dist", help="output folder")
+    parser.add_argument("--cache", type=Path, default=CACHE, help="download cache folder")
     args = parser.parse_args(argv)
     try:
-        artifacts = build(args.platform or list(PLATFORMS), args.out)
+        artifacts = build(args.platform or list(PLATFORMS), args.out, args.cache)
     except BuildError as exc:
         sys.stderr.write(f"error: {exc}\n")
         return 1

@@ -3,10 +3,12 @@ krew archives built once per test run, and a `kubectl stack sim` process to smok
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import os
 import platform
 import selectors
+import shutil
 import signal
 import subprocess
 import sys
@@ -107,24 +109,64 @@ def start_sim_process() -> Iterator[object]:
         assert code == 0, proc.stderr.read() if proc.stderr else ""
 
 
-@pytest.fixture(scope="session")
-def dist_dir(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Path:
-    """The archives for every platform, as `make dist` builds them, built once per test run
-    (shared by the xdist workers through a lock)."""
-    root = tmp_path_factory.getbasetemp()
-    if worker_id != "master":
-        root = root.parent
-    out = root / "packaging-dist"
-    with open(root / "packaging-dist.lock", "w") as lock:
+# What the archive is built from: a copy taken once per test run, so that files being edited
+# in the work tree meanwhile cannot make two builds of "the same tree" differ.
+SNAPSHOT = ("kubectl_stack", "plugin", "scripts", "LICENSE", "pyproject.toml", "krew-manifest.yaml")
+
+
+@contextlib.contextmanager
+def _locked(path: Path) -> Iterator[None]:
+    with open(path, "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
+
+
+@pytest.fixture(scope="session")
+def shared_tmp(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Path:
+    """A folder shared by the xdist workers of this test run."""
+    root = tmp_path_factory.getbasetemp()
+    return root if worker_id == "master" else root.parent
+
+
+@pytest.fixture(scope="session")
+def source_tree(shared_tmp: Path) -> Path:
+    """The project's packaged files, copied once per test run."""
+    tree = shared_tmp / "packaging-tree"
+    with _locked(shared_tmp / "packaging-tree.lock"):
+        if not (tree / ".done").exists():
+            shutil.rmtree(tree, ignore_errors=True)
+            tree.mkdir()
+            ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
+            for name in SNAPSHOT:
+                src = REPO / name
+                if src.is_dir():
+                    shutil.copytree(src, tree / name, ignore=ignore, symlinks=True)
+                else:
+                    shutil.copy2(src, tree / name)
+            (tree / ".done").touch()
+    return tree
+
+
+def build_dist(tree: Path, out: Path, *platforms: str) -> subprocess.CompletedProcess[str]:
+    """Run ``tree``'s scripts/build_dist.py (the download cache is the work tree's)."""
+    chosen = [arg for p in platforms for arg in ("--platform", p)]
+    return subprocess.run(
+        [sys.executable, str(tree / "scripts" / "build_dist.py"), "--out", str(out)]
+        + ["--cache", str(REPO / "build" / "dist-cache"), *chosen],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+
+
+@pytest.fixture(scope="session")
+def dist_dir(source_tree: Path, shared_tmp: Path) -> Path:
+    """The archives for every platform, as `make dist` builds them, built once per test run."""
+    out = shared_tmp / "packaging-dist"
+    with _locked(shared_tmp / "packaging-dist.lock"):
         if not (out / ".done").exists():
-            result = subprocess.run(
-                [sys.executable, str(REPO / "scripts" / "build_dist.py"), "--out", str(out)],
-                capture_output=True,
-                text=True,
-                timeout=600,
-                check=False,
-            )
+            result = build_dist(source_tree, out)
             assert result.returncode == 0, result.stderr
             (out / ".done").write_text(result.stdout)
     return out
