@@ -1,0 +1,202 @@
+"""PersistentVolumeClaim binding: the PV controller plus a dynamic provisioner, in one loop.
+
+A claim without a class gets the default StorageClass (retroactive default assignment); a
+claim whose class exists is provisioned and Bound after ``PROVISION_SECONDS`` (for
+``WaitForFirstConsumer`` classes, once a pod using it is scheduled) with the requested
+capacity; a claim whose class does not exist stays Pending with a ProvisioningFailed event,
+and binds when the class is created. A scenario can make a bound claim lose its volume: the
+annotation ``sim.kubectl-stack.io/lose-after: "<seconds>"`` turns it Lost that long after it
+was bound, as when its PersistentVolume is deleted.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from typing import TYPE_CHECKING
+
+from ..store import Event, NotFound, Obj
+from .base import Key, WorkQueue, status_of
+
+if TYPE_CHECKING:
+    from . import Context
+
+GR = "persistentvolumeclaims"
+CLASSES = "storageclasses.storage.k8s.io"
+LOSE_AFTER = "sim.kubectl-stack.io/lose-after"
+PROVISION_SECONDS = 2.0
+_DEFAULT_ANNOTATIONS = (
+    "storageclass.kubernetes.io/is-default-class",
+    "storageclass.beta.kubernetes.io/is-default-class",
+)
+
+
+def default_class(classes: list[Obj]) -> Obj | None:
+    """The default StorageClass (the newest, when several claim it, as kube picks)."""
+    defaults = [
+        c
+        for c in classes
+        if any(
+            (c["metadata"].get("annotations") or {}).get(a) == "true" for a in _DEFAULT_ANNOTATIONS
+        )
+    ]
+    defaults.sort(key=lambda c: (c["metadata"].get("creationTimestamp", ""), c["metadata"]["name"]))
+    return defaults[-1] if defaults else None
+
+
+class PVCController:
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+        self.cluster = ctx.cluster
+        self.queue = WorkQueue(ctx.cluster, self.sync)
+        self._reported: set[tuple[str, str, str]] = set()
+
+    def start(self) -> None:
+        store = self.cluster.store
+        store.add_listener(GR, self._on_claim)
+        store.add_listener(CLASSES, self._on_class)
+        store.add_listener("pods", self._on_pod)
+        for pvc in store.iter(GR):
+            self._on_claim(Event("ADDED", GR, pvc, 0))
+
+    def _on_claim(self, event: Event) -> None:
+        if event.type == "DELETED":
+            return
+        meta = event.obj["metadata"]
+        self.queue.add((meta.get("namespace", ""), meta["name"]))
+
+    def _on_class(self, event: Event) -> None:
+        if event.type == "DELETED":
+            return
+        for pvc in self.cluster.store.iter(GR):
+            if status_of(pvc).get("phase") == "Pending":
+                self.queue.add((pvc["metadata"].get("namespace", ""), pvc["metadata"]["name"]))
+
+    def _on_pod(self, event: Event) -> None:
+        if event.type == "DELETED" or not (event.obj.get("spec") or {}).get("nodeName"):
+            return
+        ns = event.obj["metadata"].get("namespace", "")
+        for vol in (event.obj.get("spec") or {}).get("volumes") or []:
+            claim = (vol.get("persistentVolumeClaim") or {}).get("claimName")
+            if claim:
+                self.queue.add((ns, str(claim)))
+
+    def _consumer_node(self, ns: str, claim: str) -> str | None:
+        for pod in self.cluster.store.list("pods", ns):
+            node = (pod.get("spec") or {}).get("nodeName")
+            if not node:
+                continue
+            for vol in (pod.get("spec") or {}).get("volumes") or []:
+                if (vol.get("persistentVolumeClaim") or {}).get("claimName") == claim:
+                    return str(node)
+        return None
+
+    def sync(self, key: Key) -> None:
+        store = self.cluster.store
+        pvc = store.get(GR, *key)
+        if pvc is None or pvc["metadata"].get("deletionTimestamp"):
+            return
+        spec = pvc.get("spec") or {}
+        if status_of(pvc).get("phase") not in (None, "", "Pending") or spec.get("volumeName"):
+            return
+        classes = store.list(CLASSES)
+        class_name = spec.get("storageClassName")
+        if class_name is None:
+            default = default_class(classes)
+            if default is None:
+                return
+            name = default["metadata"]["name"]
+
+            def assign(obj: Obj) -> None:
+                obj["spec"]["storageClassName"] = name
+
+            store.mutate(GR, key[0], key[1], assign)
+            return
+        sc = store.get(CLASSES, "", str(class_name))
+        if sc is None:
+            self._report(pvc, f'storageclass.storage.k8s.io "{class_name}" not found')
+            return
+        node = None
+        if sc.get("volumeBindingMode") == "WaitForFirstConsumer":
+            node = self._consumer_node(*key)
+            if node is None:
+                self._report(
+                    pvc,
+                    "waiting for first consumer to be created before binding",
+                    "WaitForFirstConsumer",
+                    "Normal",
+                )
+                return
+        self.cluster.clock.call_later(PROVISION_SECONDS, lambda: self._bind(key, sc, node))
+
+    def _report(
+        self, pvc: Obj, message: str, reason: str = "ProvisioningFailed", etype: str = "Warning"
+    ) -> None:
+        marker = (pvc["metadata"].get("uid", ""), reason, message)
+        if marker in self._reported:
+            return
+        self._reported.add(marker)
+        self.ctx.recorder.record(pvc, etype, reason, message, "persistentvolume-controller")
+
+    def _bind(self, key: Key, sc: Obj, node: str | None) -> None:
+        store = self.cluster.store
+        pvc = store.get(GR, *key)
+        if pvc is None or (pvc.get("spec") or {}).get("volumeName"):
+            return
+        provisioner = str(sc.get("provisioner", ""))
+        volume = f"pvc-{pvc['metadata']['uid']}"
+        requested = (((pvc.get("spec") or {}).get("resources") or {}).get("requests") or {}).get(
+            "storage", "1Gi"
+        )
+
+        def bind(obj: Obj) -> None:
+            annotations = obj["metadata"].setdefault("annotations", {})
+            annotations["pv.kubernetes.io/bind-completed"] = "yes"
+            annotations["pv.kubernetes.io/bound-by-controller"] = "yes"
+            annotations["volume.beta.kubernetes.io/storage-provisioner"] = provisioner
+            annotations["volume.kubernetes.io/storage-provisioner"] = provisioner
+            if node:
+                annotations["volume.kubernetes.io/selected-node"] = node
+            obj["spec"]["volumeName"] = volume
+
+        with contextlib.suppress(NotFound):
+            pvc = store.mutate(GR, key[0], key[1], bind)
+        modes = list((pvc.get("spec") or {}).get("accessModes") or ["ReadWriteOnce"])
+
+        def bound(obj: Obj) -> None:
+            obj["status"] = {
+                "phase": "Bound",
+                "accessModes": modes,
+                "capacity": {"storage": requested},
+            }
+
+        with contextlib.suppress(NotFound):
+            pvc = store.mutate(GR, key[0], key[1], bound)
+        self.ctx.recorder.record(
+            pvc,
+            "Normal",
+            "ProvisioningSucceeded",
+            f"Successfully provisioned volume {volume}",
+            f"{provisioner}_sim",
+        )
+        lose_after = (pvc["metadata"].get("annotations") or {}).get(LOSE_AFTER)
+        with contextlib.suppress(ValueError, TypeError):
+            delay = float(str(lose_after))
+            self.cluster.clock.call_later(delay, lambda: self._lose(key))
+
+    def _lose(self, key: Key) -> None:
+        store = self.cluster.store
+        pvc = store.get(GR, *key)
+        if pvc is None or status_of(pvc).get("phase") != "Bound":
+            return
+
+        def lost(obj: Obj) -> None:
+            obj["status"] = {"phase": "Lost"}
+
+        pvc = store.mutate(GR, key[0], key[1], lost)
+        self.ctx.recorder.record(
+            pvc,
+            "Warning",
+            "ClaimLost",
+            "Bound claim has lost its PersistentVolume. Data on the volume is lost!",
+            "persistentvolume-controller",
+        )
