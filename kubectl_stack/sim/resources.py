@@ -110,6 +110,51 @@ RESOURCES: tuple[ResourceType, ...] = (
         subresources=("scale", "status"),
     ),
     ResourceType(
+        "apps",
+        ("v1",),
+        "statefulsets",
+        "statefulset",
+        "StatefulSet",
+        True,
+        short_names=("sts",),
+        categories=("all",),
+        subresources=("scale", "status"),
+    ),
+    ResourceType(
+        "apps",
+        ("v1",),
+        "daemonsets",
+        "daemonset",
+        "DaemonSet",
+        True,
+        short_names=("ds",),
+        categories=("all",),
+        subresources=("status",),
+    ),
+    ResourceType(
+        "apps", ("v1",), "controllerrevisions", "controllerrevision", "ControllerRevision", True
+    ),
+    ResourceType(
+        "storage.k8s.io",
+        ("v1",),
+        "storageclasses",
+        "storageclass",
+        "StorageClass",
+        False,
+        short_names=("sc",),
+    ),
+    ResourceType(
+        "apiextensions.k8s.io",
+        ("v1",),
+        "customresourcedefinitions",
+        "customresourcedefinition",
+        "CustomResourceDefinition",
+        False,
+        short_names=("crd", "crds"),
+        categories=("api-extensions",),
+        subresources=("status",),
+    ),
+    ResourceType(
         "autoscaling",
         ("v2", "v1"),
         "horizontalpodautoscalers",
@@ -158,6 +203,16 @@ RESOURCES: tuple[ResourceType, ...] = (
 BY_GR: dict[str, ResourceType] = {r.gr: r for r in RESOURCES}
 
 
+def register_custom(rtype: ResourceType) -> None:
+    """Make a CustomResourceDefinition's resource type known to storage and admission.
+
+    Whether a cluster *serves* it is decided per cluster by :mod:`.crds` (the CRD object must
+    exist there); this registry only maps the group resource to its type."""
+    if rtype.gr in BY_GR and BY_GR[rtype.gr] in RESOURCES:
+        return
+    BY_GR[rtype.gr] = rtype
+
+
 def lookup(group: str, plural: str) -> ResourceType | None:
     """The resource type served at ``/apis/<group>/<v>/<plural>`` (``group`` "" for /api)."""
     return BY_GR.get(f"{plural}.{group}" if group else plural)
@@ -166,7 +221,7 @@ def lookup(group: str, plural: str) -> ResourceType | None:
 def by_kind(api_version: str, kind: str) -> ResourceType | None:
     """The resource type of a manifest's ``apiVersion`` and ``kind``."""
     group, _, version = api_version.rpartition("/")
-    for r in RESOURCES:
+    for r in list(BY_GR.values()):
         if r.group == group and r.kind == kind and version in r.versions:
             return r
     return None

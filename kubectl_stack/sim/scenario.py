@@ -36,6 +36,7 @@ from .bulk import generate
 from .clock import Clock
 from .cluster import Cluster, User
 from .controllers import controllers_of, make_controllers
+from .controllers.ecosystem import EcosystemControllers
 from .controllers.images import ImageBehaviour, parse_images
 from .controllers.load import LoadCurve, parse_load
 from .controllers.script import Step, parse_script
@@ -149,7 +150,10 @@ def build_cluster(
         clock = Clock(start=time.time() - scenario.converge_seconds)
     cluster = Cluster.empty(clock=clock, seed=seed)
     cluster.users = {u.name: u for u in scenario.users}
-    cluster.controllers = list(make_controllers(scenario.images, scenario.load, scenario.nodes))
+    cluster.controllers = [
+        *make_controllers(scenario.images, scenario.load, scenario.nodes),
+        EcosystemControllers(),
+    ]
     bootstrap(cluster, scenario.nodes)
     if scenario.generate:
         generate(cluster, scenario.generate, scenario.params)

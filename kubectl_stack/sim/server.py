@@ -26,7 +26,9 @@ from .api.media import JSON_TYPE, Form, decode_body, negotiate
 from .api.patch import PATCH_TYPES
 from .api.watch import serve_watch
 from .cluster import Cluster
+from .crds import custom_types, is_served
 from .resources import lookup
+from .store import Store
 
 
 @dataclass
@@ -61,7 +63,7 @@ def _method_not_allowed() -> ApiError:
     )
 
 
-def _parse_target(path: str) -> tuple[Target | None, str | None]:
+def _parse_target(path: str, store: Store) -> tuple[Target | None, str | None]:
     """Resolve /api/v1/... and /apis/<group>/<version>/... to a Target.
 
     Returns (None, reason) for paths that are not resource paths."""
@@ -77,6 +79,8 @@ def _parse_target(path: str) -> tuple[Target | None, str | None]:
         namespace, rest = rest[1], rest[2:]
     rtype = lookup(group, rest[0])
     if rtype is None or version not in rtype.versions or len(rest) > 3:
+        return None, "notfound"
+    if not is_served(store, rtype):
         return None, "notfound"
     if namespace is not None and not rtype.namespaced:
         return None, "notfound"
@@ -198,12 +202,13 @@ async def _route(
     if path == "/api":
         host = request.host
         return _json(discovery.api_versions(host))
+    custom = custom_types(registry.cluster.store)
     if path == "/apis":
-        return _json(discovery.api_group_list())
+        return _json(discovery.api_group_list(custom))
     if path == "/openapi/v3":
-        return _json(openapi.root())
+        return _json(openapi.root(custom))
     if path.startswith("/openapi/v3/"):
-        doc = openapi.group_version(path[len("/openapi/v3/") :])
+        doc = openapi.group_version(path[len("/openapi/v3/") :], custom)
         if doc is None:
             raise ApiError(404, "the server could not find the requested resource")
         return _json(doc)
@@ -215,14 +220,14 @@ async def _route(
         return _json(doc)
     if parts[0] == "apis" and len(parts) in (2, 3):
         found = (
-            discovery.api_group(parts[1])
+            discovery.api_group(parts[1], custom)
             if len(parts) == 2
-            else discovery.resource_list(parts[1], parts[2])
+            else discovery.resource_list(parts[1], parts[2], custom)
         )
         if found is None:
             raise ApiError(404, "the server could not find the requested resource")
         return _json(found)
-    target, _ = _parse_target(path)
+    target, _ = _parse_target(path, registry.cluster.store)
     if target is None:
         raise ApiError(404, "the server could not find the requested resource")
     params = dict(request.query)

@@ -7,6 +7,7 @@ which is what ``kubectl api-resources``, ``kubectl get all`` and resource-name r
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from ..resources import RESOURCES, ResourceType
@@ -32,10 +33,11 @@ _SUBRESOURCE_KINDS = {"scale": ("autoscaling", "v1", "Scale")}
 _SUBRESOURCE_VERBS = {"status": ["get", "patch", "update"], "scale": ["get", "patch", "update"]}
 
 
-def groups() -> dict[str, list[str]]:
-    """Served API groups (``""`` = core) and their versions, preferred first."""
+def groups(custom: Sequence[ResourceType] = ()) -> dict[str, list[str]]:
+    """Served API groups (``""`` = core) and their versions, preferred first; ``custom`` are
+    the cluster's CRD-defined types (see :mod:`..crds`)."""
     out: dict[str, list[str]] = {}
-    for r in RESOURCES:
+    for r in (*RESOURCES, *custom):
         versions = out.setdefault(r.group, [])
         for v in r.versions:
             if v not in versions:
@@ -58,16 +60,16 @@ def _group(name: str, versions: list[str]) -> dict[str, Any]:
     return {"name": name, "versions": gvs, "preferredVersion": gvs[0]}
 
 
-def api_group_list() -> dict[str, Any]:
+def api_group_list(custom: Sequence[ResourceType] = ()) -> dict[str, Any]:
     return {
         "kind": "APIGroupList",
         "apiVersion": "v1",
-        "groups": [_group(g, vs) for g, vs in groups().items() if g],
+        "groups": [_group(g, vs) for g, vs in groups(custom).items() if g],
     }
 
 
-def api_group(name: str) -> dict[str, Any] | None:
-    versions = groups().get(name)
+def api_group(name: str, custom: Sequence[ResourceType] = ()) -> dict[str, Any] | None:
+    versions = groups(custom).get(name)
     if not name or versions is None:
         return None
     return {"kind": "APIGroup", "apiVersion": "v1", **_group(name, versions)}
@@ -88,9 +90,11 @@ def _entry(r: ResourceType) -> dict[str, Any]:
     return entry
 
 
-def resource_list(group: str, version: str) -> dict[str, Any] | None:
+def resource_list(
+    group: str, version: str, custom: Sequence[ResourceType] = ()
+) -> dict[str, Any] | None:
     """The APIResourceList of one group-version, or None when it is not served."""
-    served = [r for r in RESOURCES if r.group == group and version in r.versions]
+    served = [r for r in (*RESOURCES, *custom) if r.group == group and version in r.versions]
     if not served:
         return None
     resources: list[dict[str, Any]] = []

@@ -4,9 +4,10 @@ server instead of downloading schemas."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
-from ..resources import RESOURCES
+from ..resources import RESOURCES, ResourceType
 from .discovery import groups
 
 _HASH = "sim"
@@ -16,16 +17,16 @@ def _gv_path(group: str, version: str) -> str:
     return f"api/{version}" if not group else f"apis/{group}/{version}"
 
 
-def root() -> dict[str, Any]:
+def root(custom: Sequence[ResourceType] = ()) -> dict[str, Any]:
     paths = {}
-    for group, versions in groups().items():
+    for group, versions in groups(custom).items():
         for version in versions:
             path = _gv_path(group, version)
             paths[path] = {"serverRelativeURL": f"/openapi/v3/{path}?hash={_HASH}"}
     return {"paths": paths}
 
 
-def group_version(path: str) -> dict[str, Any] | None:
+def group_version(path: str, custom: Sequence[ResourceType] = ()) -> dict[str, Any] | None:
     """The OpenAPI v3 document of one group-version path (``apis/apps/v1``), or None."""
     parts = path.strip("/").split("/")
     if len(parts) == 2 and parts[0] == "api":
@@ -34,7 +35,7 @@ def group_version(path: str) -> dict[str, Any] | None:
         group, version = parts[1], parts[2]
     else:
         return None
-    served = [r for r in RESOURCES if r.group == group and version in r.versions]
+    served = [r for r in (*RESOURCES, *custom) if r.group == group and version in r.versions]
     if not served:
         return None
     params = [

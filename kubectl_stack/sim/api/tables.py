@@ -248,6 +248,65 @@ def _replicaset(obj: Obj, now: float) -> Row:
     ]
 
 
+def _statefulset(obj: Obj, now: float) -> Row:
+    names, images = _layout_containers(_containers(obj))
+    ready = int(_get(obj, "status", "readyReplicas") or 0)
+    return [
+        obj["metadata"]["name"],
+        f"{ready}/{int(_get(obj, 'spec', 'replicas') or 0)}",
+        _created(obj, now),
+        names,
+        images,
+    ]
+
+
+def _daemonset(obj: Obj, now: float) -> Row:
+    status = obj.get("status") or {}
+    names, images = _layout_containers(_containers(obj))
+    return [
+        obj["metadata"]["name"],
+        int(status.get("desiredNumberScheduled") or 0),
+        int(status.get("currentNumberScheduled") or 0),
+        int(status.get("numberReady") or 0),
+        int(status.get("updatedNumberScheduled") or 0),
+        int(status.get("numberAvailable") or 0),
+        format_labels(_get(obj, "spec", "template", "spec", "nodeSelector")),
+        _created(obj, now),
+        names,
+        images,
+        format_label_selector(_get(obj, "spec", "selector")),
+    ]
+
+
+def _controllerrevision(obj: Obj, now: float) -> Row:
+    controller = "<none>"
+    for ref in obj["metadata"].get("ownerReferences") or []:
+        if ref.get("controller"):
+            group = str(ref.get("apiVersion", "")).rpartition("/")[0]
+            kind = str(ref.get("kind", "")) + (f".{group}" if group else "")
+            controller = f"{kind.lower()}/{ref.get('name', '')}"
+            break
+    return [obj["metadata"]["name"], controller, int(obj.get("revision") or 0), _created(obj, now)]
+
+
+def _storageclass(obj: Obj, now: float) -> Row:
+    name = obj["metadata"]["name"]
+    annotations = obj["metadata"].get("annotations") or {}
+    if "true" in (
+        annotations.get("storageclass.kubernetes.io/is-default-class"),
+        annotations.get("storageclass.beta.kubernetes.io/is-default-class"),
+    ):
+        name += " (default)"
+    return [
+        name,
+        str(obj.get("provisioner", "")),
+        str(obj.get("reclaimPolicy") or "Delete"),
+        str(obj.get("volumeBindingMode") or "Immediate"),
+        bool(obj.get("allowVolumeExpansion") or False),
+        _created(obj, now),
+    ]
+
+
 # -- services and networking ----------------------------------------------------------------
 
 
@@ -638,6 +697,47 @@ PRINTERS: dict[str, tuple[tuple[Column, ...], Printer]] = {
             ("Selector", "string", _W),
         ),
         _replicaset,
+    ),
+    "statefulsets.apps": (
+        (
+            _NAME,
+            ("Ready", "string", 0),
+            _AGE,
+            ("Containers", "string", _W),
+            ("Images", "string", _W),
+        ),
+        _statefulset,
+    ),
+    "daemonsets.apps": (
+        (
+            _NAME,
+            ("Desired", "integer", 0),
+            ("Current", "integer", 0),
+            ("Ready", "integer", 0),
+            ("Up-to-date", "integer", 0),
+            ("Available", "integer", 0),
+            ("Node Selector", "string", 0),
+            _AGE,
+            ("Containers", "string", _W),
+            ("Images", "string", _W),
+            ("Selector", "string", _W),
+        ),
+        _daemonset,
+    ),
+    "controllerrevisions.apps": (
+        (_NAME, ("Controller", "string", 0), ("Revision", "integer", 0), _AGE),
+        _controllerrevision,
+    ),
+    "storageclasses.storage.k8s.io": (
+        (
+            _NAME,
+            ("Provisioner", "string", 0),
+            ("ReclaimPolicy", "string", 0),
+            ("VolumeBindingMode", "string", 0),
+            ("AllowVolumeExpansion", "string", 0),
+            _AGE,
+        ),
+        _storageclass,
     ),
     "services": (
         (
