@@ -111,7 +111,15 @@ def start_sim_process() -> Iterator[object]:
 
 # What the archive is built from: a copy taken once per test run, so that files being edited
 # in the work tree meanwhile cannot make two builds of "the same tree" differ.
-SNAPSHOT = ("kubectl_stack", "plugin", "scripts", "LICENSE", "pyproject.toml", "krew-manifest.yaml")
+SNAPSHOT = (
+    "kubectl_stack",
+    "plugin",
+    "scripts",
+    "LICENSE",
+    "README.md",
+    "pyproject.toml",
+    "krew-manifest.yaml",
+)
 
 
 @contextlib.contextmanager
