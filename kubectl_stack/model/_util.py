@@ -10,7 +10,7 @@ from __future__ import annotations
 import calendar
 import math
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from typing import Any
@@ -150,17 +150,6 @@ def ts(value: Any) -> float | None:
     if not isinstance(value, str) or not value:
         return None
     return _parse_ts(value)
-
-
-def finite(value: Any) -> float | None:
-    """A JSON number as a finite float, else None."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        return None
-    try:
-        f = float(value)
-    except OverflowError:
-        return None
-    return f if math.isfinite(f) else None
 
 
 _QTY = re.compile(
@@ -321,7 +310,3 @@ def format_selector(selector: Any) -> str:
             return "<invalid>"
     reqs.sort(key=lambda r: r[0])
     return ",".join(text for _, text in reqs)
-
-
-def join_nonempty(parts: Iterable[str], sep: str = ", ") -> str:
-    return sep.join(p for p in parts if p)
