@@ -1,5 +1,5 @@
 """The ecosystem's control loops (CRDs, StatefulSets, DaemonSets, PVC binding, Argo CD
-self-heal) and the API defaulting of the kinds they own.
+self-heal, cert-manager) and the API defaulting of the kinds they own.
 
 :class:`EcosystemControllers` is one :class:`~..cluster.Controller`; it must start after the
 cluster's :class:`~.SimControllers`, whose shared context (event recorder, pod index) it uses.
@@ -13,6 +13,7 @@ from .. import admission
 from ..cluster import Cluster
 from ..crds import CRDController
 from ..store import Obj
+from .certmanager import CertManager
 from .daemonset import GENERATION_ANNOTATION, DaemonSetController
 from .pvc import PVCController
 from .selfheal import SelfHealController
@@ -29,7 +30,15 @@ class EcosystemControllers:
         self.daemonsets = DaemonSetController(ctx)
         self.pvcs = PVCController(ctx)
         self.selfheal = SelfHealController(ctx)
-        for loop in (self.crds, self.statefulsets, self.daemonsets, self.pvcs, self.selfheal):
+        self.certmanager = CertManager(ctx)
+        for loop in (
+            self.crds,
+            self.statefulsets,
+            self.daemonsets,
+            self.pvcs,
+            self.selfheal,
+            self.certmanager,
+        ):
             loop.start()
 
 

@@ -120,4 +120,3 @@ def delete_all(cluster: Cluster, owner: Obj) -> None:
 
 def _key(obj: Obj) -> tuple[str, str]:
     return obj["metadata"].get("namespace", ""), obj["metadata"]["name"]
-
