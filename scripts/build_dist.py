@@ -33,11 +33,13 @@ import hashlib
 import io
 import os
 import re
+import struct
 import subprocess
 import sys
 import tarfile
 import tempfile
 import zipfile
+import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from importlib import metadata
@@ -362,20 +364,62 @@ def payload(resolved: Resolved, platform: str) -> dict[str, bytes]:
     return entries
 
 
-def zip_bytes(entries: dict[str, bytes], prefix: bytes = b"") -> bytes:
-    buf = io.BytesIO()
-    buf.write(prefix)
-    with zipfile.ZipFile(buf, "w") as zf:
-        for name in sorted(entries):
-            info = zipfile.ZipInfo(name, ZIP_TIME)
-            info.compress_type = zipfile.ZIP_DEFLATED
-            info.create_system = 3
-            info.external_attr = 0o100644 << 16
-            zf.writestr(info, entries[name], compresslevel=6)
-    return buf.getvalue()
+# sha256 of a file -> (crc32, raw deflate stream): the platforms' payloads differ in a few
+# extension modules only, so each distinct file is compressed once per build.
+Deflated = dict[bytes, tuple[int, bytes]]
+# 1980-01-01 00:00 in MS-DOS date and time fields.
+DOS_DATE = (0 << 9) | (1 << 5) | 1
+DOS_TIME = 0
 
 
-def zipapp(resolved: Resolved, platform: str, version: str) -> bytes:
+def _deflate(data: bytes, memo: Deflated) -> tuple[int, bytes]:
+    key = hashlib.sha256(data).digest()
+    if key not in memo:
+        compressor = zlib.compressobj(6, zlib.DEFLATED, -15)
+        memo[key] = (zlib.crc32(data), compressor.compress(data) + compressor.flush())
+    return memo[key]
+
+
+def zip_bytes(
+    entries: dict[str, bytes], prefix: bytes = b"", memo: Deflated | None = None
+) -> bytes:
+    """``prefix`` then a zip of ``entries``: sorted, deflated, dated 1980-01-01, mode 0644,
+    made on Unix. Written here rather than with :mod:`zipfile` to reuse ``memo``."""
+    memo = {} if memo is None else memo
+    if len(entries) >= 0xFFFF:
+        raise BuildError("too many files for a zip without zip64")
+    out = bytearray(prefix)
+    central = bytearray()
+    for name in sorted(entries):
+        data = entries[name]
+        crc, packed = _deflate(data, memo)
+        raw = name.encode()
+        flags = 0 if name.isascii() else 0x800  # UTF-8 name
+        offset = len(out)
+        common = (20, flags, 8, DOS_TIME, DOS_DATE, crc, len(packed), len(data), len(raw))
+        out += struct.pack("<4sHHHHHLLLHH", b"PK\x03\x04", *common, 0) + raw + packed
+        central += struct.pack(
+            "<4sHHHHHHLLLHHHHHLL",
+            b"PK\x01\x02",
+            (3 << 8) | 20,
+            *common,
+            0,
+            0,
+            0,
+            0,
+            0o100644 << 16,
+            offset,
+        )
+        central += raw
+    start = len(out)
+    out += central
+    out += struct.pack(
+        "<4sHHHHLLH", b"PK\x05\x06", 0, 0, len(entries), len(entries), len(central), start, 0
+    )
+    return bytes(out)
+
+
+def zipapp(resolved: Resolved, platform: str, version: str, memo: Deflated) -> bytes:
     entries = payload(resolved, platform)
     digest = hashlib.sha256()
     for name in sorted(entries):
@@ -385,7 +429,7 @@ def zipapp(resolved: Resolved, platform: str, version: str) -> bytes:
     if BUILD_ID_LINE not in main:
         raise BuildError(f"{MAIN_SOURCE.relative_to(ROOT)} lacks the line {BUILD_ID_LINE!r}")
     entries["__main__.py"] = main.replace(BUILD_ID_LINE, f'ARCHIVE_BUILD = "{build_id}"').encode()
-    return zip_bytes(entries, prefix=SHEBANG)
+    return zip_bytes(entries, prefix=SHEBANG, memo=memo)
 
 
 def tar_gz(members: list[tuple[str, bytes, int]]) -> bytes:
@@ -427,10 +471,11 @@ def build(platforms: list[str], out: Path, cache: Path = CACHE) -> list[Artifact
     complete = COMPLETE_SOURCE.read_bytes()
     out.mkdir(parents=True, exist_ok=True)
     artifacts = []
+    memo: Deflated = {}
     for platform in platforms:
         data = tar_gz(
             [
-                ("kubectl-stack", zipapp(resolved, platform, version), 0o755),
+                ("kubectl-stack", zipapp(resolved, platform, version, memo), 0o755),
                 ("kubectl_complete-stack", complete, 0o755),
                 ("LICENSE", license_text, 0o644),
             ]
@@ -458,7 +503,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         artifacts = build(args.platform or list(PLATFORMS), args.out, args.cache)
-    except BuildError as exc:
+    except (BuildError, OSError) as exc:
         sys.stderr.write(f"error: {exc}\n")
         return 1
     for a in artifacts:
