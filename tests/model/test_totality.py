@@ -3,6 +3,7 @@ never pulls in Textual."""
 
 from __future__ import annotations
 
+import contextlib
 import subprocess
 import sys
 import textwrap
@@ -246,6 +247,8 @@ def test_stack_functions_are_total(snapshot: dict[str, Any]) -> None:
     stack.summarize(snapshot, NOW)
     stack.namespace_findings(snapshot, NOW)
     stack.stack(snapshot, "", "", NOW)
+    for row in stack.summarize(snapshot, NOW)[:2]:
+        stack.stack(snapshot, row.namespace, row.name, NOW)
 
 
 @RELAXED
@@ -279,3 +282,57 @@ def test_core_layers_never_import_textual() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, cwd=repo
     )
     assert result.returncode == 0, result.stderr
+
+
+def _paths(value: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    out = [prefix]
+    if isinstance(value, dict):
+        for k, v in value.items():
+            out.extend(_paths(v, (*prefix, k)))
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            out.extend(_paths(v, (*prefix, i)))
+    return out
+
+
+def _seed() -> dict[str, Any]:
+    from .test_stack import seed_snapshot
+
+    snap = seed_snapshot()
+    snap["pods"] = list(snap["pods"].values())
+    snap["events"] = [
+        {
+            "involvedObject": {"kind": "Pod", "uid": snap["pods"][0]["metadata"]["uid"]},
+            "reason": "Unhealthy",
+            "message": "Readiness probe failed: HTTP probe failed with statuscode: 503",
+            "count": 4,
+            "lastTimestamp": "2025-06-15T15:06:30Z",
+        }
+    ]
+    return snap
+
+
+SEED_PATHS = [p for p in _paths(_seed()) if len(p) > 1]
+
+
+@SNAPSHOTS
+@given(st.lists(st.tuples(st.sampled_from(SEED_PATHS), JSON), min_size=1, max_size=4))
+def test_damaged_seed_stack_never_raises(damage: list[tuple[tuple[Any, ...], Any]]) -> None:
+    snap = _seed()
+    for where, junk in damage:
+        parent: Any = snap
+        for step in where[:-1]:
+            try:
+                parent = parent[step]
+            except (KeyError, IndexError, TypeError):
+                break
+        else:
+            with contextlib.suppress(IndexError, TypeError):
+                parent[where[-1]] = junk
+    for row in stack.summarize(snap, NOW):
+        graph = stack.stack(snap, row.namespace, row.name, NOW)
+        assert graph is not None
+        history.undo_plan(graph.deployment, snap["replicasets"])
+    stack.namespace_findings(snap, NOW)
+    for pod in snap["pods"] if isinstance(snap["pods"], list) else []:
+        probes.container_probes(pod, NOW)
