@@ -728,6 +728,11 @@ PRINTERS: dict[str, tuple[tuple[Column, ...], Printer]] = {
         (_NAME, ("Controller", "string", 0), ("Revision", "integer", 0), _AGE),
         _controllerrevision,
     ),
+    # apiextensions-apiserver's default table: the creation time as an RFC 3339 date.
+    "customresourcedefinitions.apiextensions.k8s.io": (
+        (_NAME, ("Created At", "date", 0)),
+        lambda obj, now: [obj["metadata"]["name"], obj["metadata"].get("creationTimestamp")],
+    ),
     "storageclasses.storage.k8s.io": (
         (
             _NAME,

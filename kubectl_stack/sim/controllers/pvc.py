@@ -5,8 +5,9 @@ claim whose class exists is provisioned and Bound after ``PROVISION_SECONDS`` (f
 ``WaitForFirstConsumer`` classes, once a pod using it is scheduled) with the requested
 capacity; a claim whose class does not exist stays Pending with a ProvisioningFailed event,
 and binds when the class is created. A scenario can make a bound claim lose its volume: the
-annotation ``sim.kubectl-stack.io/lose-after: "<seconds>"`` turns it Lost that long after it
-was bound, as when its PersistentVolume is deleted.
+annotation ``sim.kubectl-stack.io/lose-after: "<seconds>"`` (in the manifest, or added later
+with ``kubectl annotate``) turns a bound claim Lost that long after it is seen, as when its
+PersistentVolume is deleted.
 """
 
 from __future__ import annotations
@@ -49,6 +50,7 @@ class PVCController:
         self.cluster = ctx.cluster
         self.queue = WorkQueue(ctx.cluster, self.sync)
         self._reported: set[tuple[str, str, str]] = set()
+        self._doomed: set[str] = set()
 
     def start(self) -> None:
         store = self.cluster.store
@@ -96,6 +98,9 @@ class PVCController:
         if pvc is None or pvc["metadata"].get("deletionTimestamp"):
             return
         spec = pvc.get("spec") or {}
+        if status_of(pvc).get("phase") == "Bound":
+            self._arm_loss(pvc)
+            return
         if status_of(pvc).get("phase") not in (None, "", "Pending") or spec.get("volumeName"):
             return
         classes = store.list(CLASSES)
@@ -178,9 +183,18 @@ class PVCController:
             f"Successfully provisioned volume {volume}",
             f"{provisioner}_sim",
         )
+        self._arm_loss(pvc)
+
+    def _arm_loss(self, pvc: Obj) -> None:
+        """Schedule the scenario's volume loss once per claim (annotation read any time)."""
+        uid = pvc["metadata"].get("uid", "")
         lose_after = (pvc["metadata"].get("annotations") or {}).get(LOSE_AFTER)
+        if lose_after is None or uid in self._doomed:
+            return
         with contextlib.suppress(ValueError, TypeError):
             delay = float(str(lose_after))
+            self._doomed.add(uid)
+            key = (pvc["metadata"].get("namespace", ""), pvc["metadata"]["name"])
             self.cluster.clock.call_later(delay, lambda: self._lose(key))
 
     def _lose(self, key: Key) -> None:

@@ -1,0 +1,239 @@
+"""Real kubectl against the embedded cluster for StatefulSets, DaemonSets, ControllerRevisions,
+PVCs and StorageClasses: printed columns, describe, and rollout status / history / undo --
+with the model's rollout status and undo checked against what kubectl does on the same
+objects."""
+
+from __future__ import annotations
+
+import json
+
+from kubectl_stack.model.workloads import history_text, undo_plan, workload_rollout_status
+from kubectl_stack.sim.runner import RunningSim
+
+from .conftest import KubectlFor, get_json, ok
+
+
+def _columns(output: str) -> list[list[str]]:
+    return [line.split() for line in output.strip().splitlines()]
+
+
+def test_get_prints_kubectls_columns_for_the_new_kinds(
+    helm_argo: RunningSim, kubectl_for: KubectlFor
+) -> None:
+    kubectl = kubectl_for(helm_argo)
+    sts = _columns(ok(kubectl, "get", "sts", "-o", "wide"))
+    assert sts[0] == ["NAME", "READY", "AGE", "CONTAINERS", "IMAGES"]
+    assert sts[1][:2] == ["shop-db", "3/3"] and sts[1][3:] == ["postgres", "postgres:16.4"]
+    ds = _columns(ok(kubectl, "get", "ds"))
+    assert ds[0] == [
+        "NAME",
+        "DESIRED",
+        "CURRENT",
+        "READY",
+        "UP-TO-DATE",
+        "AVAILABLE",
+        "NODE",
+        "SELECTOR",
+        "AGE",
+    ]
+    assert ds[1][:7] == ["log-agent", "3", "3", "3", "3", "3", "<none>"]
+    revisions = _columns(ok(kubectl, "get", "controllerrevisions"))
+    assert revisions[0] == ["NAME", "CONTROLLER", "REVISION", "AGE"]
+    owners = sorted(r[1:3] for r in revisions[1:])
+    assert owners == [["daemonset.apps/log-agent", "1"], ["statefulset.apps/shop-db", "1"]]
+    pvcs = _columns(ok(kubectl, "get", "pvc"))
+    assert [r[:2] for r in pvcs[1:]] == [[f"data-shop-db-{i}", "Bound"] for i in range(3)]
+    assert all(r[3:6] == ["10Gi", "RWO", "standard"] for r in pvcs[1:])
+    classes = _columns(ok(kubectl, "get", "storageclass"))
+    assert classes[1][:6] == [
+        "standard",
+        "(default)",
+        "rancher.io/local-path",
+        "Delete",
+        "Immediate",
+        "false",
+    ]
+
+
+def test_describe_works_for_statefulset_daemonset_and_pvc(
+    helm_argo: RunningSim, kubectl_for: KubectlFor
+) -> None:
+    kubectl = kubectl_for(helm_argo)
+    sts = ok(kubectl, "describe", "sts", "shop-db")
+    assert "Replicas:               3 desired | 3 total" in sts
+    assert "Pods Status:    3 Running / 0 Waiting / 0 Succeeded / 0 Failed" in sts
+    ds = ok(kubectl, "describe", "ds", "log-agent")
+    assert "Desired Number of Nodes Scheduled: 3" in ds
+    assert "Number of Nodes Scheduled with Up-to-date Pods: 3" in ds
+    pvc = ok(kubectl, "describe", "pvc", "data-shop-db-0")
+    assert "Used By:       shop-db-0" in pvc
+    assert "Successfully provisioned volume pvc-" in pvc
+
+
+def _status_pair(kubectl: object, resource: str) -> tuple[str, str]:
+    """(what the model says, what kubectl prints) for the same object at the same instant."""
+    run = kubectl  # type: ignore[assignment]
+    obj = get_json(run, resource)  # type: ignore[arg-type]
+    model = workload_rollout_status(obj)
+    done = run("rollout", "status", resource, "--watch=false")  # type: ignore[operator]
+    printed = done.stdout.strip() if done.returncode == 0 else done.stderr.strip()
+    expected = model.message if not model.error else f"error: {model.error}"
+    return expected, printed
+
+
+def test_statefulset_rollout_status_equals_kubectl_through_a_partitioned_update(
+    helm_argo: RunningSim, kubectl_for: KubectlFor
+) -> None:
+    kubectl = kubectl_for(helm_argo)
+    ok(
+        kubectl,
+        "patch",
+        "sts",
+        "shop-db",
+        "-p",
+        '{"spec":{"updateStrategy":{"rollingUpdate":{"partition":1}}}}',
+    )
+    ok(kubectl, "set", "image", "sts/shop-db", "postgres=postgres:16.5")
+    seen = []
+    for _ in range(14):
+        expected, printed = _status_pair(kubectl, "sts/shop-db")
+        assert printed == expected
+        seen.append(printed)
+        helm_argo.advance(1.5)
+    ok(
+        kubectl,
+        "patch",
+        "sts",
+        "shop-db",
+        "-p",
+        '{"spec":{"updateStrategy":{"rollingUpdate":{"partition":0}}}}',
+    )
+    for _ in range(8):
+        expected, printed = _status_pair(kubectl, "sts/shop-db")
+        assert printed == expected
+        seen.append(printed)
+        helm_argo.advance(1.5)
+    assert "Waiting for statefulset spec update to be observed..." in seen
+    assert any(s.startswith("Waiting for 1 pods to be ready") for s in seen)
+    assert "partitioned roll out complete: 2 new pods have been updated..." in seen
+    assert seen[-1] == "partitioned roll out complete: 3 new pods have been updated..."
+    pods = get_json(kubectl, "pods", "-l", "app.kubernetes.io/name=db")["items"]
+    assert {c["image"] for p in pods for c in p["spec"]["containers"]} == {"postgres:16.5"}
+
+
+def test_on_delete_statefulset_status_is_kubectls_error(
+    helm_argo: RunningSim, kubectl_for: KubectlFor
+) -> None:
+    kubectl = kubectl_for(helm_argo)
+    patch = '{"spec":{"updateStrategy":{"type":"OnDelete","rollingUpdate":null}}}'
+    ok(kubectl, "patch", "sts", "shop-db", "-p", patch)
+    expected, printed = _status_pair(kubectl, "sts/shop-db")
+    assert (
+        printed
+        == expected
+        == ("error: rollout status is only available for RollingUpdate strategy type")
+    )
+
+
+def test_daemonset_rollout_status_equals_kubectl_during_an_update(
+    helm_argo: RunningSim, kubectl_for: KubectlFor
+) -> None:
+    kubectl = kubectl_for(helm_argo)
+    ok(
+        kubectl,
+        "set",
+        "image",
+        "ds/log-agent",
+        "fluent-bit=cr.fluentbit.io/fluent/fluent-bit:3.2.0",
+    )
+    seen = []
+    for _ in range(12):
+        expected, printed = _status_pair(kubectl, "ds/log-agent")
+        assert printed == expected
+        seen.append(printed)
+        helm_argo.advance(1.0)
+    assert "Waiting for daemon set spec update to be observed..." in seen
+    assert any("out of 3 new pods have been updated" in s for s in seen)
+    assert seen[-1] == 'daemon set "log-agent" successfully rolled out'
+
+
+def _twins(kubectl: object, kind: str) -> None:
+    run = kubectl  # type: ignore[assignment]
+    for twin in ("twin-a", "twin-b"):
+        labels = {"app": twin}
+        spec: dict[str, object] = {
+            "selector": {"matchLabels": labels},
+            "template": {
+                "metadata": {"labels": labels},
+                "spec": {"containers": [{"name": "main", "image": "busybox:1.36"}]},
+            },
+        }
+        if kind == "StatefulSet":
+            spec.update(replicas=2, serviceName=twin)
+        manifest = {
+            "apiVersion": "apps/v1",
+            "kind": kind,
+            "metadata": {"name": twin},
+            "spec": spec,
+        }
+        ok(run, "apply", "-f", "-", input=json.dumps(manifest))  # type: ignore[arg-type]
+
+
+def _undo_on_twins(sim: RunningSim, kubectl_for: KubectlFor, kind: str, resource: str) -> None:
+    kubectl = kubectl_for(sim)
+    _twins(kubectl, kind)
+    sim.advance(20)
+    for image in ("busybox:1.37", "busybox:1.38"):
+        for twin in ("twin-a", "twin-b"):
+            ok(kubectl, "set", "image", f"{resource}/{twin}", f"main={image}")
+        sim.advance(20)
+    out = ok(kubectl, "rollout", "undo", f"{resource}/twin-a", "--to-revision=1")
+    assert out.strip() == f"{resource}.apps/twin-a rolled back"
+    twin_b = get_json(kubectl, resource, "twin-b")
+    revisions = get_json(kubectl, "controllerrevisions")["items"]
+    plan = undo_plan(twin_b, revisions, to_revision=1)
+    assert plan.ok and plan.message == "rolled back"
+    ok(kubectl, "patch", resource, "twin-b", "--type=strategic", "-p", json.dumps(plan.patch))
+    sim.advance(20)
+    a = get_json(kubectl, resource, "twin-a")
+    b = get_json(kubectl, resource, "twin-b")
+    relabel = json.dumps(a["spec"]["template"]).replace("twin-a", "twin-b")
+    assert json.loads(relabel) == b["spec"]["template"]
+    assert b["spec"]["template"]["spec"]["containers"][0]["image"] == "busybox:1.36"
+    history_a = ok(kubectl, "rollout", "history", f"{resource}/twin-a").splitlines()[1:]
+    history_b = ok(kubectl, "rollout", "history", f"{resource}/twin-b").splitlines()[1:]
+    assert history_a == history_b
+    revisions = get_json(kubectl, "controllerrevisions")["items"]
+    now = sim.call(sim.cluster.clock.now)
+    assert history_text(b, revisions, now).splitlines() == [ln for ln in history_b if ln]
+
+
+def test_statefulset_undo_matches_kubectl_rollout_undo_on_a_twin(
+    helm_argo: RunningSim, kubectl_for: KubectlFor
+) -> None:
+    _undo_on_twins(helm_argo, kubectl_for, "StatefulSet", "statefulset")
+
+
+def test_daemonset_undo_matches_kubectl_rollout_undo_on_a_twin(
+    helm_argo: RunningSim, kubectl_for: KubectlFor
+) -> None:
+    _undo_on_twins(helm_argo, kubectl_for, "DaemonSet", "daemonset")
+
+
+def test_custom_resources_are_served_only_where_their_crd_exists(
+    sim: RunningSim, helm_argo: RunningSim, kubectl_for: KubectlFor
+) -> None:
+    seed = ok(kubectl_for(sim), "api-resources")
+    assert "argoproj.io" not in seed
+    kubectl = kubectl_for(helm_argo)
+    assert "applications   app,apps     argoproj.io/v1alpha1   true         Application" in ok(
+        kubectl, "api-resources", "--api-group=argoproj.io"
+    )
+    assert _columns(ok(kubectl, "get", "applications", "-n", "argocd"))[1][0] == "shop"
+    ok(kubectl, "delete", "crd", "applications.argoproj.io")
+    helm_argo.advance(1)
+    # kubectl's cached discovery still knows the kind, so the server's 404 shows through.
+    gone = kubectl("get", "applications", "-n", "argocd")
+    assert gone.returncode != 0
+    assert "the server could not find the requested resource" in gone.stderr
+    assert "applications" not in ok(kubectl, "api-resources", "--api-group=argoproj.io")
