@@ -198,7 +198,7 @@ JSON = st.recursive(
     max_leaves=40,
 )
 OBJ = st.dictionaries(st.sampled_from(FIELDS), JSON, max_size=6) | JSON
-RELAXED = settings(max_examples=100, deadline=None, suppress_health_check=list(HealthCheck))
+RELAXED = settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
 # Whole snapshots are costly to generate; fewer of them still reach every kind.
 SNAPSHOTS = settings(RELAXED, max_examples=40)
 
