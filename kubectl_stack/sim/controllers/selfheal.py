@@ -94,7 +94,7 @@ class SelfHealController:
             return
         delay = SELF_HEAL_SECONDS
         with contextlib.suppress(ValueError, TypeError):
-            delay = float((app["metadata"].get("annotations") or {})[DELAY_ANNOTATION])
+            delay = float(str((app["metadata"].get("annotations") or {}).get(DELAY_ANNOTATION)))
         self._pending.add(key)
         self._set_sync(app, "OutOfSync")
         self.cluster.clock.call_later(delay, lambda: self._heal(key, app_name))
