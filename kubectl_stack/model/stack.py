@@ -193,10 +193,12 @@ class _Index:
             if owner:
                 self.rs_by_owner[owner].append(rs)
         self.pods_by_owner: dict[str, list[Mapping[str, Any]]] = defaultdict(list)
+        by_owner = self.pods_by_owner
+        controller_uid = u.controller_uid
         for pod in self.pods:
-            owner = u.controller_uid(pod)
+            owner = controller_uid(pod)
             if owner:
-                self.pods_by_owner[owner].append(pod)
+                by_owner[owner].append(pod)
         # Services indexed by one selector pair: a Service can only select labels containing it.
         self.svc_by_pair: dict[tuple[str, str, str], list[Mapping[str, Any]]] = defaultdict(list)
         self.svc_names: dict[str, dict[str, Mapping[str, Any]]] = defaultdict(dict)
