@@ -3,8 +3,9 @@ tests. No Textual on this path.
 
 Connects as kubectl would (:mod:`kubectl_stack.kube`), waits for the first list of every kind
 the summary reads, prints one row per Deployment from :func:`kubectl_stack.model.stack.summarize`
-in its order (most urgent first) and exits 0. A cluster that cannot be used (bad kubeconfig,
-unreachable, refused) is one ``error:`` line on stderr and exit status 1.
+in its order (most urgent first) and exits 0. ``-l`` keeps the Deployments the API server
+selects with that label selector; a STACK argument keeps that one. A cluster that cannot be
+used (bad kubeconfig, unreachable, refused) is one ``error:`` line on stderr and exit status 1.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from collections.abc import Sequence
 from typing import Any, TextIO
 
 from .kube import kinds as K
-from .kube.connection import ApiError, ConnectionFailed, connect
+from .kube.connection import ApiError, Connection, ConnectionFailed, connect
 from .kube.informer import Informers
 from .kube.kubeconfig import parse_request_timeout
 from .kube.store import ClusterState, SyncState
@@ -31,6 +32,10 @@ COLUMNS = ("NAME", "ROLLOUT", "READY", "UP-TO-DATE", "AVAILABLE", "PODS", "HPA",
 
 class OnceError(Exception):
     """Why the table cannot be printed, in one line."""
+
+
+def _line(exc: ApiError | ConnectionFailed) -> str:
+    return exc.kubectl_message() if isinstance(exc, ApiError) else exc.message
 
 
 def _cells(row: StackRow) -> list[str]:
@@ -61,6 +66,25 @@ def format_table(rows: Sequence[StackRow], *, all_namespaces: bool) -> str:
     )
 
 
+async def _selected(
+    connection: Connection, namespace: str | None, selector: str, rows: tuple[StackRow, ...]
+) -> tuple[StackRow, ...]:
+    """The rows whose Deployment matches the label ``selector``, as the API server reads it
+    (kubectl's -l syntax, and its error for a bad one)."""
+    try:
+        listing = await connection.get_json(
+            K.DEPLOYMENTS.path(namespace), {"labelSelector": selector}
+        )
+    except (ApiError, ConnectionFailed) as exc:
+        raise OnceError(_line(exc)) from exc
+    items = listing.get("items") if isinstance(listing, dict) else None
+    chosen = {
+        (meta.get("namespace"), meta.get("name"))
+        for meta in (item.get("metadata") or {} for item in items or [] if isinstance(item, dict))
+    }
+    return tuple(r for r in rows if (r.namespace, r.name) in chosen)
+
+
 async def collect(options: Options) -> tuple[tuple[StackRow, ...], str | None]:
     """The summary rows in scope and the namespace they come from (None = all namespaces).
 
@@ -80,7 +104,7 @@ async def collect(options: Options) -> tuple[tuple[StackRow, ...], str | None]:
             await informers.start()
             synced = await informers.wait_synced(timeout)
         except (ApiError, ConnectionFailed) as exc:
-            raise OnceError(str(exc)) from exc
+            raise OnceError(_line(exc)) from exc
         finally:
             await informers.stop()
         deployments = state.status(K.DEPLOYMENTS.name)
@@ -96,6 +120,8 @@ async def collect(options: Options) -> tuple[tuple[StackRow, ...], str | None]:
             if state.status(kind.name).state is SyncState.SYNCED
         }
         rows = summarize(snapshot, time.time())
+        if options.selector:
+            rows = await _selected(connection, namespace, options.selector, rows)
     finally:
         await connection.close()
     if options.stack is not None:

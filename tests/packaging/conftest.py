@@ -10,6 +10,7 @@ import platform
 import selectors
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 from collections.abc import Iterator, Mapping
@@ -22,6 +23,14 @@ REPO = Path(__file__).resolve().parents[2]
 PLUGIN_DIR = REPO / "plugin"
 KUBECTL = Path(sys.executable).parent / "kubectl"
 PLATFORMS = ("linux_amd64", "linux_arm64", "darwin_amd64", "darwin_arm64")
+
+
+def refused_url() -> str:
+    """An http:// address on 127.0.0.1 where nothing listens (a port just released)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    return f"http://127.0.0.1:{port}"
 
 
 def host_platform() -> str:

@@ -10,7 +10,7 @@ import yaml
 
 from kubectl_stack.sim.runner import RunningSim
 
-from .conftest import KUBECTL, run
+from .conftest import KUBECTL, refused_url, run
 from .test_plugin import plugin_env
 
 KUBECTL_TRAILER = "Completion ended with directive:"
@@ -37,7 +37,7 @@ def offline_kubeconfig(tmp_path: Path) -> Path:
     config = {
         "apiVersion": "v1",
         "kind": "Config",
-        "clusters": [{"name": "far", "cluster": {"server": "http://127.0.0.1:1"}}],
+        "clusters": [{"name": "far", "cluster": {"server": refused_url()}}],
         "users": [{"name": "me", "user": {"token": "t"}}],
         "contexts": [
             {"name": "prod eu", "context": {"cluster": "far", "user": "me"}},

@@ -8,11 +8,13 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+
 from kubectl_stack.cli import parse
 from kubectl_stack.once import run_once
 from kubectl_stack.sim.runner import RunningSim
 
-from .conftest import REPO, run
+from .conftest import REPO, refused_url, run
 from .test_plugin import imported_modules
 
 Kubectl = Callable[..., subprocess.CompletedProcess[str]]
@@ -21,7 +23,7 @@ Kubectl = Callable[..., subprocess.CompletedProcess[str]]
 WEB = """
 apiVersion: apps/v1
 kind: Deployment
-metadata: {name: web}
+metadata: {name: web, labels: {app: web}}
 spec:
   replicas: 2
   selector: {matchLabels: {app: web}}
@@ -91,11 +93,16 @@ def test_once_for_a_missing_stack_is_kubectls_not_found(sim: RunningSim) -> None
     assert err == 'error: deployments.apps "nope" not found\n'
 
 
-def test_once_unreachable_cluster_is_one_error_line() -> None:
-    code, out, err = once("--server", "http://127.0.0.1:1")
+def test_once_unreachable_cluster_is_one_error_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("KUBECONFIG", raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path))
+    url = refused_url()
+    code, out, err = once("--server", url)
     assert (code, out) == (1, "")
     assert err.count("\n") == 1
-    assert err.startswith("error: The connection to the server 127.0.0.1:1 was refused")
+    assert err.startswith(f"error: The connection to the server {url[7:]} was refused")
 
 
 def test_once_bad_kubeconfig_is_one_error_line(tmp_path: Path) -> None:
@@ -117,3 +124,19 @@ def test_once_runs_without_textual(sim: RunningSim, tmp_path: Path) -> None:
     assert "my-app" in result.stdout
     assert "textual" not in imported_modules(result.stderr)
     assert "aiohttp" in imported_modules(result.stderr)  # the measurement is real
+
+
+def test_once_selector_keeps_the_deployments_the_server_selects(
+    sim: RunningSim, kubectl: Kubectl
+) -> None:
+    assert kubectl("create", "-f", "-", input=WEB).returncode == 0
+    code, out, _ = once("--kubeconfig", str(sim.kubeconfig), "-l", "app=web")
+    assert code == 0
+    assert [r[0] for r in table(out)[1:]] == ["web"]
+
+
+def test_once_bad_selector_is_the_servers_error_in_one_line(sim: RunningSim) -> None:
+    code, out, err = once("--kubeconfig", str(sim.kubeconfig), "-l", "app in (a")
+    assert (code, out) == (1, "")
+    assert err.startswith("error: Error from server (BadRequest): ")
+    assert err.count("\n") == 1
