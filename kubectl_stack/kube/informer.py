@@ -130,13 +130,14 @@ class Informer:
                 page = {}
             for item in page.get("items") or ():
                 if isinstance(item, dict):
-                    items.append(self._clean(item))
+                    # Interned page by page: a big list never sits in memory twice.
+                    items.append(self.state.prepare(self._clean(item)))
             meta = page.get("metadata") or {}
             rv = str(meta.get("resourceVersion") or rv)
             token = str(meta.get("continue") or "")
             if not token:
                 break
-        self.state.replace(self.kind.name, self.namespace, items)
+        self.state.replace(self.kind.name, self.namespace, items, prepared=True)
         self.resource_version = rv or None
         self.lists += 1
 

@@ -7,7 +7,11 @@ import itertools
 from collections.abc import Callable
 from typing import Any
 
-from kubectl_stack.kube.store import ClusterState, SyncState
+from hypothesis import given
+from hypothesis import strategies as st
+
+from kubectl_stack import jsonutil
+from kubectl_stack.kube.store import ClusterState, Interner, SyncState
 
 
 class VirtualLoop:
@@ -130,3 +134,40 @@ def test_forbidden_kinds_and_connection_status_are_reported() -> None:
     state.report_ok("pods")
     assert state.connection.state == "ok"
     assert state.connection.last_good is not None
+
+
+json_values = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(-(2**63), 2**63 - 1)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(max_size=5),
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=4), children, max_size=4)
+    ),
+    max_leaves=30,
+)
+
+
+@given(st.dictionaries(st.sampled_from(["spec", "status", "kind", "x"]), json_values))
+def test_interned_objects_equal_the_originals(obj: dict[str, Any]) -> None:
+    interner = Interner(capacity=8)
+    first = interner.intern(obj)
+    again = interner.intern(jsonutil.loads(jsonutil.dumps(obj)))
+    assert first == obj and again == obj
+    assert jsonutil.dumps(first) == jsonutil.dumps(obj)  # True stays true, 1 stays 1
+
+
+def test_equal_parts_of_different_pods_are_stored_once() -> None:
+    state, _ = make_state()
+    spec = {"containers": [{"name": "app", "ports": [{"containerPort": 80}]}]}
+    for name in ("a", "b"):
+        state.upsert("pods", {**pod(name, 1), "spec": jsonutil.loads(jsonutil.dumps(spec))})
+    a, b = state.get("pods", "default", "a"), state.get("pods", "default", "b")
+    assert a is not None and b is not None
+    assert a["spec"] is b["spec"]
+    assert a["metadata"] is not b["metadata"]
+    flags = {"spec": {"on": True}}
+    ones = {"spec": {"on": 1}}
+    interner = Interner()
+    assert interner.intern(flags)["spec"] is not interner.intern(ones)["spec"]
