@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+import weakref
 from typing import Any
 
 from . import quantity
@@ -18,7 +19,7 @@ from .cluster import Cluster
 from .names import random_suffix
 from .objects import selector_matches
 from .resources import BY_GR
-from .store import clone
+from .store import Store, clone
 
 Obj = dict[str, Any]
 Cause = dict[str, str]
@@ -415,16 +416,27 @@ def qos_class(spec: Obj) -> str:
 SERVICE_CIDR = ipaddress.ip_network("10.96.0.0/12")
 
 
+# Cluster IPs handed out per store: scanning every Service per allocation is quadratic for
+# bulk scenarios. An IP stays taken after its Service is deleted, like the allocator's
+# recently-released grace.
+_ALLOCATED: weakref.WeakKeyDictionary[Store, set[str]] = weakref.WeakKeyDictionary()
+
+
 def _allocate_cluster_ip(cluster: Cluster) -> str:
-    used = {
-        s.get("spec", {}).get("clusterIP") for s in cluster.store.iter("services") if s.get("spec")
-    }
+    used = _ALLOCATED.get(cluster.store)
+    if used is None:
+        used = _ALLOCATED[cluster.store] = {
+            str(s.get("spec", {}).get("clusterIP"))
+            for s in cluster.store.iter("services")
+            if s.get("spec")
+        }
     rng = cluster.store.rng
     size = SERVICE_CIDR.num_addresses
     while True:
         # Addresses below .16 are reserved for static allocation, as the apiserver does.
         ip = str(SERVICE_CIDR.network_address + 16 + rng.randrange(size - 32))
         if ip not in used:
+            used.add(ip)
             return ip
 
 

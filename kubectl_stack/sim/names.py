@@ -6,6 +6,7 @@ scenario built with the same seed produces the same names.
 
 from __future__ import annotations
 
+import functools
 import random
 from typing import Any
 
@@ -66,6 +67,7 @@ def container_id(rng: random.Random) -> str:
     return "containerd://" + f"{rng.getrandbits(256):064x}"
 
 
+@functools.lru_cache(maxsize=4096)
 def image_ref(image: str) -> str:
     """The fully qualified reference a container runtime reports for ``image``."""
     name = image.split("@", 1)[0]
@@ -80,6 +82,7 @@ def image_ref(image: str) -> str:
     return name
 
 
+@functools.lru_cache(maxsize=4096)
 def image_id(image: str) -> str:
     """``<repository>@sha256:<digest>``, the digest derived from the reference (stable)."""
     ref = image_ref(image)

@@ -72,7 +72,8 @@ class SimControllers:
             pods_by_owner=OwnerIndex(cluster, "pods"),
             rs_by_owner=OwnerIndex(cluster, "replicasets.apps"),
             pods_by_ns=NamespaceIndex(cluster, "pods"),
-            script_start=cluster.clock.now(),
+            # Until the script begins, every load curve stays at its first point.
+            script_start=float("inf"),
         )
         self.ctx = ctx
         self.kubelet = ctx.kubelet = Kubelet(ctx, self.nodes)

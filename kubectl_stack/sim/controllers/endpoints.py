@@ -28,6 +28,8 @@ class EndpointsController:
         self.queue = WorkQueue(ctx.cluster, self.sync)
         self.services = NamespaceIndex(ctx.cluster, "services")
         self._slices: dict[Key, str] = {}
+        # Per namespace: (label, value) -> pod names; dropped on any pod change there.
+        self._label_index: dict[str, dict[tuple[str, str], set[str]]] = {}
 
     def start(self) -> None:
         store = self.cluster.store
@@ -37,6 +39,11 @@ class EndpointsController:
                 self._slices[(s["metadata"]["namespace"], svc)] = s["metadata"]["name"]
         store.add_listener("services", self._on_service)
         store.add_listener("pods", self._on_pod)
+        # Services created before the controllers (bulk scenarios) get their endpoints now.
+        for svc in store.iter("services"):
+            meta = svc["metadata"]
+            if store.get("endpoints", meta["namespace"], meta["name"]) is None:
+                self.queue.add((meta["namespace"], meta["name"]))
 
     def _on_service(self, event: Event) -> None:
         meta = event.obj["metadata"]
@@ -51,6 +58,12 @@ class EndpointsController:
 
     def _on_pod(self, event: Event) -> None:
         ns = event.obj["metadata"].get("namespace", "")
+        if (
+            event.type != "MODIFIED"
+            or event.old is None
+            or (event.old["metadata"].get("labels") != event.obj["metadata"].get("labels"))
+        ):
+            self._label_index.pop(ns, None)
         labels_now = event.obj["metadata"].get("labels") or {}
         labels_before = (event.old or {}).get("metadata", {}).get("labels") or {}
         if event.type == "MODIFIED" and not _endpoint_relevant_change(event.old, event.obj):
@@ -71,14 +84,24 @@ class EndpointsController:
             return
         pods = [
             p
-            for p in (store.get("pods", key[0], n) for n in self.ctx.pods_by_ns.names(key[0]))
-            if p is not None
-            and labels_match(selector, p["metadata"].get("labels") or {})
-            and status_of(p).get("podIP")
+            for p in (store.get("pods", key[0], n) for n in self._selected(key[0], selector))
+            if p is not None and status_of(p).get("podIP")
         ]
         pods.sort(key=lambda p: str(p["metadata"]["name"]))
         self._write_endpoints(svc, pods)
         self._write_slice(svc, pods)
+
+    def _selected(self, ns: str, selector: dict[str, Any]) -> list[str]:
+        """Names of the pods in ``ns`` whose labels include every pair of ``selector``."""
+        index = self._label_index.get(ns)
+        if index is None:
+            index = self._label_index[ns] = {}
+            for name in self.ctx.pods_by_ns.names(ns):
+                pod = self.cluster.store.get("pods", ns, name)
+                for pair in ((pod or {}).get("metadata", {}).get("labels") or {}).items():
+                    index.setdefault(pair, set()).add(name)
+        sets = [index.get((k, v), set()) for k, v in selector.items()]
+        return sorted(set.intersection(*sets)) if sets else []
 
     def _ports(self, svc: Obj, pods: list[Obj]) -> list[Obj]:
         ports = []

@@ -33,9 +33,11 @@ _COMPONENT = "horizontal-pod-autoscaler"
 class MetricError(Exception):
     """A metric could not be computed; the message is kube's."""
 
-    def __init__(self, reason: str, message: str) -> None:
+    def __init__(self, reason: str, message: str, detail: str = "") -> None:
         super().__init__(message)
         self.reason = reason
+        # The longer form the controller's FailedComputeMetricsReplicas event carries.
+        self.detail = detail or message
 
 
 @dataclass
@@ -413,6 +415,12 @@ class HPAController:
                 message = f"the HPA was unable to compute the replica count: {exc}"
                 self._condition(status, "ScalingActive", "False", exc.reason, message)
                 self._event(hpa, "Warning", exc.reason, str(exc))
+                self._event(
+                    hpa,
+                    "Warning",
+                    "FailedComputeMetricsReplicas",
+                    f"invalid metrics (1 invalid out of 1), first error is: {exc.detail}",
+                )
                 status["currentReplicas"] = int(status_of(target).get("replicas", 0) or 0)
                 status["desiredReplicas"] = current
                 status.pop("currentMetrics", None)
@@ -459,7 +467,7 @@ class HPAController:
         ns = target["metadata"].get("namespace", "")
         selector = (target.get("spec") or {}).get("selector") or {}
         samples = []
-        for name in self.ctx.pods_by_ns.names(ns):
+        for name in self._candidate_pods(target):
             pod = store.get("pods", ns, name)
             if pod is None or not selector_matches(selector, pod["metadata"].get("labels") or {}):
                 continue
@@ -471,8 +479,8 @@ class HPAController:
                 if value is None:
                     raise MetricError(
                         "FailedGetResourceMetric",
-                        f"failed to get {resource} utilization: missing request for {resource} "
-                        f"in container {c.get('name')} of Pod {name}",
+                        f"missing request for {resource} in container {c.get('name')} "
+                        f"of Pod {name}",
                     )
                 request += millicores(value) if resource == "cpu" else int(parse(value))
             metrics = store.get("pods.metrics.k8s.io", ns, name)
@@ -500,6 +508,20 @@ class HPAController:
             )
         return samples
 
+    def _candidate_pods(self, target: Obj) -> list[str]:
+        """Names of the pods the target's selector may select: its (ReplicaSets') pods when
+        it owns any, else the whole namespace."""
+        uid = target["metadata"].get("uid", "")
+        owners = [uid]
+        if target.get("kind") == "Deployment":
+            owners = [
+                rs["metadata"]["uid"]
+                for key in self.ctx.rs_by_owner.dependents(uid)
+                if (rs := self.cluster.store.get("replicasets.apps", *key)) is not None
+            ]
+        names = [k[1] for owner in owners for k in self.ctx.pods_by_owner.dependents(owner)]
+        return names or self.ctx.pods_by_ns.names(target["metadata"].get("namespace", ""))
+
     def _compute(
         self, hpa: Obj, target: Obj, current: int, now: float
     ) -> tuple[int, str, list[Obj]]:
@@ -516,8 +538,14 @@ class HPAController:
                 )
             resource = str((metric.get("resource") or {}).get("name", "cpu"))
             tgt = (metric.get("resource") or {}).get("target") or {}
-            pods = self._pods(target, resource)
             try:
+                pods = self._pods(target, resource)
+                if pods and all(p.usage is None for p in pods):
+                    raise MetricError(
+                        "FailedGetResourceMetric",
+                        f"unable to get metrics for resource {resource}: no metrics returned "
+                        "from resource metrics API",
+                    )
                 if tgt.get("type", "Utilization") == "Utilization":
                     proposal, util, raw = utilization_replicas(
                         current,
@@ -538,10 +566,11 @@ class HPAController:
                     name = f"{resource} resource"
                     cur = {"averageValue": _fmt(resource, avg)}
             except MetricError as exc:
+                message = f"failed to get {resource} utilization: {exc}"
                 raise MetricError(
                     exc.reason,
-                    f"failed to get {resource} resource metric value: failed to get {resource} "
-                    f"utilization: unable to get metrics for resource {resource}: {exc}",
+                    message,
+                    f"failed to get {resource} resource metric value: {message}",
                 ) from exc
             statuses.append({"type": "Resource", "resource": {"name": resource, "current": cur}})
             if proposal > best:

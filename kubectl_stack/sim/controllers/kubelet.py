@@ -15,7 +15,10 @@ something happens to it.
 from __future__ import annotations
 
 import contextlib
+import heapq
 import ipaddress
+import itertools
+import random
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -169,6 +172,7 @@ class _Pod:
     sandbox_ready: bool = False
     terminating: bool = False
     cpu_request: int = 0
+    deployment: str = ""  # the owning Deployment's name (load and metrics are per Deployment)
     timers: dict[str, TimerHandle] = field(default_factory=dict)
 
     @property
@@ -187,6 +191,9 @@ class Kubelet:
         self._node_cpu = [0] * nodes
         self._node_ips: list[set[str]] = [set() for _ in range(nodes)]
         self._node_images: list[set[str]] = [set() for _ in range(nodes)]
+        self._log_heap: list[tuple[float, int, _Pod, _Container, int, int]] = []
+        self._log_ids = itertools.count()
+        self._log_timer: TimerHandle | None = None
 
     # -- lifecycle ---------------------------------------------------------------------------
     def start(self) -> None:
@@ -226,6 +233,7 @@ class Kubelet:
         rt.start_time = status.get("startTime", "")
         rt.sandbox_ready = bool(rt.ip)
         rt.cpu_request = _cpu_request(spec)
+        rt.deployment = deployment_of(pod)
         for cond in status.get("conditions") or []:
             rt.transitions[cond["type"]] = (
                 cond.get("status") == "True",
@@ -310,6 +318,7 @@ class Kubelet:
         meta = pod["metadata"]
         rt = _Pod(key[0], key[1], meta.get("uid", ""), idx)
         rt.cpu_request = _cpu_request(spec)
+        rt.deployment = deployment_of(pod)
         rt.transitions["PodScheduled"] = (True, now_ts)
         rt.containers = [
             self._new_container(c, i) for i, c in enumerate(spec.get("containers") or [])
@@ -447,17 +456,39 @@ class Kubelet:
             self._later_c(c, "exit", b.crash_after, lambda: self.kill(rt, c, "Error", b.exit_code))
 
     def _schedule_log(self, rt: _Pod, c: _Container, seq: int) -> None:
-        instance = c.restart_count
+        # One pump timer serves every container's log lines: thousands of containers would
+        # otherwise mean thousands of clock timers.
+        now = self.cluster.clock.now()
+        due = max(now, c.running_since or now) + c.behaviour.log_interval
+        heapq.heappush(self._log_heap, (due, next(self._log_ids), rt, c, c.restart_count, seq))
+        if self._log_timer is None or self._log_timer.when > due:
+            if self._log_timer is not None:
+                self._log_timer.cancel()
+            self._log_timer = self.cluster.clock.call_at(due, self._pump_logs)
 
-        def emit() -> None:
-            if c.running_since is None or c.restart_count != instance:
-                return
-            now = self.cluster.clock.now()
-            for line in log_lines(c.behaviour.log_style, c.name, now, seq, self.cluster.store.rng):
-                self.cluster.logs.write(self._log_key(rt, c), instance, now, line)
-            self._schedule_log(rt, c, seq + 1)
-
-        self._later_c(c, "log", c.behaviour.log_interval, emit)
+    def _pump_logs(self) -> None:
+        self._log_timer = None
+        now = self.cluster.clock.now()
+        heap = self._log_heap
+        rng = self.cluster.store.rng
+        while heap and heap[0][0] <= now:
+            due, _, rt, c, instance, seq = heapq.heappop(heap)
+            if c.running_since is None or c.restart_count != instance or rt.terminating:
+                continue
+            if self.pods.get(rt.key) is not rt:
+                continue
+            for line in log_lines(c.behaviour.log_style, c.name, due, seq, rng):
+                self.cluster.logs.write(self._log_key(rt, c), instance, due, line)
+            # Never catch up on lines missed while the clock jumped: one line per wake-up.
+            nxt = due + c.behaviour.log_interval
+            if nxt <= now:
+                nxt = now + c.behaviour.log_interval
+            heapq.heappush(heap, (nxt, next(self._log_ids), rt, c, instance, seq + 1))
+        if heap:
+            # Batch lines falling due within the next second into one wake-up.
+            self._log_timer = self.cluster.clock.call_at(
+                max(heap[0][0], now + 1.0), self._pump_logs
+            )
 
     # -- probes ------------------------------------------------------------------------------
     def _start_probe(self, rt: _Pod, c: _Container, kind: str, probe: Obj) -> None:
@@ -570,7 +601,7 @@ class Kubelet:
             "reason": reason,
             "startedAt": self.cluster.clock.timestamp(c.running_since),
         }
-        for name in ("exit", "log", "readinessProbe", "livenessProbe", "startupProbe"):
+        for name in ("exit", "readinessProbe", "livenessProbe", "startupProbe"):
             handle = c.timers.pop(name, None)
             if handle is not None:
                 handle.cancel()
@@ -750,18 +781,47 @@ class Kubelet:
             old.cancel()
         c.timers[name] = self.cluster.clock.call_later(delay, fn)
 
-    def running_pods(self) -> list[tuple[str, str, list[tuple[str, ImageBehaviour]]]]:
-        """(namespace, name, [(container, behaviour)]) of pods with running containers."""
+    def random_running_pod(self, rng: random.Random) -> tuple[str, str] | None:
+        """A pod picked at random among a few samples that has a running container."""
+        keys = list(self.pods)
+        for _ in range(20):
+            if not keys:
+                return None
+            rt = self.pods[keys[rng.randrange(len(keys))]]
+            if not rt.terminating and any(c.running_since is not None for c in rt.containers):
+                return rt.key
+        return None
+
+    def running_pods(
+        self,
+    ) -> list[tuple[str, str, str, list[tuple[str, ImageBehaviour]], bool]]:
+        """(namespace, name, deployment, [(container, behaviour)], ready) of pods with
+        running containers; ``ready``: every container ready, so the pod gets traffic."""
         out = []
         for rt in self.pods.values():
-            running = [(c.name, c.behaviour) for c in rt.containers if c.running_since is not None]
-            if running and not rt.terminating:
-                out.append((rt.namespace, rt.name, running))
+            if rt.terminating:
+                continue
+            running = []
+            ready = True
+            for c in rt.containers:
+                if c.running_since is not None:
+                    running.append((c.name, c.behaviour))
+                ready = ready and c.ready
+            if running:
+                out.append((rt.namespace, rt.name, rt.deployment, running, ready))
         return out
 
     def node_of(self, namespace: str, name: str) -> int | None:
         rt = self.pods.get((namespace, name))
         return None if rt is None else rt.node
+
+
+def deployment_of(pod: Obj) -> str:
+    """The name of the Deployment a ReplicaSet pod belongs to (``<deploy>-<hash>-<id>``)."""
+    for ref in pod["metadata"].get("ownerReferences") or []:
+        if ref.get("kind") == "ReplicaSet":
+            return str(ref.get("name", "")).rsplit("-", 1)[0]
+    return str(pod["metadata"]["name"])
 
 
 def _cpu_request(spec: Obj) -> int:

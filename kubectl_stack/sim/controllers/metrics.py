@@ -8,9 +8,9 @@ jitter; memory is the image's working set. Objects are volatile: no resourceVers
 from __future__ import annotations
 
 import contextlib
+import zlib
 from typing import TYPE_CHECKING
 
-from ..names import fnv32a
 from ..quantity import format_kib, format_nanocores
 from ..store import Event, NotFound, Obj
 from .kubelet import NODE_MEMORY_KI, node_name
@@ -26,17 +26,9 @@ _SYSTEM_MILLICORES = 180.0
 _SYSTEM_BYTES = 1.1 * 2**30
 
 
-def deployment_of(pod: Obj) -> str:
-    """The name of the Deployment a ReplicaSet pod belongs to (``<deploy>-<hash>-<id>``)."""
-    for ref in pod["metadata"].get("ownerReferences") or []:
-        if ref.get("kind") == "ReplicaSet":
-            return str(ref.get("name", "")).rsplit("-", 1)[0]
-    return str(pod["metadata"]["name"])
-
-
 def _jitter(seed: str) -> float:
     """A stable factor in [0.95, 1.05)."""
-    return 0.95 + (fnv32a(seed.encode()) % 1000) / 10000
+    return 0.95 + (zlib.crc32(seed.encode()) % 1000) / 10000
 
 
 class MetricsServer:
@@ -65,20 +57,19 @@ class MetricsServer:
         kubelet = self.ctx.kubelet
         running = kubelet.running_pods()
         per_deployment: dict[tuple[str, str], int] = {}
-        pods: list[tuple[Obj, list[tuple[str, float, float]]]] = []
-        for ns, name, _ in running:
-            pod = store.get("pods", ns, name)
-            if pod is not None:
-                key = (ns, deployment_of(pod))
-                per_deployment[key] = per_deployment.get(key, 0) + 1
+        # Traffic reaches ready pods only (through the Service's endpoints).
+        for ns, _, deploy, _, ready in running:
+            if ready:
+                per_deployment[(ns, deploy)] = per_deployment.get((ns, deploy), 0) + 1
+        loads = {key: self.ctx.load_at(key[1]) / n for key, n in per_deployment.items()}
         node_cpu = [_SYSTEM_MILLICORES] * kubelet.nodes
         node_mem = [_SYSTEM_BYTES] * kubelet.nodes
-        for ns, name, containers in running:
+        pods: list[tuple[Obj, list[tuple[str, float, float]]]] = []
+        for ns, name, deploy, containers, ready in running:
             pod = store.get("pods", ns, name)
             if pod is None:
                 continue
-            deploy = deployment_of(pod)
-            share = self.ctx.load_at(deploy) / per_deployment.get((ns, deploy), 1)
+            share = loads.get((ns, deploy), 0.0) if ready else 0.0
             usage = []
             for cname, b in containers:
                 j = _jitter(f"{pod['metadata']['uid']}/{cname}/{self._tick}")

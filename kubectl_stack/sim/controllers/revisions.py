@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 
 from ..cluster import Cluster
-from ..names import _canonical_bytes, fnv32a, safe_encode
+from ..names import _canonical_bytes, _sorted, fnv32a, safe_encode
 from ..objects import owner_reference
 from ..store import AlreadyExists, NotFound, Obj, clone
 
@@ -19,16 +19,24 @@ HASH_LABEL = "controller-revision-hash"
 
 
 def revision_patch(owner: Obj) -> Obj:
-    """The revision data of a StatefulSet or DaemonSet (its template, replace directive)."""
+    """The revision data of a StatefulSet or DaemonSet (its template, replace directive),
+    shaped as the controller's bytes are: Go's typed encoding (the template's null
+    creationTimestamp) re-marshalled through a map (keys sorted). kubectl's undo compares
+    these bytes with its own encoding of the live object to decide "skipped rollback"."""
     template = clone((owner.get("spec") or {}).get("template") or {})
+    metadata = template.setdefault("metadata", {})
+    if isinstance(metadata, dict):
+        metadata.setdefault("creationTimestamp", None)
     template["$patch"] = "replace"
-    return {"spec": {"template": template}}
+    data: Obj = _sorted({"spec": {"template": template}})
+    return data
 
 
 def template_of(revision: Obj) -> Obj:
     """The pod template a revision stores (without the patch directive)."""
-    template = dict(((revision.get("data") or {}).get("spec") or {}).get("template") or {})
+    template = clone(((revision.get("data") or {}).get("spec") or {}).get("template") or {})
     template.pop("$patch", None)
+    (template.get("metadata") or {}).pop("creationTimestamp", None)
     return template
 
 

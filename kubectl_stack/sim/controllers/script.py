@@ -105,7 +105,7 @@ class ScriptRunner:
         if not deployments:
             return
         if rng.random() < 0.3:
-            d = rng.choice(list(self.cluster.store.iter("deployments.apps")))
+            d = rng.choice(self.cluster.store.list("deployments.apps"))
             meta = d["metadata"]
             self._update_deployment(
                 meta["namespace"],
@@ -113,10 +113,9 @@ class ScriptRunner:
                 lambda o: _restart(o, self.cluster.clock.timestamp()),
             )
             return
-        pods = self.ctx.kubelet.running_pods()
-        if pods:
-            ns, name, _ = pods[rng.randrange(len(pods))]
-            self.ctx.kubelet.restart_container(ns, name)
+        picked = self.ctx.kubelet.random_running_pod(rng)
+        if picked is not None:
+            self.ctx.kubelet.restart_container(*picked)
 
     def _update_deployment(self, ns: str, name: str, change: Any) -> None:
         store = self.cluster.store
