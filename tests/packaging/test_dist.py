@@ -83,6 +83,10 @@ def krew_host(
         archive_for(dist_dir, platform_name), manifest_platform(manifest, platform_name), root
     )
     bare_bin(bin_dir)
+    # What an older version left in the cache, and a file of the user's.
+    cache = root / "cache" / "kubectl-stack"
+    (cache / "0.0.9-linux_amd64-0123456789abcdef").mkdir(parents=True)
+    (cache / "notes").mkdir()
     yield {
         "PATH": str(bin_dir),
         "HOME": str(root),
@@ -96,6 +100,18 @@ def test_installed_archive_answers_version_through_kubectl(krew_host: dict[str, 
     result = run(["kubectl", "stack", "--version"], krew_host)
     assert result.returncode == 0, result.stderr
     assert result.stdout == f"kubectl-stack {__version__}\n"
+
+
+def test_first_run_unpacks_into_the_cache_replacing_older_builds(
+    krew_host: dict[str, str],
+) -> None:
+    assert run(["kubectl", "stack", "--version"], krew_host).returncode == 0
+    cache = Path(krew_host["XDG_CACHE_HOME"]) / "kubectl-stack"
+    entries = sorted(p.name for p in cache.iterdir())
+    assert len(entries) == 2
+    assert entries[0].startswith(f"{__version__}-{host_platform()}-")
+    assert entries[1] == "notes"
+    assert (cache / entries[0] / "kubectl_stack" / "cli.py").is_file()
 
 
 def test_installed_archive_is_listed_by_kubectl_without_warnings(
