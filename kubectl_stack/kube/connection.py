@@ -379,8 +379,13 @@ def transport_error(server: str, exc: BaseException) -> ConnectionFailed:
                 "right host or port?"
             )
         return Unreachable(f"Unable to connect to the server: dial tcp {where}: {exc.strerror}")
-    if isinstance(exc, asyncio.TimeoutError | aiohttp.ServerTimeoutError):
+    if isinstance(exc, aiohttp.ConnectionTimeoutError):
         return Unreachable(f"Unable to connect to the server: dial tcp {where}: i/o timeout")
+    if isinstance(exc, asyncio.TimeoutError | aiohttp.ServerTimeoutError):
+        return Unreachable(
+            "Unable to connect to the server: net/http: request canceled "
+            "(Client.Timeout exceeded while awaiting headers)"
+        )
     if isinstance(exc, aiohttp.ServerDisconnectedError | aiohttp.ClientOSError):
         return Unreachable(f"Unable to connect to the server: {where}: connection lost")
     return Unreachable(f"Unable to connect to the server: {exc}")

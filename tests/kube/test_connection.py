@@ -291,3 +291,18 @@ async def test_expiring_exec_token_is_refreshed_during_a_watch(
     finally:
         await informers.stop()
         await connection.close()
+
+
+async def test_request_timeout_gives_up_like_kubectl(sim: RunningSim) -> None:
+    connection = await connect(options_for(sim, request_timeout="200ms"))
+    try:
+        sim.call(setattr, sim.cluster.faults, "delay_seconds", 2.0)
+        with pytest.raises(Unreachable) as err:
+            await connection.get_json(PODS.path("default"))
+        assert err.value.message == (
+            "Unable to connect to the server: net/http: request canceled "
+            "(Client.Timeout exceeded while awaiting headers)"
+        )
+    finally:
+        sim.call(setattr, sim.cluster.faults, "delay_seconds", 0.0)
+        await connection.close()
