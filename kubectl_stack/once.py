@@ -14,6 +14,7 @@ import asyncio
 import sys
 import time
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any, TextIO
 
 from .kube import kinds as K
@@ -22,7 +23,7 @@ from .kube.informer import Informers
 from .kube.kubeconfig import parse_request_timeout
 from .kube.store import ClusterState, SyncState
 from .model.stack import KINDS, StackRow, summarize
-from .options import Options
+from .options import ConnectionOptions, Options
 
 # The first list of every kind must arrive within this (or --request-timeout, if longer).
 SYNC_TIMEOUT = 30.0
@@ -133,9 +134,22 @@ async def collect(options: Options) -> tuple[tuple[StackRow, ...], str | None]:
 
 def run_once(options: Options, out: TextIO | None = None, err: TextIO | None = None) -> int:
     """Print the stacks table for ``options``; returns the exit status (0, or 1 with one
-    ``error:`` line on stderr)."""
+    ``error:`` line on stderr). With ``--demo`` the table is the scenario's converged state
+    on an embedded cluster started for the purpose."""
     out = out or sys.stdout
     err = err or sys.stderr
+    if options.demo is not None:
+        from .sim.runner import start_sim
+        from .sim.scenario import ScenarioError
+
+        try:
+            sim = start_sim(options.demo)
+        except ScenarioError as exc:
+            err.write(f"error: {exc}\n")
+            return 1
+        with sim:
+            demo = ConnectionOptions(kubeconfig=str(sim.kubeconfig))
+            return run_once(replace(options, demo=None, connection=demo), out, err)
     try:
         rows, namespace = asyncio.run(collect(options))
     except OnceError as exc:

@@ -140,3 +140,16 @@ def test_once_bad_selector_is_the_servers_error_in_one_line(sim: RunningSim) -> 
     assert (code, out) == (1, "")
     assert err.startswith("error: Error from server (BadRequest): ")
     assert err.count("\n") == 1
+
+
+def test_once_demo_prints_the_scenarios_converged_stacks() -> None:
+    code, out, err = once("--demo")
+    assert (code, err) == (0, "")
+    assert "my-app" in [r[0] for r in table(out)[1:]]
+
+
+def test_once_demo_unknown_scenario_is_one_error_line() -> None:
+    code, out, err = once("--demo", "no-such-scenario")
+    assert (code, out) == (1, "")
+    assert err.startswith("error: unknown scenario 'no-such-scenario'")
+    assert err.count("\n") == 1
