@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import math
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,20 @@ from .screen import screen_text
 
 # The user's own config file and environment must not change what tests see.
 TEST_SETTINGS = Settings(show_clock=False)
+
+# Where the frozen sim's clock starts: 2026-01-02T03:04:05Z.
+FROZEN_EPOCH = 1_767_323_045.0
+
+
+class _FrozenWallClock:
+    """Stands in for the ``time`` module inside the sim's Clock so the manual clock starts
+    at a fixed instant: creation timestamps (shown by YAML and describe) never vary."""
+
+    monotonic = staticmethod(time.monotonic)
+
+    @staticmethod
+    def time() -> float:
+        return FROZEN_EPOCH
 
 
 def sim_clock(sim: RunningSim) -> Callable[[], float]:
@@ -65,6 +80,19 @@ def scenario_sim() -> Iterator[Callable[[str], RunningSim]]:
     finally:
         for running in started:
             running.stop()
+
+
+@pytest.fixture
+def frozen_sim(monkeypatch: pytest.MonkeyPatch) -> Iterator[RunningSim]:
+    """The seed scenario on a manual clock that starts at :data:`FROZEN_EPOCH`."""
+    # The scenario builder picks the clock's start; the Clock reads it itself otherwise.
+    monkeypatch.setattr("kubectl_stack.sim.clock.time", _FrozenWallClock)
+    monkeypatch.setattr("kubectl_stack.sim.scenario.time", _FrozenWallClock)
+    running = start_sim("seed")
+    try:
+        yield running
+    finally:
+        running.stop()
 
 
 async def until(

@@ -7,7 +7,10 @@ SVGs before committing them.
 
 from __future__ import annotations
 
+import os
+import subprocess
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -55,7 +58,8 @@ SCREENS: dict[str, tuple[str | None, Steps]] = {
     "stacks": (None, _stacks),
     "stack": ("my-app", _on_stack),
     "pods": ("my-app", _press("right", screen=StackScreen, text="READINESS")),
-    "logs": ("my-app", _press("l", screen=LogsScreen, text="following")),
+    # One pod: several pods' lines interleave in arrival order, which varies.
+    "logs": ("my-app", _press("right", "l", screen=LogsScreen, text="GET")),
     "history": ("my-app", _press("h", screen=HistoryScreen, text="REVISION")),
     "yaml": ("my-app", _press("y", screen=ObjectScreen, text="apiVersion")),
     "help": ("my-app", _press("question_mark", screen=HelpScreen, text="Keys")),
@@ -66,33 +70,37 @@ SCREENS: dict[str, tuple[str | None, Steps]] = {
 @pytest.mark.parametrize("size", SIZES)
 @pytest.mark.parametrize("name", list(SCREENS))
 def test_screen_snapshot(
-    name: str, size: tuple[int, int], sim: RunningSim, snap_compare: Any
+    name: str, size: tuple[int, int], frozen_sim: RunningSim, snap_compare: Any
 ) -> None:
     stack, steps = SCREENS[name]
-    app = build_app(sim, stack=stack)
+    app = build_app(frozen_sim, stack=stack)
     assert snap_compare(app, terminal_size=size, run_before=steps)
 
 
 @pytest.mark.parametrize("name", ["stacks", "stack", "pods"])
 def test_screen_snapshot_without_colour(
-    name: str, sim: RunningSim, snap_compare: Any, monkeypatch: pytest.MonkeyPatch
+    name: str, frozen_sim: RunningSim, snap_compare: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("NO_COLOR", "1")
     stack, steps = SCREENS[name]
-    app = build_app(sim, stack=stack)
+    app = build_app(frozen_sim, stack=stack)
     assert snap_compare(app, terminal_size=(80, 24), run_before=steps)
 
 
-def test_undo_dialog_snapshot(sim: RunningSim, kubectl: Any, snap_compare: Any) -> None:
-    assert kubectl("set", "image", "deployment/my-app", "app=my-app:1.5.0").returncode == 0
-    sim.advance(120)
-    app = build_app(sim, stack="my-app")
+def test_undo_dialog_snapshot(
+    frozen_sim: RunningSim, kubectl_path: Path, tmp_path: Path, snap_compare: Any
+) -> None:
+    env = {**os.environ, "KUBECONFIG": str(frozen_sim.kubeconfig), "KUBECACHEDIR": str(tmp_path)}
+    args = [str(kubectl_path), "set", "image", "deployment/my-app", "app=my-app:1.5.0"]
+    assert subprocess.run(args, env=env, capture_output=True, check=False).returncode == 0
+    frozen_sim.advance(120)
+    app = build_app(frozen_sim, stack="my-app")
     steps = _press("u", screen=UndoDialog, text="revision 2 to revision 1")
     assert snap_compare(app, terminal_size=(80, 24), run_before=steps)
 
 
-def test_too_small_terminal_snapshot(sim: RunningSim, snap_compare: Any) -> None:
-    app = build_app(sim)
+def test_too_small_terminal_snapshot(frozen_sim: RunningSim, snap_compare: Any) -> None:
+    app = build_app(frozen_sim)
 
     async def steps(pilot: Pilot[Any]) -> None:
         await until_text(pilot, "Terminal too small")

@@ -95,6 +95,9 @@ class LogsScreen(ClusterScreen):
     # -- streams ------------------------------------------------------------------------------
 
     def _restart_streams(self) -> None:
+        if self.container is None and self.pod is not None:
+            containers = present.containers_of(self.source, self.namespace, self.pod)
+            self.container = containers[0] if containers else None
         self.workers.cancel_group(self, "logs")
         self._lines.clear()
         self._render_all()
@@ -108,7 +111,8 @@ class LogsScreen(ClusterScreen):
             follow=not self.previous,
             tail=settings.log_tail_lines,
             previous=self.previous,
-            timestamps=True,
+            # Stamps arrive separately in LogLine.timestamp; the t key shows them.
+            timestamps=False,
         )
         stream = self.source.log_stream(
             self.namespace, pod=self.pod, deployment=self.deployment, options=options
@@ -167,7 +171,7 @@ class LogsScreen(ClusterScreen):
         parts = [
             f"logs · {what}",
             "previous container" if self.previous else state,
-            f"container {self.container or '—'}",
+            f"container {self.container or 'default'}",
             f"timestamps {'on' if self.timestamps else 'off'}",
             f"wrap {'on' if self.wrap else 'off'}",
         ]
