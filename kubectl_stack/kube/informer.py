@@ -12,7 +12,8 @@ Each :class:`Informer` keeps one kind in one scope (a namespace, or all) current
 - on a lost connection, 5xx or 429, wait with capped exponential back-off and jitter, or
   the server's ``Retry-After``, then resume from the last version;
 - on 403 mark the kind forbidden (other kinds keep working) and check again slowly; on 404
-  mark it unavailable.
+  mark it unavailable. A 403 across all namespaces first falls back to the context's
+  namespace, so a user confined to one namespace still sees it.
 
 :class:`Informers` runs the whole set for one connection and scope, plus the metrics poller
 (metrics.k8s.io has no watch: polled every 15 s, only while someone asks for metrics).
@@ -96,6 +97,7 @@ class Informer:
         rng: random.Random | None = None,
         page_size: int = PAGE_SIZE,
         backoff_initial: float = BACKOFF_INITIAL,
+        fallback_namespace: str | None = None,
     ) -> None:
         self.connection = connection
         self.state = state
@@ -104,6 +106,8 @@ class Informer:
         self.rng = rng or random.Random()
         self.page_size = page_size
         self.backoff = Backoff(self.rng, backoff_initial)
+        # Where to look when listing across all namespaces is forbidden (the context's).
+        self.fallback_namespace = fallback_namespace if kind.namespaced else None
         self.resource_version: str | None = None
         self.lists = 0  # how many (re)lists completed; for tests and diagnostics
         self.watches = 0
@@ -229,6 +233,12 @@ class Informer:
                 if exc.status == 410:
                     need_list = True
                     continue
+                if exc.status == 403 and self.namespace is None and self.fallback_namespace:
+                    # A namespace-only user: show their namespace rather than nothing.
+                    self.namespace = self.fallback_namespace
+                    self.state.replace(name, None, ())
+                    need_list = True
+                    continue
                 if exc.status == 403:
                     self.state.set_status(name, SyncState.FORBIDDEN, exc.message)
                     self.state.report_ok(name)
@@ -351,6 +361,7 @@ class Informers:
                 self.namespace,
                 rng=random.Random(self.rng.random()),
                 backoff_initial=self.backoff_initial,
+                fallback_namespace=self.connection.namespace if self.namespace is None else None,
             )
             self.informers[kind.name] = informer
             self._tasks[kind.name] = asyncio.create_task(

@@ -17,6 +17,7 @@ import trustme
 import yaml
 
 from kubectl_stack.kube.connection import (
+    ApiError,
     ConfigurationError,
     TLSFailure,
     Unauthorized,
@@ -24,7 +25,7 @@ from kubectl_stack.kube.connection import (
     connect,
 )
 from kubectl_stack.kube.informer import Informers
-from kubectl_stack.kube.kinds import PODS
+from kubectl_stack.kube.kinds import PODS, SECRETS
 from kubectl_stack.kube.store import ClusterState
 from kubectl_stack.options import ConnectionOptions
 from kubectl_stack.sim.runner import RunningSim
@@ -305,4 +306,40 @@ async def test_request_timeout_gives_up_like_kubectl(sim: RunningSim) -> None:
         )
     finally:
         sim.call(setattr, sim.cluster.faults, "delay_seconds", 0.0)
+        await connection.close()
+
+
+CERT_PLUGIN = """#!{python}
+import json, os
+info = json.loads(os.environ["KUBERNETES_EXEC_INFO"])
+print(json.dumps({{
+    "apiVersion": info["apiVersion"],
+    "kind": "ExecCredential",
+    "status": {{"clientCertificateData": open({cert!r}).read(),
+               "clientKeyData": open({key!r}).read()}},
+}}))
+"""
+
+
+async def test_exec_plugin_may_answer_with_a_client_certificate(
+    tls_sim: RunningSim, tmp_path: Path
+) -> None:
+    cert, key = client_cert_of(tls_sim)
+    script = tmp_path / "cert-plugin"
+    script.write_text(CERT_PLUGIN.format(python=sys.executable, cert=cert, key=key))
+    script.chmod(0o700)
+    user = {"exec": {"apiVersion": "client.authentication.k8s.io/v1", "command": str(script)}}
+    config = write_kubeconfig(tmp_path / "kc", cluster_of(tls_sim), user)
+    await check_lists_pods(ConnectionOptions(kubeconfig=str(config)))
+
+
+async def test_impersonation_headers_act_as_another_user(tls_sim: RunningSim) -> None:
+    connection = await connect(options_for(tls_sim, as_user="viewer", as_groups=["team"]))
+    try:
+        assert (await connection.get_json(PODS.path("default")))["items"]
+        with pytest.raises(ApiError) as err:
+            await connection.get_json(SECRETS.path("default"))
+        assert err.value.status == 403
+        assert 'User "viewer"' in err.value.message
+    finally:
         await connection.close()

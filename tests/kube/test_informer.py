@@ -155,3 +155,20 @@ async def test_metrics_absent_or_present_is_never_an_error(watching: Watching) -
         SyncState.UNAVAILABLE,
     )
     watching.informers.want_metrics(False)
+
+
+async def test_kind_forbidden_across_namespaces_is_tried_in_the_context_namespace(
+    tls_sim: RunningSim,
+) -> None:
+    connection = await connect(options_for(tls_sim, "viewer"))
+    state = ClusterState()
+    informers = Informers(connection, state, None, seed=1)
+    try:
+        await informers.start()
+        assert await informers.wait_synced(timeout=10)
+        assert informers.informers["secrets"].namespace == "default"
+        assert state.forbidden == frozenset({"secrets"})
+        assert informers.informers["pods"].namespace is None
+    finally:
+        await informers.stop()
+        await connection.close()
