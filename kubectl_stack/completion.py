@@ -32,7 +32,7 @@ DIRECTIVE_NO_FILE_COMP = 4
 REQUEST_TIMEOUT = "2s"
 RUN_TIMEOUT = 3.0
 
-# Flags whose values are files: let the shell complete file names.
+# Flags whose values may be files: the shell may complete file names too.
 _FILE_FLAGS = {
     "kubeconfig",
     "certificate_authority",
@@ -54,8 +54,8 @@ class _Line:
 
 
 def _takes_value(action: argparse.Action) -> bool:
-    # nargs "?" (--demo) may stand alone, so the next word is not taken as its value.
-    return action.nargs is None
+    # nargs "?" (--demo): the next word is its value unless it is a flag.
+    return action.nargs in (None, "?")
 
 
 def _scan(words: Sequence[str], options: dict[str, argparse.Action], connection: set[str]) -> _Line:
@@ -68,6 +68,10 @@ def _scan(words: Sequence[str], options: dict[str, argparse.Action], connection:
 
     rest_positional = False
     for word in words:
+        if line.pending is not None and word.startswith("-"):
+            # As argparse reads it: a flag is never a value; --demo then stands alone.
+            line.values[line.pending.dest] = ""
+            line.pending = None
         if line.pending is not None:
             given(line.pending, word)
             line.pending = None
@@ -147,7 +151,14 @@ def _stacks(line: _Line) -> list[str]:
     )
 
 
+def _scenarios(_line: _Line) -> list[str]:
+    from .sim.scenario import available
+
+    return available()
+
+
 _VALUES: dict[str, Callable[[_Line], list[str]]] = {
+    "demo": _scenarios,
     "context": _contexts,
     "cluster": _config_names("clusters"),
     "user": _config_names("users"),
@@ -173,6 +184,9 @@ def complete(args: Sequence[str]) -> tuple[list[str], int]:
     line = _scan(words[:-1], options, connection)
 
     action = line.pending
+    if action is not None and action.nargs == "?" and word.startswith("-"):
+        line.values[action.dest] = ""
+        action = None
     prefix = word
     if action is None and word.startswith("--") and "=" in word:
         # Cobra completes `--flag=val` with bare values: the shell keeps the `--flag=` part.
@@ -181,11 +195,9 @@ def complete(args: Sequence[str]) -> tuple[list[str], int]:
         if action is None:
             return [], DIRECTIVE_NO_FILE_COMP
     if action is not None:
-        if action.dest in _FILE_FLAGS:
-            return [], DIRECTIVE_DEFAULT
         source = _VALUES.get(action.dest)
-        values = source(line) if source is not None else []
-        return [v for v in values if v.startswith(prefix)], DIRECTIVE_NO_FILE_COMP
+        values = [v for v in (source(line) if source is not None else []) if v.startswith(prefix)]
+        return values, DIRECTIVE_DEFAULT if action.dest in _FILE_FLAGS else DIRECTIVE_NO_FILE_COMP
 
     if line.positionals[:1] == ["sim"]:
         # The embedded cluster's own flags take paths and scenario files.

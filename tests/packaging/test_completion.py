@@ -104,3 +104,11 @@ def test_unreachable_cluster_gives_no_candidates_and_no_noise(tmp_path: Path) ->
 def test_file_flags_fall_back_to_file_completion(tmp_path: Path) -> None:
     env = env_for(tmp_path, offline_kubeconfig(tmp_path))
     assert complete(env, "--kubeconfig", "") == ([], ":0")
+
+
+def test_demo_completes_scenario_names_then_files(tmp_path: Path) -> None:
+    env = env_for(tmp_path, offline_kubeconfig(tmp_path))
+    assert complete(env, "--demo", "crash") == (["crashloop"], ":0")
+    assert complete(env, "--demo=see") == (["seed"], ":0")
+    names, _ = complete(env, "--demo", "--on")
+    assert names == ["--once"]
