@@ -256,7 +256,7 @@ class WorkloadUndoPlan:
     """What `kubectl rollout undo sts|ds/x [--to-revision=N]` would do, without doing it.
 
     - `error` non-empty: kubectl's error text ("unable to find specified revision N in
-      history"); nothing to send.
+      history", "no last revision to roll back to"); nothing to send.
     - `skipped`: `message` is "skipped rollback (current template already matches revision N)".
     - otherwise `patch` is the strategic merge patch kubectl sends (Content-Type
       application/strategic-merge-patch+json): the revision's data, which replaces
@@ -286,10 +286,11 @@ def undo_plan(workload: Any, revisions: Sequence[Any], to_revision: int = 0) -> 
         bad = to_revision if isinstance(to_revision, int) else -1
         return WorkloadUndoPlan(error=f"unable to find specified revision {bad} in history")
     history = owned_revisions(workload, revisions)
+    if to_revision == 0 and len(history) <= 1:
+        return WorkloadUndoPlan(error="no last revision to roll back to")
     target: Mapping[str, Any] | None = None
     if to_revision == 0:
-        if len(history) > 1:
-            target = history[-2]
+        target = history[-2]
     else:
         target = next((r for r in history if u.i(r.get("revision")) == to_revision), None)
     if target is None:

@@ -237,3 +237,21 @@ def test_custom_resources_are_served_only_where_their_crd_exists(
     assert gone.returncode != 0
     assert "the server could not find the requested resource" in gone.stderr
     assert "applications" not in ok(kubectl, "api-resources", "--api-group=argoproj.io")
+
+
+def test_undo_skips_and_refusals_read_as_kubectl_prints_them(
+    helm_argo: RunningSim, kubectl_for: KubectlFor
+) -> None:
+    kubectl = kubectl_for(helm_argo)
+    revisions = get_json(kubectl, "controllerrevisions")["items"]
+    for resource in ("statefulset/shop-db", "daemonset/log-agent"):
+        obj = get_json(kubectl, resource)
+        for to_revision in (1, 0, 4):
+            plan = undo_plan(obj, revisions, to_revision)
+            done = kubectl("rollout", "undo", resource, f"--to-revision={to_revision}")
+            if plan.error:
+                assert (done.returncode, done.stderr.strip()) == (1, f"error: {plan.error}")
+            else:
+                kind, name = resource.split("/")
+                assert plan.skipped
+                assert done.stdout.strip() == f"{kind}.apps/{name} {plan.message}"

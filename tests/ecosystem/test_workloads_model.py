@@ -185,9 +185,7 @@ def test_undo_to_the_current_template_is_skipped_and_unknown_revisions_fail() ->
     assert undo_plan(_owner("pg:16"), revisions, 5).error == (
         "unable to find specified revision 5 in history"
     )
-    assert undo_plan(_owner("pg:16"), revisions[:1]).error == (
-        "unable to find specified revision 0 in history"
-    )
+    assert undo_plan(_owner("pg:16"), revisions[:1]).error == "no last revision to roll back to"
 
 
 def test_history_lists_revisions_with_change_cause() -> None:

@@ -20,13 +20,11 @@ HASH_LABEL = "controller-revision-hash"
 
 def revision_patch(owner: Obj) -> Obj:
     """The revision data of a StatefulSet or DaemonSet (its template, replace directive),
-    shaped as the controller's bytes are: Go's typed encoding (the template's null
-    creationTimestamp) re-marshalled through a map (keys sorted). kubectl's undo compares
-    these bytes with its own encoding of the live object to decide "skipped rollback"."""
+    shaped as the controller's bytes are: the typed template re-marshalled through a map, so
+    keys sorted (and no null creationTimestamp: ObjectMeta omits a zero one). kubectl's undo
+    compares these bytes with its own encoding of the live object to decide "skipped
+    rollback"."""
     template = clone((owner.get("spec") or {}).get("template") or {})
-    metadata = template.setdefault("metadata", {})
-    if isinstance(metadata, dict):
-        metadata.setdefault("creationTimestamp", None)
     template["$patch"] = "replace"
     data: Obj = _sorted({"spec": {"template": template}})
     return data
@@ -36,7 +34,6 @@ def template_of(revision: Obj) -> Obj:
     """The pod template a revision stores (without the patch directive)."""
     template = clone(((revision.get("data") or {}).get("spec") or {}).get("template") or {})
     template.pop("$patch", None)
-    (template.get("metadata") or {}).pop("creationTimestamp", None)
     return template
 
 
