@@ -17,7 +17,7 @@ HEAVY = ("textual", "kubernetes", "aiohttp", "yaml", "rich")
 
 
 def plugin_env(tmp_path: Path) -> dict[str, str]:
-    """kubectl, python3 (this venv's) and plugin/ on PATH; nothing else that kubectl-stack."""
+    """kubectl, python3 (this venv's) and plugin/ on PATH, and no other kubectl-stack."""
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
     (bin_dir / "kubectl").symlink_to(KUBECTL)
