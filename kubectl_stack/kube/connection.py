@@ -30,6 +30,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import aiohttp
+from multidict import CIMultiDict
 
 from .. import jsonutil
 from ..options import ConnectionOptions
@@ -465,14 +466,12 @@ class Connection:
 
     def _headers_with_impersonation(
         self, base: dict[str, str], extra: Mapping[str, str] | None
-    ) -> Any:
+    ) -> CIMultiDict[str]:
         # Impersonate-Group repeats, so headers go as a list of pairs.
         pairs: list[tuple[str, str]] = list(base.items())
         pairs.extend(("Impersonate-Group", g) for g in self.config.impersonate_groups)
         if extra:
             pairs.extend(extra.items())
-        from multidict import CIMultiDict
-
         return CIMultiDict(pairs)
 
     async def request(
@@ -503,6 +502,7 @@ class Connection:
                     headers=headers,
                     ssl=ssl_ctx,
                     server_hostname=self.config.tls_server_name,
+                    proxy=self.config.proxy_url,
                     timeout=self._timeout(timeout, streaming=False),
                 ) as resp:
                     payload = await resp.read()
@@ -547,6 +547,7 @@ class Connection:
                     headers=headers,
                     ssl=ssl_ctx,
                     server_hostname=self.config.tls_server_name,
+                    proxy=self.config.proxy_url,
                     timeout=self._timeout(None, streaming=True),
                 )
             except (aiohttp.ClientError, asyncio.TimeoutError, ssl.SSLError, OSError) as exc:
