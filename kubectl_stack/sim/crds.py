@@ -8,8 +8,11 @@ cluster stores the CRD, so a cluster without cert-manager simply has no ``certif
 from __future__ import annotations
 
 import contextlib
+import re
 from typing import Any
 
+from ..model.duration import age
+from .api import tables
 from .cluster import Cluster
 from .resources import BY_GR, RESOURCES, ResourceType, register_custom
 from .store import Event, NotFound, Obj, Store
@@ -92,6 +95,7 @@ class CRDController:
         if rtype is None or rtype.gr != _gr_of(crd):
             return None
         register_custom(rtype)
+        tables.PRINTERS[rtype.gr] = printer_columns(crd)
         _ensure_storage(self.cluster.store, rtype.gr)
         return rtype
 
@@ -161,3 +165,53 @@ def _condition(ctype: str, reason: str, message: str, now: str) -> Obj:
         "message": message,
         "lastTransitionTime": now,
     }
+
+
+# -- server-side printing of custom resources (additionalPrinterColumns) ----------------------
+
+_STEP = re.compile(r"\.([^.\[]+)|\[(\d+)\]|\[\?\(@\.([\w.-]+)==[\"']([^\"']*)[\"']\)\]")
+
+
+def jsonpath_first(obj: Any, path: str) -> Any:
+    """The first value a CRD column's JSONPath selects (fields, ``[n]`` and
+    ``[?(@.field=="value")]`` filters, as printer columns use), or None."""
+    values = [obj]
+    for field, index, key, wanted in _STEP.findall(path.strip().strip("{}")):
+        found: list[Any] = []
+        for value in values:
+            if field and isinstance(value, dict) and field in value:
+                found.append(value[field])
+            elif index and isinstance(value, list) and int(index) < len(value):
+                found.append(value[int(index)])
+            elif key and isinstance(value, list):
+                found += [v for v in value if isinstance(v, dict) and str(v.get(key)) == wanted]
+        values = found
+    return values[0] if values else None
+
+
+def printer_columns(crd: Obj) -> tuple[tuple[tables.Column, ...], tables.Printer]:
+    """The table columns and row printer of a CRD's storage version, as the
+    apiextensions-apiserver's table convertor makes them: Name, then the additional printer
+    columns (``date`` ones as an age), or Name and Age when none are declared."""
+    versions = [v for v in (crd.get("spec") or {}).get("versions") or [] if isinstance(v, dict)]
+    stored = next((v for v in versions if v.get("storage")), versions[0] if versions else {})
+    declared = [c for c in stored.get("additionalPrinterColumns") or [] if isinstance(c, dict)]
+    if not declared:
+        declared = [{"name": "Age", "type": "date", "jsonPath": ".metadata.creationTimestamp"}]
+    columns: list[tables.Column] = [("Name", "string", 0)] + [
+        (str(c.get("name", "")), str(c.get("type", "string")), int(c.get("priority", 0) or 0))
+        for c in declared
+    ]
+
+    def printer(obj: Obj, now: float) -> list[Any]:
+        cells: list[Any] = [obj["metadata"]["name"]]
+        for column in declared:
+            value = jsonpath_first(obj, str(column.get("jsonPath", "")))
+            if value is not None and column.get("type") == "date":
+                value = age(value, now)
+            elif value is not None and column.get("type") == "string":
+                value = str(value)
+            cells.append(value)
+        return cells
+
+    return tuple(columns), printer

@@ -128,6 +128,13 @@ def test_tls_finding_appears_and_clears_when_the_secret_is_created_with_kubectl(
     assert len(findings) == 1 and findings[0].startswith("Certificate api-tls expires in")
     ready = get_json(kubectl, "certificate", "my-app-tls")["status"]["conditions"][0]
     assert (ready["type"], ready["status"]) == ("Ready", "True")
+    # The CRD's printer columns, as cert-manager declares them.
+    rows = [line.split()[:3] for line in ok(kubectl, "get", "certificates").splitlines()]
+    assert rows == [
+        ["NAME", "READY", "SECRET"],
+        ["api-tls", "True", "api-tls"],
+        ["my-app-tls", "True", "my-app-tls"],
+    ]
 
 
 def test_tls_without_cert_manager_reports_only_the_secret(
