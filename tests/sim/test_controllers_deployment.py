@@ -272,3 +272,19 @@ def test_progress_deadline_exceeded_when_new_pods_never_become_ready(
     assert unhealthy and unhealthy[0]["message"] == (
         "Readiness probe failed: HTTP probe failed with statuscode: 503"
     )
+
+
+def test_scaling_during_a_rollout_is_proportional(make_cluster: MakeCluster) -> None:
+    images = {**FAST, "web:slow": ImageBehaviour(pull_seconds=1, readiness_status=503)}
+    strategy = {"type": "RollingUpdate", "rollingUpdate": {"maxSurge": 3, "maxUnavailable": 0}}
+    cluster = make_cluster(objects=[deployment(replicas=10, strategy=strategy)], images=images)
+    cluster.advance(30)
+    set_image(cluster, "web", "web:slow")  # new pods never become ready: the rollout holds
+    cluster.advance(10)
+    sizes = sorted(rs["spec"]["replicas"] for rs in cluster.store.list("replicasets.apps"))
+    assert sizes == [3, 10]
+    patch_spec(cluster, "web", replicas=20)
+    cluster.advance(1)
+    sizes = sorted(rs["spec"]["replicas"] for rs in cluster.store.list("replicasets.apps"))
+    # 13 pods of an allowed 13 grow to 20 + 3 surge in proportion: 10 -> 18, 3 -> 5.
+    assert sizes == [5, 18]

@@ -230,8 +230,11 @@ class DeploymentController:
         if existing is not None:
             rs = clone(existing)
             changed = self._set_new_rs_annotations(d, rs, new_revision, True)
-            if changed or _annotations(rs).get(DESIRED_REPLICAS) != str(_replicas(d)):
-                self._set_replicas_annotations(rs, _replicas(d), _replicas(d) + max_surge(d))
+            min_ready = int((d.get("spec") or {}).get("minReadySeconds", 0))
+            if changed or int(rs["spec"].get("minReadySeconds", 0)) != min_ready:
+                # The desired-replicas annotation is left to scaling: a difference is how
+                # a resize of the Deployment is recognised.
+                rs["spec"]["minReadySeconds"] = min_ready
                 existing = store.update("replicasets.apps", rs)
             needs_update = self._set_deployment_revision(
                 d, _annotations(existing).get(REVISION, "")

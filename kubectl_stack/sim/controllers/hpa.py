@@ -421,7 +421,7 @@ class HPAController:
                     "FailedComputeMetricsReplicas",
                     f"invalid metrics (1 invalid out of 1), first error is: {exc.detail}",
                 )
-                status["currentReplicas"] = int(status_of(target).get("replicas", 0) or 0)
+                status["currentReplicas"] = current
                 status["desiredReplicas"] = current
                 status.pop("currentMetrics", None)
                 self._write(key, hpa, status)
@@ -456,7 +456,8 @@ class HPAController:
                 hpa, "Normal", "SuccessfulRescale", f"New size: {desired}; reason: {rescale_reason}"
             )
             status["lastScaleTime"] = self.cluster.clock.timestamp(now)
-        status["currentReplicas"] = int(status_of(target).get("replicas", 0) or 0)
+        # As the controller reports it: the target's scale before this sync's rescale.
+        status["currentReplicas"] = current
         status["desiredReplicas"] = desired
         if metric_statuses:
             status["currentMetrics"] = metric_statuses
