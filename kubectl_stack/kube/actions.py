@@ -253,4 +253,5 @@ async def delete_pod(
         return _refused(exc)
     except ConnectionFailed as exc:
         return _refused(exc)
-    return ActionResult("done", f'pod "{name}" deleted')
+    # kubectl 1.37's wording (older releases stopped after "deleted").
+    return ActionResult("done", f'pod "{name}" deleted from {namespace} namespace')

@@ -157,8 +157,11 @@ class Informer:
         return obj
 
     # -- watch -----------------------------------------------------------------------------
-    async def watch(self) -> None:
-        """One watch request, applied to the store until the server closes it."""
+    async def watch(self) -> bool:
+        """One watch request, applied to the store until the server closes it. True when it
+        was worth having: it brought events or stayed open at least a second."""
+        started = asyncio.get_running_loop().time()
+        events = 0
         timeout = self.rng.randint(*WATCH_TIMEOUT_RANGE)
         params = {
             "watch": "1",
@@ -172,7 +175,6 @@ class Informer:
         ) as resp:
             self.watches += 1
             self.state.report_ok(self.kind.name)
-            self.backoff.reset()
             buffer = b""
             while True:
                 try:
@@ -185,7 +187,9 @@ class Informer:
                 *lines, buffer = buffer.split(b"\n")
                 for line in lines:
                     if line.strip():
+                        events += 1
                         self._apply(jsonutil.loads(line))
+        return events > 0 or asyncio.get_running_loop().time() - started >= 1.0
 
     def _apply(self, event: Any) -> None:
         if not isinstance(event, dict):
@@ -226,7 +230,12 @@ class Informer:
                     self.state.set_status(name, SyncState.SYNCED)
                     self.state.report_ok(name)
                     self.backoff.reset()
-                await self.watch()
+                if await self.watch():
+                    self.backoff.reset()
+                else:
+                    # Closed at once with nothing in it (a proxy cutting watches, say):
+                    # do not hammer the server, as client-go's reflector does not.
+                    await asyncio.sleep(self.backoff.next())
             except _Expired:
                 need_list = True
             except ApiError as exc:

@@ -28,7 +28,7 @@ from .connection import ApiError, Connection, ConnectionFailed
 from .store import ClusterState
 
 DEFAULT_CONTAINER = "kubectl.kubernetes.io/default-container"
-NoticeKind = Literal["defaulted", "opened", "ended", "reconnecting", "error", "dropped"]
+NoticeKind = Literal["defaulted", "opened", "ended", "reconnecting", "error", "dropped", "waiting"]
 
 
 @dataclass(frozen=True)
@@ -126,6 +126,7 @@ class LogStream:
         self.state = state
         self.options = options or LogOptions()
         self.reconnect_delay = reconnect_delay
+        self.max_streams = max_streams
         self._slots = asyncio.Semaphore(max_streams)
         self._buffer: deque[LogItem] = deque()
         self._max_buffered = max_buffered
@@ -252,6 +253,15 @@ class LogStream:
             elif last_stamp:
                 params["sinceTime"] = last_stamp
             before = last_stamp
+            if self._slots.locked():
+                self._put(
+                    LogNotice(
+                        "waiting",
+                        f"waiting: at most {self.max_streams} log streams are open at once",
+                        pod,
+                        container,
+                    )
+                )
             try:
                 async with self._slots:
                     last_stamp = await self._read(pod, container, params, last_stamp, first)

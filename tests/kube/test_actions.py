@@ -205,7 +205,8 @@ async def test_restart_of_a_paused_deployment_is_refused(
 
 async def test_delete_pod_like_kubectl(conn: Connection, kubectl: Kubectl) -> None:
     result = await actions.delete_pod(conn, "default", "shop-1-0")
-    assert result.message == 'pod "shop-1-0" deleted'
+    theirs = kubectl("delete", "pod", "shop-1-1", "--wait=false")
+    assert result.message == theirs.stdout.strip().replace("shop-1-1", "shop-1-0")
     gone = kubectl("get", "pod", "shop-1-0", "-o", "json")
     assert gone.returncode != 0 or "deletionTimestamp" in gone.stdout
 

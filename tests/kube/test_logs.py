@@ -147,3 +147,31 @@ def test_default_container_annotation_is_honoured() -> None:
         "sidecar",
         'Defaulted container "sidecar" out of: sidecar, app',
     )
+
+
+async def test_deployment_streams_are_capped_and_the_wait_is_reported(
+    watching: Watching, sim: RunningSim
+) -> None:
+    for i in range(6):
+        write(sim, f"shop-1-{i}", f"line {i}")
+    stream = LogStream(
+        watching.connection, "default", deployment="shop", state=watching.state, max_streams=2
+    )
+    await stream.start()
+    items: list[Any] = []
+
+    async def reader() -> None:
+        async for item in stream:
+            items.append(item)
+
+    task = asyncio.create_task(reader())
+    try:
+        await wait_until(lambda: len({i.pod for i in items if isinstance(i, LogLine)}) == 2)
+        await wait_until(
+            lambda: any(isinstance(i, LogNotice) and i.kind == "waiting" for i in items)
+        )
+    finally:
+        await stream.stop()
+        await asyncio.wait_for(task, 5)
+        sim.call(lambda: [sim.cluster.logs.forget("default", f"shop-1-{i}") for i in range(6)])
+    assert len({i.pod for i in items if isinstance(i, LogLine)}) == 2
