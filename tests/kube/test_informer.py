@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 from typing import Any
 
 from kubectl_stack.kube import kinds as K
@@ -131,6 +132,17 @@ async def test_forbidden_kind_leaves_the_rest_working(tls_sim: RunningSim) -> No
         await connection.close()
 
 
+def established_to(port: int) -> int:
+    """Client sockets connected to ``port`` on this machine (from /proc/net/tcp)."""
+    count = 0
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        fields = line.split()
+        remote, state = fields[2], fields[3]
+        if int(remote.split(":")[1], 16) == port and state == "01":
+            count += 1
+    return count
+
+
 async def test_stopping_leaves_no_tasks_or_sockets(sim: RunningSim) -> None:
     before = asyncio.all_tasks()
     connection = await connect(options_for(sim))
@@ -139,10 +151,12 @@ async def test_stopping_leaves_no_tasks_or_sockets(sim: RunningSim) -> None:
     await informers.start()
     assert await informers.wait_synced(timeout=10)
     informers.want_metrics(True)
+    assert established_to(sim.port) > 0
     await informers.stop()
     await connection.close()
     assert asyncio.all_tasks() == before
     assert connection.closed
+    await wait_until(lambda: established_to(sim.port) == 0)
 
 
 async def test_metrics_absent_or_present_is_never_an_error(watching: Watching) -> None:
