@@ -10,7 +10,7 @@ import json
 from kubectl_stack.model.workloads import history_text, undo_plan, workload_rollout_status
 from kubectl_stack.sim.runner import RunningSim
 
-from .conftest import KubectlFor, get_json, ok
+from .conftest import Kubectl, KubectlFor, get_json, ok
 
 
 def _columns(output: str) -> list[list[str]]:
@@ -70,49 +70,40 @@ def test_describe_works_for_statefulset_daemonset_and_pvc(
     assert "Successfully provisioned volume pvc-" in pvc
 
 
-def _status_pair(kubectl: object, resource: str) -> tuple[str, str]:
+def _status_pair(kubectl: Kubectl, resource: str) -> tuple[str, str]:
     """(what the model says, what kubectl prints) for the same object at the same instant."""
-    run = kubectl  # type: ignore[assignment]
-    obj = get_json(run, resource)  # type: ignore[arg-type]
-    model = workload_rollout_status(obj)
-    done = run("rollout", "status", resource, "--watch=false")  # type: ignore[operator]
+    model = workload_rollout_status(get_json(kubectl, resource))
+    done = kubectl("rollout", "status", resource, "--watch=false")
     printed = done.stdout.strip() if done.returncode == 0 else done.stderr.strip()
     expected = model.message if not model.error else f"error: {model.error}"
     return expected, printed
+
+
+def _follow(sim: RunningSim, kubectl: Kubectl, resource: str, steps: int, dt: float) -> list[str]:
+    """Step the clock, requiring at each step that the model's status equals kubectl's."""
+    seen = []
+    for _ in range(steps):
+        expected, printed = _status_pair(kubectl, resource)
+        assert printed == expected
+        seen.append(printed)
+        sim.advance(dt)
+    return seen
+
+
+def _partition(kubectl: Kubectl, value: int) -> None:
+    patch = {"spec": {"updateStrategy": {"rollingUpdate": {"partition": value}}}}
+    ok(kubectl, "patch", "sts", "shop-db", "-p", json.dumps(patch))
 
 
 def test_statefulset_rollout_status_equals_kubectl_through_a_partitioned_update(
     helm_argo: RunningSim, kubectl_for: KubectlFor
 ) -> None:
     kubectl = kubectl_for(helm_argo)
-    ok(
-        kubectl,
-        "patch",
-        "sts",
-        "shop-db",
-        "-p",
-        '{"spec":{"updateStrategy":{"rollingUpdate":{"partition":1}}}}',
-    )
+    _partition(kubectl, 1)
     ok(kubectl, "set", "image", "sts/shop-db", "postgres=postgres:16.5")
-    seen = []
-    for _ in range(14):
-        expected, printed = _status_pair(kubectl, "sts/shop-db")
-        assert printed == expected
-        seen.append(printed)
-        helm_argo.advance(1.5)
-    ok(
-        kubectl,
-        "patch",
-        "sts",
-        "shop-db",
-        "-p",
-        '{"spec":{"updateStrategy":{"rollingUpdate":{"partition":0}}}}',
-    )
-    for _ in range(8):
-        expected, printed = _status_pair(kubectl, "sts/shop-db")
-        assert printed == expected
-        seen.append(printed)
-        helm_argo.advance(1.5)
+    seen = _follow(helm_argo, kubectl, "sts/shop-db", 14, 1.5)
+    _partition(kubectl, 0)
+    seen += _follow(helm_argo, kubectl, "sts/shop-db", 8, 1.5)
     assert "Waiting for statefulset spec update to be observed..." in seen
     assert any(s.startswith("Waiting for 1 pods to be ready") for s in seen)
     assert "partitioned roll out complete: 2 new pods have been updated..." in seen
@@ -139,26 +130,15 @@ def test_daemonset_rollout_status_equals_kubectl_during_an_update(
     helm_argo: RunningSim, kubectl_for: KubectlFor
 ) -> None:
     kubectl = kubectl_for(helm_argo)
-    ok(
-        kubectl,
-        "set",
-        "image",
-        "ds/log-agent",
-        "fluent-bit=cr.fluentbit.io/fluent/fluent-bit:3.2.0",
-    )
-    seen = []
-    for _ in range(12):
-        expected, printed = _status_pair(kubectl, "ds/log-agent")
-        assert printed == expected
-        seen.append(printed)
-        helm_argo.advance(1.0)
+    image = "fluent-bit=cr.fluentbit.io/fluent/fluent-bit:3.2.0"
+    ok(kubectl, "set", "image", "ds/log-agent", image)
+    seen = _follow(helm_argo, kubectl, "ds/log-agent", 12, 1.0)
     assert "Waiting for daemon set spec update to be observed..." in seen
     assert any("out of 3 new pods have been updated" in s for s in seen)
     assert seen[-1] == 'daemon set "log-agent" successfully rolled out'
 
 
-def _twins(kubectl: object, kind: str) -> None:
-    run = kubectl  # type: ignore[assignment]
+def _twins(run: Kubectl, kind: str) -> None:
     for twin in ("twin-a", "twin-b"):
         labels = {"app": twin}
         spec: dict[str, object] = {
@@ -176,7 +156,7 @@ def _twins(kubectl: object, kind: str) -> None:
             "metadata": {"name": twin},
             "spec": spec,
         }
-        ok(run, "apply", "-f", "-", input=json.dumps(manifest))  # type: ignore[arg-type]
+        ok(run, "apply", "-f", "-", input=json.dumps(manifest))
 
 
 def _undo_on_twins(sim: RunningSim, kubectl_for: KubectlFor, kind: str, resource: str) -> None:

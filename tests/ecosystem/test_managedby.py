@@ -67,7 +67,8 @@ def test_chart_names_with_dashes_and_prerelease_versions_split_at_the_version() 
 
 def test_helm_revision_is_unknown_without_release_secrets() -> None:
     assert helm_revision("shop", "default", []) is None
-    assert managed_by(_deployment(HELM_LABELS, HELM_ANNOTATIONS)).helm.revision is None  # type: ignore[union-attr]
+    helm = managed_by(_deployment(HELM_LABELS, HELM_ANNOTATIONS)).helm
+    assert helm is not None and helm.revision is None
 
 
 def test_argo_cd_tracking_id_names_the_application() -> None:

@@ -14,7 +14,7 @@ from kubectl_stack.model.storage import pod_claims, storage_findings
 from kubectl_stack.model.tls import ingress_tls, tls_findings
 from kubectl_stack.sim.runner import RunningSim
 
-from .conftest import KubectlFor, get_json, ok
+from .conftest import Kubectl, KubectlFor, get_json, ok
 
 
 def test_self_heal_reverts_a_manual_scale_after_the_delay(
@@ -81,12 +81,11 @@ def test_mesh_sidecar_readiness_reads_app_ready_sidecar_not(
     }
 
 
-def _tls_findings(kubectl: object, now: float) -> list[str]:
-    run = kubectl  # type: ignore[assignment]
-    secrets = get_json(run, "secrets")["items"]  # type: ignore[arg-type]
-    certs = get_json(run, "certificates")["items"]  # type: ignore[arg-type]
+def _tls_findings(run: Kubectl, now: float) -> list[str]:
+    secrets = get_json(run, "secrets")["items"]
+    certs = get_json(run, "certificates")["items"]
     out = []
-    for ingress in get_json(run, "ingress")["items"]:  # type: ignore[arg-type]
+    for ingress in get_json(run, "ingress")["items"]:
         statuses = ingress_tls(ingress, secrets=secrets, certificates=certs, now=now)
         out += [f.message for f in tls_findings(statuses)]
     return sorted(out)
@@ -181,11 +180,10 @@ _FAST = {
 }
 
 
-def _storage_findings(kubectl: object) -> list[str]:
-    run = kubectl  # type: ignore[assignment]
-    pods = get_json(run, "pods")["items"]  # type: ignore[arg-type]
-    pvcs = get_json(run, "pvc")["items"]  # type: ignore[arg-type]
-    events = get_json(run, "events")["items"]  # type: ignore[arg-type]
+def _storage_findings(run: Kubectl) -> list[str]:
+    pods = get_json(run, "pods")["items"]
+    pvcs = get_json(run, "pvc")["items"]
+    events = get_json(run, "events")["items"]
     return [f.message for f in storage_findings(pod_claims(pods, pvcs, events))]
 
 
