@@ -66,9 +66,12 @@ def custom_types(store: Store) -> list[ResourceType]:
     return served
 
 
+_BUILT_IN = frozenset(r.gr for r in RESOURCES)
+
+
 def is_served(store: Store, rtype: ResourceType) -> bool:
     """Whether ``rtype`` is served by this cluster: built in, or defined by a stored CRD."""
-    return rtype in RESOURCES or store.get(CRD, "", rtype.gr) is not None
+    return rtype.gr in _BUILT_IN or store.get(CRD, "", rtype.gr) is not None
 
 
 def _ensure_storage(store: Store, gr: str) -> None:
