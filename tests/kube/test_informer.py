@@ -159,16 +159,32 @@ async def test_stopping_leaves_no_tasks_or_sockets(sim: RunningSim) -> None:
     await wait_until(lambda: established_to(sim.port) == 0)
 
 
-async def test_metrics_absent_or_present_is_never_an_error(watching: Watching) -> None:
+async def test_pod_metrics_are_polled_only_while_wanted(watching: Watching) -> None:
     watching.informers.want_metrics(True)
-    await wait_until(
-        lambda: watching.state.status(K.POD_METRICS.name).state is not SyncState.PENDING
-    )
-    assert watching.state.status(K.POD_METRICS.name).state in (
-        SyncState.SYNCED,
-        SyncState.UNAVAILABLE,
-    )
+    await wait_until(lambda: watching.state.status(K.POD_METRICS.name).state is SyncState.SYNCED)
+    assert watching.state.objects(K.POD_METRICS.name)
     watching.informers.want_metrics(False)
+    await wait_until(
+        lambda: not [t for t in asyncio.all_tasks() if t.get_name() == "informer:podmetrics"]
+    )
+
+
+async def test_retry_after_from_the_server_sets_the_wait(
+    watching: Watching, sim: RunningSim
+) -> None:
+    def throttle() -> None:
+        sim.cluster.faults.fail_status = 429
+        sim.cluster.faults.retry_after = 2
+        sim.cluster.faults.fail_requests = 1
+        sim.cluster.store.close_all_watches()
+
+    sim.call(throttle)
+    await wait_until(lambda: watching.state.connection.state == "retrying")
+    status = watching.state.connection
+    assert "TooManyRequests" in status.reason
+    retry_in = status.retry_in()
+    assert retry_in is not None and 1.0 < retry_in <= 2.0
+    await wait_until(lambda: watching.state.connection.state == "ok", timeout=10)
 
 
 async def test_kind_forbidden_across_namespaces_is_tried_in_the_context_namespace(
