@@ -245,3 +245,70 @@ async def test_undo_preview_lists_the_template_change(conn: Connection, sim: Run
     assert [(d.old, d.new) for d in plan.diff if "image" in d.path] == [("preview:2", "preview:1")]
     current = await conn.get_json(DEPLOYMENTS.path("default", "preview"))
     assert current["spec"]["template"]["spec"]["containers"][0]["image"] == "preview:2"
+
+
+TWIN = """
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: {name}
+  namespace: default
+spec:
+  replicas: 2
+  selector:
+    matchLabels: {{app: {name}}}
+  template:
+    metadata:
+      labels: {{app: {name}}}
+    spec:
+      containers:
+      - name: web
+        image: nginx:1.25
+"""
+
+
+async def test_undo_after_a_real_rollout_matches_kubectl(
+    conn: Connection, sim: RunningSim, kubectl: Kubectl
+) -> None:
+    for name in ("real-a", "real-b"):
+        assert kubectl("apply", "-f", "-", input=TWIN.format(name=name)).returncode == 0
+    sim.advance(30)
+    for name in ("real-a", "real-b"):
+        done = kubectl("set", "image", f"deployment/{name}", "web=nginx:1.26")
+        assert done.returncode == 0, done.stderr
+    for _ in range(12):
+        sim.advance(10)
+    theirs = kubectl("rollout", "undo", "deployment/real-a")
+    ours = await actions.rollout_undo(conn, "default", "real-b")
+    assert ours.message == theirs.stdout.strip().replace("real-a", "real-b")
+    for _ in range(12):
+        sim.advance(10)
+    a, b = deployment(kubectl, "real-a"), deployment(kubectl, "real-b")
+    assert b["spec"]["template"] == jsonutil.loads(
+        jsonutil.dumps(a["spec"]["template"]).replace(b"real-a", b"real-b")
+    )
+    assert b["spec"]["template"]["spec"]["containers"][0]["image"] == "nginx:1.25"
+    assert b["metadata"]["annotations"] == jsonutil.loads(
+        jsonutil.dumps(a["metadata"]["annotations"]).replace(b"real-a", b"real-b")
+    )
+    history_a = kubectl("rollout", "history", "deployment/real-a").stdout
+    history_b = kubectl("rollout", "history", "deployment/real-b").stdout
+    assert history_b == history_a.replace("real-a", "real-b")
+    assert "3 " in history_b  # the undo became revision 3, as with kubectl
+
+
+@pytest.mark.parametrize(("revision", "pause"), [(7, False), (0, True)])
+async def test_undo_refusals_say_what_kubectl_says(
+    conn: Connection, sim: RunningSim, kubectl: Kubectl, revision: int, pause: bool
+) -> None:
+    add_revisioned_deployment(sim, "ref-a")
+    add_revisioned_deployment(sim, "ref-b")
+    if pause:
+        for name in ("ref-a", "ref-b"):
+            assert kubectl("rollout", "pause", f"deployment/{name}").returncode == 0
+    flags = [f"--to-revision={revision}"] if revision else []
+    theirs = kubectl("rollout", "undo", "deployment/ref-a", *flags)
+    ours = await actions.rollout_undo(conn, "default", "ref-b", to_revision=revision)
+    assert theirs.returncode != 0
+    assert ours.outcome == "refused"
+    assert ours.message == theirs.stderr.strip().replace("ref-a", "ref-b")
