@@ -96,7 +96,7 @@ class StackApp(App[int]):
         except ConnectError as exc:
             if first:
                 self.fatal_error = str(exc)
-                self.exit(1)
+                self.exit(return_code=1)
             else:
                 self.tell(str(exc), severity="error")
             return
@@ -154,11 +154,17 @@ class StackApp(App[int]):
     def action_help(self) -> None:
         screen = self.screen
         groups: dict[str, tuple[list[str], str]] = {}
-        for active in screen.active_bindings.values():
-            binding = active.binding
-            if binding.description:
-                keys, _ = groups.setdefault(binding.action, ([], binding.description))
-                keys.append(self.get_key_display(binding))
+        # The screen's keys, then the app's; only ours (they all have ids), with their current
+        # keys after any keymap, and without those --read-only removed.
+        for node in (screen, self):
+            for bindings in node._bindings.key_to_bindings.values():
+                for binding in bindings:
+                    if binding.id is None or not binding.description:
+                        continue
+                    if node.check_action(binding.action, ()) is False:
+                        continue
+                    keys, _ = groups.setdefault(binding.action, ([], binding.description))
+                    keys.append(self.get_key_display(binding))
         rows = [(", ".join(keys), description) for keys, description in groups.values()]
         self.push_screen(HelpScreen(screen.title or self.title, rows))
 

@@ -23,11 +23,16 @@ class HelpScreen(ModalScreen[None]):
         self._keys = list(keys)
 
     def compose(self) -> ComposeResult:
+        # Two pairs of columns: every key of a screen fits on an 80x24 terminal.
         table = Table.grid(padding=(0, 2))
-        table.add_column(style="bold", no_wrap=True)
-        table.add_column()
-        for keys, description in self._keys:
-            table.add_row(keys, description)
+        for _ in range(2):
+            table.add_column(style="bold", no_wrap=True)
+            table.add_column()
+        half = (len(self._keys) + 1) // 2
+        left, right = self._keys[:half], self._keys[half:]
+        for i, (keys, description) in enumerate(left):
+            more = right[i] if i < len(right) else ("", "")
+            table.add_row(keys, description, *more)
         with VerticalScroll(id="help-body") as body:
             body.border_title = f"Keys · {self._title}"
             body.border_subtitle = "esc close"
