@@ -21,7 +21,6 @@ Outcome = Literal["done", "refused", "conflict", "skipped"]
 INT32_MAX = 2**31 - 1
 RESTARTED_AT = "kubectl.kubernetes.io/restartedAt"
 STRATEGIC_MERGE = "application/strategic-merge-patch+json"
-MERGE_PATCH = "application/merge-patch+json"
 JSON_PATCH = "application/json-patch+json"
 
 

@@ -61,7 +61,5 @@ WATCHED: tuple[Kind, ...] = (
     PVCS,
 )
 
-BY_NAME: dict[str, Kind] = {k.name: k for k in (*WATCHED, POD_METRICS)}
-
 PARTIAL_METADATA_LIST = "application/json;as=PartialObjectMetadataList;v=v1;g=meta.k8s.io"
 PARTIAL_METADATA = "application/json;as=PartialObjectMetadata;v=v1;g=meta.k8s.io"

@@ -54,8 +54,6 @@ class ResolvedConfig:
     impersonate_groups: list[str] = field(default_factory=list)
     timeout: float | None = None  # seconds; None = no limit (kubectl's "0")
     in_cluster: bool = False
-    # The kubeconfig files that were read, in precedence order (for messages).
-    files: list[str] = field(default_factory=list)
 
     @property
     def is_tls(self) -> bool:
@@ -340,5 +338,4 @@ def resolve(options: ConnectionOptions, environ: dict[str, str] | None = None) -
         impersonate_user=impersonate,
         impersonate_groups=groups,
         timeout=timeout,
-        files=merged.files,
     )

@@ -36,7 +36,6 @@ class SyncState(str, Enum):
     SYNCED = "synced"  # listed and watching
     FORBIDDEN = "forbidden"  # 403: the user may not list this kind
     UNAVAILABLE = "unavailable"  # the server does not serve it (e.g. no metrics-server)
-    RETRYING = "retrying"  # lost; backing off before the next attempt
 
 
 @dataclass(frozen=True)
