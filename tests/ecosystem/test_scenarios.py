@@ -51,6 +51,17 @@ def test_self_heal_reverts_a_manual_scale_after_the_delay(
     assert len([p for p in pods if not p["metadata"].get("deletionTimestamp")]) == 2
 
 
+def test_self_heal_also_reverts_a_statefulset_of_the_app(
+    helm_argo: RunningSim, kubectl_for: KubectlFor
+) -> None:
+    kubectl = kubectl_for(helm_argo)
+    ok(kubectl, "scale", "sts/shop-db", "--replicas=5")
+    helm_argo.advance(6)
+    assert get_json(kubectl, "sts", "shop-db")["spec"]["replicas"] == 3
+    helm_argo.advance(30)
+    assert ok(kubectl, "get", "sts", "shop-db").split()[-2] == "3/3"
+
+
 def test_scaling_a_flux_workload_is_not_reverted_by_the_sim_but_is_warned_about(
     helm_argo: RunningSim, kubectl_for: KubectlFor
 ) -> None:

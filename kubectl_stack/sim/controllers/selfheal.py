@@ -1,8 +1,8 @@
 """A simulated Argo CD application controller with automated sync and self-heal.
 
-Deployments are tracked by an Application when they carry its instance label
-(``argocd.argoproj.io/instance``) or tracking-id annotation
-(``argocd.argoproj.io/tracking-id: <app>:apps/Deployment:<ns>/<name>``). What the Deployment
+Deployments and StatefulSets are tracked by an Application when they carry its instance
+label (``argocd.argoproj.io/instance``) or tracking-id annotation
+(``argocd.argoproj.io/tracking-id: <app>:apps/Deployment:<ns>/<name>``). What a workload
 looked like when the controller first saw it stands for the state in Git. When an
 Application with ``spec.syncPolicy.automated.selfHeal: true`` sees ``spec.replicas`` or
 ``spec.template`` drift from it, it marks itself OutOfSync and, ``SELF_HEAL_SECONDS`` later
@@ -18,13 +18,14 @@ from typing import TYPE_CHECKING, Any
 
 from ..crds import custom_types
 from ..store import Event, NotFound, Obj, clone
-from .base import Key
 
 if TYPE_CHECKING:
     from . import Context
 
 APPLICATIONS = "applications.argoproj.io"
-DEPLOYMENTS = "deployments.apps"
+WORKLOADS = ("deployments.apps", "statefulsets.apps")
+# A tracked workload: (group resource, namespace, name).
+Tracked = tuple[str, str, str]
 INSTANCE_LABEL = "argocd.argoproj.io/instance"
 TRACKING_ANNOTATION = "argocd.argoproj.io/tracking-id"
 DELAY_ANNOTATION = "sim.kubectl-stack.io/self-heal-seconds"
@@ -51,19 +52,20 @@ class SelfHealController:
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
         self.cluster = ctx.cluster
-        self._git: dict[Key, dict[str, Any]] = {}
-        self._pending: set[Key] = set()
+        self._git: dict[Tracked, dict[str, Any]] = {}
+        self._pending: set[Tracked] = set()
 
     def start(self) -> None:
         store = self.cluster.store
-        for d in store.iter(DEPLOYMENTS):
-            self._remember(d)
-        store.add_listener(DEPLOYMENTS, self._on_deployment)
+        for gr in WORKLOADS:
+            for obj in store.iter(gr):
+                self._remember(gr, obj)
+            store.add_listener(gr, self._on_workload)
 
-    def _remember(self, d: Obj) -> None:
-        if app_of(d) is not None:
-            meta = d["metadata"]
-            self._git.setdefault((meta.get("namespace", ""), meta["name"]), _desired(d))
+    def _remember(self, gr: str, obj: Obj) -> None:
+        if app_of(obj) is not None:
+            meta = obj["metadata"]
+            self._git.setdefault((gr, meta.get("namespace", ""), meta["name"]), _desired(obj))
 
     def _application(self, name: str) -> Obj | None:
         store = self.cluster.store
@@ -75,18 +77,18 @@ class SelfHealController:
                 return app
         return None
 
-    def _on_deployment(self, event: Event) -> None:
-        d = event.obj
-        meta = d["metadata"]
-        key = (meta.get("namespace", ""), meta["name"])
+    def _on_workload(self, event: Event) -> None:
+        obj = event.obj
+        meta = obj["metadata"]
+        key = (event.gr, meta.get("namespace", ""), meta["name"])
         if event.type == "DELETED":
             self._git.pop(key, None)
             return
         if key not in self._git:
-            self._remember(d)
+            self._remember(event.gr, obj)
             return
-        app_name = app_of(d)
-        if app_name is None or key in self._pending or _desired(d) == self._git[key]:
+        app_name = app_of(obj)
+        if app_name is None or key in self._pending or _desired(obj) == self._git[key]:
             return
         app = self._application(app_name)
         automated = (((app or {}).get("spec") or {}).get("syncPolicy") or {}).get("automated")
@@ -99,12 +101,13 @@ class SelfHealController:
         self._set_sync(app, "OutOfSync")
         self.cluster.clock.call_later(delay, lambda: self._heal(key, app_name))
 
-    def _heal(self, key: Key, app_name: str) -> None:
+    def _heal(self, key: Tracked, app_name: str) -> None:
         self._pending.discard(key)
         store = self.cluster.store
         git = self._git.get(key)
         app = self._application(app_name)
-        if git is None or app is None or store.get(DEPLOYMENTS, *key) is None:
+        gr, namespace, name = key
+        if git is None or app is None or store.get(gr, namespace, name) is None:
             return
         revision = str(((app.get("spec") or {}).get("source") or {}).get("targetRevision", "HEAD"))
         self.ctx.recorder.record(
@@ -126,7 +129,7 @@ class SelfHealController:
             obj["metadata"]["generation"] = int(obj["metadata"].get("generation", 1)) + 1
 
         with contextlib.suppress(NotFound):
-            store.mutate(DEPLOYMENTS, key[0], key[1], revert)
+            store.mutate(gr, namespace, name, revert)
         self.ctx.recorder.record(
             app,
             "Normal",
