@@ -184,7 +184,6 @@ def _large(cluster: Cluster, *, namespaces: int, deployments: int, pods: int, no
                 ownerReferences=[owner_reference(rs)],
             )
             pod["spec"]["nodeName"] = f"node-{node + 1}"
-            ip = f"10.244.{node}.{2 + ip_next[node] % 250}.".rstrip(".")
             ip = (
                 f"10.244.{node}.{ip_next[node] % 253 + 2}"
                 if ip_next[node] < 253

@@ -10,7 +10,7 @@ nodes: 3
 manifests: [seed-stack.yaml]   # manifest files next to the scenario (namespace default)
 objects: []                    # or inline manifests
 images:       # what a container running an image does (see controllers/images.py)
-  "my-app:1.4.2": {ready_after: 2, cpu_per_load: 100}
+  "my-app:1.4.2": {start_seconds: 2, cpu_per_load: 100}
 load:         # traffic per Deployment name ("*" = any): a number or [[t, value], ...]
   my-app: 4.2
 converge: 90  # seconds the clock runs at build time so the cluster is settled

@@ -751,29 +751,21 @@ class DeploymentController:
 
     # -- writes ------------------------------------------------------------------------------
     def _write_status(self, d: Obj, status: Obj) -> None:
-        meta = d["metadata"]
-
-        def write(obj: Obj) -> None:
-            obj["status"] = status
-
-        try:
-            updated = self.cluster.store.mutate(
-                "deployments.apps", meta.get("namespace", ""), meta["name"], write
-            )
-        except NotFound:
-            return
         d["status"] = status
-        meta["resourceVersion"] = updated["metadata"]["resourceVersion"]
+        self._store(d, annotations=False)
 
     def _write_deployment(self, d: Obj) -> None:
         """Store the revision annotation and status the sync has changed so far."""
+        self._store(d, annotations=True)
+
+    def _store(self, d: Obj, *, annotations: bool) -> None:
         meta = d["metadata"]
-        annotations = dict(meta.get("annotations") or {})
+        new_annotations = dict(meta.get("annotations") or {}) if annotations else {}
         status = d.get("status") or {}
 
         def write(obj: Obj) -> None:
-            if annotations:
-                obj["metadata"]["annotations"] = annotations
+            if new_annotations:
+                obj["metadata"]["annotations"] = new_annotations
             obj["status"] = status
 
         try:

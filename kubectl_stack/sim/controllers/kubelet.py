@@ -148,7 +148,6 @@ class _Container:
     # probe bookkeeping: consecutive successes/failures per probe kind
     successes: dict[str, int] = field(default_factory=dict)
     failures: dict[str, int] = field(default_factory=dict)
-    probing: dict[str, bool] = field(default_factory=dict)
     backoff: float = 0.0
     backoff_updated: float = 0.0
     pull_backoff: float = 0.0
@@ -494,17 +493,12 @@ class Kubelet:
     def _start_probe(self, rt: _Pod, c: _Container, kind: str, probe: Obj) -> None:
         period = float(probe.get("periodSeconds", 10))
         instance = c.restart_count
-        c.probing[kind] = True
 
         def tick() -> None:
             if c.restart_count != instance or c.running_since is None or rt.terminating:
-                c.probing[kind] = False
                 return
-            keep = self._probe(rt, c, kind, probe)
-            if keep:
+            if self._probe(rt, c, kind, probe):
                 self._later_c(c, kind, period, tick)
-            else:
-                c.probing[kind] = False
 
         self._later_c(c, kind, period, tick)
 
