@@ -32,8 +32,9 @@ from .krew_rules import installed_files, validate
 
 StartSim = Callable[..., SimProcess]
 
-# Building every platform's archive takes a while.
-pytestmark = pytest.mark.slow
+# Building every platform's archive takes a while: over a minute when the download cache is
+# empty, as in a fresh clone.
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
 
 
 def manifest_platform(manifest: dict[str, Any], platform_name: str) -> dict[str, Any]:

@@ -21,7 +21,7 @@ from .conftest import KUBECTL, SimProcess, run
 
 StartSim = Callable[..., SimProcess]
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]
 
 
 def pip_install(source: Path, root: Path) -> Path:
