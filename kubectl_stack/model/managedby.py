@@ -227,7 +227,9 @@ def action_warnings(managed: ManagedBy, action: str, kind: str = "Deployment") -
     managed `kind`, most decisive first; () when nothing will fight the change.
 
     e.g. "Argo CD app `shop` manages this Deployment: self-heal will revert a manual scale",
-    "Helm release `shop` rev 7: an undo here is not a helm rollback"."""
+    "Helm release `shop` rev 7: an undo here is not a helm rollback". `managed` is the
+    workload's (deleting one of its pods needs no warning: the managers track the workload,
+    not its pods)."""
     if action not in ACTIONS:
         return ()
     out = []

@@ -93,7 +93,9 @@ class DaemonSetController:
                     self.queue.add((obj["metadata"].get("namespace", ""), ref["name"]))
 
     def _on_node(self, event: Event) -> None:
-        if event.type != "MODIFIED" or event.old is None:
+        # Node status heartbeats change nothing here; new, gone or relabelled nodes do.
+        old_labels = (event.old or {}).get("metadata", {}).get("labels")
+        if event.type != "MODIFIED" or old_labels != event.obj["metadata"].get("labels"):
             for ds in self.cluster.store.iter(GR):
                 self.queue.add((ds["metadata"].get("namespace", ""), ds["metadata"]["name"]))
 
