@@ -8,7 +8,6 @@ A :class:`RunningSim` owns the loop thread; everything that touches the cluster 
 from __future__ import annotations
 
 import asyncio
-import importlib
 import shutil
 import tempfile
 import threading
@@ -20,46 +19,19 @@ from types import TracebackType
 from typing import Any, TypeVar
 
 from . import kubeconfig as kubeconfig_file
-from .clock import Clock
-from .cluster import Cluster, User
+from .cluster import Cluster
+from .scenario import build_cluster
 from .server import SimServer
 
 T = TypeVar("T")
 
-DEFAULT_USERS = (
-    User("admin", "admin", token="admin-token"),
-    User("viewer", "viewer", token="viewer-token"),
-)
 
-
-def _fallback_cluster(clock: Clock, seed: int) -> Cluster:
-    """An empty cluster with the namespaces and users every cluster has."""
-    cluster = Cluster.empty(clock=clock, seed=seed)
-    for name in ("default", "kube-system", "kube-public", "kube-node-lease"):
-        cluster.store.create(
-            "namespaces",
-            {
-                "apiVersion": "v1",
-                "kind": "Namespace",
-                "metadata": {"name": name, "labels": {"kubernetes.io/metadata.name": name}},
-                "spec": {"finalizers": ["kubernetes"]},
-                "status": {"phase": "Active"},
-            },
-        )
-    cluster.users = {u.name: User(u.name, u.role, u.token) for u in DEFAULT_USERS}
-    cluster.start()
-    return cluster
-
-
-def build(scenario: str, *, clock: Clock, seed: int, **params: Any) -> Cluster:
-    """The cluster of ``scenario`` (a name or a YAML file), converged and started."""
-    try:
-        module: Any = importlib.import_module("kubectl_stack.sim.scenario")
-    except ImportError:  # pragma: no cover - only before scenario.py exists
-        return _fallback_cluster(clock, seed)
-    cluster: Cluster = module.build_cluster(scenario, clock=clock, seed=seed, **params)
-    if not cluster.users:
-        cluster.users = {u.name: User(u.name, u.role, u.token) for u in DEFAULT_USERS}
+def build(scenario: str, *, seed: int = 0, speed: float = 1.0, **params: Any) -> Cluster:
+    """The cluster of ``scenario`` (a name or a YAML file), converged and started, its clock
+    ending the build at the current wall time (so ages look natural) and set to ``speed``
+    for when it runs live."""
+    cluster = build_cluster(scenario, seed=seed, **params)
+    cluster.clock.speed = speed
     return cluster
 
 
@@ -139,8 +111,7 @@ class RunningSim:
         path = kubeconfig_path or self._tmp / "kubeconfig"
 
         async def boot() -> None:
-            clock = Clock(speed=speed, manual=True)
-            self.cluster = build(scenario, clock=clock, seed=seed, **params)
+            self.cluster = build(scenario, seed=seed, speed=speed, **params)
             self.served = await serve(
                 self.cluster,
                 port=port,
@@ -150,7 +121,7 @@ class RunningSim:
                 bookmark_interval=bookmark_interval,
             )
             if not manual_clock:
-                self._clock_task = asyncio.ensure_future(clock.run())
+                self._clock_task = asyncio.ensure_future(self.cluster.clock.run())
 
         try:
             asyncio.run_coroutine_threadsafe(boot(), self._loop).result()
