@@ -183,3 +183,25 @@ def test_deleted_pod_terminates_gracefully_and_leaves_endpoints(make_cluster: Ma
     assert terminating[0]["conditions"] == {"ready": False, "serving": True, "terminating": True}
     cluster.advance(5)
     assert cluster.store.get("pods", "default", victim) is None
+
+
+def test_failing_liveness_probe_restarts_the_container(make_cluster: MakeCluster) -> None:
+    manifest = deployment(replicas=1, image="stuck:1", readiness=False)
+    container = manifest["spec"]["template"]["spec"]["containers"][0]
+    container["livenessProbe"] = {
+        "httpGet": {"path": "/healthz", "port": 8080},
+        "periodSeconds": 5,
+        "failureThreshold": 2,
+    }
+    cluster = make_cluster(
+        objects=[manifest], images={"stuck:1": ImageBehaviour(pull_seconds=1, liveness_status=500)}
+    )
+    cluster.advance(20)
+    cs = only_pod(cluster)["status"]["containerStatuses"][0]
+    assert cs["restartCount"] == 1
+    assert cs["lastState"]["terminated"]["exitCode"] == 137
+    messages = [e["message"] for e in events(cluster, "Unhealthy")]
+    assert messages[0] == "Liveness probe failed: HTTP probe failed with statuscode: 500"
+    assert "Container app failed liveness probe, will be restarted" in [
+        e["message"] for e in events(cluster, "Killing")
+    ]

@@ -1,12 +1,11 @@
 """Garbage collection: when an owner is deleted, its dependents go too (background
-propagation), and the namespace controller empties a namespace marked for deletion."""
+propagation); and the root CA publisher that gives every namespace ``kube-root-ca.crt``."""
 
 from __future__ import annotations
 
 import contextlib
 from typing import TYPE_CHECKING
 
-from ..resources import BY_GR
 from ..store import Event, NotFound, Obj
 from .base import OwnerIndex, request_pod_deletion
 
@@ -36,9 +35,6 @@ class GarbageCollector:
         if event.type == "DELETED":
             uid = event.obj["metadata"].get("uid", "")
             self.cluster.clock.call_later(0, lambda: self._collect(uid))
-        elif event.gr == "namespaces" and event.obj["metadata"].get("deletionTimestamp"):
-            name = event.obj["metadata"]["name"]
-            self.cluster.clock.call_later(0, lambda: self._finalize_namespace(name))
 
     def _collect(self, owner_uid: str) -> None:
         store = self.cluster.store
@@ -49,27 +45,6 @@ class GarbageCollector:
                     continue
                 with contextlib.suppress(NotFound):
                     store.delete(gr, *key)
-
-    def _finalize_namespace(self, name: str) -> None:
-        store = self.cluster.store
-        ns = store.get("namespaces", "", name)
-        if ns is None or not ns["metadata"].get("deletionTimestamp"):
-            return
-        remaining = 0
-        for gr, rtype in BY_GR.items():
-            if not rtype.namespaced:
-                continue
-            for obj in [o for o in store.iter(gr) if o["metadata"].get("namespace") == name]:
-                if gr == "pods":
-                    request_pod_deletion(self.cluster, name, obj["metadata"]["name"])
-                    remaining += 1
-                    continue
-                with contextlib.suppress(NotFound):
-                    store.delete(gr, name, obj["metadata"]["name"])
-        if remaining:
-            self.cluster.clock.call_later(2, lambda: self._finalize_namespace(name))
-            return
-        store.delete("namespaces", "", name)
 
 
 def root_ca_configmap(namespace: str) -> Obj:
