@@ -104,6 +104,6 @@ def test_kubectl_finds_plugin_and_app_quits_cleanly(tmux: Tmux) -> None:
     assert "EXIT-CODE=0" in screen
     # The KUBECONFIG line is printed before the app starts and again after it exits, on the
     # normal screen: seeing it after exit means the terminal was given back.
-    assert screen.count("KUBECONFIG=") >= 1
+    assert screen.count("KUBECONFIG=") == 2
     assert tmux("display-message", "-p", "-t", "e2e", "#{alternate_on}").strip() == "0"
     assert "ROLLOUT" not in screen

@@ -1,0 +1,111 @@
+"""The other screens and keys: pause, history, logs, filter, all namespaces."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from textual.widgets import RichLog
+
+from kubectl_stack.sim.runner import RunningSim
+from kubectl_stack.ui.screens.history import HistoryScreen
+from kubectl_stack.ui.screens.logs import LogsScreen
+from kubectl_stack.ui.screens.stack import StackScreen
+from kubectl_stack.ui.screens.yaml import ObjectScreen
+
+from .conftest import advance, build_app, until, until_text
+from .screen import screen_text
+
+
+def paused(sim: RunningSim) -> bool:
+    dep = sim.call(lambda: sim.cluster.store.get("deployments.apps", "default", "my-app"))
+    return bool(dep["spec"].get("paused"))
+
+
+async def test_pause_key_pauses_then_resumes_the_rollout(sim: RunningSim) -> None:
+    app = build_app(sim)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until_text(pilot, "my-app", "Complete")
+        await pilot.press("z")
+        await until(pilot, lambda: paused(sim), "spec.paused")
+        await until_text(pilot, "⏸ Paused")
+        await pilot.press("z")
+        await until(pilot, lambda: not paused(sim), "the rollout to resume")
+    assert ("information", "deployment.apps/my-app paused") in app.notices
+    assert ("information", "deployment.apps/my-app resumed") in app.notices
+
+
+async def test_history_lists_revisions_with_the_template_diff(
+    sim: RunningSim, kubectl: Callable[..., Any]
+) -> None:
+    assert kubectl("set", "image", "deployment/my-app", "app=my-app:1.5.0").returncode == 0
+    sim.advance(60)
+    app = build_app(sim, stack="my-app")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(pilot, lambda: isinstance(app.screen, StackScreen), "the stack screen")
+        await pilot.press("h")
+        await until(pilot, lambda: isinstance(app.screen, HistoryScreen), "history")
+        text = await until_text(pilot, "REVISION", "2 *", "my-app:1.5.0")
+        assert "my-app:1.4.2" in text
+        await pilot.press("down")
+        text = await until_text(pilot, "current → revision 1")
+        assert "containers[app].image" in text
+
+
+async def test_logs_follow_then_pause_and_search_highlights(sim: RunningSim) -> None:
+    app = build_app(sim, stack="my-app")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(pilot, lambda: isinstance(app.screen, StackScreen), "the stack screen")
+        await pilot.press("l")
+        await until(pilot, lambda: isinstance(app.screen, LogsScreen), "the logs screen")
+        await until_text(pilot, "following ●", "my-app (3 pods)", "GET")
+        await pilot.press("f")
+        await until_text(pilot, "paused ⏸")
+        await pilot.press("slash", *"health", "enter")
+        await until_text(pilot, "search: health")
+        await pilot.press("ampersand", *"starting", "enter")
+        await until_text(pilot, "filter: starting", "starting app")
+        log = app.screen.query_one(RichLog)
+        assert all("starting" in "".join(s.text for s in line) for line in log.lines if line)
+
+
+async def test_describe_and_yaml_of_the_deployment(sim: RunningSim) -> None:
+    app = build_app(sim, stack="my-app")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(pilot, lambda: isinstance(app.screen, StackScreen), "the stack screen")
+        await pilot.press("d")
+        await until(pilot, lambda: isinstance(app.screen, ObjectScreen), "describe")
+        await until_text(pilot, "StrategyType:", "successfully rolled out", "Readiness:")
+        await pilot.press("y")
+        await until_text(pilot, "apiVersion", "kind", "Deployment")
+
+
+async def test_filter_narrows_the_stacks(scenario_sim: Callable[[str], RunningSim]) -> None:
+    sim = scenario_sim("crashloop")
+    app = build_app(sim)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until_text(pilot, "worker", "my-app")
+        await pilot.press("slash", *"work", "enter")
+        await until(pilot, lambda: "my-app" not in screen_text(app), "my-app to be hidden")
+        assert "worker" in screen_text(app)
+        await pilot.press("escape")
+        await until_text(pilot, "worker", "my-app")
+
+
+async def test_all_namespaces_adds_the_namespace_column(sim: RunningSim) -> None:
+    app = build_app(sim)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until_text(pilot, "my-app", "ns default")
+        await pilot.press("a")
+        await until_text(pilot, "NAMESPACE", "ns all", "my-app")
+
+
+async def test_stack_screen_keeps_showing_a_deleted_deployment_as_gone(
+    sim: RunningSim, kubectl: Callable[..., Any]
+) -> None:
+    app = build_app(sim, stack="my-app")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until_text(pilot, "successfully rolled out")
+        assert kubectl("delete", "deployment", "my-app", "--wait=false").returncode == 0
+        await advance(pilot, sim, 5)
+        await until_text(pilot, 'deployment "my-app" not found')
