@@ -104,9 +104,22 @@ def daemonset_rollout_status(daemonset: Any) -> RolloutStatus:
     return RolloutStatus("Waiting for daemon set spec update to be observed...", False, "")
 
 
-def workload_rollout_status(workload: Any) -> RolloutStatus:
-    """The status viewer for the workload's kind (StatefulSet or DaemonSet)."""
-    if u.s(u.d(workload).get("kind")) == DAEMONSET:
+def kind_of(workload: Any, kind: str = "") -> str:
+    """StatefulSet or DaemonSet: `kind` when given, else the object's own `kind` (list items
+    from a real API server have none), else told apart by their spec and status fields."""
+    obj = u.d(workload)
+    found = kind or u.s(obj.get("kind"))
+    if found in (STATEFULSET, DAEMONSET):
+        return found
+    spec, status = u.d(obj.get("spec")), u.d(obj.get("status"))
+    if "desiredNumberScheduled" in status or ("replicas" not in spec and "template" in spec):
+        return DAEMONSET
+    return STATEFULSET
+
+
+def workload_rollout_status(workload: Any, kind: str = "") -> RolloutStatus:
+    """The status viewer for the workload's kind (see :func:`kind_of`)."""
+    if kind_of(workload, kind) == DAEMONSET:
         return daemonset_rollout_status(workload)
     return statefulset_rollout_status(workload)
 
@@ -131,12 +144,12 @@ class WorkloadRow:
     age: str
 
 
-def workload_row(workload: Any, now: float) -> WorkloadRow:
-    """printStatefulSet / printDaemonSet cells for one object."""
+def workload_row(workload: Any, now: float, kind: str = "") -> WorkloadRow:
+    """printStatefulSet / printDaemonSet cells for one object (kind as :func:`kind_of`)."""
     obj = u.d(workload)
     status = u.d(obj.get("status"))
     created = age(u.meta(obj).get("creationTimestamp"), now)
-    if u.s(obj.get("kind")) == DAEMONSET:
+    if kind_of(obj, kind) == DAEMONSET:
         desired = u.i(status.get("desiredNumberScheduled"))
         ready = u.i(status.get("numberReady"))
         selector = u.str_map(u.path(obj, "spec", "template", "spec", "nodeSelector"))

@@ -10,8 +10,10 @@ import pytest
 from kubectl_stack.model.workloads import (
     daemonset_rollout_status,
     history_text,
+    kind_of,
     statefulset_rollout_status,
     undo_plan,
+    workload_rollout_status,
 )
 
 
@@ -194,3 +196,17 @@ def test_history_lists_revisions_with_change_cause() -> None:
     text = history_text(_owner("pg:16"), [first, _revision(2, "pg:16")], 0.0)
     assert text == "REVISION  CHANGE-CAUSE\n1         initial install\n2         <none>"
     assert history_text(_owner("pg:16"), [], 0.0) == "No rollout history found."
+
+
+def test_list_items_without_kind_still_get_their_own_status_viewer() -> None:
+    ds = _ds(desiredNumberScheduled=3, updatedNumberScheduled=3, numberAvailable=3)
+    del ds["kind"]
+    sts = _sts(readyReplicas=3, updatedReplicas=3)
+    del sts["kind"]
+    assert (kind_of(ds), kind_of(sts), kind_of(sts, "DaemonSet")) == (
+        "DaemonSet",
+        "StatefulSet",
+        "DaemonSet",
+    )
+    assert workload_rollout_status(ds).message == 'daemon set "agent" successfully rolled out'
+    assert workload_rollout_status(sts).done
