@@ -235,3 +235,33 @@ def test_undo_skips_and_refusals_read_as_kubectl_prints_them(
                 kind, name = resource.split("/")
                 assert plan.skipped
                 assert done.stdout.strip() == f"{kind}.apps/{name} {plan.message}"
+
+
+def test_invalid_statefulsets_are_refused_with_the_apiservers_messages(
+    helm_argo: RunningSim, kubectl_for: KubectlFor
+) -> None:
+    kubectl = kubectl_for(helm_argo)
+    manifest = {
+        "apiVersion": "apps/v1",
+        "kind": "StatefulSet",
+        "metadata": {"name": "bad"},
+        "spec": {
+            "serviceName": "bad",
+            "selector": {"matchLabels": {"app": "bad"}},
+            "template": {
+                "metadata": {"labels": {"app": "other"}},
+                "spec": {"containers": [{"name": "c", "image": "busybox"}]},
+            },
+        },
+    }
+    mismatch = kubectl("apply", "-f", "-", input=json.dumps(manifest))
+    assert mismatch.stderr.strip() == (
+        'The StatefulSet "bad" is invalid: spec.template.metadata.labels: Invalid value: '
+        'map[string]string{"app":"other"}: `selector` does not match template `labels`'
+    )
+    rename = kubectl("patch", "sts", "shop-db", "-p", '{"spec":{"serviceName":"x"}}')
+    assert rename.returncode == 1
+    assert rename.stderr.startswith(
+        'The StatefulSet "shop-db" is invalid: spec: Forbidden: updates to statefulset spec '
+        "for fields other than 'replicas', 'ordinals', 'template', 'updateStrategy',"
+    )

@@ -113,6 +113,51 @@ def _default_storageclass(cluster: Cluster, obj: Obj, old: Obj | None) -> None:
     obj.setdefault("volumeBindingMode", "Immediate")
 
 
+# -- validation: the workload checks Deployments get, with the StatefulSet rules on updates -----
+
+_STS_MUTABLE = (
+    "replicas",
+    "ordinals",
+    "template",
+    "updateStrategy",
+    "revisionHistoryLimit",
+    "persistentVolumeClaimRetentionPolicy",
+    "minReadySeconds",
+)
+
+
+def _validator(kind: str) -> Any:
+    def validate(obj: Obj, old: Obj | None, errs: Any) -> None:
+        before = len(errs.causes)
+        # StatefulSets report a changed selector with the update rule below instead.
+        admission._validate_workload(
+            obj, old if kind == "daemonset" else None, errs, deployment=False
+        )
+        for cause in errs.causes[before:]:
+            cause["message"] = cause["message"].replace(
+                "invalid for replicaset", f"invalid for {kind}"
+            )
+        if kind == "statefulset" and old is not None:
+            spec, old_spec = obj.get("spec") or {}, old.get("spec") or {}
+            fixed = {k for k in set(spec) | set(old_spec) if k not in _STS_MUTABLE}
+            if any(spec.get(k) != old_spec.get(k) for k in fixed):
+                errs.forbidden(
+                    "spec",
+                    "updates to statefulset spec for fields other than 'replicas', "
+                    "'ordinals', 'template', 'updateStrategy', 'revisionHistoryLimit', "
+                    "'persistentVolumeClaimRetentionPolicy' and 'minReadySeconds' are forbidden",
+                )
+
+    return validate
+
+
+_VALIDATORS: dict[str, Any] = {
+    "statefulsets.apps": _validator("statefulset"),
+    "daemonsets.apps": _validator("daemonset"),
+}
+for _gr, _validate in _VALIDATORS.items():
+    admission._VALIDATORS.setdefault(_gr, _validate)
+
 _DEFAULTS: dict[str, Any] = {
     "statefulsets.apps": _default_statefulset,
     "daemonsets.apps": _default_daemonset,
