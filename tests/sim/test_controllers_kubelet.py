@@ -205,3 +205,52 @@ def test_failing_liveness_probe_restarts_the_container(make_cluster: MakeCluster
     assert "Container app failed liveness probe, will be restarted" in [
         e["message"] for e in events(cluster, "Killing")
     ]
+
+
+def bare_pod(name: str, image: str, restart_policy: str) -> dict:
+    return {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": name, "namespace": "default"},
+        "spec": {"restartPolicy": restart_policy, "containers": [{"name": "job", "image": image}]},
+    }
+
+
+def test_pods_that_must_not_restart_end_succeeded_or_failed(make_cluster: MakeCluster) -> None:
+    cluster = make_cluster(
+        objects=[
+            bare_pod("done", "task:ok", "Never"),
+            bare_pod("broken", "task:fail", "Never"),
+            bare_pod("retry", "task:fail", "OnFailure"),
+        ],
+        images={
+            "task:ok": ImageBehaviour(pull_seconds=1, crash_after=5, exit_code=0),
+            "task:fail": ImageBehaviour(pull_seconds=1, crash_after=5, exit_code=3),
+        },
+    )
+    cluster.advance(30)
+    done = cluster.store.require("pods", "default", "done")["status"]
+    assert done["phase"] == "Succeeded"
+    assert done["containerStatuses"][0]["state"]["terminated"]["reason"] == "Completed"
+    broken = cluster.store.require("pods", "default", "broken")["status"]
+    assert broken["phase"] == "Failed"
+    assert broken["containerStatuses"][0]["restartCount"] == 0
+    retry = cluster.store.require("pods", "default", "retry")["status"]
+    assert retry["phase"] == "Running"
+    assert retry["containerStatuses"][0]["restartCount"] >= 1
+
+
+def test_min_ready_seconds_delays_availability(make_cluster: MakeCluster) -> None:
+    cluster = make_cluster(
+        objects=[deployment(replicas=2, minReadySeconds=20)],
+        images={"web:1": ImageBehaviour(pull_seconds=1)},
+    )
+    cluster.advance(10)
+    d = cluster.store.require("deployments.apps", "default", "web")
+    assert d["status"].get("readyReplicas") == 2
+    assert d["status"].get("availableReplicas", 0) == 0
+    assert condition(d, "Available")["status"] == "False"
+    cluster.advance(25)
+    d = cluster.store.require("deployments.apps", "default", "web")
+    assert d["status"]["availableReplicas"] == 2
+    assert condition(d, "Available")["reason"] == "MinimumReplicasAvailable"

@@ -172,6 +172,7 @@ class _Pod:
     terminating: bool = False
     cpu_request: int = 0
     deployment: str = ""  # the owning Deployment's name (load and metrics are per Deployment)
+    restart_policy: str = "Always"
     timers: dict[str, TimerHandle] = field(default_factory=dict)
 
     @property
@@ -233,6 +234,7 @@ class Kubelet:
         rt.sandbox_ready = bool(rt.ip)
         rt.cpu_request = _cpu_request(spec)
         rt.deployment = deployment_of(pod)
+        rt.restart_policy = str(spec.get("restartPolicy", "Always"))
         for cond in status.get("conditions") or []:
             rt.transitions[cond["type"]] = (
                 cond.get("status") == "True",
@@ -318,6 +320,7 @@ class Kubelet:
         rt = _Pod(key[0], key[1], meta.get("uid", ""), idx)
         rt.cpu_request = _cpu_request(spec)
         rt.deployment = deployment_of(pod)
+        rt.restart_policy = str(spec.get("restartPolicy", "Always"))
         rt.transitions["PodScheduled"] = (True, now_ts)
         rt.containers = [
             self._new_container(c, i) for i, c in enumerate(spec.get("containers") or [])
@@ -452,7 +455,8 @@ class Kubelet:
         if b.oom_after is not None:
             self._later_c(c, "exit", b.oom_after, lambda: self.kill(rt, c, "OOMKilled", 137))
         elif b.crash_after is not None:
-            self._later_c(c, "exit", b.crash_after, lambda: self.kill(rt, c, "Error", b.exit_code))
+            reason = "Completed" if b.exit_code == 0 else "Error"
+            self._later_c(c, "exit", b.crash_after, lambda: self.kill(rt, c, reason, b.exit_code))
 
     def _schedule_log(self, rt: _Pod, c: _Container, seq: int) -> None:
         # One pump timer serves every container's log lines: thousands of containers would
@@ -611,6 +615,10 @@ class Kubelet:
     def _sync_restart(self, rt: _Pod, c: _Container, finished: float) -> None:
         if rt.terminating:
             return
+        policy = rt.restart_policy
+        exit_code = int(c.state.get("terminated", {}).get("exitCode", 1))
+        if policy == "Never" or (policy == "OnFailure" and exit_code == 0):
+            return  # stays terminated; the pod's phase follows from its containers
         now = self.cluster.clock.now()
         expired = finished - c.backoff_updated > 2 * _BACKOFF_MAX
         if c.backoff and not expired and now - finished < c.backoff:
@@ -739,7 +747,7 @@ class Kubelet:
             "containerStatuses": statuses,
             "hostIP": node_ip(node),
             "hostIPs": [{"ip": node_ip(node)}],
-            "phase": "Pending" if never_started else "Running",
+            "phase": self._phase(rt, never_started),
             "qosClass": (pod.get("status") or {}).get("qosClass", "BestEffort"),
             "startTime": rt.start_time,
         }
@@ -751,6 +759,22 @@ class Kubelet:
             obj["status"] = status
 
         self.cluster.store.mutate("pods", rt.namespace, rt.name, write)
+
+    def _phase(self, rt: _Pod, never_started: int) -> str:
+        """Kubelet's getPhase for one pod."""
+        if never_started:
+            return "Pending"
+        if rt.restart_policy == "Always":
+            return "Running"
+        exits = []
+        for c in rt.containers:
+            terminated = c.state.get("terminated")
+            if terminated is None:
+                return "Running"
+            exits.append(int(terminated.get("exitCode", 1)))
+        if rt.restart_policy == "OnFailure" and any(exits):
+            return "Running"  # the failed ones restart
+        return "Failed" if any(exits) else "Succeeded"
 
     # -- helpers -----------------------------------------------------------------------------
     def _event(self, rt: _Pod, c: _Container, etype: str, reason: str, message: str) -> None:
