@@ -254,3 +254,13 @@ def test_min_ready_seconds_delays_availability(make_cluster: MakeCluster) -> Non
     d = cluster.store.require("deployments.apps", "default", "web")
     assert d["status"]["availableReplicas"] == 2
     assert condition(d, "Available")["reason"] == "MinimumReplicasAvailable"
+
+
+def test_pod_created_on_a_node_runs_without_the_scheduler(make_cluster: MakeCluster) -> None:
+    pod = bare_pod("pinned", "nginx:1", "Always")
+    pod["spec"]["nodeName"] = "node-2"
+    cluster = make_cluster(objects=[pod])
+    cluster.advance(10)
+    status = cluster.store.require("pods", "default", "pinned")["status"]
+    assert status["phase"] == "Running" and status["hostIP"] == "172.18.0.3"
+    assert not events(cluster, "Scheduled")

@@ -37,6 +37,7 @@ _BACKOFF_INITIAL = 10.0
 _BACKOFF_MAX = 300.0
 _PLEG_DELAY = 1.0  # kubelet notices a container exit on its next relist
 _SANDBOX_SECONDS = 1.0
+_NODE_STATUS_EVERY = 300.0  # nodeStatusReportFrequency: heartbeats otherwise go to Leases
 _KUBELET_VERSION = "v1.34.1"
 NODE_CPU_MILLIS = 4000
 NODE_MEMORY_KI = 16373684
@@ -200,6 +201,20 @@ class Kubelet:
         for pod in self.cluster.store.iter("pods"):
             self._adopt(pod)
         self.cluster.store.add_listener("pods", self._on_pod)
+        self.cluster.clock.call_later(_NODE_STATUS_EVERY, self._report_nodes)
+
+    def _report_nodes(self) -> None:
+        """Each kubelet's periodic node status: unchanged conditions, fresh heartbeats."""
+        stamp = self.cluster.clock.timestamp()
+
+        def beat(node: Obj) -> None:
+            for cond in (node.get("status") or {}).get("conditions") or []:
+                cond["lastHeartbeatTime"] = stamp
+
+        for i in range(self.nodes):
+            if self.cluster.store.get("nodes", "", node_name(i)) is not None:
+                self.cluster.store.mutate("nodes", "", node_name(i), beat)
+        self.cluster.clock.call_later(_NODE_STATUS_EVERY, self._report_nodes)
 
     def _on_pod(self, event: Event) -> None:
         pod = event.obj
@@ -210,8 +225,14 @@ class Kubelet:
                 self._forget(rt)
             return
         if rt is None or rt.uid != pod["metadata"].get("uid"):
-            if event.type == "ADDED" and not (pod.get("spec") or {}).get("nodeName"):
-                self.cluster.clock.call_later(0, lambda: self._schedule(key))
+            if event.type == "ADDED":
+                node = _node_index(pod, self.nodes)
+                if node is not None:
+                    # Created with spec.nodeName: no scheduler, that node's kubelet runs it.
+                    uid = pod["metadata"].get("uid", "")
+                    self.cluster.clock.call_later(0, lambda: self._run_pod(key, uid, node))
+                elif not (pod.get("spec") or {}).get("nodeName"):
+                    self.cluster.clock.call_later(0, lambda: self._schedule(key))
             return
         if pod["metadata"].get("deletionTimestamp") and not rt.terminating:
             self._terminate_pod(rt, pod)
@@ -220,11 +241,8 @@ class Kubelet:
         """Take over a pod created already running (bulk scenarios): runtime state from its
         status, no start-up work."""
         spec = pod.get("spec") or {}
-        node = spec.get("nodeName")
-        if not node or not str(node).startswith("node-"):
-            return
-        idx = int(str(node)[5:]) - 1
-        if not 0 <= idx < self.nodes:
+        idx = _node_index(pod, self.nodes)
+        if idx is None:
             return
         status = pod.get("status") or {}
         meta = pod["metadata"]
@@ -292,7 +310,6 @@ class Kubelet:
             return
         if pod["metadata"].get("deletionTimestamp"):
             return
-        spec = pod.get("spec") or {}
         idx = min(range(self.nodes), key=lambda i: (self._node_cpu[i], i))
         name = node_name(idx)
         now_ts = self.cluster.clock.timestamp()
@@ -316,8 +333,16 @@ class Kubelet:
             f"Successfully assigned {key[0]}/{key[1]} to {name}",
             "default-scheduler",
         )
-        meta = pod["metadata"]
-        rt = _Pod(key[0], key[1], meta.get("uid", ""), idx)
+        self._run_pod(key, pod["metadata"].get("uid", ""), idx)
+
+    def _run_pod(self, key: tuple[str, str], uid: str, idx: int) -> None:
+        """The node's kubelet takes a pod bound to it: first status, then the sandbox."""
+        pod = self.cluster.store.get("pods", *key)
+        if pod is None or pod["metadata"].get("uid") != uid or key in self.pods:
+            return
+        spec = pod.get("spec") or {}
+        now_ts = self.cluster.clock.timestamp()
+        rt = _Pod(key[0], key[1], uid, idx)
         rt.cpu_request = _cpu_request(spec)
         rt.deployment = deployment_of(pod)
         rt.restart_policy = str(spec.get("restartPolicy", "Always"))
@@ -832,6 +857,15 @@ class Kubelet:
     def node_of(self, namespace: str, name: str) -> int | None:
         rt = self.pods.get((namespace, name))
         return None if rt is None else rt.node
+
+
+def _node_index(pod: Obj, nodes: int) -> int | None:
+    """The index of the simulated node a pod is bound to, if it is one of ours."""
+    name = str((pod.get("spec") or {}).get("nodeName") or "")
+    if not name.startswith("node-") or not name[5:].isdigit():
+        return None
+    idx = int(name[5:]) - 1
+    return idx if 0 <= idx < nodes else None
 
 
 def deployment_of(pod: Obj) -> str:
