@@ -21,11 +21,11 @@ def table(text: str) -> list[dict[str, str]]:
     lines = [line for line in text.splitlines() if line.strip()]
     header = lines[0]
     starts = [m.start() for m in re.finditer(r"(?:(?<=\s{3})|^)\S", header)]
-    names = [header[s:e].strip() for s, e in zip(starts, starts[1:] + [None])]
+    names = [header[s:e].strip() for s, e in zip(starts, [*starts[1:], None], strict=True)]
     rows = []
     for line in lines[1:]:
-        cells = [line[s:e].strip() for s, e in zip(starts, starts[1:] + [None])]
-        rows.append(dict(zip(names, cells)))
+        cells = [line[s:e].strip() for s, e in zip(starts, [*starts[1:], None], strict=True)]
+        rows.append(dict(zip(names, cells, strict=True)))
     return rows
 
 
