@@ -90,6 +90,11 @@ def _follow(sim: RunningSim, kubectl: Kubectl, resource: str, steps: int, dt: fl
     return seen
 
 
+def _detach_from_argo_cd(kubectl: Kubectl) -> None:
+    """shop-db belongs to the self-healing Argo CD app, which would revert a manual rollout."""
+    ok(kubectl, "annotate", "sts", "shop-db", "argocd.argoproj.io/tracking-id-")
+
+
 def _partition(kubectl: Kubectl, value: int) -> None:
     patch = {"spec": {"updateStrategy": {"rollingUpdate": {"partition": value}}}}
     ok(kubectl, "patch", "sts", "shop-db", "-p", json.dumps(patch))
@@ -99,6 +104,7 @@ def test_statefulset_rollout_status_equals_kubectl_through_a_partitioned_update(
     helm_argo: RunningSim, kubectl_for: KubectlFor
 ) -> None:
     kubectl = kubectl_for(helm_argo)
+    _detach_from_argo_cd(kubectl)
     _partition(kubectl, 1)
     ok(kubectl, "set", "image", "sts/shop-db", "postgres=postgres:16.5")
     seen = _follow(helm_argo, kubectl, "sts/shop-db", 14, 1.5)
