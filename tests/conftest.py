@@ -61,6 +61,12 @@ def kubectl_runner(kubectl_path: Path, kubeconfig: Path, cache: Path) -> Kubectl
 
 
 @pytest.fixture
+def kubectl_for(kubectl_path: Path, tmp_path: Path) -> Callable[[Path], Kubectl]:
+    """Real kubectl for another kubeconfig (e.g. a TLS sim a test starts itself)."""
+    return lambda kubeconfig: kubectl_runner(kubectl_path, kubeconfig, tmp_path / "kube-cache")
+
+
+@pytest.fixture
 def kubectl(kubectl_path: Path, sim: RunningSim, tmp_path: Path) -> Kubectl:
     """Real kubectl with the sim's kubeconfig and a private discovery cache."""
     return kubectl_runner(kubectl_path, sim.kubeconfig, tmp_path / "kube-cache")
