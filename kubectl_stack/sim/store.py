@@ -177,7 +177,8 @@ class Store:
         key = (ns, meta["name"])
         if key in self._objects[gr]:
             raise AlreadyExists(f'{gr} "{meta["name"]}" already exists')
-        meta.setdefault("uid", self.new_uid())
+        if not rtype.volatile:  # metrics.k8s.io objects have no uid
+            meta.setdefault("uid", self.new_uid())
         meta.setdefault("creationTimestamp", self.clock.timestamp())
         if "generation" not in meta and gr not in _NO_GENERATION:
             meta["generation"] = 1
@@ -205,7 +206,8 @@ class Store:
                 f'Operation cannot be fulfilled on {gr} "{meta["name"]}": the object has been '
                 "modified; please apply your changes to the latest version and try again"
             )
-        meta["uid"] = old["metadata"]["uid"]
+        if "uid" in old["metadata"]:
+            meta["uid"] = old["metadata"]["uid"]
         meta["creationTimestamp"] = old["metadata"]["creationTimestamp"]
         if rtype.volatile:
             self._objects[gr][key] = obj
@@ -300,6 +302,8 @@ _NO_GENERATION = frozenset(
         "nodes",
         "namespaces",
         "endpointslices",
+        "services",
+        "persistentvolumeclaims",
         "pods.metrics.k8s.io",
         "nodes.metrics.k8s.io",
     }
