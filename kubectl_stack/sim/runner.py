@@ -192,6 +192,12 @@ class RunningSim:
                     self._clock_task.cancel()
                 if self.served is not None:
                     await self.served.server.stop()
+                # Streams still open (log follows, watches) end with the loop.
+                current = asyncio.current_task()
+                pending = [t for t in asyncio.all_tasks() if t is not current]
+                for task in pending:
+                    task.cancel()
+                await asyncio.gather(*pending, return_exceptions=True)
 
             asyncio.run_coroutine_threadsafe(shutdown(), self._loop).result(timeout=10)
             self._loop.call_soon_threadsafe(self._loop.stop)
