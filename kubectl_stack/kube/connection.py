@@ -152,7 +152,8 @@ class Credentials:
     """Produces the Authorization header (and exec-plugin client certificates) for a user.
 
     Sources in client-go's precedence: explicit token / token file, client certificate,
-    basic auth, auth-provider (oidc, gcp), exec plugin. An exec plugin is run only when no
+    basic auth, auth-provider (oidc; gcp and azure are refused as kubectl refuses them),
+    exec plugin. An exec plugin is run only when no
     token or certificate was given, and re-run when its credential expires or is rejected.
     """
 
@@ -161,7 +162,6 @@ class Credentials:
         self.user = config.user
         self._cached: _Credential | None = None
         self._lock = asyncio.Lock()
-        self._token_read_at = 0.0
 
     @property
     def uses_exec(self) -> bool:
@@ -222,13 +222,18 @@ class Credentials:
         name = provider.get("name")
         if name == "azure":
             raise ConfigurationError(
-                "The azure auth plugin has been removed. Please use the kubelogin "
-                "credential plugin instead (https://azure.github.io/kubelogin/)."
+                "The azure auth plugin has been removed. Please use the "
+                "https://github.com/Azure/kubelogin kubectl/client-go credential plugin instead."
             )
-        if name not in ("oidc", "gcp"):
+        if name == "gcp":
+            raise ConfigurationError(
+                "The gcp auth plugin has been removed. Please use the "
+                '"gke-gcloud-auth-plugin" kubectl/client-go credential plugin instead.'
+            )
+        if name != "oidc":
             raise ConfigurationError(f'no Auth Provider found for name "{name}"')
-        # The kubernetes package implements OIDC refresh and GCP tokens; imported lazily
-        # because it pulls in the whole generated client.
+        # The kubernetes package implements OIDC (with refresh); imported lazily because it
+        # pulls in the whole generated client.
         from kubernetes.aio.client import Configuration
         from kubernetes.aio.config.config_exception import ConfigException
         from kubernetes.aio.config.kube_config import KubeConfigLoader
@@ -244,7 +249,7 @@ class Credentials:
             loader = KubeConfigLoader(doc, config_base_path="")  # type: ignore[no-untyped-call]
             await loader.load_and_set(configuration)  # type: ignore[no-untyped-call]
         except (ConfigException, ValueError, KeyError, aiohttp.ClientError) as exc:
-            raise ConfigurationError(f"{name} auth provider: {exc}") from exc
+            raise ConfigurationError(f"oidc auth provider: {exc}") from exc
         token = configuration.api_key.get("BearerToken") if configuration.api_key else None
         return _Credential(authorization=str(token) if token else None)
 

@@ -343,3 +343,28 @@ async def test_impersonation_headers_act_as_another_user(tls_sim: RunningSim) ->
         assert 'User "viewer"' in err.value.message
     finally:
         await connection.close()
+
+
+@pytest.mark.parametrize("provider", ["gcp", "azure"])
+async def test_removed_auth_providers_are_refused_like_kubectl(
+    provider: str, tls_sim: RunningSim, tmp_path: Path, kubectl_path: Path
+) -> None:
+    user = {"auth-provider": {"name": provider}}
+    config = write_kubeconfig(tmp_path / "kc", cluster_of(tls_sim), user)
+    with pytest.raises(ConfigurationError) as err:
+        await connect(ConnectionOptions(kubeconfig=str(config)))
+    proc = await asyncio.create_subprocess_exec(
+        str(kubectl_path),
+        "--kubeconfig",
+        str(config),
+        "get",
+        "pods",
+        env={**os.environ, "KUBECACHEDIR": str(tmp_path / "cache")},
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    _, stderr = await proc.communicate()
+    lines = stderr.decode().splitlines()
+    first = next(i for i, line in enumerate(lines) if "auth plugin has been removed" in line)
+    theirs = f"{lines[first]} {lines[first + 1]}".split(": ", 1)[1]
+    assert err.value.message == theirs
