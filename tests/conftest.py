@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
+import urllib.error
+import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -70,3 +74,51 @@ def kubectl_for(kubectl_path: Path, tmp_path: Path) -> Callable[[Path], Kubectl]
 def kubectl(kubectl_path: Path, sim: RunningSim, tmp_path: Path) -> Kubectl:
     """Real kubectl with the sim's kubeconfig and a private discovery cache."""
     return kubectl_runner(kubectl_path, sim.kubeconfig, tmp_path / "kube-cache")
+
+
+class Api:
+    """Plain HTTP to an embedded cluster, for API details kubectl does not expose."""
+
+    def __init__(self, sim: RunningSim) -> None:
+        self.sim = sim
+
+    def request(
+        self,
+        path: str,
+        *,
+        method: str = "GET",
+        body: Any = None,
+        content_type: str = "application/json",
+        headers: dict[str, str] | None = None,
+        timeout: float = 10,
+    ) -> tuple[int, dict[str, str], bytes]:
+        """(status, headers, body) of one request; error statuses are returned, not raised."""
+        data = None
+        if body is not None:
+            data = body if isinstance(body, bytes) else json.dumps(body).encode()
+        req = urllib.request.Request(self.sim.url + path, data=data, method=method)
+        if data is not None:
+            req.add_header("Content-Type", content_type)
+        for key, value in (headers or {}).items():
+            req.add_header(key, value)
+        try:
+            with urllib.request.urlopen(req, timeout=timeout) as resp:
+                return resp.status, dict(resp.headers), resp.read()
+        except urllib.error.HTTPError as err:
+            return err.code, dict(err.headers), err.read()
+
+    def json(self, path: str, **kw: Any) -> tuple[int, Any]:
+        """(status, decoded JSON body)."""
+        status, _, raw = self.request(path, **kw)
+        return status, json.loads(raw)
+
+    @staticmethod
+    def events(raw: bytes) -> list[dict[str, Any]]:
+        """The events of a watch response body."""
+        return [json.loads(line) for line in raw.splitlines() if line.strip()]
+
+
+@pytest.fixture
+def api(sim: RunningSim) -> Api:
+    """HTTP requests to the ``sim`` fixture's cluster."""
+    return Api(sim)
