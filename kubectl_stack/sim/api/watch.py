@@ -4,7 +4,8 @@ Semantics follow the API server's watch cache: without a resourceVersion (or wit
 stream starts with a synthetic ADDED for every current object; from a version it replays
 history, or sends one ERROR event with a 410 ``Expired`` Status when that version is older than
 the retained history. BOOKMARKs (``allowWatchBookmarks``) carry only kind, apiVersion and
-metadata.resourceVersion. ``timeoutSeconds`` is wall-clock time, as for a real server.
+metadata.resourceVersion. ``timeoutSeconds`` is wall-clock time, as for a real server (a
+fraction of a second is accepted too, which keeps tests quick).
 """
 
 from __future__ import annotations
