@@ -34,6 +34,7 @@ from multidict import CIMultiDict
 
 from .. import jsonutil
 from ..options import ConnectionOptions
+from . import oidc
 from .kubeconfig import ConfigError, ResolvedConfig, resolve
 
 USER_AGENT = "kubectl-stack"
@@ -152,9 +153,10 @@ class Credentials:
     """Produces the Authorization header (and exec-plugin client certificates) for a user.
 
     Sources in client-go's precedence: explicit token / token file, client certificate,
-    basic auth, auth-provider (oidc; gcp and azure are refused as kubectl refuses them),
-    exec plugin. An exec plugin is run only when no
-    token or certificate was given, and re-run when its credential expires or is rejected.
+    basic auth, auth-provider (oidc, see :mod:`.oidc`; gcp and azure are refused as kubectl
+    refuses them), exec plugin (run by the ``kubernetes`` package's ExecProvider). An exec
+    plugin is run only when no token or certificate was given, and re-run when its credential
+    expires or is rejected.
     """
 
     def __init__(self, config: ResolvedConfig) -> None:
@@ -232,26 +234,16 @@ class Credentials:
             )
         if name != "oidc":
             raise ConfigurationError(f'no Auth Provider found for name "{name}"')
-        # The kubernetes package implements OIDC (with refresh); imported lazily because it
-        # pulls in the whole generated client.
-        from kubernetes.aio.client import Configuration
-        from kubernetes.aio.config.config_exception import ConfigException
-        from kubernetes.aio.config.kube_config import KubeConfigLoader
-
-        doc = {
-            "current-context": "c",
-            "contexts": [{"name": "c", "context": {"cluster": "c", "user": "u"}}],
-            "clusters": [{"name": "c", "cluster": {"server": self.config.server}}],
-            "users": [{"name": "u", "user": self.user}],
-        }
-        configuration = type.__call__(Configuration)
+        config = provider.setdefault("config", {})
         try:
-            loader = KubeConfigLoader(doc, config_base_path="")  # type: ignore[no-untyped-call]
-            await loader.load_and_set(configuration)  # type: ignore[no-untyped-call]
-        except (ConfigException, ValueError, KeyError, aiohttp.ClientError) as exc:
-            raise ConfigurationError(f"oidc auth provider: {exc}") from exc
-        token = configuration.api_key.get("BearerToken") if configuration.api_key else None
-        return _Credential(authorization=str(token) if token else None)
+            token = await oidc.current_token(config, self.config.user_name, self.config.user_file)
+        except oidc.OIDCError as exc:
+            raise ConfigurationError(str(exc)) from exc
+        expiry = oidc.token_expiry(token)
+        return _Credential(
+            authorization=f"Bearer {token}",
+            expires=None if expiry is None else expiry - oidc.EXPIRY_DELTA,
+        )
 
     async def _run_exec(self, exec_cfg: dict[str, Any]) -> _Credential:
         from kubernetes.aio.config.config_exception import ConfigException

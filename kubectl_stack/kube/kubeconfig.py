@@ -43,6 +43,8 @@ class ResolvedConfig:
     context: str | None = None
     cluster_name: str | None = None
     user_name: str | None = None
+    # The file that defines the user (refreshed OIDC tokens are written back there).
+    user_file: str | None = None
     ca_file: str | None = None
     ca_data: bytes | None = None
     insecure_skip_tls_verify: bool = False
@@ -165,6 +167,7 @@ class MergedConfig:
     contexts: dict[str, dict[str, Any]] = field(default_factory=dict)
     current_context: str = ""
     files: list[str] = field(default_factory=list)
+    user_files: dict[str, str] = field(default_factory=dict)
 
 
 def _named(items: Any, inner: str) -> list[tuple[str, dict[str, Any]]]:
@@ -192,7 +195,9 @@ def load_merged(paths: list[Path], *, explicit: bool = False) -> MergedConfig:
         for name, cluster in _named(data.get("clusters"), "cluster"):
             merged.clusters.setdefault(name, _resolve_paths(cluster, _CLUSTER_PATH_KEYS, base))
         for name, user in _named(data.get("users"), "user"):
-            merged.users.setdefault(name, _resolve_paths(user, _USER_PATH_KEYS, base))
+            if name not in merged.users:
+                merged.users[name] = _resolve_paths(user, _USER_PATH_KEYS, base)
+                merged.user_files[name] = str(path)
         for name, context in _named(data.get("contexts"), "context"):
             merged.contexts.setdefault(name, context)
         current = data.get("current-context")
@@ -329,6 +334,7 @@ def resolve(options: ConnectionOptions, environ: dict[str, str] | None = None) -
         context=context_name or None,
         cluster_name=cluster_name or None,
         user_name=user_name or None,
+        user_file=merged.user_files.get(user_name),
         ca_file=cluster.get("certificate-authority") or None,
         ca_data=_decode_data(cluster.get("certificate-authority-data")),
         insecure_skip_tls_verify=bool(cluster.get("insecure-skip-tls-verify")),

@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 import trustme
 import yaml
+from aiohttp import web
 
 from kubectl_stack.kube.connection import (
     ApiError,
@@ -368,3 +369,55 @@ async def test_removed_auth_providers_are_refused_like_kubectl(
     first = next(i for i, line in enumerate(lines) if "auth plugin has been removed" in line)
     theirs = f"{lines[first]} {lines[first + 1]}".split(": ", 1)[1]
     assert err.value.message == theirs
+
+
+def expired_jwt() -> str:
+    def part(doc: dict[str, Any]) -> str:
+        return base64.urlsafe_b64encode(json.dumps(doc).encode()).decode().rstrip("=")
+
+    return f"{part({'alg': 'none'})}.{part({'exp': int(time.time()) - 3600})}.sig"
+
+
+async def test_oidc_refreshes_an_expired_id_token_and_saves_it(
+    tls_sim: RunningSim, tmp_path: Path
+) -> None:
+    seen: list[tuple[str, str]] = []
+
+    async def discovery(request: web.Request) -> web.Response:
+        return web.json_response({"token_endpoint": f"{issuer}/token"})
+
+    async def token(request: web.Request) -> web.Response:
+        form = await request.post()
+        seen.append((str(form["refresh_token"]), request.headers["Authorization"]))
+        return web.json_response({"id_token": "admin-token", "refresh_token": "second"})
+
+    app = web.Application()
+    app.router.add_get("/.well-known/openid-configuration", discovery)
+    app.router.add_post("/token", token)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    issuer = f"http://127.0.0.1:{port}"
+    user = {
+        "auth-provider": {
+            "name": "oidc",
+            "config": {
+                "client-id": "kubectl-stack",
+                "client-secret": "s3cret",
+                "idp-issuer-url": issuer,
+                "id-token": expired_jwt(),
+                "refresh-token": "first",
+            },
+        }
+    }
+    config = write_kubeconfig(tmp_path / "kc", cluster_of(tls_sim), user)
+    try:
+        await check_lists_pods(ConnectionOptions(kubeconfig=str(config)))
+    finally:
+        await runner.cleanup()
+    basic = "Basic " + base64.b64encode(b"kubectl-stack:s3cret").decode()
+    assert seen == [("first", basic)]
+    saved = yaml.safe_load(config.read_text())["users"][0]["user"]["auth-provider"]["config"]
+    assert (saved["id-token"], saved["refresh-token"]) == ("admin-token", "second")
