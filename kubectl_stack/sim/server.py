@@ -97,8 +97,11 @@ def _verb(method: str, target: Target, params: dict[str, str]) -> str:
         if watching:
             return "watch"
         return "get" if target.name else "list"
+    if method == "POST":
+        return "" if target.name else "create"
+    if method in ("PUT", "PATCH") and not target.name:
+        return ""
     return {
-        "POST": "create",
         "PUT": "update",
         "PATCH": "patch",
         "DELETE": "delete" if target.name else "deletecollection",
