@@ -1,9 +1,9 @@
 """An authenticated HTTP connection to one API server, configured as kubectl would be.
 
 :func:`connect` resolves the kubeconfig (:mod:`.kubeconfig`), obtains credentials (bearer
-token, token file, client certificate, exec plugin, OIDC / GCP auth-provider through the
-``kubernetes`` package), builds one SSL context and one :class:`aiohttp.ClientSession`, and
-checks that the server answers. Responses are parsed into plain dicts by
+token, token file, client certificate, basic auth, exec plugin through the ``kubernetes``
+package, OIDC through :mod:`.oidc`), builds one SSL context and one
+:class:`aiohttp.ClientSession`, and checks that the server answers. Responses are parsed into plain dicts by
 :mod:`kubectl_stack.jsonutil`; the generated model classes are never built.
 
 As kubectl does, credentials are only sent over TLS; impersonation headers always are.
