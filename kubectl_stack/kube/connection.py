@@ -3,8 +3,9 @@
 :func:`connect` resolves the kubeconfig (:mod:`.kubeconfig`), obtains credentials (bearer
 token, token file, client certificate, basic auth, exec plugin through the ``kubernetes``
 package, OIDC through :mod:`.oidc`), builds one SSL context and one
-:class:`aiohttp.ClientSession`, and checks that the server answers. Responses are parsed into plain dicts by
-:mod:`kubectl_stack.jsonutil`; the generated model classes are never built.
+:class:`aiohttp.ClientSession`, and checks that the server answers. Responses are parsed
+into plain dicts by :mod:`kubectl_stack.jsonutil`; the generated model classes are never
+built.
 
 As kubectl does, credentials are only sent over TLS; impersonation headers always are.
 Exec-plugin credentials are cached until their ``expirationTimestamp`` and refreshed before
