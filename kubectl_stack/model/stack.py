@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from kubectl_stack.model import _util as u
@@ -33,6 +33,8 @@ from kubectl_stack.model.pods import (
     HEALTH_CLASSES,
     HEALTHY,
     PROGRESSING,
+    RECENT_PROBE_FAILURE_SECONDS,
+    RECENT_RESTART_SECONDS,
     TERMINATING,
     WARNING,
     PodRow,
@@ -156,16 +158,22 @@ class StackRow:
     urgency: int  # 0 stalled, 1 failing, 2 progressing, 3 otherwise (sort key, then name)
 
 
-def _objects(snapshot: Any, kind: str) -> list[Mapping[str, Any]] | None:
+_ABSENT = object()
+
+
+def _raw(snapshot: Any, kind: str) -> Any:
+    """The snapshot's value for ``kind`` as given, or ``_ABSENT``."""
     if not isinstance(snapshot, Mapping):
-        return None
-    value: Any = None
-    found = False
+        return _ABSENT
     for key, v in snapshot.items():
         if isinstance(key, str) and key.split(".", 1)[0].lower() == kind:
-            value, found = v, True
-            break
-    if not found:
+            return v
+    return _ABSENT
+
+
+def _objects(snapshot: Any, kind: str) -> list[Mapping[str, Any]] | None:
+    value = _raw(snapshot, kind)
+    if value is _ABSENT:
         return None
     if isinstance(value, Mapping):
         value = list(value.values())
@@ -174,31 +182,89 @@ def _objects(snapshot: Any, kind: str) -> list[Mapping[str, Any]] | None:
     return [o for o in value if isinstance(o, Mapping)]
 
 
-class _Index:
-    """Everything looked up more than once, built in one pass per kind."""
+def _hpa_target(hpa: Mapping[str, Any]) -> str | None:
+    """The name of the Deployment an HPA scales (None for other targets)."""
+    ref = u.d(u.path(hpa, "spec", "scaleTargetRef"))
+    return u.s(ref.get("name")) if u.s(ref.get("kind")) == "Deployment" else None
 
-    def __init__(self, snapshot: Any, now: float) -> None:
+
+# Parts of the index, each rebuilt only from the kinds that feed it (see Summarizer).
+_GROUP_KINDS = {
+    "replicasets": ("replicasets",),
+    "links": (
+        "services",
+        "endpointslices",
+        "ingresses",
+        "configmaps",
+        "secrets",
+        "persistentvolumeclaims",
+    ),
+    "hpas": ("horizontalpodautoscalers",),
+    "events": ("events",),
+}
+_GROUP_ATTRS = {
+    "replicasets": ("replicasets", "rs_by_owner"),
+    "links": (
+        "services",
+        "slices",
+        "ingresses",
+        "svc_by_pair",
+        "svc_names",
+        "slices_by_svc",
+        "routes_by_svc",
+        "routes_to_missing",
+        "names",
+    ),
+    "hpas": ("hpas", "hpa_by_target"),
+    "events": ("events", "unhealthy"),
+}
+
+
+class _Index:
+    """Everything looked up more than once, built in one pass per kind. With ``reuse``, the
+    groups of ``_GROUP_KINDS`` not named in ``stale`` are taken from that earlier index."""
+
+    def __init__(
+        self,
+        snapshot: Any,
+        now: float,
+        pods_by_owner: Mapping[str, Iterable[Mapping[str, Any]]] | None = None,
+        reuse: _Index | None = None,
+        stale: Iterable[str] = tuple(_GROUP_KINDS),
+    ) -> None:
         self.now = now
         self.deployments = _objects(snapshot, "deployments") or []
+        self.pods_by_owner: Mapping[str, Iterable[Mapping[str, Any]]]
+        if pods_by_owner is None:
+            by_owner: dict[str, list[Mapping[str, Any]]] = defaultdict(list)
+            controller_uid = u.controller_uid
+            for pod in _objects(snapshot, "pods") or ():
+                owner = controller_uid(pod)
+                if owner:
+                    by_owner[owner].append(pod)
+            self.pods_by_owner = by_owner
+        else:
+            self.pods_by_owner = pods_by_owner
+        stale = set(stale)
+        for group, attrs in _GROUP_ATTRS.items():
+            if reuse is None or group in stale:
+                getattr(self, f"_index_{group}")(snapshot)
+            else:
+                for attr in attrs:
+                    setattr(self, attr, getattr(reuse, attr))
+
+    def _index_replicasets(self, snapshot: Any) -> None:
         self.replicasets = _objects(snapshot, "replicasets") or []
-        self.pods = _objects(snapshot, "pods") or []
-        self.services = _objects(snapshot, "services")
-        self.slices = _objects(snapshot, "endpointslices")
-        self.ingresses = _objects(snapshot, "ingresses")
-        self.hpas = _objects(snapshot, "horizontalpodautoscalers")
-        self.events = _objects(snapshot, "events") or []
         self.rs_by_owner: dict[str, list[Mapping[str, Any]]] = defaultdict(list)
         for rs in self.replicasets:
             owner = u.controller_uid(rs)
             if owner:
                 self.rs_by_owner[owner].append(rs)
-        self.pods_by_owner: dict[str, list[Mapping[str, Any]]] = defaultdict(list)
-        by_owner = self.pods_by_owner
-        controller_uid = u.controller_uid
-        for pod in self.pods:
-            owner = controller_uid(pod)
-            if owner:
-                by_owner[owner].append(pod)
+
+    def _index_links(self, snapshot: Any) -> None:
+        self.services = _objects(snapshot, "services")
+        self.slices = _objects(snapshot, "endpointslices")
+        self.ingresses = _objects(snapshot, "ingresses")
         # Services indexed by one selector pair: a Service can only select labels containing it.
         self.svc_by_pair: dict[tuple[str, str, str], list[Mapping[str, Any]]] = defaultdict(list)
         self.svc_names: dict[str, dict[str, Mapping[str, Any]]] = defaultdict(dict)
@@ -214,13 +280,6 @@ class _Index:
             svc_name = u.labels(sl).get("kubernetes.io/service-name", "")
             if svc_name:
                 self.slices_by_svc[(u.namespace(sl), svc_name)].append(sl)
-        self.routes_by_svc: dict[tuple[str, str], list[IngressRoute]] = defaultdict(list)
-        self.routes_to_missing: dict[str, list[IngressRoute]] = defaultdict(list)
-        self.hpa_by_target: dict[tuple[str, str], list[Mapping[str, Any]]] = defaultdict(list)
-        for h in self.hpas or []:
-            ref = u.d(u.path(h, "spec", "scaleTargetRef"))
-            if u.s(ref.get("kind")) == "Deployment":
-                self.hpa_by_target[(u.namespace(h), u.s(ref.get("name")))].append(h)
         self.names: dict[str, dict[str, dict[str, Mapping[str, Any]]] | None] = {}
         for kind in ("configmaps", "secrets", "persistentvolumeclaims"):
             objs = _objects(snapshot, kind)
@@ -231,7 +290,20 @@ class _Index:
             for o in objs:
                 by_ns[u.namespace(o)][u.name(o)] = o
             self.names[kind] = by_ns
+        self.routes_by_svc: dict[tuple[str, str], list[IngressRoute]] = defaultdict(list)
+        self.routes_to_missing: dict[str, list[IngressRoute]] = defaultdict(list)
         self._index_ingresses()
+
+    def _index_hpas(self, snapshot: Any) -> None:
+        self.hpas = _objects(snapshot, "horizontalpodautoscalers")
+        self.hpa_by_target: dict[tuple[str, str], list[Mapping[str, Any]]] = defaultdict(list)
+        for h in self.hpas or []:
+            target = _hpa_target(h)
+            if target is not None:
+                self.hpa_by_target[(u.namespace(h), target)].append(h)
+
+    def _index_events(self, snapshot: Any) -> None:
+        self.events = _objects(snapshot, "events") or []
         self.unhealthy = unhealthy_by_pod(self.events)
 
     def exists(self, kind: str, namespace: str, name: str) -> bool | None:
@@ -431,6 +503,7 @@ class _Built:
     crash: int
     failing_probes: int
     has_probes: bool
+    horizon: float  # the summary stays valid until this time (inputs unchanged)
 
 
 def _is_plainly_healthy(pod: Mapping[str, Any], failures: tuple[ProbeFailures, ...]) -> bool:
@@ -477,25 +550,50 @@ def _labels_match(have: Mapping[str, Any], wanted: tuple[tuple[str, str], ...]) 
     return all(have.get(k) == v for k, v in wanted)
 
 
-def _build(index: _Index, dep: Mapping[str, Any], *, detail: bool) -> _Built:
+def _owned(
+    index: _Index, dep: Mapping[str, Any]
+) -> tuple[list[Mapping[str, Any]], list[Mapping[str, Any]]]:
+    """The Deployment's ReplicaSets (snapshot order) and their pods."""
     ns = u.namespace(dep)
-    name = u.name(dep)
     dep_uid = u.uid(dep)
-    rss = (
-        sorted(
-            (rs for rs in index.rs_by_owner.get(dep_uid, ()) if u.namespace(rs) == ns),
-            key=lambda rs: (u.ts(u.meta(rs).get("creationTimestamp")) or 0.0, u.name(rs)),
-        )
-        if dep_uid
-        else []
-    )
+    if not dep_uid:
+        return [], []
+    rss = [rs for rs in index.rs_by_owner.get(dep_uid, ()) if u.namespace(rs) == ns]
     pod_objs: list[Mapping[str, Any]] = []
     for rs in rss:
         pod_objs.extend(index.pods_by_owner.get(u.uid(rs), ()))
+    return rss, pod_objs
+
+
+def _health_horizon(row: PodRow, failures: tuple[ProbeFailures, ...], now: float) -> float:
+    """Until when the pod's health class stays as computed at ``now``: health depends on time
+    only through the recent-restart and recent-probe-failure windows."""
+    horizon = float("inf")
+    if row.restart_count and row.last_restart is not None:
+        end = row.last_restart + RECENT_RESTART_SECONDS
+        if end >= now:
+            horizon = end
+    for f in failures:
+        if f.last_seen is not None:
+            end = f.last_seen + RECENT_PROBE_FAILURE_SECONDS
+            if now <= end < horizon:
+                horizon = end
+    return horizon
+
+
+def _build(index: _Index, dep: Mapping[str, Any], *, detail: bool) -> _Built:
+    ns = u.namespace(dep)
+    name = u.name(dep)
+    owned_rss, pod_objs = _owned(index, dep)
+    rss = sorted(
+        owned_rss,
+        key=lambda rs: (u.ts(u.meta(rs).get("creationTimestamp")) or 0.0, u.name(rs)),
+    )
     counts = dict.fromkeys(HEALTH_CLASSES, 0)
     rows: list[PodRow] = []
     crash = 0
     failing_probes = 0
+    horizon = float("inf")
     unhealthy = index.unhealthy
     for pod in pod_objs:
         failures = failures_for(pod, unhealthy) if unhealthy else ()
@@ -504,11 +602,14 @@ def _build(index: _Index, dep: Mapping[str, Any], *, detail: bool) -> _Built:
             continue
         row = pod_row(pod, index.now, failures)
         rows.append(row)
+        horizon = min(horizon, _health_horizon(row, failures, index.now))
         counts[row.health] += 1
         if row.status == "CrashLoopBackOff":
             crash += 1
         if not row.pod_ready and row.reason.startswith("Readiness probe"):
             failing_probes += 1
+    # By name, so the failing pod a rollout names does not depend on the snapshot's order.
+    rows.sort(key=lambda r: r.name)
     template = u.d(u.path(dep, "spec", "template"))
     has_probes = any(
         isinstance(c.get("readinessProbe"), Mapping) or isinstance(c.get("livenessProbe"), Mapping)
@@ -647,7 +748,7 @@ def _build(index: _Index, dep: Mapping[str, Any], *, detail: bool) -> _Built:
         name=name,
         rss=rss,
         pod_objs=pod_objs,
-        rows=sorted(rows, key=lambda r: r.name),
+        rows=rows,
         rollout=rollout_,
         services=services,
         routes=routes,
@@ -659,6 +760,7 @@ def _build(index: _Index, dep: Mapping[str, Any], *, detail: bool) -> _Built:
         crash=crash,
         failing_probes=failing_probes,
         has_probes=has_probes,
+        horizon=horizon,
     )
 
 
@@ -732,6 +834,202 @@ def summarize(snapshot: Any, now: float) -> tuple[StackRow, ...]:
     rows = [_row(index, _build(index, dep, detail=False)) for dep in index.deployments]
     rows.sort(key=urgency_key)
     return tuple(rows)
+
+
+Change = tuple[Any, Any, Any]  # (key, old object or None, new object or None)
+
+
+def _diff(seen: dict[Any, Any], current: Mapping[Any, Any]) -> list[Change]:
+    """Every entry of ``current`` that is not the very object in ``seen`` and every entry
+    gone, as (key, old, new); afterwards ``seen`` holds what ``current`` holds."""
+    changes: list[Change] = []
+    get = seen.get
+    for key, obj in current.items():
+        old = get(key, _ABSENT)
+        if old is not obj:
+            changes.append((key, None if old is _ABSENT else old, obj))
+            seen[key] = obj
+    if len(seen) != len(current):
+        for key in [k for k in seen if k not in current]:
+            changes.append((key, seen.pop(key), None))
+    return changes
+
+
+class _OwnerIndex:
+    """Pods by controller uid, patched with the changes :func:`_diff` finds."""
+
+    def __init__(self) -> None:
+        self.seen: dict[Any, Any] = {}
+        self._owner: dict[Any, str] = {}
+        self.by_owner: dict[str, dict[Any, Mapping[str, Any]]] = {}
+
+    def update(self, pods: Mapping[Any, Any]) -> list[Change]:
+        """Take in the pods' changes since the last call and return them."""
+        changes = _diff(self.seen, pods)
+        for key, _old, new in changes:
+            owner = self._owner.pop(key, "")
+            bucket = self.by_owner.get(owner)
+            if bucket is not None:
+                bucket.pop(key, None)
+                if not bucket:
+                    del self.by_owner[owner]
+            owner = u.controller_uid(new) if isinstance(new, Mapping) else ""
+            if owner:
+                self._owner[key] = owner
+                self.by_owner.setdefault(owner, {})[key] = new
+        return changes
+
+    def lists(self) -> Mapping[str, Iterable[Mapping[str, Any]]]:
+        return {owner: bucket.values() for owner, bucket in self.by_owner.items()}
+
+
+def _age_until(created: Any, now: float, shown: str) -> float:
+    """When the AGE text ``shown`` at ``now`` may next change: its last unit (1s, 1m, 1h, 1d)
+    from the creation time; "<unknown>" never changes, anything else odd is rechecked in 1s."""
+    t = u.ts(created)
+    if t is None:
+        return float("inf")
+    unit = {"s": 1, "m": 60, "h": 3600, "d": 86400}.get(shown[-1:], 0)
+    if not unit or now < t:
+        return now + 1.0
+    return t + ((now - t) // unit + 1) * unit
+
+
+@dataclass
+class _Cached:
+    row: StackRow
+    uid: str
+    since: float  # computed at this time
+    until: float  # valid (objects unchanged) up to this time
+    age_until: float
+
+
+class Summarizer:
+    """:func:`summarize` for a caller that asks again and again (a live screen).
+
+    Each call returns exactly what ``summarize(snapshot, now)`` returns, but recomputes only
+    the stacks whose objects changed since the previous call (found by comparing each kind's
+    mapping with the previous one object by object), or whose pod health depends on a time
+    window that has since passed; an unchanged call returns the previous tuple itself. Relies
+    on the snapshot's objects being replaced, never mutated in place, as the data layer's
+    store guarantees. Snapshots whose kinds are not mappings are summarized from scratch."""
+
+    def __init__(self) -> None:
+        self._shape: tuple[bool, ...] | None = None
+        self._reset()
+
+    def _reset(self) -> None:
+        self._pods = _OwnerIndex()
+        self._seen: dict[str, dict[Any, Any]] = {}
+        self._index: _Index | None = None
+        self._rs_owner: dict[str, str] = {}
+        self._cache: dict[tuple[str, str], _Cached] = {}
+        self._rows: tuple[StackRow, ...] = ()
+        self._next_check = float("inf")
+
+    def __call__(self, snapshot: Any, now: float) -> tuple[StackRow, ...]:
+        raws = {kind: _raw(snapshot, kind) for kind in KINDS}
+        if any(v is not _ABSENT and not isinstance(v, Mapping) for v in raws.values()):
+            self._shape = None
+            self._reset()
+            return summarize(snapshot, now)
+        shape = tuple(v is _ABSENT for v in raws.values())
+        if shape != self._shape:
+            self._reset()
+            self._shape = shape
+        keys: set[tuple[str, str]] = set()
+        uids: set[str] = set()
+        rs_uids: set[str] = set()
+        namespaces: set[str] = set()
+        stale: set[str] = set()
+        for kind, raw in raws.items():
+            if raw is _ABSENT:
+                continue
+            if kind == "pods":
+                changes = self._pods.update(raw)
+            else:
+                changes = _diff(self._seen.setdefault(kind, {}), raw)
+            if not changes:
+                continue
+            stale.update(g for g, kinds in _GROUP_KINDS.items() if kind in kinds)
+            for _key, old, new in changes:
+                for obj in (old, new):
+                    if isinstance(obj, Mapping):
+                        _affected(kind, obj, keys, uids, rs_uids, namespaces)
+        changed = bool(keys or uids or rs_uids or namespaces) or self._index is None
+        if not changed and not (self._next_check < now or now < self._oldest()):
+            return self._rows
+        index = _Index(snapshot, now, self._pods.lists(), self._index, stale)
+        self._index = index
+        if "replicasets" in stale or not self._rs_owner:
+            self._rs_owner = {
+                u.uid(rs): owner for owner, rss in index.rs_by_owner.items() for rs in rss
+            }
+        uids.update(self._rs_owner.get(r, "") for r in rs_uids)
+        uids.discard("")
+        old = self._cache
+        cache: dict[tuple[str, str], _Cached] = {}
+        rows: list[StackRow] = []
+        next_check = float("inf")
+        for dep in index.deployments:
+            key = (u.namespace(dep), u.name(dep))
+            hit = old.get(key)
+            if (
+                hit is None
+                or not hit.since <= now <= hit.until
+                or key in keys
+                or key[0] in namespaces
+                or hit.uid in uids
+            ):
+                built = _build(index, dep, detail=False)
+                row = _row(index, built)
+                created = u.meta(dep).get("creationTimestamp")
+                hit = _Cached(row, row.uid, now, built.horizon, _age_until(created, now, row.age))
+            elif now > hit.age_until:
+                created = u.meta(dep).get("creationTimestamp")
+                shown = age(created, now)
+                if shown != hit.row.age:
+                    hit.row = replace(hit.row, age=shown)
+                hit.age_until = _age_until(created, now, shown)
+            cache[key] = hit
+            rows.append(hit.row)
+            next_check = min(next_check, hit.until, hit.age_until)
+        self._cache = cache
+        self._next_check = next_check
+        rows.sort(key=urgency_key)
+        self._rows = tuple(rows)
+        return self._rows
+
+    def _oldest(self) -> float:
+        return min((c.since for c in self._cache.values()), default=float("-inf"))
+
+
+def _affected(
+    kind: str,
+    obj: Mapping[str, Any],
+    keys: set[tuple[str, str]],
+    uids: set[str],
+    rs_uids: set[str],
+    namespaces: set[str],
+) -> None:
+    """Note which stacks a change of ``obj`` may alter: by Deployment key, Deployment uid,
+    ReplicaSet uid (of a pod) or whole namespace (Services and what links to them)."""
+    if kind == "deployments":
+        keys.add((u.namespace(obj), u.name(obj)))
+    elif kind == "replicasets":
+        uids.add(u.controller_uid(obj))
+    elif kind == "pods":
+        rs_uids.add(u.controller_uid(obj))
+    elif kind == "horizontalpodautoscalers":
+        target = _hpa_target(obj)
+        if target is not None:
+            keys.add((u.namespace(obj), target))
+    elif kind == "events":
+        if obj.get("reason") == "Unhealthy":
+            involved = u.d(obj.get("involvedObject"))
+            namespaces.add(u.s(involved.get("namespace")) or u.namespace(obj))
+    else:
+        namespaces.add(u.namespace(obj))
 
 
 def stack(snapshot: Any, namespace: str, name: str, now: float) -> Stack | None:

@@ -1,0 +1,127 @@
+"""The incremental Summarizer a live screen uses must always agree with summarize()."""
+
+from __future__ import annotations
+
+import copy
+import random
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from kubectl_stack.model.stack import Summarizer, summarize
+
+from .factories import NOW, stamp
+from .test_stack import big_snapshot
+
+Snapshot = dict[str, dict[tuple[str, str], dict[str, Any]]]
+
+
+def _keyed(deployments: int = 4, pods_per: int = 3) -> Snapshot:
+    """A snapshot shaped as the data layer serves it: per kind, objects by (namespace, name)."""
+    out: Snapshot = {}
+    for kind, objs in big_snapshot(deployments, pods_per).items():
+        out[kind] = {}
+        for i, obj in enumerate(objs):
+            meta = obj.setdefault("metadata", {})
+            meta.setdefault("name", f"{kind}-{i}")
+            out[kind][(meta.get("namespace", "default"), meta["name"])] = obj
+    return out
+
+
+def _replace(snap: Snapshot, kind: str, rng: random.Random, change: Callable[[Any], None]) -> None:
+    """Change one object the way the store does: a modified copy replaces it."""
+    if not snap[kind]:
+        return
+    key = rng.choice(sorted(snap[kind]))
+    obj = copy.deepcopy(snap[kind][key])
+    change(obj)
+    snap[kind][key] = obj
+
+
+def _mutate(snap: Snapshot, rng: random.Random, t: float) -> None:
+    def restart(pod: dict[str, Any]) -> None:
+        cs = pod["status"]["containerStatuses"][0]
+        cs["restartCount"] += 1
+        cs["ready"] = False
+        cs["lastState"] = {
+            "terminated": {"exitCode": 1, "reason": "Error", "finishedAt": stamp(-t)}
+        }
+        pod["status"]["conditions"][0]["status"] = "False"
+
+    def ready(pod: dict[str, Any]) -> None:
+        pod["status"]["containerStatuses"][0]["ready"] = True
+        pod["status"]["conditions"][0]["status"] = "True"
+
+    def scale(dep: dict[str, Any]) -> None:
+        dep["spec"]["replicas"] = rng.randint(0, 5)
+
+    def selector(svc: dict[str, Any]) -> None:
+        svc["spec"]["selector"] = {"app": rng.choice(["nope", "app-0001", "app-0002"])}
+
+    def hpa_target(dep: dict[str, Any]) -> None:
+        dep["status"]["readyReplicas"] = rng.randint(0, 3)
+
+    action = rng.randrange(9)
+    if action == 0:
+        _replace(snap, "pods", rng, restart)
+    elif action == 1:
+        _replace(snap, "pods", rng, ready)
+    elif action == 2 and snap["pods"]:
+        del snap["pods"][rng.choice(sorted(snap["pods"]))]
+    elif action == 3 and snap["pods"]:
+        pod = copy.deepcopy(snap["pods"][rng.choice(sorted(snap["pods"]))])
+        pod["metadata"]["name"] += f"-{rng.randrange(10**6)}"
+        snap["pods"][("default", pod["metadata"]["name"])] = pod
+    elif action == 4:
+        _replace(snap, "deployments", rng, scale)
+    elif action == 5:
+        _replace(snap, "services", rng, selector)
+    elif action == 6:
+        _replace(snap, "deployments", rng, hpa_target)
+    elif action == 7 and snap["pods"]:
+        pod = snap["pods"][rng.choice(sorted(snap["pods"]))]
+        name = f"unhealthy-{rng.randrange(10**6)}"
+        snap["events"][("default", name)] = {
+            "metadata": {"name": name, "namespace": "default"},
+            "reason": "Unhealthy",
+            "type": "Warning",
+            "message": "Readiness probe failed: HTTP probe failed with statuscode: 503",
+            "count": rng.randint(1, 9),
+            "lastTimestamp": stamp(-t),
+            "involvedObject": {
+                "kind": "Pod",
+                "namespace": "default",
+                "name": pod["metadata"]["name"],
+                "uid": pod["metadata"]["uid"],
+                "fieldPath": "spec.containers{app}",
+            },
+        }
+    elif action == 8:
+        snap["configmaps"].pop(("default", "app-config"), None)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_live_summary_equals_a_fresh_summary_after_every_change(seed: int) -> None:
+    rng = random.Random(seed)
+    snap = _keyed()
+    summarizer = Summarizer()
+    t = 0.0
+    for _ in range(60):
+        for _ in range(rng.randint(0, 3)):
+            _mutate(snap, rng, t)
+        # Time moves in small steps and, now and then, past the recent-restart window.
+        t += rng.choice([0.1, 1.0, 30.0, 700.0])
+        assert summarizer(snap, NOW + t) == summarize(snap, NOW + t)
+
+
+def test_unchanged_snapshot_returns_the_same_rows_without_recomputing() -> None:
+    snap = _keyed()
+    summarizer = Summarizer()
+    first = summarizer(snap, NOW)
+    assert summarizer(snap, NOW + 0.5) is first
+
+
+def test_list_snapshots_are_summarized_from_scratch() -> None:
+    snap = {kind: list(objs.values()) for kind, objs in _keyed().items()}
+    assert Summarizer()(snap, NOW) == summarize(snap, NOW)
