@@ -18,7 +18,7 @@ from aiohttp import web
 
 from .. import jsonutil
 from . import auth
-from .api import discovery, openapi
+from .api import discovery, openapi, protobuf
 from .api.errors import ApiError, forbidden, success_status
 from .api.handlers import Registry, Target
 from .api.logs import serve_logs
@@ -111,13 +111,13 @@ def _verb(method: str, target: Target, params: dict[str, str]) -> str:
 async def _body(request: web.Request) -> Any:
     raw = await request.read()
     content_type = request.headers.get("Content-Type", JSON_TYPE)
-    if "protobuf" in content_type or "cbor" in content_type:
-        # Typed clients (kubectl create configmap, ...) try protobuf first and fall back to
-        # JSON on a 415, as against an apiserver that serves only JSON.
+    if "protobuf" in content_type:
+        return protobuf.decode(raw)
+    if "cbor" in content_type:
         raise ApiError(
             415,
-            f"the body of the request was in an unknown format - accepted media types include: "
-            f"{JSON_TYPE}, application/yaml",
+            f"the body of the request was in an unknown format - accepted media types "
+            f"include: {JSON_TYPE}, application/yaml, application/vnd.kubernetes.protobuf",
             reason="UnsupportedMediaType",
         )
     return decode_body(raw, content_type)

@@ -212,3 +212,22 @@ def test_describe_pod_deployment_hpa_service(kubectl: Any) -> None:
     assert "Deployment pods:       3 current / 3 desired" in hpa
     svc = ok(kubectl("describe", "svc", "my-app"))
     assert re.search(r"^Endpoints: +(10\.244\.\d+\.\d+:3000,?){3}$", svc, re.M)
+
+
+def test_typed_creates_sent_as_protobuf(kubectl: Any) -> None:
+    assert ok(kubectl("create", "namespace", "team-a")) == "namespace/team-a created\n"
+    assert ok(kubectl("create", "configmap", "settings", "-n", "team-a", "--from-literal=a=1")) == (
+        "configmap/settings created\n"
+    )
+    assert ok(
+        kubectl("create", "secret", "generic", "token", "-n", "team-a", "--from-literal=t=x")
+    ) == ("secret/token created\n")
+    ok(kubectl("create", "deployment", "web", "-n", "team-a", "--image=nginx:1.27", "--replicas=2"))
+    deploy = json.loads(ok(kubectl("get", "deploy", "web", "-n", "team-a", "-o", "json")))
+    assert deploy["spec"]["replicas"] == 2
+    assert deploy["spec"]["selector"] == {"matchLabels": {"app": "web"}}
+    assert deploy["spec"]["template"]["spec"]["containers"][0]["image"] == "nginx:1.27"
+    assert "minReadySeconds" not in deploy["spec"]
+    assert (
+        ok(kubectl("get", "secret", "token", "-n", "team-a", "-o", "jsonpath={.data.t}")) == "eA=="
+    )
