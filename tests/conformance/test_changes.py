@@ -231,3 +231,12 @@ def test_typed_creates_sent_as_protobuf(kubectl: Any) -> None:
     assert (
         ok(kubectl("get", "secret", "token", "-n", "team-a", "-o", "jsonpath={.data.t}")) == "eA=="
     )
+
+
+def test_server_side_apply_creates_then_updates(kubectl: Any) -> None:
+    manifest = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ssa\ndata:\n  a: '{value}'\n"
+    assert ok(kubectl("apply", "--server-side", "-f", "-", input=manifest.format(value=1))) == (
+        "configmap/ssa serverside-applied\n"
+    )
+    ok(kubectl("apply", "--server-side", "-f", "-", input=manifest.format(value=2)))
+    assert ok(kubectl("get", "cm", "ssa", "-o", "jsonpath={.data.a}")) == "2"

@@ -57,11 +57,9 @@ def hpa_v1_to_v2(obj: Obj, stored: Obj | None) -> Obj:
     """A v1 write as the stored v2 object; metrics other than CPU survive from ``stored``."""
     spec = obj.get("spec") or {}
     old_spec = (stored or {}).get("spec") or {}
-    metrics = [
-        m
-        for m in old_spec.get("metrics") or []
-        if m is not _cpu_utilization_metric(old_spec.get("metrics") or [])
-    ]
+    old_metrics = old_spec.get("metrics") or []
+    old_cpu = _cpu_utilization_metric(old_metrics)
+    metrics = [m for m in old_metrics if m is not old_cpu]
     if spec.get("targetCPUUtilizationPercentage") is not None:
         metrics.insert(
             0,

@@ -27,7 +27,7 @@ from .errors import (
     not_found,
 )
 from .media import Form, partial_metadata
-from .patch import apply_patch
+from .patch import APPLY_PATCH, apply_patch
 from .selectors import (
     fields_match,
     labels_match,
@@ -341,6 +341,11 @@ class Registry:
 
     def patch(self, target: Target, content_type: str, patch: Any) -> Obj:
         assert target.name is not None
+        if content_type == APPLY_PATCH and target.subresource is None:
+            existing = self.store.get(target.gr, target.namespace or "", target.name)
+            if existing is None:
+                # Server-side apply creates what does not exist yet.
+                return self.create(target, patch)
         old = self.get(target)
         if target.subresource == "scale":
             scale = apply_patch(content_type, convert.to_scale(old), patch)

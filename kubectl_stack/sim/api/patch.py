@@ -16,7 +16,8 @@ from .errors import ApiError, bad_request
 JSON_PATCH = "application/json-patch+json"
 MERGE_PATCH = "application/merge-patch+json"
 STRATEGIC_PATCH = "application/strategic-merge-patch+json"
-PATCH_TYPES = (JSON_PATCH, MERGE_PATCH, STRATEGIC_PATCH)
+APPLY_PATCH = "application/apply-patch+yaml"
+PATCH_TYPES = (JSON_PATCH, MERGE_PATCH, STRATEGIC_PATCH, APPLY_PATCH)
 
 # Patch merge keys of the list fields kubectl patches (from the Kubernetes API types'
 # `patchMergeKey` tags). Lists not named here are replaced wholesale, as for atomic lists.
@@ -47,6 +48,8 @@ def apply_patch(content_type: str, doc: dict[str, Any], patch: Any) -> dict[str,
         return json_patch(doc, patch)
     if not isinstance(patch, dict):
         raise bad_request("the patch must be a JSON object")
+    # Server-side apply is approximated by a strategic merge of the applied configuration
+    # (no field ownership, so no apply conflicts).
     merge = merge_patch if content_type == MERGE_PATCH else strategic_merge
     result = merge(doc, patch)
     if not isinstance(result, dict):
