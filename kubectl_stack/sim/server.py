@@ -124,10 +124,10 @@ async def _body(request: web.Request) -> Any:
 
 
 async def _delete_options(request: web.Request, params: dict[str, str]) -> dict[str, Any]:
-    raw = await request.read()
     options: dict[str, Any] = {}
-    if raw.strip():
-        body = decode_body(raw, request.headers.get("Content-Type", JSON_TYPE))
+    if (await request.read()).strip():
+        # Typed clients (kubectl drain) send DeleteOptions as protobuf.
+        body = await _body(request)
         if isinstance(body, dict):
             options = body
     if params.get("gracePeriodSeconds") not in (None, ""):
