@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from ...model._util import ts
-from ...model.duration import age, human_duration
+from ...model.duration import age
+from ...model.pods import pod_row
 from ..quantity import parse as parse_quantity
 from .selectors import format_label_selector, format_labels, selector_string
 
@@ -66,130 +66,10 @@ def _get(obj: Any, *keys: str) -> Any:
 # -- pods -----------------------------------------------------------------------------------
 
 
-def _is_restartable_init(container: Obj | None) -> bool:
-    return bool(container) and (container or {}).get("restartPolicy") == "Always"
-
-
 def pod_cells(pod: Obj, now: float) -> Row:
-    """printPod: NAME READY STATUS RESTARTS AGE IP NODE NOMINATED-NODE READINESS-GATES."""
-    spec = pod.get("spec") or {}
-    status = pod.get("status") or {}
-    meta = pod.get("metadata") or {}
-    containers = spec.get("containers") or []
-    total = len(containers)
-    ready = 0
-    restarts = 0
-    restartable_init_restarts = 0
-    last_restart = 0.0
-    last_restartable_init_restart = 0.0
-    phase = status.get("phase") or ""
-    reason = status.get("reason") or phase
-    for cond in status.get("conditions") or []:
-        if cond.get("type") == "PodScheduled" and cond.get("reason") == "SchedulingGated":
-            reason = "SchedulingGated"
-    init_specs = {c.get("name"): c for c in spec.get("initContainers") or []}
-    total += sum(1 for c in init_specs.values() if _is_restartable_init(c))
-
-    def finished(cs: Obj) -> float:
-        t = ts(_get(cs, "lastState", "terminated", "finishedAt"))
-        return t or 0.0
-
-    initializing = False
-    init_statuses = status.get("initContainerStatuses") or []
-    for i, cs in enumerate(init_statuses):
-        restarts += int(cs.get("restartCount") or 0)
-        last_restart = max(last_restart, finished(cs))
-        restartable = _is_restartable_init(init_specs.get(cs.get("name")))
-        if restartable:
-            restartable_init_restarts += int(cs.get("restartCount") or 0)
-            last_restartable_init_restart = max(last_restartable_init_restart, finished(cs))
-        state = cs.get("state") or {}
-        terminated = state.get("terminated")
-        waiting = state.get("waiting")
-        if terminated is not None and int(terminated.get("exitCode") or 0) == 0:
-            continue
-        if restartable and cs.get("started"):
-            if cs.get("ready"):
-                ready += 1
-            continue
-        if terminated is not None:
-            if not terminated.get("reason"):
-                if terminated.get("signal"):
-                    reason = f"Init:Signal:{terminated['signal']}"
-                else:
-                    reason = f"Init:ExitCode:{terminated.get('exitCode', 0)}"
-            else:
-                reason = "Init:" + str(terminated["reason"])
-        elif (
-            waiting is not None and waiting.get("reason") and waiting["reason"] != "PodInitializing"
-        ):
-            reason = "Init:" + str(waiting["reason"])
-        else:
-            reason = f"Init:{i}/{len(spec.get('initContainers') or [])}"
-        initializing = True
-        break
-
-    initialized = any(
-        c.get("type") == "Initialized" and c.get("status") == "True"
-        for c in status.get("conditions") or []
-    )
-    if not initializing or initialized:
-        restarts = restartable_init_restarts
-        last_restart = last_restartable_init_restart
-        has_running = False
-        for cs in reversed(status.get("containerStatuses") or []):
-            restarts += int(cs.get("restartCount") or 0)
-            last_restart = max(last_restart, finished(cs))
-            state = cs.get("state") or {}
-            waiting = state.get("waiting")
-            terminated = state.get("terminated")
-            if waiting is not None and waiting.get("reason"):
-                reason = waiting["reason"]
-            elif terminated is not None and terminated.get("reason"):
-                reason = terminated["reason"]
-            elif terminated is not None:
-                if terminated.get("signal"):
-                    reason = f"Signal:{terminated['signal']}"
-                else:
-                    reason = f"ExitCode:{terminated.get('exitCode', 0)}"
-            elif cs.get("ready") and state.get("running") is not None:
-                has_running = True
-                ready += 1
-        if reason == "Completed" and has_running:
-            pod_ready = any(
-                c.get("type") == "Ready" and c.get("status") == "True"
-                for c in status.get("conditions") or []
-            )
-            reason = "Running" if pod_ready else "NotReady"
-
-    if meta.get("deletionTimestamp") and status.get("reason") == "NodeLost":
-        reason = "Unknown"
-    elif meta.get("deletionTimestamp") and phase not in ("Succeeded", "Failed"):
-        reason = "Terminating"
-
-    restarts_text = str(restarts)
-    if restarts and last_restart:
-        restarts_text = f"{restarts} ({human_duration(now - last_restart)} ago)"
-
-    ips = status.get("podIPs") or []
-    pod_ip = (ips[0].get("ip") if ips else "") or status.get("podIP") or "<none>"
-    gates = spec.get("readinessGates") or []
-    gates_text = "<none>"
-    if gates:
-        conditions = {c.get("type"): c.get("status") for c in status.get("conditions") or []}
-        true = sum(1 for g in gates if conditions.get(g.get("conditionType")) == "True")
-        gates_text = f"{true}/{len(gates)}"
-    return [
-        meta.get("name", ""),
-        f"{ready}/{total}",
-        reason,
-        restarts_text,
-        _created(pod, now),
-        pod_ip,
-        spec.get("nodeName") or "<none>",
-        status.get("nominatedNodeName") or "<none>",
-        gates_text,
-    ]
+    """printPod: NAME READY STATUS RESTARTS AGE IP NODE NOMINATED-NODE READINESS-GATES
+    (the model's port of kubectl's printer, shared with the app)."""
+    return list(pod_row(pod, now).wide)
 
 
 def pod_row_conditions(pod: Obj) -> list[Obj] | None:
