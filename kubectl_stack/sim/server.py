@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import ssl
 from dataclasses import dataclass
 from typing import Any
@@ -234,6 +235,11 @@ async def _route(
     if target is None:
         raise ApiError(404, "the server could not find the requested resource")
     params = dict(request.query)
+    dry_run = params.get("dryRun", "")
+    if dry_run not in ("", "All"):
+        raise ApiError(400, f'Invalid dry run value: "{dry_run}"; the only valid value is "All"')
+    if dry_run:
+        target = dataclasses.replace(target, dry_run=True)
     verb = _verb(method, target, params)
     if not verb:
         raise _method_not_allowed()
@@ -293,6 +299,8 @@ async def _serve(
         patched = registry.patch(target, _patch_type(request), await _body(request))
         return _json(registry.render_one(target, patched, form, include))
     options = await _delete_options(request, params)
+    if "All" in (options.get("dryRun") or []):
+        target = dataclasses.replace(target, dry_run=True)
     if verb == "delete":
         deleted = registry.delete(target, options)
         if deleted["metadata"].get("deletionTimestamp") or target.gr == "pods":

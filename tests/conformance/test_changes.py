@@ -240,3 +240,20 @@ def test_server_side_apply_creates_then_updates(kubectl: Any) -> None:
     )
     ok(kubectl("apply", "--server-side", "-f", "-", input=manifest.format(value=2)))
     assert ok(kubectl("get", "cm", "ssa", "-o", "jsonpath={.data.a}")) == "2"
+
+
+def test_server_dry_run_and_diff_change_nothing(kubectl: Any) -> None:
+    changed = SEED.read_text().replace("my-app:1.4.2", "my-app:7.0.0")
+    diff = kubectl("diff", "-f", "-", input=changed)
+    assert diff.returncode == 1, diff.stderr  # 1: differences found
+    assert "-        image: my-app:1.4.2\n+        image: my-app:7.0.0" in diff.stdout
+    out = ok(kubectl("apply", "--dry-run=server", "-f", "-", input=changed))
+    assert "deployment.apps/my-app configured (server dry run)" in out
+    deleted = ok(kubectl("delete", "pods", "--all", "--dry-run=server"))
+    assert deleted.count("(server dry run)") == 3
+    assert ok(kubectl("create", "namespace", "ghost", "--dry-run=server")) == (
+        "namespace/ghost created (server dry run)\n"
+    )
+    assert _image(kubectl) == "my-app:1.4.2"
+    assert [r["STATUS"] for r in table(ok(kubectl("get", "pods")))] == ["Running"] * 3
+    assert kubectl("get", "namespace", "ghost").returncode == 1

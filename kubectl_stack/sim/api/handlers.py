@@ -8,6 +8,8 @@ build a fresh dict (a clone, a decoded body or a patch result) and hand it to th
 from __future__ import annotations
 
 import base64
+import dataclasses
+import uuid
 from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
@@ -50,6 +52,7 @@ class Target:
     namespace: str | None  # None: all namespaces (or a cluster-scoped kind)
     name: str | None
     subresource: str | None
+    dry_run: bool = False  # ?dryRun=All: admit and answer, but store nothing
 
     @property
     def gr(self) -> str:
@@ -223,6 +226,12 @@ class Registry:
 
     # -- writing ----------------------------------------------------------------------------
     def _admit(self, obj: Obj, target: Target, old: Obj | None) -> Obj:
+        meta = obj.get("metadata")
+        if isinstance(meta, dict):
+            # Empty label and annotation maps are omitted, as Go's JSON encoding does.
+            for key in ("labels", "annotations"):
+                if meta.get(key) == {}:
+                    del meta[key]
         try:
             admitted: Obj = admission.admit(self.cluster, target.gr, obj, old)
             return admitted
@@ -290,6 +299,13 @@ class Registry:
         obj["metadata"].pop("managedFields", None)
         self._require_namespace(target)
         obj = self._admit(obj, target, None)
+        if target.dry_run:
+            meta = obj["metadata"]
+            if self.store.get(target.gr, meta.get("namespace", ""), meta["name"]) is not None:
+                raise already_exists(target.rtype, meta["name"])
+            meta.setdefault("uid", str(uuid.uuid4()))
+            meta.setdefault("creationTimestamp", self.cluster.clock.timestamp())
+            return obj
         try:
             return self.store.create(target.gr, obj)
         except AlreadyExists:
@@ -325,6 +341,9 @@ class Registry:
                 obj["status"] = status
         else:
             obj = self._admit(obj, target, old)
+        if target.dry_run:
+            obj["metadata"]["resourceVersion"] = old["metadata"].get("resourceVersion", "")
+            return obj
         try:
             updated = self.store.update(target.gr, obj, expected_rv=expected)
         except Conflict:
@@ -394,7 +413,7 @@ class Registry:
             )
         obj = clone(old)
         obj.setdefault("spec", {})["replicas"] = replicas
-        main = Target(target.rtype, target.version, target.namespace, target.name, None)
+        main = dataclasses.replace(target, subresource=None)
         updated = self._store_update(main, obj, old, expected)
         return convert.to_scale(updated)
 
@@ -413,6 +432,8 @@ class Registry:
             )
         if pre.get("resourceVersion") and pre["resourceVersion"] != meta.get("resourceVersion"):
             raise conflict(target.rtype, target.name)
+        if target.dry_run:
+            return obj
         grace = options.get("gracePeriodSeconds")
         if target.gr == "pods":
             spec = obj.get("spec") or {}
@@ -447,12 +468,8 @@ class Registry:
     def delete_collection(self, target: Target, params: dict[str, str], options: Obj) -> Obj:
         deleted = []
         for obj in self.matching(target, params):
-            one = Target(
-                target.rtype,
-                target.version,
-                obj["metadata"].get("namespace"),
-                obj["metadata"]["name"],
-                None,
+            one = dataclasses.replace(
+                target, namespace=obj["metadata"].get("namespace"), name=obj["metadata"]["name"]
             )
             try:
                 deleted.append(self.delete(one, options))
