@@ -279,3 +279,19 @@ def test_ages_follow_the_virtual_clock(sim: RunningSim, kubectl: Any) -> None:
     sim.advance(3600)
     row = table(ok(kubectl("get", "deploy", "my-app")))[0]
     assert row["AGE"] in ("61m", "62m")
+
+
+def test_kubectl_events_for_an_object_and_by_type(kubectl: Any) -> None:
+    out = ok(kubectl("events", "--for", "deploy/my-app"))
+    assert header(out) == ["LAST SEEN", "TYPE", "REASON", "OBJECT", "MESSAGE"]
+    (row,) = table(out)
+    assert (row["TYPE"], row["REASON"], row["OBJECT"]) == (
+        "Normal",
+        "ScalingReplicaSet",
+        "Deployment/my-app",
+    )
+    assert row["MESSAGE"].startswith("Scaled up replica set my-app-") and row["MESSAGE"].endswith(
+        "from 0 to 3"
+    )
+    warnings = table(ok(kubectl("events", "-A", "--types=Warning")))
+    assert all(r["TYPE"] == "Warning" and r["NAMESPACE"] == "default" for r in warnings)
