@@ -64,32 +64,30 @@ def _method_not_allowed() -> ApiError:
     )
 
 
-def _parse_target(path: str, store: Store) -> tuple[Target | None, str | None]:
-    """Resolve /api/v1/... and /apis/<group>/<version>/... to a Target.
-
-    Returns (None, reason) for paths that are not resource paths."""
+def _parse_target(path: str, store: Store) -> Target | None:
+    """Resolve /api/v1/... and /apis/<group>/<version>/... to a Target (None: not served)."""
     parts = [unquote(p) for p in path.strip("/").split("/") if p]
     if parts[:1] == ["api"] and len(parts) >= 3:
         group, version, rest = "", parts[1], parts[2:]
     elif parts[:1] == ["apis"] and len(parts) >= 4:
         group, version, rest = parts[1], parts[2], parts[3:]
     else:
-        return None, "path"
+        return None
     namespace: str | None = None
     if rest[0] == "namespaces" and len(rest) >= 3 and lookup(group, rest[2]) is not None:
         namespace, rest = rest[1], rest[2:]
     rtype = lookup(group, rest[0])
     if rtype is None or version not in rtype.versions or len(rest) > 3:
-        return None, "notfound"
+        return None
     if not is_served(store, rtype):
-        return None, "notfound"
+        return None
     if namespace is not None and not rtype.namespaced:
-        return None, "notfound"
+        return None
     name = rest[1] if len(rest) >= 2 else None
     sub = rest[2] if len(rest) == 3 else None
     if sub is not None and sub not in rtype.subresources:
-        return None, "notfound"
-    return Target(rtype, version, namespace, name, sub), None
+        return None
+    return Target(rtype, version, namespace, name, sub)
 
 
 def _verb(method: str, target: Target, params: dict[str, str]) -> str:
@@ -231,7 +229,7 @@ async def _route(
         if found is None:
             raise ApiError(404, "the server could not find the requested resource")
         return _json(found)
-    target, _ = _parse_target(path, registry.cluster.store)
+    target = _parse_target(path, registry.cluster.store)
     if target is None:
         raise ApiError(404, "the server could not find the requested resource")
     params = dict(request.query)

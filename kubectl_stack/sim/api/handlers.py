@@ -149,7 +149,7 @@ class Registry:
         wanted = params.get("resourceVersion", "")
         if wanted in ("", "0"):
             return
-        number = _parse_rv(wanted)
+        number = parse_rv(wanted)
         current = self.store.resource_version
         if number > current:
             raise ApiError(
@@ -494,16 +494,12 @@ def _int_param(params: dict[str, str], key: str, default: int) -> int:
         raise bad_request(f"invalid value for {key}: {value!r}") from None
 
 
-def _parse_rv(value: str) -> int:
+def parse_rv(value: str) -> int:
+    """A client's resourceVersion as a number (a 400 when it is not one)."""
     try:
         return int(value)
     except ValueError:
         raise bad_request(f'invalid resource version "{value}"') from None
-
-
-def parse_rv(value: str) -> int:
-    """A client's resourceVersion as a number (a 400 when it is not one)."""
-    return _parse_rv(value)
 
 
 def _encode_continue(snap_id: str, offset: int, rv: int) -> str:
