@@ -355,6 +355,249 @@ def test_drain_deletes_pods_with_protobuf_delete_options(kubectl: Kubectl, sim: 
     assert not set(on_node) & set(remaining)
 
 
+# Every PodSpec field below comes back from `kubectl debug --copy-to`, which re-sends the pod
+# as protobuf.
+RICH = {
+    "apiVersion": "v1",
+    "kind": "Pod",
+    "metadata": {"name": "rich", "labels": {"app": "rich"}, "annotations": {"note": "x"}},
+    "spec": {
+        "containers": [
+            {
+                "name": "app",
+                "image": "shop:2",
+                "command": ["serve"],
+                "args": ["--port", "8080"],
+                "workingDir": "/srv",
+                "ports": [{"name": "http", "containerPort": 8080, "protocol": "TCP"}],
+                "env": [
+                    {"name": "MODE", "value": "prod"},
+                    {
+                        "name": "TOKEN",
+                        "valueFrom": {
+                            "secretKeyRef": {"name": "creds", "key": "token", "optional": True}
+                        },
+                    },
+                    {
+                        "name": "LEVEL",
+                        "valueFrom": {"configMapKeyRef": {"name": "settings", "key": "level"}},
+                    },
+                    {
+                        "name": "NODE",
+                        "valueFrom": {
+                            "fieldRef": {"apiVersion": "v1", "fieldPath": "spec.nodeName"}
+                        },
+                    },
+                    {
+                        "name": "MEM",
+                        "valueFrom": {
+                            "resourceFieldRef": {
+                                "containerName": "app",
+                                "resource": "limits.memory",
+                                "divisor": "1Mi",
+                            }
+                        },
+                    },
+                ],
+                "envFrom": [
+                    {"configMapRef": {"name": "settings"}},
+                    {"prefix": "S_", "secretRef": {"name": "creds", "optional": False}},
+                ],
+                "resources": {
+                    "limits": {"cpu": "1", "memory": "256Mi"},
+                    "requests": {"cpu": "250m", "memory": "128Mi"},
+                },
+                "volumeMounts": [
+                    {"name": "conf", "mountPath": "/etc/shop", "readOnly": True},
+                    {"name": "cache", "mountPath": "/cache", "subPath": "app"},
+                ],
+                "livenessProbe": {
+                    "httpGet": {
+                        "path": "/live",
+                        "port": "http",
+                        "scheme": "HTTP",
+                        "httpHeaders": [{"name": "X-Probe", "value": "1"}],
+                    },
+                    "initialDelaySeconds": 5,
+                    "periodSeconds": 10,
+                    "timeoutSeconds": 2,
+                    "successThreshold": 1,
+                    "failureThreshold": 3,
+                },
+                "readinessProbe": {
+                    "tcpSocket": {"port": 8080},
+                    "periodSeconds": 2,
+                    "timeoutSeconds": 1,
+                    "successThreshold": 1,
+                    "failureThreshold": 3,
+                },
+                "startupProbe": {
+                    "exec": {"command": ["cat", "/tmp/ready"]},
+                    "failureThreshold": 30,
+                    "periodSeconds": 1,
+                    "timeoutSeconds": 1,
+                    "successThreshold": 1,
+                },
+                "lifecycle": {
+                    "preStop": {"exec": {"command": ["sleep", "5"]}},
+                    "postStart": {"httpGet": {"path": "/warm", "port": 8080, "scheme": "HTTP"}},
+                },
+                "imagePullPolicy": "IfNotPresent",
+                "securityContext": {
+                    "runAsNonRoot": True,
+                    "runAsUser": 1000,
+                    "readOnlyRootFilesystem": True,
+                    "allowPrivilegeEscalation": False,
+                    "capabilities": {"drop": ["ALL"], "add": ["NET_BIND_SERVICE"]},
+                    "seccompProfile": {"type": "RuntimeDefault"},
+                },
+                "terminationMessagePath": "/dev/termination-log",
+                "terminationMessagePolicy": "FallbackToLogsOnError",
+                "stdin": True,
+                "tty": True,
+            }
+        ],
+        "initContainers": [
+            {
+                "name": "migrate",
+                "image": "shop-migrate:2",
+                "args": ["up"],
+                "resources": {},
+                "terminationMessagePath": "/dev/termination-log",
+                "terminationMessagePolicy": "File",
+                "imagePullPolicy": "IfNotPresent",
+            }
+        ],
+        "volumes": [
+            {
+                "name": "conf",
+                "configMap": {
+                    "name": "settings",
+                    "items": [{"key": "a", "path": "a.conf", "mode": 256}],
+                    "defaultMode": 420,
+                    "optional": True,
+                },
+            },
+            {"name": "certs", "secret": {"secretName": "tls", "defaultMode": 384}},
+            {"name": "cache", "emptyDir": {"medium": "Memory", "sizeLimit": "64Mi"}},
+            {"name": "data", "persistentVolumeClaim": {"claimName": "data", "readOnly": True}},
+            {"name": "host", "hostPath": {"path": "/var/log", "type": "Directory"}},
+            {
+                "name": "info",
+                "downwardAPI": {
+                    "items": [
+                        {
+                            "path": "labels",
+                            "fieldRef": {"apiVersion": "v1", "fieldPath": "metadata.labels"},
+                        }
+                    ],
+                    "defaultMode": 420,
+                },
+            },
+            {
+                "name": "bundle",
+                "projected": {
+                    "defaultMode": 420,
+                    "sources": [
+                        {"secret": {"name": "creds", "items": [{"key": "token", "path": "token"}]}},
+                        {"configMap": {"name": "settings"}},
+                        {
+                            "serviceAccountToken": {
+                                "audience": "vault",
+                                "expirationSeconds": 600,
+                                "path": "vault-token",
+                            }
+                        },
+                    ],
+                },
+            },
+        ],
+        "restartPolicy": "Always",
+        "terminationGracePeriodSeconds": 45,
+        "activeDeadlineSeconds": 3600,
+        "dnsPolicy": "ClusterFirst",
+        "nodeSelector": {"disk": "ssd"},
+        "serviceAccountName": "default",
+        "automountServiceAccountToken": False,
+        "securityContext": {
+            "runAsUser": 1000,
+            "runAsGroup": 3000,
+            "fsGroup": 2000,
+            "supplementalGroups": [4000, 5000],
+            "runAsNonRoot": True,
+        },
+        "imagePullSecrets": [{"name": "pull"}],
+        "hostname": "rich",
+        "subdomain": "svc",
+        "affinity": {
+            "nodeAffinity": {
+                "requiredDuringSchedulingIgnoredDuringExecution": {
+                    "nodeSelectorTerms": [
+                        {
+                            "matchExpressions": [
+                                {"key": "zone", "operator": "In", "values": ["a", "b"]}
+                            ]
+                        }
+                    ]
+                },
+                "preferredDuringSchedulingIgnoredDuringExecution": [
+                    {
+                        "weight": 10,
+                        "preference": {"matchExpressions": [{"key": "gpu", "operator": "Exists"}]},
+                    }
+                ],
+            },
+            "podAntiAffinity": {
+                "preferredDuringSchedulingIgnoredDuringExecution": [
+                    {
+                        "weight": 100,
+                        "podAffinityTerm": {
+                            "labelSelector": {"matchLabels": {"app": "rich"}},
+                            "topologyKey": "kubernetes.io/hostname",
+                        },
+                    }
+                ]
+            },
+        },
+        "schedulerName": "default-scheduler",
+        "tolerations": [
+            {"key": "dedicated", "operator": "Equal", "value": "shop", "effect": "NoSchedule"},
+            {"operator": "Exists", "effect": "NoExecute", "tolerationSeconds": 60},
+        ],
+        "hostAliases": [{"ip": "10.0.0.9", "hostnames": ["legacy.local"]}],
+        "dnsConfig": {
+            "nameservers": ["1.1.1.1"],
+            "searches": ["shop.svc"],
+            "options": [{"name": "ndots", "value": "2"}],
+        },
+        "topologySpreadConstraints": [
+            {
+                "maxSkew": 1,
+                "topologyKey": "zone",
+                "whenUnsatisfiable": "ScheduleAnyway",
+                "labelSelector": {"matchLabels": {"app": "rich"}},
+            }
+        ],
+        "enableServiceLinks": False,
+    },
+}
+
+
+def test_debug_copy_keeps_every_pod_spec_field_through_protobuf(kubectl: Kubectl) -> None:
+    ok(kubectl("create", "-f", "-", input=json.dumps(RICH)))
+    keep = ["--keep-labels", "--keep-annotations", "--keep-init-containers", "--same-node"]
+    keep += ["--keep-liveness", "--keep-readiness", "--keep-startup"]
+    ok(kubectl("debug", "rich", "--image=busybox", "--copy-to=copy", "--container=dbg", *keep))
+    original, copy = get(kubectl, "pod", "rich"), get(kubectl, "pod", "copy")
+    assert copy["metadata"]["labels"] == {"app": "rich"}
+    assert copy["metadata"]["annotations"]["note"] == "x"
+    spec = copy["spec"]
+    debugger = spec["containers"].pop()
+    assert (debugger["name"], debugger["image"]) == ("dbg", "busybox")
+    assert spec.pop("shareProcessNamespace") is True
+    assert spec == original["spec"]
+
+
 # ---------------------------------------------------------------------------------------
 # Raw HTTP: DeleteOptions, the v1 HPA, errors
 

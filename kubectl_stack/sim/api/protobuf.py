@@ -62,15 +62,43 @@ _SCHEMA_TEXT: dict[str, str] = {
     "21:automountServiceAccountToken:?! 10:nodeName:s 11:hostNetwork:? 12:hostPID:? "
     "13:hostIPC:? 27:shareProcessNamespace:?! 14:securityContext:PodSecurityContext "
     "15:imagePullSecrets:[LocalObjectReference] 16:hostname:s 17:subdomain:s "
-    "19:schedulerName:s 22:tolerations:[Toleration] 24:priorityClassName:s 25:priority:i! "
+    "18:affinity:Affinity 19:schedulerName:s 22:tolerations:[Toleration] "
+    "23:hostAliases:[HostAlias] 24:priorityClassName:s 25:priority:i! "
     "29:runtimeClassName:s! 30:enableServiceLinks:?! 31:preemptionPolicy:s! "
-    "35:setHostnameAsFQDN:?! 37:hostUsers:?! 40:resources:ResourceRequirements",
+    "26:dnsConfig:PodDNSConfig 28:readinessGates:[PodReadinessGate] "
+    "33:topologySpreadConstraints:[TopologySpreadConstraint] 35:setHostnameAsFQDN:?! "
+    "36:os:PodOS 37:hostUsers:?! 40:resources:ResourceRequirements",
+    "Affinity": "1:nodeAffinity:NodeAffinity 2:podAffinity:PodAffinity "
+    "3:podAntiAffinity:PodAffinity",
+    "NodeAffinity": "1:requiredDuringSchedulingIgnoredDuringExecution:NodeSelector "
+    "2:preferredDuringSchedulingIgnoredDuringExecution:[PreferredSchedulingTerm]",
+    "NodeSelector": "1:nodeSelectorTerms:[NodeSelectorTerm]",
+    # NodeSelectorRequirement has LabelSelectorRequirement's layout.
+    "NodeSelectorTerm": "1:matchExpressions:[LabelSelectorRequirement] "
+    "2:matchFields:[LabelSelectorRequirement]",
+    "PreferredSchedulingTerm": "1:weight:i! 2:preference:NodeSelectorTerm",
+    # PodAntiAffinity has PodAffinity's layout.
+    "PodAffinity": "1:requiredDuringSchedulingIgnoredDuringExecution:[PodAffinityTerm] "
+    "2:preferredDuringSchedulingIgnoredDuringExecution:[WeightedPodAffinityTerm]",
+    "PodAffinityTerm": "1:labelSelector:LabelSelector 2:namespaces:[s] 3:topologyKey:s! "
+    "4:namespaceSelector:LabelSelector 5:matchLabelKeys:[s] 6:mismatchLabelKeys:[s]",
+    "WeightedPodAffinityTerm": "1:weight:i! 2:podAffinityTerm:PodAffinityTerm",
+    "TopologySpreadConstraint": "1:maxSkew:i! 2:topologyKey:s! 3:whenUnsatisfiable:s! "
+    "4:labelSelector:LabelSelector 5:minDomains:i! 6:nodeAffinityPolicy:s! "
+    "7:nodeTaintsPolicy:s! 8:matchLabelKeys:[s]",
+    "HostAlias": "1:ip:s! 2:hostnames:[s]",
+    "PodDNSConfig": "1:nameservers:[s] 2:searches:[s] 3:options:[PodDNSConfigOption]",
+    "PodDNSConfigOption": "1:name:s 2:value:s!",
+    "PodReadinessGate": "1:conditionType:s!",
+    "PodOS": "1:name:s!",
     "Container": "1:name:s! 2:image:s 3:command:[s] 4:args:[s] 5:workingDir:s "
     "6:ports:[ContainerPort] 19:envFrom:[EnvFromSource] 7:env:[EnvVar] "
-    "8:resources:ResourceRequirements 24:restartPolicy:s! 9:volumeMounts:[VolumeMount] "
+    "8:resources:ResourceRequirements 23:resizePolicy:[ContainerResizePolicy] "
+    "24:restartPolicy:s! 9:volumeMounts:[VolumeMount] "
     "10:livenessProbe:Probe 11:readinessProbe:Probe 22:startupProbe:Probe "
     "12:lifecycle:Lifecycle 13:terminationMessagePath:s 20:terminationMessagePolicy:s "
     "14:imagePullPolicy:s 15:securityContext:SecurityContext 16:stdin:? 17:stdinOnce:? 18:tty:?",
+    "ContainerResizePolicy": "1:resourceName:s! 2:restartPolicy:s!",
     "ContainerPort": "1:name:s 2:hostPort:i 3:containerPort:i! 4:protocol:s 5:hostIP:s",
     "EnvVar": "1:name:s! 2:value:s 3:valueFrom:EnvVarSource",
     "EnvVarSource": "1:fieldRef:ObjectFieldSelector 2:resourceFieldRef:ResourceFieldSelector "
@@ -109,7 +137,18 @@ _SCHEMA_TEXT: dict[str, str] = {
     "Volume": "1:name:s! 2::VolumeSource",
     "VolumeSource": "1:hostPath:HostPathVolumeSource 2:emptyDir:EmptyDirVolumeSource "
     "6:secret:SecretVolumeSource 10:persistentVolumeClaim:PVCVolumeSource "
-    "19:configMap:ConfigMapVolumeSource",
+    "16:downwardAPI:DownwardAPIVolumeSource 19:configMap:ConfigMapVolumeSource "
+    "26:projected:ProjectedVolumeSource",
+    "DownwardAPIVolumeSource": "1:items:[DownwardAPIVolumeFile] 2:defaultMode:i!",
+    "DownwardAPIVolumeFile": "1:path:s! 2:fieldRef:ObjectFieldSelector "
+    "3:resourceFieldRef:ResourceFieldSelector 4:mode:i!",
+    "ProjectedVolumeSource": "1:sources:[VolumeProjection] 2:defaultMode:i!",
+    "VolumeProjection": "1:secret:KeysProjection 2:downwardAPI:DownwardAPIProjection "
+    "3:configMap:KeysProjection 4:serviceAccountToken:ServiceAccountTokenProjection",
+    # SecretProjection and ConfigMapProjection share one layout.
+    "KeysProjection": "1::LocalObjectReference 2:items:[KeyToPath] 4:optional:?!",
+    "DownwardAPIProjection": "1:items:[DownwardAPIVolumeFile]",
+    "ServiceAccountTokenProjection": "1:audience:s 2:expirationSeconds:i! 3:path:s!",
     "HostPathVolumeSource": "1:path:s! 2:type:s!",
     "EmptyDirVolumeSource": "1:medium:s 2:sizeLimit:q",
     "SecretVolumeSource": "1:secretName:s 2:items:[KeyToPath] 3:defaultMode:i! 4:optional:?!",
