@@ -99,7 +99,8 @@ async def serve_watch(
     def matches(obj: Obj | None) -> bool:
         return obj is not None and labels_match(labels, obj) and fields_match(fields, obj)
 
-    since = store.resource_version if rv_param in ("", "0") else parse_rv(rv_param)
+    # Initial events are the current state, so the stream goes on from the current version.
+    since = store.resource_version if send_initial else parse_rv(rv_param)
     response = web.StreamResponse(headers={"Content-Type": negotiated.content_type})
     response.enable_chunked_encoding()
     watcher: Watcher | None = None
