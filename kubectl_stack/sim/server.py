@@ -358,8 +358,13 @@ class SimServer:
         return f"{scheme}://127.0.0.1:{self.port}"
 
     async def start(self) -> None:
+        # handler_cancellation: a client that hangs up ends its watch or log stream at once.
         self._runner = web.AppRunner(
-            self.app, handle_signals=False, access_log=None, shutdown_timeout=0.5
+            self.app,
+            handle_signals=False,
+            access_log=None,
+            shutdown_timeout=0.5,
+            handler_cancellation=True,
         )
         await self._runner.setup()
         await self.start_listener()

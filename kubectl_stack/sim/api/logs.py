@@ -3,7 +3,6 @@ messages for the cases where there is nothing to show."""
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 from datetime import datetime, timezone
 from typing import Any
@@ -163,7 +162,7 @@ async def serve_logs(
                     break
                 batch.append(nxt)
             await response.write(render(batch))
-    except (ConnectionResetError, asyncio.CancelledError):
+    except ConnectionResetError:
         pass
     finally:
         if followed is not None:

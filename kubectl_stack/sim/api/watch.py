@@ -130,7 +130,7 @@ async def serve_watch(
         await _pump(
             response, watcher, stream, matches, timeout, bookmarks, bookmark_interval, registry
         )
-    except (ConnectionResetError, asyncio.CancelledError):
+    except ConnectionResetError:
         pass
     finally:
         if watcher is not None:
