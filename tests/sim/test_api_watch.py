@@ -4,6 +4,7 @@ and the faults a client must survive (dropped watches, listener restarts)."""
 from __future__ import annotations
 
 import json
+import socket
 import threading
 import time
 import urllib.request
@@ -160,3 +161,20 @@ def test_injected_failures_and_delays(sim: RunningSim, api: Any) -> None:
     started = time.monotonic()
     assert api.request(CMS)[0] == 200
     assert time.monotonic() - started >= 0.3
+
+
+def test_a_client_hanging_up_releases_its_watch(sim: RunningSim) -> None:
+    conn = socket.create_connection(("127.0.0.1", sim.port))
+    conn.sendall(f"GET {CMS}?watch=1 HTTP/1.1\r\nHost: sim\r\n\r\n".encode())
+
+    def watchers() -> int:
+        return sim.call(lambda: len(sim.cluster.store.watchers()))
+
+    deadline = time.monotonic() + 5
+    while watchers() == 0 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert watchers() == 1
+    conn.close()
+    while watchers() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert watchers() == 0
