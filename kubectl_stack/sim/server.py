@@ -389,6 +389,11 @@ class SimServer:
             await self._site.stop()
             self._site = None
         self.cluster.store.close_all_watches()
+        # Keep-alive connections would otherwise go on being served.
+        server = self._runner.server if self._runner is not None else None
+        if server is not None:
+            for connection in server.connections:
+                connection.force_close()
 
     async def stop(self) -> None:
         self.cluster.store.close_all_watches()

@@ -3,6 +3,7 @@ and the faults a client must survive (dropped watches, listener restarts)."""
 
 from __future__ import annotations
 
+import http.client
 import json
 import socket
 import threading
@@ -178,3 +179,19 @@ def test_a_client_hanging_up_releases_its_watch(sim: RunningSim) -> None:
     while watchers() and time.monotonic() < deadline:
         time.sleep(0.01)
     assert watchers() == 0
+
+
+def test_stopping_the_listener_drops_kept_alive_connections(sim: RunningSim) -> None:
+    conn = http.client.HTTPConnection("127.0.0.1", sim.port, timeout=5)
+    conn.request("GET", "/version")
+    assert conn.getresponse().read()
+    sim.stop_listener()
+    try:
+        conn.request("GET", "/version")
+        conn.getresponse().read()
+        raise AssertionError("the kept-alive connection should be gone")
+    except (OSError, http.client.HTTPException):
+        pass
+    finally:
+        conn.close()
+        sim.start_listener()
