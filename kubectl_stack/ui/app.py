@@ -11,6 +11,7 @@ from pathlib import Path
 from textual import work
 from textual.app import App
 from textual.binding import Binding
+from textual.timer import Timer
 
 from ..model.hpa import HpaHistory
 from ..options import ConnectionOptions, Options
@@ -60,6 +61,11 @@ class StackApp(App[int]):
         self.notices: list[tuple[str, str]] = []
         """Every notification shown, (severity, text): what a person saw, for tests too."""
         self.theme = settings.theme
+        self._next_refresh = 0.0
+        self._refresh_timer: Timer | None = None
+        self._refreshed_at = 0.0
+        self._refreshed_version = -1
+        self._cost = 0.0
 
     def on_mount(self) -> None:
         if self.settings.keymap:
@@ -74,8 +80,14 @@ class StackApp(App[int]):
         self.set_interval(1.0, self._tick)
 
     def _tick(self) -> None:
-        if self.source is not None:
-            self.on_state_changed(StateChanged())
+        if self.source is None:
+            return
+        # Nothing changed: only ages and countdowns move. Redraw them about once a second,
+        # less often when a redraw is expensive (a big cluster), to keep idle CPU low.
+        unchanged = self.source.state.version == self._refreshed_version
+        if unchanged and time.monotonic() - self._refreshed_at < max(1.0, 10 * self._cost):
+            return
+        self.on_state_changed(StateChanged())
 
     def _start(self) -> None:
         assert self.source is not None
@@ -113,6 +125,20 @@ class StackApp(App[int]):
     def on_state_changed(self, message: StateChanged) -> None:
         if not self.is_running:  # shutting down: screens are being taken apart
             return
+        wait = self._next_refresh - time.monotonic()
+        if wait > 0:
+            if self._refresh_timer is None:
+                self._refresh_timer = self.set_timer(wait, self._deferred_refresh)
+            return
+        self._refresh_screens()
+
+    def _deferred_refresh(self) -> None:
+        self._refresh_timer = None
+        if self.is_running:
+            self._refresh_screens()
+
+    def _refresh_screens(self) -> None:
+        started = time.monotonic()
         self._sample_autoscalers()
         # Connection status changes arrive through the same coalesced notification.
         for screen in self.screen_stack:
@@ -120,6 +146,12 @@ class StackApp(App[int]):
                 screen.show_connection()
         if isinstance(self.screen, ClusterScreen) and self.screen.is_running:
             self.screen.refresh_data()
+        # Spend at most about a quarter of the time repainting: on a big cluster the screen
+        # refreshes less often than the store's 10/s, and keys stay responsive.
+        self._refreshed_at = time.monotonic()
+        self._refreshed_version = self.source.state.version if self.source else -1
+        self._cost = self._refreshed_at - started
+        self._next_refresh = self._refreshed_at + 3 * self._cost
 
     def _sample_autoscalers(self) -> None:
         if self.source is None:

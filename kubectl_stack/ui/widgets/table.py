@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual.widgets import DataTable
 from textual.widgets.data_table import CellDoesNotExist, RowDoesNotExist
@@ -77,28 +78,54 @@ class KeyedTable(DataTable[Cell]):
         self._ensure_columns()
         selected = self.selected_key
         columns = self.column_keys
+        changed: set[str] = set()
         with self.app.batch_update():
             for key in [k for k in self._rows if k not in rows]:
                 del self._rows[key]
                 self.remove_row(key)
+                changed.update(columns)
             for key, cells in rows.items():
                 new = tuple(cells)
                 old = self._rows.get(key)
                 if old is None:
                     self.add_row(*new, key=key)
+                    changed.update(columns)
                 elif old != new:
                     for column, before, after in zip(columns, old, new, strict=True):
                         if before != after:
-                            self.update_cell(key, column, after, update_width=True)
+                            self.update_cell(key, column, after)
+                            changed.add(column)
                     # Keep the very objects the table holds: sorting finds rows by them.
                     new = tuple(a if a != b else b for a, b in zip(new, old, strict=True))
                 else:
                     new = old
                 self._rows[key] = new
+            self._fit(changed)
             self._sort_keys = dict(order or {})
             self._apply_sort()
             if selected is not None:
                 self._restore_cursor(selected)
+
+    def _fit(self, changed: set[str]) -> None:
+        """Size the changed columns to their widest cell. DataTable's own deferred width
+        update (update_cell(update_width=True)) was seen to leave a column at its label's
+        width now and then; cells here are single lines, so measuring them is cheap."""
+        if not changed:
+            return
+        keys = self.column_keys
+        for column in self.columns.values():
+            key = str(column.key.value)
+            if key not in changed:
+                continue
+            index = keys.index(key)
+            width = max(
+                [column.label.cell_len, *(_width(cells[index]) for cells in self._rows.values())]
+            )
+            if column.content_width != width:
+                column.content_width = width
+                # DataTable recomputes its scrollable size from the widths on its next idle.
+                self._require_update_dimensions = True
+        self.refresh()
 
     def sort_by(self, column: str | None, reverse: bool = False) -> None:
         """Sort by a column's text (None = the default urgency order); the cursor stays on
@@ -143,6 +170,10 @@ class KeyedTable(DataTable[Cell]):
             return
         if index != self.cursor_row:
             self.move_cursor(row=index, animate=False, scroll=False)
+
+
+def _width(cell: Cell) -> int:
+    return cell.cell_len if isinstance(cell, Text) else cell_len(cell)
 
 
 def _natural(cell: Cell) -> tuple[Any, ...]:
