@@ -274,56 +274,73 @@ def snapshot(source: Source) -> dict[str, Any]:
     return source.snapshot()
 
 
-def stacks_view(
-    source: Source, now: float, *, columns: Sequence[str], name_filter: str = ""
-) -> TableView:
-    """Rows of the Stacks list keyed ``namespace/name``, ordered most urgent first."""
-    namespace = None if source.all_namespaces else source.namespace
-    rows: dict[str, Cells] = {}
-    order: dict[str, Any] = {}
-    summary = model_stack.summarize(snapshot(source), now)
-    for rank, row in enumerate(summary):
-        if namespace is not None and row.namespace != namespace:
-            continue
-        if name_filter and not _matches(source, row, name_filter):
-            continue
-        symbol, style = STATE_STYLE.get(row.rollout_state, ("?", ""))
-        rollout = Text()
-        if row.rollout_state == model_rollout.PAUSED:
-            rollout.append(f"{symbol} {row.rollout_label}", style=style)
-        else:
-            rollout.append(model_rollout.progress_bar(row.progress), style=style)
-            rollout.append(f" {symbol} {row.rollout_label}", style=style)
-        hpa = row.hpa_targets + (f"  {row.hpa_replicas}" if row.hpa_replicas else "")
-        probes = Text(row.probes_text, style="red" if row.failing_probes else "")
-        cells: dict[str, str | Text] = {
-            "namespace": row.namespace,
-            "name": row.name,
-            "rollout": rollout,
-            "ready": row.ready,
-            "uptodate": str(row.up_to_date),
-            "available": str(row.available),
-            "pods": _symbols(row.pods_text),
-            "probes": probes,
-            "hpa": hpa,
-            "svc": row.svc_text,
-            "hosts": ", ".join(row.hosts) or "—",
-            "findings": Text(f"⚠{row.findings}", style="yellow") if row.findings else "—",
-            "age": row.age,
-        }
-        key = f"{row.namespace}/{row.name}"
-        rows[key] = tuple(cells[c] for c in columns)
-        order[key] = rank
-    empty = None
-    if not rows:
-        if not source.synced():
-            empty = "loading…"
-        elif summary:
-            empty = f"no Deployment matches {name_filter!r}"
-        else:
-            where = "any namespace" if namespace is None else f'namespace "{namespace}"'
-            empty = source.kind_problem("deployments") or f"No Deployments found in {where}."
-    return TableView(rows, order, empty, summary=f"{len(rows)} stacks")
+def _stack_cells(row: model_stack.StackRow) -> dict[str, str | Text]:
+    symbol, style = STATE_STYLE.get(row.rollout_state, ("?", ""))
+    rollout = Text()
+    if row.rollout_state == model_rollout.PAUSED:
+        rollout.append(f"{symbol} {row.rollout_label}", style=style)
+    else:
+        rollout.append(model_rollout.progress_bar(row.progress), style=style)
+        rollout.append(f" {symbol} {row.rollout_label}", style=style)
+    hpa = row.hpa_targets + (f"  {row.hpa_replicas}" if row.hpa_replicas else "")
+    return {
+        "namespace": row.namespace,
+        "name": row.name,
+        "rollout": rollout,
+        "ready": row.ready,
+        "uptodate": str(row.up_to_date),
+        "available": str(row.available),
+        "pods": _symbols(row.pods_text),
+        "probes": Text(row.probes_text, style="red" if row.failing_probes else ""),
+        "hpa": hpa,
+        "svc": row.svc_text,
+        "hosts": ", ".join(row.hosts) or "—",
+        "findings": Text(f"⚠{row.findings}", style="yellow") if row.findings else "—",
+        "age": row.age,
+    }
+
+
+class StacksPresenter:
+    """The Stacks list for one screen: keeps the model's incremental summarizer and reuses
+    the cells of every stack whose row did not change, so a refresh of a big cluster costs
+    what changed, not what exists."""
+
+    def __init__(self) -> None:
+        self._summarize = model_stack.Summarizer()
+        self._cells: dict[str, tuple[model_stack.StackRow, dict[str, str | Text]]] = {}
+
+    def view(
+        self, source: Source, now: float, *, columns: Sequence[str], name_filter: str = ""
+    ) -> TableView:
+        """Rows keyed ``namespace/name``, ordered most urgent first."""
+        namespace = None if source.all_namespaces else source.namespace
+        rows: dict[str, Cells] = {}
+        order: dict[str, Any] = {}
+        summary = self._summarize(snapshot(source), now)
+        cache: dict[str, tuple[model_stack.StackRow, dict[str, str | Text]]] = {}
+        for rank, row in enumerate(summary):
+            if namespace is not None and row.namespace != namespace:
+                continue
+            if name_filter and not _matches(source, row, name_filter):
+                continue
+            key = f"{row.namespace}/{row.name}"
+            cached = self._cells.get(key)
+            cells = cached[1] if cached is not None and cached[0] is row else _stack_cells(row)
+            cache[key] = (row, cells)
+            rows[key] = tuple(cells[c] for c in columns)
+            order[key] = rank
+        self._cells = cache
+        empty = None
+        if not rows:
+            if not source.synced():
+                empty = "loading…"
+            elif summary:
+                empty = f"no Deployment matches {name_filter!r}"
+            else:
+                where = "any namespace" if namespace is None else f'namespace "{namespace}"'
+                problem = source.kind_problem("deployments")
+                empty = problem or f"No Deployments found in {where}."
+        return TableView(rows, order, empty, summary=f"{len(rows)} stacks")
 
 
 def _matches(source: Source, row: model_stack.StackRow, needle: str) -> bool:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
+import pytest
 from textual.widgets import RichLog
 
 from kubectl_stack.sim.runner import RunningSim
@@ -109,3 +111,33 @@ async def test_stack_screen_keeps_showing_a_deleted_deployment_as_gone(
         assert kubectl("delete", "deployment", "my-app", "--wait=false").returncode == 0
         await advance(pilot, sim, 5)
         await until_text(pilot, 'deployment "my-app" not found')
+
+
+async def test_namespace_picker_switches_the_watched_namespace(sim: RunningSim) -> None:
+    app = build_app(sim)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until_text(pilot, "my-app", "ns default")
+        await pilot.press("n")
+        await until_text(pilot, "● default", "kube-system")
+        await pilot.press(*"kube-sys", "enter")
+        await until_text(pilot, "ns kube-system", 'No Deployments found in namespace "kube-system"')
+
+
+async def test_logs_are_saved_to_a_file(
+    sim: RunningSim, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    app = build_app(sim, stack="my-app")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(pilot, lambda: isinstance(app.screen, StackScreen), "the stack screen")
+        await pilot.press("right", "l")
+        await until_text(pilot, "starting app")
+        await pilot.press("ctrl+s")
+        await until(pilot, lambda: any("saved" in text for _, text in app.notices), "saving")
+    saved = saved_logs(tmp_path)
+    assert len(saved) == 1
+    assert "starting app" in saved[0]
+
+
+def saved_logs(folder: Path) -> list[str]:
+    return [path.read_text() for path in folder.glob("my-app-*.log")]

@@ -40,6 +40,7 @@ class StacksScreen(stack_actions.StackActions, ClusterScreen):
         self._filter = ""
         self._wide: bool | None = None
         self._pending_select: str | None = None
+        self._presenter = present.StacksPresenter()
 
     def compose(self) -> ComposeResult:
         yield TopBar()
@@ -83,7 +84,7 @@ class StacksScreen(stack_actions.StackActions, ClusterScreen):
 
     def refresh_data(self) -> None:
         table = self.table
-        view = present.stacks_view(
+        view = self._presenter.view(
             self.source,
             self.stack_app.now(),
             columns=table.column_keys,
