@@ -144,3 +144,19 @@ async def test_viewer_sees_the_servers_refusal_and_nothing_changes(sim: RunningS
     assert 'User "viewer" cannot' in errors[0]
     assert "forbidden" in errors[0]
     assert deployment(sim)["spec"]["replicas"] == 3
+
+
+async def test_undo_can_pick_an_older_revision(sim: RunningSim, kubectl) -> None:
+    for version in ("1.5.0", "1.6.0"):
+        assert kubectl("set", "image", "deployment/my-app", f"app=my-app:{version}").returncode == 0
+        sim.advance(120)
+    app = build_app(sim)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until_text(pilot, "my-app", "Complete")
+        await pilot.press("u")
+        await until_text(pilot, "revision 3 to revision 2", "my-app:1.5.0")
+        await pilot.press("p", "down", "enter")
+        text = await until_text(pilot, "revision 3 to revision 1")
+        assert "my-app:1.4.2" in text
+        await pilot.press("enter")
+        await until(pilot, lambda: image(deployment(sim)) == "my-app:1.4.2", "revision 1's image")

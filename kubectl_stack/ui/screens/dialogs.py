@@ -156,10 +156,15 @@ class UndoDialog(_Dialog):
         self.action_pick()
 
     @on(OptionList.OptionHighlighted, "#undo-revisions")
-    @on(OptionList.OptionSelected, "#undo-revisions")
-    def _revision_chosen(self, event: OptionList.OptionHighlighted) -> None:
+    def _revision_highlighted(self, event: OptionList.OptionHighlighted) -> None:
         if event.option.id is not None:
             self._show(int(event.option.id))
+
+    @on(OptionList.OptionSelected, "#undo-revisions")
+    def _revision_chosen(self, event: OptionList.OptionSelected) -> None:
+        if event.option.id is not None:
+            self._show(int(event.option.id))
+        self.query_one("#ok", Button).focus()
 
     @on(Button.Pressed, "#ok")
     def _confirm(self) -> None:
