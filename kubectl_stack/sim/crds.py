@@ -74,12 +74,6 @@ def is_served(store: Store, rtype: ResourceType) -> bool:
     return rtype.gr in _BUILT_IN or store.get(CRD, "", rtype.gr) is not None
 
 
-def _ensure_storage(store: Store, gr: str) -> None:
-    # The store sizes its per-kind tables from the registry when it is made; a kind defined
-    # later needs its table here. (Store has no public hook for this yet: see the report.)
-    store._objects.setdefault(gr, {})
-
-
 class CRDController:
     """apiextensions-apiserver's part: register the type when a CRD is stored, report it
     Established, and delete its objects when the CRD goes."""
@@ -99,7 +93,7 @@ class CRDController:
             return None
         register_custom(rtype)
         tables.PRINTERS[rtype.gr] = printer_columns(crd)
-        _ensure_storage(self.cluster.store, rtype.gr)
+        self.cluster.store.add_kind(rtype.gr)
         return rtype
 
     def _on_crd(self, event: Event) -> None:

@@ -136,6 +136,16 @@ class Store:
         """The newest resourceVersion handed out (the list resourceVersion)."""
         return self._rv
 
+    @property
+    def compacted_resource_version(self) -> int:
+        """Versions below this one are gone from the history: resumes and continue tokens
+        from before it are expired (410)."""
+        return self._compacted_rv
+
+    def add_kind(self, gr: str) -> None:
+        """Make room for a kind registered after the store was made (a CRD's resource)."""
+        self._objects.setdefault(gr, {})
+
     def get(self, gr: str, namespace: str, name: str) -> Obj | None:
         return self._objects[gr].get((namespace, name))
 

@@ -106,11 +106,6 @@ class Registry:
             raise not_found(target.rtype, target.name)
         return obj
 
-    def _compacted_rv(self) -> int:
-        # Store.compact() forgets history below this version; continue tokens from before
-        # it are expired, as after an etcd compaction.
-        return int(getattr(self.store, "_compacted_rv", 0))
-
     def list_page(self, target: Target, params: dict[str, str]) -> tuple[list[Obj], str, str, int]:
         """Matching objects of one page: (items, resourceVersion, continue, remaining)."""
         token = params.get("continue")
@@ -118,7 +113,7 @@ class Registry:
         if token:
             snap_id, offset, rv = _decode_continue(token)
             snapshot = self._snapshots.get(snap_id)
-            if snapshot is None or rv < self._compacted_rv():
+            if snapshot is None or rv < self.store.compacted_resource_version:
                 raise ApiError(
                     410,
                     "The provided continue parameter is too old to display a consistent list "
