@@ -207,6 +207,12 @@ async def _route(
     custom = custom_types(registry.cluster.store)
     if path == "/apis":
         return _json(discovery.api_group_list(custom))
+    if path == "/openapi/v2":
+        protobuf = openapi.V2_PROTOBUF in request.headers.get("Accept", "")
+        return web.Response(
+            body=openapi.v2_document(protobuf),
+            content_type=openapi.V2_PROTOBUF_SERVED if protobuf else "application/json",
+        )
     if path == "/openapi/v3":
         return _json(openapi.root(custom))
     if path.startswith("/openapi/v3/"):

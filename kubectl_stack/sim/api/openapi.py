@@ -7,10 +7,32 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from ...jsonutil import dumps
 from ..resources import RESOURCES, ResourceType
 from .discovery import groups
 
 _HASH = "sim"
+
+V2_PROTOBUF = "application/com.github.proto-openapi.spec.v2@v1.0+protobuf"
+# What kube-openapi answers with: Go's mime parser rejects the '@' of the requested type.
+V2_PROTOBUF_SERVED = "application/com.github.proto-openapi.spec.v2.v1.0+protobuf"
+
+
+def _pb_string(field: int, value: bytes) -> bytes:
+    # Every field here is short, so its length fits one varint byte.
+    return bytes([field << 3 | 2, len(value)]) + value
+
+
+def v2_document(protobuf: bool) -> bytes:
+    """A schema-less ``/openapi/v2`` document (gnostic protobuf or JSON).
+
+    kubectl validates a ``kind: List`` against the v2 models, never the v3 documents; a v2
+    document without definitions makes it skip client-side schema checks for every item, and
+    the server still validates each object as it is created."""
+    if protobuf:
+        info = _pb_string(1, b"Kubernetes") + _pb_string(2, b"v1.37.0")
+        return _pb_string(1, b"2.0") + _pb_string(2, info)
+    return dumps({"swagger": "2.0", "info": {"title": "Kubernetes", "version": "v1.37.0"}})
 
 
 def _gv_path(group: str, version: str) -> str:
