@@ -98,7 +98,7 @@ class StackApp(App[int]):
         self.push_screen(StacksScreen())
         if self.options.stack:
             self.push_screen(StackScreen(self.source.namespace, self.options.stack))
-        self._check_size()
+        self.check_size()
 
     @work(exclusive=True, group="connect")
     async def _connect(self, connection: ConnectionOptions) -> None:
@@ -165,15 +165,15 @@ class StackApp(App[int]):
             if not history.samples or now - history.samples[-1].time >= every:
                 self.hpa_history[key] = history.add_hpa(hpa, now)
 
-    def on_resize(self) -> None:
-        if self.source is not None:
-            self._check_size()
-
-    def _check_size(self) -> None:
+    def check_size(self) -> None:
+        """Show the "terminal too small" notice while the terminal is below 80x24, and take it
+        away when it is big enough again (screens call this when they are resized)."""
+        if self.source is None:
+            return
         small = self.size.width < MIN_WIDTH or self.size.height < MIN_HEIGHT
         showing = isinstance(self.screen, TooSmallScreen)
         if small and not showing:
-            self.push_screen(TooSmallScreen())
+            self.push_screen(TooSmallScreen(self.check_size))
         elif showing and not small:
             self.pop_screen()
 

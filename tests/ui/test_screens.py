@@ -13,6 +13,8 @@ from kubectl_stack.sim.runner import RunningSim
 from kubectl_stack.ui.screens.history import HistoryScreen
 from kubectl_stack.ui.screens.logs import LogsScreen
 from kubectl_stack.ui.screens.stack import StackScreen
+from kubectl_stack.ui.screens.stacks import StacksScreen
+from kubectl_stack.ui.screens.too_small import TooSmallScreen
 from kubectl_stack.ui.screens.yaml import ObjectScreen
 
 from .conftest import advance, build_app, until, until_text
@@ -141,3 +143,30 @@ async def test_logs_are_saved_to_a_file(
 
 def saved_logs(folder: Path) -> list[str]:
     return [path.read_text() for path in folder.glob("my-app-*.log")]
+
+
+async def test_sort_key_orders_by_the_next_column(
+    scenario_sim: Callable[[str], RunningSim],
+) -> None:
+    sim = scenario_sim("crashloop")
+    app = build_app(sim)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await advance(pilot, sim, 60)
+        await until_text(pilot, "worker", "my-app", "⟳1")
+        screen = app.screen
+        assert isinstance(screen, StacksScreen)
+        assert screen.table.get_row_at(0)[0] == "worker"  # stalled first: most urgent
+        await pilot.press("o")
+        await until(pilot, lambda: screen.table.get_row_at(0)[0] == "my-app", "sort by name")
+        assert ("information", "sorted by name (ascending)") in app.notices
+
+
+async def test_too_small_terminal_notice_comes_and_goes_with_the_size(sim: RunningSim) -> None:
+    app = build_app(sim)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until_text(pilot, "my-app")
+        await pilot.resize_terminal(70, 20)
+        await until(pilot, lambda: isinstance(app.screen, TooSmallScreen), "the notice")
+        await until_text(pilot, "Terminal too small: 70x20")
+        await pilot.resize_terminal(80, 24)
+        await until(pilot, lambda: isinstance(app.screen, StacksScreen), "the stacks again")

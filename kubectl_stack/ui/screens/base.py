@@ -47,6 +47,9 @@ class ClusterScreen(Screen[None]):
         self.show_connection()
         self.refresh_data()
 
+    def on_resize(self) -> None:
+        self.stack_app.check_size()
+
     def on_screen_resume(self) -> None:
         self.show_connection()
         self.refresh_data()

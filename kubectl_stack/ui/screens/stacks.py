@@ -54,6 +54,7 @@ class StacksScreen(stack_actions.StackActions, ClusterScreen):
         super().on_mount()
 
     def on_resize(self) -> None:
+        super().on_resize()
         if self._ensure_table():
             self.refresh_data()
 

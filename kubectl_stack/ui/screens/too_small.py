@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from textual.app import ComposeResult
 from textual.screen import Screen
 from textual.widgets import Static
@@ -16,6 +18,11 @@ class TooSmallScreen(Screen[None]):
 
     BINDINGS = [("q,ctrl+c", "app.quit", "Quit")]
 
+    def __init__(self, check_size: Callable[[], None]) -> None:
+        """``check_size`` is called on every resize; it pops this screen when big enough."""
+        super().__init__()
+        self._check_size = check_size
+
     def compose(self) -> ComposeResult:
         yield Static(id="too-small-text")
 
@@ -24,6 +31,7 @@ class TooSmallScreen(Screen[None]):
 
     def on_resize(self) -> None:
         self.show_size()
+        self._check_size()
 
     def show_size(self) -> None:
         width, height = self.app.size
