@@ -427,7 +427,7 @@ def stack_view(
         _rollout_panel(graph),
         autoscaler,
         autoscaler_title,
-        _traffic(graph),
+        _traffic(graph, {kind: source.kind_problem(kind) or "" for kind in source.forbidden()}),
         pods,
         pod_order,
         events,
@@ -540,7 +540,9 @@ def _autoscaler(
     return text, f"Autoscaler {view.name}"
 
 
-def _traffic(graph: model_stack.Stack) -> Text:
+def _traffic(graph: model_stack.Stack, forbidden: Mapping[str, str]) -> Text:
+    """Services, Ingress routes, referenced config and findings; kinds the user may not list
+    are named, since nothing can be said about them."""
     text = Text()
 
     def line(*parts: tuple[str, str]) -> None:
@@ -577,6 +579,8 @@ def _traffic(graph: model_stack.Stack) -> Text:
     for finding in graph.findings:
         symbol, style = ("✗", "red") if finding.severity == model_stack.ERROR else ("⚠", "yellow")
         line((f"{symbol} {finding.message}", style))
+    for kind in sorted(forbidden):
+        line((f"⚠ {kind} not shown: {forbidden[kind] or 'forbidden'}", "yellow"))
     return text
 
 

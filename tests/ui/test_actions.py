@@ -160,3 +160,11 @@ async def test_undo_can_pick_an_older_revision(sim: RunningSim, kubectl) -> None
         assert "my-app:1.4.2" in text
         await pilot.press("enter")
         await until(pilot, lambda: image(deployment(sim)) == "my-app:1.4.2", "revision 1's image")
+
+
+async def test_viewer_is_told_which_kinds_it_may_not_list(sim: RunningSim) -> None:
+    app = build_app(sim, context="viewer", stack="my-app")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(pilot, lambda: isinstance(app.screen, StackScreen), "the stack screen")
+        await pilot.press("right", "right", "right")
+        await until_text(pilot, "⚠ secrets not shown", "svc/my-app")
