@@ -24,13 +24,15 @@ class Controller(Protocol):
 @dataclass
 class User:
     """A kubeconfig user the API server knows. ``role`` is ``admin`` (everything) or
-    ``viewer`` (get/list/watch, but not secrets)."""
+    ``viewer`` (get/list/watch, but not secrets); with ``namespace`` the role holds only in
+    that namespace (a RoleBinding), and nothing cluster-wide is allowed."""
 
     name: str
     role: str = "admin"
     token: str | None = None
     # Client-certificate users authenticate by the certificate's CommonName (== name).
     cert: bool = False
+    namespace: str | None = None
 
 
 @dataclass

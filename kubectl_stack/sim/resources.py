@@ -178,6 +178,25 @@ RESOURCES: tuple[ResourceType, ...] = (
     ResourceType(
         "discovery.k8s.io", ("v1",), "endpointslices", "endpointslice", "EndpointSlice", True
     ),
+    # Answered from the caller's permissions, never stored (see auth.review).
+    ResourceType(
+        "authorization.k8s.io",
+        ("v1",),
+        "selfsubjectaccessreviews",
+        "selfsubjectaccessreview",
+        "SelfSubjectAccessReview",
+        False,
+        verbs=("create",),
+    ),
+    ResourceType(
+        "authorization.k8s.io",
+        ("v1",),
+        "selfsubjectrulesreviews",
+        "selfsubjectrulesreview",
+        "SelfSubjectRulesReview",
+        False,
+        verbs=("create",),
+    ),
     ResourceType(
         "metrics.k8s.io",
         ("v1beta1",),

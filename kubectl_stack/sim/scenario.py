@@ -4,8 +4,9 @@ A scenario is a YAML file (the shipped ones live in ``scenarios/``; a user may p
 
 ```yaml
 description: one line shown by ``kubectl-stack sim --help``
-users:        # kubeconfig users (admin and viewer are always present)
+users:        # kubeconfig users (admin, viewer and dev are always present)
   - {name: admin, role: admin, token: admin-token}
+  - {name: ops, role: admin, token: ops-token, namespace: shop}  # only in namespace shop
 nodes: 3
 manifests: [seed-stack.yaml]   # manifest files next to the scenario (namespace default)
 objects: []                    # or inline manifests
@@ -48,6 +49,8 @@ SCENARIO_DIR = Path(__file__).parent / "scenarios"
 DEFAULT_USERS = (
     User("admin", "admin", "admin-token"),
     User("viewer", "viewer", "viewer-token"),
+    # Everything, but only in namespace default: a RoleBinding, as many real users have.
+    User("dev", "admin", "dev-token", namespace="default"),
 )
 
 
@@ -107,6 +110,7 @@ def _parse(path: Path, doc: dict[str, Any], params: dict[str, Any]) -> Scenario:
             str(entry.get("role", "viewer")),
             entry.get("token"),
             bool(entry.get("cert", False)),
+            str(entry["namespace"]) if entry.get("namespace") else None,
         )
         users[user.name] = user
     objects: list[Obj] = []

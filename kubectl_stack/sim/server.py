@@ -19,7 +19,7 @@ from aiohttp import web
 
 from .. import jsonutil
 from . import auth
-from .api import discovery, openapi, protobuf
+from .api import discovery, openapi, protobuf, reviews
 from .api.errors import ApiError, forbidden, success_status
 from .api.handlers import Registry, Target
 from .api.logs import serve_logs
@@ -254,10 +254,28 @@ async def _route(
         raise _method_not_allowed()
     if target.subresource in ("status", "scale") and verb not in ("get", "update", "patch"):
         raise _method_not_allowed()
-    if not auth.allowed(identity, verb, target.gr, target.subresource):
-        ns = target.namespace if target.rtype.namespaced else None
+    ns = target.namespace if target.rtype.namespaced else None
+    if target.gr == "namespaces" and target.name:
+        # The API server counts a namespace's own name as the request's namespace.
+        ns = target.name
+    if not auth.allowed(identity, verb, target.gr, target.subresource, ns, target.name):
         raise forbidden(identity.name, verb, target.rtype, ns, target.name, target.subresource)
+    if target.gr in auth.REVIEWS:
+        return await _review(request, identity, target)
     return await _serve(request, registry, settings, target, verb, params)
+
+
+async def _review(
+    request: web.Request, identity: auth.Identity, target: Target
+) -> web.StreamResponse:
+    """A self-subject review, answered from the caller's own permissions (never stored)."""
+    kind = target.rtype.kind
+    if "protobuf" in request.headers.get("Content-Type", ""):
+        body = reviews.decode(await request.read(), kind)
+    else:
+        body = await _body(request)
+    answer = auth.rules_review if kind == "SelfSubjectRulesReview" else auth.access_review
+    return _json(answer(identity, body), status=201)
 
 
 async def _serve(

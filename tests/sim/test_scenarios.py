@@ -132,7 +132,7 @@ def test_scenario_file_by_path(tmp_path: Path, make_cluster: MakeCluster) -> Non
         "  - apiVersion: v1\n    kind: ConfigMap\n    metadata: {name: c}\n    data: {a: b}\n"
     )
     scenario = load_scenario(str(path))
-    assert {u.name for u in scenario.users} == {"admin", "viewer", "ops"}
+    assert {u.name for u in scenario.users} == {"admin", "viewer", "dev", "ops"}
     cluster = make_cluster(str(path))
     assert cluster.store.require("configmaps", "default", "c")["data"] == {"a": "b"}
 
