@@ -170,3 +170,19 @@ async def test_too_small_terminal_notice_comes_and_goes_with_the_size(sim: Runni
         await until_text(pilot, "Terminal too small: 70x20")
         await pilot.resize_terminal(80, 24)
         await until(pilot, lambda: isinstance(app.screen, StacksScreen), "the stacks again")
+
+
+async def test_widening_the_terminal_adds_columns_and_keeps_the_cursor(
+    scenario_sim: Callable[[str], RunningSim],
+) -> None:
+    sim = scenario_sim("crashloop")
+    app = build_app(sim)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until_text(pilot, "worker", "my-app")
+        screen = app.screen
+        assert isinstance(screen, StacksScreen)
+        await pilot.press("down")
+        selected = screen.table.selected_key
+        await pilot.resize_terminal(160, 48)
+        await until_text(pilot, "UP-TO-DATE", "AVAILABLE", "worker")
+        assert screen.table.selected_key == selected

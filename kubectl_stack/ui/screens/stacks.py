@@ -40,6 +40,7 @@ class StacksScreen(stack_actions.StackActions, ClusterScreen):
         self._filter = ""
         self._wide: bool | None = None
         self._pending_select: str | None = None
+        self._table: KeyedTable | None = None
         self._presenter = present.StacksPresenter()
 
     def compose(self) -> ComposeResult:
@@ -60,7 +61,10 @@ class StacksScreen(stack_actions.StackActions, ClusterScreen):
 
     @property
     def table(self) -> KeyedTable:
-        return self.query_one("#stacks", KeyedTable)
+        # A reference, not a query: right after a width change the old table is still in
+        # the DOM while it is being removed.
+        assert self._table is not None, "created on mount"
+        return self._table
 
     def _ensure_table(self) -> bool:
         """(Re)create the table when the column set must change with the width; the cursor
@@ -69,18 +73,17 @@ class StacksScreen(stack_actions.StackActions, ClusterScreen):
         if wide == self._wide:
             return False
         self._wide = wide
-        selected: str | None = None
-        sort: tuple[str | None, bool] = (None, False)
-        for old in self.query("#stacks").results(KeyedTable):
-            selected, sort = old.selected_key, (old.sort_column, old.sort_reverse)
-            old.remove()
+        old = self._table
         columns = present.stack_columns(wide=wide, all_namespaces=self.source.all_namespaces)
-        table = KeyedTable(columns, id="stacks")
-        if sort[0] in dict(columns):
-            table.sort_column, table.sort_reverse = sort
+        table = KeyedTable(columns, classes="stacks-table")
+        if old is not None:
+            self._pending_select = old.selected_key
+            if old.sort_column in dict(columns):
+                table.sort_column, table.sort_reverse = old.sort_column, old.sort_reverse
+            old.remove()
+        self._table = table
         self.mount(table, before=self.query_one("#stacks-empty"))
         table.focus()
-        self._pending_select = selected
         return True
 
     def refresh_data(self) -> None:
@@ -115,7 +118,7 @@ class StacksScreen(stack_actions.StackActions, ClusterScreen):
         namespace, _, name = key.partition("/")
         return namespace, name
 
-    @on(DataTable.RowSelected, "#stacks")
+    @on(DataTable.RowSelected, ".stacks-table")
     def _row_selected(self) -> None:
         self.action_open()
 
@@ -162,7 +165,7 @@ class StacksScreen(stack_actions.StackActions, ClusterScreen):
         table.sort_by(table.sort_column, reverse=not table.sort_reverse)
         self._tell_sort()
 
-    @on(DataTable.HeaderSelected, "#stacks")
+    @on(DataTable.HeaderSelected, ".stacks-table")
     def _header_selected(self, event: DataTable.HeaderSelected) -> None:
         table = self.table
         column = str(event.column_key.value)
