@@ -800,7 +800,8 @@ def test_decoder_negative_varints_packed_lists_and_time() -> None:
 @pytest.mark.parametrize(
     ("body", "words"),
     [
-        (b"k9s\x00", "expected prefix"),
+        (b"", "empty data"),
+        (b"k9s\x00", "expected prefix [107 56 115 0]"),
         (envelope("v1", "ConfigMap", ld(1, ld(1, "x"))[:-1]), "unexpected end of data"),
         (envelope("v1", "ConfigMap", vi(1, 3)), "wrong wire type"),
         (envelope("v1", "ConfigMap", tag(5, 7)), "illegal wire type"),

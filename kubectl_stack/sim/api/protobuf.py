@@ -464,13 +464,15 @@ def decode(data: bytes) -> dict[str, Any]:
     Raises ApiError 400 (BadRequest) for bytes that are not a well-formed protobuf object,
     and 415 (UnsupportedMediaType) for a kind this server has no protobuf schema for.
     """
-    if not data.startswith(MAGIC):
-        raise ApiError(
-            400,
-            "the object provided is unrecognized: provided data does not appear to be a "
-            f"protobuf message, expected prefix {list(MAGIC)}".replace(",", ""),
-        )
+    prefix = " ".join(str(b) for b in MAGIC)
     try:
+        if not data:
+            raise _Malformed("empty data")
+        if not data.startswith(MAGIC):
+            raise _Malformed(
+                "provided data does not appear to be a protobuf message, "
+                f"expected prefix [{prefix}]"
+            )
         api_version, kind, body, encoding = _envelope(data[len(MAGIC) :])
     except _Malformed as exc:
         raise ApiError(400, f"the object provided is unrecognized: {exc}") from None
