@@ -1,0 +1,402 @@
+"""The benchmark suite: the real app on a pty next to real kubectl, against one embedded
+cluster per size, each in its own process so every figure is that process's own.
+
+Per cluster size: ``kubectl get pods -A`` and ``-o json`` (wall time, peak RSS), the app's time
+to its first complete screen with ``-A``, RSS after sync, CPU while idle, and under churn of
+50 pod changes per second: event-to-screen latency (a scale made through the API until the
+row shows the new count), CPU and terminal bytes per second at 80x24. On the main size also:
+the same at 500 changes per second, terminal bytes at 200x60 next to ``kubectl get pods -A
+--watch-only`` on the same churn, key-press latency (cursor move, opening a stack) and RSS
+after a soak of churn.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from bench.sync import _measure
+from bench.terminal import Screen, Terminal
+
+REPO = str(Path(__file__).resolve().parent.parent)
+KUBECTL = str(Path(sys.executable).parent / "kubectl")
+PROBE_NS, PROBE_DEPLOYMENT = "team-00", "svc-0000"
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+@dataclass
+class Options:
+    sizes: tuple[int, ...] = (1_000, 10_000, 30_000)
+    main_size: int = 10_000
+    namespaces: int = 20
+    pods_per_deployment: int = 10
+    idle_seconds: float = 10.0
+    window_seconds: float = 10.0
+    probes: int = 30
+    soak_seconds: float = 60.0
+    kubectl_runs: int = 2
+    full: bool = True  # every measurement on the main size (the smoke test turns it off)
+
+
+@dataclass
+class Figures:
+    size: int
+    values: dict[str, float | None] = field(default_factory=dict)
+
+    def put(self, name: str, value: float | None) -> None:
+        self.values[name] = None if value is None else round(value, 4)
+
+
+# -- processes --------------------------------------------------------------------------------
+
+
+class Cluster:
+    """``bench.cluster`` in a child process."""
+
+    def __init__(self, pods: int, deployments: int, namespaces: int) -> None:
+        self.proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "bench.cluster",
+                f"--pods={pods}",
+                f"--deployments={deployments}",
+                f"--namespaces={namespaces}",
+            ],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+            env={**os.environ, "PYTHONPATH": REPO},
+        )
+        assert self.proc.stdout is not None
+        line = self.proc.stdout.readline().strip()
+        if not line.startswith("KUBECONFIG="):
+            self.close()
+            raise SystemExit(f"the embedded cluster did not start: {line!r}")
+        self.kubeconfig = line.partition("=")[2]
+        config = yaml.safe_load(Path(self.kubeconfig).read_text())
+        self.server = config["clusters"][0]["cluster"]["server"]
+        self.token = next(u["user"]["token"] for u in config["users"] if u["name"] == "admin")
+
+    def command(self, text: str) -> str:
+        assert self.proc.stdin is not None and self.proc.stdout is not None
+        self.proc.stdin.write(text + "\n")
+        self.proc.stdin.flush()
+        return self.proc.stdout.readline().strip()
+
+    def churn(self, rate: float) -> None:
+        self.command(f"rate {rate}")
+
+    def scale(self, namespace: str, name: str, replicas: int) -> None:
+        """A change made through the API, as ``kubectl scale`` makes it."""
+        request = urllib.request.Request(
+            f"{self.server}/apis/apps/v1/namespaces/{namespace}/deployments/{name}/scale",
+            data=f'{{"spec":{{"replicas":{replicas}}}}}'.encode(),
+            method="PATCH",
+            headers={
+                "Authorization": f"Bearer {self.token}",
+                "Content-Type": "application/merge-patch+json",
+            },
+        )
+        with urllib.request.urlopen(request, timeout=30) as response:
+            response.read()
+
+    def close(self) -> None:
+        if self.proc.stdin is not None:
+            self.proc.stdin.close()
+        try:
+            self.proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+
+
+def _proc_file(pid: int, name: str) -> str:
+    try:
+        return Path(f"/proc/{pid}/{name}").read_text()
+    except FileNotFoundError:
+        raise SystemExit(f"process {pid} (the app) exited during the benchmark") from None
+
+
+def _proc_rss(pid: int) -> tuple[float, float]:
+    """(current, peak) resident set size in MiB."""
+    fields = {}
+    for line in _proc_file(pid, "status").splitlines():
+        key, _, value = line.partition(":")
+        fields[key] = value
+    return int(fields["VmRSS"].split()[0]) / 1024, int(fields["VmHWM"].split()[0]) / 1024
+
+
+def _proc_cpu(pid: int) -> float:
+    """User + system CPU seconds used so far."""
+    stat = _proc_file(pid, "stat")
+    parts = stat.rsplit(")", 1)[1].split()
+    return (int(parts[11]) + int(parts[12])) / CLOCK_TICKS
+
+
+def _cpu_percent(pid: int, seconds: float) -> float:
+    before, started = _proc_cpu(pid), time.perf_counter()
+    time.sleep(seconds)
+    return 100 * (_proc_cpu(pid) - before) / (time.perf_counter() - started)
+
+
+def _pct(values: list[float], q: float) -> float | None:
+    if not values:
+        return None
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+# -- screens ----------------------------------------------------------------------------------
+
+
+def _complete(deployments: int, rows: int, per_deployment: int) -> Any:
+    """The first screen is complete when the title counts every stack, every visible row of
+    the table is drawn with its pods (all ready before any churn), and nothing says loading."""
+    visible = min(deployments, rows - 4)
+    pods = f"✓{per_deployment}"
+
+    def seen(screen: Screen) -> bool:
+        if f"{deployments} stacks" not in screen[0] or any("loading" in s for s in screen):
+            return False
+        rows = [line for line in screen if "svc-" in line]
+        return len(rows) >= visible and all(pods in line for line in rows)
+
+    return seen
+
+
+def _drawn(deployments: int, rows: int) -> Any:
+    """Like :func:`_complete` once churn has made some pods not ready: every visible row
+    shows ready pods."""
+    visible = min(deployments, rows - 4)
+
+    def seen(screen: Screen) -> bool:
+        if f"{deployments} stacks" not in screen[0] or any("loading" in s for s in screen):
+            return False
+        rows = [line for line in screen if "svc-" in line]
+        return len(rows) >= visible and all("✓" in line for line in rows)
+
+    return seen
+
+
+def _shows_replicas(replicas: int) -> Any:
+    needle = f"/{replicas} "
+
+    def seen(screen: Screen) -> bool:
+        return any(PROBE_DEPLOYMENT in line and needle in line for line in screen)
+
+    return seen
+
+
+@contextlib.contextmanager
+def _app(cluster: Cluster, cols: int = 80, rows: int = 24) -> Iterator[Terminal]:
+    with tempfile.TemporaryDirectory() as home:
+        env = {
+            **os.environ,
+            "PYTHONPATH": REPO,
+            "KUBECONFIG": cluster.kubeconfig,
+            "XDG_CONFIG_HOME": home,
+            "HOME": home,
+        }
+        term = Terminal([sys.executable, "-m", "kubectl_stack", "-A"], env, cols, rows)
+        try:
+            yield term
+        finally:
+            term.close()
+
+
+# -- measurements -----------------------------------------------------------------------------
+
+
+def kubectl_list(cluster: Cluster, runs: int, fig: Figures) -> None:
+    with tempfile.TemporaryDirectory() as cache:
+        env = {**os.environ, "KUBECONFIG": cluster.kubeconfig, "KUBECACHEDIR": cache}
+        for label, extra in (("kubectl_get_s", []), ("kubectl_json_s", ["-o", "json"])):
+            walls, peaks = [], []
+            for _ in range(runs):
+                wall, rss, _out = _measure([KUBECTL, "get", "pods", "-A", *extra], env)
+                walls.append(wall)
+                peaks.append(rss)
+            fig.put(label, statistics.median(walls))
+            fig.put(label.replace("_s", "_rss_mb"), max(peaks))
+
+
+def latency(
+    cluster: Cluster, term: Terminal, rate: float, probes: int, start: int
+) -> tuple[list[float], int]:
+    """Scale the probe Deployment ``probes`` times under churn of ``rate`` changes/s; seconds
+    from the API call to the row showing the new count. Returns the samples and the next
+    unused replica count."""
+    cluster.churn(rate)
+    time.sleep(1.0)
+    samples = []
+    rng = random.Random(rate)
+    replicas = start
+    for _ in range(probes):
+        replicas += 1
+        sent = time.perf_counter()
+        cluster.scale(PROBE_NS, PROBE_DEPLOYMENT, replicas)
+        shown = term.wait_for(_shows_replicas(replicas), 10.0)
+        if shown is not None:
+            samples.append(shown - sent)
+        time.sleep(rng.uniform(0.1, 0.3))
+    cluster.churn(0)
+    return samples, replicas
+
+
+def key_latency(term: Terminal, presses: int) -> tuple[list[float], list[float]]:
+    """Cursor moves (down, then up again, within the first rows) and opening a stack (Enter,
+    until its screen is drawn; Escape back untimed)."""
+    moves: list[float] = []
+    opens: list[float] = []
+    for i in range(presses):
+        row = term.cursor_row()
+        if row is not None:
+            down = i % 8 < 4
+            target = row + (1 if down else -1)
+            sent = time.perf_counter()
+            term.send(b"\x1b[B" if down else b"\x1b[A")
+            shown = term.wait_for(lambda _s, t=target: term.cursor_row() == t, 5.0)
+            if shown is not None:
+                moves.append(shown - sent)
+        time.sleep(0.1)
+    for _ in range(max(2, presses // 5)):
+        sent = time.perf_counter()
+        term.send(b"\r")
+        shown = term.wait_for(lambda s: any("· Deployment ·" in line for line in s), 10.0)
+        if shown is not None:
+            opens.append(shown - sent)
+        term.send(b"\x1b")
+        term.wait_for(lambda s: "stacks" in s[0], 10.0)
+        time.sleep(0.3)
+    return moves, opens
+
+
+class _Counter:
+    """Bytes a child writes to its stdout."""
+
+    def __init__(self, argv: list[str], env: dict[str, str]) -> None:
+        self.proc = subprocess.Popen(argv, stdout=subprocess.PIPE, env=env)
+        self.bytes = 0
+        self._thread = threading.Thread(target=self._read, daemon=True)
+        self._thread.start()
+
+    def _read(self) -> None:
+        assert self.proc.stdout is not None
+        while chunk := self.proc.stdout.read1(65536):
+            self.bytes += len(chunk)
+
+    def close(self) -> None:
+        self.proc.terminate()
+        self.proc.wait()
+        self._thread.join(timeout=5)
+
+
+def bytes_per_second(term: Terminal, seconds: float) -> float:
+    before, started = term.bytes, time.perf_counter()
+    time.sleep(seconds)
+    return (term.bytes - before) / (time.perf_counter() - started)
+
+
+def run_size(pods: int, options: Options, main: bool, log: Any) -> Figures:
+    fig = Figures(pods)
+    deployments = max(1, pods // options.pods_per_deployment)
+    log(f"[{pods} pods] starting the embedded cluster ({deployments} Deployments)")
+    cluster = Cluster(pods, deployments, options.namespaces)
+    try:
+        log(f"[{pods} pods] kubectl get pods -A, -o json")
+        kubectl_list(cluster, options.kubectl_runs, fig)
+        log(f"[{pods} pods] the app: first screen, RSS, idle CPU")
+        with _app(cluster) as term:
+            shown = term.wait_for(_complete(deployments, 24, options.pods_per_deployment), 300.0)
+            fig.put("first_screen_s", None if shown is None else shown - term.started)
+            if shown is None:
+                log(f"[{pods} pods] no complete screen within 300 s:\n" + "\n".join(term.lines()))
+                return fig
+            time.sleep(2.0)
+            rss, peak = _proc_rss(term.pid)
+            fig.put("rss_synced_mb", rss)
+            fig.put("rss_peak_synced_mb", peak)
+            fig.put("cpu_idle_pct", _cpu_percent(term.pid, options.idle_seconds))
+            replicas = options.pods_per_deployment
+            rates = (50.0, 500.0) if main and options.full else (50.0,)
+            for rate in rates:
+                log(f"[{pods} pods] churn {rate:.0f}/s: event-to-screen latency, CPU, bytes")
+                samples, replicas = latency(cluster, term, rate, options.probes, replicas)
+                fig.put(f"e2s_p50_ms_{rate:.0f}", _ms(_pct(samples, 0.5)))
+                fig.put(f"e2s_p99_ms_{rate:.0f}", _ms(_pct(samples, 0.99)))
+                fig.put(f"e2s_missed_{rate:.0f}", options.probes - len(samples))
+                cluster.churn(rate)
+                # The screen is not read here: feeding the emulator would cost CPU too.
+                term.emulate = False
+                before_cpu, started = _proc_cpu(term.pid), time.perf_counter()
+                fig.put(f"tty_bps_80x24_{rate:.0f}", bytes_per_second(term, options.window_seconds))
+                elapsed = time.perf_counter() - started
+                fig.put(
+                    f"cpu_churn_pct_{rate:.0f}", 100 * (_proc_cpu(term.pid) - before_cpu) / elapsed
+                )
+                cluster.churn(0)
+                term.emulate = True
+            if main and options.full:
+                main_extras(cluster, term, options, fig, log)
+    finally:
+        cluster.close()
+    return fig
+
+
+def main_extras(cluster: Cluster, term: Terminal, options: Options, fig: Figures, log: Any) -> None:
+    pods = fig.size
+    log(f"[{pods} pods] key presses under churn 50/s")
+    cluster.churn(50)
+    moves, opens = key_latency(term, 24)
+    fig.put("key_move_p50_ms", _ms(_pct(moves, 0.5)))
+    fig.put("key_move_p99_ms", _ms(_pct(moves, 0.99)))
+    fig.put("key_open_p50_ms", _ms(_pct(opens, 0.5)))
+    fig.put("key_open_p99_ms", _ms(_pct(opens, 0.99)))
+    log(f"[{pods} pods] soak: {options.soak_seconds:.0f} s of churn at 50/s")
+    time.sleep(options.soak_seconds)
+    cluster.churn(0)
+    time.sleep(2.0)
+    rss, peak = _proc_rss(term.pid)
+    fig.put("rss_after_soak_mb", rss)
+    fig.put("rss_peak_mb", peak)
+    fig.put("soak_seconds", options.soak_seconds)
+    term.close()
+    # A fresh app: resizing across the wide layout's threshold is not what is measured here.
+    log(f"[{pods} pods] 200x60 bytes next to kubectl get pods -A --watch-only, churn 50/s")
+    deployments = max(1, pods // options.pods_per_deployment)
+    with tempfile.TemporaryDirectory() as cache, _app(cluster, 200, 60) as wide:
+        if wide.wait_for(_drawn(deployments, 60), 300) is None:
+            log(f"[{pods} pods] no complete 200x60 screen within 300 s")
+            return
+        wide.emulate = False
+        env = {**os.environ, "KUBECONFIG": cluster.kubeconfig, "KUBECACHEDIR": cache}
+        watch = _Counter([KUBECTL, "get", "pods", "-A", "--watch-only"], env)
+        try:
+            cluster.churn(50)
+            time.sleep(2.0)
+            kubectl_before, started = watch.bytes, time.perf_counter()
+            fig.put("tty_bps_200x60_50", bytes_per_second(wide, options.window_seconds))
+            elapsed = time.perf_counter() - started
+            fig.put("kubectl_watch_bps_50", (watch.bytes - kubectl_before) / elapsed)
+        finally:
+            cluster.churn(0)
+            watch.close()
+
+
+def _ms(value: float | None) -> float | None:
+    return None if value is None else value * 1000

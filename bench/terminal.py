@@ -1,0 +1,126 @@
+"""Run a program on a real pseudo-terminal and read its screen as a person would see it.
+
+Everything the program writes is counted (what would cross an SSH link) and, while
+``emulate`` is on, fed to a pyte terminal emulator so waits can look at the screen's text.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import pty
+import signal
+import struct
+import subprocess
+import termios
+import threading
+import time
+from collections.abc import Callable, Mapping
+
+import pyte
+
+Screen = list[str]
+
+
+class Terminal:
+    """``argv`` on a pty of ``cols`` x ``rows``; close() ends it."""
+
+    def __init__(
+        self, argv: list[str], env: Mapping[str, str], cols: int = 80, rows: int = 24
+    ) -> None:
+        self._master, slave = pty.openpty()
+        self._size(slave, cols, rows)
+        self.started = time.perf_counter()
+        self.proc = subprocess.Popen(
+            argv,
+            stdin=slave,
+            stdout=slave,
+            stderr=slave,
+            env={**env, "TERM": "xterm-256color", "COLORTERM": "truecolor"},
+            start_new_session=True,
+            close_fds=True,
+        )
+        os.close(slave)
+        self.screen = pyte.Screen(cols, rows)
+        self._stream = pyte.ByteStream(self.screen)
+        self._changed = threading.Condition()
+        self.emulate = True
+        self.bytes = 0
+        self._reader = threading.Thread(target=self._read, name="pty-reader", daemon=True)
+        self._reader.start()
+
+    @staticmethod
+    def _size(fd: int, cols: int, rows: int) -> None:
+        fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
+
+    def _read(self) -> None:
+        while True:
+            try:
+                data = os.read(self._master, 65536)
+            except OSError:
+                data = b""
+            with self._changed:
+                if not data:
+                    self.proc.poll()
+                    self._changed.notify_all()
+                    return
+                self.bytes += len(data)
+                if self.emulate:
+                    self._stream.feed(data)
+                self._changed.notify_all()
+
+    @property
+    def pid(self) -> int:
+        return self.proc.pid
+
+    def lines(self) -> Screen:
+        with self._changed:
+            return list(self.screen.display)
+
+    def wait_for(self, seen: Callable[[Screen], bool], timeout: float) -> float | None:
+        """Block until ``seen(screen lines)`` holds; the perf_counter time it first held (a
+        check runs after every chunk of output), or None after ``timeout`` seconds."""
+        deadline = time.perf_counter() + timeout
+        with self._changed:
+            while True:
+                if seen(self.screen.display):
+                    return time.perf_counter()
+                left = deadline - time.perf_counter()
+                if left <= 0 or self.proc.returncode is not None:
+                    return None
+                self._changed.wait(left)
+
+    def cursor_row(self) -> int | None:
+        """The row drawn with a background no other table row has (a table's cursor)."""
+        with self._changed:
+            buffer = self.screen.buffer
+            bgs = [buffer[y][1].bg for y in range(self.screen.lines)]
+        counts: dict[str, int] = {}
+        for bg in bgs:
+            counts[bg] = counts.get(bg, 0) + 1
+        unique = [y for y, bg in enumerate(bgs) if counts[bg] == 1 and y > 1]
+        return unique[0] if len(unique) == 1 else None
+
+    def send(self, keys: bytes) -> None:
+        os.write(self._master, keys)
+
+    def resize(self, cols: int, rows: int) -> None:
+        """Resize as a terminal window does (the program gets SIGWINCH)."""
+        with self._changed:
+            self.screen.resize(rows, cols)
+        self._size(self._master, cols, rows)
+        os.killpg(self.proc.pid, signal.SIGWINCH)
+
+    def close(self) -> None:
+        if self._master < 0:
+            return
+        if self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait()
+        os.close(self._master)
+        self._master = -1
+        self._reader.join(timeout=5)
