@@ -33,6 +33,7 @@ import aiohttp
 from .. import jsonutil
 from . import kinds as K
 from .connection import ApiError, Connection, ConnectionFailed
+from .hpa import v1_as_v2
 from .kinds import Kind
 from .store import ClusterState, Obj, SyncState
 
@@ -154,6 +155,8 @@ class Informer:
                 "metadata": obj.get("metadata") or {},
                 **({"type": obj["type"]} if "type" in obj else {}),
             }
+        if self.kind.name == K.HPAS.name and self.kind.version == "v1":
+            return v1_as_v2(obj)
         return obj
 
     # -- watch -----------------------------------------------------------------------------

@@ -55,6 +55,9 @@ class Cluster:
     faults: Faults = field(default_factory=Faults)
     controllers: list[Controller] = field(default_factory=list)
     started: bool = False
+    # Group versions left out of discovery and not served ("autoscaling/v2": an old cluster
+    # with HPAs at autoscaling/v1 only); scenario param ``hide_versions``.
+    hidden_versions: frozenset[str] = frozenset()
 
     @classmethod
     def empty(cls, *, clock: Clock | None = None, seed: int = 0) -> Cluster:

@@ -19,6 +19,7 @@ script:       # happenings, ``at`` seconds after the build
   - {at: 30, set_image: {deployment: my-app, container: app, image: my-app:1.5.0-rc1}}
 generate: large               # a built-in bulk generator (large), with params:
 params: {namespaces: 20, deployments: 1000, pods: 10000}
+# any scenario: params: {hide_versions: [autoscaling/v2]} serves HPAs at autoscaling/v1 only
 ```
 """
 
@@ -154,6 +155,7 @@ def build_cluster(
         clock = Clock(start=time.time() - scenario.converge_seconds)
     cluster = Cluster.empty(clock=clock, seed=seed)
     cluster.users = {u.name: u for u in scenario.users}
+    cluster.hidden_versions = frozenset(scenario.params.get("hide_versions") or ())
     cluster.controllers = [
         *make_controllers(scenario.images, scenario.load, scenario.nodes),
         EcosystemControllers(),

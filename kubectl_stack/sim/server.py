@@ -90,6 +90,12 @@ def _parse_target(path: str, store: Store) -> Target | None:
     return Target(rtype, version, namespace, name, sub)
 
 
+def _group_version(path: str) -> str | None:
+    """``group/version`` of an ``/apis/...`` or ``/openapi/v3/apis/...`` path, else None."""
+    parts = path.removeprefix("/openapi/v3").strip("/").split("/")
+    return f"{parts[1]}/{parts[2]}" if parts[0] == "apis" and len(parts) >= 3 else None
+
+
 def _verb(method: str, target: Target, params: dict[str, str]) -> str:
     watching = params.get("watch") in ("1", "true", "True")
     if method == "GET":
@@ -205,8 +211,11 @@ async def _route(
         host = request.host
         return _json(discovery.api_versions(host))
     custom = custom_types(registry.cluster.store)
+    hidden = registry.cluster.hidden_versions
+    if hidden and _group_version(path) in hidden:
+        raise ApiError(404, "the server could not find the requested resource")
     if path == "/apis":
-        return _json(discovery.api_group_list(custom))
+        return _json(discovery.api_group_list(custom, hidden))
     if path == "/openapi/v2":
         protobuf = openapi.V2_PROTOBUF in request.headers.get("Accept", "")
         return web.Response(
@@ -214,7 +223,7 @@ async def _route(
             content_type=openapi.V2_PROTOBUF_SERVED if protobuf else "application/json",
         )
     if path == "/openapi/v3":
-        return _json(openapi.root(custom))
+        return _json(openapi.root(custom, hidden))
     if path.startswith("/openapi/v3/"):
         doc = openapi.group_version(path[len("/openapi/v3/") :], custom)
         if doc is None:
@@ -228,7 +237,7 @@ async def _route(
         return _json(doc)
     if parts[0] == "apis" and len(parts) in (2, 3):
         found = (
-            discovery.api_group(parts[1], custom)
+            discovery.api_group(parts[1], custom, hidden)
             if len(parts) == 2
             else discovery.resource_list(parts[1], parts[2], custom)
         )

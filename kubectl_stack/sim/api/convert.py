@@ -6,9 +6,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from ...jsonutil import dumps
 from .selectors import selector_string
 
 Obj = dict[str, Any]
+# Where autoscaling/v1 keeps what only v2 has fields for (as the API server converts).
+CONDITIONS_ANNOTATION = "autoscaling.alpha.kubernetes.io/conditions"
 
 
 def _cpu_utilization_metric(metrics: list[Obj]) -> Obj | None:
@@ -44,10 +47,17 @@ def hpa_v2_to_v1(obj: Obj) -> Obj:
     util = (((current or {}).get("resource") or {}).get("current") or {}).get("averageUtilization")
     if util is not None:
         v1_status["currentCPUUtilizationPercentage"] = util
+    metadata = obj.get("metadata") or {}
+    if status.get("conditions"):
+        annotations = {
+            **(metadata.get("annotations") or {}),
+            CONDITIONS_ANNOTATION: dumps(status["conditions"]).decode(),
+        }
+        metadata = {**metadata, "annotations": annotations}
     return {
         "kind": "HorizontalPodAutoscaler",
         "apiVersion": "autoscaling/v1",
-        "metadata": obj.get("metadata") or {},
+        "metadata": metadata,
         "spec": v1_spec,
         "status": v1_status,
     }
@@ -84,10 +94,18 @@ def hpa_v1_to_v2(obj: Obj, stored: Obj | None) -> Obj:
         v2_spec["metrics"] = metrics
     if old_spec.get("behavior"):
         v2_spec["behavior"] = old_spec["behavior"]
+    metadata = obj.get("metadata") or {}
+    annotations = metadata.get("annotations") or {}
+    if CONDITIONS_ANNOTATION in annotations:
+        # A v1 client echoing what a read gave it: status is the server's, not an annotation.
+        rest = {k: v for k, v in annotations.items() if k != CONDITIONS_ANNOTATION}
+        metadata = {k: v for k, v in metadata.items() if k != "annotations"}
+        if rest:
+            metadata["annotations"] = rest
     out: Obj = {
         "kind": "HorizontalPodAutoscaler",
         "apiVersion": "autoscaling/v2",
-        "metadata": obj.get("metadata") or {},
+        "metadata": metadata,
         "spec": v2_spec,
     }
     if stored is not None and "status" in stored:

@@ -33,14 +33,17 @@ _SUBRESOURCE_KINDS = {"scale": ("autoscaling", "v1", "Scale")}
 _SUBRESOURCE_VERBS = {"status": ["get", "patch", "update"], "scale": ["get", "patch", "update"]}
 
 
-def groups(custom: Sequence[ResourceType] = ()) -> dict[str, list[str]]:
+def groups(
+    custom: Sequence[ResourceType] = (), hidden: frozenset[str] = frozenset()
+) -> dict[str, list[str]]:
     """Served API groups (``""`` = core) and their versions, preferred first; ``custom`` are
-    the cluster's CRD-defined types (see :mod:`..crds`)."""
+    the cluster's CRD-defined types (see :mod:`..crds`), ``hidden`` group versions
+    (``autoscaling/v2``) are left out."""
     out: dict[str, list[str]] = {}
     for r in (*RESOURCES, *custom):
         versions = out.setdefault(r.group, [])
         for v in r.versions:
-            if v not in versions:
+            if v not in versions and r.api_version(v) not in hidden:
                 versions.append(v)
     return out
 
@@ -60,17 +63,21 @@ def _group(name: str, versions: list[str]) -> dict[str, Any]:
     return {"name": name, "versions": gvs, "preferredVersion": gvs[0]}
 
 
-def api_group_list(custom: Sequence[ResourceType] = ()) -> dict[str, Any]:
+def api_group_list(
+    custom: Sequence[ResourceType] = (), hidden: frozenset[str] = frozenset()
+) -> dict[str, Any]:
     return {
         "kind": "APIGroupList",
         "apiVersion": "v1",
-        "groups": [_group(g, vs) for g, vs in groups(custom).items() if g],
+        "groups": [_group(g, vs) for g, vs in groups(custom, hidden).items() if g and vs],
     }
 
 
-def api_group(name: str, custom: Sequence[ResourceType] = ()) -> dict[str, Any] | None:
-    versions = groups(custom).get(name)
-    if not name or versions is None:
+def api_group(
+    name: str, custom: Sequence[ResourceType] = (), hidden: frozenset[str] = frozenset()
+) -> dict[str, Any] | None:
+    versions = groups(custom, hidden).get(name)
+    if not name or not versions:
         return None
     return {"kind": "APIGroup", "apiVersion": "v1", **_group(name, versions)}
 

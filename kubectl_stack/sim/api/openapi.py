@@ -39,9 +39,11 @@ def _gv_path(group: str, version: str) -> str:
     return f"api/{version}" if not group else f"apis/{group}/{version}"
 
 
-def root(custom: Sequence[ResourceType] = ()) -> dict[str, Any]:
+def root(
+    custom: Sequence[ResourceType] = (), hidden: frozenset[str] = frozenset()
+) -> dict[str, Any]:
     paths = {}
-    for group, versions in groups(custom).items():
+    for group, versions in groups(custom, hidden).items():
         for version in versions:
             path = _gv_path(group, version)
             paths[path] = {"serverRelativeURL": f"/openapi/v3/{path}?hash={_HASH}"}
