@@ -15,6 +15,8 @@ from typing import Any
 
 import pytest
 import trustme
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from kubectl_stack.sim.api.errors import ApiError
 from kubectl_stack.sim.api.protobuf import decode
@@ -801,6 +803,7 @@ def test_decoder_negative_varints_packed_lists_and_time() -> None:
     ("body", "words"),
     [
         (b"", "empty data"),
+        (envelope("v1", "ConfigMap", ld(1, ld(8, vi(1, 10**15)))), "out of range"),
         (b"k9s\x00", "expected prefix [107 56 115 0]"),
         (envelope("v1", "ConfigMap", ld(1, ld(1, "x"))[:-1]), "unexpected end of data"),
         (envelope("v1", "ConfigMap", vi(1, 3)), "wrong wire type"),
@@ -814,3 +817,16 @@ def test_decoder_rejects_malformed_bodies_with_400(body: bytes, words: str) -> N
         decode(body)
     assert err.value.code == 400
     assert words in err.value.message
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.binary(max_size=300), st.sampled_from(["Deployment", "Pod", "Unknown"]))
+def test_decoder_answers_any_bytes_with_an_object_or_a_status(tail: bytes, kind: str) -> None:
+    api_version = "apps/v1" if kind == "Deployment" else "v1"
+    for body in (envelope(api_version, kind, tail), b"k8s\x00" + tail):
+        try:
+            obj = decode(body)
+        except ApiError as err:
+            assert err.code in (400, 415)
+        else:
+            assert isinstance(obj, dict)

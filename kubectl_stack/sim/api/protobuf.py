@@ -1,6 +1,7 @@
 """Kubernetes protobuf request bodies, decoded into the JSON objects the JSON path would carry.
 
-kubectl's typed clients (``create <generator>``, ``run``, ``expose``, ``autoscale``) send
+kubectl's typed clients (``create namespace|configmap|secret|deployment|service|ingress``,
+``autoscale``, ``debug --copy-to``, and ``drain``'s DeleteOptions) send
 ``application/vnd.kubernetes.protobuf``: the magic ``k8s\\x00`` and a ``runtime.Unknown``
 envelope whose ``raw`` bytes are the object's message. The messages are read against a small
 hand-written schema of the built-in types those commands send. A field decodes to exactly what
@@ -21,7 +22,6 @@ from typing import Any
 from .errors import ApiError
 
 MAGIC = b"k8s\x00"
-PROTOBUF_TYPE = "application/vnd.kubernetes.protobuf"
 
 _VARINT, _FIXED64, _BYTES, _GROUP_START, _GROUP_END, _FIXED32 = 0, 1, 2, 3, 4, 5
 
@@ -224,6 +224,9 @@ _OBJECTS: dict[tuple[str, str], str] = {
 }
 
 
+_SCALARS = frozenset("sbi?tqx")
+
+
 @dataclass(frozen=True)
 class _Field:
     json: str  # "" inlines a message into its parent
@@ -246,7 +249,7 @@ def _parse_schema(text: dict[str, str]) -> dict[str, dict[int, _Field]]:
         schema[message] = fields
     for fields in schema.values():
         for field in fields.values():
-            assert field.kind in "sbi?tqx" or field.kind in schema, field.kind
+            assert field.kind in _SCALARS or field.kind in schema, field.kind
     return schema
 
 
@@ -340,7 +343,10 @@ def _time(buf: bytes) -> str | None:
     if seconds == 0:
         # The zero Time is absent from JSON (omitzero); sub-second parts are not in JSON.
         return None
-    stamp = datetime.fromtimestamp(seconds, tz=timezone.utc)
+    try:
+        stamp = datetime.fromtimestamp(seconds, tz=timezone.utc)
+    except (OverflowError, OSError, ValueError):
+        raise _Malformed(f"time {seconds} out of range") from None
     return stamp.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
@@ -368,7 +374,7 @@ def _quantity(buf: bytes) -> str:
 
 
 def _scalar(kind: str, wire: int, value: int | bytes, name: str) -> Any:
-    if kind in "i?":
+    if kind in ("i", "?"):
         _expect(wire, _VARINT, name)
         assert isinstance(value, int)
         return value != 0 if kind == "?" else _signed(value)
@@ -397,7 +403,7 @@ def _packed(raw: bytes) -> list[int]:
 
 def _map_entry(raw: bytes, field: _Field) -> tuple[str, Any]:
     key = ""
-    item: Any = 0 if field.kind in "i?" else _scalar(field.kind, _BYTES, b"", field.json)
+    item: Any = 0 if field.kind in ("i", "?") else _scalar(field.kind, _BYTES, b"", field.json)
     for number, wire, value in _read_fields(raw):
         if number == 1:
             key = _bytes_of(wire, value, f"{field.json} key").decode("utf-8", "replace")
