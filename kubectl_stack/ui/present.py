@@ -453,7 +453,9 @@ def _rollout_panel(graph: model_stack.Stack) -> Text:
         text.append(f"\nrev {model_history.revision_of(rs)}  ", style="bold" if new else "")
         text.append(f"{u.name(rs)}  ")
         text.append(model_rollout.progress_bar(fraction, 9), style="green" if new else "dim")
-        text.append(f"  {'new' if new else 'old'} desired {desired} current {current}")
+        text.append(f"  {'new' if new else 'old'} desired {desired}")
+        if current != desired:  # pods still starting or terminating
+            text.append(f" current {current}")
         text.append(f" ready {ready} available {available}")
     if state.budget.text:
         text.append(f"\nbudget  {state.budget.text}")
