@@ -304,6 +304,15 @@ def test_expose_deployment_selects_its_pods(kubectl: Kubectl) -> None:
     assert spec["ports"] == [{"port": 80, "protocol": "TCP", "targetPort": 8080}]
 
 
+def test_run_with_expose_creates_pod_and_its_service(kubectl: Kubectl) -> None:
+    assert ok(kubectl("run", "api", "--image=nginx", "--port=80", "--expose")) == (
+        "pod/api created\nservice/api created\n"
+    )
+    spec = get(kubectl, "service", "api")["spec"]
+    assert spec["selector"] == {"run": "api"}
+    assert spec["ports"] == [{"port": 80, "protocol": "TCP", "targetPort": 80}]
+
+
 def test_autoscale_creates_v2_hpa_with_cpu_target(kubectl: Kubectl) -> None:
     ok(kubectl("create", "deployment", "web", "--image=nginx"))
     ok(kubectl("autoscale", "deployment", "web", "--min=2", "--max=5", "--cpu-percent=80"))
