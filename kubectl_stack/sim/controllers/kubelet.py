@@ -1,6 +1,9 @@
 """A simulated scheduler and kubelet over a few nodes.
 
-The scheduler binds each new pod to the node with the least requested CPU. The kubelet then
+The scheduler binds each new pod to the node with the least requested CPU among those its
+nodeSelector and required node affinity admit, once its claims allow it (else the pod stays
+Pending, PodScheduled=False, with kube-scheduler's FailedScheduling event, and is tried again
+when a node or claim changes: see :mod:`.scheduling`). The kubelet then
 runs the pod as a real one reports it: sandbox and pod IP, image pull (or ErrImagePull and
 ImagePullBackOff), container start, startup/readiness/liveness probes on their periods and
 thresholds, crashes with kubelet's back-off (10 s doubling to 5 min, reset after 10 min of
@@ -15,6 +18,7 @@ something happens to it.
 from __future__ import annotations
 
 import contextlib
+import functools
 import heapq
 import ipaddress
 import itertools
@@ -28,6 +32,7 @@ from ..quantity import millicores
 from ..store import Event, NotFound, Obj
 from .images import ImageBehaviour, behaviour_of
 from .logs import log_lines
+from .scheduling import NODE_MISMATCH, feasible, unschedulable_message, volume_refusal
 from .timefmt import go_duration, parse_timestamp
 
 if TYPE_CHECKING:
@@ -195,12 +200,16 @@ class Kubelet:
         self._log_heap: list[tuple[float, int, _Pod, _Container, int, int]] = []
         self._log_ids = itertools.count()
         self._log_timer: TimerHandle | None = None
+        # Pods the scheduler could not place, with the message it last reported.
+        self._unschedulable: dict[tuple[str, str], str] = {}
 
     # -- lifecycle ---------------------------------------------------------------------------
     def start(self) -> None:
         for pod in self.cluster.store.iter("pods"):
             self._adopt(pod)
         self.cluster.store.add_listener("pods", self._on_pod)
+        self.cluster.store.add_listener("nodes", self._retry_unschedulable)
+        self.cluster.store.add_listener("persistentvolumeclaims", self._retry_unschedulable)
         self.cluster.clock.call_later(_NODE_STATUS_EVERY, self._report_nodes)
 
     def _report_nodes(self) -> None:
@@ -221,6 +230,7 @@ class Kubelet:
         key = (pod["metadata"].get("namespace", ""), pod["metadata"]["name"])
         rt = self.pods.get(key)
         if event.type == "DELETED":
+            self._unschedulable.pop(key, None)
             if rt is not None and rt.uid == pod["metadata"].get("uid"):
                 self._forget(rt)
             return
@@ -309,8 +319,22 @@ class Kubelet:
         if pod is None or (pod.get("spec") or {}).get("nodeName"):
             return
         if pod["metadata"].get("deletionTimestamp"):
+            self._unschedulable.pop(key, None)
             return
-        idx = min(range(self.nodes), key=lambda i: (self._node_cpu[i], i))
+        refusal = volume_refusal(pod, self.cluster.store)
+        candidates: list[int] = []
+        if not refusal:
+            candidates = feasible(pod, [self._node_obj(i) for i in range(self.nodes)])
+        if not candidates:
+            message = (
+                unschedulable_message(self.nodes, refusal, counted=False)
+                if refusal
+                else unschedulable_message(self.nodes, NODE_MISMATCH, counted=True)
+            )
+            self._refuse(key, message)
+            return
+        self._unschedulable.pop(key, None)
+        idx = min(candidates, key=lambda i: (self._node_cpu[i], i))
         name = node_name(idx)
         now_ts = self.cluster.clock.timestamp()
 
@@ -334,6 +358,40 @@ class Kubelet:
             "default-scheduler",
         )
         self._run_pod(key, pod["metadata"].get("uid", ""), idx)
+
+    def _node_obj(self, idx: int) -> Obj:
+        # A cluster built without Node objects still has its nodes, named and unlabelled.
+        found = self.cluster.store.get("nodes", "", node_name(idx))
+        return found if found is not None else {"metadata": {"name": node_name(idx)}}
+
+    def _refuse(self, key: tuple[str, str], message: str) -> None:
+        """Leave the pod Pending with PodScheduled=False, as kube-scheduler reports it."""
+        if self._unschedulable.get(key) == message:
+            return
+        self._unschedulable[key] = message
+        now_ts = self.cluster.clock.timestamp()
+
+        def unschedulable(obj: Obj) -> None:
+            status = obj.setdefault("status", {})
+            status["phase"] = "Pending"
+            status["conditions"] = [
+                {
+                    "lastProbeTime": None,
+                    "lastTransitionTime": now_ts,
+                    "message": message,
+                    "reason": "Unschedulable",
+                    "status": "False",
+                    "type": "PodScheduled",
+                }
+            ]
+
+        pod = self.cluster.store.mutate("pods", key[0], key[1], unschedulable)
+        self.ctx.recorder.record(pod, "Warning", "FailedScheduling", message, "default-scheduler")
+
+    def _retry_unschedulable(self, event: Event) -> None:
+        """A node or claim changed: the scheduler tries its unschedulable pods again."""
+        for key in list(self._unschedulable):
+            self.cluster.clock.call_later(0, functools.partial(self._schedule, key))
 
     def _run_pod(self, key: tuple[str, str], uid: str, idx: int) -> None:
         """The node's kubelet takes a pod bound to it: first status, then the sandbox."""
