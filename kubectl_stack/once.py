@@ -14,7 +14,6 @@ import asyncio
 import sys
 import time
 from collections.abc import Sequence
-from dataclasses import replace
 from typing import Any, TextIO
 
 from .kube import kinds as K
@@ -23,7 +22,7 @@ from .kube.informer import Informers
 from .kube.kubeconfig import parse_request_timeout
 from .kube.store import ClusterState, SyncState
 from .model.stack import KINDS, StackRow, summarize
-from .options import ConnectionOptions, Options
+from .options import Options
 
 # The first list of every kind must arrive within this (or --request-timeout, if longer).
 SYNC_TIMEOUT = 30.0
@@ -139,17 +138,15 @@ def run_once(options: Options, out: TextIO | None = None, err: TextIO | None = N
     out = out or sys.stdout
     err = err or sys.stderr
     if options.demo is not None:
-        from .sim.runner import start_sim
-        from .sim.scenario import ScenarioError
+        from .demo import DemoError, start_demo
 
         try:
-            sim = start_sim(options.demo)
-        except ScenarioError as exc:
+            sim, demo_options = start_demo(options, live=False)
+        except DemoError as exc:
             err.write(f"error: {exc}\n")
             return 1
         with sim:
-            demo = ConnectionOptions(kubeconfig=str(sim.kubeconfig))
-            return run_once(replace(options, demo=None, connection=demo), out, err)
+            return run_once(demo_options, out, err)
     try:
         rows, namespace = asyncio.run(collect(options))
     except OnceError as exc:

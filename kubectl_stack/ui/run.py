@@ -8,21 +8,14 @@ from __future__ import annotations
 
 import asyncio
 import sys
-from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from ..options import ConnectionOptions, Options
+from ..demo import DemoError, start_demo
+from ..options import Options
 from .source import ConnectError
 
 if TYPE_CHECKING:
     from ..sim.runner import RunningSim
-
-
-def _start_demo(options: Options) -> RunningSim:
-    from ..sim.runner import start_sim
-
-    scenario = options.demo or "seed"
-    return start_sim(scenario, manual_clock=False, speed=options.demo_speed)
 
 
 async def _main(options: Options) -> int:
@@ -49,14 +42,13 @@ def run(options: Options) -> int:
     sim: RunningSim | None = None
     if options.demo is not None:
         try:
-            sim = _start_demo(options)
-        except (OSError, ValueError, KeyError) as exc:
-            sys.stderr.write(f"error: cannot start the demo cluster: {exc}\n")
+            sim, options = start_demo(options)
+        except DemoError as exc:
+            sys.stderr.write(f"error: {exc}\n")
             return 1
         line = f"KUBECONFIG={sim.kubeconfig}\n"
         sys.stdout.write(line)
         sys.stdout.flush()
-        options = replace(options, connection=ConnectionOptions(kubeconfig=str(sim.kubeconfig)))
     try:
         return asyncio.run(_main(options))
     except KeyboardInterrupt:
