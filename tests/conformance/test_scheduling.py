@@ -1,11 +1,13 @@
 """Where pods land and why they wait, through real kubectl: DaemonSet pods on their own
-nodes, nodeSelector and node affinity honoured, kube-scheduler's refusals when nothing fits."""
+nodes, nodeSelector and node affinity honoured, kube-scheduler's refusals when nothing fits
+or a claim is not bound."""
 
 from __future__ import annotations
 
 import json
 from typing import Any
 
+from kubectl_stack.model.storage import pod_volume_reason
 from kubectl_stack.sim.runner import RunningSim
 
 from .helpers import ok, table
@@ -93,3 +95,61 @@ def test_pod_no_node_fits_stays_pending_until_a_node_is_labelled(
     sim.advance(5)
     placed = _scheduled(kubectl, "needs-ssd")
     assert (placed["node"], placed["status"], placed["phase"]) == ("node-2", "True", "Running")
+
+
+CLAIM = """\
+apiVersion: v1
+kind: PersistentVolumeClaim
+metadata: {name: data}
+spec:
+  accessModes: [ReadWriteOnce]
+  resources: {requests: {storage: 1Gi}}
+"""
+DEFAULT_CLASS = """\
+apiVersion: storage.k8s.io/v1
+kind: StorageClass
+metadata:
+  name: standard
+  annotations: {storageclass.kubernetes.io/is-default-class: "true"}
+provisioner: rancher.io/local-path
+volumeBindingMode: Immediate
+"""
+VOLUME = "  volumes: [{name: data, persistentVolumeClaim: {claimName: data}}]\n"
+
+
+def test_pod_with_an_unbound_claim_waits_then_runs_once_bound(
+    sim: RunningSim, kubectl: Any
+) -> None:
+    ok(kubectl("apply", "-f", "-", input=CLAIM))
+    ok(kubectl("apply", "-f", "-", input=_pod("db", VOLUME)))
+    sim.advance(10)
+    waiting = _scheduled(kubectl, "db")
+    assert (waiting["node"], waiting["phase"], waiting["reason"]) == (
+        "",
+        "Pending",
+        "Unschedulable",
+    )
+    assert waiting["message"] == (
+        "0/3 nodes are available: pod has unbound immediate PersistentVolumeClaims. "
+        "preemption: 0/3 nodes are available: 3 Preemption is not helpful for scheduling."
+    )
+    described = ok(kubectl("describe", "pod", "db"))
+    assert "Warning  FailedScheduling" in described
+    assert "pod has unbound immediate PersistentVolumeClaims" in described
+    pod = json.loads(ok(kubectl("get", "pod", "db", "-o", "json")))
+    claims = json.loads(ok(kubectl("get", "pvc", "-o", "json")))["items"]
+    assert pod_volume_reason(pod, claims) == "waiting for PVC data (Pending)"
+    ok(kubectl("apply", "-f", "-", input=DEFAULT_CLASS))
+    sim.advance(10)
+    assert ok(kubectl("get", "pvc", "data", "-o", "jsonpath={.status.phase}")) == "Bound"
+    placed = _scheduled(kubectl, "db")
+    assert (placed["status"], placed["phase"]) == ("True", "Running")
+    assert placed["node"].startswith("node-")
+
+
+def test_pod_with_a_missing_claim_names_it(sim: RunningSim, kubectl: Any) -> None:
+    ok(kubectl("apply", "-f", "-", input=_pod("orphan", VOLUME)))
+    sim.advance(5)
+    assert _scheduled(kubectl, "orphan")["message"].startswith(
+        '0/3 nodes are available: persistentvolumeclaim "data" not found. preemption: '
+    )
