@@ -13,9 +13,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
+from ..model import workloads
 from ..model.history import UndoPlan, undo_plan
 from . import kinds as K
 from .connection import ApiError, Connection, ConnectionFailed
+from .kinds import Kind
 
 Outcome = Literal["done", "refused", "conflict", "skipped"]
 INT32_MAX = 2**31 - 1
@@ -45,21 +47,26 @@ def _refused(exc: ApiError | ConnectionFailed) -> ActionResult:
     return ActionResult("refused", exc.message)
 
 
-def _deployment_ref(name: str) -> str:
-    return f"deployment.apps/{name}"
+def _ref(name: str, kind: Kind = K.DEPLOYMENTS) -> str:
+    """kubectl's name for the object: ``deployment.apps/web``, ``statefulset.apps/db``."""
+    return f"{kind.plural.removesuffix('s')}.{kind.group}/{name}" if kind.group else name
+
+
+def _workload_kind(kind: Kind) -> str:
+    return next((k for k, v in K.WORKLOADS.items() if v.name == kind.name), "Deployment")
 
 
 def hpas_targeting(
-    hpas: Iterable[Mapping[str, Any]], namespace: str, deployment: str
+    hpas: Iterable[Mapping[str, Any]], namespace: str, deployment: str, kind: str = "Deployment"
 ) -> list[Mapping[str, Any]]:
-    """The HorizontalPodAutoscalers whose scaleTargetRef is this Deployment."""
+    """The HorizontalPodAutoscalers whose scaleTargetRef is this workload (of ``kind``)."""
     found = []
     for hpa in hpas:
         meta = hpa.get("metadata") or {}
         ref = (hpa.get("spec") or {}).get("scaleTargetRef") or {}
         if (
             meta.get("namespace") == namespace
-            and ref.get("kind") == "Deployment"
+            and ref.get("kind") == kind
             and ref.get("name") == deployment
         ):
             found.append(hpa)
@@ -74,8 +81,10 @@ async def scale(
     *,
     resource_version: str | None,
     hpas: Iterable[Mapping[str, Any]] = (),
+    kind: Kind = K.DEPLOYMENTS,
 ) -> ActionResult:
-    """Set a Deployment's replicas through its ``scale`` subresource.
+    """Set a Deployment's (or StatefulSet's, with ``kind``) replicas through its ``scale``
+    subresource.
 
     ``resource_version`` is the version the user saw: if the Deployment has changed since,
     the server answers 409 and the result is a ``conflict`` naming the current replicas.
@@ -92,11 +101,12 @@ async def scale(
             "refused", f"invalid replica count {replicas}: must be between 0 and {INT32_MAX}"
         )
     warnings = []
-    for hpa in hpas_targeting(hpas, namespace, name):
+    workload = _workload_kind(kind)
+    for hpa in hpas_targeting(hpas, namespace, name, workload):
         spec = hpa.get("spec") or {}
         hpa_name = (hpa.get("metadata") or {}).get("name")
         warnings.append(
-            f'HorizontalPodAutoscaler "{hpa_name}" controls this Deployment '
+            f'HorizontalPodAutoscaler "{hpa_name}" controls this {workload} '
             f"(min {spec.get('minReplicas', 1)}, max {spec.get('maxReplicas')}): "
             "it will change the replica count again"
         )
@@ -108,23 +118,23 @@ async def scale(
     }
     if resource_version:
         body["metadata"]["resourceVersion"] = resource_version
-    path = K.DEPLOYMENTS.path(namespace, name) + "/scale"
+    path = kind.path(namespace, name) + "/scale"
     try:
         await connection.request("PUT", path, body=body)
     except ApiError as exc:
         if exc.status == 409:
-            return await _conflict(connection, namespace, name, exc)
+            return await _conflict(connection, namespace, name, exc, kind)
         return _refused(exc)
     except ConnectionFailed as exc:
         return _refused(exc)
-    return ActionResult("done", f"{_deployment_ref(name)} scaled", tuple(warnings))
+    return ActionResult("done", f"{_ref(name, kind)} scaled", tuple(warnings))
 
 
 async def _conflict(
-    connection: Connection, namespace: str, name: str, exc: ApiError
+    connection: Connection, namespace: str, name: str, exc: ApiError, kind: Kind
 ) -> ActionResult:
     try:
-        current = await connection.get_json(K.DEPLOYMENTS.path(namespace, name))
+        current = await connection.get_json(kind.path(namespace, name))
         replicas = ((current or {}).get("spec") or {}).get("replicas")
         detail = f"; it now asks for {replicas} replicas. Nothing was changed"
     except (ApiError, ConnectionFailed):
@@ -150,11 +160,62 @@ async def undo_preview(
     return undo_plan(deployment, replicasets, to_revision)
 
 
-async def rollout_undo(
-    connection: Connection, namespace: str, name: str, to_revision: int = 0
+async def workload_undo_preview(
+    connection: Connection, kind: Kind, namespace: str, name: str, to_revision: int = 0
+) -> workloads.WorkloadUndoPlan:
+    """What ``rollout undo`` of a StatefulSet or DaemonSet would do now (read-only): the
+    workload and the ControllerRevisions its selector selects, through
+    :func:`kubectl_stack.model.workloads.undo_plan`. Raises ApiError / ConnectionFailed."""
+    workload = await connection.get_json(kind.path(namespace, name))
+    selector = ",".join(
+        f"{k}={v}"
+        for k, v in (
+            ((workload.get("spec") or {}).get("selector") or {}).get("matchLabels") or {}
+        ).items()
+    )
+    params = {"labelSelector": selector} if selector else None
+    listed = await connection.get_json(K.CONTROLLERREVISIONS.path(namespace), params)
+    revisions = (listed or {}).get("items") or []
+    return workloads.undo_plan(workload, revisions, to_revision)
+
+
+async def _workload_undo(
+    connection: Connection, kind: Kind, namespace: str, name: str, to_revision: int
 ) -> ActionResult:
-    """kubectl rollout undo [--to-revision]: the client-side algorithm of
-    :func:`kubectl_stack.model.history.undo_plan`, sent as one JSON patch."""
+    try:
+        plan = await workload_undo_preview(connection, kind, namespace, name, to_revision)
+    except (ApiError, ConnectionFailed) as exc:
+        return _refused(exc)
+    if plan.error:
+        return ActionResult("refused", f"error: {plan.error}")
+    if plan.skipped:
+        return ActionResult("skipped", f"{_ref(name, kind)} {plan.message}")
+    try:
+        await connection.request(
+            "PATCH",
+            kind.path(namespace, name),
+            body=dict(plan.patch or {}),
+            content_type=STRATEGIC_MERGE,
+        )
+    except (ApiError, ConnectionFailed) as exc:
+        return _refused(exc)
+    return ActionResult("done", f"{_ref(name, kind)} rolled back")
+
+
+async def rollout_undo(
+    connection: Connection,
+    namespace: str,
+    name: str,
+    to_revision: int = 0,
+    *,
+    kind: Kind = K.DEPLOYMENTS,
+) -> ActionResult:
+    """kubectl rollout undo [--to-revision]. A Deployment: the client-side algorithm of
+    :func:`kubectl_stack.model.history.undo_plan`, sent as one JSON patch; a StatefulSet or
+    DaemonSet (``kind``): the revision's data from its ControllerRevision, sent as kubectl
+    sends it, one strategic merge patch."""
+    if kind.name != K.DEPLOYMENTS.name:
+        return await _workload_undo(connection, kind, namespace, name, to_revision)
     try:
         plan = await undo_preview(connection, namespace, name, to_revision)
     except (ApiError, ConnectionFailed) as exc:
@@ -162,7 +223,7 @@ async def rollout_undo(
     if plan.error:
         return ActionResult("refused", f"error: {plan.error}")
     if plan.skipped:
-        return ActionResult("skipped", f"{_deployment_ref(name)} {plan.message}")
+        return ActionResult("skipped", f"{_ref(name)} {plan.message}")
     try:
         await connection.request(
             "PATCH",
@@ -172,7 +233,7 @@ async def rollout_undo(
         )
     except (ApiError, ConnectionFailed) as exc:
         return _refused(exc)
-    return ActionResult("done", f"{_deployment_ref(name)} rolled back")
+    return ActionResult("done", f"{_ref(name)} rolled back")
 
 
 def go_rfc3339(now: datetime | None = None) -> str:
@@ -186,12 +247,18 @@ async def _get_deployment(connection: Connection, namespace: str, name: str) -> 
 
 
 async def rollout_restart(
-    connection: Connection, namespace: str, name: str, *, now: datetime | None = None
+    connection: Connection,
+    namespace: str,
+    name: str,
+    *,
+    now: datetime | None = None,
+    kind: Kind = K.DEPLOYMENTS,
 ) -> ActionResult:
-    """kubectl rollout restart: stamp the pod template with restartedAt (strategic merge)."""
+    """kubectl rollout restart: stamp the pod template with restartedAt (strategic merge).
+    ``kind``: a StatefulSet or DaemonSet instead of a Deployment."""
     try:
-        deployment = await _get_deployment(connection, namespace, name)
-        if (deployment.get("spec") or {}).get("paused"):
+        workload = await connection.get_json(kind.path(namespace, name))
+        if kind.name == K.DEPLOYMENTS.name and (workload.get("spec") or {}).get("paused"):
             return ActionResult(
                 "refused",
                 f'error: deployments.apps "{name}" can\'t restart paused deployment '
@@ -201,11 +268,11 @@ async def rollout_restart(
             "spec": {"template": {"metadata": {"annotations": {RESTARTED_AT: go_rfc3339(now)}}}}
         }
         await connection.request(
-            "PATCH", K.DEPLOYMENTS.path(namespace, name), body=patch, content_type=STRATEGIC_MERGE
+            "PATCH", kind.path(namespace, name), body=patch, content_type=STRATEGIC_MERGE
         )
     except (ApiError, ConnectionFailed) as exc:
         return _refused(exc)
-    return ActionResult("done", f"{_deployment_ref(name)} restarted")
+    return ActionResult("done", f"{_ref(name, kind)} restarted")
 
 
 async def _set_paused(
@@ -224,7 +291,7 @@ async def _set_paused(
         )
     except (ApiError, ConnectionFailed) as exc:
         return _refused(exc)
-    return ActionResult("done", f"{_deployment_ref(name)} {'paused' if paused else 'resumed'}")
+    return ActionResult("done", f"{_ref(name)} {'paused' if paused else 'resumed'}")
 
 
 async def rollout_pause(connection: Connection, namespace: str, name: str) -> ActionResult:

@@ -103,7 +103,7 @@ class Informer:
         self.connection = connection
         self.state = state
         self.kind = kind
-        self.namespace = namespace if kind.namespaced else None
+        self.namespace = namespace if kind.namespaced and not kind.cluster_wide else None
         self.rng = rng or random.Random()
         self.page_size = page_size
         self.backoff = Backoff(self.rng, backoff_initial)
@@ -331,6 +331,34 @@ async def preferred_hpa_kind(connection: Connection) -> Kind:
     return K.HPAS.with_version("v1")
 
 
+async def served_optional_kinds(connection: Connection, kinds: Iterable[Kind]) -> list[Kind]:
+    """Those of ``kinds`` (custom resources) whose group and version discovery lists, at the
+    group's preferred version when the kind's own is not served. Nothing when discovery
+    cannot be read: a cluster without them simply shows nothing for them."""
+    try:
+        groups = await connection.get_json("/apis")
+    except (ApiError, ConnectionFailed):
+        return []
+    served: dict[str, tuple[list[str], str]] = {}
+    listed = groups.get("groups") if isinstance(groups, dict) else None
+    for group in listed if isinstance(listed, list) else ():
+        if not isinstance(group, dict):
+            continue
+        versions = [
+            str(v.get("version")) for v in group.get("versions") or () if isinstance(v, dict)
+        ]
+        preferred = str((group.get("preferredVersion") or {}).get("version") or "")
+        served[str(group.get("name"))] = (versions, preferred)
+    found = []
+    for kind in kinds:
+        versions, preferred = served.get(kind.group, ([], ""))
+        if kind.version in versions:
+            found.append(kind)
+        elif preferred:
+            found.append(kind.with_version(preferred))
+    return found
+
+
 class Informers:
     """Every watched kind for one connection and one scope (``namespace`` None = all).
 
@@ -345,6 +373,7 @@ class Informers:
         namespace: str | None,
         *,
         kinds: Iterable[Kind] = K.WATCHED,
+        optional: Iterable[Kind] = K.OPTIONAL,
         seed: int | None = None,
         backoff_initial: float = BACKOFF_INITIAL,
     ) -> None:
@@ -352,6 +381,7 @@ class Informers:
         self.state = state
         self.namespace = namespace
         self.kinds = list(kinds)
+        self.optional = list(optional)
         self.backoff_initial = backoff_initial
         self.rng = random.Random(seed)
         self.informers: dict[str, Informer] = {}
@@ -359,12 +389,15 @@ class Informers:
         self._metrics_task: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
-        """Resolve versions by discovery and start every informer (returns at once)."""
+        """Resolve versions by discovery, add the optional kinds the server serves, and
+        start every informer (returns at once)."""
         resolved: list[Kind] = []
         for kind in self.kinds:
             if kind.name == K.HPAS.name:
                 kind = await preferred_hpa_kind(self.connection)
             resolved.append(kind)
+        if self.optional:
+            resolved += await served_optional_kinds(self.connection, self.optional)
         for kind in resolved:
             informer = Informer(
                 self.connection,

@@ -18,6 +18,9 @@ class Kind:
     metadata_only: bool = False
     # metrics.k8s.io has no watch: polled while someone asks for it.
     polled: bool = False
+    # Watched in every namespace whatever the app's scope: Argo CD keeps its Applications in
+    # its own namespace, not in the workloads'.
+    cluster_wide: bool = False
 
     @property
     def group_version(self) -> str:
@@ -45,6 +48,12 @@ EVENTS = Kind("events", "", "v1", "events")
 CONFIGMAPS = Kind("configmaps", "", "v1", "configmaps", metadata_only=True)
 SECRETS = Kind("secrets", "", "v1", "secrets", metadata_only=True)
 PVCS = Kind("persistentvolumeclaims", "", "v1", "persistentvolumeclaims")
+STATEFULSETS = Kind("statefulsets", "apps", "v1", "statefulsets")
+DAEMONSETS = Kind("daemonsets", "apps", "v1", "daemonsets")
+CONTROLLERREVISIONS = Kind("controllerrevisions", "apps", "v1", "controllerrevisions")
+# Custom resources, watched only when discovery lists their group (see OPTIONAL).
+CERTIFICATES = Kind("certificates", "cert-manager.io", "v1", "certificates")
+APPLICATIONS = Kind("applications", "argoproj.io", "v1alpha1", "applications", cluster_wide=True)
 POD_METRICS = Kind("podmetrics", "metrics.k8s.io", "v1beta1", "pods", polled=True)
 
 WATCHED: tuple[Kind, ...] = (
@@ -59,7 +68,16 @@ WATCHED: tuple[Kind, ...] = (
     CONFIGMAPS,
     SECRETS,
     PVCS,
+    STATEFULSETS,
+    DAEMONSETS,
+    CONTROLLERREVISIONS,
 )
+
+OPTIONAL: tuple[Kind, ...] = (CERTIFICATES, APPLICATIONS)
+"""Kinds from CRDs: a cluster without them simply shows nothing for them."""
+
+WORKLOADS = {"Deployment": DEPLOYMENTS, "StatefulSet": STATEFULSETS, "DaemonSet": DAEMONSETS}
+"""The workload kinds a stack is built around, by ``kind``."""
 
 PARTIAL_METADATA_LIST = "application/json;as=PartialObjectMetadataList;v=v1;g=meta.k8s.io"
 PARTIAL_METADATA = "application/json;as=PartialObjectMetadata;v=v1;g=meta.k8s.io"
