@@ -17,7 +17,7 @@ from typing import Any
 from ... import jsonutil
 from .. import admission
 from ..cluster import Cluster
-from ..resources import BY_GR, RESOURCES, ResourceType
+from ..resources import BY_GR, ResourceType
 from ..store import AlreadyExists, Conflict, NotFound, clone
 from . import convert, tables
 from .errors import (
@@ -27,6 +27,7 @@ from .errors import (
     conflict,
     invalid,
     not_found,
+    qualified,
 )
 from .media import Form, partial_metadata
 from .patch import APPLY_PATCH, apply_patch
@@ -41,6 +42,8 @@ Obj = dict[str, Any]
 
 HPA = "horizontalpodautoscalers.autoscaling"
 _TERMINAL = ("Succeeded", "Failed")
+# The API server refuses to delete these (the NamespaceLifecycle admission plugin).
+_UNDELETABLE_NAMESPACES = frozenset({"default", "kube-system", "kube-public"})
 
 
 @dataclass(frozen=True)
@@ -278,10 +281,19 @@ class Registry:
         checked: Obj = body
         return checked
 
-    def _require_namespace(self, target: Target) -> None:
-        namespaced = target.rtype.namespaced and target.namespace is not None
-        if namespaced and self.store.get("namespaces", "", target.namespace or "") is None:
-            raise not_found(BY_GR["namespaces"], target.namespace or "")
+    def _require_namespace(self, target: Target, name: str) -> None:
+        if not target.rtype.namespaced or target.namespace is None:
+            return
+        ns = self.store.get("namespaces", "", target.namespace)
+        if ns is None:
+            raise not_found(BY_GR["namespaces"], target.namespace)
+        if ns["metadata"].get("deletionTimestamp"):
+            raise ApiError(
+                403,
+                f'{qualified(target.rtype)} "{name}" is forbidden: unable to create new content '
+                f"in namespace {target.namespace} because it is being terminated",
+                details={"name": name, "group": target.rtype.group, "kind": target.rtype.plural},
+            )
 
     def create(self, target: Target, body: Any) -> Obj:
         if target.rtype.namespaced and target.namespace is None:
@@ -292,7 +304,7 @@ class Registry:
             )
         obj = self._check_body_identity(target, body)
         obj["metadata"].pop("managedFields", None)
-        self._require_namespace(target)
+        self._require_namespace(target, str(obj["metadata"].get("name") or ""))
         obj = self._admit(obj, target, None)
         if target.dry_run:
             meta = obj["metadata"]
@@ -437,10 +449,10 @@ class Registry:
                 grace = spec.get("terminationGracePeriodSeconds", 30)
             if spec.get("nodeName") and phase not in _TERMINAL and int(grace) > 0:
                 return self._mark_deleted(target, obj, int(grace))
+        elif target.gr == "namespaces":
+            return self._terminate_namespace(obj)
         elif meta.get("finalizers"):
             return self._mark_deleted(target, obj, 0)
-        if target.gr == "namespaces":
-            self._delete_namespace_content(target.name)
         return self.store.delete(target.gr, target.namespace or "", target.name)
 
     def _mark_deleted(self, target: Target, obj: Obj, grace: int) -> Obj:
@@ -453,12 +465,22 @@ class Registry:
         marked["metadata"]["deletionGracePeriodSeconds"] = grace
         return self.store.update(target.gr, marked)
 
-    def _delete_namespace_content(self, namespace: str) -> None:
-        for rtype in RESOURCES:
-            if not rtype.namespaced:
-                continue
-            for obj in self.store.list(rtype.gr, namespace):
-                self.store.delete(rtype.gr, namespace, obj["metadata"]["name"])
+    def _terminate_namespace(self, ns: Obj) -> Obj:
+        """Mark the namespace Terminating; the namespace controller empties and removes it."""
+        name = ns["metadata"]["name"]
+        if name in _UNDELETABLE_NAMESPACES:
+            raise ApiError(
+                403,
+                f'namespaces "{name}" is forbidden: this namespace may not be deleted',
+                details={"name": name, "kind": "namespaces"},
+            )
+        if ns["metadata"].get("deletionTimestamp"):
+            return ns
+        marked = clone(ns)
+        marked["metadata"]["deletionTimestamp"] = self.cluster.clock.timestamp()
+        marked["metadata"]["deletionGracePeriodSeconds"] = 0
+        marked.setdefault("status", {})["phase"] = "Terminating"
+        return self.store.update("namespaces", marked)
 
     def delete_collection(self, target: Target, params: dict[str, str], options: Obj) -> Obj:
         deleted = []

@@ -1,5 +1,6 @@
 """Controllers of the embedded cluster: deployment, replicaset, scheduler+kubelet, endpoints,
-HPA, metrics-server, garbage collector, root CA publisher and the scenario script.
+HPA, metrics-server, garbage collector, root CA publisher, namespace deletion and the scenario
+script.
 
 :func:`make_controllers` returns the one :class:`SimControllers` a cluster runs; after
 ``cluster.start()`` its attributes give tests and scenarios the individual loops.
@@ -20,6 +21,7 @@ from .images import ImageBehaviour
 from .kubelet import Kubelet
 from .load import LoadCurve
 from .metrics import MetricsServer
+from .namespaces import NamespaceController
 from .replicaset import ReplicaSetController
 from .script import ScriptRunner, Step
 
@@ -84,6 +86,7 @@ class SimControllers:
         self.metrics = MetricsServer(ctx)
         self.gc = GarbageCollector(ctx)
         self.root_ca = RootCAPublisher(ctx)
+        self.namespaces = NamespaceController(ctx)
         self.script = ScriptRunner(ctx)
         for loop in (
             self.kubelet,
@@ -94,6 +97,7 @@ class SimControllers:
             self.metrics,
             self.gc,
             self.root_ca,
+            self.namespaces,
         ):
             loop.start()
 
