@@ -27,6 +27,7 @@ from kubectl_stack.model.events import (
     failures_for,
     unhealthy_by_pod,
 )
+from kubectl_stack.model.findings import ERROR, WARN, Finding
 from kubectl_stack.model.hpa import Hpa, hpa_view
 from kubectl_stack.model.pods import (
     FAILING,
@@ -49,6 +50,7 @@ from kubectl_stack.model.rollout import (
 from kubectl_stack.model.rollout import (
     PROGRESSING as ROLLOUT_PROGRESSING,
 )
+from kubectl_stack.model.tls import EXPIRY_WARNING_DAYS, ingress_tls, tls_findings
 
 KINDS = (
     "deployments",
@@ -63,19 +65,6 @@ KINDS = (
     "persistentvolumeclaims",
     "events",
 )
-
-ERROR = "error"
-WARN = "warning"
-
-
-@dataclass(frozen=True)
-class Finding:
-    """A broken link worth showing."""
-
-    severity: str  # ERROR / WARN
-    kind: str  # the object the finding is about: "Service", "Ingress", ...
-    name: str
-    message: str  # "Service my-app has no ready endpoints (0 of 3)"
 
 
 @dataclass(frozen=True)
@@ -198,6 +187,7 @@ _GROUP_KINDS = {
         "configmaps",
         "secrets",
         "persistentvolumeclaims",
+        "certificates",
     ),
     "hpas": ("horizontalpodautoscalers",),
     "events": ("events",),
@@ -208,6 +198,8 @@ _GROUP_ATTRS = {
         "services",
         "slices",
         "ingresses",
+        "certificates",
+        "ingress_names",
         "svc_by_pair",
         "svc_names",
         "slices_by_svc",
@@ -265,6 +257,10 @@ class _Index:
         self.services = _objects(snapshot, "services")
         self.slices = _objects(snapshot, "endpointslices")
         self.ingresses = _objects(snapshot, "ingresses")
+        self.certificates = _objects(snapshot, "certificates")
+        self.ingress_names: dict[str, dict[str, Mapping[str, Any]]] = defaultdict(dict)
+        for ing in self.ingresses or []:
+            self.ingress_names[u.namespace(ing)][u.name(ing)] = ing
         # Services indexed by one selector pair: a Service can only select labels containing it.
         self.svc_by_pair: dict[tuple[str, str, str], list[Mapping[str, Any]]] = defaultdict(list)
         self.svc_names: dict[str, dict[str, Mapping[str, Any]]] = defaultdict(dict)
@@ -581,14 +577,18 @@ def _health_horizon(row: PodRow, failures: tuple[ProbeFailures, ...], now: float
     return horizon
 
 
-def _build(index: _Index, dep: Mapping[str, Any], *, detail: bool) -> _Built:
-    ns = u.namespace(dep)
-    name = u.name(dep)
-    owned_rss, pod_objs = _owned(index, dep)
-    rss = sorted(
-        owned_rss,
-        key=lambda rs: (u.ts(u.meta(rs).get("creationTimestamp")) or 0.0, u.name(rs)),
-    )
+@dataclass
+class _Health:
+    rows: list[PodRow]
+    counts: dict[str, int]
+    crash: int
+    failing_probes: int
+    horizon: float
+
+
+def _pod_health(index: _Index, pod_objs: Iterable[Mapping[str, Any]], detail: bool) -> _Health:
+    """Pod rows (all of them with ``detail``, else only the unusual ones), health counts,
+    crash loops, failing readiness probes, and until when that stays true."""
     counts = dict.fromkeys(HEALTH_CLASSES, 0)
     rows: list[PodRow] = []
     crash = 0
@@ -610,15 +610,70 @@ def _build(index: _Index, dep: Mapping[str, Any], *, detail: bool) -> _Built:
             failing_probes += 1
     # By name, so the failing pod a rollout names does not depend on the snapshot's order.
     rows.sort(key=lambda r: r.name)
-    template = u.d(u.path(dep, "spec", "template"))
-    has_probes = any(
+    return _Health(rows, counts, crash, failing_probes, horizon)
+
+
+def _has_probes(template: Mapping[str, Any]) -> bool:
+    return any(
         isinstance(c.get("readinessProbe"), Mapping) or isinstance(c.get("livenessProbe"), Mapping)
         for c in u.dicts(u.path(template, "spec", "containers"))
     )
-    rollout_ = rollout(dep, rss, rows, index.now)
-    findings: list[Finding] = []
-    desired = rollout_.desired
 
+
+def _build(index: _Index, dep: Mapping[str, Any], *, detail: bool) -> _Built:
+    ns = u.namespace(dep)
+    name = u.name(dep)
+    owned_rss, pod_objs = _owned(index, dep)
+    rss = sorted(
+        owned_rss,
+        key=lambda rs: (u.ts(u.meta(rs).get("creationTimestamp")) or 0.0, u.name(rs)),
+    )
+    health = _pod_health(index, pod_objs, detail)
+    template = u.d(u.path(dep, "spec", "template"))
+    rollout_ = rollout(dep, rss, health.rows, index.now)
+    services, routes, findings, horizon = _links(
+        index, ns, name, template, pod_objs, rollout_.desired, detail
+    )
+    hpas = [hpa_view(h, index.now) for h in index.hpa_by_target.get((ns, name), ())]
+    for view in hpas:
+        findings.extend(_hpa_findings(view))
+    refs, ref_findings = _config_refs(index, ns, template)
+    findings.extend(ref_findings)
+    return _Built(
+        dep=dep,
+        ns=ns,
+        name=name,
+        rss=rss,
+        pod_objs=pod_objs,
+        rows=health.rows,
+        rollout=rollout_,
+        services=services,
+        routes=routes,
+        hpas=hpas,
+        config=refs,
+        # Identical findings (one per port, say) are shown once.
+        findings=list(dict.fromkeys(findings)),
+        counts=health.counts,
+        crash=health.crash,
+        failing_probes=health.failing_probes,
+        has_probes=_has_probes(template),
+        horizon=min(health.horizon, horizon),
+    )
+
+
+def _links(
+    index: _Index,
+    ns: str,
+    name: str,
+    template: Mapping[str, Any],
+    pod_objs: list[Mapping[str, Any]],
+    desired: int,
+    detail: bool,
+) -> tuple[list[ServiceLink], list[IngressRoute], list[Finding], float]:
+    """The Services selecting the workload's pods, the Ingress routes to them and the broken
+    links among them (TLS included), and until when those findings hold."""
+    findings: list[Finding] = []
+    horizon = float("inf")
     # Services whose selector matches the pod template's labels.
     tmpl_labels = u.labels(template)
     port_names, port_numbers = _container_port_names(template)
@@ -726,42 +781,25 @@ def _build(index: _Index, dep: Mapping[str, Any], *, detail: bool) -> _Built:
                     f"Ingress {route.ingress} routes to missing Service {route.service}",
                 )
             )
-    for route in routes:
-        if route.tls_secret and route.tls_ok is False:
-            findings.append(
-                Finding(
-                    ERROR,
-                    "Ingress",
-                    route.ingress,
-                    f"Ingress {route.ingress} TLS secret {route.tls_secret} not found",
-                )
-            )
-
-    hpas = [hpa_view(h, index.now) for h in index.hpa_by_target.get((ns, name), ())]
-    for view in hpas:
-        findings.extend(_hpa_findings(view))
-    refs, ref_findings = _config_refs(index, ns, template)
-    findings.extend(ref_findings)
-    return _Built(
-        dep=dep,
-        ns=ns,
-        name=name,
-        rss=rss,
-        pod_objs=pod_objs,
-        rows=rows,
-        rollout=rollout_,
-        services=services,
-        routes=routes,
-        hpas=hpas,
-        config=refs,
-        # Identical findings (one per port, say) are shown once.
-        findings=list(dict.fromkeys(findings)),
-        counts=counts,
-        crash=crash,
-        failing_probes=failing_probes,
-        has_probes=has_probes,
-        horizon=horizon,
-    )
+    # TLS of every Ingress routing here: its secret, and its cert-manager Certificate when
+    # the cluster serves them (one finding per problem, the Certificate's reason included).
+    secrets = index.names.get("secrets")
+    in_ns = None if secrets is None else list(secrets.get(ns, {}).values())
+    for ingress in dict.fromkeys(r.ingress for r in routes):
+        statuses = ingress_tls(
+            index.ingress_names.get(ns, {}).get(ingress),
+            secrets=in_ns,
+            certificates=index.certificates,
+            now=index.now,
+        )
+        findings.extend(tls_findings(statuses))
+        for st in statuses:
+            if st.expires_in is not None:
+                end = index.now + st.expires_in
+                for change in (end - EXPIRY_WARNING_DAYS * 86400.0, end):
+                    if change > index.now:
+                        horizon = min(horizon, change)
+    return services, routes, findings, horizon
 
 
 _SYMBOLS = ((HEALTHY, "✓"), (PROGRESSING, "◐"), (WARNING, "⚠"), (FAILING, "✗"), (TERMINATING, "◌"))

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from kubectl_stack.model import _util as u
-from kubectl_stack.model.stack import ERROR, WARN, Finding
+from kubectl_stack.model.findings import ERROR, WARN, Finding
 
 
 @dataclass(frozen=True)

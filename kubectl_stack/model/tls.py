@@ -12,7 +12,7 @@ from typing import Any
 
 from kubectl_stack.model import _util as u
 from kubectl_stack.model.duration import human_duration
-from kubectl_stack.model.stack import ERROR, WARN, Finding
+from kubectl_stack.model.findings import ERROR, WARN, Finding
 
 EXPIRY_WARNING_DAYS = 14
 _DAY = 86400.0
