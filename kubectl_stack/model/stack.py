@@ -42,15 +42,27 @@ from kubectl_stack.model.pods import (
     pod_row,
 )
 from kubectl_stack.model.rollout import (
+    COMPLETE,
     DEADLINE_EXCEEDED,
     STALLED,
     Rollout,
+    RolloutStatus,
     rollout,
 )
 from kubectl_stack.model.rollout import (
     PROGRESSING as ROLLOUT_PROGRESSING,
 )
+from kubectl_stack.model.storage import ClaimInfo, pod_claims, storage_findings
 from kubectl_stack.model.tls import EXPIRY_WARNING_DAYS, ingress_tls, tls_findings
+from kubectl_stack.model.workloads import (
+    DAEMONSET,
+    STATEFULSET,
+    WorkloadRevision,
+    WorkloadRow,
+    revision_history,
+    workload_rollout_status,
+    workload_row,
+)
 
 KINDS = (
     "deployments",
@@ -64,7 +76,12 @@ KINDS = (
     "secrets",
     "persistentvolumeclaims",
     "events",
+    "statefulsets",
+    "daemonsets",
+    "certificates",
 )
+WORKLOAD_KINDS = {"statefulsets": STATEFULSET, "daemonsets": DAEMONSET}
+"""Snapshot kinds of the workloads other than Deployments, and their ``kind``."""
 
 
 @dataclass(frozen=True)
@@ -145,6 +162,29 @@ class StackRow:
     findings: int
     age: str
     urgency: int  # 0 stalled, 1 failing, 2 progressing, 3 otherwise (sort key, then name)
+    kind: str = "Deployment"  # or StatefulSet / DaemonSet
+
+
+@dataclass(frozen=True)
+class WorkloadStack:
+    """One StatefulSet or DaemonSet and everything linked to it. ``status`` is
+    ``kubectl rollout status``'s verdict; ``row`` its ``kubectl get`` cells."""
+
+    kind: str  # StatefulSet / DaemonSet
+    namespace: str
+    name: str
+    uid: str
+    workload: Mapping[str, Any]
+    status: RolloutStatus
+    row: WorkloadRow
+    revisions: tuple[WorkloadRevision, ...]  # oldest first
+    pods: tuple[PodRow, ...]  # sorted by name
+    services: tuple[ServiceLink, ...]
+    ingresses: tuple[IngressRoute, ...]
+    config: tuple[ConfigRef, ...]
+    claims: tuple[ClaimInfo, ...]  # PVCs its pods use (volumeClaimTemplates included)
+    findings: tuple[Finding, ...]
+    events: tuple[EventRow, ...]  # about the workload, its revisions and pods; newest first
 
 
 _ABSENT = object()
@@ -226,6 +266,11 @@ class _Index:
     ) -> None:
         self.now = now
         self.deployments = _objects(snapshot, "deployments") or []
+        self.workloads = [
+            (kind, obj)
+            for key, kind in WORKLOAD_KINDS.items()
+            for obj in _objects(snapshot, key) or ()
+        ]
         self.pods_by_owner: Mapping[str, Iterable[Mapping[str, Any]]]
         if pods_by_owner is None:
             by_owner: dict[str, list[Mapping[str, Any]]] = defaultdict(list)
@@ -870,8 +915,147 @@ def summarize(snapshot: Any, now: float) -> tuple[StackRow, ...]:
     """One StackRow per Deployment in the snapshot, sorted by urgency then name."""
     index = _Index(snapshot, now)
     rows = [_row(index, _build(index, dep, detail=False)) for dep in index.deployments]
+    rows += [_workload_summary(index, kind, obj)[0] for kind, obj in index.workloads]
     rows.sort(key=urgency_key)
     return tuple(rows)
+
+
+@dataclass
+class _BuiltWorkload:
+    health: _Health
+    status: RolloutStatus
+    row: WorkloadRow
+    services: list[ServiceLink]
+    routes: list[IngressRoute]
+    config: tuple[ConfigRef, ...]
+    claims: tuple[ClaimInfo, ...]
+    findings: list[Finding]
+    pod_objs: list[Mapping[str, Any]]
+    horizon: float
+
+
+def _build_workload(
+    index: _Index, kind: str, obj: Mapping[str, Any], *, detail: bool
+) -> _BuiltWorkload:
+    ns = u.namespace(obj)
+    name = u.name(obj)
+    owner = u.uid(obj)
+    pod_objs = (
+        [p for p in index.pods_by_owner.get(owner, ()) if u.namespace(p) == ns] if owner else []
+    )
+    health = _pod_health(index, pod_objs, detail)
+    row = workload_row(obj, index.now, kind)
+    template = u.d(u.path(obj, "spec", "template"))
+    services, routes, findings, horizon = _links(
+        index, ns, name, template, pod_objs, row.desired, detail
+    )
+    refs, ref_findings = _config_refs(index, ns, template)
+    findings.extend(ref_findings)
+    # Claims of the pods themselves: a StatefulSet's come from its volumeClaimTemplates, which
+    # the template does not name. Claims the template names are reported by _config_refs.
+    pvcs = index.names.get("persistentvolumeclaims")
+    named = {r.name for r in refs if r.kind == "PersistentVolumeClaim"}
+    claims: tuple[ClaimInfo, ...] = ()
+    if pvcs is not None:
+        claims = pod_claims(pod_objs, list(pvcs.get(ns, {}).values()), index.events)
+        findings.extend(storage_findings([c for c in claims if c.name not in named]))
+    return _BuiltWorkload(
+        health,
+        workload_rollout_status(obj, kind),
+        row,
+        services,
+        routes,
+        refs,
+        claims,
+        list(dict.fromkeys(findings)),
+        pod_objs,
+        min(horizon, health.horizon),
+    )
+
+
+def _workload_summary(index: _Index, kind: str, obj: Mapping[str, Any]) -> tuple[StackRow, float]:
+    """The stacks-list row of a StatefulSet or DaemonSet, and until when it holds."""
+    b = _build_workload(index, kind, obj, detail=False)
+    row = b.row
+    if b.status.done:
+        state, label, progress = COMPLETE, "Complete", 1.0
+    else:
+        state, label = ROLLOUT_PROGRESSING, f"Progressing {row.updated}/{row.desired}"
+        progress = min(row.updated, row.available) / row.desired if row.desired else 0.0
+    ready_eps = sum(s.ready for s in b.services)
+    total_eps = sum(s.ready + s.not_ready for s in b.services)
+    h = b.health
+    probes_text = "ok" if _has_probes(u.d(u.path(obj, "spec", "template"))) else "—"
+    if h.failing_probes:
+        probes_text = f"✗{h.failing_probes}"
+    summary = StackRow(
+        namespace=u.namespace(obj),
+        name=u.name(obj),
+        uid=u.uid(obj),
+        rollout_state=state,
+        rollout_label=label,
+        progress=progress,
+        ready=row.ready,
+        up_to_date=row.updated,
+        available=row.available,
+        pod_counts=dict(h.counts),
+        crash_looping=h.crash,
+        pods_text=_pods_text(h.counts, h.crash),
+        failing_probes=h.failing_probes,
+        probes_text=probes_text,
+        hpa_targets="—",
+        hpa_replicas="",
+        svc_ready=ready_eps,
+        svc_total=total_eps,
+        svc_text=f"{ready_eps}/{total_eps}" if b.services else "—",
+        hosts=tuple(dict.fromkeys(r.host for r in b.routes if r.path or r.host != "*")),
+        findings=len(b.findings),
+        age=row.age,
+        urgency=_urgency(state, h.counts),
+        kind=kind,
+    )
+    created = u.meta(obj).get("creationTimestamp")
+    return summary, min(b.horizon, _age_until(created, index.now, row.age))
+
+
+def workload_stack(
+    snapshot: Any, kind: str, namespace: str, name: str, now: float
+) -> WorkloadStack | None:
+    """The full graph of one StatefulSet or DaemonSet (None when it is not in the snapshot).
+    Revisions come from the snapshot's "controllerrevisions"."""
+    index = _Index(snapshot, now)
+    obj = next(
+        (
+            o
+            for k, o in index.workloads
+            if k == kind and u.namespace(o) == namespace and u.name(o) == name
+        ),
+        None,
+    )
+    if obj is None:
+        return None
+    b = _build_workload(index, kind, obj, detail=True)
+    revisions = _objects(snapshot, "controllerrevisions") or []
+    uids = {u.uid(obj)} | {u.uid(p) for p in b.pod_objs} | {u.uid(r) for r in revisions}
+    uids.discard("")
+    events = events_for(index.events, now, uids=uids, objects={(kind, name)}, namespace=namespace)
+    return WorkloadStack(
+        kind=kind,
+        namespace=namespace,
+        name=name,
+        uid=u.uid(obj),
+        workload=obj,
+        status=b.status,
+        row=b.row,
+        revisions=revision_history(obj, revisions, now),
+        pods=tuple(b.health.rows),
+        services=tuple(b.services),
+        ingresses=tuple(b.routes),
+        config=b.config,
+        claims=b.claims,
+        findings=tuple(b.findings),
+        events=events,
+    )
 
 
 Change = tuple[Any, Any, Any]  # (key, old object or None, new object or None)
@@ -1032,6 +1216,11 @@ class Summarizer:
             cache[key] = hit
             rows.append(hit.row)
             next_check = min(next_check, hit.until, hit.age_until)
+        # StatefulSets and DaemonSets are few: recomputed whenever anything changed.
+        for kind, obj in index.workloads:
+            row, until = _workload_summary(index, kind, obj)
+            rows.append(row)
+            next_check = min(next_check, until)
         self._cache = cache
         self._next_check = next_check
         rows.sort(key=urgency_key)
