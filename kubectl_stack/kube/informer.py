@@ -251,14 +251,10 @@ class Informer:
                     self.state.replace(name, None, ())
                     need_list = True
                     continue
-                if exc.status == 403:
-                    self.state.set_status(name, SyncState.FORBIDDEN, exc.message)
-                    self.state.report_ok(name)
-                    need_list = True
-                    await asyncio.sleep(FORBIDDEN_RECHECK)
-                    continue
-                if exc.status == 404:
-                    self.state.set_status(name, SyncState.UNAVAILABLE, exc.message)
+                if exc.status in (403, 404):
+                    # Forbidden or not served: say so, and look again now and then.
+                    state = SyncState.FORBIDDEN if exc.status == 403 else SyncState.UNAVAILABLE
+                    self.state.set_status(name, state, exc.message)
                     self.state.report_ok(name)
                     need_list = True
                     await asyncio.sleep(FORBIDDEN_RECHECK)

@@ -289,6 +289,19 @@ def _default_template(obj: Obj) -> None:
         _default_pod_spec(template.setdefault("spec", {}))
 
 
+def default_rolling_update(spec: Obj, field: str, **rolling: Any) -> None:
+    """Default ``spec[field]`` (a workload's update strategy) to RollingUpdate, and a
+    RollingUpdate's ``rollingUpdate`` parameters to ``rolling``."""
+    strategy = spec.setdefault(field, {})
+    if isinstance(strategy, dict):
+        strategy.setdefault("type", "RollingUpdate")
+        if strategy["type"] == "RollingUpdate":
+            params = strategy.setdefault("rollingUpdate", {})
+            if isinstance(params, dict):
+                for key, value in rolling.items():
+                    params.setdefault(key, value)
+
+
 def _default_deployment(cluster: Cluster, obj: Obj, old: Obj | None) -> None:
     spec = obj.setdefault("spec", {})
     if not isinstance(spec, dict):
@@ -296,14 +309,7 @@ def _default_deployment(cluster: Cluster, obj: Obj, old: Obj | None) -> None:
     spec.setdefault("replicas", 1)
     spec.setdefault("revisionHistoryLimit", 10)
     spec.setdefault("progressDeadlineSeconds", 600)
-    strategy = spec.setdefault("strategy", {})
-    if isinstance(strategy, dict):
-        strategy.setdefault("type", "RollingUpdate")
-        if strategy["type"] == "RollingUpdate":
-            ru = strategy.setdefault("rollingUpdate", {})
-            if isinstance(ru, dict):
-                ru.setdefault("maxUnavailable", "25%")
-                ru.setdefault("maxSurge", "25%")
+    default_rolling_update(spec, "strategy", maxUnavailable="25%", maxSurge="25%")
     _default_template(obj)
 
 

@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 import contextlib
+from abc import ABC, abstractmethod
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from .. import admission
 from ..clock import TimerHandle
 from ..cluster import Cluster
-from ..store import Event, NotFound, Obj
+from ..objects import key_of
+from ..store import AlreadyExists, Event, NotFound, Obj
+from .revisions import delete_all
+
+if TYPE_CHECKING:
+    from . import Context
 
 Key = tuple[str, str]
 
@@ -123,3 +130,66 @@ def request_pod_deletion(cluster: Cluster, namespace: str, name: str) -> None:
 def status_of(obj: Obj) -> dict[str, Any]:
     status = obj.get("status")
     return status if isinstance(status, dict) else {}
+
+
+class PodOwnerController(ABC):
+    """A controller of the pods it owns (ReplicaSet, StatefulSet, DaemonSet): one work queue
+    keyed by owner, fed by the owners' events and by events of the pods they control."""
+
+    gr = ""  # the owners' group resource
+    kind = ""  # the owners' kind, as pods' controller references name it
+    component = ""  # the event source
+    # StatefulSets and DaemonSets keep ControllerRevisions, removed with their owner.
+    keeps_revisions = False
+
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+        self.cluster = ctx.cluster
+        self.queue = WorkQueue(ctx.cluster, self.sync)
+
+    @abstractmethod
+    def sync(self, key: Key) -> None:
+        """Reconcile one owner."""
+
+    def start(self) -> None:
+        store = self.cluster.store
+        store.add_listener(self.gr, self._on_owner)
+        store.add_listener("pods", self._on_pod)
+        for owner in store.iter(self.gr):
+            self.queue.add(key_of(owner))
+
+    def _on_owner(self, event: Event) -> None:
+        if event.type != "DELETED":
+            self.queue.add(key_of(event.obj))
+        elif self.keeps_revisions:
+            owner = event.obj
+            self.cluster.clock.call_later(0, lambda: delete_all(self.cluster, owner))
+
+    def _on_pod(self, event: Event) -> None:
+        for obj in (event.obj, event.old):
+            if obj is None:
+                continue
+            for ref in obj["metadata"].get("ownerReferences") or []:
+                if ref.get("kind") == self.kind and ref.get("controller"):
+                    self.queue.add((obj["metadata"].get("namespace", ""), ref["name"]))
+
+    def create_pod(self, owner: Obj, pod: Obj) -> Obj | None:
+        """Admit and store a new pod for ``owner`` with the controller's SuccessfulCreate or
+        FailedCreate event; None when it could not be created."""
+        try:
+            created = self.cluster.store.create(
+                "pods", admission.admit(self.cluster, "pods", pod, None)
+            )
+        except (admission.Invalid, AlreadyExists) as exc:
+            self.ctx.recorder.record(
+                owner, "Warning", "FailedCreate", f"Error creating: {exc}", self.component
+            )
+            return None
+        self.ctx.recorder.record(
+            owner,
+            "Normal",
+            "SuccessfulCreate",
+            f"Created pod: {created['metadata']['name']}",
+            self.component,
+        )
+        return created

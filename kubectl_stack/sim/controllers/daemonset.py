@@ -10,19 +10,15 @@ user. Status counts are those `kubectl get ds` and `kubectl rollout status` prin
 from __future__ import annotations
 
 import contextlib
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from .. import admission
 from ..names import random_suffix
 from ..objects import owner_reference
-from ..store import AlreadyExists, Event, NotFound, Obj, clone
-from .base import Key, WorkQueue, request_pod_deletion, status_of
+from ..store import Event, NotFound, Obj, clone
+from .base import Key, PodOwnerController, request_pod_deletion, status_of
 from .deployment import scaled_value
 from .replicaset import is_available, ready_since
-from .revisions import HASH_LABEL, delete_all, prune, sync_update_revision, template_of
-
-if TYPE_CHECKING:
-    from . import Context
+from .revisions import HASH_LABEL, prune, sync_update_revision, template_of
 
 GR = "daemonsets.apps"
 GENERATION_LABEL = "pod-template-generation"
@@ -62,35 +58,15 @@ def _terminating(pod: Obj) -> bool:
     return bool(pod["metadata"].get("deletionTimestamp"))
 
 
-class DaemonSetController:
-    def __init__(self, ctx: Context) -> None:
-        self.ctx = ctx
-        self.cluster = ctx.cluster
-        self.queue = WorkQueue(ctx.cluster, self.sync)
+class DaemonSetController(PodOwnerController):
+    gr = GR
+    kind = "DaemonSet"
+    component = "daemonset-controller"
+    keeps_revisions = True
 
     def start(self) -> None:
-        store = self.cluster.store
-        store.add_listener(GR, self._on_set)
-        store.add_listener("pods", self._on_pod)
-        store.add_listener("nodes", self._on_node)
-        for ds in store.iter(GR):
-            self.queue.add((ds["metadata"].get("namespace", ""), ds["metadata"]["name"]))
-
-    def _on_set(self, event: Event) -> None:
-        if event.type == "DELETED":
-            deleted = event.obj
-            self.cluster.clock.call_later(0, lambda: delete_all(self.cluster, deleted))
-            return
-        meta = event.obj["metadata"]
-        self.queue.add((meta.get("namespace", ""), meta["name"]))
-
-    def _on_pod(self, event: Event) -> None:
-        for obj in (event.obj, event.old):
-            if obj is None:
-                continue
-            for ref in obj["metadata"].get("ownerReferences") or []:
-                if ref.get("kind") == "DaemonSet" and ref.get("controller"):
-                    self.queue.add((obj["metadata"].get("namespace", ""), ref["name"]))
+        super().start()
+        self.cluster.store.add_listener("nodes", self._on_node)
 
     def _on_node(self, event: Event) -> None:
         # Node status heartbeats change nothing here; new, gone or relabelled nodes do.
@@ -220,20 +196,7 @@ class DaemonSetController:
         if tmeta.get("annotations"):
             meta["annotations"] = dict(tmeta["annotations"])
         pod: Obj = {"apiVersion": "v1", "kind": "Pod", "metadata": meta, "spec": pod_spec}
-        try:
-            created = store.create("pods", admission.admit(self.cluster, "pods", pod, None))
-        except (admission.Invalid, AlreadyExists) as exc:
-            self.ctx.recorder.record(
-                ds, "Warning", "FailedCreate", f"Error creating: {exc}", "daemonset-controller"
-            )
-            return
-        self.ctx.recorder.record(
-            ds,
-            "Normal",
-            "SuccessfulCreate",
-            f"Created pod: {created['metadata']['name']}",
-            "daemonset-controller",
-        )
+        self.create_pod(ds, pod)
 
     def _update_status(self, key: Key, digest: str) -> None:
         store = self.cluster.store

@@ -65,13 +65,7 @@ def _default_statefulset(cluster: Cluster, obj: Obj, old: Obj | None) -> None:
     spec.setdefault("replicas", 1)
     spec.setdefault("podManagementPolicy", "OrderedReady")
     spec.setdefault("revisionHistoryLimit", 10)
-    strategy = spec.setdefault("updateStrategy", {})
-    if isinstance(strategy, dict):
-        strategy.setdefault("type", "RollingUpdate")
-        if strategy["type"] == "RollingUpdate":
-            rolling = strategy.setdefault("rollingUpdate", {})
-            if isinstance(rolling, dict):
-                rolling.setdefault("partition", 0)
+    admission.default_rolling_update(spec, "updateStrategy", partition=0)
     spec.setdefault(
         "persistentVolumeClaimRetentionPolicy", {"whenDeleted": "Retain", "whenScaled": "Retain"}
     )
@@ -89,14 +83,7 @@ def _default_daemonset(cluster: Cluster, obj: Obj, old: Obj | None) -> None:
     if not isinstance(spec, dict):
         return
     spec.setdefault("revisionHistoryLimit", 10)
-    strategy = spec.setdefault("updateStrategy", {})
-    if isinstance(strategy, dict):
-        strategy.setdefault("type", "RollingUpdate")
-        if strategy["type"] == "RollingUpdate":
-            rolling = strategy.setdefault("rollingUpdate", {})
-            if isinstance(rolling, dict):
-                rolling.setdefault("maxUnavailable", 1)
-                rolling.setdefault("maxSurge", 0)
+    admission.default_rolling_update(spec, "updateStrategy", maxUnavailable=1, maxSurge=0)
     _default_template(obj)
     # The registry strategy counts template generations in this annotation.
     annotations = obj.setdefault("metadata", {}).setdefault("annotations", {})

@@ -8,17 +8,11 @@ ready pods and pods ready for at least minReadySeconds (available).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-from .. import admission
 from ..names import random_suffix
 from ..objects import get_condition, owner_reference
-from ..store import AlreadyExists, Event, Obj, clone
-from .base import Key, WorkQueue, request_pod_deletion, status_of
+from ..store import Obj, clone
+from .base import Key, PodOwnerController, request_pod_deletion, status_of
 from .timefmt import parse_timestamp
-
-if TYPE_CHECKING:
-    from . import Context
 
 _BURST = 500
 
@@ -44,29 +38,16 @@ def is_available(pod: Obj, min_ready: float, now: float) -> bool:
     return since is not None and (min_ready <= 0 or since + min_ready <= now)
 
 
-class ReplicaSetController:
-    def __init__(self, ctx: Context) -> None:
-        self.ctx = ctx
-        self.cluster = ctx.cluster
-        self.queue = WorkQueue(ctx.cluster, self.sync)
+class ReplicaSetController(PodOwnerController):
+    gr = "replicasets.apps"
+    kind = "ReplicaSet"
+    component = "replicaset-controller"
 
     def start(self) -> None:
+        # Existing ReplicaSets (bulk scenarios) are already converged: no sync until an event.
         store = self.cluster.store
-        store.add_listener("replicasets.apps", self._on_rs)
+        store.add_listener(self.gr, self._on_owner)
         store.add_listener("pods", self._on_pod)
-
-    def _on_rs(self, event: Event) -> None:
-        if event.type != "DELETED":
-            meta = event.obj["metadata"]
-            self.queue.add((meta.get("namespace", ""), meta["name"]))
-
-    def _on_pod(self, event: Event) -> None:
-        for obj in (event.obj, event.old):
-            if obj is None:
-                continue
-            for ref in obj["metadata"].get("ownerReferences") or []:
-                if ref.get("kind") == "ReplicaSet" and ref.get("controller"):
-                    self.queue.add((obj["metadata"].get("namespace", ""), ref["name"]))
 
     def pods_of(self, rs: Obj) -> list[Obj]:
         ns = rs["metadata"].get("namespace", "")
@@ -138,20 +119,7 @@ class ReplicaSetController:
             "metadata": meta,
             "spec": clone(template.get("spec") or {}),
         }
-        try:
-            created = store.create("pods", admission.admit(self.cluster, "pods", pod, None))
-        except (admission.Invalid, AlreadyExists) as exc:
-            self.ctx.recorder.record(
-                rs, "Warning", "FailedCreate", f"Error creating: {exc}", "replicaset-controller"
-            )
-            return
-        self.ctx.recorder.record(
-            rs,
-            "Normal",
-            "SuccessfulCreate",
-            f"Created pod: {created['metadata']['name']}",
-            "replicaset-controller",
-        )
+        self.create_pod(rs, pod)
 
     def _update_status(self, key: Key) -> None:
         store = self.cluster.store

@@ -12,17 +12,13 @@ template. Status (replicas, ready, current, updated, available, revisions) is wh
 from __future__ import annotations
 
 import contextlib
-from typing import TYPE_CHECKING
 
 from .. import admission
 from ..objects import owner_reference
-from ..store import AlreadyExists, Event, NotFound, Obj, clone
-from .base import Key, WorkQueue, request_pod_deletion, status_of
+from ..store import AlreadyExists, NotFound, Obj, clone
+from .base import Key, PodOwnerController, request_pod_deletion, status_of
 from .replicaset import is_available, ready_since
-from .revisions import HASH_LABEL, delete_all, prune, sync_update_revision, template_of
-
-if TYPE_CHECKING:
-    from . import Context
+from .revisions import HASH_LABEL, prune, sync_update_revision, template_of
 
 GR = "statefulsets.apps"
 POD_NAME_LABEL = "statefulset.kubernetes.io/pod-name"
@@ -49,34 +45,11 @@ def _finished(pod: Obj) -> bool:
     return status_of(pod).get("phase") in ("Succeeded", "Failed")
 
 
-class StatefulSetController:
-    def __init__(self, ctx: Context) -> None:
-        self.ctx = ctx
-        self.cluster = ctx.cluster
-        self.queue = WorkQueue(ctx.cluster, self.sync)
-
-    def start(self) -> None:
-        store = self.cluster.store
-        store.add_listener(GR, self._on_set)
-        store.add_listener("pods", self._on_pod)
-        for sts in store.iter(GR):
-            self.queue.add((sts["metadata"].get("namespace", ""), sts["metadata"]["name"]))
-
-    def _on_set(self, event: Event) -> None:
-        if event.type == "DELETED":
-            deleted = event.obj
-            self.cluster.clock.call_later(0, lambda: delete_all(self.cluster, deleted))
-            return
-        meta = event.obj["metadata"]
-        self.queue.add((meta.get("namespace", ""), meta["name"]))
-
-    def _on_pod(self, event: Event) -> None:
-        for obj in (event.obj, event.old):
-            if obj is None:
-                continue
-            for ref in obj["metadata"].get("ownerReferences") or []:
-                if ref.get("kind") == "StatefulSet" and ref.get("controller"):
-                    self.queue.add((obj["metadata"].get("namespace", ""), ref["name"]))
+class StatefulSetController(PodOwnerController):
+    gr = GR
+    kind = "StatefulSet"
+    component = "statefulset-controller"
+    keeps_revisions = True
 
     def _pods(self, sts: Obj) -> dict[int, Obj]:
         store = self.cluster.store
