@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import copy
-import time
 from typing import Any
 
 from kubectl_stack.model.stack import namespace_findings, stack, summarize
@@ -342,11 +341,7 @@ def big_snapshot(deployments: int = 1000, pods_per: int = 10) -> dict[str, Any]:
     return snap
 
 
-def test_thousand_deployments_summarise_quickly() -> None:
-    snap = big_snapshot()
-    start = time.perf_counter()
-    rows = summarize(snap, NOW)
-    elapsed = time.perf_counter() - start
+def test_thousand_deployments_each_get_a_summary_with_all_their_pods() -> None:
+    # How fast this is belongs to bench/, not to a timed assertion here.
+    rows = summarize(big_snapshot(), NOW)
     assert len(rows) == 1000 and all(r.pod_counts["healthy"] == 10 for r in rows)
-    # Measured ~60 ms on the 2-core CI box; the bound leaves room for a busy machine.
-    assert elapsed < 1.0
