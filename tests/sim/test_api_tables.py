@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from kubectl_stack.model._util import format_selector
 from kubectl_stack.sim.api import tables
-from kubectl_stack.sim.api.selectors import format_label_selector, selector_string
+from kubectl_stack.sim.api.selectors import format_label_selector
 
 NOW = 1_800_000_000.0
 
@@ -94,5 +95,5 @@ def test_selectors_print_as_kubectl() -> None:
             {"key": "gone", "operator": "DoesNotExist"},
         ],
     }
-    assert selector_string(selector) == "a=1,b=2,env in (dev,prod),!gone"
+    assert format_selector(selector) == "a=1,b=2,env in (dev,prod),!gone"
     assert format_label_selector({}) == "<none>"

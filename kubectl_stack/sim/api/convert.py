@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from ...jsonutil import dumps
-from .selectors import selector_string
+from ...model._util import format_selector
 
 Obj = dict[str, Any]
 # Where autoscaling/v1 keeps what only v2 has fields for (as the API server converts).
@@ -128,6 +128,6 @@ def to_scale(obj: Obj) -> Obj:
         "spec": {"replicas": spec.get("replicas", 0)},
         "status": {
             "replicas": (obj.get("status") or {}).get("replicas", 0),
-            "selector": selector_string(spec.get("selector")),
+            "selector": format_selector(spec.get("selector")),
         },
     }

@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from ...model._util import format_selector
 from .errors import bad_request
 
 Obj = dict[str, Any]
@@ -134,32 +135,9 @@ def format_labels(labels: Mapping[str, str] | None) -> str:
     return ",".join(f"{k}={labels[k]}" for k in sorted(labels))
 
 
-def selector_string(selector: Mapping[str, Any] | None) -> str:
-    """A LabelSelector (matchLabels/matchExpressions) as ``selector.String()`` prints it:
-    requirements sorted by key, ``""`` for an empty selector."""
-    if not selector:
-        return ""
-    parts: list[tuple[str, str]] = []
-    for key, value in (selector.get("matchLabels") or {}).items():
-        parts.append((key, f"{key}={value}"))
-    for expr in selector.get("matchExpressions") or []:
-        key = str(expr.get("key", ""))
-        op = expr.get("operator")
-        values = sorted(str(v) for v in expr.get("values") or [])
-        if op == "In":
-            parts.append((key, f"{key} in ({','.join(values)})"))
-        elif op == "NotIn":
-            parts.append((key, f"{key} notin ({','.join(values)})"))
-        elif op == "Exists":
-            parts.append((key, key))
-        elif op == "DoesNotExist":
-            parts.append((key, f"!{key}"))
-    return ",".join(text for _, text in sorted(parts, key=lambda p: p[0]))
-
-
 def format_label_selector(selector: Mapping[str, Any] | None) -> str:
-    """metav1.FormatLabelSelector: like :func:`selector_string`, ``<none>`` when empty."""
-    return selector_string(selector) or "<none>"
+    """metav1.FormatLabelSelector: the selector's string, ``<none>`` when empty."""
+    return format_selector(selector) or "<none>"
 
 
 # -- field selectors ------------------------------------------------------------------------

@@ -11,10 +11,11 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from ...model._util import format_selector
 from ...model.duration import age
 from ...model.pods import pod_row
 from ..quantity import parse as parse_quantity
-from .selectors import format_label_selector, format_labels, selector_string
+from .selectors import format_label_selector, format_labels
 
 Obj = dict[str, Any]
 Row = list[Any]
@@ -109,7 +110,7 @@ def _deployment(obj: Obj, now: float) -> Row:
         _created(obj, now),
         names,
         images,
-        selector_string(_get(obj, "spec", "selector")),
+        format_selector(_get(obj, "spec", "selector")),
     ]
 
 

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from .. import admission
 from ..clock import TimerHandle
 from ..cluster import Cluster
-from ..objects import key_of
+from ..objects import key_of, owner_reference
 from ..store import AlreadyExists, Event, NotFound, Obj
 from .revisions import delete_all
 
@@ -172,6 +172,22 @@ class PodOwnerController(ABC):
             for ref in obj["metadata"].get("ownerReferences") or []:
                 if ref.get("kind") == self.kind and ref.get("controller"):
                     self.queue.add((obj["metadata"].get("namespace", ""), ref["name"]))
+
+    @staticmethod
+    def pod_for(owner: Obj, name: str, labels: dict[str, str], template: Obj, spec: Obj) -> Obj:
+        """A new pod of ``owner`` named ``name`` (generateName ``<owner>-``) with ``labels``,
+        the pod template's annotations and ``spec``."""
+        meta: Obj = {
+            "name": name,
+            "generateName": f"{owner['metadata']['name']}-",
+            "namespace": owner["metadata"].get("namespace", ""),
+            "labels": labels,
+            "ownerReferences": [owner_reference(owner)],
+        }
+        annotations = (template.get("metadata") or {}).get("annotations")
+        if annotations:
+            meta["annotations"] = dict(annotations)
+        return {"apiVersion": "v1", "kind": "Pod", "metadata": meta, "spec": spec}
 
     def create_pod(self, owner: Obj, pod: Obj) -> Obj | None:
         """Admit and store a new pod for ``owner`` with the controller's SuccessfulCreate or

@@ -13,7 +13,6 @@ import contextlib
 from typing import Any
 
 from ..names import random_suffix
-from ..objects import owner_reference
 from ..store import Event, NotFound, Obj, clone
 from .base import Key, PodOwnerController, request_pod_deletion, status_of
 from .deployment import scaled_value
@@ -164,7 +163,6 @@ class DaemonSetController(PodOwnerController):
     def _create_pod(self, ds: Obj, node: str, revision: Obj, digest: str) -> None:
         store = self.cluster.store
         ds_name = ds["metadata"]["name"]
-        ns = ds["metadata"].get("namespace", "")
         template = template_of(revision)
         tmeta = template.get("metadata") or {}
         labels = dict(tmeta.get("labels") or {})
@@ -186,17 +184,7 @@ class DaemonSetController(PodOwnerController):
             tolerations.append({"key": key, "operator": "Exists", "effect": effect})
         pod_spec["tolerations"] = tolerations
         name = f"{ds_name}-{random_suffix(store.rng)}"
-        meta: Obj = {
-            "name": name,
-            "generateName": f"{ds_name}-",
-            "namespace": ns,
-            "labels": labels,
-            "ownerReferences": [owner_reference(ds)],
-        }
-        if tmeta.get("annotations"):
-            meta["annotations"] = dict(tmeta["annotations"])
-        pod: Obj = {"apiVersion": "v1", "kind": "Pod", "metadata": meta, "spec": pod_spec}
-        self.create_pod(ds, pod)
+        self.create_pod(ds, self.pod_for(ds, name, labels, template, pod_spec))
 
     def _update_status(self, key: Key, digest: str) -> None:
         store = self.cluster.store

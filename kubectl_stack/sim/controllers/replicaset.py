@@ -9,7 +9,7 @@ ready pods and pods ready for at least minReadySeconds (available).
 from __future__ import annotations
 
 from ..names import random_suffix
-from ..objects import get_condition, owner_reference
+from ..objects import get_condition
 from ..store import Obj, clone
 from .base import Key, PodOwnerController, request_pod_deletion, status_of
 from .timefmt import parse_timestamp
@@ -104,22 +104,9 @@ class ReplicaSetController(PodOwnerController):
             name = f"{rs_name}-{random_suffix(store.rng)}"
             if store.get("pods", ns, name) is None:
                 break
-        meta: Obj = {
-            "name": name,
-            "generateName": f"{rs_name}-",
-            "namespace": ns,
-            "labels": dict(tmeta.get("labels") or {}),
-            "ownerReferences": [owner_reference(rs)],
-        }
-        if tmeta.get("annotations"):
-            meta["annotations"] = dict(tmeta["annotations"])
-        pod: Obj = {
-            "apiVersion": "v1",
-            "kind": "Pod",
-            "metadata": meta,
-            "spec": clone(template.get("spec") or {}),
-        }
-        self.create_pod(rs, pod)
+        labels = dict(tmeta.get("labels") or {})
+        spec = clone(template.get("spec") or {})
+        self.create_pod(rs, self.pod_for(rs, name, labels, template, spec))
 
     def _update_status(self, key: Key) -> None:
         store = self.cluster.store

@@ -14,7 +14,6 @@ from __future__ import annotations
 import contextlib
 
 from .. import admission
-from ..objects import owner_reference
 from ..store import AlreadyExists, NotFound, Obj, clone
 from .base import Key, PodOwnerController, request_pod_deletion, status_of
 from .replicaset import is_available, ready_since
@@ -135,7 +134,6 @@ class StatefulSetController(PodOwnerController):
         store = self.cluster.store
         spec = sts.get("spec") or {}
         set_name = sts["metadata"]["name"]
-        ns = sts["metadata"].get("namespace", "")
         name = f"{set_name}-{ordinal}"
         template = template_of(revision)
         tmeta = template.get("metadata") or {}
@@ -156,16 +154,7 @@ class StatefulSetController(PodOwnerController):
             volumes.append({"name": claim_name, "persistentVolumeClaim": {"claimName": pvc_name}})
         if volumes:
             pod_spec["volumes"] = volumes
-        meta: Obj = {
-            "name": name,
-            "generateName": f"{set_name}-",
-            "namespace": ns,
-            "labels": labels,
-            "ownerReferences": [owner_reference(sts)],
-        }
-        if tmeta.get("annotations"):
-            meta["annotations"] = dict(tmeta["annotations"])
-        pod: Obj = {"apiVersion": "v1", "kind": "Pod", "metadata": meta, "spec": pod_spec}
+        pod = self.pod_for(sts, name, labels, template, pod_spec)
         try:
             created = store.create("pods", admission.admit(self.cluster, "pods", pod, None))
         except (admission.Invalid, AlreadyExists) as exc:
