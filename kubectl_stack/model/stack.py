@@ -177,6 +177,9 @@ class WorkloadStack:
     workload: Mapping[str, Any]
     status: RolloutStatus
     row: WorkloadRow
+    rollout_state: str  # rollout.COMPLETE / PROGRESSING, as in its StackRow
+    rollout_label: str  # "Complete", "Progressing 2/3"
+    progress: float  # 0..1
     revisions: tuple[WorkloadRevision, ...]  # oldest first
     pods: tuple[PodRow, ...]  # sorted by name
     services: tuple[ServiceLink, ...]
@@ -973,15 +976,20 @@ def _build_workload(
     )
 
 
+def _workload_state(status: RolloutStatus, row: WorkloadRow) -> tuple[str, str, float]:
+    """(state, label, progress) of a StatefulSet / DaemonSet rollout: Complete when kubectl's
+    status viewer says done, else Progressing with updated/desired pods."""
+    if status.done:
+        return COMPLETE, "Complete", 1.0
+    progress = min(row.updated, row.available) / row.desired if row.desired else 0.0
+    return ROLLOUT_PROGRESSING, f"Progressing {row.updated}/{row.desired}", progress
+
+
 def _workload_summary(index: _Index, kind: str, obj: Mapping[str, Any]) -> tuple[StackRow, float]:
     """The stacks-list row of a StatefulSet or DaemonSet, and until when it holds."""
     b = _build_workload(index, kind, obj, detail=False)
     row = b.row
-    if b.status.done:
-        state, label, progress = COMPLETE, "Complete", 1.0
-    else:
-        state, label = ROLLOUT_PROGRESSING, f"Progressing {row.updated}/{row.desired}"
-        progress = min(row.updated, row.available) / row.desired if row.desired else 0.0
+    state, label, progress = _workload_state(b.status, row)
     ready_eps = sum(s.ready for s in b.services)
     total_eps = sum(s.ready + s.not_ready for s in b.services)
     h = b.health
@@ -1039,6 +1047,7 @@ def workload_stack(
     uids = {u.uid(obj)} | {u.uid(p) for p in b.pod_objs} | {u.uid(r) for r in revisions}
     uids.discard("")
     events = events_for(index.events, now, uids=uids, objects={(kind, name)}, namespace=namespace)
+    state, label, progress = _workload_state(b.status, b.row)
     return WorkloadStack(
         kind=kind,
         namespace=namespace,
@@ -1047,6 +1056,9 @@ def workload_stack(
         workload=obj,
         status=b.status,
         row=b.row,
+        rollout_state=state,
+        rollout_label=label,
+        progress=progress,
         revisions=revision_history(obj, revisions, now),
         pods=tuple(b.health.rows),
         services=tuple(b.services),

@@ -16,17 +16,24 @@ from rich.text import Text
 
 from ..model import _util as u
 from ..model import events as model_events
+from ..model import findings as model_findings
+from ..model import grouping as model_grouping
 from ..model import history as model_history
 from ..model import hpa as model_hpa
+from ..model import managedby as model_managedby
 from ..model import pods as model_pods
 from ..model import probes as model_probes
 from ..model import rollout as model_rollout
+from ..model import sidecars as model_sidecars
 from ..model import stack as model_stack
+from ..model import storage as model_storage
+from ..model import workloads as model_workloads
 from ..model import yamlview as model_yamlview
 from .screens.dialogs import RevisionChoice
 from .source import Source
 
 Cells = tuple[str | Text, ...]
+Obj = Mapping[str, Any]
 
 # Health classes of the model, each with a symbol so the state reads without colour.
 HEALTH_SYMBOL = {
@@ -36,6 +43,48 @@ HEALTH_SYMBOL = {
     model_pods.FAILING: ("✗", "red"),
     model_pods.TERMINATING: ("◌", "dim"),
 }
+
+
+DEPLOYMENT = "Deployment"
+_STORE_KIND = {
+    DEPLOYMENT: "deployments",
+    **{kind: key for key, kind in model_stack.WORKLOAD_KINDS.items()},
+}
+_SHORT = {model_workloads.STATEFULSET: "sts", model_workloads.DAEMONSET: "ds"}
+
+
+def store_kind(kind: str) -> str:
+    """The cache's kind name for a workload ``kind`` (Deployment, StatefulSet, DaemonSet)."""
+    return _STORE_KIND.get(kind, "deployments")
+
+
+def workload(source: Source, kind: str, namespace: str, name: str) -> Obj | None:
+    return source.get(store_kind(kind), namespace, name)
+
+
+# -- managed by ---------------------------------------------------------------------------------
+
+
+def managed_by(source: Source, kind: str, namespace: str, name: str) -> model_managedby.ManagedBy:
+    """Helm / Argo CD / Flux managing this workload (Applications and Helm's release Secrets
+    read when the cluster serves and the user may list them)."""
+    obj = workload(source, kind, namespace, name)
+    if obj is None:
+        return model_managedby.ManagedBy()
+    return model_managedby.managed_by(
+        # List items carry no kind; the Argo CD tracking id is checked against it.
+        {**obj, "kind": kind},
+        applications=source.objects("applications"),
+        helm_secrets=source.objects("secrets", namespace),
+    )
+
+
+def action_notes(
+    source: Source, kind: str, namespace: str, name: str, action: str
+) -> tuple[str, ...]:
+    """What a confirm dialog says before ``action`` (scale / undo / restart / delete) on a
+    managed workload; () when nothing will fight the change."""
+    return model_managedby.action_warnings(managed_by(source, kind, namespace, name), action, kind)
 
 
 # -- history ------------------------------------------------------------------------------------
@@ -58,8 +107,12 @@ class TableView:
     summary: str = ""
 
 
-def history_view(source: Source, namespace: str, name: str, now: float) -> TableView:
+def history_view(
+    source: Source, namespace: str, name: str, now: float, kind: str = DEPLOYMENT
+) -> TableView:
     """Revisions newest first, the current one marked ``*``."""
+    if kind != DEPLOYMENT:
+        return _workload_history_view(source, kind, namespace, name, now)
     dep = source.get("deployments", namespace, name)
     if dep is None:
         return TableView({}, {}, f'deployment "{name}" not found')
@@ -81,6 +134,32 @@ def history_view(source: Source, namespace: str, name: str, now: float) -> Table
     return TableView(rows, order, empty)
 
 
+def _workload_history_view(
+    source: Source, kind: str, namespace: str, name: str, now: float
+) -> TableView:
+    obj = workload(source, kind, namespace, name)
+    if obj is None:
+        return TableView({}, {}, f'{kind.lower()} "{name}" not found')
+    revisions = model_workloads.revision_history(
+        obj, source.objects("controllerrevisions", namespace), now
+    )
+    rows: dict[str, Cells] = {}
+    order: dict[str, Any] = {}
+    for info in revisions:
+        marker = " *" if info.current else ""
+        rows[str(info.revision)] = (
+            f"{info.revision}{marker}",
+            info.change_cause,
+            ", ".join(info.images),
+            info.name,
+            "—",
+            info.age,
+        )
+        order[str(info.revision)] = -info.revision
+    empty = None if rows else "No rollout history found."
+    return TableView(rows, order, empty)
+
+
 def _diff_text(lines: Sequence[model_history.DiffLine]) -> Text:
     text = Text()
     width = max((len(line.path) for line in lines), default=0)
@@ -94,13 +173,22 @@ def _diff_text(lines: Sequence[model_history.DiffLine]) -> Text:
     return text
 
 
-def history_diff(source: Source, namespace: str, name: str, revision: int) -> Text:
-    """What would change if the Deployment went back to ``revision``."""
-    dep = source.get("deployments", namespace, name)
+def history_diff(
+    source: Source, namespace: str, name: str, revision: int, kind: str = DEPLOYMENT
+) -> Text:
+    """What would change if the workload went back to ``revision``."""
+    dep = workload(source, kind, namespace, name)
     if dep is None:
         return Text("")
-    rss = source.objects("replicasets", namespace)
-    target = model_history.revision_template(dep, rss, revision)
+    if kind == DEPLOYMENT:
+        rss = source.objects("replicasets", namespace)
+        target = model_history.revision_template(dep, rss, revision)
+    else:
+        owned = model_workloads.owned_revisions(
+            dep, source.objects("controllerrevisions", namespace)
+        )
+        found = [r for r in owned if u.i(r.get("revision")) == revision]
+        target = model_workloads.revision_template(found[-1]) if found else None
     if target is None:
         return Text(f"revision {revision} is no longer in the history")
     lines = model_history.template_diff(_template(dep), target)
@@ -126,7 +214,15 @@ class UndoInfo:
     diff_for: Callable[[int], Sequence[str | Text]] = field(default=lambda _r: ())
 
 
-def undo_info(source: Source, namespace: str, name: str, preferred: int | None = None) -> UndoInfo:
+def undo_info(
+    source: Source,
+    namespace: str,
+    name: str,
+    preferred: int | None = None,
+    kind: str = DEPLOYMENT,
+) -> UndoInfo:
+    if kind != DEPLOYMENT:
+        return _workload_undo_info(source, kind, namespace, name, preferred)
     dep = source.get("deployments", namespace, name)
     if dep is None:
         return UndoInfo(f'deployment "{name}" not found')
@@ -150,6 +246,35 @@ def undo_info(source: Source, namespace: str, name: str, preferred: int | None =
         return [_diff_text([line]) for line in planned.diff]
 
     return UndoInfo(None, plan.from_revision, plan.to_revision, choices, diff_for)
+
+
+def _workload_undo_info(
+    source: Source, kind: str, namespace: str, name: str, preferred: int | None
+) -> UndoInfo:
+    obj = workload(source, kind, namespace, name)
+    if obj is None:
+        return UndoInfo(f'{kind.lower()} "{name}" not found')
+    revisions = source.objects("controllerrevisions", namespace)
+    plan = model_workloads.undo_plan(obj, revisions, preferred or 0)
+    if plan.error:
+        return UndoInfo(plan.error)
+    history = model_workloads.revision_history(obj, revisions, 0.0)
+    current = max((r.revision for r in history if r.current), default=0)
+    choices = tuple(
+        RevisionChoice(r.revision, f"rev {r.revision}  {', '.join(r.images)}  {r.change_cause}")
+        for r in reversed(history)
+        if not r.current
+    )
+
+    def diff_for(revision: int) -> Sequence[str | Text]:
+        planned = model_workloads.undo_plan(obj, revisions, revision)
+        if planned.error:
+            return [planned.error]
+        if planned.skipped:
+            return [planned.message]
+        return [_diff_text([line]) for line in planned.diff]
+
+    return UndoInfo(None, current, plan.to_revision, choices, diff_for)
 
 
 # -- events -------------------------------------------------------------------------------------
@@ -183,16 +308,18 @@ def _int(value: Any, default: int = 0) -> int:
     return value if isinstance(value, int) and not isinstance(value, bool) else default
 
 
-def scale_info(source: Source, namespace: str, name: str) -> ScaleInfo | None:
+def scale_info(
+    source: Source, namespace: str, name: str, kind: str = DEPLOYMENT
+) -> ScaleInfo | None:
     """The counts the scale dialog shows, and who else owns the count."""
-    dep = source.get("deployments", namespace, name)
+    dep = workload(source, kind, namespace, name)
     if dep is None:
         return None
     spec = dep.get("spec") or {}
     status = dep.get("status") or {}
     replicas = _int(spec.get("replicas"), 1)
     warning = None
-    for hpa in source.hpa_owners(namespace, name):
+    for hpa in source.hpa_owners(namespace, name, kind):
         hpa_spec = hpa.get("spec") or {}
         hpa_name = (hpa.get("metadata") or {}).get("name", "")
         low = _int(hpa_spec.get("minReplicas"), 1)
@@ -283,9 +410,10 @@ def _stack_cells(row: model_stack.StackRow) -> dict[str, str | Text]:
         rollout.append(model_rollout.progress_bar(row.progress), style=style)
         rollout.append(f" {symbol} {row.rollout_label}", style=style)
     hpa = row.hpa_targets + (f"  {row.hpa_replicas}" if row.hpa_replicas else "")
+    short = _SHORT.get(row.kind)
     return {
         "namespace": row.namespace,
-        "name": row.name,
+        "name": f"{short}/{row.name}" if short else row.name,
         "rollout": rollout,
         "ready": row.ready,
         "uptodate": str(row.up_to_date),
@@ -300,6 +428,26 @@ def _stack_cells(row: model_stack.StackRow) -> dict[str, str | Text]:
     }
 
 
+GROUP_PREFIX = "#group/"
+
+
+def stack_key(kind: str, namespace: str, name: str) -> str:
+    """The Stacks table's row key: ``namespace/name`` for a Deployment,
+    ``namespace/Kind/name`` for a StatefulSet or DaemonSet."""
+    return f"{namespace}/{name}" if kind == DEPLOYMENT else f"{namespace}/{kind}/{name}"
+
+
+def parse_stack_key(key: str) -> tuple[str, str, str] | None:
+    """(kind, namespace, name) of a row key from :func:`stack_key`; None for a group row."""
+    if key.startswith(GROUP_PREFIX):
+        return None
+    parts = key.split("/")
+    if len(parts) == 3:
+        return parts[1], parts[0], parts[2]
+    namespace, _, name = key.partition("/")
+    return DEPLOYMENT, namespace, name
+
+
 class StacksPresenter:
     """The Stacks list for one screen: keeps the model's incremental summarizer and reuses
     the cells of every stack whose row did not change, so a refresh of a big cluster costs
@@ -310,26 +458,38 @@ class StacksPresenter:
         self._cells: dict[str, tuple[model_stack.StackRow, dict[str, str | Text]]] = {}
 
     def view(
-        self, source: Source, now: float, *, columns: Sequence[str], name_filter: str = ""
+        self,
+        source: Source,
+        now: float,
+        *,
+        columns: Sequence[str],
+        name_filter: str = "",
+        grouped: bool = False,
     ) -> TableView:
-        """Rows keyed ``namespace/name``, ordered most urgent first."""
+        """Rows keyed as :func:`stack_key`, ordered most urgent first. ``grouped``: each
+        application (standard labels, see model.grouping) as a group row followed by its
+        workloads; the ungrouped ones after them."""
         namespace = None if source.all_namespaces else source.namespace
         rows: dict[str, Cells] = {}
         order: dict[str, Any] = {}
         summary = self._summarize(snapshot(source), now)
         cache: dict[str, tuple[model_stack.StackRow, dict[str, str | Text]]] = {}
+        shown: list[model_stack.StackRow] = []
         for rank, row in enumerate(summary):
             if namespace is not None and row.namespace != namespace:
                 continue
             if name_filter and not _matches(source, row, name_filter):
                 continue
-            key = f"{row.namespace}/{row.name}"
+            key = stack_key(row.kind, row.namespace, row.name)
             cached = self._cells.get(key)
             cells = cached[1] if cached is not None and cached[0] is row else _stack_cells(row)
             cache[key] = (row, cells)
             rows[key] = tuple(cells[c] for c in columns)
             order[key] = rank
+            shown.append(row)
         self._cells = cache
+        if grouped and shown:
+            _group(source, shown, columns, rows, order)
         empty = None
         if not rows:
             if not source.synced():
@@ -340,12 +500,57 @@ class StacksPresenter:
                 where = "any namespace" if namespace is None else f'namespace "{namespace}"'
                 problem = source.kind_problem("deployments")
                 empty = problem or f"No Deployments found in {where}."
-        return TableView(rows, order, empty, summary=f"{len(rows)} stacks")
+        return TableView(rows, order, empty, summary=f"{len(shown)} stacks")
+
+
+def _group(
+    source: Source,
+    shown: Sequence[model_stack.StackRow],
+    columns: Sequence[str],
+    rows: dict[str, Cells],
+    order: dict[str, Any],
+) -> None:
+    """Add a row per application and order its workloads (indented) under it; rows of
+    workloads without an application label keep their order after the groups."""
+    objects = []
+    for row in shown:
+        obj = workload(source, row.kind, row.namespace, row.name)
+        if obj is not None:
+            objects.append({**obj, "kind": row.kind})
+    groups, _loose = model_grouping.group_workloads(objects)
+    if not groups:
+        return
+    for index, group in enumerate(groups):
+        ns = group.key.namespace
+        members = [stack_key(kind, ns, name) for kind, name in group.members]
+        members = [m for m in members if m in rows]
+        key = f"{GROUP_PREFIX}{ns}/{group.key.name}"
+        count = f"{len(members)} workload" + ("" if len(members) == 1 else "s")
+        cells: dict[str, str | Text] = {
+            "namespace": ns,
+            "name": Text(f"▾ {group.key.title}", style="bold"),
+            "rollout": Text(count, style="dim"),
+        }
+        rows[key] = tuple(cells.get(c, "") for c in columns)
+        order[key] = (index, -1)
+        for member in members:
+            name_cell = rows[member][columns.index("name")] if "name" in columns else ""
+            indented = Text("  ").append_text(
+                name_cell if isinstance(name_cell, Text) else Text(name_cell)
+            )
+            rows[member] = tuple(
+                indented if c == "name" else cell
+                for c, cell in zip(columns, rows[member], strict=True)
+            )
+            order[member] = (index, order[member])
+    for key, rank in list(order.items()):
+        if not isinstance(rank, tuple):
+            order[key] = (len(groups), rank)
 
 
 def _matches(source: Source, row: model_stack.StackRow, needle: str) -> bool:
-    """Name substring, or ``key=value`` / ``key`` against the Deployment's labels."""
-    labels = u.labels(source.get("deployments", row.namespace, row.name))
+    """Name substring, or ``key=value`` / ``key`` against the workload's labels."""
+    labels = u.labels(workload(source, row.kind, row.namespace, row.name))
     if "=" in needle:
         key, _, value = needle.partition("=")
         return labels.get(key.strip()) == value.strip()
@@ -390,14 +595,22 @@ def _missing(name: str, message: str) -> StackView:
     )
 
 
+def _managed_line(source: Source, kind: str, namespace: str, name: str) -> str:
+    summary = managed_by(source, kind, namespace, name).summary
+    return f"\nmanaged by {summary}" if summary else ""
+
+
 def stack_view(
     source: Source,
     namespace: str,
     name: str,
     now: float,
     hpa_history: Mapping[tuple[str, str], model_hpa.HpaHistory] | None = None,
+    kind: str = DEPLOYMENT,
 ) -> StackView:
-    """Everything the Stack screen shows for one Deployment."""
+    """Everything the Stack screen shows for one workload (a Deployment by default)."""
+    if kind != DEPLOYMENT:
+        return _workload_view(source, kind, namespace, name, now)
     graph = model_stack.stack(snapshot(source), namespace, name, now)
     if graph is None:
         if not source.synced():
@@ -410,15 +623,25 @@ def stack_view(
     if strategy == "RollingUpdate":
         strategy += f" (maxSurge {budget.max_surge}, maxUnavailable {budget.max_unavailable})"
     title = f"{name} · Deployment · ns {namespace} · rev {state.revision} · {images} · {strategy}"
+    title += _managed_line(source, DEPLOYMENT, namespace, name)
     summary = rollout_cell(state, 10)
     for extra in (state.elapsed_text, state.deadline_text):
         if extra:
             summary.append(f" · {extra}")
     if state.failing_pod:
         summary.append(f" · ✗ {state.failing_pod}", style="red")
-    pods, pod_order = _pod_rows(source, graph, now)
-    events = {row.name: event_cells(row) for row in graph.events[:200]}
-    event_order = {row.name: i for i, row in enumerate(graph.events[:200])}
+    revision_by_hash = {
+        u.labels(rs).get(model_history.POD_TEMPLATE_HASH, ""): model_history.revision_of(rs)
+        for rs in graph.replicasets
+    }
+    pods, pod_order = _pod_rows(
+        source,
+        graph.namespace,
+        graph.pods,
+        now,
+        lambda pod: revision_by_hash.get(u.labels(pod).get(model_history.POD_TEMPLATE_HASH, "")),
+    )
+    events, event_order = _event_rows(graph.events)
     autoscaler, autoscaler_title = _autoscaler(graph, hpa_history or {})
     return StackView(
         True,
@@ -427,7 +650,78 @@ def stack_view(
         _rollout_panel(graph),
         autoscaler,
         autoscaler_title,
-        _traffic(graph, {kind: source.kind_problem(kind) or "" for kind in source.forbidden()}),
+        _traffic(source, graph.services, graph.ingresses, graph.config, graph.findings),
+        pods,
+        pod_order,
+        events,
+        event_order,
+    )
+
+
+def _event_rows(
+    rows: Sequence[model_events.EventRow],
+) -> tuple[dict[str, Cells], dict[str, Any]]:
+    events = {row.name: event_cells(row) for row in rows[:200]}
+    return events, {row.name: i for i, row in enumerate(rows[:200])}
+
+
+def _workload_view(source: Source, kind: str, namespace: str, name: str, now: float) -> StackView:
+    """The Stack screen for a StatefulSet or DaemonSet: kubectl's rollout status, its
+    ControllerRevisions, pods, links, claims and events."""
+    graph = model_stack.workload_stack(snapshot(source), kind, namespace, name, now)
+    if graph is None:
+        if not source.synced():
+            return _missing(name, "loading…")
+        return _missing(name, f'{kind.lower()} "{name}" not found in namespace "{namespace}"')
+    obj = graph.workload
+    current = next((r for r in reversed(graph.revisions) if r.current), None)
+    images = ", ".join(model_history.images_of(u.path(obj, "spec", "template")))
+    strategy = u.s(u.path(obj, "spec", "updateStrategy", "type")) or "RollingUpdate"
+    partition = u.opt_i(u.path(obj, "spec", "updateStrategy", "rollingUpdate", "partition"))
+    if partition:
+        strategy += f" (partition {partition})"
+    rev = f" · rev {current.revision}" if current is not None else ""
+    title = f"{name} · {kind} · ns {namespace}{rev} · {images} · {strategy}"
+    title += _managed_line(source, kind, namespace, name)
+    symbol, style = STATE_STYLE.get(graph.rollout_state, ("?", ""))
+    summary = Text()
+    summary.append(model_rollout.progress_bar(graph.progress, 10), style=style)
+    summary.append(f" {symbol} {graph.rollout_label}", style=style)
+    summary.append(f" · {graph.row.ready} ready")
+
+    rollout = Text()
+    verdict = graph.status
+    rollout.append(f"error: {verdict.error}" if verdict.error else verdict.message, style="bold")
+    row = graph.row
+    rollout.append(
+        f"\n\ndesired {row.desired} · current {row.current} · updated {row.updated} · "
+        f"ready {row.ready.partition('/')[0]} · available {row.available}"
+    )
+    for info in reversed(graph.revisions):
+        marker = "current" if info.current else "old"
+        rollout.append(f"\nrev {info.revision}  ", style="bold" if info.current else "")
+        rollout.append(f"{info.name}  {', '.join(info.images)}  {marker}")
+    by_revision = {r.name: r.revision for r in graph.revisions}
+    # A DaemonSet's pods carry the hash alone; a StatefulSet's the revision's whole name.
+    by_revision |= {r.name.removeprefix(f"{name}-"): r.revision for r in graph.revisions}
+    pods, pod_order = _pod_rows(
+        source,
+        namespace,
+        graph.pods,
+        now,
+        lambda pod: by_revision.get(u.labels(pod).get("controller-revision-hash", "")),
+    )
+    events, event_order = _event_rows(graph.events)
+    return StackView(
+        True,
+        title,
+        summary,
+        rollout,
+        Text(f"No HorizontalPodAutoscaler targets this {kind}.", style="dim"),
+        "Autoscaler",
+        _traffic(
+            source, graph.services, graph.ingresses, graph.config, graph.findings, graph.claims
+        ),
         pods,
         pod_order,
         events,
@@ -469,25 +763,32 @@ def _rollout_panel(graph: model_stack.Stack) -> Text:
 
 
 def _pod_rows(
-    source: Source, graph: model_stack.Stack, now: float
+    source: Source,
+    namespace: str,
+    pod_rows: Sequence[model_pods.PodRow],
+    now: float,
+    revision_of: Callable[[Obj], int | None],
 ) -> tuple[dict[str, Cells], dict[str, Any]]:
-    revision_by_hash = {
-        u.labels(rs).get(model_history.POD_TEMPLATE_HASH, ""): model_history.revision_of(rs)
-        for rs in graph.replicasets
-    }
-    metrics = {u.name(m): m for m in source.objects("podmetrics", graph.namespace)}
-    failures = model_events.unhealthy_by_pod(source.objects("events", graph.namespace))
+    metrics = {u.name(m): m for m in source.objects("podmetrics", namespace)}
+    failures = model_events.unhealthy_by_pod(source.objects("events", namespace))
+    claims = source.objects("persistentvolumeclaims", namespace)
     rows: dict[str, Cells] = {}
     order: dict[str, Any] = {}
-    for row in graph.pods:
-        pod = source.get("pods", graph.namespace, row.name)
+    for row in pod_rows:
+        pod = source.get("pods", namespace, row.name) or {}
         probes = model_probes.container_probes(pod, now, model_events.failures_for(pod, failures))
-        readiness = "; ".join(c.summary for c in probes if c.summary) or "—"
+        # App and sidecar readiness first, so "1/2" reads as "app ready, sidecar not"; then
+        # a volume the pod waits for; then the probes.
+        sidecars = model_sidecars.sidecar_readiness(pod)
+        volume = model_storage.pod_volume_reason(pod, claims)
+        notes = [sidecars.summary, volume, *(c.summary for c in probes)]
+        readiness = "; ".join(n for n in notes if n) or "—"
+        bad = readiness.startswith("✗") or bool(volume) or "not ready" in sidecars.summary
         symbol, style = HEALTH_SYMBOL.get(row.health, ("?", ""))
         if row.status == "CrashLoopBackOff":
             symbol = "⟳"
         cpu, mem = _usage(metrics.get(row.name))
-        revision = revision_by_hash.get(row.template_hash)
+        revision = revision_of(pod)
         rows[row.name] = (
             Text(f"{symbol} {row.name}", style=style),
             row.ready,
@@ -495,7 +796,7 @@ def _pod_rows(
             row.restarts,
             row.age,
             str(revision) if revision else "—",
-            Text(readiness, style="red" if readiness.startswith("✗") else ""),
+            Text(readiness, style="red" if bad else ""),
             cpu,
             mem,
             row.node,
@@ -542,9 +843,17 @@ def _autoscaler(
     return text, f"Autoscaler {view.name}"
 
 
-def _traffic(graph: model_stack.Stack, forbidden: Mapping[str, str]) -> Text:
-    """Services, Ingress routes, referenced config and findings; kinds the user may not list
-    are named, since nothing can be said about them."""
+def _traffic(
+    source: Source,
+    services: Sequence[model_stack.ServiceLink],
+    ingresses: Sequence[model_stack.IngressRoute],
+    config: Sequence[model_stack.ConfigRef],
+    findings: Sequence[model_findings.Finding],
+    claims: Sequence[model_storage.ClaimInfo] = (),
+) -> Text:
+    """Services, Ingress routes, referenced config, claims and findings; kinds the user may
+    not list are named, since nothing can be said about them."""
+    forbidden = {kind: source.kind_problem(kind) or "" for kind in source.forbidden()}
     text = Text()
 
     def line(*parts: tuple[str, str]) -> None:
@@ -553,14 +862,14 @@ def _traffic(graph: model_stack.Stack, forbidden: Mapping[str, str]) -> Text:
         for part, style in parts:
             text.append(part, style=style)
 
-    for svc in graph.services:
+    for svc in services:
         ok = "green" if svc.ready else "red"
         line(
             (f"svc/{svc.name}  {svc.type} {svc.ports}  endpoints ", ""),
             (f"✓{svc.ready}", ok),
             (f" ✗{svc.not_ready}" if svc.not_ready else "", "red"),
         )
-    for route in graph.ingresses:
+    for route in ingresses:
         tls = ""
         if route.tls_secret:
             tls = "  tls ✓" if route.tls_ok else f"  tls ✗ ({route.tls_secret})"
@@ -569,17 +878,28 @@ def _traffic(graph: model_stack.Stack, forbidden: Mapping[str, str]) -> Text:
             (f"ing/{route.ingress}  {route.host} {route.path or '(default)'}  → {backend}", ""),
             (tls, ""),
         )
-    for ref in graph.config:
+    for ref in config:
         kind = {"ConfigMap": "cm", "Secret": "secret", "PersistentVolumeClaim": "pvc"}.get(
             ref.kind, ref.kind
         )
         state = "" if ref.exists is not False else "  ✗ missing"
         extra = f"  {ref.phase}" if ref.phase else ""
         line((f"{kind}/{ref.name}  {', '.join(ref.uses)}{extra}", ""), (state, "red"))
-    if not graph.services:
+    named = {r.name for r in config if r.kind == "PersistentVolumeClaim"}
+    for claim in claims:
+        if claim.name in named:
+            continue
+        state = claim.phase or "missing"
+        size = claim.capacity or claim.requested
+        line(
+            (f"pvc/{claim.name}  {state}", "" if state == "Bound" else "yellow"),
+            (f"  {size}  {claim.storage_class or '(no class)'}", ""),
+        )
+    if not services:
         line(("no Service selects these pods", "dim"))
-    for finding in graph.findings:
-        symbol, style = ("✗", "red") if finding.severity == model_stack.ERROR else ("⚠", "yellow")
+    for finding in findings:
+        error = finding.severity == model_findings.ERROR
+        symbol, style = ("✗", "red") if error else ("⚠", "yellow")
         line((f"{symbol} {finding.message}", style))
     for kind in sorted(forbidden):
         line((f"⚠ {kind} not shown: {forbidden[kind] or 'forbidden'}", "yellow"))
@@ -594,7 +914,7 @@ def containers_of(source: Source, namespace: str, pod: str) -> list[str]:
 
 # -- YAML and describe --------------------------------------------------------------------------
 
-_KINDS = {"Deployment": "deployments", "Pod": "pods", "ReplicaSet": "replicasets"}
+_KINDS = {**_STORE_KIND, "Pod": "pods", "ReplicaSet": "replicasets"}
 
 
 def object_text(
@@ -630,6 +950,17 @@ def _describe(source: Source, kind: str, obj: Mapping[str, Any], now: float) -> 
         field("Ready", row.ready)
         field("Restarts", row.restarts)
         template_spec = u.d(obj.get("spec"))
+    elif kind in _SHORT:
+        status = model_workloads.workload_rollout_status(obj, kind)
+        row_w = model_workloads.workload_row(obj, now, kind)
+        field("Selector", u.format_selector(u.path(obj, "spec", "selector")) or "<none>")
+        field(
+            "Replicas",
+            f"{row_w.ready} ready · {row_w.updated} up-to-date · {row_w.available} available",
+        )
+        field("UpdateStrategy", u.s(u.path(obj, "spec", "updateStrategy", "type")))
+        field("Rollout", f"error: {status.error}" if status.error else status.message)
+        template_spec = u.d(u.path(obj, "spec", "template", "spec"))
     else:
         state = model_rollout.rollout_status(obj)
         budget = model_rollout.budget(obj)

@@ -81,7 +81,7 @@ class Source:
     def snapshot(self) -> dict[str, Mapping[Key, Obj]]:
         """Every kind that finished its first list and may be read, by kind name."""
         out: dict[str, Mapping[Key, Obj]] = {}
-        for kind in (*K.WATCHED, K.POD_METRICS):
+        for kind in (*K.WATCHED, *K.OPTIONAL, K.POD_METRICS):
             if self.state.status(kind.name).state not in _UNREADABLE:
                 out[kind.name] = self.state.objects(kind.name)
         return out
@@ -153,11 +153,14 @@ class Source:
 
     # -- acting -------------------------------------------------------------------------------
 
-    async def scale(self, namespace: str, name: str, replicas: int) -> ActionResult:
-        """Scale through the scale subresource, refused with 409 if the Deployment changed
-        since the version on screen."""
-        dep = self.get("deployments", namespace, name)
-        version = (dep or {}).get("metadata", {}).get("resourceVersion")
+    async def scale(
+        self, namespace: str, name: str, replicas: int, kind: str = "Deployment"
+    ) -> ActionResult:
+        """Scale through the scale subresource, refused with 409 if the workload (a
+        Deployment, or a StatefulSet) changed since the version on screen."""
+        kube_kind = K.WORKLOADS[kind]
+        workload = self.get(kube_kind.name, namespace, name)
+        version = (workload or {}).get("metadata", {}).get("resourceVersion")
         return await actions.scale(
             self.connection,
             namespace,
@@ -165,17 +168,24 @@ class Source:
             replicas,
             resource_version=version,
             hpas=self.objects(K.HPAS.name, namespace),
+            kind=kube_kind,
         )
 
-    def hpa_owners(self, namespace: str, name: str) -> list[Obj]:
-        """The HPAs whose scale target is this Deployment."""
-        return actions.hpas_targeting(self.objects(K.HPAS.name, namespace), namespace, name)
+    def hpa_owners(self, namespace: str, name: str, kind: str = "Deployment") -> list[Obj]:
+        """The HPAs whose scale target is this workload."""
+        return actions.hpas_targeting(self.objects(K.HPAS.name, namespace), namespace, name, kind)
 
-    async def undo(self, namespace: str, name: str, revision: int) -> ActionResult:
-        return await actions.rollout_undo(self.connection, namespace, name, revision)
+    async def undo(
+        self, namespace: str, name: str, revision: int, kind: str = "Deployment"
+    ) -> ActionResult:
+        return await actions.rollout_undo(
+            self.connection, namespace, name, revision, kind=K.WORKLOADS[kind]
+        )
 
-    async def restart(self, namespace: str, name: str) -> ActionResult:
-        return await actions.rollout_restart(self.connection, namespace, name)
+    async def restart(self, namespace: str, name: str, kind: str = "Deployment") -> ActionResult:
+        return await actions.rollout_restart(
+            self.connection, namespace, name, kind=K.WORKLOADS[kind]
+        )
 
     async def pause(self, namespace: str, name: str, pause: bool) -> ActionResult:
         if pause:

@@ -21,6 +21,12 @@ from textual.widgets.option_list import Option
 MAX_REPLICAS = 100_000
 
 
+def _notes(notes: Sequence[str]) -> ComposeResult:
+    """Warnings about who else will act on the object (its managers), one per line."""
+    for note in notes:
+        yield Static(Text(f"⚠ {note}"), classes="warning managed-note")
+
+
 class _Dialog(ModalScreen[object]):
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="dialog.cancel")]
 
@@ -36,8 +42,16 @@ class ScaleDialog(_Dialog):
     """Asks for a replica count. Dismisses with the int, or None when cancelled. Anything but
     a whole number from 0 to 100000 is refused in place with a message."""
 
-    def __init__(self, name: str, spec: int, ready: str, hpa_warning: str | None) -> None:
+    def __init__(
+        self,
+        name: str,
+        spec: int,
+        ready: str,
+        hpa_warning: str | None,
+        notes: Sequence[str] = (),
+    ) -> None:
         super().__init__()
+        self._notes = tuple(notes)
         self._name = name
         self._spec = spec
         self._ready = ready
@@ -52,6 +66,7 @@ class ScaleDialog(_Dialog):
                 yield Label(f"  spec {self._spec} · ready {self._ready}", id="scale-current")
             if self._hpa_warning:
                 yield Static(f"⚠ {self._hpa_warning}", id="hpa-warning", classes="warning")
+            yield from _notes(self._notes)
             yield Static("", id="scale-error", classes="error")
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Scale", id="ok", variant="primary")
@@ -100,8 +115,10 @@ class UndoDialog(_Dialog):
         choices: Sequence[RevisionChoice],
         target: int,
         diff_for: Callable[[int], Sequence[str | Text]],
+        notes: Sequence[str] = (),
     ) -> None:
         super().__init__()
+        self._notes = tuple(notes)
         self._name = name
         self._current = current
         self._choices = list(choices)
@@ -112,6 +129,7 @@ class UndoDialog(_Dialog):
         with Vertical(classes="dialog", id="undo-dialog") as box:
             box.border_title = f"Undo rollout of {self._name}"
             yield Static(id="undo-question")
+            yield from _notes(self._notes)
             with VerticalScroll(id="undo-diff-box"):
                 yield Static(id="undo-diff")
             yield OptionList(
@@ -176,8 +194,11 @@ class ConfirmDialog(_Dialog):
 
     BINDINGS = [Binding("y", "confirm", "Yes", id="confirm.yes")]
 
-    def __init__(self, title: str, question: str, confirm_label: str) -> None:
+    def __init__(
+        self, title: str, question: str, confirm_label: str, notes: Sequence[str] = ()
+    ) -> None:
         super().__init__()
+        self._notes = tuple(notes)
         self._title = title
         self._question = question
         self._confirm_label = confirm_label
@@ -186,6 +207,7 @@ class ConfirmDialog(_Dialog):
         with Vertical(classes="dialog", id="confirm-dialog") as box:
             box.border_title = self._title
             yield Static(self._question, id="confirm-question")
+            yield from _notes(self._notes)
             with Horizontal(classes="dialog-buttons"):
                 yield Button(self._confirm_label, id="ok", variant="primary")
                 yield Button("Cancel", id="cancel")

@@ -1,5 +1,6 @@
-"""History: the Deployment's revisions as ``kubectl rollout history`` lists them, with the
-pod-template diff between the revision under the cursor and the current one."""
+"""History: a workload's revisions as ``kubectl rollout history`` lists them (ReplicaSets of a
+Deployment, ControllerRevisions of a StatefulSet or DaemonSet), with the pod-template diff
+between the revision under the cursor and the current one."""
 
 from __future__ import annotations
 
@@ -30,16 +31,17 @@ class HistoryScreen(stack_actions.StackActions, ClusterScreen):
         Binding("y", "yaml", "YAML", id="yaml"),
     ]
 
-    def __init__(self, namespace: str, name: str) -> None:
+    def __init__(self, namespace: str, name: str, *, kind: str = "Deployment") -> None:
         super().__init__()
         self.namespace = namespace
         self.name_ = name
+        self.kind = kind
         self.title = f"History {name}"
 
     def compose(self) -> ComposeResult:
         yield TopBar()
         yield Banner()
-        yield Static(f"history · deployment/{self.name_}", id="history-title")
+        yield Static(f"history · {self.kind.lower()}/{self.name_}", id="history-title")
         yield KeyedTable(present.HISTORY_COLUMNS, id="revisions")
         with VerticalScroll(id="history-diff-box", classes="panel") as box:
             box.border_title = "Template diff"
@@ -55,7 +57,9 @@ class HistoryScreen(stack_actions.StackActions, ClusterScreen):
         return self.query_one("#revisions", KeyedTable)
 
     def refresh_data(self) -> None:
-        view = present.history_view(self.source, self.namespace, self.name_, self.stack_app.now())
+        view = present.history_view(
+            self.source, self.namespace, self.name_, self.stack_app.now(), self.kind
+        )
         self.table.sync(view.rows, order=view.order)
         self._show_diff()
         self.update_top_bar()
@@ -76,7 +80,9 @@ class HistoryScreen(stack_actions.StackActions, ClusterScreen):
             diff.update("")
             return
         box.border_title = f"Template diff: current → revision {revision}"
-        diff.update(present.history_diff(self.source, self.namespace, self.name_, revision))
+        diff.update(
+            present.history_diff(self.source, self.namespace, self.name_, revision, self.kind)
+        )
 
     def action_back(self) -> None:
         self.app.pop_screen()
@@ -87,8 +93,8 @@ class HistoryScreen(stack_actions.StackActions, ClusterScreen):
     def action_cursor_up(self) -> None:
         self.table.action_cursor_up()
 
-    def target_deployment(self) -> tuple[str, str] | None:
-        return self.namespace, self.name_
+    def target_workload(self) -> tuple[str, str, str] | None:
+        return self.kind, self.namespace, self.name_
 
     def preferred_undo_revision(self) -> int | None:
         return self.selected_revision()

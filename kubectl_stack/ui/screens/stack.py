@@ -1,4 +1,6 @@
-"""Stack: one Deployment — rollout cockpit, pods, autoscaler, traffic and config, events.
+"""Stack: one workload — rollout cockpit, pods, autoscaler, traffic and config, events. A
+Deployment by default; a StatefulSet or DaemonSet shows kubectl's rollout status for it and its
+ControllerRevisions instead of ReplicaSets.
 
 Wide terminals show every panel at once; smaller ones show the panels as tabs under the
 always-visible one-line rollout summary. Both layouts are the same widgets, rearranged by CSS.
@@ -29,7 +31,7 @@ TABS = (
 
 
 class StackScreen(stack_actions.StackActions, ClusterScreen):
-    """One Deployment's stack."""
+    """One workload's stack."""
 
     TITLE = "Stack"
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (140, "-wide")]
@@ -59,10 +61,13 @@ class StackScreen(stack_actions.StackActions, ClusterScreen):
         *stack_actions.BINDINGS,
     ]
 
-    def __init__(self, namespace: str, name: str, *, tab: str = "rollout") -> None:
+    def __init__(
+        self, namespace: str, name: str, *, tab: str = "rollout", kind: str = "Deployment"
+    ) -> None:
         super().__init__()
         self.namespace = namespace
         self.name_ = name
+        self.kind = kind
         self._initial_tab = tab
         self.title = f"Stack {name}"
 
@@ -161,7 +166,7 @@ class StackScreen(stack_actions.StackActions, ClusterScreen):
     def refresh_data(self) -> None:
         app = self.stack_app
         view = present.stack_view(
-            self.source, self.namespace, self.name_, app.now(), app.hpa_history
+            self.source, self.namespace, self.name_, app.now(), app.hpa_history, self.kind
         )
         self.query_one("#stack-title", Static).update(view.title)
         self.query_one("#rollout-summary", Static).update(view.summary)
@@ -176,8 +181,8 @@ class StackScreen(stack_actions.StackActions, ClusterScreen):
 
     # -- actions ------------------------------------------------------------------------------
 
-    def target_deployment(self) -> tuple[str, str] | None:
-        return self.namespace, self.name_
+    def target_workload(self) -> tuple[str, str, str] | None:
+        return self.kind, self.namespace, self.name_
 
     def selected_pod(self) -> str | None:
         """The pod under the cursor when the Pods panel is in use."""
@@ -189,7 +194,7 @@ class StackScreen(stack_actions.StackActions, ClusterScreen):
         pod = self.selected_pod()
         if pod is not None:
             return "Pod", self.namespace, pod
-        return "Deployment", self.namespace, self.name_
+        return self.kind, self.namespace, self.name_
 
     def action_logs(self) -> None:
         from .logs import LogsScreen
@@ -197,6 +202,9 @@ class StackScreen(stack_actions.StackActions, ClusterScreen):
         pod = self.selected_pod()
         if pod is not None:
             self.app.push_screen(LogsScreen(self.namespace, pod=pod))
+        elif self.kind != "Deployment":
+            self.show_tab("pods")
+            self.stack_app.tell("choose a pod in the Pods tab, then press l")
         else:
             self.app.push_screen(LogsScreen(self.namespace, deployment=self.name_))
 
@@ -208,6 +216,7 @@ class StackScreen(stack_actions.StackActions, ClusterScreen):
             self.show_tab("pods")
             self.stack_app.tell("choose a pod in the Pods tab, then press x again")
             return
+        owner = "ReplicaSet" if self.kind == "Deployment" else self.kind
 
         def chosen(yes: object) -> None:
             if yes is True:
@@ -216,7 +225,7 @@ class StackScreen(stack_actions.StackActions, ClusterScreen):
         self.app.push_screen(
             ConfirmDialog(
                 f"Delete pod {pod}",
-                f"Delete pod {pod}? Its ReplicaSet will create a replacement.",
+                f"Delete pod {pod}? Its {owner} will create a replacement.",
                 "Delete",
             ),
             chosen,

@@ -1,7 +1,9 @@
-"""The keys that act on one Deployment, shared by the Stacks list and the Stack screen.
+"""The keys that act on one workload (a Deployment, StatefulSet or DaemonSet), shared by the
+Stacks list and the Stack screen.
 
-Each action asks first (dialog), then calls the data layer and reports the result as a
-notification carrying the server's own message on failure.
+Each action asks first (dialog, with what the workload's managers -- Helm, Argo CD, Flux --
+will make of it), then calls the data layer and reports the result as a notification carrying
+the server's own message on failure.
 """
 
 from __future__ import annotations
@@ -35,10 +37,14 @@ BINDINGS = [
 ]
 
 
-class StackActions(_Base):
-    """Mixin for a :class:`ClusterScreen` that knows which Deployment is meant."""
+Target = tuple[str, str, str]  # (kind, namespace, name)
 
-    def target_deployment(self) -> tuple[str, str] | None:
+
+class StackActions(_Base):
+    """Mixin for a :class:`ClusterScreen` that knows which workload is meant."""
+
+    def target_workload(self) -> Target | None:
+        """(kind, namespace, name) of the workload the keys act on."""
         raise NotImplementedError
 
     def preferred_undo_revision(self) -> int | None:
@@ -51,11 +57,25 @@ class StackActions(_Base):
             self.stack_app.tell(warning, severity="warning")
         self.refresh_data()
 
+    def _notes(self, target: Target, action: str) -> tuple[str, ...]:
+        return present.action_notes(self.source, *target, action)
+
+    def _only_deployments(self, target: Target, what: str) -> bool:
+        """True (and a notice) when ``what`` does not apply to the target's kind."""
+        if target[0] == present.DEPLOYMENT:
+            return False
+        self.stack_app.tell(f"{what} is only for Deployments ({target[2]} is a {target[0]})")
+        return True
+
     def action_scale(self) -> None:
-        target = self.target_deployment()
+        target = self.target_workload()
         if target is None or self.refuse_read_only("scale"):
             return
-        info = present.scale_info(self.source, *target)
+        kind, namespace, name = target
+        if kind == "DaemonSet":
+            self.stack_app.tell(f"DaemonSet {name} runs one pod per node: it has no scale")
+            return
+        info = present.scale_info(self.source, namespace, name, kind)
         if info is None:
             return
 
@@ -64,18 +84,23 @@ class StackActions(_Base):
                 self._scale(target, count)
 
         self.app.push_screen(
-            ScaleDialog(target[1], info.spec, info.ready, info.hpa_warning), chosen
+            ScaleDialog(
+                name, info.spec, info.ready, info.hpa_warning, self._notes(target, "scale")
+            ),
+            chosen,
         )
 
     @work(group="action")
-    async def _scale(self, target: tuple[str, str], count: int) -> None:
-        self._report(await self.source.scale(*target, count))
+    async def _scale(self, target: Target, count: int) -> None:
+        kind, namespace, name = target
+        self._report(await self.source.scale(namespace, name, count, kind))
 
     def action_undo(self) -> None:
-        target = self.target_deployment()
+        target = self.target_workload()
         if target is None or self.refuse_read_only("undo"):
             return
-        info = present.undo_info(self.source, *target, self.preferred_undo_revision())
+        kind, namespace, name = target
+        info = present.undo_info(self.source, namespace, name, self.preferred_undo_revision(), kind)
         if info.problem is not None:
             self.stack_app.tell(info.problem, severity="warning")
             return
@@ -85,18 +110,27 @@ class StackActions(_Base):
                 self._undo(target, revision)
 
         self.app.push_screen(
-            UndoDialog(target[1], info.current, info.choices, info.target, info.diff_for),
+            UndoDialog(
+                name,
+                info.current,
+                info.choices,
+                info.target,
+                info.diff_for,
+                self._notes(target, "undo"),
+            ),
             chosen,
         )
 
     @work(group="action")
-    async def _undo(self, target: tuple[str, str], revision: int) -> None:
-        self._report(await self.source.undo(*target, revision))
+    async def _undo(self, target: Target, revision: int) -> None:
+        kind, namespace, name = target
+        self._report(await self.source.undo(namespace, name, revision, kind))
 
     def action_restart(self) -> None:
-        target = self.target_deployment()
+        target = self.target_workload()
         if target is None or self.refuse_read_only("restart"):
             return
+        kind, _, name = target
 
         def chosen(yes: object) -> None:
             if yes is True:
@@ -104,40 +138,53 @@ class StackActions(_Base):
 
         self.app.push_screen(
             ConfirmDialog(
-                f"Restart {target[1]}",
-                f"Roll out new pods for deployment {target[1]} (rollout restart)?",
+                f"Restart {name}",
+                f"Roll out new pods for {kind.lower()} {name} (rollout restart)?",
                 "Restart",
+                self._notes(target, "restart"),
             ),
             chosen,
         )
 
     @work(group="action")
-    async def _restart(self, target: tuple[str, str]) -> None:
-        self._report(await self.source.restart(*target))
+    async def _restart(self, target: Target) -> None:
+        kind, namespace, name = target
+        self._report(await self.source.restart(namespace, name, kind))
 
     def action_pause(self) -> None:
-        target = self.target_deployment()
+        target = self.target_workload()
         if target is None or self.refuse_read_only("pause"):
             return
-        self._pause(target, not present.is_paused(self.source, *target))
+        if self._only_deployments(target, "pause/resume"):
+            return
+        _, namespace, name = target
+        self._pause((namespace, name), not present.is_paused(self.source, namespace, name))
 
     @work(group="action")
     async def _pause(self, target: tuple[str, str], pause: bool) -> None:
         self._report(await self.source.pause(*target, pause))
 
     def action_logs(self) -> None:
-        target = self.target_deployment()
-        if target is not None:
-            from .logs import LogsScreen
+        target = self.target_workload()
+        if target is None:
+            return
+        if target[0] != present.DEPLOYMENT:
+            from .stack import StackScreen
 
-            self.app.push_screen(LogsScreen(target[0], deployment=target[1]))
+            # Logs of one pod at a time for these: pick it in the Pods tab.
+            self.app.push_screen(StackScreen(target[1], target[2], tab="pods", kind=target[0]))
+            self.stack_app.tell("choose a pod in the Pods tab, then press l")
+            return
+        from .logs import LogsScreen
+
+        self.app.push_screen(LogsScreen(target[1], deployment=target[2]))
 
     def action_history(self) -> None:
-        target = self.target_deployment()
+        target = self.target_workload()
         if target is not None:
             from .history import HistoryScreen
 
-            self.app.push_screen(HistoryScreen(*target))
+            self.app.push_screen(HistoryScreen(target[1], target[2], kind=target[0]))
 
     def action_describe(self) -> None:
         self._show_object("describe")
@@ -146,9 +193,8 @@ class StackActions(_Base):
         self._show_object("yaml")
 
     def selected_object(self) -> tuple[str, str, str] | None:
-        """(kind, namespace, name) that d and y show; the Deployment by default."""
-        target = self.target_deployment()
-        return None if target is None else ("Deployment", *target)
+        """(kind, namespace, name) that d and y show; the workload by default."""
+        return self.target_workload()
 
     def _show_object(self, mode: str) -> None:
         obj = self.selected_object()
@@ -158,8 +204,8 @@ class StackActions(_Base):
             self.app.push_screen(ObjectScreen(*obj, mode=mode))
 
     def action_events(self) -> None:
-        target = self.target_deployment()
+        target = self.target_workload()
         if target is not None:
             from .stack import StackScreen
 
-            self.app.push_screen(StackScreen(*target, tab="events"))
+            self.app.push_screen(StackScreen(target[1], target[2], tab="events", kind=target[0]))

@@ -1,4 +1,5 @@
-"""Stacks: one row per Deployment, most urgent first, updated live."""
+"""Stacks: one row per workload (Deployment, StatefulSet, DaemonSet), most urgent first,
+grouped by application when the standard labels say so, updated live."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ WIDE = 120  # columns at which every column fits
 
 
 class StacksScreen(stack_actions.StackActions, ClusterScreen):
-    """The start screen. Row keys are ``namespace/name``."""
+    """The start screen. Row keys are :func:`present.stack_key`'s (group rows: their own)."""
 
     TITLE = "Stacks"
     BINDINGS = [
@@ -32,12 +33,14 @@ class StacksScreen(stack_actions.StackActions, ClusterScreen):
         Binding("n", "pick_namespace", "Namespace", show=False, id="namespace"),
         Binding("c", "app.pick_context", "Context", show=False, id="context"),
         Binding("a", "all_namespaces", "All namespaces", show=False, id="all-namespaces"),
+        Binding("g", "toggle_groups", "Group/flat", show=False, id="group"),
         *stack_actions.BINDINGS,
     ]
 
     def __init__(self) -> None:
         super().__init__()
         self._filter = ""
+        self.grouped = True
         self._wide: bool | None = None
         self._pending_select: str | None = None
         self._table: KeyedTable | None = None
@@ -93,6 +96,7 @@ class StacksScreen(stack_actions.StackActions, ClusterScreen):
             self.stack_app.now(),
             columns=table.column_keys,
             name_filter=self._filter,
+            grouped=self.grouped,
         )
         table.sync(view.rows, order=view.order)
         if self._pending_select is not None:
@@ -111,12 +115,10 @@ class StacksScreen(stack_actions.StackActions, ClusterScreen):
     def action_cursor_up(self) -> None:
         self.table.action_cursor_up()
 
-    def selected(self) -> tuple[str, str] | None:
+    def selected(self) -> tuple[str, str, str] | None:
+        """(kind, namespace, name) under the cursor; None on a group row."""
         key = self.table.selected_key
-        if key is None:
-            return None
-        namespace, _, name = key.partition("/")
-        return namespace, name
+        return None if key is None else present.parse_stack_key(key)
 
     @on(DataTable.RowSelected, ".stacks-table")
     def _row_selected(self) -> None:
@@ -127,7 +129,8 @@ class StacksScreen(stack_actions.StackActions, ClusterScreen):
 
         target = self.selected()
         if target is not None:
-            self.app.push_screen(StackScreen(*target))
+            kind, namespace, name = target
+            self.app.push_screen(StackScreen(namespace, name, kind=kind))
 
     # -- filter and sort --------------------------------------------------------------------
 
@@ -194,11 +197,17 @@ class StacksScreen(stack_actions.StackActions, ClusterScreen):
 
         self.app.push_screen(PickerDialog("Namespace", names, source.namespace), chosen)
 
+    def action_toggle_groups(self) -> None:
+        """Grouped by application, or the flat list."""
+        self.grouped = not self.grouped
+        self.refresh_data()
+        self.stack_app.tell("grouped by application" if self.grouped else "flat list")
+
     def action_all_namespaces(self) -> None:
         source = self.source
         self.stack_app.switch_namespace(source.namespace, not source.all_namespaces)
 
     # -- actions on the selected stack ------------------------------------------------------
 
-    def target_deployment(self) -> tuple[str, str] | None:
+    def target_workload(self) -> tuple[str, str, str] | None:
         return self.selected()
