@@ -144,9 +144,7 @@ def access_review(identity: Identity, review: Any) -> dict[str, Any]:
     attrs = spec.get("resourceAttributes")
     if isinstance(attrs, dict):
         group, resource = str(attrs.get("group") or ""), str(attrs.get("resource") or "")
-        gr = f"{resource}.{group}" if group and group != "*" else resource
-        if group == "*" and resource != "*":
-            gr = resource if resource in BY_GR else "*"
+        gr = f"{resource}.{group}" if group else resource
         ok = allowed(
             identity,
             str(attrs.get("verb") or ""),

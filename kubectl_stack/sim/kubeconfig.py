@@ -1,9 +1,10 @@
 """The kubeconfig that points kubectl (or the app) at the embedded cluster.
 
 Contexts: ``sim`` (current; user ``admin``), one per other scenario user with a token (always
-``viewer``), and under TLS ``sim-cert``, where ``admin`` authenticates with a client
-certificate. Every context's namespace is ``default``. Over plain HTTP kubectl drops bearer
-tokens, so non-admin users also carry ``as: <name>`` (impersonation, which it does send).
+``viewer``, and ``dev`` who may act only in namespace ``default``), and under TLS
+``sim-cert``, where ``admin`` authenticates with a client certificate. Every context's
+namespace is ``default``. Over plain HTTP kubectl drops bearer tokens, so non-admin users also
+carry ``as: <name>`` (impersonation, which it does send).
 """
 
 from __future__ import annotations
