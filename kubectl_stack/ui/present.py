@@ -107,6 +107,14 @@ class TableView:
     summary: str = ""
 
 
+def history_columns(kind: str = DEPLOYMENT) -> list[tuple[str, str]]:
+    """The History table's columns: a Deployment's revisions are ReplicaSets, the others'
+    ControllerRevisions (which have no pods of their own)."""
+    if kind == DEPLOYMENT:
+        return HISTORY_COLUMNS
+    return [(k, "CONTROLLERREVISION" if k == "replicaset" else t) for k, t in HISTORY_COLUMNS]
+
+
 def history_view(
     source: Source, namespace: str, name: str, now: float, kind: str = DEPLOYMENT
 ) -> TableView:

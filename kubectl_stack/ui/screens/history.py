@@ -42,7 +42,7 @@ class HistoryScreen(stack_actions.StackActions, ClusterScreen):
         yield TopBar()
         yield Banner()
         yield Static(f"history · {self.kind.lower()}/{self.name_}", id="history-title")
-        yield KeyedTable(present.HISTORY_COLUMNS, id="revisions")
+        yield KeyedTable(present.history_columns(self.kind), id="revisions")
         with VerticalScroll(id="history-diff-box", classes="panel") as box:
             box.border_title = "Template diff"
             yield Static(id="history-diff")
