@@ -13,7 +13,7 @@ from typing import Any
 from rich.cells import cell_len
 from rich.text import Text
 from textual.widgets import DataTable
-from textual.widgets.data_table import CellDoesNotExist, RowDoesNotExist
+from textual.widgets.data_table import CellDoesNotExist, ColumnKey, RowDoesNotExist, RowKey
 
 Cell = str | Text
 SortKey = Callable[[Any], Any]
@@ -79,40 +79,61 @@ class KeyedTable(DataTable[Cell]):
         selected = self.selected_key
         columns = self.column_keys
         changed: set[str] = set()
+        changed_rows: list[str] = []
+        reshaped = False
         with self.app.batch_update():
             for key in [k for k in self._rows if k not in rows]:
                 del self._rows[key]
                 self.remove_row(key)
                 changed.update(columns)
+                reshaped = True
             for key, cells in rows.items():
                 new = tuple(cells)
                 old = self._rows.get(key)
                 if old is None:
                     self.add_row(*new, key=key)
                     changed.update(columns)
+                    reshaped = True
                 elif old != new:
+                    data = self._data[RowKey(key)]
                     for column, before, after in zip(columns, old, new, strict=True):
                         if before != after:
-                            self.update_cell(key, column, after)
+                            data[ColumnKey(column)] = after
                             changed.add(column)
+                    changed_rows.append(key)
                     # Keep the very objects the table holds: sorting finds rows by them.
                     new = tuple(a if a != b else b for a, b in zip(new, old, strict=True))
                 else:
                     new = old
                 self._rows[key] = new
-            self._fit(changed)
-            self._sort_keys = dict(order or {})
-            self._apply_sort()
+            if changed_rows:
+                # DataTable.update_cell repaints the whole table for every cell; repainting
+                # only the changed rows (nothing for rows out of view) is what keeps a big
+                # cluster's churn from redrawing, and resending, every visible line.
+                self._update_count += 1
+                for key in changed_rows:
+                    self.refresh_row(self.get_row_index(key))
+            self._fit(changed, reshaped)
+            order = dict(order or {})
+            resort = (
+                reshaped
+                or (self.sort_column is None and order != self._sort_keys)
+                or (self.sort_column is not None and self.sort_column in changed)
+            )
+            self._sort_keys = order
+            if resort:
+                self._apply_sort()
             if selected is not None:
                 self._restore_cursor(selected)
 
-    def _fit(self, changed: set[str]) -> None:
+    def _fit(self, changed: set[str], reshaped: bool = False) -> None:
         """Size the changed columns to their widest cell. DataTable's own deferred width
         update (update_cell(update_width=True)) was seen to leave a column at its label's
         width now and then; cells here are single lines, so measuring them is cheap."""
         if not changed:
             return
         keys = self.column_keys
+        resized = reshaped
         for column in self.columns.values():
             key = str(column.key.value)
             if key not in changed:
@@ -125,7 +146,9 @@ class KeyedTable(DataTable[Cell]):
                 column.content_width = width
                 # DataTable recomputes its scrollable size from the widths on its next idle.
                 self._require_update_dimensions = True
-        self.refresh()
+                resized = True
+        if resized:
+            self.refresh()
 
     def sort_by(self, column: str | None, reverse: bool = False) -> None:
         """Sort by a column's text (None = the default urgency order); the cursor stays on
