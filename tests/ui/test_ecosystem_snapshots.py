@@ -1,0 +1,80 @@
+"""SVG snapshots of the ecosystem views on the helm-argo scenario (frozen virtual clock): the
+Stacks list grouped by application, a StatefulSet's stack, and a scale dialog warning about
+the workload's managers. Update with ``--snapshot-update`` and review the SVGs."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from textual.pilot import Pilot
+
+from kubectl_stack.sim.runner import RunningSim, start_sim
+from kubectl_stack.ui import present
+from kubectl_stack.ui.screens.dialogs import ScaleDialog
+from kubectl_stack.ui.screens.stack import StackScreen
+from kubectl_stack.ui.screens.stacks import StacksScreen
+
+from .conftest import _FrozenWallClock, build_app, until, until_text
+from .test_snapshots import SIZES, _settle
+
+
+@pytest.fixture
+def frozen_helm_argo(monkeypatch: pytest.MonkeyPatch) -> Iterator[RunningSim]:
+    monkeypatch.setattr("kubectl_stack.sim.clock.time", _FrozenWallClock)
+    monkeypatch.setattr("kubectl_stack.sim.scenario.time", _FrozenWallClock)
+    running = start_sim("helm-argo")
+    try:
+        yield running
+    finally:
+        running.stop()
+
+
+async def _grouped(pilot: Pilot[Any]) -> None:
+    await until_text(pilot, "▾ shop (part-of)", "sts/shop-db", "ds/log-agent")
+    await _settle(pilot)
+
+
+async def _statefulset(pilot: Pilot[Any]) -> None:
+    await _grouped(pilot)
+    screen = pilot.app.screen
+    assert isinstance(screen, StacksScreen)
+    screen.table.select_key(present.stack_key("StatefulSet", "default", "shop-db"))
+    await pilot.press("enter")
+    await until(pilot, lambda: isinstance(pilot.app.screen, StackScreen), "the stack screen")
+    await until_text(pilot, "partitioned roll out complete")
+    await _settle(pilot)
+
+
+async def _scale_dialog(pilot: Pilot[Any]) -> None:
+    await _statefulset(pilot)
+    await pilot.press("s")
+    await until(pilot, lambda: isinstance(pilot.app.screen, ScaleDialog), "the scale dialog")
+    await until_text(pilot, "self-heal will revert")
+    for field in pilot.app.screen.query("Input"):
+        field.cursor_blink = False  # type: ignore[attr-defined]
+    await _settle(pilot)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_stacks_grouped_by_application_snapshot(
+    size: tuple[int, int], frozen_helm_argo: RunningSim, snap_compare: Any
+) -> None:
+    app = build_app(frozen_helm_argo)
+    assert snap_compare(app, terminal_size=size, run_before=_grouped)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_statefulset_stack_snapshot(
+    size: tuple[int, int], frozen_helm_argo: RunningSim, snap_compare: Any
+) -> None:
+    app = build_app(frozen_helm_argo)
+    assert snap_compare(app, terminal_size=size, run_before=_statefulset)
+
+
+def test_scale_dialog_with_managers_warnings_snapshot(
+    frozen_helm_argo: RunningSim, snap_compare: Any
+) -> None:
+    app = build_app(frozen_helm_argo)
+    assert snap_compare(app, terminal_size=(80, 24), run_before=_scale_dialog)
