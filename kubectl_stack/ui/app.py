@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import gc
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
@@ -66,6 +67,7 @@ class StackApp(App[int]):
         self._refreshed_at = 0.0
         self._refreshed_version = -1
         self._cost = 0.0
+        self._gc_frozen = False
 
     def on_mount(self) -> None:
         if self.settings.keymap:
@@ -113,6 +115,7 @@ class StackApp(App[int]):
                 self.tell(str(exc), severity="error")
             return
         old, self.source = self.source, source
+        self._gc_frozen = False
         if old is not None:
             await old.close()
             while len(self.screen_stack) > 1:
@@ -152,6 +155,13 @@ class StackApp(App[int]):
         self._refreshed_version = self.source.state.version if self.source else -1
         self._cost = self._refreshed_at - started
         self._next_refresh = self._refreshed_at + 3 * self._cost
+        if not self._gc_frozen and self.source is not None and self.source.synced():
+            # The first full list lives as long as the cache: out of the collector's
+            # generations, full collections stop rescanning it (10,000 pods: pauses of ~0.6 s
+            # several times a minute under churn). Replaced objects are still freed by
+            # reference counting (API objects hold no cycles).
+            self._gc_frozen = True
+            gc.freeze()
 
     def _sample_autoscalers(self) -> None:
         if self.source is None:
