@@ -22,7 +22,7 @@ import tempfile
 import threading
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -259,6 +259,10 @@ def latency(
     return samples, replicas
 
 
+def _cursor_at(term: Terminal, row: int) -> Callable[[Screen], bool]:
+    return lambda _screen: term.cursor_row() == row
+
+
 def key_latency(term: Terminal, presses: int) -> tuple[list[float], list[float]]:
     """Cursor moves (down, then up again, within the first rows) and opening a stack (Enter,
     until its screen is drawn; Escape back untimed)."""
@@ -271,7 +275,7 @@ def key_latency(term: Terminal, presses: int) -> tuple[list[float], list[float]]
             target = row + (1 if down else -1)
             sent = time.perf_counter()
             term.send(b"\x1b[B" if down else b"\x1b[A")
-            shown = term.wait_for(lambda _s, t=target: term.cursor_row() == t, 5.0)
+            shown = term.wait_for(_cursor_at(term, target), 5.0)
             if shown is not None:
                 moves.append(shown - sent)
         time.sleep(0.1)
@@ -298,7 +302,8 @@ class _Counter:
 
     def _read(self) -> None:
         assert self.proc.stdout is not None
-        while chunk := self.proc.stdout.read1(65536):
+        fd = self.proc.stdout.fileno()
+        while chunk := os.read(fd, 65536):
             self.bytes += len(chunk)
 
     def close(self) -> None:
