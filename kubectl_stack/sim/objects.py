@@ -5,39 +5,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from ..model._util import map_selector_matches
+from ..model._util import selector_matches as selector_matches
+
 Obj = dict[str, Any]
 
-
-def selector_matches(selector: Any, labels: Mapping[str, Any]) -> bool:
-    """Whether a metav1.LabelSelector (matchLabels + matchExpressions) selects ``labels``.
-
-    An empty selector selects everything, as for Deployments; a malformed one selects nothing.
-    """
-    if not isinstance(selector, dict):
-        return False
-    for key, value in (selector.get("matchLabels") or {}).items():
-        if labels.get(key) != value:
-            return False
-    for expr in selector.get("matchExpressions") or []:
-        if not isinstance(expr, dict):
-            return False
-        key, op, values = str(expr.get("key")), expr.get("operator"), expr.get("values") or []
-        if op == "In" and labels.get(key) not in values:
-            return False
-        if op == "NotIn" and key in labels and labels.get(key) in values:
-            return False
-        if op == "Exists" and key not in labels:
-            return False
-        if op == "DoesNotExist" and key in labels:
-            return False
-    return True
-
-
-def labels_match(selector: Mapping[str, Any] | None, labels: Mapping[str, Any]) -> bool:
-    """Whether a Service-style selector (a plain map) selects ``labels``; empty selects none."""
-    if not selector:
-        return False
-    return all(labels.get(k) == v for k, v in selector.items())
+# One port of metav1.LabelSelectorAsSelector and of Service selection, shared with the model.
+labels_match = map_selector_matches
 
 
 def controller_ref(obj: Obj) -> Obj | None:
