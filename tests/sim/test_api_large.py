@@ -36,11 +36,16 @@ def test_large_cluster_lists_ten_thousand_pods_and_feeds_ten_watches() -> None:
 
         rv = sim.call(lambda: sim.cluster.store.resource_version)
         counts = [0] * 10
+        marker = {"metadata": {"name": "end-of-churn", "namespace": "default"}, "spec": {}}
 
         def watch(i: int) -> None:
-            url = f"{sim.url}/api/v1/pods?watch=1&resourceVersion={rv}&timeoutSeconds=2"
-            with urllib.request.urlopen(url, timeout=30) as resp:
-                for _ in resp:
+            # Read until the marker written after the churn: no wall-clock watch timeout, so a
+            # slow, loaded machine cannot cut a watch short.
+            url = f"{sim.url}/api/v1/pods?watch=1&resourceVersion={rv}&timeoutSeconds=120"
+            with urllib.request.urlopen(url, timeout=120) as resp:
+                for line in resp:
+                    if json.loads(line)["object"]["metadata"]["name"] == "end-of-churn":
+                        return
                     counts[i] += 1
 
         threads = [threading.Thread(target=watch, args=(i,)) for i in range(10)]
@@ -48,6 +53,8 @@ def test_large_cluster_lists_ten_thousand_pods_and_feeds_ten_watches() -> None:
             thread.start()
         for _ in range(10):
             sim.advance(1)
+        sim.call(sim.cluster.store.create, "pods", marker)
         for thread in threads:
-            thread.join(timeout=30)
+            thread.join(timeout=120)
+        assert not any(thread.is_alive() for thread in threads)
         assert counts[0] > 0 and len(set(counts)) == 1
