@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import sys
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from ..demo import DemoError, start_demo
@@ -18,7 +19,7 @@ if TYPE_CHECKING:
     from ..sim.runner import RunningSim
 
 
-async def _main(options: Options) -> int:
+async def _main(options: Options, now: Callable[[], float] | None = None) -> int:
     from .app import make_app
     from .source import open_source
 
@@ -27,7 +28,7 @@ async def _main(options: Options) -> int:
     except ConnectError as exc:
         sys.stderr.write(f"error: {exc}\n")
         return 1
-    app = make_app(options, source=source)
+    app = make_app(options, source=source, now=now)
     try:
         await app.run_async(mouse=app.settings.mouse)
     finally:
@@ -50,7 +51,9 @@ def run(options: Options) -> int:
         sys.stdout.write(line)
         sys.stdout.flush()
     try:
-        return asyncio.run(_main(options))
+        # The demo cluster's clock may run faster than the wall's (--demo-speed): ages and
+        # countdowns are read against the cluster's own time, as they are on a real cluster.
+        return asyncio.run(_main(options, sim.cluster.clock.now if sim is not None else None))
     except KeyboardInterrupt:
         return 130
     finally:
