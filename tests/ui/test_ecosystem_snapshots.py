@@ -33,6 +33,11 @@ def frozen_helm_argo(monkeypatch: pytest.MonkeyPatch) -> Iterator[RunningSim]:
 
 async def _grouped(pilot: Pilot[Any]) -> None:
     await until_text(pilot, "▾ shop (part-of)", "sts/shop-db", "ds/log-agent")
+    # The cursor stays on the row it first landed on, which depends on which kind's first
+    # list arrived first: put it on the top row.
+    screen = pilot.app.screen
+    assert isinstance(screen, StacksScreen)
+    screen.table.select_key(f"{present.GROUP_PREFIX}default/logging")
     await _settle(pilot)
 
 
