@@ -563,7 +563,8 @@ class Kubelet:
                 continue
             if self.pods.get(rt.key) is not rt:
                 continue
-            for line in log_lines(c.behaviour.log_style, c.name, due, seq, rng):
+            b = c.behaviour
+            for line in log_lines(b.log_style, c.name, due, seq, rng, b.readiness_status):
                 self.cluster.logs.write(self._log_key(rt, c), instance, due, line)
             # Never catch up on lines missed while the clock jumped: one line per wake-up.
             nxt = due + c.behaviour.log_interval
