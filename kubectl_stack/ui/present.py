@@ -790,7 +790,8 @@ def _pod_rows(
         sidecars = model_sidecars.sidecar_readiness(pod)
         volume = model_storage.pod_volume_reason(pod, claims)
         notes = [sidecars.summary, volume, *(c.summary for c in probes)]
-        readiness = "; ".join(n for n in notes if n) or "—"
+        # "—" (a container without probes) says nothing next to another note.
+        readiness = "; ".join(n for n in notes if n and n != "—") or "—"
         bad = readiness.startswith("✗") or bool(volume) or "not ready" in sidecars.summary
         symbol, style = HEALTH_SYMBOL.get(row.health, ("?", ""))
         if row.status == "CrashLoopBackOff":

@@ -266,8 +266,10 @@ async def test_pvc_pending_finding_appears_and_clears_when_its_class_is_created(
     async with app.run_test(size=(160, 30)) as pilot:
         await until_text(pilot, "db", "my-app")
         await _open(pilot, "db")
-        for _ in range(3):
-            await pilot.press("right")
+        await advance(pilot, sim, 3, step=1)  # the controllers create its pod
+        await pilot.press("right")
+        await until_text(pilot, "Pending", "waiting for PVC data (Pending)")
+        await pilot.press("right", "right")
         await until_text(pilot, "PVC data is Pending")
         _ok(kubectl, "apply", "-f", "-", input=json.dumps(_FAST))
         await advance(pilot, sim, 5, step=1)
