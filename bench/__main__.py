@@ -111,7 +111,7 @@ def main(argv: list[str] | None = None) -> int:
         help="pod counts, comma-separated (10 per Deployment)",
     )
     parser.add_argument("--main-size", type=int, default=10_000)
-    parser.add_argument("--soak", type=float, default=60.0, help="seconds of churn before the RSS")
+    parser.add_argument("--soak", type=float, default=30.0, help="seconds of churn before the RSS")
     parser.add_argument("--idle", type=float, default=8.0, help="seconds of idle CPU sampling")
     parser.add_argument("--window", type=float, default=8.0, help="seconds per churn window")
     parser.add_argument("--probes", type=int, default=20, help="latency probes per rate")

@@ -48,7 +48,7 @@ class Options:
     idle_seconds: float = 8.0
     window_seconds: float = 8.0
     probes: int = 20
-    soak_seconds: float = 60.0
+    soak_seconds: float = 30.0
     kubectl_runs: int = 1
     full: bool = True  # every measurement on the main size (the smoke test turns it off)
 
