@@ -41,7 +41,7 @@ def _line(exc: ApiError | ConnectionFailed) -> str:
 def _cells(row: StackRow) -> list[str]:
     hpa = f"{row.hpa_targets} {row.hpa_replicas}" if row.hpa_replicas else row.hpa_targets
     return [
-        row.name,
+        row.display_name,
         row.rollout_label,
         row.ready,
         str(row.up_to_date),

@@ -164,6 +164,17 @@ class StackRow:
     urgency: int  # 0 stalled, 1 failing, 2 progressing, 3 otherwise (sort key, then name)
     kind: str = "Deployment"  # or StatefulSet / DaemonSet
 
+    @property
+    def display_name(self) -> str:
+        """The name as the stacks list shows it: kubectl's short resource name before
+        StatefulSets and DaemonSets (``sts/db``, ``ds/agent``), the bare name for Deployments."""
+        short = SHORT_NAMES.get(self.kind)
+        return f"{short}/{self.name}" if short else self.name
+
+
+# kubectl's short names of the workload kinds that are not Deployments.
+SHORT_NAMES = {STATEFULSET: "sts", DAEMONSET: "ds"}
+
 
 @dataclass(frozen=True)
 class WorkloadStack:

@@ -50,7 +50,6 @@ _STORE_KIND = {
     DEPLOYMENT: "deployments",
     **{kind: key for key, kind in model_stack.WORKLOAD_KINDS.items()},
 }
-_SHORT = {model_workloads.STATEFULSET: "sts", model_workloads.DAEMONSET: "ds"}
 
 
 def store_kind(kind: str) -> str:
@@ -418,10 +417,9 @@ def _stack_cells(row: model_stack.StackRow) -> dict[str, str | Text]:
         rollout.append(model_rollout.progress_bar(row.progress), style=style)
         rollout.append(f" {symbol} {row.rollout_label}", style=style)
     hpa = row.hpa_targets + (f"  {row.hpa_replicas}" if row.hpa_replicas else "")
-    short = _SHORT.get(row.kind)
     return {
         "namespace": row.namespace,
-        "name": f"{short}/{row.name}" if short else row.name,
+        "name": row.display_name,
         "rollout": rollout,
         "ready": row.ready,
         "uptodate": str(row.up_to_date),
@@ -959,7 +957,7 @@ def _describe(source: Source, kind: str, obj: Mapping[str, Any], now: float) -> 
         field("Ready", row.ready)
         field("Restarts", row.restarts)
         template_spec = u.d(obj.get("spec"))
-    elif kind in _SHORT:
+    elif kind in model_stack.SHORT_NAMES:
         status = model_workloads.workload_rollout_status(obj, kind)
         row_w = model_workloads.workload_row(obj, now, kind)
         field("Selector", u.format_selector(u.path(obj, "spec", "selector")) or "<none>")
