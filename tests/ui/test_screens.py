@@ -161,6 +161,20 @@ async def test_sort_key_orders_by_the_next_column(
         assert ("information", "sorted by name (ascending)") in app.notices
 
 
+async def test_a_refresh_before_the_stacks_table_exists_draws_nothing_and_does_not_crash(
+    sim: RunningSim,
+) -> None:
+    app = build_app(sim)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until_text(pilot, "my-app")
+        # What the 1 s tick or a store notification does to a screen that has started but
+        # whose mount handler has not run yet.
+        pending = StacksScreen()
+        pending.refresh_data()
+        assert not pending.is_mounted
+        assert not [n for n in app.notices if n[0] == "error"]
+
+
 async def test_too_small_terminal_notice_comes_and_goes_with_the_size(sim: RunningSim) -> None:
     app = build_app(sim)
     async with app.run_test(size=(80, 24)) as pilot:

@@ -90,7 +90,11 @@ class StacksScreen(stack_actions.StackActions, ClusterScreen):
         return True
 
     def refresh_data(self) -> None:
-        table = self.table
+        if self._table is None:
+            # The app's tick or a store notification can arrive between the screen starting
+            # and its mount handler creating the table; on_mount draws the first view.
+            return
+        table = self._table
         view = self._presenter.view(
             self.source,
             self.stack_app.now(),
