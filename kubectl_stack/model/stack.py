@@ -1042,7 +1042,13 @@ def workload_stack(
 ) -> WorkloadStack | None:
     """The full graph of one StatefulSet or DaemonSet (None when it is not in the snapshot).
     Revisions come from the snapshot's "controllerrevisions"."""
-    index = _Index(snapshot, now)
+    return _workload_stack(_Index(snapshot, now), snapshot, kind, namespace, name)
+
+
+def _workload_stack(
+    index: _Index, snapshot: Any, kind: str, namespace: str, name: str
+) -> WorkloadStack | None:
+    now = index.now
     obj = next(
         (
             o
@@ -1170,23 +1176,28 @@ class Summarizer:
         self._rs_owner: dict[str, str] = {}
         self._cache: dict[tuple[str, str], _Cached] = {}
         self._rows: tuple[StackRow, ...] = ()
+        self._summarized = False
         self._next_check = float("inf")
+        # Changes taken in but not yet applied: index groups to rebuild, and the stacks the
+        # changes may alter (by key, uid, ReplicaSet uid, namespace) until the next summary.
+        self._stale: set[str] = set(_GROUP_KINDS)
+        self._keys: set[tuple[str, str]] = set()
+        self._uids: set[str] = set()
+        self._rs_uids: set[str] = set()
+        self._namespaces: set[str] = set()
 
-    def __call__(self, snapshot: Any, now: float) -> tuple[StackRow, ...]:
+    def _take_in(self, snapshot: Any) -> bool:
+        """Diff the snapshot against the previous one and note what changed; False when the
+        snapshot is not shaped as the store serves it (kinds as mappings)."""
         raws = {kind: _raw(snapshot, kind) for kind in KINDS}
         if any(v is not _ABSENT and not isinstance(v, Mapping) for v in raws.values()):
             self._shape = None
             self._reset()
-            return summarize(snapshot, now)
+            return False
         shape = tuple(v is _ABSENT for v in raws.values())
         if shape != self._shape:
             self._reset()
             self._shape = shape
-        keys: set[tuple[str, str]] = set()
-        uids: set[str] = set()
-        rs_uids: set[str] = set()
-        namespaces: set[str] = set()
-        stale: set[str] = set()
         for kind, raw in raws.items():
             if raw is _ABSENT:
                 continue
@@ -1196,22 +1207,42 @@ class Summarizer:
                 changes = _diff(self._seen.setdefault(kind, {}), raw)
             if not changes:
                 continue
-            stale.update(g for g, kinds in _GROUP_KINDS.items() if kind in kinds)
+            self._stale.update(g for g, kinds in _GROUP_KINDS.items() if kind in kinds)
             for _key, old, new in changes:
                 for obj in (old, new):
                     if isinstance(obj, Mapping):
-                        _affected(kind, obj, keys, uids, rs_uids, namespaces)
-        changed = bool(keys or uids or rs_uids or namespaces) or self._index is None
-        if not changed and not (self._next_check < now or now < self._oldest()):
-            return self._rows
-        index = _Index(snapshot, now, self._pods.lists(), self._index, stale)
-        self._index = index
-        if "replicasets" in stale or not self._rs_owner:
+                        _affected(
+                            kind, obj, self._keys, self._uids, self._rs_uids, self._namespaces
+                        )
+        return True
+
+    def _indexed(self, snapshot: Any, now: float) -> _Index:
+        """The index of the snapshot last taken in, at ``now``: only the groups whose kinds
+        changed are rebuilt, pods come from the per-owner index."""
+        index = _Index(snapshot, now, self._pods.lists(), self._index, self._stale)
+        if "replicasets" in self._stale or self._index is None:
             self._rs_owner = {
                 u.uid(rs): owner for owner, rss in index.rs_by_owner.items() for rs in rss
             }
-        uids.update(self._rs_owner.get(r, "") for r in rs_uids)
+        self._index = index
+        self._stale = set()
+        return index
+
+    def __call__(self, snapshot: Any, now: float) -> tuple[StackRow, ...]:
+        if not self._take_in(snapshot):
+            return summarize(snapshot, now)
+        changed = bool(self._keys or self._uids or self._rs_uids or self._namespaces)
+        if (
+            self._summarized
+            and not changed
+            and not (self._next_check < now or now < self._oldest())
+        ):
+            return self._rows
+        index = self._indexed(snapshot, now)
+        keys, namespaces = self._keys, self._namespaces
+        uids = self._uids | {self._rs_owner.get(r, "") for r in self._rs_uids}
         uids.discard("")
+        self._keys, self._uids, self._rs_uids, self._namespaces = set(), set(), set(), set()
         old = self._cache
         cache: dict[tuple[str, str], _Cached] = {}
         rows: list[StackRow] = []
@@ -1246,9 +1277,25 @@ class Summarizer:
             next_check = min(next_check, until)
         self._cache = cache
         self._next_check = next_check
+        self._summarized = True
         rows.sort(key=urgency_key)
         self._rows = tuple(rows)
         return self._rows
+
+    def stack(self, snapshot: Any, namespace: str, name: str, now: float) -> Stack | None:
+        """Exactly :func:`stack`, from the indexes kept here: costs what changed since the
+        last call plus the one stack, not the whole snapshot."""
+        if not self._take_in(snapshot):
+            return stack(snapshot, namespace, name, now)
+        return _stack(self._indexed(snapshot, now), namespace, name)
+
+    def workload_stack(
+        self, snapshot: Any, kind: str, namespace: str, name: str, now: float
+    ) -> WorkloadStack | None:
+        """Exactly :func:`workload_stack`, from the indexes kept here."""
+        if not self._take_in(snapshot):
+            return workload_stack(snapshot, kind, namespace, name, now)
+        return _workload_stack(self._indexed(snapshot, now), snapshot, kind, namespace, name)
 
     def _oldest(self) -> float:
         return min((c.since for c in self._cache.values()), default=float("-inf"))
@@ -1284,7 +1331,11 @@ def _affected(
 
 def stack(snapshot: Any, namespace: str, name: str, now: float) -> Stack | None:
     """The full graph of one Deployment (None when it is not in the snapshot)."""
-    index = _Index(snapshot, now)
+    return _stack(_Index(snapshot, now), namespace, name)
+
+
+def _stack(index: _Index, namespace: str, name: str) -> Stack | None:
+    now = index.now
     dep = next(
         (d for d in index.deployments if u.namespace(d) == namespace and u.name(d) == name),
         None,

@@ -455,12 +455,11 @@ def parse_stack_key(key: str) -> tuple[str, str, str] | None:
 
 
 class StacksPresenter:
-    """The Stacks list for one screen: keeps the model's incremental summarizer and reuses
+    """The Stacks list for one screen: reads the source's incremental summarizer and reuses
     the cells of every stack whose row did not change, so a refresh of a big cluster costs
     what changed, not what exists."""
 
     def __init__(self) -> None:
-        self._summarize = model_stack.Summarizer()
         self._cells: dict[str, tuple[model_stack.StackRow, dict[str, str | Text]]] = {}
 
     def view(
@@ -478,7 +477,7 @@ class StacksPresenter:
         namespace = None if source.all_namespaces else source.namespace
         rows: dict[str, Cells] = {}
         order: dict[str, Any] = {}
-        summary = self._summarize(snapshot(source), now)
+        summary = source.summarizer(snapshot(source), now)
         cache: dict[str, tuple[model_stack.StackRow, dict[str, str | Text]]] = {}
         shown: list[model_stack.StackRow] = []
         for rank, row in enumerate(summary):
@@ -617,7 +616,7 @@ def stack_view(
     """Everything the Stack screen shows for one workload (a Deployment by default)."""
     if kind != DEPLOYMENT:
         return _workload_view(source, kind, namespace, name, now)
-    graph = model_stack.stack(snapshot(source), namespace, name, now)
+    graph = source.summarizer.stack(snapshot(source), namespace, name, now)
     if graph is None:
         if not source.synced():
             return _missing(name, "loading…")
@@ -674,7 +673,7 @@ def _event_rows(
 def _workload_view(source: Source, kind: str, namespace: str, name: str, now: float) -> StackView:
     """The Stack screen for a StatefulSet or DaemonSet: kubectl's rollout status, its
     ControllerRevisions, pods, links, claims and events."""
-    graph = model_stack.workload_stack(snapshot(source), kind, namespace, name, now)
+    graph = source.summarizer.workload_stack(snapshot(source), kind, namespace, name, now)
     if graph is None:
         if not source.synced():
             return _missing(name, "loading…")

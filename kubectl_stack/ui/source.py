@@ -18,6 +18,7 @@ from ..kube.informer import Informers
 from ..kube.kubeconfig import ConfigError, kubeconfig_paths, load_merged
 from ..kube.logs import LogOptions, LogStream
 from ..kube.store import ClusterState, SyncState
+from ..model.stack import Summarizer
 from ..options import ConnectionOptions, Options
 
 Key = tuple[str, str]
@@ -60,6 +61,9 @@ class Source:
         self.all_namespaces = all_namespaces
         self.connection_options = connection_options
         self._unsubscribe: list[Callable[[], None]] = []
+        self.summarizer = Summarizer()
+        """The model's incremental view of this cache, shared by every screen: a stack opened
+        or refreshed costs what changed since the last look, not the whole cache."""
 
     # -- reading ------------------------------------------------------------------------------
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from kubectl_stack.model.stack import Summarizer, summarize
+from kubectl_stack.model.stack import Summarizer, stack, summarize
 
 from .factories import NOW, stamp
 from .test_stack import big_snapshot
@@ -125,3 +125,38 @@ def test_unchanged_snapshot_returns_the_same_rows_without_recomputing() -> None:
 def test_list_snapshots_are_summarized_from_scratch() -> None:
     snap = {kind: list(objs.values()) for kind, objs in _keyed().items()}
     assert Summarizer()(snap, NOW) == summarize(snap, NOW)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_an_open_stack_and_the_list_both_stay_equal_to_fresh_ones_when_looked_at_in_turn(
+    seed: int,
+) -> None:
+    # The Stack screen and the Stacks list read one Summarizer in any order: a change the
+    # open stack took in first must still reach the list.
+    rng = random.Random(seed)
+    snap = _keyed()
+    summarizer = Summarizer()
+    t = 0.0
+    for _ in range(40):
+        for _ in range(rng.randint(0, 3)):
+            _mutate(snap, rng, t)
+        t += rng.choice([0.1, 1.0, 30.0, 700.0])
+        ns, name = rng.choice(sorted(snap["deployments"]))
+        if rng.random() < 0.5:
+            assert summarizer.stack(snap, ns, name, NOW + t) == stack(snap, ns, name, NOW + t)
+        else:
+            assert summarizer(snap, NOW + t) == summarize(snap, NOW + t)
+    assert summarizer(snap, NOW + t) == summarize(snap, NOW + t)
+
+
+def test_an_open_stack_reads_its_pods_after_a_change_without_a_summary_in_between() -> None:
+    snap = _keyed()
+    summarizer = Summarizer()
+    ns, name = sorted(snap["deployments"])[0]
+    before = summarizer.stack(snap, ns, name, NOW)
+    pod_key = next(k for k, p in snap["pods"].items() if p["metadata"]["name"].startswith(name))
+    del snap["pods"][pod_key]
+    after = summarizer.stack(snap, ns, name, NOW + 1)
+    assert before is not None and after is not None
+    assert len(after.pods) == len(before.pods) - 1
+    assert after == stack(snap, ns, name, NOW + 1)
