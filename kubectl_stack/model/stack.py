@@ -1178,6 +1178,7 @@ class Summarizer:
         self._rows: tuple[StackRow, ...] = ()
         self._summarized = False
         self._next_check = float("inf")
+        self._next_due = float("inf")
         # Changes taken in but not yet applied: index groups to rebuild, and the stacks the
         # changes may alter (by key, uid, ReplicaSet uid, namespace) until the next summary.
         self._stale: set[str] = set(_GROUP_KINDS)
@@ -1246,7 +1247,7 @@ class Summarizer:
         old = self._cache
         cache: dict[tuple[str, str], _Cached] = {}
         rows: list[StackRow] = []
-        next_check = float("inf")
+        next_check = next_due = float("inf")
         for dep in index.deployments:
             key = (u.namespace(dep), u.name(dep))
             hit = old.get(key)
@@ -1270,17 +1271,26 @@ class Summarizer:
             cache[key] = hit
             rows.append(hit.row)
             next_check = min(next_check, hit.until, hit.age_until)
+            next_due = min(next_due, hit.until)
         # StatefulSets and DaemonSets are few: recomputed whenever anything changed.
         for kind, obj in index.workloads:
             row, until = _workload_summary(index, kind, obj)
             rows.append(row)
             next_check = min(next_check, until)
+            next_due = min(next_due, until)
         self._cache = cache
         self._next_check = next_check
+        self._next_due = next_due
         self._summarized = True
         rows.sort(key=urgency_key)
         self._rows = tuple(rows)
         return self._rows
+
+    def due(self, now: float) -> bool:
+        """Whether a summary at ``now`` of an unchanged snapshot could differ from the last
+        one in more than the AGE texts: a health, rollout or certificate window has passed
+        (or the clock went back). A caller showing ages itself may skip the summary otherwise."""
+        return not self._summarized or self._next_due < now or now < self._oldest()
 
     def stack(self, snapshot: Any, namespace: str, name: str, now: float) -> Stack | None:
         """Exactly :func:`stack`, from the indexes kept here: costs what changed since the

@@ -67,6 +67,7 @@ class StackApp(App[int]):
         self._refreshed_at = 0.0
         self._refreshed_version = -1
         self._cost = 0.0
+        self._sampled_at = float("-inf")
         self._gc_frozen = False
 
     def on_mount(self) -> None:
@@ -82,14 +83,18 @@ class StackApp(App[int]):
         self.set_interval(1.0, self._tick)
 
     def _tick(self) -> None:
-        if self.source is None:
+        if self.source is None or not self.is_running:
             return
-        # Nothing changed: only ages and countdowns move. Redraw them about once a second,
-        # less often when a redraw is expensive (a big cluster), to keep idle CPU low.
-        unchanged = self.source.state.version == self._refreshed_version
-        if unchanged and time.monotonic() - self._refreshed_at < max(1.0, 10 * self._cost):
+        if self.source.state.version != self._refreshed_version:
+            self.on_state_changed(StateChanged())
             return
-        self.on_state_changed(StateChanged())
+        # Nothing changed: only what depends on time moves (clock, ages, countdowns, windows
+        # of recent restarts). The screen redraws just that.
+        if self.now() - self._sampled_at >= self.settings.sample_seconds:
+            self._sample_autoscalers()
+        screen = self.screen
+        if isinstance(screen, ClusterScreen) and screen.is_running:
+            screen.tick()
 
     def _start(self) -> None:
         assert self.source is not None
@@ -166,7 +171,7 @@ class StackApp(App[int]):
     def _sample_autoscalers(self) -> None:
         if self.source is None:
             return
-        now = self.now()
+        now = self._sampled_at = self.now()
         every = self.settings.sample_seconds
         for hpa in self.source.objects("horizontalpodautoscalers"):
             meta = hpa.get("metadata") or {}

@@ -7,7 +7,7 @@ plain values, so screens stay thin and snapshots are deterministic under a froze
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -15,6 +15,7 @@ from rich.syntax import Syntax
 from rich.text import Text
 
 from ..model import _util as u
+from ..model import duration as model_duration
 from ..model import events as model_events
 from ..model import findings as model_findings
 from ..model import grouping as model_grouping
@@ -452,6 +453,20 @@ def parse_stack_key(key: str) -> tuple[str, str, str] | None:
         return parts[1], parts[0], parts[2]
     namespace, _, name = key.partition("/")
     return DEPLOYMENT, namespace, name
+
+
+def stack_ages(source: Source, keys: Iterable[str], now: float) -> dict[str, str]:
+    """The AGE cells at ``now`` of the Stacks rows ``keys`` (group rows and stacks no longer
+    cached left out): what a screen redraws when only time moved."""
+    out: dict[str, str] = {}
+    for key in keys:
+        parsed = parse_stack_key(key)
+        if parsed is None:
+            continue
+        obj = workload(source, *parsed)
+        if obj is not None:
+            out[key] = model_duration.age(u.meta(obj).get("creationTimestamp"), now)
+    return out
 
 
 class StacksPresenter:

@@ -175,6 +175,26 @@ async def test_a_refresh_before_the_stacks_table_exists_draws_nothing_and_does_n
         assert not [n for n in app.notices if n[0] == "error"]
 
 
+async def test_ages_in_view_move_with_the_clock_while_the_cluster_is_unchanged(
+    frozen_sim: RunningSim,
+) -> None:
+    app = build_app(frozen_sim)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await until_text(pilot, "my-app")
+        screen = app.screen
+        assert isinstance(screen, StacksScreen)
+        key = next(k for k in screen.table.visible_keys() if not k.startswith("#"))
+        before = screen.table.get_cell(key, "age")
+        version = screen.source.state.version
+        start = app.now()
+        app.now = lambda: start + 3 * 86400.0
+        screen.tick()
+        await pilot.pause()
+        assert screen.source.state.version == version
+        assert screen.table.get_cell(key, "age") != before
+        await until_text(pilot, str(screen.table.get_cell(key, "age")))
+
+
 async def test_too_small_terminal_notice_comes_and_goes_with_the_size(sim: RunningSim) -> None:
     app = build_app(sim)
     async with app.run_test(size=(80, 24)) as pilot:

@@ -57,6 +57,12 @@ class ClusterScreen(Screen[None]):
     def refresh_data(self) -> None:
         raise NotImplementedError
 
+    def tick(self) -> None:
+        """Time moved and the cache did not (the app's 1 s tick): redraw what depends on
+        time. By default everything; a big screen redraws only what the clock changes."""
+        self.show_connection()
+        self.refresh_data()
+
     def show_connection(self) -> None:
         source = self.stack_app.source
         if source is None:

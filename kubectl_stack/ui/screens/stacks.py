@@ -45,6 +45,7 @@ class StacksScreen(stack_actions.StackActions, ClusterScreen):
         self._pending_select: str | None = None
         self._table: KeyedTable | None = None
         self._presenter = present.StacksPresenter()
+        self._summary = ""
 
     def compose(self) -> ComposeResult:
         yield TopBar()
@@ -109,7 +110,25 @@ class StacksScreen(stack_actions.StackActions, ClusterScreen):
         empty = self.query_one("#stacks-empty", Static)
         empty.update(view.empty_message or "")
         empty.set_class(not view.empty_message, "hidden")
-        self.update_top_bar(view.summary)
+        self._summary = view.summary
+        self.update_top_bar()
+
+    def update_top_bar(self, extra: str = "") -> None:
+        super().update_top_bar(extra or self._summary)
+
+    def tick(self) -> None:
+        if self._table is None:
+            return
+        now = self.stack_app.now()
+        if self.source.summarizer.due(now):
+            super().tick()
+            return
+        # Only the clock, a retry countdown and ages moved: ages are redrawn for the rows in
+        # view and only where the printed text changes (10,000 pods idle: no full refresh).
+        self.show_connection()
+        table = self._table
+        if "age" in table.column_keys:
+            table.set_cells("age", present.stack_ages(self.source, table.visible_keys(), now))
 
     # -- navigation -------------------------------------------------------------------------
 

@@ -14,6 +14,8 @@ class TopBar(Static):
     TopBar { height: 1; background: $panel; color: $text; padding: 0 1; }
     """
 
+    _shown: str | None = None
+
     def show(
         self, context: str, namespace: str, live: bool, now: float | None, extra: str = ""
     ) -> None:
@@ -24,7 +26,11 @@ class TopBar(Static):
             parts.append(extra)
         if now is not None:
             parts.append(time.strftime("%H:%M:%S UTC", time.gmtime(now)))
-        self.update("   ".join(parts))
+        text = "   ".join(parts)
+        # Called every second: no repaint unless the printed text changes.
+        if text != self._shown:
+            self._shown = text
+            self.update(text)
 
 
 class Banner(Static):
@@ -35,7 +41,11 @@ class Banner(Static):
     Banner.-shown { display: block; }
     """
 
+    _shown: str | None = None
+
     def show(self, text: str | None) -> None:
         """``text`` None hides the banner."""
         self.set_class(text is not None, "-shown")
-        self.update(text or "")
+        if text != self._shown:
+            self._shown = text
+            self.update(text or "")

@@ -126,6 +126,30 @@ class KeyedTable(DataTable[Cell]):
             if selected is not None:
                 self._restore_cursor(selected)
 
+    def visible_keys(self) -> list[str]:
+        """Keys of the rows in view (the cursor's scroll position and the widget's height)."""
+        top = int(self.scroll_y)
+        return [str(row.key.value) for row in self.ordered_rows[top : top + self.size.height]]
+
+    def set_cells(self, column: str, cells: Mapping[str, Cell]) -> None:
+        """Write ``column``'s cell of the rows in ``cells`` (key -> cell) where it differs
+        from what is shown; only those rows are repainted."""
+        index = self.column_keys.index(column)
+        changed: list[str] = []
+        for key, cell in cells.items():
+            old = self._rows.get(key)
+            if old is None or old[index] == cell:
+                continue
+            self._rows[key] = (*old[:index], cell, *old[index + 1 :])
+            self._data[RowKey(key)][ColumnKey(column)] = cell
+            changed.append(key)
+        if not changed:
+            return
+        self._update_count += 1
+        for key in changed:
+            self.refresh_row(self.get_row_index(key))
+        self._fit({column})
+
     def _fit(self, changed: set[str], reshaped: bool = False) -> None:
         """Size the changed columns to their widest cell. DataTable's own deferred width
         update (update_cell(update_width=True)) was seen to leave a column at its label's
