@@ -475,7 +475,31 @@ class StacksPresenter:
     what changed, not what exists."""
 
     def __init__(self) -> None:
+        self._group_signature: list[tuple[str, str, str, Any, Any]] = []
+        self._groups_cache: tuple[model_grouping.Group, ...] = ()
         self._cells: dict[str, tuple[model_stack.StackRow, dict[str, str | Text]]] = {}
+
+    def _groups(
+        self, source: Source, shown: Sequence[model_stack.StackRow]
+    ) -> tuple[model_grouping.Group, ...]:
+        """The applications among ``shown``, recomputed only when what grouping reads (the
+        workloads shown, their labels and annotations) changed: under churn only statuses
+        change, and regrouping 1,000 workloads on every refresh was most of its cost."""
+        objects = []
+        signature = []
+        for row in shown:
+            obj = workload(source, row.kind, row.namespace, row.name)
+            if obj is not None:
+                meta = u.meta(obj)
+                signature.append(
+                    (row.kind, row.namespace, row.name, meta.get("labels"), meta.get("annotations"))
+                )
+                objects.append((row.kind, obj))
+        if signature != self._group_signature:
+            items = [{**obj, "kind": kind} for kind, obj in objects]
+            self._groups_cache, _loose = model_grouping.group_workloads(items)
+            self._group_signature = signature
+        return self._groups_cache
 
     def view(
         self,
@@ -509,7 +533,7 @@ class StacksPresenter:
             shown.append(row)
         self._cells = cache
         if grouped and shown:
-            _group(source, shown, columns, rows, order)
+            _group(self._groups(source, shown), columns, rows, order)
         empty = None
         if not rows:
             if not source.synced():
@@ -524,20 +548,13 @@ class StacksPresenter:
 
 
 def _group(
-    source: Source,
-    shown: Sequence[model_stack.StackRow],
+    groups: Sequence[model_grouping.Group],
     columns: Sequence[str],
     rows: dict[str, Cells],
     order: dict[str, Any],
 ) -> None:
     """Add a row per application and order its workloads (indented) under it; rows of
     workloads without an application label keep their order after the groups."""
-    objects = []
-    for row in shown:
-        obj = workload(source, row.kind, row.namespace, row.name)
-        if obj is not None:
-            objects.append({**obj, "kind": row.kind})
-    groups, _loose = model_grouping.group_workloads(objects)
     if not groups:
         return
     for index, group in enumerate(groups):

@@ -121,6 +121,29 @@ async def test_grouped_by_application_and_flat_with_g(scenario_sim: StartSim) ->
         await until_text(pilot, "▾ shop (part-of)")
 
 
+async def test_relabelling_a_workload_moves_it_to_its_new_application_live(
+    scenario_sim: StartSim, kubectl_path: Path, tmp_path: Path
+) -> None:
+    sim = scenario_sim("helm-argo")
+    kubectl = _kubectl(sim, kubectl_path, tmp_path)
+    app = build_app(sim)
+    async with app.run_test(size=(120, 24)) as pilot:
+        await until_text(pilot, "▾ shop (part-of)")
+        _ok(
+            kubectl,
+            "label",
+            "deployment",
+            "shop-web",
+            "app.kubernetes.io/part-of=cart",
+            "--overwrite",
+        )
+        text = await until_text(pilot, "▾ cart (part-of)")
+        lines = text.splitlines()
+        cart = next(i for i, line in enumerate(lines) if "▾ cart" in line)
+        assert lines[cart + 1].split()[0] == "shop-web"
+        assert "1 workload" in lines[cart]
+
+
 def _rollout_line(app: Any) -> str:
     return _text(app, "#rollout").splitlines()[0]
 
