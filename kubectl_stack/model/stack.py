@@ -1090,11 +1090,26 @@ def _workload_stack(
 Change = tuple[Any, Any, Any]  # (key, old object or None, new object or None)
 
 
-def _diff(seen: dict[Any, Any], current: Mapping[Any, Any]) -> list[Change]:
+def _diff(
+    seen: dict[Any, Any], current: Mapping[Any, Any], keys: Iterable[Any] | None = None
+) -> list[Change]:
     """Every entry of ``current`` that is not the very object in ``seen`` and every entry
-    gone, as (key, old, new); afterwards ``seen`` holds what ``current`` holds."""
+    gone, as (key, old, new); afterwards ``seen`` holds what ``current`` holds. ``keys``:
+    the only keys that may have changed (compared alone; None compares everything)."""
     changes: list[Change] = []
     get = seen.get
+    if keys is not None:
+        for key in keys:
+            old = get(key, _ABSENT)
+            obj = current.get(key, _ABSENT)
+            if old is obj:
+                continue
+            if obj is _ABSENT:
+                del seen[key]
+            else:
+                seen[key] = obj
+            changes.append((key, None if old is _ABSENT else old, None if obj is _ABSENT else obj))
+        return changes
     for key, obj in current.items():
         old = get(key, _ABSENT)
         if old is not obj:
@@ -1114,9 +1129,10 @@ class _OwnerIndex:
         self._owner: dict[Any, str] = {}
         self.by_owner: dict[str, dict[Any, Mapping[str, Any]]] = {}
 
-    def update(self, pods: Mapping[Any, Any]) -> list[Change]:
-        """Take in the pods' changes since the last call and return them."""
-        changes = _diff(self.seen, pods)
+    def update(self, pods: Mapping[Any, Any], keys: Iterable[Any] | None = None) -> list[Change]:
+        """Take in the pods' changes since the last call (only ``keys`` when given) and
+        return them."""
+        changes = _diff(self.seen, pods, keys)
         for key, _old, new in changes:
             owner = self._owner.pop(key, "")
             bucket = self.by_owner.get(owner)
@@ -1177,6 +1193,7 @@ class Summarizer:
         self._cache: dict[tuple[str, str], _Cached] = {}
         self._rows: tuple[StackRow, ...] = ()
         self._summarized = False
+        self._taken = False
         self._next_check = float("inf")
         self._next_due = float("inf")
         # Changes taken in but not yet applied: index groups to rebuild, and the stacks the
@@ -1187,9 +1204,10 @@ class Summarizer:
         self._rs_uids: set[str] = set()
         self._namespaces: set[str] = set()
 
-    def _take_in(self, snapshot: Any) -> bool:
+    def _take_in(self, snapshot: Any, changed: Mapping[str, Iterable[Any]] | None) -> bool:
         """Diff the snapshot against the previous one and note what changed; False when the
-        snapshot is not shaped as the store serves it (kinds as mappings)."""
+        snapshot is not shaped as the store serves it (kinds as mappings). ``changed``: the
+        keys, by kind, that may have changed since the previous call (None: any)."""
         raws = {kind: _raw(snapshot, kind) for kind in KINDS}
         if any(v is not _ABSENT and not isinstance(v, Mapping) for v in raws.values()):
             self._shape = None
@@ -1199,13 +1217,17 @@ class Summarizer:
         if shape != self._shape:
             self._reset()
             self._shape = shape
+        if not self._taken:
+            changed = None  # nothing seen yet: every object is new
+        self._taken = True
         for kind, raw in raws.items():
             if raw is _ABSENT:
                 continue
+            keys = None if changed is None else changed.get(kind, ())
             if kind == "pods":
-                changes = self._pods.update(raw)
+                changes = self._pods.update(raw, keys)
             else:
-                changes = _diff(self._seen.setdefault(kind, {}), raw)
+                changes = _diff(self._seen.setdefault(kind, {}), raw, keys)
             if not changes:
                 continue
             self._stale.update(g for g, kinds in _GROUP_KINDS.items() if kind in kinds)
@@ -1229,13 +1251,18 @@ class Summarizer:
         self._stale = set()
         return index
 
-    def __call__(self, snapshot: Any, now: float) -> tuple[StackRow, ...]:
-        if not self._take_in(snapshot):
+    def __call__(
+        self, snapshot: Any, now: float, changed: Mapping[str, Iterable[Any]] | None = None
+    ) -> tuple[StackRow, ...]:
+        """``changed``, when the caller knows it (the store's change log): the keys, by kind
+        ("pods", "deployments", ...), that may have changed since the previous call of any
+        method here; only those objects are compared. None compares every object."""
+        if not self._take_in(snapshot, changed):
             return summarize(snapshot, now)
-        changed = bool(self._keys or self._uids or self._rs_uids or self._namespaces)
+        affected = bool(self._keys or self._uids or self._rs_uids or self._namespaces)
         if (
             self._summarized
-            and not changed
+            and not affected
             and not (self._next_check < now or now < self._oldest())
         ):
             return self._rows
@@ -1292,18 +1319,31 @@ class Summarizer:
         (or the clock went back). A caller showing ages itself may skip the summary otherwise."""
         return not self._summarized or self._next_due < now or now < self._oldest()
 
-    def stack(self, snapshot: Any, namespace: str, name: str, now: float) -> Stack | None:
+    def stack(
+        self,
+        snapshot: Any,
+        namespace: str,
+        name: str,
+        now: float,
+        changed: Mapping[str, Iterable[Any]] | None = None,
+    ) -> Stack | None:
         """Exactly :func:`stack`, from the indexes kept here: costs what changed since the
-        last call plus the one stack, not the whole snapshot."""
-        if not self._take_in(snapshot):
+        last call plus the one stack, not the whole snapshot. ``changed`` as for a call."""
+        if not self._take_in(snapshot, changed):
             return stack(snapshot, namespace, name, now)
         return _stack(self._indexed(snapshot, now), namespace, name)
 
     def workload_stack(
-        self, snapshot: Any, kind: str, namespace: str, name: str, now: float
+        self,
+        snapshot: Any,
+        kind: str,
+        namespace: str,
+        name: str,
+        now: float,
+        changed: Mapping[str, Iterable[Any]] | None = None,
     ) -> WorkloadStack | None:
         """Exactly :func:`workload_stack`, from the indexes kept here."""
-        if not self._take_in(snapshot):
+        if not self._take_in(snapshot, changed):
             return workload_stack(snapshot, kind, namespace, name, now)
         return _workload_stack(self._indexed(snapshot, now), snapshot, kind, namespace, name)
 

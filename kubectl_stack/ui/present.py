@@ -403,12 +403,6 @@ def _symbols(text: str) -> Text:
     return out
 
 
-def snapshot(source: Source) -> dict[str, Any]:
-    """What the model reads: every kind that is listed and watched (a kind still loading or
-    forbidden is left out, so the model reports nothing missing because of it)."""
-    return source.snapshot()
-
-
 def _stack_cells(row: model_stack.StackRow) -> dict[str, str | Text]:
     symbol, style = STATE_STYLE.get(row.rollout_state, ("?", ""))
     rollout = Text()
@@ -470,7 +464,7 @@ def stack_ages(source: Source, keys: Iterable[str], now: float) -> dict[str, str
 
 
 class StacksPresenter:
-    """The Stacks list for one screen: reads the source's incremental summarizer and reuses
+    """The Stacks list for one screen: reads the source's incremental summary and reuses
     the cells of every stack whose row did not change, so a refresh of a big cluster costs
     what changed, not what exists."""
 
@@ -516,7 +510,7 @@ class StacksPresenter:
         namespace = None if source.all_namespaces else source.namespace
         rows: dict[str, Cells] = {}
         order: dict[str, Any] = {}
-        summary = source.summarizer(snapshot(source), now)
+        summary = source.summary(now)
         cache: dict[str, tuple[model_stack.StackRow, dict[str, str | Text]]] = {}
         shown: list[model_stack.StackRow] = []
         for rank, row in enumerate(summary):
@@ -648,7 +642,7 @@ def stack_view(
     """Everything the Stack screen shows for one workload (a Deployment by default)."""
     if kind != DEPLOYMENT:
         return _workload_view(source, kind, namespace, name, now)
-    graph = source.summarizer.stack(snapshot(source), namespace, name, now)
+    graph = source.stack(namespace, name, now)
     if graph is None:
         if not source.synced():
             return _missing(name, "loading…")
@@ -705,7 +699,7 @@ def _event_rows(
 def _workload_view(source: Source, kind: str, namespace: str, name: str, now: float) -> StackView:
     """The Stack screen for a StatefulSet or DaemonSet: kubectl's rollout status, its
     ControllerRevisions, pods, links, claims and events."""
-    graph = source.summarizer.workload_stack(snapshot(source), kind, namespace, name, now)
+    graph = source.workload_stack(kind, namespace, name, now)
     if graph is None:
         if not source.synced():
             return _missing(name, "loading…")

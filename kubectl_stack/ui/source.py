@@ -18,7 +18,7 @@ from ..kube.informer import Informers
 from ..kube.kubeconfig import ConfigError, kubeconfig_paths, load_merged
 from ..kube.logs import LogOptions, LogStream
 from ..kube.store import ClusterState, SyncState
-from ..model.stack import Summarizer
+from ..model.stack import Stack, StackRow, Summarizer, WorkloadStack
 from ..options import ConnectionOptions, Options
 
 Key = tuple[str, str]
@@ -61,9 +61,8 @@ class Source:
         self.all_namespaces = all_namespaces
         self.connection_options = connection_options
         self._unsubscribe: list[Callable[[], None]] = []
-        self.summarizer = Summarizer()
-        """The model's incremental view of this cache, shared by every screen: a stack opened
-        or refreshed costs what changed since the last look, not the whole cache."""
+        self._summarizer = Summarizer()
+        self._summarized_version = -1
 
     # -- reading ------------------------------------------------------------------------------
 
@@ -89,6 +88,43 @@ class Source:
             if self.state.status(kind.name).state not in _UNREADABLE:
                 out[kind.name] = self.state.objects(kind.name)
         return out
+
+    def _changed_keys(self) -> dict[str, set[Key]] | None:
+        """The keys changed, by model kind name, since the previous call (None: unknown)."""
+        log = self.state.changes_since(self._summarized_version)
+        if self._summarized_version < 0:
+            log = None
+        self._summarized_version = self.state.version
+        if log is None:
+            return None
+        changed: dict[str, set[Key]] = {}
+        for change in log:
+            kind = change.kind.split(".", 1)[0].lower()
+            changed.setdefault(kind, set()).add((change.namespace, change.name))
+        return changed
+
+    def summary(self, now: float) -> tuple[StackRow, ...]:
+        """The model's summary of every stack (:func:`model.stack.summarize`), kept
+        incrementally: a call costs the objects changed since the last look (the store's
+        change log names them), not the whole cache. Shared by every screen."""
+        return self._summarizer(self.snapshot(), now, self._changed_keys())
+
+    def stack(self, namespace: str, name: str, now: float) -> Stack | None:
+        """One Deployment's graph (:func:`model.stack.stack`) from the same kept indexes."""
+        return self._summarizer.stack(self.snapshot(), namespace, name, now, self._changed_keys())
+
+    def workload_stack(
+        self, kind: str, namespace: str, name: str, now: float
+    ) -> WorkloadStack | None:
+        """One StatefulSet's or DaemonSet's graph from the same kept indexes."""
+        return self._summarizer.workload_stack(
+            self.snapshot(), kind, namespace, name, now, self._changed_keys()
+        )
+
+    def summary_due(self, now: float) -> bool:
+        """Whether the summary at ``now`` of an unchanged cache could differ from the last
+        one in more than its ages (:meth:`model.stack.Summarizer.due`)."""
+        return self._summarizer.due(now)
 
     def synced(self) -> bool:
         return self.state.synced(k.name for k in K.WATCHED)

@@ -160,3 +160,48 @@ def test_an_open_stack_reads_its_pods_after_a_change_without_a_summary_in_betwee
     assert before is not None and after is not None
     assert len(after.pods) == len(before.pods) - 1
     assert after == stack(snap, ns, name, NOW + 1)
+
+
+class _Logged(dict[Any, Any]):
+    """A kind's objects that note which keys were written, as the store's change log does."""
+
+    def __init__(self, items: dict[Any, Any], log: set[Any]) -> None:
+        super().__init__(items)
+        self.log = log
+
+    def __setitem__(self, key: Any, value: Any) -> None:
+        self.log.add(key)
+        super().__setitem__(key, value)
+
+    def __delitem__(self, key: Any) -> None:
+        self.log.add(key)
+        super().__delitem__(key)
+
+    def pop(self, key: Any, *default: Any) -> Any:
+        self.log.add(key)
+        return super().pop(key, *default)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_told_which_objects_changed_the_live_summary_still_equals_a_fresh_one(seed: int) -> None:
+    rng = random.Random(seed)
+    logs: dict[str, set[Any]] = {}
+    snap: Any = {}
+    for kind, objs in _keyed().items():
+        logs[kind] = set()
+        snap[kind] = _Logged(objs, logs[kind])
+    summarizer = Summarizer()
+    t = 0.0
+    for _ in range(60):
+        for _ in range(rng.randint(0, 3)):
+            _mutate(snap, rng, t)
+        t += rng.choice([0.1, 1.0, 30.0, 700.0])
+        changed = {kind: set(keys) for kind, keys in logs.items()}
+        for keys in logs.values():
+            keys.clear()
+        ns, name = rng.choice(sorted(snap["deployments"]))
+        if rng.random() < 0.3:
+            got = summarizer.stack(snap, ns, name, NOW + t, changed)
+            assert got == stack(snap, ns, name, NOW + t)
+        else:
+            assert summarizer(snap, NOW + t, changed) == summarize(snap, NOW + t)

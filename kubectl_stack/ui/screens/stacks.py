@@ -120,7 +120,7 @@ class StacksScreen(stack_actions.StackActions, ClusterScreen):
         if self._table is None:
             return
         now = self.stack_app.now()
-        if self.source.summarizer.due(now):
+        if self.source.summary_due(now):
             super().tick()
             return
         # Only the clock, a retry countdown and ages moved: ages are redrawn for the rows in
