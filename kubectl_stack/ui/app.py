@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import gc
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
 
@@ -49,8 +49,10 @@ class StackApp(App[int]):
         now: Clock,
         connector: Connector,
         source: Source | None = None,
+        notices: Sequence[str] = (),
     ) -> None:
         super().__init__()
+        self._startup_notices = tuple(notices)
         self.options = options
         self.settings = settings
         self.now = now
@@ -76,6 +78,8 @@ class StackApp(App[int]):
             self.set_keymap(dict(self.settings.keymap))
         for warning in self.settings.warnings:
             self.tell(warning, severity="warning")
+        for notice in self._startup_notices:
+            self.tell(notice)
         if self.source is None:
             self._connect(self.options.connection)
         else:
@@ -249,6 +253,7 @@ def make_app(
     now: Clock | None = None,
     connector: Connector | None = None,
     source: Source | None = None,
+    notices: Sequence[str] = (),
 ) -> StackApp:
     """Build the app. ``now`` (epoch seconds) drives every age and countdown shown, so tests
     can freeze it; ``source`` is an already open connection, otherwise the app connects with
@@ -261,4 +266,5 @@ def make_app(
         now=now or time.time,
         connector=connector or open_source,
         source=source,
+        notices=notices,
     )

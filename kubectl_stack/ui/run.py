@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from ..demo import DemoError, start_demo
@@ -19,7 +19,9 @@ if TYPE_CHECKING:
     from ..sim.runner import RunningSim
 
 
-async def _main(options: Options, now: Callable[[], float] | None = None) -> int:
+async def _main(
+    options: Options, now: Callable[[], float] | None = None, notices: Sequence[str] = ()
+) -> int:
     from .app import make_app
     from .source import open_source
 
@@ -28,7 +30,7 @@ async def _main(options: Options, now: Callable[[], float] | None = None) -> int
     except ConnectError as exc:
         sys.stderr.write(f"error: {exc}\n")
         return 1
-    app = make_app(options, source=source, now=now)
+    app = make_app(options, source=source, now=now, notices=notices)
     try:
         await app.run_async(mouse=app.settings.mouse)
     finally:
@@ -51,9 +53,13 @@ def run(options: Options) -> int:
         sys.stdout.write(line)
         sys.stdout.flush()
     try:
+        if sim is None:
+            return asyncio.run(_main(options))
         # The demo cluster's clock may run faster than the wall's (--demo-speed): ages and
         # countdowns are read against the cluster's own time, as they are on a real cluster.
-        return asyncio.run(_main(options, sim.cluster.clock.now if sim is not None else None))
+        # The KUBECONFIG line is shown in the app too: the one printed before is behind it.
+        notice = f"demo cluster: export {line.strip()} to drive it with kubectl"
+        return asyncio.run(_main(options, sim.cluster.clock.now, [notice]))
     except KeyboardInterrupt:
         return 130
     finally:

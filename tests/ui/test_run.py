@@ -15,7 +15,7 @@ from kubectl_stack.ui.screens.dialogs import PickerDialog, ScaleDialog
 from kubectl_stack.ui.screens.help import HelpScreen
 from kubectl_stack.ui.screens.stacks import StacksScreen
 
-from .conftest import advance, build_app, sim_clock, until, until_text
+from .conftest import TEST_SETTINGS, advance, build_app, sim_clock, until, until_text
 from .screen import screen_text
 
 UNREACHABLE = """\
@@ -133,3 +133,22 @@ async def test_context_picker_offers_the_kubeconfig_contexts(sim: RunningSim) ->
         assert "● sim" in text and "viewer" in text
         await pilot.press("v", "i", "e", "enter")
         await until_text(pilot, "ctx viewer", "my-app")
+
+
+def test_unknown_demo_scenario_is_one_line_and_exit_1(capsys: pytest.CaptureFixture[str]) -> None:
+    code = run(Options(demo="no-such-scenario"))
+    err = capsys.readouterr().err
+    assert code == 1
+    assert err == (
+        "error: unknown scenario 'no-such-scenario' (known: "
+        "bad-rollout, crashloop, empty, helm-argo, large, load-spike, mesh, seed, tls)\n"
+    )
+
+
+async def test_demo_kubeconfig_line_is_shown_inside_the_app(sim: RunningSim) -> None:
+    notice = f"demo cluster: export KUBECONFIG={sim.kubeconfig} to drive it with kubectl"
+    options = Options(connection=ConnectionOptions(kubeconfig=str(sim.kubeconfig)))
+    app = make_app(options, settings=TEST_SETTINGS, now=sim_clock(sim), notices=[notice])
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert ("information", notice) in app.notices
