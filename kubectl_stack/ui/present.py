@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from functools import partial
+from typing import Any, Protocol
 
 from rich.syntax import Syntax
 from rich.text import Text
@@ -235,25 +236,10 @@ def undo_info(
     if dep is None:
         return UndoInfo(f'deployment "{name}" not found')
     rss = source.objects("replicasets", namespace)
-    plan = model_history.undo_plan(dep, rss, preferred or 0)
-    if plan.error:
-        return UndoInfo(plan.error)
-    revisions = model_history.history(dep, rss, 0.0)
-    choices = tuple(
-        RevisionChoice(r.revision, f"rev {r.revision}  {', '.join(r.images)}  {r.change_cause}")
-        for r in reversed(revisions)
-        if not r.current
-    )
-
-    def diff_for(revision: int) -> Sequence[str | Text]:
-        planned = model_history.undo_plan(dep, rss, revision)
-        if planned.error:
-            return [planned.error]
-        if planned.skipped:
-            return [planned.message]
-        return [_diff_text([line]) for line in planned.diff]
-
-    return UndoInfo(None, plan.from_revision, plan.to_revision, choices, diff_for)
+    plan_for = partial(model_history.undo_plan, dep, rss)
+    plan = plan_for(preferred or 0)
+    history = model_history.history(dep, rss, 0.0)
+    return _undo_dialog(plan, plan_for, history, plan.from_revision)
 
 
 def _workload_undo_info(
@@ -263,11 +249,43 @@ def _workload_undo_info(
     if obj is None:
         return UndoInfo(f'{kind.lower()} "{name}" not found')
     revisions = source.objects("controllerrevisions", namespace)
-    plan = model_workloads.undo_plan(obj, revisions, preferred or 0)
-    if plan.error:
-        return UndoInfo(plan.error)
+    plan_for = partial(model_workloads.undo_plan, obj, revisions)
     history = model_workloads.revision_history(obj, revisions, 0.0)
     current = max((r.revision for r in history if r.current), default=0)
+    return _undo_dialog(plan_for(preferred or 0), plan_for, history, current)
+
+
+class _Plan(Protocol):
+    @property
+    def error(self) -> str: ...
+    @property
+    def skipped(self) -> bool: ...
+    @property
+    def message(self) -> str: ...
+    @property
+    def to_revision(self) -> int: ...
+    @property
+    def diff(self) -> tuple[model_history.DiffLine, ...]: ...
+
+
+class _Revision(Protocol):
+    @property
+    def revision(self) -> int: ...
+    @property
+    def images(self) -> Sequence[str]: ...
+    @property
+    def change_cause(self) -> str: ...
+    @property
+    def current(self) -> bool: ...
+
+
+def _undo_dialog(
+    plan: _Plan, plan_for: Callable[[int], _Plan], history: Sequence[_Revision], current: int
+) -> UndoInfo:
+    """The undo dialog's content from a kind's undo plan (Deployment: ReplicaSets;
+    StatefulSet/DaemonSet: ControllerRevisions) and its revision history."""
+    if plan.error:
+        return UndoInfo(plan.error)
     choices = tuple(
         RevisionChoice(r.revision, f"rev {r.revision}  {', '.join(r.images)}  {r.change_cause}")
         for r in reversed(history)
@@ -275,7 +293,7 @@ def _workload_undo_info(
     )
 
     def diff_for(revision: int) -> Sequence[str | Text]:
-        planned = model_workloads.undo_plan(obj, revisions, revision)
+        planned = plan_for(revision)
         if planned.error:
             return [planned.error]
         if planned.skipped:
