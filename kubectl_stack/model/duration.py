@@ -27,11 +27,9 @@ def _trunc_div(a: int, b: int) -> int:
     return q if (a >= 0) == (b > 0) else -q
 
 
-def human_duration(seconds: float) -> str:
-    """duration.HumanDuration: "45s", "3m10s", "70m", "3h1m", "2d1h", "367d", "2y1d".
-
-    Durations more than ~2 s in the future (clock skew beyond tolerance) are "<invalid>".
-    """
+def _whole_seconds(seconds: float) -> int | str:
+    """Whole seconds as both of Go's duration printers see them, or the text they print
+    instead: "<invalid>" beyond the clock-skew tolerance (or unreadable), "0s" just below 0."""
     ns = _nanos(seconds)
     if ns is None:
         return "<invalid>"
@@ -40,6 +38,17 @@ def human_duration(seconds: float) -> str:
         return "<invalid>"
     if secs < 0 or ns < 0:
         return "0s"
+    return secs
+
+
+def human_duration(seconds: float) -> str:
+    """duration.HumanDuration: "45s", "3m10s", "70m", "3h1m", "2d1h", "367d", "2y1d".
+
+    Durations more than ~2 s in the future (clock skew beyond tolerance) are "<invalid>".
+    """
+    secs = _whole_seconds(seconds)
+    if isinstance(secs, str):
+        return secs
     if secs < 120:
         return f"{secs}s"
     minutes = secs // 60
@@ -68,14 +77,9 @@ def human_duration(seconds: float) -> str:
 
 def short_human_duration(seconds: float) -> str:
     """duration.ShortHumanDuration: one unit ("59s", "1m", "23h", "364d", "2y")."""
-    ns = _nanos(seconds)
-    if ns is None:
-        return "<invalid>"
-    secs = _trunc_div(ns, _NS)
-    if secs < -1:
-        return "<invalid>"
-    if secs < 0 or ns < 0:
-        return "0s"
+    secs = _whole_seconds(seconds)
+    if isinstance(secs, str):
+        return secs
     if secs < 60:
         return f"{secs}s"
     if secs < 3600:
