@@ -24,15 +24,16 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import random
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 import aiohttp
 
 from .. import jsonutil
 from . import kinds as K
-from .connection import ApiError, Connection, ConnectionFailed
+from .connection import ApiError, Connection, ConnectionFailed, Response
 from .hpa import v1_as_v2
 from .kinds import Kind
 from .store import ClusterState, Obj, SyncState
@@ -44,6 +45,23 @@ BACKOFF_INITIAL = 0.8
 BACKOFF_CAP = 30.0
 FORBIDDEN_RECHECK = 60.0
 METRICS_PERIOD = 15.0
+
+
+@contextlib.contextmanager
+def gc_paused() -> Iterator[None]:
+    """Run a burst of allocation without the cycle collector.
+
+    Decoding a page of 500 pods allocates ~25,000 containers; with the collector on, its
+    young-generation passes (and the full ones the growing cache triggers) triple the cost.
+    API objects hold no reference cycles, so reference counting frees what is dropped; the
+    collector resumes afterwards for everything else."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 class _Expired(Exception):
@@ -120,28 +138,50 @@ class Informer:
         return "application/json"
 
     async def list(self) -> None:
-        """One full paged list, then replace the store's view of this kind and scope."""
+        """One full paged list, then replace the store's view of this kind and scope.
+
+        The next page is requested before this one is decoded, so the server prepares it
+        while we work; decoding and interning run with the cycle collector paused."""
         items: list[Obj] = []
-        token = ""
-        rv = ""
-        while True:
+        path = self.kind.path(self.namespace)
+        accept = self._accept(watch=False)
+
+        def fetch(token: str) -> asyncio.Task[Response]:
             params = {"limit": str(self.page_size)}
             if token:
                 params["continue"] = token
-            page = await self.connection.get_json(
-                self.kind.path(self.namespace), params, accept=self._accept(watch=False)
+            return asyncio.create_task(
+                self.connection.request("GET", path, params=params, accept=accept)
             )
-            if not isinstance(page, dict):
-                page = {}
-            for item in page.get("items") or ():
-                if isinstance(item, dict):
-                    # Interned page by page: a big list never sits in memory twice.
-                    items.append(self.state.prepare(self._clean(item)))
-            meta = page.get("metadata") or {}
-            rv = str(meta.get("resourceVersion") or rv)
-            token = str(meta.get("continue") or "")
-            if not token:
-                break
+
+        pending: asyncio.Task[Response] | None = fetch("")
+        rv = ""
+        try:
+            while pending is not None:
+                response = await pending
+                pending = None
+                with gc_paused():
+                    page = response.json()
+                if not isinstance(page, dict):
+                    page = {}
+                meta = page.get("metadata") or {}
+                rv = str(meta.get("resourceVersion") or rv)
+                token = str(meta.get("continue") or "")
+                if token:
+                    pending = fetch(token)
+                    # Let the request go out before the CPU-bound work below.
+                    await asyncio.sleep(0)
+                with gc_paused():
+                    for item in page.get("items") or ():
+                        if isinstance(item, dict):
+                            # Interned page by page: a big list never sits in memory twice.
+                            items.append(self.state.prepare(self._clean(item)))
+                del page
+        finally:
+            if pending is not None:
+                pending.cancel()
+                with contextlib.suppress(BaseException):
+                    await pending
         self.state.replace(self.kind.name, self.namespace, items, prepared=True)
         self.resource_version = rv or None
         self.lists += 1
