@@ -525,6 +525,10 @@ class StacksPresenter:
         """Rows keyed as :func:`stack_key`, ordered most urgent first. ``grouped``: each
         application (standard labels, see model.grouping) as a group row followed by its
         workloads; the ungrouped ones after them."""
+        if not source.synced():
+            # Until every kind is listed a stack's counts would be wrong (pods not in yet:
+            # 0/10 ready), and summarising a half-loaded cache is wasted work.
+            return TableView({}, {}, "loading…", summary="loading")
         namespace = None if source.all_namespaces else source.namespace
         rows: dict[str, Cells] = {}
         order: dict[str, Any] = {}
@@ -548,9 +552,7 @@ class StacksPresenter:
             _group(self._groups(source, shown), columns, rows, order)
         empty = None
         if not rows:
-            if not source.synced():
-                empty = "loading…"
-            elif summary:
+            if summary:
                 empty = f"no Deployment matches {name_filter!r}"
             else:
                 where = "any namespace" if namespace is None else f'namespace "{namespace}"'
