@@ -43,9 +43,10 @@ class ClusterScreen(Screen[None]):
             return True
         return False
 
-    def on_mount(self) -> None:
-        self.show_connection()
-        self.refresh_data()
+    # Textual calls the handler of every class in the MRO, so subclasses do not call super()
+    # for these. A screen is drawn when it is resumed, which also follows its mount: drawing
+    # on mount too was a second (and with super() a third) full refresh before its first
+    # frame.
 
     def on_resize(self) -> None:
         self.stack_app.check_size()

@@ -49,7 +49,6 @@ class HistoryScreen(stack_actions.StackActions, ClusterScreen):
         yield Footer()
 
     def on_mount(self) -> None:
-        super().on_mount()
         self.query_one("#revisions").focus()
 
     @property

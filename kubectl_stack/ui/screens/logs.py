@@ -88,7 +88,6 @@ class LogsScreen(ClusterScreen):
         yield Footer()
 
     def on_mount(self) -> None:
-        super().on_mount()
         self.query_one("#log").focus()
         self._restart_streams()
 

@@ -99,7 +99,6 @@ class StackScreen(stack_actions.StackActions, ClusterScreen):
         self.query_one(Tabs).active = f"tab-{self._initial_tab}"
         self._show_tab(self._initial_tab)
         self.source.want_metrics(True)
-        super().on_mount()
 
     def on_unmount(self) -> None:
         source = self.stack_app.source

@@ -56,10 +56,8 @@ class StacksScreen(stack_actions.StackActions, ClusterScreen):
 
     def on_mount(self) -> None:
         self._ensure_table()
-        super().on_mount()
 
     def on_resize(self) -> None:
-        super().on_resize()
         if self._ensure_table():
             self.refresh_data()
 
@@ -93,7 +91,7 @@ class StacksScreen(stack_actions.StackActions, ClusterScreen):
     def refresh_data(self) -> None:
         if self._table is None:
             # The app's tick or a store notification can arrive between the screen starting
-            # and its mount handler creating the table; on_mount draws the first view.
+            # and its mount handler creating the table; resuming it draws the first view.
             return
         table = self._table
         view = self._presenter.view(

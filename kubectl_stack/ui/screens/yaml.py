@@ -41,7 +41,6 @@ class ObjectScreen(ClusterScreen):
         yield Footer()
 
     def on_mount(self) -> None:
-        super().on_mount()
         self.query_one("#object-box").focus()
 
     def refresh_data(self) -> None:
