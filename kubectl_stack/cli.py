@@ -169,6 +169,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         from .once import run_once
 
         return run_once(options)
+    if not (sys.stdin.isatty() and sys.stderr.isatty()):
+        # The app reads keys from stdin and draws on stderr; without a terminal it could
+        # only wait for keys that never come.
+        sys.stderr.write(f"error: {PROG} needs a terminal; use --once for plain text\n")
+        return 1
     from .ui.run import run
 
     return run(options)

@@ -1,7 +1,8 @@
 """Entry point from the CLI: connect (or start the demo cluster), run the app, clean up.
 
 Connection problems are one line on stderr and exit code 1; the terminal is always restored
-(Textual restores it when the app exits, also on errors).
+(Textual restores it when the app exits, also on errors). A terminal that goes away without
+a hang-up signal ends the app too (:mod:`.driver`): exit code 129, nothing more written.
 """
 
 from __future__ import annotations
@@ -18,6 +19,10 @@ from .source import ConnectError
 if TYPE_CHECKING:
     from ..sim.runner import RunningSim
 
+# The exit code when the terminal went away (see .driver): 128 + SIGHUP, what a shell reports
+# for a process a hang-up ended.
+TERMINAL_GONE = 129
+
 
 async def _main(
     options: Options, now: Callable[[], float] | None = None, notices: Sequence[str] = ()
@@ -31,6 +36,10 @@ async def _main(
         sys.stderr.write(f"error: {exc}\n")
         return 1
     app = make_app(options, source=source, now=now, notices=notices)
+    if sys.platform != "win32":
+        from .driver import TerminalDriver
+
+        app.driver_class = TerminalDriver
     try:
         await app.run_async(mouse=app.settings.mouse)
     finally:
@@ -52,18 +61,22 @@ def run(options: Options) -> int:
         line = f"KUBECONFIG={sim.kubeconfig}\n"
         sys.stdout.write(line)
         sys.stdout.flush()
+    code = 130  # Ctrl+C (KeyboardInterrupt), unless the app returns
     try:
         if sim is None:
-            return asyncio.run(_main(options))
-        # The demo cluster's clock may run faster than the wall's (--demo-speed): ages and
-        # countdowns are read against the cluster's own time, as they are on a real cluster.
-        # The KUBECONFIG line is shown in the app too: the one printed before is behind it.
-        notice = f"demo cluster: export {line.strip()} to drive it with kubectl"
-        return asyncio.run(_main(options, sim.cluster.clock.now, [notice]))
+            code = asyncio.run(_main(options))
+        else:
+            # The demo cluster's clock may run faster than the wall's (--demo-speed): ages and
+            # countdowns are read against the cluster's own time, as on a real cluster. The
+            # KUBECONFIG line is shown in the app too: the one printed before is behind it.
+            notice = f"demo cluster: export {line.strip()} to drive it with kubectl"
+            code = asyncio.run(_main(options, sim.cluster.clock.now, [notice]))
     except KeyboardInterrupt:
-        return 130
+        pass
     finally:
         if sim is not None:
-            sys.stdout.write(line)
-            sys.stdout.flush()
+            if code != TERMINAL_GONE:
+                sys.stdout.write(line)
+                sys.stdout.flush()
             sim.stop()
+    return code

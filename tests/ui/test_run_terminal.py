@@ -1,0 +1,95 @@
+"""The app and its terminal: a terminal that goes away ends the app, no terminal at all is one
+line and exit 1 (``--once`` still prints), all through real processes."""
+
+from __future__ import annotations
+
+import os
+import pty
+import select
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from kubectl_stack.sim.runner import RunningSim
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def _env(home: Path) -> dict[str, str]:
+    return {
+        **os.environ,
+        "PYTHONPATH": str(REPO),
+        "HOME": str(home),
+        "XDG_CONFIG_HOME": str(home),
+        "TERM": "xterm-256color",
+    }
+
+
+def _read_until(master: int, text: bytes, timeout: float) -> bytes:
+    """What the program wrote on the pty until ``text`` appeared (or the timeout passed)."""
+    seen = b""
+    deadline = time.monotonic() + timeout
+    while text not in seen and time.monotonic() < deadline:
+        ready, _, _ = select.select([master], [], [], 0.5)
+        if ready:
+            try:
+                seen += os.read(master, 65536)
+            except OSError:  # EIO: the program closed the pty
+                break
+    return seen
+
+
+def test_terminal_closed_without_hangup_signal_ends_the_app(tmp_path: Path) -> None:
+    # A pty that is not the app's controlling terminal (a new session, no TIOCSCTTY): closing
+    # its master hangs it up but sends no SIGHUP; reads then return end of file.
+    master, slave = pty.openpty()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "kubectl_stack", "--demo"],
+        stdin=slave,
+        stdout=slave,
+        stderr=slave,
+        env=_env(tmp_path),
+        start_new_session=True,
+    )
+    os.close(slave)
+    try:
+        screen = _read_until(master, b"my-app", 60)
+        assert b"my-app" in screen, screen.decode(errors="replace")[-2000:]
+        os.close(master)
+        master = -1
+        # Exit code 129 (128 + SIGHUP): the app ended itself; a traceback would be 1.
+        assert proc.wait(timeout=30) == 129
+    finally:
+        if master >= 0:
+            os.close(master)
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+
+
+def test_without_a_terminal_the_app_is_one_line_and_exit_1(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "kubectl_stack", "--demo"],
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        env=_env(tmp_path),
+        timeout=60,
+    )
+    assert done.returncode == 1
+    assert done.stderr == "error: kubectl stack needs a terminal; use --once for plain text\n"
+    assert done.stdout == ""  # the demo cluster was not even started
+
+
+def test_once_needs_no_terminal(sim: RunningSim, tmp_path: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "kubectl_stack", "--once", "--kubeconfig", str(sim.kubeconfig)],
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        env=_env(tmp_path),
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "my-app" in done.stdout
