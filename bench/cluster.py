@@ -22,6 +22,7 @@ import sys
 import time
 from typing import Any
 
+from bench.sync import run_main
 from kubectl_stack.sim.runner import RunningSim, start_sim
 from kubectl_stack.sim.store import clone
 
@@ -120,4 +121,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run_main(main)

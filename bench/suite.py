@@ -29,7 +29,7 @@ from typing import Any
 
 import yaml
 
-from bench.sync import _measure
+from bench.sync import _measure, stop
 from bench.terminal import Screen, Terminal
 
 REPO = str(Path(__file__).resolve().parent.parent)
@@ -82,12 +82,16 @@ class Cluster:
             stdout=subprocess.PIPE,
             text=True,
             env={**os.environ, "PYTHONPATH": REPO},
+            start_new_session=True,
         )
-        assert self.proc.stdout is not None
-        line = self.proc.stdout.readline().strip()
-        if not line.startswith("KUBECONFIG="):
+        try:
+            assert self.proc.stdout is not None
+            line = self.proc.stdout.readline().strip()
+            if not line.startswith("KUBECONFIG="):
+                raise SystemExit(f"the embedded cluster did not start: {line!r}")
+        except BaseException:
             self.close()
-            raise SystemExit(f"the embedded cluster did not start: {line!r}")
+            raise
         self.kubeconfig = line.partition("=")[2]
         config = yaml.safe_load(Path(self.kubeconfig).read_text())
         self.server = config["clusters"][0]["cluster"]["server"]
@@ -117,13 +121,7 @@ class Cluster:
             response.read()
 
     def close(self) -> None:
-        if self.proc.stdin is not None:
-            self.proc.stdin.close()
-        try:
-            self.proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
+        stop(self.proc, grace=30.0)
 
 
 def _proc_file(pid: int, name: str) -> str:
@@ -295,7 +293,7 @@ class _Counter:
     """Bytes a child writes to its stdout."""
 
     def __init__(self, argv: list[str], env: dict[str, str]) -> None:
-        self.proc = subprocess.Popen(argv, stdout=subprocess.PIPE, env=env)
+        self.proc = subprocess.Popen(argv, stdout=subprocess.PIPE, env=env, start_new_session=True)
         self.bytes = 0
         self._thread = threading.Thread(target=self._read, daemon=True)
         self._thread.start()
@@ -307,8 +305,7 @@ class _Counter:
             self.bytes += len(chunk)
 
     def close(self) -> None:
-        self.proc.terminate()
-        self.proc.wait()
+        stop(self.proc)
         self._thread.join(timeout=5)
 
 
@@ -333,6 +330,7 @@ def run_size(pods: int, options: Options, main: bool, log: Any) -> Figures:
             if shown is None:
                 log(f"[{pods} pods] no complete screen within 300 s:\n" + "\n".join(term.lines()))
                 return fig
+            log(f"[{pods} pods] first complete screen after {shown - term.started:.1f} s")
             time.sleep(2.0)
             rss, peak = _proc_rss(term.pid)
             fig.put("rss_synced_mb", rss)

@@ -15,13 +15,16 @@ import argparse
 import asyncio
 import contextlib
 import os
+import signal
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from types import FrameType
+from typing import Any, NoReturn
 
 from kubectl_stack import jsonutil
 
@@ -55,12 +58,52 @@ def _child(kubeconfig: str) -> int:
     return 0
 
 
+def run_main(main: Callable[[], int]) -> NoReturn:
+    """Run a benchmark entry point as the process: SIGTERM and SIGHUP end it as Ctrl+C does
+    (KeyboardInterrupt), so every ``finally`` runs and no child process is left behind; an
+    interruption exits with 130, without a traceback."""
+
+    def interrupt(_signum: int, _frame: FrameType | None) -> None:
+        raise KeyboardInterrupt
+
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, interrupt)
+    try:
+        code = main()
+    except KeyboardInterrupt:
+        code = 130
+    sys.exit(code)
+
+
+def stop(proc: subprocess.Popen[Any], grace: float = 0.0) -> None:
+    """End a child started with ``start_new_session=True``, with its process group: close
+    its stdin (the embedded clusters here end when it closes) and give it ``grace`` seconds,
+    then SIGTERM, 10 s later SIGKILL. The child is reaped whichever way it ended."""
+    if proc.stdin is not None:
+        with contextlib.suppress(OSError):
+            proc.stdin.close()
+    for sig, wait in ((None, grace), (signal.SIGTERM, 10.0), (signal.SIGKILL, None)):
+        if proc.poll() is not None:
+            return
+        if sig is not None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, sig)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            proc.wait(timeout=wait)
+
+
 def _measure(argv: list[str], env: dict[str, str]) -> tuple[float, float, bytes]:
     """Run one process; (wall seconds, peak RSS MiB, stdout)."""
     with tempfile.TemporaryFile() as out:
         started = time.perf_counter()
-        proc = subprocess.Popen(argv, stdout=out, stderr=subprocess.PIPE, env=env)
-        _, status, usage = os.wait4(proc.pid, 0)
+        proc = subprocess.Popen(
+            argv, stdout=out, stderr=subprocess.PIPE, env=env, start_new_session=True
+        )
+        try:
+            _, status, usage = os.wait4(proc.pid, 0)
+        except BaseException:
+            stop(proc)
+            raise
         wall = time.perf_counter() - started
         proc.returncode = os.waitstatus_to_exitcode(status)
         stderr = proc.stderr.read() if proc.stderr else b""
@@ -164,22 +207,17 @@ def _serve(scenario: str, repo: str) -> Iterator[str]:
         stdout=subprocess.PIPE,
         text=True,
         env={**os.environ, "PYTHONPATH": repo},
+        start_new_session=True,
     )
     try:
-        assert proc.stdout is not None and proc.stdin is not None
+        assert proc.stdout is not None
         line = proc.stdout.readline().strip()
         if not line.startswith("KUBECONFIG="):
             raise SystemExit(f"the embedded cluster did not start: {line!r}")
         yield line.partition("=")[2]
     finally:
-        if proc.stdin is not None:
-            proc.stdin.close()
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop(proc, grace=30.0)
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run_main(main)

@@ -9,7 +9,6 @@ from __future__ import annotations
 import fcntl
 import os
 import pty
-import signal
 import struct
 import subprocess
 import termios
@@ -19,7 +18,15 @@ from collections.abc import Callable, Mapping
 
 import pyte
 
+from bench.sync import stop
+
 Screen = list[str]
+
+
+def _controlling_terminal() -> None:
+    """In the child, after ``setsid``: its stdin (the pty's slave) becomes its controlling
+    terminal. Only an ioctl runs here, between fork and exec."""
+    fcntl.ioctl(0, termios.TIOCSCTTY, 0)
 
 
 class Terminal:
@@ -29,18 +36,27 @@ class Terminal:
         self, argv: list[str], env: Mapping[str, str], cols: int = 80, rows: int = 24
     ) -> None:
         self._master, slave = pty.openpty()
-        self._size(slave, cols, rows)
-        self.started = time.perf_counter()
-        self.proc = subprocess.Popen(
-            argv,
-            stdin=slave,
-            stdout=slave,
-            stderr=slave,
-            env={**env, "TERM": "xterm-256color", "COLORTERM": "truecolor"},
-            start_new_session=True,
-            close_fds=True,
-        )
-        os.close(slave)
+        try:
+            self._size(slave, cols, rows)
+            self.started = time.perf_counter()
+            # The pty becomes the child's controlling terminal, as a login's does: when the
+            # master closes (this process ends, however it ends), the kernel hangs it up and
+            # sends the child SIGHUP, as sshd's closing does when a link drops.
+            self.proc = subprocess.Popen(
+                argv,
+                stdin=slave,
+                stdout=slave,
+                stderr=slave,
+                env={**env, "TERM": "xterm-256color", "COLORTERM": "truecolor"},
+                start_new_session=True,
+                preexec_fn=_controlling_terminal,
+                close_fds=True,
+            )
+        except BaseException:
+            os.close(self._master)
+            raise
+        finally:
+            os.close(slave)
         self.screen = pyte.Screen(cols, rows)
         self._stream = pyte.ByteStream(self.screen)
         self._changed = threading.Condition()
@@ -104,23 +120,10 @@ class Terminal:
     def send(self, keys: bytes) -> None:
         os.write(self._master, keys)
 
-    def resize(self, cols: int, rows: int) -> None:
-        """Resize as a terminal window does (the program gets SIGWINCH)."""
-        with self._changed:
-            self.screen.resize(rows, cols)
-        self._size(self._master, cols, rows)
-        os.killpg(self.proc.pid, signal.SIGWINCH)
-
     def close(self) -> None:
         if self._master < 0:
             return
-        if self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-                self.proc.wait()
+        stop(self.proc)
         os.close(self._master)
         self._master = -1
         self._reader.join(timeout=5)
