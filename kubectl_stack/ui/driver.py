@@ -19,6 +19,7 @@ from collections.abc import Iterable
 from typing import IO, Any
 
 from textual._xterm_parser import XTermParser
+from textual.app import App
 from textual.drivers.linux_driver import LinuxDriver
 from textual.message import Message
 
@@ -83,3 +84,10 @@ class TerminalDriver(LinuxDriver):
     def _dispatch(self, messages: Iterable[Message]) -> None:
         for message in messages:
             self.process_message(message)
+
+
+def watch_terminal(app: App[Any]) -> None:
+    """Run ``app`` with :class:`TerminalDriver` where it would use Textual's own Linux/macOS
+    driver (not one chosen with ``TEXTUAL_DRIVER``, e.g. by textual-serve)."""
+    if app.driver_class is LinuxDriver:
+        app.driver_class = TerminalDriver

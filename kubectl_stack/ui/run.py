@@ -37,9 +37,9 @@ async def _main(
         return 1
     app = make_app(options, source=source, now=now, notices=notices)
     if sys.platform != "win32":
-        from .driver import TerminalDriver
+        from .driver import watch_terminal
 
-        app.driver_class = TerminalDriver
+        watch_terminal(app)
     try:
         await app.run_async(mouse=app.settings.mouse)
     finally:
