@@ -76,7 +76,9 @@ class TerminalDriver(LinuxDriver):
                     except OSError:  # EIO: the terminal hung up
                         data = b""
                     if not data:
-                        self._app.exit(return_code=TERMINAL_GONE)
+                        # Through the app's message queue: after its start-up, if still
+                        # under way (an exit in the middle of it makes Textual panic).
+                        self._app.call_later(self._app.exit, return_code=TERMINAL_GONE)
                         return
                     self._dispatch(parser.feed(decode(data)))
                 self._dispatch(parser.tick())
