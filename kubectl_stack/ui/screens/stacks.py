@@ -46,6 +46,7 @@ class StacksScreen(stack_actions.StackActions, ClusterScreen):
         self._table: KeyedTable | None = None
         self._presenter = present.StacksPresenter()
         self._summary = ""
+        self._empty_message = ""
 
     def compose(self) -> ComposeResult:
         yield TopBar()
@@ -105,9 +106,14 @@ class StacksScreen(stack_actions.StackActions, ClusterScreen):
         if self._pending_select is not None:
             table.select_key(self._pending_select)
             self._pending_select = None
-        empty = self.query_one("#stacks-empty", Static)
-        empty.update(view.empty_message or "")
-        empty.set_class(not view.empty_message, "hidden")
+        message = view.empty_message or ""
+        if message != self._empty_message:
+            # Static.update lays the screen out again, which repaints every scrollbar: only
+            # when the text changes (10,000 pods under churn: 5 times a second before).
+            self._empty_message = message
+            empty = self.query_one("#stacks-empty", Static)
+            empty.update(message)
+            empty.set_class(not message, "hidden")
         self._summary = view.summary
         self.update_top_bar()
 

@@ -27,10 +27,11 @@ class TopBar(Static):
         if now is not None:
             parts.append(time.strftime("%H:%M:%S UTC", time.gmtime(now)))
         text = "   ".join(parts)
-        # Called every second: no repaint unless the printed text changes.
+        # Called every second: no repaint unless the printed text changes, and no layout
+        # (one line high always; a layout pass repaints every scrollbar on the screen).
         if text != self._shown:
             self._shown = text
-            self.update(text)
+            self.update(text, layout=False)
 
 
 class Banner(Static):
