@@ -12,6 +12,7 @@ from typing import Any
 
 from rich.cells import cell_len
 from rich.text import Text
+from textual._two_way_dict import TwoWayDict
 from textual.widgets import DataTable
 from textual.widgets.data_table import CellDoesNotExist, ColumnKey, RowDoesNotExist, RowKey
 
@@ -111,8 +112,7 @@ class KeyedTable(DataTable[Cell]):
                 # only the changed rows (nothing for rows out of view) is what keeps a big
                 # cluster's churn from redrawing, and resending, every visible line.
                 self._update_count += 1
-                for key in changed_rows:
-                    self.refresh_row(self.get_row_index(key))
+                self._repaint(changed_rows)
             self._fit(changed, reshaped)
             order = dict(order or {})
             resort = (
@@ -122,7 +122,10 @@ class KeyedTable(DataTable[Cell]):
             )
             self._sort_keys = order
             if resort:
-                self._apply_sort()
+                if reshaped:
+                    self._apply_sort()
+                else:
+                    self._reorder()
             if selected is not None:
                 self._restore_cursor(selected)
 
@@ -146,9 +149,22 @@ class KeyedTable(DataTable[Cell]):
         if not changed:
             return
         self._update_count += 1
-        for key in changed:
-            self.refresh_row(self.get_row_index(key))
+        self._repaint(changed)
         self._fit({column})
+
+    def _in_view(self) -> range:
+        """Row indexes in view (rows are one line high)."""
+        top = int(self.scroll_y)
+        return range(top, top + self.size.height)
+
+    def _repaint(self, keys: Sequence[str]) -> None:
+        """Repaint the rows ``keys`` that are in view; the others are drawn anew when they
+        scroll in (the table's line caches are keyed by its update count)."""
+        view = self._in_view()
+        for key in keys:
+            index = self._row_locations.get(RowKey(key))
+            if index is not None and index in view:
+                self.refresh_row(index)
 
     def _fit(self, changed: set[str], reshaped: bool = False) -> None:
         """Size the changed columns to their widest cell. DataTable's own deferred width
@@ -184,27 +200,35 @@ class KeyedTable(DataTable[Cell]):
         if selected is not None:
             self._restore_cursor(selected)
 
-    def _apply_sort(self) -> None:
-        if not self.row_count:
-            return
+    def _ordered(self) -> TwoWayDict[RowKey, int]:
+        """Row key -> line index in the current order: the default urgency order (``order``
+        of the last sync) or the chosen column's text, natural order, maybe reversed."""
         if self.sort_column is None:
             order = self._sort_keys
-            self._sort_by_row_key(lambda key: (0, order[key]) if key in order else (1, key))
-            return
-        index = self.column_keys.index(self.sort_column)
-        self._sort_by_row_key(
-            lambda key: _natural(self._rows[key][index]), reverse=self.sort_reverse
-        )
+            ranked = sorted(self._rows, key=lambda k: (0, order[k]) if k in order else (1, k))
+        else:
+            index = self.column_keys.index(self.sort_column)
+            ranked = sorted(self._rows, key=lambda k: _natural(self._rows[k][index]))
+            if self.sort_reverse:
+                ranked.reverse()
+        return TwoWayDict({RowKey(key): line for line, key in enumerate(ranked)})
 
-    def _sort_by_row_key(self, key_fn: Callable[[str], Any], reverse: bool = False) -> None:
-        # DataTable.sort hands the key function a row's cell values, not its key; the table
-        # stores the very cell objects we gave it, so their ids lead back to the row key.
-        by_cells = {tuple(map(id, cells)): key for key, cells in self._rows.items()}
-        ranks = {key: rank for rank, key in enumerate(sorted(self._rows, key=key_fn))}
-        self.sort(
-            key=lambda cells: ranks.get(by_cells.get(tuple(map(id, cells)), ""), 0),
-            reverse=reverse,
-        )
+    def _apply_sort(self) -> None:
+        self._row_locations = self._ordered()
+        self._update_count += 1
+        self.refresh()
+
+    def _reorder(self) -> None:
+        """Re-sort the same rows, repainting only the lines in view that now show another
+        row: under churn the order moves somewhere in a big list on almost every refresh,
+        and a full sort repainted (and resent) every visible line each time."""
+        before = self._row_locations
+        after = self._row_locations = self._ordered()
+        self._update_count += 1
+        for line in self._in_view():
+            key = after.get_key(line)
+            if key is not None and before.get_key(line) != key:
+                self.refresh_row(line)
 
     def select_key(self, key: str) -> None:
         """Put the cursor on row ``key`` if it exists."""
