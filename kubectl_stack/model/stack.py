@@ -14,8 +14,9 @@ Secrets are read for their names only.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
+from functools import cached_property
 from typing import Any
 
 from kubectl_stack.model import _util as u
@@ -277,9 +278,11 @@ class _Index:
         pods_by_owner: Mapping[str, Iterable[Mapping[str, Any]]] | None = None,
         reuse: _Index | None = None,
         stale: Iterable[str] = tuple(_GROUP_KINDS),
+        deployment_at: Mapping[tuple[str, str], Mapping[str, Any]] | None = None,
     ) -> None:
         self.now = now
-        self.deployments = _objects(snapshot, "deployments") or []
+        self._snapshot = snapshot
+        self._deployment_at = deployment_at
         self.workloads = [
             (kind, obj)
             for key, kind in WORKLOAD_KINDS.items()
@@ -303,6 +306,20 @@ class _Index:
             else:
                 for attr in attrs:
                     setattr(self, attr, getattr(reuse, attr))
+
+    @cached_property
+    def deployments(self) -> list[Mapping[str, Any]]:
+        """Every Deployment, in snapshot order (built on first use: a kept index looks
+        Deployments up by key instead)."""
+        return _objects(self._snapshot, "deployments") or []
+
+    def deployment(self, namespace: str, name: str) -> Mapping[str, Any] | None:
+        if self._deployment_at is not None:
+            return self._deployment_at.get((namespace, name))
+        return next(
+            (d for d in self.deployments if u.namespace(d) == namespace and u.name(d) == name),
+            None,
+        )
 
     def _index_replicasets(self, snapshot: Any) -> None:
         self.replicasets = _objects(snapshot, "replicasets") or []
@@ -1147,7 +1164,24 @@ class _OwnerIndex:
         return changes
 
     def lists(self) -> Mapping[str, Iterable[Mapping[str, Any]]]:
-        return {owner: bucket.values() for owner, bucket in self.by_owner.items()}
+        return _Buckets(self.by_owner)
+
+
+class _Buckets(Mapping[str, Iterable[Mapping[str, Any]]]):
+    """Owner uid -> its pods, a live view of :class:`_OwnerIndex` (copying the buckets cost
+    O(owners) on every summary)."""
+
+    def __init__(self, by_owner: Mapping[str, Mapping[Any, Mapping[str, Any]]]) -> None:
+        self._by_owner = by_owner
+
+    def __getitem__(self, owner: str) -> Iterable[Mapping[str, Any]]:
+        return self._by_owner[owner].values()
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._by_owner)
+
+    def __len__(self) -> int:
+        return len(self._by_owner)
 
 
 def _age_until(created: Any, now: float, shown: str) -> float:
@@ -1169,6 +1203,7 @@ class _Cached:
     since: float  # computed at this time
     until: float  # valid (objects unchanged) up to this time
     age_until: float
+    dep: Mapping[str, Any]  # the Deployment object it was computed from
 
 
 class Summarizer:
@@ -1191,6 +1226,12 @@ class Summarizer:
         self._index: _Index | None = None
         self._rs_owner: dict[str, str] = {}
         self._cache: dict[tuple[str, str], _Cached] = {}
+        # Deployments by key, and the cached stacks by uid and by namespace: what a change
+        # names leads to the stacks it may alter without a pass over every Deployment.
+        self._deployment_at: dict[tuple[str, str], Mapping[str, Any]] = {}
+        self._keys_by_uid: dict[str, set[tuple[str, str]]] = {}
+        self._keys_by_ns: dict[str, set[tuple[str, str]]] = {}
+        self._latest = float("-inf")  # the newest time a cached stack was computed at
         self._rows: tuple[StackRow, ...] = ()
         self._summarized = False
         self._taken = False
@@ -1230,6 +1271,14 @@ class Summarizer:
                 changes = _diff(self._seen.setdefault(kind, {}), raw, keys)
             if not changes:
                 continue
+            if kind == "deployments":
+                at = self._deployment_at
+                for _key, old, _new in changes:
+                    if isinstance(old, Mapping):
+                        at.pop((u.namespace(old), u.name(old)), None)
+                for _key, _old, new in changes:
+                    if isinstance(new, Mapping):
+                        at[(u.namespace(new), u.name(new))] = new
             self._stale.update(g for g, kinds in _GROUP_KINDS.items() if kind in kinds)
             for _key, old, new in changes:
                 for obj in (old, new):
@@ -1242,7 +1291,9 @@ class Summarizer:
     def _indexed(self, snapshot: Any, now: float) -> _Index:
         """The index of the snapshot last taken in, at ``now``: only the groups whose kinds
         changed are rebuilt, pods come from the per-owner index."""
-        index = _Index(snapshot, now, self._pods.lists(), self._index, self._stale)
+        index = _Index(
+            snapshot, now, self._pods.lists(), self._index, self._stale, self._deployment_at
+        )
         if "replicasets" in self._stale or self._index is None:
             self._rs_owner = {
                 u.uid(rs): owner for owner, rss in index.rs_by_owner.items() for rs in rss
@@ -1260,64 +1311,97 @@ class Summarizer:
         if not self._take_in(snapshot, changed):
             return summarize(snapshot, now)
         affected = bool(self._keys or self._uids or self._rs_uids or self._namespaces)
-        if (
-            self._summarized
-            and not affected
-            and not (self._next_check < now or now < self._oldest())
-        ):
+        if self._summarized and not affected and not (self._next_check < now or now < self._latest):
             return self._rows
         index = self._indexed(snapshot, now)
         keys, namespaces = self._keys, self._namespaces
         uids = self._uids | {self._rs_owner.get(r, "") for r in self._rs_uids}
         uids.discard("")
         self._keys, self._uids, self._rs_uids, self._namespaces = set(), set(), set(), set()
-        old = self._cache
-        cache: dict[tuple[str, str], _Cached] = {}
-        rows: list[StackRow] = []
-        next_check = next_due = float("inf")
-        for dep in index.deployments:
-            key = (u.namespace(dep), u.name(dep))
-            hit = old.get(key)
-            if (
-                hit is None
-                or not hit.since <= now <= hit.until
-                or key in keys
-                or key[0] in namespaces
-                or hit.uid in uids
-            ):
-                built = _build(index, dep, detail=False)
-                row = _row(index, built)
-                created = u.meta(dep).get("creationTimestamp")
-                hit = _Cached(row, row.uid, now, built.horizon, _age_until(created, now, row.age))
-            elif now > hit.age_until:
-                created = u.meta(dep).get("creationTimestamp")
-                shown = age(created, now)
-                if shown != hit.row.age:
-                    hit.row = replace(hit.row, age=shown)
-                hit.age_until = _age_until(created, now, shown)
-            cache[key] = hit
-            rows.append(hit.row)
-            next_check = min(next_check, hit.until, hit.age_until)
-            next_due = min(next_due, hit.until)
+        if not self._summarized or self._next_check < now or now < self._latest:
+            # A time window passed (or the clock went back): look at every stack.
+            candidates: Iterable[tuple[str, str]] = {*self._deployment_at, *self._cache}
+            self._next_check = self._next_due = float("inf")
+        else:
+            # Only the stacks the changes name; the others keep their rows.
+            named = set(keys)
+            for uid in uids:
+                named.update(self._keys_by_uid.get(uid, ()))
+            for ns in namespaces:
+                named.update(self._keys_by_ns.get(ns, ()))
+            candidates = named
+        for key in candidates:
+            self._update(index, key, now, key in keys or key[0] in namespaces, uids)
+        rows = [hit.row for hit in self._cache.values()]
         # StatefulSets and DaemonSets are few: recomputed whenever anything changed.
         for kind, obj in index.workloads:
             row, until = _workload_summary(index, kind, obj)
             rows.append(row)
-            next_check = min(next_check, until)
-            next_due = min(next_due, until)
-        self._cache = cache
-        self._next_check = next_check
-        self._next_due = next_due
+            self._next_check = min(self._next_check, until)
+            self._next_due = min(self._next_due, until)
+        self._latest = max(self._latest, now)
         self._summarized = True
         rows.sort(key=urgency_key)
         self._rows = tuple(rows)
         return self._rows
 
+    def _update(
+        self,
+        index: _Index,
+        key: tuple[str, str],
+        now: float,
+        named: bool,
+        uids: set[str],
+    ) -> None:
+        """Bring the cached row of the Deployment at ``key`` up to date at ``now``: rebuilt
+        when ``named`` by a change, its uid is among ``uids``, or its inputs' validity
+        ended; only its AGE moved when that alone changed; dropped when it is gone."""
+        hit = self._cache.get(key)
+        dep = self._deployment_at.get(key)
+        if dep is None:
+            if hit is not None:
+                self._forget(key, hit)
+            return
+        if (
+            hit is None
+            or named
+            or not hit.since <= now <= hit.until
+            or hit.uid in uids
+            or hit.dep is not dep
+        ):
+            if hit is not None:
+                self._forget(key, hit)
+            built = _build(index, dep, detail=False)
+            row = _row(index, built)
+            created = u.meta(dep).get("creationTimestamp")
+            age_until = _age_until(created, now, row.age)
+            hit = _Cached(row, row.uid, now, built.horizon, age_until, dep)
+            self._cache[key] = hit
+            self._keys_by_uid.setdefault(hit.uid, set()).add(key)
+            self._keys_by_ns.setdefault(key[0], set()).add(key)
+        elif now > hit.age_until:
+            created = u.meta(dep).get("creationTimestamp")
+            shown = age(created, now)
+            if shown != hit.row.age:
+                hit.row = replace(hit.row, age=shown)
+            hit.age_until = _age_until(created, now, shown)
+        self._next_check = min(self._next_check, hit.until, hit.age_until)
+        self._next_due = min(self._next_due, hit.until)
+
+    def _forget(self, key: tuple[str, str], hit: _Cached) -> None:
+        del self._cache[key]
+        for table, at in ((self._keys_by_uid, hit.uid), (self._keys_by_ns, key[0])):
+            keys = table.get(at)
+            if keys is not None:
+                keys.discard(key)
+                if not keys:
+                    del table[at]
+
     def due(self, now: float) -> bool:
         """Whether a summary at ``now`` of an unchanged snapshot could differ from the last
         one in more than the AGE texts: a health, rollout or certificate window has passed
         (or the clock went back). A caller showing ages itself may skip the summary otherwise."""
-        return not self._summarized or self._next_due < now or now < self._oldest()
+        return not self._summarized or self._next_due < now or now < self._latest
 
     def stack(
         self,
@@ -1346,9 +1430,6 @@ class Summarizer:
         if not self._take_in(snapshot, changed):
             return workload_stack(snapshot, kind, namespace, name, now)
         return _workload_stack(self._indexed(snapshot, now), snapshot, kind, namespace, name)
-
-    def _oldest(self) -> float:
-        return min((c.since for c in self._cache.values()), default=float("-inf"))
 
 
 def _affected(
@@ -1386,10 +1467,7 @@ def stack(snapshot: Any, namespace: str, name: str, now: float) -> Stack | None:
 
 def _stack(index: _Index, namespace: str, name: str) -> Stack | None:
     now = index.now
-    dep = next(
-        (d for d in index.deployments if u.namespace(d) == namespace and u.name(d) == name),
-        None,
-    )
+    dep = index.deployment(namespace, name)
     if dep is None:
         return None
     b = _build(index, dep, detail=True)
