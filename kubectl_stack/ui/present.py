@@ -484,34 +484,56 @@ def stack_ages(source: Source, keys: Iterable[str], now: float) -> dict[str, str
 class StacksPresenter:
     """The Stacks list for one screen: reads the source's incremental summary and reuses
     the cells of every stack whose row did not change, so a refresh of a big cluster costs
-    what changed, not what exists."""
+    what changed, plus one cheap pass over the rows, not a rebuild of what exists."""
 
     def __init__(self) -> None:
         self._group_signature: list[tuple[str, str, str, Any, Any]] = []
         self._groups_cache: tuple[model_grouping.Group, ...] = ()
-        self._cells: dict[str, tuple[model_stack.StackRow, dict[str, str | Text]]] = {}
+        # Per summary row (by identity, the rows kept alive by ``_memo`` itself): its key,
+        # its cells in the columns shown, and what grouping reads of its workload.
+        self._memo: dict[int, _Memo] = {}
+        self._columns: tuple[str, ...] = ()
+        self._summary: tuple[model_stack.StackRow, ...] = ()
+        self._last: tuple[Any, ...] | None = None
+        self._view: TableView | None = None
 
-    def _groups(
-        self, source: Source, shown: Sequence[model_stack.StackRow]
-    ) -> tuple[model_grouping.Group, ...]:
+    def _groups(self, source: Source, shown: Sequence[_Memo]) -> tuple[model_grouping.Group, ...]:
         """The applications among ``shown``, recomputed only when what grouping reads (the
         workloads shown, their labels and annotations) changed: under churn only statuses
         change, and regrouping 1,000 workloads on every refresh was most of its cost."""
-        objects = []
-        signature = []
-        for row in shown:
-            obj = workload(source, row.kind, row.namespace, row.name)
-            if obj is not None:
-                meta = u.meta(obj)
-                signature.append(
-                    (row.kind, row.namespace, row.name, meta.get("labels"), meta.get("annotations"))
-                )
-                objects.append((row.kind, obj))
+        signature = [m.signature for m in shown if m.signature is not None]
         if signature != self._group_signature:
-            items = [{**obj, "kind": kind} for kind, obj in objects]
+            items = []
+            for m in shown:
+                obj = workload(source, m.row.kind, m.row.namespace, m.row.name)
+                if obj is not None:
+                    items.append({**obj, "kind": m.row.kind})
             self._groups_cache, _loose = model_grouping.group_workloads(items)
             self._group_signature = signature
         return self._groups_cache
+
+    def _memo_of(self, source: Source, row: model_stack.StackRow) -> _Memo:
+        memo = self._memo.get(id(row))
+        if memo is None or memo.row is not row:
+            cells = _stack_cells(row)
+            obj = workload(source, row.kind, row.namespace, row.name)
+            signature = None
+            if obj is not None:
+                meta = u.meta(obj)
+                signature = (
+                    row.kind,
+                    row.namespace,
+                    row.name,
+                    meta.get("labels"),
+                    meta.get("annotations"),
+                )
+            memo = _Memo(
+                row,
+                stack_key(row.kind, row.namespace, row.name),
+                tuple(cells[c] for c in self._columns),
+                signature,
+            )
+        return memo
 
     def view(
         self,
@@ -524,41 +546,56 @@ class StacksPresenter:
     ) -> TableView:
         """Rows keyed as :func:`stack_key`, ordered most urgent first. ``grouped``: each
         application (standard labels, see model.grouping) as a group row followed by its
-        workloads; the ungrouped ones after them."""
-        if not source.synced():
-            # Until every kind is listed a stack's counts would be wrong (pods not in yet:
-            # 0/10 ready), and summarising a half-loaded cache is wasted work.
-            return TableView({}, {}, "loading…", summary="loading")
+        workloads; the ungrouped ones after them. The same view again (the very object)
+        when nothing it shows changed."""
         namespace = None if source.all_namespaces else source.namespace
+        summary = source.summary(now)
+        # The summary by identity: an equal one may come from changed objects (labels).
+        last = (id(summary), tuple(columns), name_filter, grouped, namespace, source.synced())
+        view = self._view
+        if view is not None and view.empty_message is None and last == self._last:
+            return view
+        if last[1] != self._columns:
+            self._columns = last[1]
+            self._memo = {}
         rows: dict[str, Cells] = {}
         order: dict[str, Any] = {}
-        summary = source.summary(now)
-        cache: dict[str, tuple[model_stack.StackRow, dict[str, str | Text]]] = {}
-        shown: list[model_stack.StackRow] = []
+        memos: dict[int, _Memo] = {}
+        shown: list[_Memo] = []
         for rank, row in enumerate(summary):
             if namespace is not None and row.namespace != namespace:
                 continue
             if name_filter and not _matches(source, row, name_filter):
                 continue
-            key = stack_key(row.kind, row.namespace, row.name)
-            cached = self._cells.get(key)
-            cells = cached[1] if cached is not None and cached[0] is row else _stack_cells(row)
-            cache[key] = (row, cells)
-            rows[key] = tuple(cells[c] for c in columns)
-            order[key] = rank
-            shown.append(row)
-        self._cells = cache
+            memo = memos[id(row)] = self._memo_of(source, row)
+            rows[memo.key] = memo.cells
+            order[memo.key] = rank
+            shown.append(memo)
+        self._memo = memos
         if grouped and shown:
             _group(self._groups(source, shown), columns, rows, order)
         empty = None
         if not rows:
-            if summary:
+            if not source.synced():
+                empty = "loading…"
+            elif summary:
                 empty = f"no Deployment matches {name_filter!r}"
             else:
                 where = "any namespace" if namespace is None else f'namespace "{namespace}"'
                 problem = source.kind_problem("deployments")
                 empty = problem or f"No Deployments found in {where}."
-        return TableView(rows, order, empty, summary=f"{len(shown)} stacks")
+        self._summary = summary  # kept alive: its id is compared next time
+        self._last = last
+        self._view = TableView(rows, order, empty, summary=f"{len(shown)} stacks")
+        return self._view
+
+
+@dataclass(frozen=True)
+class _Memo:
+    row: model_stack.StackRow
+    key: str
+    cells: Cells
+    signature: tuple[str, str, str, Any, Any] | None
 
 
 def _group(

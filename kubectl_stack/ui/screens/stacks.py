@@ -47,6 +47,7 @@ class StacksScreen(stack_actions.StackActions, ClusterScreen):
         self._presenter = present.StacksPresenter()
         self._summary = ""
         self._empty_message = ""
+        self._view: present.TableView | None = None
 
     def compose(self) -> ComposeResult:
         yield TopBar()
@@ -85,6 +86,7 @@ class StacksScreen(stack_actions.StackActions, ClusterScreen):
                 table.sort_column, table.sort_reverse = old.sort_column, old.sort_reverse
             old.remove()
         self._table = table
+        self._view = None  # the new table is empty: the next view is synced whole
         self.mount(table, before=self.query_one("#stacks-empty"))
         table.focus()
         return True
@@ -102,7 +104,9 @@ class StacksScreen(stack_actions.StackActions, ClusterScreen):
             name_filter=self._filter,
             grouped=self.grouped,
         )
-        table.sync(view.rows, order=view.order)
+        if view is not self._view:
+            self._view = view
+            table.sync(view.rows, order=view.order)
         if self._pending_select is not None:
             table.select_key(self._pending_select)
             self._pending_select = None

@@ -79,33 +79,30 @@ class KeyedTable(DataTable[Cell]):
         self._ensure_columns()
         selected = self.selected_key
         columns = self.column_keys
-        changed: set[str] = set()
+        # Column -> (old, new) cells that changed in it: what the widths are refitted from.
+        changed: dict[str, list[tuple[Cell, Cell]]] = {}
         changed_rows: list[str] = []
         reshaped = False
         with self.app.batch_update():
             for key in [k for k in self._rows if k not in rows]:
                 del self._rows[key]
                 self.remove_row(key)
-                changed.update(columns)
                 reshaped = True
             for key, cells in rows.items():
                 new = tuple(cells)
                 old = self._rows.get(key)
+                if old is new:  # the caller reuses the cells of unchanged rows
+                    continue
                 if old is None:
                     self.add_row(*new, key=key)
-                    changed.update(columns)
                     reshaped = True
                 elif old != new:
                     data = self._data[RowKey(key)]
                     for column, before, after in zip(columns, old, new, strict=True):
                         if before != after:
                             data[ColumnKey(column)] = after
-                            changed.add(column)
+                            changed.setdefault(column, []).append((before, after))
                     changed_rows.append(key)
-                    # Keep the very objects the table holds: sorting finds rows by them.
-                    new = tuple(a if a != b else b for a, b in zip(new, old, strict=True))
-                else:
-                    new = old
                 self._rows[key] = new
             if changed_rows:
                 # DataTable.update_cell repaints the whole table for every cell; repainting
@@ -139,6 +136,7 @@ class KeyedTable(DataTable[Cell]):
         from what is shown; only those rows are repainted."""
         index = self.column_keys.index(column)
         changed: list[str] = []
+        cells_changed: list[tuple[Cell, Cell]] = []
         for key, cell in cells.items():
             old = self._rows.get(key)
             if old is None or old[index] == cell:
@@ -146,11 +144,12 @@ class KeyedTable(DataTable[Cell]):
             self._rows[key] = (*old[:index], cell, *old[index + 1 :])
             self._data[RowKey(key)][ColumnKey(column)] = cell
             changed.append(key)
+            cells_changed.append((old[index], cell))
         if not changed:
             return
         self._update_count += 1
         self._repaint(changed)
-        self._fit({column})
+        self._fit({column: cells_changed}, reshaped=False)
 
     def _in_view(self) -> range:
         """Row indexes in view (rows are one line high)."""
@@ -166,22 +165,29 @@ class KeyedTable(DataTable[Cell]):
             if index is not None and index in view:
                 self.refresh_row(index)
 
-    def _fit(self, changed: set[str], reshaped: bool = False) -> None:
-        """Size the changed columns to their widest cell. DataTable's own deferred width
-        update (update_cell(update_width=True)) was seen to leave a column at its label's
-        width now and then; cells here are single lines, so measuring them is cheap."""
-        if not changed:
+    def _fit(self, changed: Mapping[str, Sequence[tuple[Cell, Cell]]], reshaped: bool) -> None:
+        """Size columns to their widest cell: every column when rows came or went, else the
+        columns in ``changed`` (column -> its (old, new) cells), from those cells alone
+        unless one of the widest cells changed. DataTable's own deferred width update
+        (update_cell(update_width=True)) was seen to leave a column at its label's width
+        now and then; cells here are single lines, so measuring them is cheap."""
+        if not changed and not reshaped:
             return
         keys = self.column_keys
         resized = reshaped
         for column in self.columns.values():
             key = str(column.key.value)
-            if key not in changed:
+            cells = changed.get(key)
+            if not reshaped and not cells:
                 continue
-            index = keys.index(key)
-            width = max(
-                [column.label.cell_len, *(_width(cells[index]) for cells in self._rows.values())]
-            )
+            width = column.content_width
+            if reshaped or any(_width(before) >= width for before, _ in cells or ()):
+                index = keys.index(key)
+                width = max(
+                    [column.label.cell_len, *(_width(row[index]) for row in self._rows.values())]
+                )
+            else:
+                width = max(width, *(_width(after) for _, after in cells or ()))
             if column.content_width != width:
                 column.content_width = width
                 # DataTable recomputes its scrollable size from the widths on its next idle.
