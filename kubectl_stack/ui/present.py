@@ -548,10 +548,15 @@ class StacksPresenter:
         application (standard labels, see model.grouping) as a group row followed by its
         workloads; the ungrouped ones after them. The same view again (the very object)
         when nothing it shows changed."""
+        if not source.synced():
+            # Until every kind is listed a stack's counts would be wrong (pods not in yet:
+            # 0/10 ready), and summarising a half-loaded cache is wasted work.
+            self._view = None
+            return TableView({}, {}, "loading…", summary="loading")
         namespace = None if source.all_namespaces else source.namespace
         summary = source.summary(now)
         # The summary by identity: an equal one may come from changed objects (labels).
-        last = (id(summary), tuple(columns), name_filter, grouped, namespace, source.synced())
+        last = (id(summary), tuple(columns), name_filter, grouped, namespace)
         view = self._view
         if view is not None and view.empty_message is None and last == self._last:
             return view
@@ -576,9 +581,7 @@ class StacksPresenter:
             _group(self._groups(source, shown), columns, rows, order)
         empty = None
         if not rows:
-            if not source.synced():
-                empty = "loading…"
-            elif summary:
+            if summary:
                 empty = f"no Deployment matches {name_filter!r}"
             else:
                 where = "any namespace" if namespace is None else f'namespace "{namespace}"'
