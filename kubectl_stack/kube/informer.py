@@ -423,6 +423,7 @@ class Informers:
         self.informers: dict[str, Informer] = {}
         self._tasks: dict[str, asyncio.Task[None]] = {}
         self._metrics_task: asyncio.Task[None] | None = None
+        self._metrics_scope: str | None = None
 
     async def start(self) -> None:
         """Resolve versions by discovery, add the optional kinds the server serves, and
@@ -468,14 +469,20 @@ class Informers:
             unsubscribe()
         return True
 
-    def want_metrics(self, wanted: bool) -> None:
-        """Poll pod metrics while ``wanted`` (the UI asks only while it shows them)."""
-        if wanted and self._metrics_task is None:
-            poller = MetricsPoller(self.connection, self.state, self.namespace)
-            self._metrics_task = asyncio.create_task(poller.run(), name="informer:podmetrics")
-        elif not wanted and self._metrics_task is not None:
+    def want_metrics(self, wanted: bool, namespace: str | None = None) -> None:
+        """Poll pod metrics while ``wanted`` (the UI asks only while it shows them), in
+        ``namespace`` (the shown stack's; None: the informers' own scope). Stopping, or
+        moving to another namespace, forgets the metrics polled so far: across 10,000 pods
+        they would be 10,000 objects kept for nothing."""
+        scope = self.namespace if namespace is None else namespace
+        if self._metrics_task is not None and (not wanted or scope != self._metrics_scope):
             self._metrics_task.cancel()
             self._metrics_task = None
+            self.state.replace(K.POD_METRICS.name, None, ())
+        if wanted and self._metrics_task is None:
+            poller = MetricsPoller(self.connection, self.state, scope)
+            self._metrics_scope = scope
+            self._metrics_task = asyncio.create_task(poller.run(), name="informer:podmetrics")
 
     async def stop(self) -> None:
         """Cancel every task and wait for them to finish. Idempotent."""

@@ -183,8 +183,9 @@ class Source:
         second), and for connection status changes."""
         self._unsubscribe.append(self.state.subscribe(lambda _version: on_change()))
 
-    def want_metrics(self, wanted: bool) -> None:
-        self.informers.want_metrics(wanted)
+    def want_metrics(self, wanted: bool, namespace: str | None = None) -> None:
+        """Poll pod metrics of ``namespace`` (None: the whole scope) while ``wanted``."""
+        self.informers.want_metrics(wanted, namespace)
 
     async def close(self) -> None:
         for unsubscribe in self._unsubscribe:

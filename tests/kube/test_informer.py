@@ -10,7 +10,7 @@ from kubectl_stack.kube import kinds as K
 from kubectl_stack.kube.connection import connect
 from kubectl_stack.kube.informer import Informers
 from kubectl_stack.kube.store import ClusterState, SyncState
-from kubectl_stack.sim.runner import RunningSim
+from kubectl_stack.sim.runner import RunningSim, start_sim
 
 from .conftest import Watching, converge, options_for, wait_until
 
@@ -202,3 +202,29 @@ async def test_kind_forbidden_across_namespaces_is_tried_in_the_context_namespac
     finally:
         await informers.stop()
         await connection.close()
+
+
+async def test_pod_metrics_are_polled_in_the_shown_namespace_and_forgotten_after() -> None:
+    with start_sim("large", namespaces=2, deployments=2, pods=4) as sim:
+        connection = await connect(options_for(sim))
+        state = ClusterState()
+        informers = Informers(connection, state, None)
+        try:
+            await informers.start()
+            assert await informers.wait_synced(timeout=10)
+            pods = state.objects(K.PODS.name)
+            namespaces = sorted({ns for ns, _name in pods})
+            assert len(namespaces) == 2
+
+            def polled() -> set[str]:
+                return {ns for ns, _name in state.objects(K.POD_METRICS.name)}
+
+            informers.want_metrics(True, namespaces[1])
+            await wait_until(lambda: polled() == {namespaces[1]})
+            informers.want_metrics(True, namespaces[0])
+            await wait_until(lambda: polled() == {namespaces[0]})
+            informers.want_metrics(False)
+            assert not state.objects(K.POD_METRICS.name)
+        finally:
+            await informers.stop()
+            await connection.close()

@@ -98,7 +98,7 @@ class StackScreen(stack_actions.StackActions, ClusterScreen):
     def on_mount(self) -> None:
         self.query_one(Tabs).active = f"tab-{self._initial_tab}"
         self._show_tab(self._initial_tab)
-        self.source.want_metrics(True)
+        self.source.want_metrics(True, self.namespace)
 
     def on_unmount(self) -> None:
         source = self.stack_app.source
