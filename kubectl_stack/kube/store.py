@@ -44,7 +44,7 @@ class KindStatus:
     message: str = ""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Change:
     version: int
     kind: str
