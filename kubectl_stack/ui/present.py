@@ -860,7 +860,6 @@ def _pod_rows(
     now: float,
     revision_of: Callable[[Obj], int | None],
 ) -> tuple[dict[str, Cells], dict[str, Any]]:
-    metrics = {u.name(m): m for m in source.objects("podmetrics", namespace)}
     failures = model_events.unhealthy_by_pod(source.objects("events", namespace))
     claims = source.objects("persistentvolumeclaims", namespace)
     rows: dict[str, Cells] = {}
@@ -879,7 +878,8 @@ def _pod_rows(
         symbol, style = HEALTH_SYMBOL.get(row.health, ("?", ""))
         if row.status == "CrashLoopBackOff":
             symbol = "⟳"
-        cpu, mem = _usage(metrics.get(row.name))
+        # One lookup per pod: listing the namespace's metrics cost O(every pod's metrics).
+        cpu, mem = _usage(source.get("podmetrics", namespace, row.name))
         revision = revision_of(pod)
         rows[row.name] = (
             Text(f"{symbol} {row.name}", style=style),
