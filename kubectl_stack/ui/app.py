@@ -25,7 +25,7 @@ from .screens.too_small import MIN_HEIGHT, MIN_WIDTH, TooSmallScreen
 from .source import ConnectError, Source, open_source
 
 Connector = Callable[[ConnectionOptions, Options], Awaitable[Source]]
-MIN_REFRESH_INTERVAL = 0.05  # seconds between two coalesced screen refreshes
+MIN_REFRESH_INTERVAL = 0.03  # seconds between two coalesced screen refreshes
 Clock = Callable[[], float]
 
 
@@ -160,9 +160,9 @@ class StackApp(App[int]):
         if isinstance(self.screen, ClusterScreen) and self.screen.is_running:
             self.screen.refresh_data()
         # Spend at most about a quarter of the time refreshing, so keys stay responsive, and
-        # at most 20 refreshes a second. A refresh costs what changed (10,000 pods under 50
+        # at most ~33 refreshes a second. A refresh costs what changed (10,000 pods under 50
         # changes/s: ~6 ms) and repaints only changed lines in view, so a change reaches the
-        # screen within about 50 ms plus that cost.
+        # screen within about 30 ms plus that cost.
         self._refreshed_at = time.monotonic()
         self._refreshed_version = self.source.state.version if self.source else -1
         self._cost = self._refreshed_at - started
