@@ -15,6 +15,10 @@ except ImportError:  # pragma: no cover - exercised by the krew archive on hosts
     _orjson = None  # type: ignore[assignment]
 
 
+FAST = _orjson is not None
+"""Whether the compiled encoder is here (serialising is cheap enough to use as a key)."""
+
+
 def loads(data: bytes | str) -> Any:
     """Parse JSON into plain dicts and lists."""
     if _orjson is not None:

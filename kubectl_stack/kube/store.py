@@ -15,6 +15,7 @@ shared object (see :class:`Interner`): readers must never mutate what they read 
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import sys
 import time
 from collections import deque
@@ -23,6 +24,8 @@ from dataclasses import dataclass
 from enum import Enum
 from types import MappingProxyType
 from typing import Any, Literal
+
+from .. import jsonutil
 
 Obj = dict[str, Any]
 Key = tuple[str, str]
@@ -69,69 +72,124 @@ class ConnectionStatus:
         return max(0.0, self.retry_at - (time.monotonic() if now is None else now))
 
 
+Walk = Callable[[Any], Any]
+
+
+def _digest_walk(table: dict[Any, Any], capacity: int) -> Walk:
+    """Interning keyed by a digest of the node's JSON (see :class:`Interner`)."""
+    dumps = jsonutil.dumps
+    blake2b = hashlib.blake2b
+    intern_str = sys.intern
+
+    def walk(node: Any) -> Any:
+        digest = blake2b(dumps(node), digest_size=16).digest()
+        found = table.get(digest)
+        if found is not None:
+            return found
+        value: Any
+        if type(node) is dict:
+            value = {}
+            for k, v in node.items():
+                tv = type(v)
+                if tv is str:
+                    v = intern_str(v)
+                elif tv is dict or tv is list:
+                    v = walk(v)
+                value[k] = v
+        else:
+            value = []
+            for v in node:
+                tv = type(v)
+                if tv is str:
+                    v = intern_str(v)
+                elif tv is dict or tv is list:
+                    v = walk(v)
+                value.append(v)
+        if len(table) >= capacity:
+            table.clear()
+        table[digest] = value
+        return value
+
+    return walk
+
+
+def _item_walk(table: dict[Any, Any], capacity: int) -> Walk:
+    """Interning keyed by the node's items, children by identity (see :class:`Interner`)."""
+    intern_str = sys.intern
+
+    # One flat walk with local names only: this runs for every node of every object.
+    def walk(node: Any) -> Any:
+        key: list[Any]
+        value: Any
+        if type(node) is dict:
+            out: dict[str, Any] = {}
+            key = []
+            for k, v in node.items():
+                tv = type(v)
+                if tv is dict or tv is list:
+                    v = walk(v)
+                    key += (k, id(v))
+                elif tv is str:
+                    v = intern_str(v)
+                    key += (k, v)
+                else:
+                    # The type keeps True apart from 1 and 1.0.
+                    key += (k, tv, v)
+                out[k] = v
+            value = out
+        else:
+            items: list[Any] = []
+            key = [None]
+            for v in node:
+                tv = type(v)
+                if tv is dict or tv is list:
+                    v = walk(v)
+                    key.append(id(v))
+                elif tv is str:
+                    v = intern_str(v)
+                    key.append(v)
+                else:
+                    key += (tv, v)
+                items.append(v)
+            value = items
+        frozen = tuple(key)
+        found = table.get(frozen)
+        if found is None:
+            if len(table) >= capacity:
+                table.clear()
+            table[frozen] = found = value
+        return found
+
+    return walk
+
+
 class Interner:
     """Makes equal sub-trees of stored objects one shared object (hash-consing).
 
     Pods of one ReplicaSet repeat the same containers, probes, resources, tolerations and
-    labels; sharing them cuts the memory of 10,000 pods by about two thirds. Equal nodes are
-    found by a key of their items, children by identity (they are interned first). The table
-    is emptied when it reaches ``capacity`` entries, so it never holds more than a window of
-    recent shapes: that loses some sharing, never correctness. ``managedFields`` is dropped.
+    labels; sharing them cuts the memory of 10,000 pods by about two thirds. Nodes are
+    interned from the leaves up; an equal node is found by a key:
+
+    - with orjson, a 128-bit digest of the node's compact JSON, looked up *before* walking
+      it, so a repeated sub-tree (a pod's probes, resources, tolerations) is not walked at
+      all (10,000 pods: 0.65 -> 0.48 s, a smaller table too);
+    - without it (the krew archive on a plain python3, where the standard library's encoder
+      would cost more than it saves), a tuple of the node's items, children by identity.
+
+    Either key keeps ``True`` apart from ``1`` and ``1.0``. The table is emptied when it
+    reaches ``capacity`` entries, so it never holds more than a window of recent shapes: that
+    loses some sharing, never correctness. ``managedFields`` is dropped.
     """
 
-    def __init__(self, capacity: int = 20_000) -> None:
+    def __init__(self, capacity: int = 20_000, *, by_digest: bool = jsonutil.FAST) -> None:
         self.capacity = capacity
-        self._table: dict[tuple[Any, ...], Any] = {}
+        self._table: dict[Any, Any] = {}
+        build = _digest_walk if by_digest else _item_walk
+        self._walk = build(self._table, capacity)
 
     def intern(self, obj: Obj) -> Obj:
         """A copy of ``obj`` whose nested dicts and lists are shared with equal ones."""
-        table = self._table
-        capacity = self.capacity
-        intern_str = sys.intern
-
-        # One flat walk with local names only: this runs for every node of every object.
-        def walk(node: Any) -> Any:
-            key: list[Any]
-            value: Any
-            if type(node) is dict:
-                out: dict[str, Any] = {}
-                key = []
-                for k, v in node.items():
-                    tv = type(v)
-                    if tv is dict or tv is list:
-                        v = walk(v)
-                        key += (k, id(v))
-                    elif tv is str:
-                        v = intern_str(v)
-                        key += (k, v)
-                    else:
-                        # The type keeps True apart from 1 and 1.0.
-                        key += (k, tv, v)
-                    out[k] = v
-                value = out
-            else:
-                items: list[Any] = []
-                key = [None]
-                for v in node:
-                    tv = type(v)
-                    if tv is dict or tv is list:
-                        v = walk(v)
-                        key.append(id(v))
-                    elif tv is str:
-                        v = intern_str(v)
-                        key.append(v)
-                    else:
-                        key += (tv, v)
-                    items.append(v)
-                value = items
-            frozen = tuple(key)
-            found = table.get(frozen)
-            if found is None:
-                if len(table) >= capacity:
-                    table.clear()
-                table[frozen] = found = value
-            return found
-
+        walk = self._walk
         # The object and its metadata are unique: copied, not put in the table.
         result: Obj = {}
         for k, v in obj.items():

@@ -7,6 +7,7 @@ import itertools
 from collections.abc import Callable
 from typing import Any
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -149,13 +150,20 @@ json_values = st.recursive(
 )
 
 
-@given(st.dictionaries(st.sampled_from(["spec", "status", "kind", "x"]), json_values))
-def test_interned_objects_equal_the_originals(obj: dict[str, Any]) -> None:
-    interner = Interner(capacity=8)
+@pytest.mark.parametrize("by_digest", [True, False], ids=["digest", "items"])
+@given(obj=st.dictionaries(st.sampled_from(["spec", "status", "kind", "x"]), json_values))
+def test_interned_objects_equal_the_originals(by_digest: bool, obj: dict[str, Any]) -> None:
+    interner = Interner(capacity=8, by_digest=by_digest)
     first = interner.intern(obj)
     again = interner.intern(jsonutil.loads(jsonutil.dumps(obj)))
     assert first == obj and again == obj
     assert jsonutil.dumps(first) == jsonutil.dumps(obj)  # True stays true, 1 stays 1
+    # With room in its table, equal parts of the two copies are one object.
+    roomy = Interner(by_digest=by_digest)
+    first, again = roomy.intern(obj), roomy.intern(jsonutil.loads(jsonutil.dumps(obj)))
+    for key, value in obj.items():
+        if isinstance(value, (dict, list)):
+            assert again[key] is first[key]
 
 
 def test_equal_parts_of_different_pods_are_stored_once() -> None:
@@ -169,5 +177,9 @@ def test_equal_parts_of_different_pods_are_stored_once() -> None:
     assert a["metadata"] is not b["metadata"]
     flags = {"spec": {"on": True}}
     ones = {"spec": {"on": 1}}
-    interner = Interner()
-    assert interner.intern(flags)["spec"] is not interner.intern(ones)["spec"]
+    floats = {"spec": {"on": 1.0}}
+    for by_digest in (True, False):
+        interner = Interner(by_digest=by_digest)
+        shared = [interner.intern(o)["spec"] for o in (flags, ones, floats)]
+        assert len({id(s) for s in shared}) == 3
+        assert [jsonutil.dumps(s) for s in shared] == [b'{"on":true}', b'{"on":1}', b'{"on":1.0}']
