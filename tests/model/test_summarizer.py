@@ -122,6 +122,22 @@ def test_unchanged_snapshot_returns_the_same_rows_without_recomputing() -> None:
     assert summarizer(snap, NOW + 0.5) is first
 
 
+def test_deployments_going_and_coming_back_and_the_clock_going_back_match_fresh_summaries() -> None:
+    # The live summary rebuilds only the stacks a change names: a Deployment deleted (and
+    # its stack with it), created again, and a clock set back must still read as a fresh one.
+    snap = _keyed()
+    summarizer = Summarizer()
+    assert summarizer(snap, NOW) == summarize(snap, NOW)
+    key = sorted(snap["deployments"])[1]
+    gone = snap["deployments"].pop(key)
+    assert summarizer(snap, NOW + 1) == summarize(snap, NOW + 1)
+    assert all(row.name != key[1] for row in summarizer(snap, NOW + 1))
+    snap["deployments"][key] = copy.deepcopy(gone)
+    assert summarizer(snap, NOW + 2) == summarize(snap, NOW + 2)
+    # The host's clock corrected backwards: ages and health windows read at the earlier time.
+    assert summarizer(snap, NOW - 3600) == summarize(snap, NOW - 3600)
+
+
 def test_list_snapshots_are_summarized_from_scratch() -> None:
     snap = {kind: list(objs.values()) for kind, objs in _keyed().items()}
     assert Summarizer()(snap, NOW) == summarize(snap, NOW)
