@@ -175,7 +175,7 @@ class Informer:
                     for item in page.get("items") or ():
                         if isinstance(item, dict):
                             # Interned page by page: a big list never sits in memory twice.
-                            items.append(self.state.prepare(self._clean(item)))
+                            items.append(self.state.prepare(self._clean(item), self.kind.name))
                 del page
         finally:
             if pending is not None:

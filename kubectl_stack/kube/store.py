@@ -187,23 +187,40 @@ class Interner:
         build = _digest_walk if by_digest else _item_walk
         self._walk = build(self._table, capacity)
 
-    def intern(self, obj: Obj) -> Obj:
-        """A copy of ``obj`` whose nested dicts and lists are shared with equal ones."""
+    def intern(self, obj: Obj, like: Obj | None = None) -> Obj:
+        """A copy of ``obj`` whose nested dicts and lists are shared with equal ones.
+
+        ``like`` is the version of the object stored before this one: its top-level parts
+        (``spec``, ``status``, each of ``metadata``'s) that are unchanged are kept as they
+        are. A pod whose readiness flips keeps the spec it shares with its siblings even
+        when the table has been emptied since, and is not walked again."""
         walk = self._walk
         # The object and its metadata are unique: copied, not put in the table.
         result: Obj = {}
         for k, v in obj.items():
             if k == "metadata" and type(v) is dict:
-                result[k] = {
-                    mk: walk(mv) if type(mv) is dict or type(mv) is list else mv
-                    for mk, mv in v.items()
-                    if mk != "managedFields"
-                }
+                before = like.get(k) if like is not None else None
+                meta: Obj = {}
+                for mk, mv in v.items():
+                    if mk == "managedFields":
+                        continue
+                    if type(mv) is dict or type(mv) is list:
+                        mv = _same_or(mv, before.get(mk) if type(before) is dict else None, walk)
+                    meta[mk] = mv
+                result[k] = meta
             elif type(v) is dict or type(v) is list:
-                result[k] = walk(v)
+                result[k] = _same_or(v, like.get(k) if like is not None else None, walk)
             else:
                 result[k] = v
         return result
+
+
+def _same_or(node: Any, before: Any, walk: Walk) -> Any:
+    """``before`` when it equals ``node`` exactly (as JSON: ``True`` is not ``1``), else
+    ``node`` interned."""
+    if before is not None and before == node and jsonutil.dumps(before) == jsonutil.dumps(node):
+        return before
+    return walk(node)
 
 
 def key_of(obj: Obj) -> Key:
@@ -231,7 +248,7 @@ class ClusterState:
         self,
         *,
         max_rate: float = 10.0,
-        change_log: int = 50_000,
+        change_log: int = 20_000,
         now: Callable[[], float] | None = None,
         call_later: Callable[[float, Callable[[], None]], Any] | None = None,
     ) -> None:
@@ -349,16 +366,18 @@ class ClusterState:
             self._log_floor = self._log[0].version
         self._log.append(Change(version, kind, key[0], key[1], change))
 
-    def prepare(self, obj: Obj) -> Obj:
+    def prepare(self, obj: Obj, kind: str | None = None) -> Obj:
         """The object as it will be stored: managedFields gone, equal parts shared with
-        other stored objects (so nothing stored may ever be mutated)."""
-        result: Obj = self._interner.intern(obj)
+        other stored objects (so nothing stored may ever be mutated). With ``kind``, the
+        parts it still shares with its stored version are that version's."""
+        like = None if kind is None else self._objects.get(kind, {}).get(key_of(obj))
+        result: Obj = self._interner.intern(obj, like)
         return result
 
     def upsert(self, kind: str, obj: Obj, *, prepared: bool = False) -> bool:
         """Store an ADDED/MODIFIED object. False when it is unchanged (same resourceVersion)."""
         if not prepared:
-            obj = self.prepare(obj)
+            obj = self.prepare(obj, kind)
         key = key_of(obj)
         items = self._objects.setdefault(kind, {})
         old = items.get(key)
@@ -387,7 +406,7 @@ class ClusterState:
         fresh: dict[Key, Obj] = {}
         for obj in items:
             if not prepared:
-                obj = self.prepare(obj)
+                obj = self.prepare(obj, kind)
             fresh[key_of(obj)] = obj
         changed = 0
         for key in [k for k in current if namespace is None or k[0] == namespace]:

@@ -183,3 +183,36 @@ def test_equal_parts_of_different_pods_are_stored_once() -> None:
         shared = [interner.intern(o)["spec"] for o in (flags, ones, floats)]
         assert len({id(s) for s in shared}) == 3
         assert [jsonutil.dumps(s) for s in shared] == [b'{"on":true}', b'{"on":1}', b'{"on":1.0}']
+
+
+def test_an_update_keeps_the_parts_it_shares_with_its_siblings() -> None:
+    # A busy kubelet flips readiness: the spec shared by a ReplicaSet's pods must stay
+    # shared (not copied per update once the interner's table has been emptied).
+    spec = {"containers": [{"name": "app", "readinessProbe": {"periodSeconds": 10}}]}
+    labels = {"app": "web"}
+
+    def version(name: str, rv: int, ready: bool) -> dict[str, Any]:
+        obj = {**pod(name, rv, labels=labels), "spec": spec, "status": {"ready": ready}}
+        return dict(jsonutil.loads(jsonutil.dumps(obj)))
+
+    for by_digest in (True, False):
+        interner = Interner(capacity=2, by_digest=by_digest)
+        first = interner.intern(version("web-1", 1, True))
+        sibling = interner.intern(version("web-2", 1, True), first)
+        assert sibling["spec"] is first["spec"]
+        for rv in range(2, 6):
+            flipped = interner.intern(version("web-1", rv, rv % 2 == 0), first)
+            assert flipped["spec"] is first["spec"]
+            assert flipped["metadata"]["labels"] is first["metadata"]["labels"]
+            assert flipped["status"] == {"ready": rv % 2 == 0}
+        # Equal as Python values is not enough: true stays true, 1 stays 1.
+        ones = interner.intern({**version("web-1", 9, True), "status": {"ready": 1}}, first)
+        assert jsonutil.dumps(ones["status"]) == b'{"ready":1}'
+
+    state, _ = make_state()
+    state.upsert("pods", version("web-1", 1, True))
+    before = state.get("pods", "default", "web-1")
+    state.upsert("pods", version("web-1", 2, False))
+    after = state.get("pods", "default", "web-1")
+    assert before is not None and after is not None
+    assert after["spec"] is before["spec"] and after["status"] == {"ready": False}
