@@ -226,8 +226,8 @@ class KeyedTable(DataTable[Cell]):
 
     def _reorder(self) -> None:
         """Re-sort the same rows, repainting only the lines in view that now show another
-        row: under churn the order moves somewhere in a big list on almost every refresh,
-        and a full sort repainted (and resent) every visible line each time."""
+        row: a full sort repainted (and resent) every visible line whenever the order moved,
+        even far out of view in a big list."""
         before = self._row_locations
         after = self._row_locations = self._ordered()
         self._update_count += 1
