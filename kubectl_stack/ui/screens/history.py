@@ -8,10 +8,10 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from .. import present
-from ..widgets.bars import Banner, TopBar
+from ..widgets.bars import Banner, KeysFooter, TopBar
 from ..widgets.table import KeyedTable
 from . import stack_actions
 from .base import ClusterScreen
@@ -46,7 +46,7 @@ class HistoryScreen(stack_actions.StackActions, ClusterScreen):
         with VerticalScroll(id="history-diff-box", classes="panel") as box:
             box.border_title = "Template diff"
             yield Static(id="history-diff")
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self.query_one("#revisions").focus()

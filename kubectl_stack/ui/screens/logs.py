@@ -16,12 +16,12 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import Footer, Input, RichLog, Static
+from textual.widgets import Input, RichLog, Static
 
 from ...kube.logs import LogLine as KubeLogLine
 from ...kube.logs import LogOptions
 from .. import present
-from ..widgets.bars import Banner, TopBar
+from ..widgets.bars import Banner, KeysFooter, TopBar
 from .base import ClusterScreen
 from .dialogs import PickerDialog
 
@@ -85,7 +85,7 @@ class LogsScreen(ClusterScreen):
             markup=False,
             highlight=False,
         )
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self.query_one("#log").focus()

@@ -12,10 +12,10 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Container, VerticalScroll
-from textual.widgets import Footer, Static, Tab, Tabs
+from textual.widgets import Static, Tab, Tabs
 
 from .. import present
-from ..widgets.bars import Banner, TopBar
+from ..widgets.bars import Banner, KeysFooter, TopBar
 from ..widgets.table import KeyedTable
 from . import stack_actions
 from .base import ClusterScreen
@@ -93,7 +93,7 @@ class StackScreen(stack_actions.StackActions, ClusterScreen):
             with Container(id="panel-events", classes="panel") as box:
                 box.border_title = "Events"
                 yield KeyedTable(present.EVENT_COLUMNS, id="events")
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self.query_one(Tabs).active = f"tab-{self._initial_tab}"

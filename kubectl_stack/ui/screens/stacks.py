@@ -6,10 +6,10 @@ from __future__ import annotations
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import DataTable, Footer, Input, Static
+from textual.widgets import DataTable, Input, Static
 
 from .. import present
-from ..widgets.bars import Banner, TopBar
+from ..widgets.bars import Banner, KeysFooter, TopBar
 from ..widgets.table import KeyedTable
 from . import stack_actions
 from .base import ClusterScreen
@@ -54,7 +54,7 @@ class StacksScreen(stack_actions.StackActions, ClusterScreen):
         yield Banner()
         yield Input(placeholder="filter: name, or label=value", id="filter", classes="hidden")
         yield Static("", id="stacks-empty", classes="hidden")
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self._ensure_table()

@@ -5,10 +5,10 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from .. import present
-from ..widgets.bars import Banner, TopBar
+from ..widgets.bars import Banner, KeysFooter, TopBar
 from .base import ClusterScreen
 
 
@@ -38,7 +38,7 @@ class ObjectScreen(ClusterScreen):
         yield Static(id="object-title")
         with VerticalScroll(id="object-box"):
             yield Static(id="object-body")
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self.query_one("#object-box").focus()

@@ -1,10 +1,14 @@
-"""One-line widgets shared by the screens: the title bar and the connection banner."""
+"""One-line widgets shared by the screens: the title bar, the connection banner and the
+footer of keys."""
 
 from __future__ import annotations
 
 import time
+from typing import Any
 
-from textual.widgets import Static
+from textual.app import ComposeResult
+from textual.screen import Screen
+from textual.widgets import Footer, Static
 
 
 class TopBar(Static):
@@ -50,3 +54,29 @@ class Banner(Static):
         if text != self._shown:
             self._shown = text
             self.update(text or "")
+
+
+class KeysFooter(Footer):
+    """Textual's footer, rebuilt only when the keys it shows change. Textual's rebuilds all
+    its key widgets whenever the screen's bindings are recomputed (every focus change): six
+    times per Stack screen opened and closed, for the same keys."""
+
+    _composed: tuple[Any, ...] | None = None
+
+    @staticmethod
+    def _keys(screen: Screen[Any]) -> tuple[Any, ...]:
+        return tuple(
+            (binding, enabled, tooltip)
+            for (_, binding, enabled, tooltip) in screen.active_bindings.values()
+            if binding.show
+        )
+
+    def compose(self) -> ComposeResult:
+        self._composed = self._keys(self.screen) if self._bindings_ready else None
+        yield from super().compose()
+
+    def bindings_changed(self, screen: Screen[Any]) -> None:
+        same = self._composed is not None and screen is self.screen
+        if same and self._keys(screen) == self._composed:
+            return
+        super().bindings_changed(screen)
