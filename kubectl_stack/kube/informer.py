@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import gc
 import random
 from collections.abc import Iterable, Iterator
@@ -482,7 +483,12 @@ class Informers:
         if wanted and self._metrics_task is None:
             poller = MetricsPoller(self.connection, self.state, scope)
             self._metrics_scope = scope
-            self._metrics_task = asyncio.create_task(poller.run(), name="informer:podmetrics")
+            # In a context of its own: a task copies its creator's context (a UI screen's,
+            # for Textual), and the sockets it opens hold that context for as long as they
+            # stay in the pool, keeping a closed screen alive.
+            self._metrics_task = contextvars.Context().run(
+                asyncio.create_task, poller.run(), name="informer:podmetrics"
+            )
 
     async def stop(self) -> None:
         """Cancel every task and wait for them to finish. Idempotent."""

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import contextvars
+import gc
+import weakref
 from pathlib import Path
 from typing import Any
 
@@ -228,3 +231,26 @@ async def test_pod_metrics_are_polled_in_the_shown_namespace_and_forgotten_after
         finally:
             await informers.stop()
             await connection.close()
+
+
+async def test_the_metrics_poller_does_not_keep_its_callers_context_alive(
+    watching: Watching,
+) -> None:
+    # Textual runs a screen's handlers with the screen in a context variable; a poller task
+    # (and the pooled sockets it opens) must not hold that context once the screen is gone.
+    class Screen:
+        pass
+
+    current: contextvars.ContextVar[object] = contextvars.ContextVar("current")
+
+    def on_mount(screen: Screen) -> weakref.ref[Screen]:
+        current.set(screen)
+        watching.informers.want_metrics(True)
+        return weakref.ref(screen)
+
+    gone = contextvars.copy_context().run(on_mount, Screen())
+    await wait_until(lambda: watching.state.status(K.POD_METRICS.name).state is SyncState.SYNCED)
+    watching.informers.want_metrics(False)
+    await asyncio.sleep(0)
+    gc.collect()
+    assert gone() is None
