@@ -8,6 +8,7 @@ import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
+from typing import TypeGuard
 
 from textual import work
 from textual.app import App
@@ -98,7 +99,7 @@ class StackApp(App[int]):
         if self.now() - self._sampled_at >= self.settings.sample_seconds:
             self._sample_autoscalers()
         screen = self.screen
-        if isinstance(screen, ClusterScreen) and screen.is_running:
+        if _drawable(screen):
             screen.tick()
 
     def _start(self) -> None:
@@ -155,9 +156,9 @@ class StackApp(App[int]):
         self._sample_autoscalers()
         # Connection status changes arrive through the same coalesced notification.
         for screen in self.screen_stack:
-            if isinstance(screen, ClusterScreen) and screen.is_running:
+            if _drawable(screen):
                 screen.show_connection()
-        if isinstance(self.screen, ClusterScreen) and self.screen.is_running:
+        if _drawable(self.screen):
             self.screen.refresh_data()
         # Spend at most about a quarter of the time refreshing, so keys stay responsive, and
         # at most ~33 refreshes a second. A refresh costs what changed (10,000 pods under 50
@@ -244,6 +245,12 @@ class StackApp(App[int]):
     async def on_unmount(self) -> None:
         if self.source is not None:
             await self.source.close()
+
+
+def _drawable(screen: object) -> TypeGuard[ClusterScreen]:
+    """A cluster screen whose widgets are all there: pushed screens run (and the 1 s tick can
+    reach them) while their widgets are still being mounted, and drawing then fails."""
+    return isinstance(screen, ClusterScreen) and screen.is_running and screen.is_mounted
 
 
 def make_app(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -10,6 +11,7 @@ import pytest
 from textual.widgets import RichLog
 
 from kubectl_stack.sim.runner import RunningSim
+from kubectl_stack.ui.messages import StateChanged
 from kubectl_stack.ui.screens.history import HistoryScreen
 from kubectl_stack.ui.screens.logs import LogsScreen
 from kubectl_stack.ui.screens.stack import StackScreen
@@ -220,3 +222,25 @@ async def test_widening_the_terminal_adds_columns_and_keeps_the_cursor(
         await pilot.resize_terminal(160, 48)
         await until_text(pilot, "UP-TO-DATE", "AVAILABLE", "worker")
         assert screen.table.selected_key == selected
+
+
+async def test_a_store_notification_while_the_stack_screen_is_being_built_does_not_crash(
+    sim: RunningSim,
+) -> None:
+    app = build_app(sim)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until_text(pilot, "my-app")
+        screen = StackScreen("default", "my-app")
+        app.push_screen(screen)
+        # The screen runs (and the app can reach it) before its widgets are all mounted.
+        building = 0
+        for _ in range(1000):
+            if screen.is_mounted:
+                break
+            if screen.is_running:
+                building += 1
+                app.on_state_changed(StateChanged())
+            await asyncio.sleep(0)
+        assert building, "never caught the screen while it was being built"
+        await until_text(pilot, "my-app · Deployment")
+        assert app.is_running and app.screen is screen
