@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from enum import Enum
 from types import MappingProxyType
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from .. import jsonutil
 
@@ -47,8 +47,9 @@ class KindStatus:
     message: str = ""
 
 
-@dataclass(frozen=True, slots=True)
-class Change:
+class Change(NamedTuple):
+    """One entry of the change log."""
+
     version: int
     kind: str
     namespace: str
@@ -254,7 +255,9 @@ class ClusterState:
     ) -> None:
         self._objects: dict[str, dict[Key, Obj]] = {}
         self._version = 0
-        self._log: deque[Change] = deque(maxlen=change_log)
+        # Plain tuples (Change's fields): the cycle collector stops tracking those (not
+        # Change instances), or every full collection would rescan all 20,000 entries.
+        self._log: deque[tuple[int, str, str, str, ChangeType]] = deque(maxlen=change_log)
         self._status: dict[str, KindStatus] = {}
         self._connection = ConnectionStatus("connecting")
         self._retrying: dict[str, tuple[str, float]] = {}
@@ -288,10 +291,10 @@ class ClusterState:
         if version < self._log_floor:
             return None
         newer: list[Change] = []
-        for change in reversed(self._log):
-            if change.version <= version:
+        for entry in reversed(self._log):
+            if entry[0] <= version:
                 break
-            newer.append(change)
+            newer.append(Change(*entry))
         newer.reverse()
         return newer
 
@@ -363,8 +366,8 @@ class ClusterState:
     def _record(self, kind: str, key: Key, change: ChangeType) -> None:
         version = self._bump()
         if self._log.maxlen is not None and len(self._log) == self._log.maxlen:
-            self._log_floor = self._log[0].version
-        self._log.append(Change(version, kind, key[0], key[1], change))
+            self._log_floor = self._log[0][0]
+        self._log.append((version, kind, key[0], key[1], change))
 
     def prepare(self, obj: Obj, kind: str | None = None) -> Obj:
         """The object as it will be stored: managedFields gone, equal parts shared with
