@@ -92,26 +92,51 @@ def stop(proc: subprocess.Popen[Any], grace: float = 0.0) -> None:
             proc.wait(timeout=wait)
 
 
+# Forks and reaps the measured program, then reports its wall time, peak RSS and exit code on
+# the file descriptor it is given.
+# Linux counts a child's peak RSS from before its exec too, that is this (large) process's
+# pages it was forked with; a fresh interpreter forking it keeps the figure the program's.
+_LAUNCHER = """
+import os, sys, time
+started = time.perf_counter()
+pid = os.fork()
+if pid == 0:
+    try:
+        os.execvp(sys.argv[2], sys.argv[2:])
+    finally:
+        os._exit(127)
+_, status, usage = os.wait4(pid, 0)
+wall = time.perf_counter() - started
+os.write(int(sys.argv[1]), f"{wall} {usage.ru_maxrss} {os.waitstatus_to_exitcode(status)}".encode())
+"""
+
+
 def _measure(argv: list[str], env: dict[str, str]) -> tuple[float, float, bytes]:
-    """Run one process; (wall seconds, peak RSS MiB, stdout)."""
-    with tempfile.TemporaryFile() as out:
-        started = time.perf_counter()
+    """Run one process; (wall seconds, peak RSS MiB, stdout). Both figures are the
+    program's own (see ``_LAUNCHER``)."""
+    report_r, report_w = os.pipe()
+    with tempfile.TemporaryFile() as out, os.fdopen(report_r, "rb") as report:
         proc = subprocess.Popen(
-            argv, stdout=out, stderr=subprocess.PIPE, env=env, start_new_session=True
+            [sys.executable, "-S", "-c", _LAUNCHER, str(report_w), *argv],
+            stdout=out,
+            stderr=subprocess.PIPE,
+            env=env,
+            start_new_session=True,
+            pass_fds=(report_w,),
         )
+        os.close(report_w)
         try:
-            _, status, usage = os.wait4(proc.pid, 0)
+            _, stderr = proc.communicate()
         except BaseException:
             stop(proc)
             raise
-        wall = time.perf_counter() - started
-        proc.returncode = os.waitstatus_to_exitcode(status)
-        stderr = proc.stderr.read() if proc.stderr else b""
-        if proc.returncode != 0:
+        figures = report.read().decode().split()
+        if proc.returncode != 0 or len(figures) != 3 or figures[2] != "0":
             raise SystemExit(f"{argv[0]} failed: {stderr.decode(errors='replace').strip()}")
+        wall, maxrss, _code = figures
         out.seek(0)
         # Linux reports ru_maxrss in KiB.
-        return wall, usage.ru_maxrss / 1024.0, out.read()
+        return float(wall), int(maxrss) / 1024.0, out.read()
 
 
 def _count_items(listing: bytes) -> int:
