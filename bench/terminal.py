@@ -9,6 +9,7 @@ from __future__ import annotations
 import fcntl
 import os
 import pty
+import signal
 import struct
 import subprocess
 import termios
@@ -25,8 +26,11 @@ Screen = list[str]
 
 def _controlling_terminal() -> None:
     """In the child, after ``setsid``: its stdin (the pty's slave) becomes its controlling
-    terminal. Only an ioctl runs here, between fork and exec."""
+    terminal, and a hang-up ends it as it would a login session's programs, even when the
+    harness was started with SIGHUP ignored (``nohup``, some CI runners). Only an ioctl and
+    a signal disposition are set here, between fork and exec."""
     fcntl.ioctl(0, termios.TIOCSCTTY, 0)
+    signal.signal(signal.SIGHUP, signal.SIG_DFL)
 
 
 class Terminal:
