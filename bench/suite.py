@@ -29,10 +29,9 @@ from typing import Any
 
 import yaml
 
-from bench.sync import _measure, stop
+from bench.sync import REPO, _measure, spawn_cluster, stop
 from bench.terminal import Screen, Terminal
 
-REPO = str(Path(__file__).resolve().parent.parent)
 KUBECTL = str(Path(sys.executable).parent / "kubectl")
 PROBE_NS, PROBE_DEPLOYMENT = "team-00", "svc-0000"
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
@@ -69,30 +68,12 @@ class Cluster:
     """``bench.cluster`` in a child process."""
 
     def __init__(self, pods: int, deployments: int, namespaces: int) -> None:
-        self.proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "bench.cluster",
-                f"--pods={pods}",
-                f"--deployments={deployments}",
-                f"--namespaces={namespaces}",
-            ],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            text=True,
-            env={**os.environ, "PYTHONPATH": REPO},
-            start_new_session=True,
+        self.proc, self.kubeconfig = spawn_cluster(
+            "bench.cluster",
+            f"--pods={pods}",
+            f"--deployments={deployments}",
+            f"--namespaces={namespaces}",
         )
-        try:
-            assert self.proc.stdout is not None
-            line = self.proc.stdout.readline().strip()
-            if not line.startswith("KUBECONFIG="):
-                raise SystemExit(f"the embedded cluster did not start: {line!r}")
-        except BaseException:
-            self.close()
-            raise
-        self.kubeconfig = line.partition("=")[2]
         config = yaml.safe_load(Path(self.kubeconfig).read_text())
         self.server = config["clusters"][0]["cluster"]["server"]
         self.token = next(u["user"]["token"] for u in config["users"] if u["name"] == "admin")

@@ -29,6 +29,7 @@ from typing import Any, NoReturn
 from kubectl_stack import jsonutil
 
 TARGET_RSS_MB = 150.0
+REPO = str(Path(__file__).resolve().parent.parent)
 
 
 def _child(kubeconfig: str) -> int:
@@ -168,13 +169,12 @@ def main(argv: list[str] | None = None) -> int:
         return _serve_until_stdin_closes(args.scenario)
 
     kubectl = str(Path(sys.executable).parent / "kubectl")
-    repo = str(Path(__file__).resolve().parent.parent)
-    with tempfile.TemporaryDirectory() as cache, _serve(args.scenario, repo) as kubeconfig:
+    with tempfile.TemporaryDirectory() as cache, _serve(args.scenario) as kubeconfig:
         env = {
             **os.environ,
             "KUBECONFIG": kubeconfig,
             "KUBECACHEDIR": cache,
-            "PYTHONPATH": repo,
+            "PYTHONPATH": REPO,
         }
         ours: list[tuple[float, float, float]] = []
         theirs: list[tuple[float, float]] = []
@@ -223,15 +223,16 @@ def _serve_until_stdin_closes(scenario: str) -> int:
     return 0
 
 
-@contextlib.contextmanager
-def _serve(scenario: str, repo: str) -> Iterator[str]:
-    """The embedded cluster in its own process until the block ends; yields its kubeconfig."""
+def spawn_cluster(module: str, *args: str) -> tuple[subprocess.Popen[str], str]:
+    """Start an embedded-cluster program (``python -m module args``) in its own process and
+    session; it prints ``KUBECONFIG=<path>`` first. Returns the process (end it with
+    :func:`stop`) and that path; a process that did not start is stopped."""
     proc = subprocess.Popen(
-        [sys.executable, "-m", "bench.sync", "--serve", "--scenario", scenario],
+        [sys.executable, "-m", module, *args],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         text=True,
-        env={**os.environ, "PYTHONPATH": repo},
+        env={**os.environ, "PYTHONPATH": REPO},
         start_new_session=True,
     )
     try:
@@ -239,7 +240,18 @@ def _serve(scenario: str, repo: str) -> Iterator[str]:
         line = proc.stdout.readline().strip()
         if not line.startswith("KUBECONFIG="):
             raise SystemExit(f"the embedded cluster did not start: {line!r}")
-        yield line.partition("=")[2]
+    except BaseException:
+        stop(proc)
+        raise
+    return proc, line.partition("=")[2]
+
+
+@contextlib.contextmanager
+def _serve(scenario: str) -> Iterator[str]:
+    """The embedded cluster in its own process until the block ends; yields its kubeconfig."""
+    proc, kubeconfig = spawn_cluster("bench.sync", "--serve", "--scenario", scenario)
+    try:
+        yield kubeconfig
     finally:
         stop(proc, grace=30.0)
 
