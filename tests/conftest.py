@@ -64,6 +64,13 @@ def kubectl_runner(kubectl_path: Path, kubeconfig: Path, cache: Path) -> Kubectl
     return run
 
 
+def ok(kubectl: Kubectl, *args: str, input: str | None = None) -> str:
+    """Run kubectl and require success; its stdout."""
+    done = kubectl(*args, input=input)
+    assert done.returncode == 0, f"kubectl {' '.join(args)}: {done.stderr}"
+    return done.stdout
+
+
 @pytest.fixture
 def kubectl_for(kubectl_path: Path, tmp_path: Path) -> Callable[[Path], Kubectl]:
     """Real kubectl for another kubeconfig (e.g. a TLS sim a test starts itself)."""

@@ -51,10 +51,3 @@ def get_json(kubectl: Kubectl, *args: str) -> Any:
     done = kubectl("get", *args, "-o", "json")
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout)
-
-
-def ok(kubectl: Kubectl, *args: str, input: str | None = None) -> str:
-    """Run kubectl and require success; its stdout."""
-    done = kubectl(*args, input=input)
-    assert done.returncode == 0, f"kubectl {' '.join(args)}: {done.stderr}"
-    return done.stdout

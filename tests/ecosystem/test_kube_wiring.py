@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
+from conftest import ok
 
 from kubectl_stack.kube import actions
 from kubectl_stack.kube import kinds as K
@@ -20,7 +21,7 @@ from kubectl_stack.model.workloads import workload_rollout_status
 from kubectl_stack.options import ConnectionOptions
 from kubectl_stack.sim.runner import RunningSim
 
-from .conftest import Kubectl, KubectlFor, get_json, ok
+from .conftest import Kubectl, KubectlFor, get_json
 
 
 async def _open(sim: RunningSim) -> Connection:

@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import json
 
+from conftest import ok
+
 from kubectl_stack.model.workloads import history_text, undo_plan, workload_rollout_status
 from kubectl_stack.sim.runner import RunningSim
 
-from .conftest import Kubectl, KubectlFor, get_json, ok
+from .conftest import Kubectl, KubectlFor, get_json
 
 
 def _columns(output: str) -> list[list[str]]:

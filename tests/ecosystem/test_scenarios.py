@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 import trustme
+from conftest import ok
 
 from kubectl_stack.model.managedby import action_warnings, managed_by
 from kubectl_stack.model.sidecars import sidecar_readiness
@@ -14,7 +15,7 @@ from kubectl_stack.model.storage import pod_claims, storage_findings
 from kubectl_stack.model.tls import ingress_tls, tls_findings
 from kubectl_stack.sim.runner import RunningSim
 
-from .conftest import Kubectl, KubectlFor, get_json, ok
+from .conftest import Kubectl, KubectlFor, get_json
 
 
 def test_self_heal_reverts_a_manual_scale_after_the_delay(

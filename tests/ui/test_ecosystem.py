@@ -10,7 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from conftest import kubectl_runner
+from conftest import Kubectl, kubectl_runner, ok
 from textual.pilot import Pilot
 
 from kubectl_stack.sim.runner import RunningSim
@@ -25,14 +25,8 @@ from .screen import screen_text
 StartSim = Callable[..., RunningSim]
 
 
-def _kubectl(sim: RunningSim, kubectl_path: Path, tmp_path: Path) -> Callable[..., Any]:
+def _kubectl(sim: RunningSim, kubectl_path: Path, tmp_path: Path) -> Kubectl:
     return kubectl_runner(kubectl_path, sim.kubeconfig, tmp_path / "kube-cache")
-
-
-def _ok(kubectl: Callable[..., Any], *args: str, input: str | None = None) -> str:
-    done = kubectl(*args, input=input)
-    assert done.returncode == 0, f"kubectl {' '.join(args)}: {done.stderr}"
-    return str(done.stdout)
 
 
 def _replicas(sim: RunningSim, name: str) -> int:
@@ -129,7 +123,7 @@ async def test_relabelling_a_workload_moves_it_to_its_new_application_live(
     app = build_app(sim)
     async with app.run_test(size=(120, 24)) as pilot:
         await until_text(pilot, "▾ shop (part-of)")
-        _ok(
+        ok(
             kubectl,
             "label",
             "deployment",
@@ -160,7 +154,7 @@ async def test_statefulset_and_daemonset_stacks_say_what_kubectl_rollout_status_
             ("statefulset/shop-db", "postgres=postgres:16.5"),
             ("daemonset/log-agent", "fluent-bit=cr.fluentbit.io/fluent/fluent-bit:3.2.0"),
         ):
-            _ok(kubectl, "set", "image", resource, image)
+            ok(kubectl, "set", "image", resource, image)
         for step in (1, 2, 60):
             await advance(pilot, sim, step, step=1)
             for row, kind in (("shop-db", "StatefulSet"), ("log-agent", "DaemonSet")):
@@ -203,7 +197,7 @@ def _tls_secret(kubectl: Callable[..., Any], tmp_path: Path) -> str:
     crt, key = tmp_path / "tls.crt", tmp_path / "tls.key"
     cert.cert_chain_pems[0].write_to_path(str(crt))
     cert.private_key_pem.write_to_path(str(key))
-    return _ok(
+    return ok(
         kubectl,
         "create",
         "secret",
@@ -232,7 +226,7 @@ async def test_tls_findings_appear_and_clear_when_the_secret_is_created_with_kub
         # One finding per problem: the stack's own TLS check does not repeat it.
         assert flat.count("TLS secret my-app-tls not found") == 1
         # `kubectl create secret tls` posts protobuf; the same Secret goes through apply.
-        _ok(kubectl, "apply", "-f", "-", input=_tls_secret(kubectl, tmp_path))
+        ok(kubectl, "apply", "-f", "-", input=_tls_secret(kubectl, tmp_path))
         await advance(pilot, sim, 2, step=1)
         await until(
             pilot, lambda: "my-app-tls not found" not in screen_text(app), "the finding to clear"
@@ -278,7 +272,7 @@ async def test_pvc_pending_finding_appears_and_clears_when_its_class_is_created(
     sim: RunningSim, kubectl_path: Path, tmp_path: Path
 ) -> None:
     kubectl = _kubectl(sim, kubectl_path, tmp_path)
-    _ok(
+    ok(
         kubectl,
         "apply",
         "-f",
@@ -294,7 +288,7 @@ async def test_pvc_pending_finding_appears_and_clears_when_its_class_is_created(
         await until_text(pilot, "Pending", "waiting for PVC data (Pending)")
         await pilot.press("right", "right")
         await until_text(pilot, "PVC data is Pending")
-        _ok(kubectl, "apply", "-f", "-", input=json.dumps(_FAST))
+        ok(kubectl, "apply", "-f", "-", input=json.dumps(_FAST))
         await advance(pilot, sim, 5, step=1)
         await until(
             pilot, lambda: "PVC data is Pending" not in screen_text(app), "the finding to clear"
