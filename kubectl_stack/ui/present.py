@@ -126,21 +126,7 @@ def history_view(
     if dep is None:
         return TableView({}, {}, f'deployment "{name}" not found')
     revisions = model_history.history(dep, source.objects("replicasets", namespace), now)
-    rows: dict[str, Cells] = {}
-    order: dict[str, Any] = {}
-    for info in revisions:
-        marker = " *" if info.current else ""
-        rows[str(info.revision)] = (
-            f"{info.revision}{marker}",
-            info.change_cause,
-            ", ".join(info.images),
-            info.replicaset,
-            f"{info.ready}/{info.replicas}",
-            info.age,
-        )
-        order[str(info.revision)] = -info.revision
-    empty = None if rows else "No rollout history found."
-    return TableView(rows, order, empty)
+    return _history_table((i, i.replicaset, f"{i.ready}/{i.replicas}") for i in revisions)
 
 
 def _workload_history_view(
@@ -152,19 +138,26 @@ def _workload_history_view(
     revisions = model_workloads.revision_history(
         obj, source.objects("controllerrevisions", namespace), now
     )
+    return _history_table((i, i.name, "—") for i in revisions)
+
+
+def _history_table(entries: Iterable[tuple[_Revision, str, str]]) -> TableView:
+    """The History table from (revision, its ReplicaSet or ControllerRevision, READY),
+    newest first, the current one marked ``*``."""
     rows: dict[str, Cells] = {}
     order: dict[str, Any] = {}
-    for info in revisions:
+    for info, name, ready in entries:
         marker = " *" if info.current else ""
-        rows[str(info.revision)] = (
+        key = str(info.revision)
+        rows[key] = (
             f"{info.revision}{marker}",
             info.change_cause,
             ", ".join(info.images),
-            info.name,
-            "—",
+            name,
+            ready,
             info.age,
         )
-        order[str(info.revision)] = -info.revision
+        order[key] = -info.revision
     empty = None if rows else "No rollout history found."
     return TableView(rows, order, empty)
 
@@ -277,6 +270,8 @@ class _Revision(Protocol):
     def change_cause(self) -> str: ...
     @property
     def current(self) -> bool: ...
+    @property
+    def age(self) -> str: ...
 
 
 def _undo_dialog(
