@@ -183,10 +183,8 @@ class Interner:
     """
 
     def __init__(self, capacity: int = 20_000, *, by_digest: bool = jsonutil.FAST) -> None:
-        self.capacity = capacity
-        self._table: dict[Any, Any] = {}
         build = _digest_walk if by_digest else _item_walk
-        self._walk = build(self._table, capacity)
+        self._walk = build({}, capacity)
 
     def intern(self, obj: Obj, like: Obj | None = None) -> Obj:
         """A copy of ``obj`` whose nested dicts and lists are shared with equal ones.
