@@ -18,6 +18,7 @@ from ..model.history import UndoPlan, undo_plan
 from . import kinds as K
 from .connection import ApiError, Connection, ConnectionFailed
 from .kinds import Kind
+from .store import Obj
 
 Outcome = Literal["done", "refused", "conflict", "skipped"]
 INT32_MAX = 2**31 - 1
@@ -148,16 +149,19 @@ async def undo_preview(
     """What ``rollout undo`` would do now (read-only), incl. the template diff.
     Raises ApiError / ConnectionFailed when the objects cannot be read."""
     deployment = await connection.get_json(K.DEPLOYMENTS.path(namespace, name))
-    selector = ",".join(
-        f"{k}={v}"
-        for k, v in (
-            ((deployment.get("spec") or {}).get("selector") or {}).get("matchLabels") or {}
-        ).items()
-    )
-    params = {"labelSelector": selector} if selector else None
-    listed = await connection.get_json(K.REPLICASETS.path(namespace), params)
-    replicasets = (listed or {}).get("items") or []
+    replicasets = await _selected(connection, deployment, K.REPLICASETS, namespace)
     return undo_plan(deployment, replicasets, to_revision)
+
+
+async def _selected(connection: Connection, workload: Obj, kind: Kind, namespace: str) -> list[Obj]:
+    """The ``kind`` objects of ``namespace`` that ``workload``'s matchLabels select (as
+    kubectl lists them for an undo)."""
+    match = ((workload.get("spec") or {}).get("selector") or {}).get("matchLabels") or {}
+    selector = ",".join(f"{k}={v}" for k, v in match.items())
+    params = {"labelSelector": selector} if selector else None
+    listed = await connection.get_json(kind.path(namespace), params)
+    items: list[Obj] = (listed or {}).get("items") or []
+    return items
 
 
 async def workload_undo_preview(
@@ -167,15 +171,7 @@ async def workload_undo_preview(
     workload and the ControllerRevisions its selector selects, through
     :func:`kubectl_stack.model.workloads.undo_plan`. Raises ApiError / ConnectionFailed."""
     workload = await connection.get_json(kind.path(namespace, name))
-    selector = ",".join(
-        f"{k}={v}"
-        for k, v in (
-            ((workload.get("spec") or {}).get("selector") or {}).get("matchLabels") or {}
-        ).items()
-    )
-    params = {"labelSelector": selector} if selector else None
-    listed = await connection.get_json(K.CONTROLLERREVISIONS.path(namespace), params)
-    revisions = (listed or {}).get("items") or []
+    revisions = await _selected(connection, workload, K.CONTROLLERREVISIONS, namespace)
     return workloads.undo_plan(workload, revisions, to_revision)
 
 
