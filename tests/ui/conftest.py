@@ -82,17 +82,22 @@ def scenario_sim() -> Iterator[Callable[[str], RunningSim]]:
             running.stop()
 
 
-@pytest.fixture
-def frozen_sim(monkeypatch: pytest.MonkeyPatch) -> Iterator[RunningSim]:
-    """The seed scenario on a manual clock that starts at :data:`FROZEN_EPOCH`."""
+def frozen_scenario(monkeypatch: pytest.MonkeyPatch, scenario: str) -> Iterator[RunningSim]:
+    """``scenario`` on a manual clock that starts at :data:`FROZEN_EPOCH` (for fixtures)."""
     # The scenario builder picks the clock's start; the Clock reads it itself otherwise.
     monkeypatch.setattr("kubectl_stack.sim.clock.time", _FrozenWallClock)
     monkeypatch.setattr("kubectl_stack.sim.scenario.time", _FrozenWallClock)
-    running = start_sim("seed")
+    running = start_sim(scenario)
     try:
         yield running
     finally:
         running.stop()
+
+
+@pytest.fixture
+def frozen_sim(monkeypatch: pytest.MonkeyPatch) -> Iterator[RunningSim]:
+    """The seed scenario on a manual clock that starts at :data:`FROZEN_EPOCH`."""
+    yield from frozen_scenario(monkeypatch, "seed")
 
 
 async def until(

@@ -10,25 +10,19 @@ from typing import Any
 import pytest
 from textual.pilot import Pilot
 
-from kubectl_stack.sim.runner import RunningSim, start_sim
+from kubectl_stack.sim.runner import RunningSim
 from kubectl_stack.ui import present
 from kubectl_stack.ui.screens.dialogs import ScaleDialog
 from kubectl_stack.ui.screens.stack import StackScreen
 from kubectl_stack.ui.screens.stacks import StacksScreen
 
-from .conftest import _FrozenWallClock, build_app, until, until_text
+from .conftest import build_app, frozen_scenario, until, until_text
 from .test_snapshots import SIZES, _settle
 
 
 @pytest.fixture
 def frozen_helm_argo(monkeypatch: pytest.MonkeyPatch) -> Iterator[RunningSim]:
-    monkeypatch.setattr("kubectl_stack.sim.clock.time", _FrozenWallClock)
-    monkeypatch.setattr("kubectl_stack.sim.scenario.time", _FrozenWallClock)
-    running = start_sim("helm-argo")
-    try:
-        yield running
-    finally:
-        running.stop()
+    yield from frozen_scenario(monkeypatch, "helm-argo")
 
 
 async def _grouped(pilot: Pilot[Any]) -> None:
