@@ -18,6 +18,7 @@ from kubectl_stack.ui.screens.stack import StackScreen
 from kubectl_stack.ui.screens.stacks import StacksScreen
 from kubectl_stack.ui.screens.too_small import TooSmallScreen
 from kubectl_stack.ui.screens.yaml import ObjectScreen
+from kubectl_stack.ui.widgets.table import KeyedTable
 
 from .conftest import advance, build_app, until, until_text
 from .screen import screen_text
@@ -244,3 +245,85 @@ async def test_a_store_notification_while_the_stack_screen_is_being_built_does_n
         assert building, "never caught the screen while it was being built"
         await until_text(pilot, "my-app · Deployment")
         assert app.is_running and app.screen is screen
+
+
+def _metrics_polled() -> bool:
+    return any(t.get_name() == "informer:podmetrics" for t in asyncio.all_tasks())
+
+
+async def _open_filtered(pilot: Any, name: str) -> StackScreen:
+    app = pilot.app
+    await until(pilot, lambda: isinstance(app.screen, StacksScreen), "the stacks")
+    await pilot.press("slash", *name, "enter")
+    await until(pilot, lambda: app.screen.table.row_count == 1, f"only {name} listed")
+    await pilot.press("enter")
+    await until(pilot, lambda: isinstance(app.screen, StackScreen), f"the stack of {name}")
+    await until_text(pilot, f"{name} · Deployment")
+    screen = app.screen
+    assert isinstance(screen, StackScreen)
+    return screen
+
+
+async def test_each_stack_opened_starts_afresh_and_polls_metrics_only_while_open(
+    sim: RunningSim, kubectl: Callable[..., Any]
+) -> None:
+    create = ("create", "deployment", "web", "--image=nginx:1.27", "--replicas=3")
+    assert kubectl(*create).returncode == 0
+    sim.advance(60)
+    app = build_app(sim)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until_text(pilot, "web", "my-app")
+        first = await _open_filtered(pilot, "my-app")
+        fresh_focus = type(first.focused)
+        assert _metrics_polled()
+        # Leave it on the Pods tab, cursor moved down.
+        await pilot.press("right")
+        await until_text(pilot, "READINESS")
+        pods = first.query_one("#pods", KeyedTable)
+        await until(pilot, lambda: pods.row_count == 3, "my-app's 3 pods")
+        await pilot.press("down", "down")
+        assert pods.cursor_row == 2
+        await pilot.press("escape")
+        await until(pilot, lambda: isinstance(app.screen, StacksScreen), "the stacks")
+        await until(pilot, lambda: not _metrics_polled(), "pod metrics to stop")
+        await pilot.press("escape")  # the filter
+
+        again = await _open_filtered(pilot, "my-app")
+        assert again.active_tab == "rollout"
+        assert type(again.focused) is fresh_focus
+        pods = again.query_one("#pods", KeyedTable)
+        await until(pilot, lambda: pods.row_count == 3, "my-app's 3 pods")
+        assert pods.cursor_row == 0 and pods.scroll_y == 0
+        await pilot.press("escape", "escape")
+
+        other = await _open_filtered(pilot, "web")
+        text = await until_text(pilot, 'deployment "web" successfully rolled out')
+        assert "my-app" not in text
+        pods = other.query_one("#pods", KeyedTable)
+        await until(pilot, lambda: pods.row_count == 3, "web's 3 pods")
+        assert all(str(key.value).startswith("web-") for key in pods.rows)
+        assert _metrics_polled()
+        # Under a dialog the pods stay on show, metrics with them.
+        await pilot.press("s")
+        await until_text(pilot, "Replicas")
+        await pilot.pause(0.2)
+        assert _metrics_polled()
+
+
+async def test_a_stack_opened_after_a_resize_takes_the_new_layout(
+    scenario_sim: Callable[[str], RunningSim],
+) -> None:
+    sim = scenario_sim("crashloop")
+    app = build_app(sim)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until_text(pilot, "worker", "my-app")
+        narrow = await _open_filtered(pilot, "worker")
+        assert narrow.has_class("-narrow")
+        await pilot.press("escape")
+        await until(pilot, lambda: isinstance(app.screen, StacksScreen), "the stacks")
+        await pilot.press("escape")
+        await pilot.resize_terminal(160, 48)
+        wide = await _open_filtered(pilot, "my-app")
+        assert wide.has_class("-wide") and wide.has_class("-tall")
+        # Every panel at once: the Pods panel with its table, no tabs.
+        await until_text(pilot, "READINESS", "Traffic & config", "Events")

@@ -8,7 +8,7 @@ always-visible one-line rollout summary. Both layouts are the same widgets, rear
 
 from __future__ import annotations
 
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Container, VerticalScroll
@@ -98,9 +98,47 @@ class StackScreen(stack_actions.StackActions, ClusterScreen):
     def on_mount(self) -> None:
         self.query_one(Tabs).active = f"tab-{self._initial_tab}"
         self._show_tab(self._initial_tab)
+
+    def retarget(self, namespace: str, name: str, *, kind: str, tab: str) -> None:
+        """Show another workload, as a Stack screen built for it would: tab ``tab``, empty
+        tables with the cursor on top, panels scrolled home, nothing focused but the tab's
+        table. The app keeps one Stack screen and retargets it while it is not shown."""
+        self.namespace = namespace
+        self.name_ = name
+        self.kind = kind
+        self.title = f"Stack {name}"
+        for table in self.query(KeyedTable):
+            table.reset()
+        for panel in self.query(".panel"):
+            panel.scroll_home(animate=False, immediate=True)
+        tabs = self.query_one(Tabs)
+        if tabs.active != f"tab-{tab}":
+            # Through no tab: the underline then jumps to the tab, as on a new screen,
+            # instead of sliding there from the last workload's tab.
+            tabs.active = ""
+            tabs.active = f"tab-{tab}"
+        if tab not in ("pods", "events"):
+            # What a new screen focuses first; unchanged focus restyles nothing.
+            self.set_focus(next((w for w in self.query("*") if w.focusable), None))
+        self._show_tab(tab)
+        self.styles_current = True
+
+    # Pod metrics are polled while the screen is in the stack (under a dialog or the logs
+    # too), for its namespace.
+
+    @on(events.ScreenResume)
+    def _poll_metrics(self) -> None:
         self.source.want_metrics(True, self.namespace)
 
+    @on(events.ScreenSuspend)
+    def _suspended(self) -> None:
+        if self not in self.app.screen_stack:
+            self._stop_metrics()
+
     def on_unmount(self) -> None:
+        self._stop_metrics()
+
+    def _stop_metrics(self) -> None:
         source = self.stack_app.source
         if source is not None:
             source.want_metrics(False)

@@ -169,10 +169,8 @@ class StackActions(_Base):
         if target is None:
             return
         if target[0] != present.DEPLOYMENT:
-            from .stack import StackScreen
-
             # Logs of one pod at a time for these: pick it in the Pods tab.
-            self.app.push_screen(StackScreen(target[1], target[2], tab="pods", kind=target[0]))
+            self.stack_app.open_stack(target[1], target[2], kind=target[0], tab="pods")
             self.stack_app.tell("choose a pod in the Pods tab, then press l")
             return
         from .logs import LogsScreen
@@ -206,6 +204,4 @@ class StackActions(_Base):
     def action_events(self) -> None:
         target = self.target_workload()
         if target is not None:
-            from .stack import StackScreen
-
-            self.app.push_screen(StackScreen(target[1], target[2], tab="events", kind=target[0]))
+            self.stack_app.open_stack(target[1], target[2], kind=target[0], tab="events")

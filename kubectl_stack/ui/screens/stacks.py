@@ -156,12 +156,10 @@ class StacksScreen(stack_actions.StackActions, ClusterScreen):
         self.action_open()
 
     def action_open(self) -> None:
-        from .stack import StackScreen
-
         target = self.selected()
         if target is not None:
             kind, namespace, name = target
-            self.app.push_screen(StackScreen(namespace, name, kind=kind))
+            self.stack_app.open_stack(namespace, name, kind=kind)
 
     # -- filter and sort --------------------------------------------------------------------
 

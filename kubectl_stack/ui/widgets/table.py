@@ -50,6 +50,14 @@ class KeyedTable(DataTable[Cell]):
             for key, label in self._column_spec:
                 self.add_column(label, key=key)
 
+    def reset(self) -> None:
+        """No rows, no sort, cursor and scroll on top: as new, columns kept."""
+        self.clear()
+        self._rows.clear()
+        self._sort_keys = {}
+        self.sort_column = None
+        self.sort_reverse = False
+
     @property
     def column_keys(self) -> list[str]:
         return [key for key, _ in self._column_spec]
