@@ -327,3 +327,24 @@ async def test_a_stack_opened_after_a_resize_takes_the_new_layout(
         assert wide.has_class("-wide") and wide.has_class("-tall")
         # Every panel at once: the Pods panel with its table, no tabs.
         await until_text(pilot, "READINESS", "Traffic & config", "Events")
+
+
+async def test_the_stack_screen_built_ahead_shows_the_first_stack_opened(
+    scenario_sim: Callable[[str], RunningSim],
+) -> None:
+    sim = scenario_sim("crashloop")
+    app = build_app(sim)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await until_text(pilot, "worker", "my-app")
+        # Built hidden once the cluster is in, for the terminal's size.
+        await until(
+            pilot,
+            lambda: app.is_screen_installed("stack") and app.get_screen("stack").is_mounted,
+            "the stack screen built ahead",
+        )
+        ahead = app.get_screen("stack")
+        assert ahead not in app.screen_stack
+        shown = await _open_filtered(pilot, "worker")
+        assert shown is ahead
+        assert shown.has_class("-wide") and shown.has_class("-tall")
+        await until_text(pilot, "CrashLoopBackOff", "READINESS", "Traffic & config")

@@ -12,6 +12,7 @@ from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Container, VerticalScroll
+from textual.geometry import Size
 from textual.widgets import Static, Tab, Tabs
 
 from .. import present
@@ -70,6 +71,8 @@ class StackScreen(stack_actions.StackActions, ClusterScreen):
         self.kind = kind
         self._initial_tab = tab
         self.title = f"Stack {name}"
+        self.sized_for: Size | None = None
+        """The terminal size its layout classes are for."""
 
     def compose(self) -> ComposeResult:
         yield TopBar()
@@ -107,6 +110,11 @@ class StackScreen(stack_actions.StackActions, ClusterScreen):
         self.name_ = name
         self.kind = kind
         self.title = f"Stack {name}"
+        size = self.app.size
+        if self.sized_for != size:
+            # The terminal was resized while this screen was hidden: its layout classes
+            # (wide, tall) follow the size, set when it handles a resize.
+            self.post_message(events.Resize(size, size))
         for table in self.query(KeyedTable):
             table.reset()
         for panel in self.query(".panel"):
@@ -122,6 +130,10 @@ class StackScreen(stack_actions.StackActions, ClusterScreen):
             self.set_focus(next((w for w in self.query("*") if w.focusable), None))
         self._show_tab(tab)
         self.styles_current = True
+
+    @on(events.Resize)
+    def _resized(self, event: events.Resize) -> None:
+        self.sized_for = event.size
 
     # Pod metrics are polled while the screen is in the stack (under a dialog or the logs
     # too), for its namespace.
