@@ -17,6 +17,7 @@ from kubectl_stack.options import ConnectionOptions, Options
 from kubectl_stack.settings import Settings
 from kubectl_stack.sim.runner import RunningSim, start_sim
 from kubectl_stack.ui.app import StackApp, make_app
+from kubectl_stack.ui.source import Source, open_source
 
 from .screen import screen_text
 
@@ -48,6 +49,22 @@ def sim_clock(sim: RunningSim) -> Callable[[], float]:
     return now
 
 
+async def open_synced_source(connection: ConnectionOptions, options: Options) -> Source:
+    """The app's connector, returning the source only once every watched kind's first list
+    is in: the app's first look at the cluster is all of it.
+
+    With the plain connector each kind's list arrives on its own, in an order that varies
+    with machine load, and screens draw what has arrived so far. A table keeps its cursor
+    on the same row key across updates, so the row the cursor ends on depends on that order
+    (the Stack screen's Events: the HPA's events join the table only once the HPA's list is
+    in; if the events list came first, they are inserted above the row under the cursor)."""
+    source = await open_source(connection, options)
+    if not await source.informers.wait_synced(timeout=30.0):
+        await source.close()
+        raise AssertionError("the informers' first lists did not all arrive within 30 s")
+    return source
+
+
 def build_app(
     sim: RunningSim,
     *,
@@ -55,14 +72,22 @@ def build_app(
     context: str | None = None,
     stack: str | None = None,
     all_namespaces: bool = False,
+    synced: bool = False,
 ) -> StackApp:
+    """The app against ``sim``; ``synced``: it starts only once every kind's first list is
+    in (:func:`open_synced_source`), for tests whose result must not depend on list order."""
     options = Options(
         connection=ConnectionOptions(kubeconfig=str(sim.kubeconfig), context=context),
         read_only=read_only,
         stack=stack,
         all_namespaces=all_namespaces,
     )
-    return make_app(options, settings=TEST_SETTINGS, now=sim_clock(sim))
+    return make_app(
+        options,
+        settings=TEST_SETTINGS,
+        now=sim_clock(sim),
+        connector=open_synced_source if synced else None,
+    )
 
 
 @pytest.fixture

@@ -1,8 +1,10 @@
 """SVG snapshots of every screen at 80x24 and 160x48, and without colour (NO_COLOR).
 
-The app's clock is the sim's manual clock and the sim's seed fixes pod names, so every
-snapshot is deterministic. Update with ``pytest tests/ui --snapshot-update`` and review the
-SVGs before committing them.
+The app's clock is the sim's manual clock and the sim's seed fixes pod names; the app starts
+only once every kind's first list is in (``build_app(synced=True)``), so the row a table's
+cursor lands on does not depend on the order the lists arrive in. Every snapshot is
+deterministic. Update with ``pytest tests/ui --snapshot-update`` and review the SVGs before
+committing them.
 """
 
 from __future__ import annotations
@@ -89,7 +91,7 @@ def test_screen_snapshot(
     name: str, size: tuple[int, int], frozen_sim: RunningSim, snap_compare: Any
 ) -> None:
     stack, steps = SCREENS[name]
-    app = build_app(frozen_sim, stack=stack)
+    app = build_app(frozen_sim, stack=stack, synced=True)
     assert snap_compare(app, terminal_size=size, run_before=steps)
 
 
@@ -99,7 +101,7 @@ def test_screen_snapshot_without_colour(
 ) -> None:
     monkeypatch.setenv("NO_COLOR", "1")
     stack, steps = SCREENS[name]
-    app = build_app(frozen_sim, stack=stack)
+    app = build_app(frozen_sim, stack=stack, synced=True)
     assert snap_compare(app, terminal_size=(80, 24), run_before=steps)
 
 
@@ -110,13 +112,13 @@ def test_undo_dialog_snapshot(
     args = [str(kubectl_path), "set", "image", "deployment/my-app", "app=my-app:1.5.0"]
     assert subprocess.run(args, env=env, capture_output=True, check=False).returncode == 0
     frozen_sim.advance(120)
-    app = build_app(frozen_sim, stack="my-app")
+    app = build_app(frozen_sim, stack="my-app", synced=True)
     steps = _press("u", screen=UndoDialog, text="revision 2 to revision 1")
     assert snap_compare(app, terminal_size=(80, 24), run_before=steps)
 
 
 def test_too_small_terminal_snapshot(frozen_sim: RunningSim, snap_compare: Any) -> None:
-    app = build_app(frozen_sim)
+    app = build_app(frozen_sim, synced=True)
 
     async def steps(pilot: Pilot[Any]) -> None:
         await until_text(pilot, "Terminal too small")
