@@ -137,8 +137,9 @@ class StackApp(App[int]):
         from .screens.stack import StackScreen
 
         kept = self._stack_screen
-        if kept is not None and kept in self.screen_stack:
-            # Already showing, under this one: a Stack screen of its own, dropped when closed.
+        if kept is not None and (kept in self.screen_stack or not _drawable(kept)):
+            # Already showing, under this one, or still being built: a Stack screen of its
+            # own, dropped when closed.
             self.push_screen(StackScreen(namespace, name, kind=kind, tab=tab))
             return
         if kept is None:

@@ -348,3 +348,20 @@ async def test_the_stack_screen_built_ahead_shows_the_first_stack_opened(
         assert shown is ahead
         assert shown.has_class("-wide") and shown.has_class("-tall")
         await until_text(pilot, "CrashLoopBackOff", "READINESS", "Traffic & config")
+
+
+async def test_enter_while_the_stack_screen_is_still_being_built_ahead(sim: RunningSim) -> None:
+    app = build_app(sim)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until_text(pilot, "my-app", "Complete")
+        # The state a quick Enter meets right after the cluster is in: the screen built
+        # ahead is registered but its widgets are not all mounted yet.
+        app._stack_screen = None
+        app._build_stack_screen()
+        app.open_stack("default", "my-app")
+        await until_text(pilot, "my-app · Deployment", 'deployment "my-app" successfully')
+        assert app.is_running
+        await pilot.press("escape")
+        await until(pilot, lambda: isinstance(app.screen, StacksScreen), "the stacks")
+        await pilot.press("enter")
+        await until_text(pilot, "my-app · Deployment", 'deployment "my-app" successfully')
