@@ -61,6 +61,11 @@ def run(options: Options) -> int:
         line = f"KUBECONFIG={sim.kubeconfig}\n"
         sys.stdout.write(line)
         sys.stdout.flush()
+    # Textual writes each frame from a thread of its own, which must win the interpreter lock
+    # from the event loop, busy under churn: by default the loop keeps it for up to 5 ms at
+    # a time, more than once per frame (a new screen's frame was seen leaving 12 ms after
+    # it was drawn).
+    sys.setswitchinterval(0.001)
     code = 130  # Ctrl+C (KeyboardInterrupt), unless the app returns
     try:
         if sim is None:
