@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+import contextlib
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
+from textual.pilot import Pilot
 from textual.widgets import RichLog
 
 from kubectl_stack.sim.runner import RunningSim
@@ -22,6 +24,16 @@ from kubectl_stack.ui.widgets.table import KeyedTable
 
 from .conftest import advance, build_app, until, until_text
 from .screen import screen_text
+
+
+@contextlib.asynccontextmanager
+async def _crashloop(
+    scenario_sim: Callable[[str], RunningSim], size: tuple[int, int]
+) -> AsyncIterator[Pilot[Any]]:
+    """The app on the crashloop scenario, its two stacks (worker, my-app) listed."""
+    async with build_app(scenario_sim("crashloop")).run_test(size=size) as pilot:
+        await until_text(pilot, "worker", "my-app")
+        yield pilot
 
 
 def paused(sim: RunningSim) -> bool:
@@ -88,10 +100,8 @@ async def test_describe_and_yaml_of_the_deployment(sim: RunningSim) -> None:
 
 
 async def test_filter_narrows_the_stacks(scenario_sim: Callable[[str], RunningSim]) -> None:
-    sim = scenario_sim("crashloop")
-    app = build_app(sim)
-    async with app.run_test(size=(80, 24)) as pilot:
-        await until_text(pilot, "worker", "my-app")
+    async with _crashloop(scenario_sim, (80, 24)) as pilot:
+        app = pilot.app
         await pilot.press("slash", *"work", "enter")
         await until(pilot, lambda: "my-app" not in screen_text(app), "my-app to be hidden")
         assert "worker" in screen_text(app)
@@ -212,10 +222,8 @@ async def test_too_small_terminal_notice_comes_and_goes_with_the_size(sim: Runni
 async def test_widening_the_terminal_adds_columns_and_keeps_the_cursor(
     scenario_sim: Callable[[str], RunningSim],
 ) -> None:
-    sim = scenario_sim("crashloop")
-    app = build_app(sim)
-    async with app.run_test(size=(80, 24)) as pilot:
-        await until_text(pilot, "worker", "my-app")
+    async with _crashloop(scenario_sim, (80, 24)) as pilot:
+        app = pilot.app
         screen = app.screen
         assert isinstance(screen, StacksScreen)
         await pilot.press("down")
@@ -313,10 +321,8 @@ async def test_each_stack_opened_starts_afresh_and_polls_metrics_only_while_open
 async def test_a_stack_opened_after_a_resize_takes_the_new_layout(
     scenario_sim: Callable[[str], RunningSim],
 ) -> None:
-    sim = scenario_sim("crashloop")
-    app = build_app(sim)
-    async with app.run_test(size=(80, 24)) as pilot:
-        await until_text(pilot, "worker", "my-app")
+    async with _crashloop(scenario_sim, (80, 24)) as pilot:
+        app = pilot.app
         narrow = await _open_filtered(pilot, "worker")
         assert narrow.has_class("-narrow")
         await pilot.press("escape")
@@ -332,10 +338,8 @@ async def test_a_stack_opened_after_a_resize_takes_the_new_layout(
 async def test_the_stack_screen_built_ahead_shows_the_first_stack_opened(
     scenario_sim: Callable[[str], RunningSim],
 ) -> None:
-    sim = scenario_sim("crashloop")
-    app = build_app(sim)
-    async with app.run_test(size=(160, 48)) as pilot:
-        await until_text(pilot, "worker", "my-app")
+    async with _crashloop(scenario_sim, (160, 48)) as pilot:
+        app = pilot.app
         # Built hidden once the cluster is in, for the terminal's size.
         await until(
             pilot,
