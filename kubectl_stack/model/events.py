@@ -104,6 +104,20 @@ def _sort_key(row: EventRow) -> float:
     return row.last_seen if row.last_seen is not None else (row.first_seen or 0.0)
 
 
+def event_namespace(event: Mapping[str, Any]) -> str:
+    """The namespace an event is about: its involved object's, else its own."""
+    return u.s(u.d(event.get("involvedObject")).get("namespace")) or u.namespace(event)
+
+
+def events_by_namespace(events: Iterable[Any]) -> dict[str, list[Mapping[str, Any]]]:
+    """The events grouped by :func:`event_namespace`."""
+    grouped: dict[str, list[Mapping[str, Any]]] = {}
+    for event in events:
+        if isinstance(event, Mapping):
+            grouped.setdefault(event_namespace(event), []).append(event)
+    return grouped
+
+
 def events_for(
     events: Iterable[Any],
     now: float,
@@ -125,10 +139,8 @@ def events_for(
         if not isinstance(event, Mapping):
             continue
         inv = u.d(event.get("involvedObject"))
-        if namespace is not None:
-            ns = u.s(inv.get("namespace")) or u.namespace(event)
-            if ns != namespace:
-                continue
+        if namespace is not None and event_namespace(event) != namespace:
+            continue
         ev_uid = u.s(inv.get("uid"))
         by_uid = bool(ev_uid) and ev_uid in uid_set
         if not by_uid and (u.s(inv.get("kind")), u.s(inv.get("name"))) not in obj_set:

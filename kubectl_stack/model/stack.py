@@ -24,6 +24,7 @@ from kubectl_stack.model.duration import age
 from kubectl_stack.model.events import (
     EventRow,
     ProbeFailures,
+    events_by_namespace,
     events_for,
     failures_for,
     unhealthy_by_pod,
@@ -263,7 +264,7 @@ _GROUP_ATTRS = {
         "names",
     ),
     "hpas": ("hpas", "hpa_by_target"),
-    "events": ("events", "unhealthy"),
+    "events": ("events", "unhealthy", "events_by_ns"),
 }
 
 
@@ -377,6 +378,11 @@ class _Index:
     def _index_events(self, snapshot: Any) -> None:
         self.events = _objects(snapshot, "events") or []
         self.unhealthy = unhealthy_by_pod(self.events)
+        # A stack's events are in its namespace: refreshes walk those, not the cluster's.
+        self.events_by_ns = events_by_namespace(self.events)
+
+    def in_ns_events(self, namespace: str) -> list[Mapping[str, Any]]:
+        return self.events_by_ns.get(namespace, [])
 
     def exists(self, kind: str, namespace: str, name: str) -> bool | None:
         table = self.names.get(kind)
@@ -988,7 +994,7 @@ def _build_workload(
     named = {r.name for r in refs if r.kind == "PersistentVolumeClaim"}
     claims: tuple[ClaimInfo, ...] = ()
     if pvcs is not None:
-        claims = pod_claims(pod_objs, list(pvcs.get(ns, {}).values()), index.events)
+        claims = pod_claims(pod_objs, list(pvcs.get(ns, {}).values()), index.in_ns_events(ns))
         findings.extend(storage_findings([c for c in claims if c.name not in named]))
     return _BuiltWorkload(
         health,
@@ -1080,7 +1086,9 @@ def _workload_stack(
     revisions = _objects(snapshot, "controllerrevisions") or []
     uids = {u.uid(obj)} | {u.uid(p) for p in b.pod_objs} | {u.uid(r) for r in revisions}
     uids.discard("")
-    events = events_for(index.events, now, uids=uids, objects={(kind, name)}, namespace=namespace)
+    events = events_for(
+        index.in_ns_events(namespace), now, uids=uids, objects={(kind, name)}, namespace=namespace
+    )
     state, label, progress = _workload_state(b.status, b.row)
     return WorkloadStack(
         kind=kind,
@@ -1475,7 +1483,9 @@ def _stack(index: _Index, namespace: str, name: str) -> Stack | None:
     uids.discard("")
     hpa_uids = {u.uid(h) for h in index.hpa_by_target.get((b.ns, b.name), ())} - {""}
     objects = {("Deployment", b.name)} | {("ReplicaSet", u.name(rs)) for rs in b.rss}
-    events = events_for(index.events, now, uids=uids | hpa_uids, objects=objects, namespace=b.ns)
+    events = events_for(
+        index.in_ns_events(b.ns), now, uids=uids | hpa_uids, objects=objects, namespace=b.ns
+    )
     return Stack(
         namespace=b.ns,
         name=b.name,

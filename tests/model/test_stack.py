@@ -345,3 +345,31 @@ def test_thousand_deployments_each_get_a_summary_with_all_their_pods() -> None:
     # How fast this is belongs to bench/, not to a timed assertion here.
     rows = summarize(big_snapshot(), NOW)
     assert len(rows) == 1000 and all(r.pod_counts["healthy"] == 10 for r in rows)
+
+
+def test_a_stacks_events_are_those_of_its_namespace() -> None:
+    def event(reason: str, namespace: str, involved_namespace: str | None) -> dict[str, Any]:
+        involved = {"kind": "Deployment", "name": "my-app"}
+        if involved_namespace is not None:
+            involved["namespace"] = involved_namespace
+        return {
+            "metadata": {"name": reason, "namespace": namespace},
+            "involvedObject": involved,
+            "reason": reason,
+            "message": reason,
+            "type": "Normal",
+            "eventTime": stamp(10),
+        }
+
+    snap = seed_snapshot()
+    snap["events"] = [
+        *snap.get("events", []),
+        event("Here", "default", "default"),
+        event("RecordedWithoutItsNamespace", "default", None),
+        event("SameNameElsewhere", "staging", "staging"),
+    ]
+    got = stack(snap, "default", "my-app", NOW)
+    assert got is not None
+    reasons = {row.reason for row in got.events}
+    assert {"Here", "RecordedWithoutItsNamespace"} <= reasons
+    assert "SameNameElsewhere" not in reasons
