@@ -266,6 +266,7 @@ _GROUP_ATTRS = {
     "hpas": ("hpas", "hpa_by_target"),
     "events": ("events", "unhealthy", "events_by_ns"),
 }
+_NOT_YET: dict[str, list[Mapping[str, Any]]] = {}  # events_by_ns until a stack asks
 
 
 class _Index:
@@ -378,10 +379,14 @@ class _Index:
     def _index_events(self, snapshot: Any) -> None:
         self.events = _objects(snapshot, "events") or []
         self.unhealthy = unhealthy_by_pod(self.events)
-        # A stack's events are in its namespace: refreshes walk those, not the cluster's.
-        self.events_by_ns = events_by_namespace(self.events)
+        self.events_by_ns = _NOT_YET
 
     def in_ns_events(self, namespace: str) -> list[Mapping[str, Any]]:
+        """The events about ``namespace``. A stack's events are in its namespace: a Stack
+        refresh walks those, not the whole scope's; grouped the first time a stack asks
+        after the events changed (the Stacks list never needs them grouped)."""
+        if self.events_by_ns is _NOT_YET:
+            self.events_by_ns = events_by_namespace(self.events)
         return self.events_by_ns.get(namespace, [])
 
     def exists(self, kind: str, namespace: str, name: str) -> bool | None:
