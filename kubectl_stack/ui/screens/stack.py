@@ -104,8 +104,8 @@ class StackScreen(stack_actions.StackActions, ClusterScreen):
 
     def retarget(self, namespace: str, name: str, *, kind: str, tab: str) -> None:
         """Show another workload, as a Stack screen built for it would: tab ``tab``, empty
-        tables with the cursor on top, panels scrolled home, nothing focused but the tab's
-        table. The app keeps one Stack screen and retargets it while it is not shown."""
+        tables with the cursor on top, panels scrolled home, focus on the tab bar (or the
+        tab's table). The app keeps one Stack screen and retargets it while it is hidden."""
         self.namespace = namespace
         self.name_ = name
         self.kind = kind
