@@ -45,6 +45,8 @@ ROWS: list[tuple[str, str]] = [
     ("key_move_p99_ms", "key: cursor move p99 (ms)"),
     ("key_open_p50_ms", "key: open a stack p50 (ms)"),
     ("key_open_p99_ms", "key: open a stack p99 (ms)"),
+    ("key_open_first_ms", "key: first stack opened (ms)"),
+    ("key_open_slowest_at", "key: slowest open, its number (1-24)"),
 ]
 
 

@@ -352,6 +352,9 @@ def main_extras(cluster: Cluster, term: Terminal, options: Options, fig: Figures
     fig.put("key_move_p99_ms", _ms(_pct(moves, 0.99)))
     fig.put("key_open_p50_ms", _ms(_pct(opens, 0.5)))
     fig.put("key_open_p99_ms", _ms(_pct(opens, 0.99)))
+    # Which sample the p99 is: the first open paints the screen built ahead for the first time.
+    fig.put("key_open_first_ms", _ms(opens[0]) if opens else None)
+    fig.put("key_open_slowest_at", float(opens.index(max(opens)) + 1) if opens else None)
     log(f"[{pods} pods] soak: {options.soak_seconds:.0f} s of churn at 50/s")
     time.sleep(options.soak_seconds)
     cluster.churn(0)
