@@ -163,7 +163,7 @@ class StackApp(App[int]):
             # Textual mounts a screen when it is first pushed; this mounts it now (Textual 8's
             # own step for that), then lets it take the layout classes of the terminal's size.
             self._register(self, screen)
-            screen.post_message(events.Resize(self.size, self.size))
+            screen.fit_to(self.size)
 
     @work(exclusive=True, group="connect")
     async def _connect(self, connection: ConnectionOptions) -> None:

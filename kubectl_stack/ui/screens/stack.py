@@ -110,11 +110,7 @@ class StackScreen(stack_actions.StackActions, ClusterScreen):
         self.name_ = name
         self.kind = kind
         self.title = f"Stack {name}"
-        size = self.app.size
-        if self.sized_for != size:
-            # The terminal was resized while this screen was hidden: its layout classes
-            # (wide, tall) follow the size, set when it handles a resize.
-            self.post_message(events.Resize(size, size))
+        self.fit_to(self.app.size)  # the terminal may have been resized while it was hidden
         for table in self.query(KeyedTable):
             table.reset()
         for panel in self.query(".panel"):
@@ -130,6 +126,13 @@ class StackScreen(stack_actions.StackActions, ClusterScreen):
             self.set_focus(next((w for w in self.query("*") if w.focusable), None))
         self._show_tab(tab)
         self.styles_current = True
+
+    def fit_to(self, size: Size) -> None:
+        """Take the layout classes (wide, tall) of a terminal of ``size`` if they are for
+        another size: they follow the size, and are set when the screen handles a resize,
+        which a hidden screen is not sent."""
+        if self.sized_for != size:
+            self.post_message(events.Resize(size, size))
 
     @on(events.Resize)
     def _resized(self, event: events.Resize) -> None:
