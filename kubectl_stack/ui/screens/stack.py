@@ -120,11 +120,10 @@ class StackScreen(stack_actions.StackActions, ClusterScreen):
             # Through no tab: the underline then jumps to the tab, as on a new screen,
             # instead of sliding there from the last workload's tab.
             tabs.active = ""
-            tabs.active = f"tab-{tab}"
         if tab not in ("pods", "events"):
             # What a new screen focuses first; unchanged focus restyles nothing.
             self.set_focus(next((w for w in self.query("*") if w.focusable), None))
-        self._show_tab(tab)
+        self.show_tab(tab)
         self.styles_current = True
 
     def fit_to(self, size: Size) -> None:
