@@ -1091,9 +1091,7 @@ def _workload_stack(
     revisions = _objects(snapshot, "controllerrevisions") or []
     uids = {u.uid(obj)} | {u.uid(p) for p in b.pod_objs} | {u.uid(r) for r in revisions}
     uids.discard("")
-    events = events_for(
-        index.in_ns_events(namespace), now, uids=uids, objects={(kind, name)}, namespace=namespace
-    )
+    events = events_for(index.in_ns_events(namespace), now, uids=uids, objects={(kind, name)})
     state, label, progress = _workload_state(b.status, b.row)
     return WorkloadStack(
         kind=kind,
@@ -1488,9 +1486,7 @@ def _stack(index: _Index, namespace: str, name: str) -> Stack | None:
     uids.discard("")
     hpa_uids = {u.uid(h) for h in index.hpa_by_target.get((b.ns, b.name), ())} - {""}
     objects = {("Deployment", b.name)} | {("ReplicaSet", u.name(rs)) for rs in b.rss}
-    events = events_for(
-        index.in_ns_events(b.ns), now, uids=uids | hpa_uids, objects=objects, namespace=b.ns
-    )
+    events = events_for(index.in_ns_events(b.ns), now, uids=uids | hpa_uids, objects=objects)
     return Stack(
         namespace=b.ns,
         name=b.name,
