@@ -77,7 +77,7 @@ class StackApp(App[int]):
         self._cost = 0.0
         self._sampled_at = float("-inf")
         self._gc_frozen = False
-        self._collector = IdleCollector()
+        self._collector = IdleCollector(self.set_timer)
         self._stack_screen: StackScreen | None = None
 
     def on_mount(self) -> None:

@@ -12,6 +12,11 @@ instead, once as many younger collections have run as would have started one, an
 key came for a moment. Someone typing without pause for ten times that long gets one anyway:
 garbage with reference cycles (closed screens, Textual's widgets) is only freed by these
 collections, and memory must stay bounded.
+
+The younger collections (3 to 15 ms each once the cluster is in) are held off while a key is
+being answered: a key turns automatic collection off until no key came for :data:`HOLD`, long
+enough for the answer to be drawn, and never for longer than :data:`MAX_HOLD` in a row. What
+was allocated meanwhile is collected right after, in one go.
 """
 
 from __future__ import annotations
@@ -19,19 +24,27 @@ from __future__ import annotations
 import gc
 import sys
 import time
+from collections.abc import Callable
 
 FORCED = 10  # times the due count of younger collections: one runs even while keys come
 QUIET = 1.0  # seconds without a key before a due collection runs
 NEVER = 1 << 30  # a threshold the counter does not reach
+HOLD = 0.1  # seconds after a key without automatic collections (an answer is drawn in ~20-40 ms)
+MAX_HOLD = 1.0  # seconds: keys held down still let collections run this often
+
+Schedule = Callable[[float, Callable[[], None]], object]
+"""Call a function after a delay in seconds (the app's timer)."""
 
 
 class IdleCollector:
     """Install with :meth:`start`, undo with :meth:`stop`; call :meth:`input_seen` on every
-    key and :meth:`tick` every second or so."""
+    key and :meth:`tick` every second or so. ``schedule`` runs the end of a hold later."""
 
-    def __init__(self) -> None:
+    def __init__(self, schedule: Schedule) -> None:
+        self._schedule = schedule
         self._last_input = float("-inf")
         self._thresholds: tuple[int, int, int] | None = None
+        self._held_since: float | None = None
 
     def start(self) -> None:
         # Python 3.14's collector is incremental: no long full collections to move.
@@ -44,9 +57,28 @@ class IdleCollector:
         if self._thresholds is not None:
             gc.set_threshold(*self._thresholds)
             self._thresholds = None
+        if self._held_since is not None:
+            self._held_since = None
+            gc.enable()
 
     def input_seen(self) -> None:
-        self._last_input = time.monotonic()
+        self._last_input = now = time.monotonic()
+        # Not when collection is off already: whoever turned it off turns it on.
+        if self._thresholds is not None and self._held_since is None and gc.isenabled():
+            gc.disable()
+            self._held_since = now
+            self._schedule(HOLD, self._release)
+
+    def _release(self) -> None:
+        if self._held_since is None:  # stopped meanwhile
+            return
+        now = time.monotonic()
+        wait = self._last_input + HOLD - now
+        if wait > 0 and now - self._held_since < MAX_HOLD:
+            self._schedule(wait, self._release)
+            return
+        self._held_since = None
+        gc.enable()
 
     def tick(self) -> None:
         if self._thresholds is None:

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import pytest
 
+from kubectl_stack.sim.runner import RunningSim
 from kubectl_stack.ui import collector
 from kubectl_stack.ui.collector import IdleCollector
+
+from .conftest import build_app, until, until_text
 
 DUE = gc.get_threshold()[2]  # younger collections after which CPython starts a full one
 
@@ -22,16 +27,43 @@ def _younger_collections(n: int) -> None:
         gc.collect(1)
 
 
+class Timers:
+    """The app's timers, run by hand: (delay, callback) in the order they were set."""
+
+    def __init__(self) -> None:
+        self.pending: list[tuple[float, Callable[[], None]]] = []
+        self._set_at: list[float] = []
+
+    def __call__(self, delay: float, callback: Callable[[], None]) -> None:
+        self.pending.append((delay, callback))
+        self._set_at.append(time.monotonic())
+
+    def due(self) -> bool:
+        return time.monotonic() >= self._set_at[0] + self.pending[0][0]
+
+    def fire(self) -> None:
+        """Run the next timer once its delay has passed."""
+        delay, callback = self.pending.pop(0)
+        time.sleep(max(0.0, self._set_at.pop(0) + delay - time.monotonic()))
+        callback()
+
+
 @pytest.fixture
-def idle() -> Iterator[IdleCollector]:
+def timers() -> Timers:
+    return Timers()
+
+
+@pytest.fixture
+def idle(timers: Timers) -> Iterator[IdleCollector]:
     before = gc.get_threshold()
-    idle = IdleCollector()
+    idle = IdleCollector(timers)
     idle.start()
     try:
         yield idle
     finally:
         idle.stop()
         assert gc.get_threshold() == before
+        assert gc.isenabled()
 
 
 def test_a_due_collection_waits_for_a_moment_without_keys(
@@ -73,3 +105,81 @@ def test_allocation_no_longer_starts_a_full_collection(idle: IdleCollector) -> N
     kept = [[[]] for _ in range(20_000)]
     assert _full_collections() == full
     assert len(kept) == 20_000
+
+
+def test_no_collection_starts_while_a_key_is_answered(idle: IdleCollector, timers: Timers) -> None:
+    idle.input_seen()
+    assert not gc.isenabled(), "a key holds automatic collections off"
+    assert [delay for delay, _ in timers.pending] == [collector.HOLD]
+    timers.fire()
+    assert gc.isenabled(), "no key since: collections run again"
+    assert not timers.pending
+
+
+def test_keys_keep_the_hold_until_none_came_for_a_moment(
+    idle: IdleCollector, timers: Timers, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(collector, "HOLD", 0.05)
+    idle.input_seen()
+    time.sleep(0.03)
+    idle.input_seen()  # a second key during the hold: no second timer, the hold goes on
+    assert len(timers.pending) == 1
+    timers.fire()
+    assert not gc.isenabled(), "the last key is younger than HOLD"
+    assert 0 < timers.pending[0][0] <= 0.05
+    timers.fire()
+    assert gc.isenabled()
+
+
+def test_keys_held_down_still_let_collections_run(
+    idle: IdleCollector, timers: Timers, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(collector, "HOLD", 0.02)
+    monkeypatch.setattr(collector, "MAX_HOLD", 0.1)
+    started = time.monotonic()
+    idle.input_seen()
+    while not gc.isenabled() and time.monotonic() - started < 1.0:
+        time.sleep(0.005)
+        idle.input_seen()  # a key every 5 ms
+        if timers.due():
+            timers.fire()
+    assert 0.1 <= time.monotonic() - started < 0.5
+
+
+def test_a_hold_ends_with_the_collector(idle: IdleCollector, timers: Timers) -> None:
+    idle.input_seen()
+    idle.stop()
+    assert gc.isenabled()
+    timers.fire()  # the pending end of the hold finds nothing to do
+    assert gc.isenabled()
+
+
+def test_collection_turned_off_elsewhere_stays_off(idle: IdleCollector, timers: Timers) -> None:
+    gc.disable()
+    try:
+        idle.input_seen()
+        assert not timers.pending
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+
+
+async def test_the_app_collects_after_it_has_answered_a_key(
+    sim: RunningSim, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app = build_app(sim)
+    answered_with: list[bool] = []  # automatic collection on, when the key was answered
+    open_stack = app.open_stack
+
+    def opening(*args: Any, **kwargs: Any) -> None:
+        answered_with.append(gc.isenabled())
+        open_stack(*args, **kwargs)
+
+    monkeypatch.setattr(app, "open_stack", opening)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until_text(pilot, "my-app")
+        assert gc.isenabled()
+        await pilot.press("enter")
+        await until_text(pilot, "my-app · Deployment")
+        await until(pilot, gc.isenabled, "collections to run again")
+    assert answered_with == [False]
