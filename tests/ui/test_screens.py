@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
+from textual import events
 from textual.pilot import Pilot
 from textual.widgets import RichLog
 
 from kubectl_stack.sim.runner import RunningSim
+from kubectl_stack.ui import app as app_module
 from kubectl_stack.ui.messages import StateChanged
 from kubectl_stack.ui.screens.history import HistoryScreen
 from kubectl_stack.ui.screens.logs import LogsScreen
@@ -369,3 +372,36 @@ async def test_enter_while_the_stack_screen_is_still_being_built_ahead(sim: Runn
         await until(pilot, lambda: isinstance(app.screen, StacksScreen), "the stacks")
         await pilot.press("enter")
         await until_text(pilot, "my-app · Deployment", 'deployment "my-app" successfully')
+
+
+async def test_a_key_is_answered_before_the_next_refresh_and_held_keys_still_see_changes(
+    sim: RunningSim, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app = build_app(sim)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until_text(pilot, "my-app")
+        refreshed: list[float] = []
+        refresh = app._refresh_screens
+
+        def recorded() -> None:
+            refreshed.append(time.monotonic())
+            refresh()
+
+        monkeypatch.setattr(app, "_refresh_screens", recorded)
+        await pilot.pause(0.1)  # past the last refresh's minimum interval
+        key_at = time.monotonic()
+        await app.on_event(events.Key("down", None))
+        app.on_state_changed(StateChanged())  # a change right behind the key
+        assert refreshed == [], "the change waits for the key's answer"
+        await until(pilot, lambda: bool(refreshed), "the deferred refresh")
+        assert refreshed[0] - key_at >= app_module.KEY_FIRST
+
+        # A key every 20 ms for a second, a change after each: refreshes still run.
+        refreshed.clear()
+        started = time.monotonic()
+        while time.monotonic() - started < 1.0:
+            await app.on_event(events.Key("down", None))
+            app.on_state_changed(StateChanged())
+            await asyncio.sleep(0.02)
+        gaps = [b - a for a, b in zip([started, *refreshed], refreshed, strict=False)]
+        assert len(refreshed) >= 3 and max(gaps) < 2 * app_module.KEY_STARVE, gaps
