@@ -18,7 +18,7 @@ from textual.timer import Timer
 from ..model.hpa import HpaHistory
 from ..options import ConnectionOptions, Options
 from ..settings import Settings, load_settings
-from .collector import IdleCollector
+from .collector import IdleCollector, release_heap
 from .messages import StateChanged
 from .screens.base import ClusterScreen
 from .screens.dialogs import PickerDialog
@@ -240,6 +240,7 @@ class StackApp(App[int]):
             # reference counting (API objects hold no cycles).
             self._gc_frozen = True
             gc.freeze()
+            release_heap()  # what parsing the lists left free
             self.set_timer(0.5, self._build_stack_screen)
 
     def _sample_autoscalers(self) -> None:

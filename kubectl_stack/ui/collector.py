@@ -17,10 +17,17 @@ The younger collections (3 to 15 ms each once the cluster is in) are held off wh
 being answered: a key turns automatic collection off until no key came for :data:`HOLD`, long
 enough for the answer to be drawn, and never for longer than :data:`MAX_HOLD` in a row. What
 was allocated meanwhile is collected right after, in one go.
+
+After a full collection, :func:`release_heap` gives the C heap's free pages back to the
+system. glibc returns only the top of its heap by itself, and parsing the first lists
+leaves free space below live objects: at 10,000 pods that was 9 MiB of the app's 134 MiB
+resident once the cluster was in, released in under a millisecond.
 """
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import gc
 import sys
 import time
@@ -34,6 +41,28 @@ MAX_HOLD = 1.0  # seconds: keys held down still let collections run this often
 
 Schedule = Callable[[float, Callable[[], None]], object]
 """Call a function after a delay in seconds (the app's timer)."""
+
+
+def _malloc_trim() -> Callable[[int], int] | None:
+    """glibc's ``malloc_trim``; None on other C libraries (macOS, musl)."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        trim = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").malloc_trim
+    except (OSError, AttributeError):
+        return None
+    trim.argtypes = [ctypes.c_size_t]
+    trim.restype = ctypes.c_int
+    return trim
+
+
+_TRIM = _malloc_trim()
+
+
+def release_heap() -> None:
+    """Give the C heap's free pages back to the system (glibc; elsewhere nothing)."""
+    if _TRIM is not None:
+        _TRIM(0)
 
 
 class IdleCollector:
@@ -87,3 +116,4 @@ class IdleCollector:
         done, due = gc.get_count()[2], self._thresholds[2]
         if done >= FORCED * due or (done >= due and time.monotonic() - self._last_input >= QUIET):
             gc.collect()
+            release_heap()

@@ -79,9 +79,12 @@ def test_a_due_collection_waits_for_a_moment_without_keys(
     idle.tick()
     assert _full_collections() == full, "a key just came: the collection waits"
     monkeypatch.setattr(collector, "QUIET", 0.0)
+    released: list[bool] = []
+    monkeypatch.setattr(collector, "release_heap", lambda: released.append(True))
     idle.tick()
     assert _full_collections() == full + 1
     assert gc.get_count()[2] == 0
+    assert released == [True], "what the collection freed goes back to the system"
 
 
 def test_someone_typing_without_pause_still_gets_a_collection(idle: IdleCollector) -> None:
@@ -183,3 +186,24 @@ async def test_the_app_collects_after_it_has_answered_a_key(
         await until_text(pilot, "my-app · Deployment")
         await until(pilot, gc.isenabled, "collections to run again")
     assert answered_with == [False]
+
+
+def _rss_mib() -> float:
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    raise AssertionError("no VmRSS")
+
+
+@pytest.mark.skipif(collector._TRIM is None, reason="glibc's malloc_trim only")
+def test_freed_heap_goes_back_to_the_system() -> None:
+    # 100 MB in blocks the C heap serves (not Python's arenas, nor mmap), then one more
+    # block above them, so that freeing them leaves free space below a live block.
+    blocks = [bytes(1000) + bytes([i % 251]) for i in range(100_000)]
+    above = bytes(1000) + b"!"
+    del blocks
+    freed = _rss_mib()
+    collector.release_heap()
+    assert _rss_mib() < freed - 50
+    assert len(above) == 1001
