@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import gc
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import replace
@@ -18,7 +17,7 @@ from textual.timer import Timer
 from ..model.hpa import HpaHistory
 from ..options import ConnectionOptions, Options
 from ..settings import Settings, load_settings
-from .collector import IdleCollector, release_heap
+from .collector import IdleCollector
 from .messages import StateChanged
 from .screens.base import ClusterScreen
 from .screens.dialogs import PickerDialog
@@ -31,6 +30,7 @@ if TYPE_CHECKING:
 
 Connector = Callable[[ConnectionOptions, Options], Awaitable[Source]]
 MIN_REFRESH_INTERVAL = 0.03  # seconds between two coalesced screen refreshes
+REFRESH_SHARE = 1 / 3  # of the time, at most, spent refreshing screens under churn
 # Seconds after a key before the next coalesced refresh: one started meanwhile would run
 # between the key and its answer (2 to 10 ms at 10,000 pods), and the answer draws the
 # screen from the current state anyway. Keys held down still see a change within KEY_STARVE.
@@ -216,7 +216,7 @@ class StackApp(App[int]):
         self.on_state_changed(StateChanged())  # not yet, if a key moved the next refresh
 
     def _refresh_screens(self) -> None:
-        started = time.monotonic()
+        started, collecting = time.monotonic(), self._collector.collecting
         self._sample_autoscalers()
         # Connection status changes arrive through the same coalesced notification.
         for screen in self.screen_stack:
@@ -224,23 +224,27 @@ class StackApp(App[int]):
                 screen.show_connection()
         if _drawable(self.screen):
             self.screen.refresh_data()
-        # Spend at most about a quarter of the time refreshing, so keys stay responsive, and
+        # Spend at most REFRESH_SHARE of the time refreshing, so keys stay responsive, and
         # at most ~33 refreshes a second. A refresh costs what changed (10,000 pods under 50
         # changes/s: ~6 ms) and repaints only changed lines in view, so a change reaches the
-        # screen within about 30 ms plus that cost.
+        # screen within about 30 ms plus that cost. A garbage collection that ran meanwhile
+        # is not the refresh's cost: counted, one 60 ms collection held the next refresh
+        # back by 180 ms.
         self._refreshed_at = time.monotonic()
         self._changed_at = None
         self._refreshed_version = self.source.state.version if self.source else -1
-        self._cost = self._refreshed_at - started
-        self._next_refresh = self._refreshed_at + max(3 * self._cost, MIN_REFRESH_INTERVAL)
+        collected = self._collector.collecting - collecting
+        self._cost = max(0.0, self._refreshed_at - started - collected)
+        self._next_refresh = self._refreshed_at + max(
+            self._cost * (1 / REFRESH_SHARE - 1), MIN_REFRESH_INTERVAL
+        )
         if not self._gc_frozen and self.source is not None and self.source.synced():
             # The first full list lives as long as the cache: out of the collector's
             # generations, full collections stop rescanning it (10,000 pods: pauses of ~0.6 s
             # several times a minute under churn). Replaced objects are still freed by
             # reference counting (API objects hold no cycles).
             self._gc_frozen = True
-            gc.freeze()
-            release_heap()  # what parsing the lists left free
+            self._collector.freeze()
             self.set_timer(0.5, self._build_stack_screen)
 
     def _sample_autoscalers(self) -> None:

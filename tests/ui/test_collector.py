@@ -207,3 +207,36 @@ def test_freed_heap_goes_back_to_the_system() -> None:
     collector.release_heap()
     assert _rss_mib() < freed - 50
     assert len(above) == 1001
+
+
+def test_a_full_collection_waits_until_the_oldest_generation_grew_by_a_quarter(
+    idle: IdleCollector, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(collector, "QUIET", 0.0)
+    _younger_collections(DUE)
+    idle.tick()
+    full = _full_collections()
+    _younger_collections(DUE)
+    idle.tick()
+    assert _full_collections() == full, "due by count, but the oldest generation did not grow"
+    kept = [[] for _ in range(len(gc.get_objects(2)) // 4 + 1000)]
+    gc.collect(1)  # the survivors of the younger generations join the oldest
+    _younger_collections(DUE)
+    idle.tick()
+    assert _full_collections() == full + 1
+    assert len(kept) > 1000
+
+
+def test_time_spent_collecting_is_counted_while_started(timers: Timers) -> None:
+    idle = IdleCollector(timers)
+    gc.collect()
+    assert idle.collecting == 0.0, "not started"
+    idle.start()
+    try:
+        gc.collect()
+        counted = idle.collecting
+        assert counted > 0.0
+    finally:
+        idle.stop()
+    gc.collect()
+    assert idle.collecting == counted
