@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import random
 import sys
 import time
@@ -103,6 +104,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--namespaces", type=int, default=20)
     args = parser.parse_args(argv)
     with start_sim("large", **_params(args)) as sim:
+        # This process stands in for an API server written in Go, whose collector does not
+        # stop the world. Its own full collections of the churned store (up to 1.1 s at
+        # 10,000 pods under 500 changes/s) stalled every watch stream, and counted as the
+        # app's event-to-screen latency. Younger collections still run.
+        young, middle, _ = gc.get_threshold()
+        gc.set_threshold(young, middle, 1 << 30)
         churn = Churn(sim)
         sim.call(churn.start)
         sys.stdout.write(f"KUBECONFIG={sim.kubeconfig}\n")
