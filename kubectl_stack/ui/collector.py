@@ -26,8 +26,7 @@ resident once the cluster was in, released in under a millisecond.
 
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
+import functools
 import gc
 import sys
 import time
@@ -43,12 +42,18 @@ Schedule = Callable[[float, Callable[[], None]], object]
 """Call a function after a delay in seconds (the app's timer)."""
 
 
+@functools.cache
 def _malloc_trim() -> Callable[[int], int] | None:
-    """glibc's ``malloc_trim``; None on other C libraries (macOS, musl)."""
+    """glibc's ``malloc_trim``; None on other C libraries (macOS, musl). Looked up on first
+    use: ctypes is not worth importing before the first screen."""
     if not sys.platform.startswith("linux"):
         return None
+    import ctypes
+
     try:
-        trim = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").malloc_trim
+        # The symbols of the running interpreter, its C library's among them (no search of
+        # the system's libraries: ctypes.util.find_library takes ~40 ms).
+        trim = ctypes.CDLL(None).malloc_trim
     except (OSError, AttributeError):
         return None
     trim.argtypes = [ctypes.c_size_t]
@@ -56,13 +61,11 @@ def _malloc_trim() -> Callable[[int], int] | None:
     return trim
 
 
-_TRIM = _malloc_trim()
-
-
 def release_heap() -> None:
     """Give the C heap's free pages back to the system (glibc; elsewhere nothing)."""
-    if _TRIM is not None:
-        _TRIM(0)
+    trim = _malloc_trim()
+    if trim is not None:
+        trim(0)
 
 
 class IdleCollector:

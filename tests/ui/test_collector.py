@@ -196,7 +196,7 @@ def _rss_mib() -> float:
     raise AssertionError("no VmRSS")
 
 
-@pytest.mark.skipif(collector._TRIM is None, reason="glibc's malloc_trim only")
+@pytest.mark.skipif(collector._malloc_trim() is None, reason="glibc's malloc_trim only")
 def test_freed_heap_goes_back_to_the_system() -> None:
     # 100 MB in blocks the C heap serves (not Python's arenas, nor mmap), then one more
     # block above them, so that freeing them leaves free space below a live block.
