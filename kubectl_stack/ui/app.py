@@ -79,6 +79,7 @@ class StackApp(App[int]):
         self._refresh_timer: Timer | None = None
         self._refreshed_at = 0.0
         self._changed_at: float | None = None  # the oldest change not drawn yet
+        self._key_at = float("-inf")  # the last key read from the terminal
         self._refreshed_version = -1
         self._cost = 0.0
         self._sampled_at = float("-inf")
@@ -104,11 +105,14 @@ class StackApp(App[int]):
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, events.Key):
             self._collector.input_seen()
-            after_key = time.monotonic() + KEY_FIRST
-            if self._changed_at is not None:
-                after_key = min(after_key, self._changed_at + KEY_STARVE)
-            self._next_refresh = max(self._next_refresh, after_key)
+            self.input_arriving()
         await super().on_event(event)
+
+    def input_arriving(self) -> None:
+        """A key was read (the terminal driver calls this from its input thread, before the
+        key reaches the app's queue, where a refresh may be about to start): the next
+        coalesced refresh waits for its answer. It only stores a float."""
+        self._key_at = time.monotonic()
 
     def _tick(self) -> None:
         self._collector.tick()
@@ -204,7 +208,9 @@ class StackApp(App[int]):
         now = time.monotonic()
         if self._changed_at is None:
             self._changed_at = now
-        wait = self._next_refresh - now
+        # Not before the last key's answer, unless a change has waited too long for it.
+        after_key = min(self._key_at + KEY_FIRST, self._changed_at + KEY_STARVE)
+        wait = max(self._next_refresh, after_key) - now
         if wait > 0:
             if self._refresh_timer is None:
                 self._refresh_timer = self.set_timer(wait, self._deferred_refresh)

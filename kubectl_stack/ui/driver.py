@@ -18,6 +18,7 @@ from codecs import getincrementaldecoder
 from collections.abc import Iterable
 from typing import IO, Any
 
+from textual import events
 from textual._xterm_parser import XTermParser
 from textual.app import App
 from textual.drivers.linux_driver import LinuxDriver
@@ -85,6 +86,11 @@ class TerminalDriver(LinuxDriver):
 
     def _dispatch(self, messages: Iterable[Message]) -> None:
         for message in messages:
+            if isinstance(message, events.Key):
+                # Before the key is queued: the app then holds back work queued after it.
+                arriving = getattr(self._app, "input_arriving", None)
+                if arriving is not None:
+                    arriving()
             self.process_message(message)
 
 

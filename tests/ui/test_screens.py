@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import threading
 import time
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -16,6 +18,7 @@ from textual.widgets import RichLog
 
 from kubectl_stack.sim.runner import RunningSim
 from kubectl_stack.ui import app as app_module
+from kubectl_stack.ui.driver import TerminalDriver
 from kubectl_stack.ui.messages import StateChanged
 from kubectl_stack.ui.screens.history import HistoryScreen
 from kubectl_stack.ui.screens.logs import LogsScreen
@@ -388,13 +391,44 @@ async def test_a_key_is_answered_before_the_next_refresh_and_held_keys_still_see
             refresh()
 
         monkeypatch.setattr(app, "_refresh_screens", recorded)
-        await pilot.pause(0.1)  # past the last refresh's minimum interval
+
+        async def nothing_due() -> None:
+            """Until a change would be drawn at once (no refresh timer, interval or key)."""
+            await until(
+                pilot,
+                lambda: (
+                    app._refresh_timer is None
+                    and time.monotonic() > app._next_refresh
+                    and time.monotonic() > app._key_at + app_module.KEY_FIRST
+                ),
+                "no refresh due",
+            )
+
+        await nothing_due()
+        refreshed.clear()
+        app.on_state_changed(StateChanged())
+        assert len(refreshed) == 1, "without a key, a change is drawn at once"
+
+        await nothing_due()
+        refreshed.clear()
         key_at = time.monotonic()
         await app.on_event(events.Key("down", None))
         app.on_state_changed(StateChanged())  # a change right behind the key
         assert refreshed == [], "the change waits for the key's answer"
         await until(pilot, lambda: bool(refreshed), "the deferred refresh")
         assert refreshed[0] - key_at >= app_module.KEY_FIRST
+
+        # A key read by the terminal's input thread, not yet handled by the app.
+        await nothing_due()
+        refreshed.clear()
+        reader = threading.Thread(target=app.input_arriving)
+        reader.start()
+        reader.join()
+        read_at = time.monotonic()
+        app.on_state_changed(StateChanged())
+        assert refreshed == [], "a key on its way: the change waits for its answer"
+        await until(pilot, lambda: bool(refreshed), "the deferred refresh")
+        assert refreshed[0] - read_at >= app_module.KEY_FIRST - 0.01
 
         # A key every 20 ms for a second, a change after each: refreshes still run.
         refreshed.clear()
@@ -405,3 +439,13 @@ async def test_a_key_is_answered_before_the_next_refresh_and_held_keys_still_see
             await asyncio.sleep(0.02)
         gaps = [b - a for a, b in zip([started, *refreshed], refreshed, strict=False)]
         assert len(refreshed) >= 3 and max(gaps) < 2 * app_module.KEY_STARVE, gaps
+
+
+def test_the_terminal_driver_tells_the_app_of_a_key_before_queueing_it() -> None:
+    calls: list[str] = []
+    driver = SimpleNamespace(
+        _app=SimpleNamespace(input_arriving=lambda: calls.append("arriving")),
+        process_message=lambda message: calls.append(type(message).__name__),
+    )
+    TerminalDriver._dispatch(driver, [events.Key("down", None), events.Paste("x")])  # type: ignore[arg-type]
+    assert calls == ["arriving", "Key", "Paste"]
