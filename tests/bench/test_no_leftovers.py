@@ -58,7 +58,14 @@ def _harness(argv: list[str], mark: str, stderr: Path) -> subprocess.Popen[bytes
             stdout=subprocess.DEVNULL,
             stderr=err,
             start_new_session=True,
+            # A Ctrl+C reaches a harness run from a terminal. Started from a background job
+            # of a non-interactive shell (as under nohup), it would inherit SIGINT ignored.
+            preexec_fn=_default_sigint,
         )
+
+
+def _default_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def _kill_leftovers(mark: str) -> None:
