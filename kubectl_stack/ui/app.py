@@ -81,7 +81,6 @@ class StackApp(App[int]):
         self._changed_at: float | None = None  # the oldest change not drawn yet
         self._key_at = float("-inf")  # the last key read from the terminal
         self._refreshed_version = -1
-        self._cost = 0.0
         self._sampled_at = float("-inf")
         self._gc_frozen = False
         self._collector = IdleCollector(self.set_timer)
@@ -240,9 +239,9 @@ class StackApp(App[int]):
         self._changed_at = None
         self._refreshed_version = self.source.state.version if self.source else -1
         collected = self._collector.collecting - collecting
-        self._cost = max(0.0, self._refreshed_at - started - collected)
+        cost = max(0.0, self._refreshed_at - started - collected)
         self._next_refresh = self._refreshed_at + max(
-            self._cost * (1 / REFRESH_SHARE - 1), MIN_REFRESH_INTERVAL
+            cost * (1 / REFRESH_SHARE - 1), MIN_REFRESH_INTERVAL
         )
         if not self._gc_frozen and self.source is not None and self.source.synced():
             # The first full list lives as long as the cache: out of the collector's
