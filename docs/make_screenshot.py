@@ -12,8 +12,8 @@ from pathlib import Path
 
 from kubectl_stack.options import ConnectionOptions, Options
 from kubectl_stack.settings import Settings
-from kubectl_stack.sim.runner import start_sim
 from kubectl_stack.ui.app import make_app
+from kubectl_stack_sim.runner import start_sim
 
 OUT = Path(__file__).with_name("stack-screen.svg")
 

@@ -155,7 +155,7 @@ def _options(ns: argparse.Namespace) -> Options:
 def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     if args and args[0] == "sim":
-        from .sim.main import main as sim_main
+        from kubectl_stack_sim.main import main as sim_main
 
         return sim_main(args[1:])
     if args and args[0] == "__complete":

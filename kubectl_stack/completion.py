@@ -152,7 +152,7 @@ def _stacks(line: _Line) -> list[str]:
 
 
 def _scenarios(_line: _Line) -> list[str]:
-    from .sim.scenario import available
+    from kubectl_stack_sim.scenario import available
 
     return available()
 

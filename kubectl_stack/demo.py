@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from .options import ConnectionOptions, Options
 
 if TYPE_CHECKING:
-    from .sim.runner import RunningSim
+    from kubectl_stack_sim.runner import RunningSim
 
 
 class DemoError(Exception):
@@ -22,8 +22,8 @@ def start_demo(options: Options, *, live: bool = True) -> tuple[RunningSim, Opti
     """Start ``options.demo``'s scenario (a name or a YAML file) and return the running
     cluster with options that connect to it (the ``-n`` namespace is kept). ``live`` runs the
     cluster's clock at ``options.demo_speed``; otherwise it stays at the converged state."""
-    from .sim.runner import start_sim
-    from .sim.scenario import ScenarioError
+    from kubectl_stack_sim.runner import start_sim
+    from kubectl_stack_sim.scenario import ScenarioError
 
     scenario = options.demo or "seed"
     try:

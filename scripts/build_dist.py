@@ -55,6 +55,8 @@ ROOT = Path(__file__).resolve().parent.parent
 CACHE = ROOT / "build" / "dist-cache"
 PINS_FILE = Path(__file__).resolve().parent / "dist-pins.txt"
 PACKAGE = "kubectl_stack"
+# Every top-level package of this tree that the archive ships (the app and its embedded cluster).
+PACKAGES = (PACKAGE, "kubectl_stack_sim")
 
 # The oldest Python the archive supports; every pinned version must accept it.
 PYTHON_FLOOR = "3.10"
@@ -70,7 +72,7 @@ PLATFORMS: dict[str, tuple[str, str, str]] = {
 _MACHINES = {"amd64": "x86_64", "arm64": "aarch64"}
 
 # Left out of the archive, with the fallback that covers for them.
-OPTIONAL = {"orjson": "kubectl_stack.jsonutil falls back to the standard json module"}
+OPTIONAL = {"orjson": "each package's jsonutil falls back to the standard json module"}
 # Compiled and required: shipped per platform for every supported CPython.
 COMPILED = {"pydantic-core"}
 # No pure wheel on PyPI: built from the sdist with these variables selecting the pure mode.
@@ -334,8 +336,8 @@ def wheel_entries(wheel: Path, only_extensions: bool = False) -> Iterator[tuple[
 
 
 def package_entries() -> Iterator[tuple[str, bytes]]:
-    base = ROOT / PACKAGE
-    for path in sorted(base.rglob("*")):
+    paths = sorted(path for package in PACKAGES for path in (ROOT / package).rglob("*"))
+    for path in paths:
         rel = path.relative_to(ROOT).as_posix()
         if path.is_dir() or "__pycache__" in path.parts or path.suffix in (".pyc", ".pyo"):
             continue

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from kubectl_stack.sim.runner import RunningSim, start_sim
+from kubectl_stack_sim.runner import RunningSim, start_sim
 
 Kubectl = Callable[..., "subprocess.CompletedProcess[str]"]
 

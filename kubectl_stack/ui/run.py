@@ -17,7 +17,7 @@ from ..options import Options
 from .source import ConnectError
 
 if TYPE_CHECKING:
-    from ..sim.runner import RunningSim
+    from kubectl_stack_sim.runner import RunningSim
 
 # The exit code when the terminal went away (see .driver): 128 + SIGHUP, what a shell reports
 # for a process a hang-up ended.

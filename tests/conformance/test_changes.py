@@ -10,13 +10,11 @@ import time
 from pathlib import Path
 from typing import Any
 
-from kubectl_stack.sim.runner import RunningSim
+from kubectl_stack_sim.runner import RunningSim
 
 from .helpers import ok, table
 
-SEED = (
-    Path(__file__).resolve().parents[2] / "kubectl_stack" / "sim" / "scenarios" / "seed-stack.yaml"
-)
+SEED = Path(__file__).resolve().parents[2] / "kubectl_stack_sim" / "scenarios" / "seed-stack.yaml"
 NAMESPACE = "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: fresh\n"
 
 

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from kubectl_stack.sim.runner import RunningSim, start_sim
+from kubectl_stack_sim.runner import RunningSim, start_sim
 
 from .helpers import ok
 

@@ -6,7 +6,7 @@ import json
 import re
 from typing import Any
 
-from kubectl_stack.sim.runner import RunningSim
+from kubectl_stack_sim.runner import RunningSim
 
 from .helpers import AGE, header, ok, store_put, table
 

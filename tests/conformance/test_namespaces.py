@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from kubectl_stack.sim.runner import RunningSim
+from kubectl_stack_sim.runner import RunningSim
 
 from .helpers import ok, table
 

@@ -8,7 +8,7 @@ import json
 from typing import Any
 
 from kubectl_stack.model.storage import pod_volume_reason
-from kubectl_stack.sim.runner import RunningSim
+from kubectl_stack_sim.runner import RunningSim
 
 from .helpers import ok, table
 

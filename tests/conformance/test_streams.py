@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from kubectl_stack.sim.runner import RunningSim, start_sim
+from kubectl_stack_sim.runner import RunningSim, start_sim
 
 from .helpers import ok, table
 

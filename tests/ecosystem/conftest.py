@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from conftest import Kubectl, kubectl_runner
 
-from kubectl_stack.sim.runner import RunningSim, start_sim
+from kubectl_stack_sim.runner import RunningSim, start_sim
 
 
 def _running(scenario: str) -> Iterator[RunningSim]:

@@ -19,7 +19,7 @@ from kubectl_stack.kube.informer import Informers
 from kubectl_stack.kube.store import ClusterState
 from kubectl_stack.model.workloads import workload_rollout_status
 from kubectl_stack.options import ConnectionOptions
-from kubectl_stack.sim.runner import RunningSim
+from kubectl_stack_sim.runner import RunningSim
 
 from .conftest import Kubectl, KubectlFor, get_json
 

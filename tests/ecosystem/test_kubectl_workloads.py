@@ -10,7 +10,7 @@ import json
 from conftest import ok
 
 from kubectl_stack.model.workloads import history_text, undo_plan, workload_rollout_status
-from kubectl_stack.sim.runner import RunningSim
+from kubectl_stack_sim.runner import RunningSim
 
 from .conftest import Kubectl, KubectlFor, get_json
 

@@ -13,7 +13,7 @@ from kubectl_stack.model.managedby import action_warnings, managed_by
 from kubectl_stack.model.sidecars import sidecar_readiness
 from kubectl_stack.model.storage import pod_claims, storage_findings
 from kubectl_stack.model.tls import ingress_tls, tls_findings
-from kubectl_stack.sim.runner import RunningSim
+from kubectl_stack_sim.runner import RunningSim
 
 from .conftest import Kubectl, KubectlFor, get_json
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from kubectl_stack.model.stack import Summarizer, summarize, workload_stack
-from kubectl_stack.sim.runner import RunningSim
+from kubectl_stack_sim.runner import RunningSim
 
 _KINDS = {
     "deployments": "deployments.apps",

@@ -14,7 +14,7 @@ from kubectl_stack.kube.connection import Connection, connect
 from kubectl_stack.kube.informer import Informer, Informers
 from kubectl_stack.kube.store import ClusterState
 from kubectl_stack.options import ConnectionOptions
-from kubectl_stack.sim.runner import RunningSim, start_sim
+from kubectl_stack_sim.runner import RunningSim, start_sim
 
 
 def options_for(sim: RunningSim, context: str | None = None, **kw: Any) -> ConnectionOptions:

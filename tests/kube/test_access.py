@@ -7,7 +7,7 @@ from kubectl_stack.kube.access import can_i
 from kubectl_stack.kube.connection import connect
 from kubectl_stack.kube.informer import Informers
 from kubectl_stack.kube.store import ClusterState, SyncState
-from kubectl_stack.sim.runner import RunningSim
+from kubectl_stack_sim.runner import RunningSim
 
 from .conftest import options_for, populate
 

@@ -11,7 +11,7 @@ from kubectl_stack import jsonutil
 from kubectl_stack.kube import actions
 from kubectl_stack.kube.connection import Connection, connect
 from kubectl_stack.kube.kinds import DEPLOYMENTS
-from kubectl_stack.sim.runner import RunningSim
+from kubectl_stack_sim.runner import RunningSim
 
 from .conftest import options_for, populate
 

@@ -29,7 +29,7 @@ from kubectl_stack.kube.informer import Informers
 from kubectl_stack.kube.kinds import PODS, SECRETS
 from kubectl_stack.kube.store import ClusterState
 from kubectl_stack.options import ConnectionOptions
-from kubectl_stack.sim.runner import RunningSim
+from kubectl_stack_sim.runner import RunningSim
 
 from .conftest import options_for, wait_until
 

@@ -14,7 +14,7 @@ from kubectl_stack.kube.connection import connect
 from kubectl_stack.kube.informer import Informers
 from kubectl_stack.kube.store import ClusterState
 from kubectl_stack.model.hpa import hpa_view
-from kubectl_stack.sim.runner import RunningSim, start_sim
+from kubectl_stack_sim.runner import RunningSim, start_sim
 
 from .conftest import options_for
 

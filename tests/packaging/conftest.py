@@ -122,6 +122,7 @@ def start_sim_process() -> Iterator[object]:
 # in the work tree meanwhile cannot make two builds of "the same tree" differ.
 SNAPSHOT = (
     "kubectl_stack",
+    "kubectl_stack_sim",
     "plugin",
     "scripts",
     "LICENSE",

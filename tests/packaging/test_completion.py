@@ -8,7 +8,7 @@ from pathlib import Path
 
 import yaml
 
-from kubectl_stack.sim.runner import RunningSim
+from kubectl_stack_sim.runner import RunningSim
 
 from .conftest import KUBECTL, refused_url, run
 from .test_plugin import plugin_env

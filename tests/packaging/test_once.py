@@ -12,7 +12,7 @@ import pytest
 
 from kubectl_stack.cli import parse
 from kubectl_stack.once import run_once
-from kubectl_stack.sim.runner import RunningSim
+from kubectl_stack_sim.runner import RunningSim
 
 from .conftest import REPO, refused_url, run
 from .test_plugin import imported_modules

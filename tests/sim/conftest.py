@@ -7,11 +7,11 @@ from typing import Any
 
 import pytest
 
-from kubectl_stack.sim.clock import Clock
-from kubectl_stack.sim.cluster import Cluster
-from kubectl_stack.sim.controllers import SimControllers, controllers_of
-from kubectl_stack.sim.controllers.images import ImageBehaviour
-from kubectl_stack.sim.scenario import Scenario, build_cluster, create_object
+from kubectl_stack_sim.clock import Clock
+from kubectl_stack_sim.cluster import Cluster
+from kubectl_stack_sim.controllers import SimControllers, controllers_of
+from kubectl_stack_sim.controllers.images import ImageBehaviour
+from kubectl_stack_sim.scenario import Scenario, build_cluster, create_object
 
 START = 1_767_225_600.0  # 2026-01-01T00:00:00Z: fixed, so timestamps are reproducible
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from kubectl_stack.sim.admission import Invalid, admit
-from kubectl_stack.sim.cluster import Cluster
-from kubectl_stack.sim.store import clone
+from kubectl_stack_sim.admission import Invalid, admit
+from kubectl_stack_sim.cluster import Cluster
+from kubectl_stack_sim.store import clone
 
 from .conftest import deployment
 

@@ -8,7 +8,7 @@ import urllib.error
 import urllib.request
 from typing import Any
 
-from kubectl_stack.sim.runner import start_sim
+from kubectl_stack_sim.runner import start_sim
 
 SECRETS = "/api/v1/namespaces/default/secrets"
 

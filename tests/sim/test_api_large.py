@@ -10,7 +10,7 @@ import urllib.request
 
 import pytest
 
-from kubectl_stack.sim.runner import start_sim
+from kubectl_stack_sim.runner import start_sim
 
 pytestmark = pytest.mark.slow
 

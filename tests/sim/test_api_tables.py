@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from kubectl_stack.model._util import format_selector
-from kubectl_stack.sim.api import tables
-from kubectl_stack.sim.api.selectors import format_label_selector
+from kubectl_stack_sim.api import tables
+from kubectl_stack_sim.api.selectors import format_label_selector
 
 NOW = 1_800_000_000.0
 

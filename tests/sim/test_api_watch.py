@@ -11,7 +11,7 @@ import time
 import urllib.request
 from typing import Any
 
-from kubectl_stack.sim.runner import RunningSim, start_sim
+from kubectl_stack_sim.runner import RunningSim, start_sim
 
 CMS = "/api/v1/namespaces/default/configmaps"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from kubectl_stack.sim.api.patch import json_patch, merge_patch, strategic_merge
+from kubectl_stack_sim.api.patch import json_patch, merge_patch, strategic_merge
 
 DEPLOY = "/apis/apps/v1/namespaces/default/deployments/my-app"
 SMP = "application/strategic-merge-patch+json"

@@ -6,12 +6,12 @@ from __future__ import annotations
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from kubectl_stack.sim import admission
-from kubectl_stack.sim.cluster import Cluster
-from kubectl_stack.sim.controllers.base import request_pod_deletion
-from kubectl_stack.sim.controllers.deployment import resolve_fenceposts
-from kubectl_stack.sim.controllers.images import ImageBehaviour
-from kubectl_stack.sim.store import clone
+from kubectl_stack_sim import admission
+from kubectl_stack_sim.cluster import Cluster
+from kubectl_stack_sim.controllers.base import request_pod_deletion
+from kubectl_stack_sim.controllers.deployment import resolve_fenceposts
+from kubectl_stack_sim.controllers.images import ImageBehaviour
+from kubectl_stack_sim.store import clone
 
 from .conftest import MakeCluster, condition, deployment, events, pods_of
 

@@ -3,16 +3,16 @@
 
 from __future__ import annotations
 
-from kubectl_stack.sim.controllers import controllers_of
-from kubectl_stack.sim.controllers.hpa import (
+from kubectl_stack_sim.controllers import controllers_of
+from kubectl_stack_sim.controllers.hpa import (
     Behaviour,
     PodSample,
     normalize,
     utilization_replicas,
     value_replicas,
 )
-from kubectl_stack.sim.controllers.images import ImageBehaviour
-from kubectl_stack.sim.controllers.load import LoadCurve
+from kubectl_stack_sim.controllers.images import ImageBehaviour
+from kubectl_stack_sim.controllers.load import LoadCurve
 
 from .conftest import START, MakeCluster, condition, deployment, events
 

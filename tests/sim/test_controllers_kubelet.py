@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import re
 
-from kubectl_stack.sim.controllers.base import request_pod_deletion
-from kubectl_stack.sim.controllers.images import ImageBehaviour
+from kubectl_stack_sim.controllers.base import request_pod_deletion
+from kubectl_stack_sim.controllers.images import ImageBehaviour
 
 from .conftest import MakeCluster, condition, deployment, events, pods_of
 

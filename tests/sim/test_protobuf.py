@@ -18,9 +18,9 @@ import trustme
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kubectl_stack.sim.api.errors import ApiError
-from kubectl_stack.sim.api.protobuf import decode
-from kubectl_stack.sim.runner import RunningSim
+from kubectl_stack_sim.api.errors import ApiError
+from kubectl_stack_sim.api.protobuf import decode
+from kubectl_stack_sim.runner import RunningSim
 
 Kubectl = Callable[..., "subprocess.CompletedProcess[str]"]
 Obj = dict[str, Any]

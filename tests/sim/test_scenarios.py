@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from kubectl_stack.sim.scenario import ScenarioError, available, load_scenario
+from kubectl_stack_sim.scenario import ScenarioError, available, load_scenario
 
 from .conftest import MakeCluster, condition, events, pods_of
 

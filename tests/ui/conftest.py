@@ -15,9 +15,9 @@ from textual.pilot import Pilot
 
 from kubectl_stack.options import ConnectionOptions, Options
 from kubectl_stack.settings import Settings
-from kubectl_stack.sim.runner import RunningSim, start_sim
 from kubectl_stack.ui.app import StackApp, make_app
 from kubectl_stack.ui.source import Source, open_source
+from kubectl_stack_sim.runner import RunningSim, start_sim
 
 from .screen import screen_text
 
@@ -110,8 +110,8 @@ def scenario_sim() -> Iterator[Callable[[str], RunningSim]]:
 def frozen_scenario(monkeypatch: pytest.MonkeyPatch, scenario: str) -> Iterator[RunningSim]:
     """``scenario`` on a manual clock that starts at :data:`FROZEN_EPOCH` (for fixtures)."""
     # The scenario builder picks the clock's start; the Clock reads it itself otherwise.
-    monkeypatch.setattr("kubectl_stack.sim.clock.time", _FrozenWallClock)
-    monkeypatch.setattr("kubectl_stack.sim.scenario.time", _FrozenWallClock)
+    monkeypatch.setattr("kubectl_stack_sim.clock.time", _FrozenWallClock)
+    monkeypatch.setattr("kubectl_stack_sim.scenario.time", _FrozenWallClock)
     running = start_sim(scenario)
     try:
         yield running

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from kubectl_stack.sim.runner import RunningSim
 from kubectl_stack.ui.screens.dialogs import ConfirmDialog, ScaleDialog, UndoDialog
 from kubectl_stack.ui.screens.stack import StackScreen
 from kubectl_stack.ui.screens.stacks import StacksScreen
+from kubectl_stack_sim.runner import RunningSim
 
 from .conftest import advance, build_app, until, until_text
 from .screen import screen_text

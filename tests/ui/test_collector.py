@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
-from kubectl_stack.sim.runner import RunningSim
 from kubectl_stack.ui import collector
 from kubectl_stack.ui.collector import IdleCollector
+from kubectl_stack_sim.runner import RunningSim
 
 from .conftest import build_app, until, until_text
 

@@ -13,11 +13,11 @@ from typing import Any
 from conftest import Kubectl, kubectl_runner, ok
 from textual.pilot import Pilot
 
-from kubectl_stack.sim.runner import RunningSim
 from kubectl_stack.ui import present
 from kubectl_stack.ui.screens.dialogs import ConfirmDialog, ScaleDialog
 from kubectl_stack.ui.screens.stack import StackScreen
 from kubectl_stack.ui.screens.stacks import StacksScreen
+from kubectl_stack_sim.runner import RunningSim
 
 from .conftest import advance, build_app, until, until_text
 from .screen import screen_text

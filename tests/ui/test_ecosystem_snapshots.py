@@ -10,11 +10,11 @@ from typing import Any
 import pytest
 from textual.pilot import Pilot
 
-from kubectl_stack.sim.runner import RunningSim
 from kubectl_stack.ui import present
 from kubectl_stack.ui.screens.dialogs import ScaleDialog
 from kubectl_stack.ui.screens.stack import StackScreen
 from kubectl_stack.ui.screens.stacks import StacksScreen
+from kubectl_stack_sim.runner import RunningSim
 
 from .conftest import build_app, frozen_scenario, until, until_text
 from .test_snapshots import SIZES, _settle

@@ -8,12 +8,12 @@ import pytest
 
 from kubectl_stack.options import ConnectionOptions, Options
 from kubectl_stack.settings import Settings
-from kubectl_stack.sim.runner import RunningSim
 from kubectl_stack.ui.app import make_app
 from kubectl_stack.ui.run import run
 from kubectl_stack.ui.screens.dialogs import PickerDialog, ScaleDialog
 from kubectl_stack.ui.screens.help import HelpScreen
 from kubectl_stack.ui.screens.stacks import StacksScreen
+from kubectl_stack_sim.runner import RunningSim
 
 from .conftest import TEST_SETTINGS, advance, build_app, sim_clock, until, until_text
 from .screen import screen_text

@@ -11,7 +11,7 @@ import sys
 import time
 from pathlib import Path
 
-from kubectl_stack.sim.runner import RunningSim
+from kubectl_stack_sim.runner import RunningSim
 
 REPO = Path(__file__).resolve().parents[2]
 

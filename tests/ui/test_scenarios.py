@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from kubectl_stack.sim.runner import RunningSim
 from kubectl_stack.ui.screens.dialogs import UndoDialog
 from kubectl_stack.ui.screens.stack import StackScreen
+from kubectl_stack_sim.runner import RunningSim
 
 from .conftest import advance, build_app, until, until_text
 from .screen import screen_text

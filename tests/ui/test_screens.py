@@ -16,7 +16,6 @@ from textual import events
 from textual.pilot import Pilot
 from textual.widgets import RichLog
 
-from kubectl_stack.sim.runner import RunningSim
 from kubectl_stack.ui import app as app_module
 from kubectl_stack.ui.driver import TerminalDriver
 from kubectl_stack.ui.messages import StateChanged
@@ -27,6 +26,7 @@ from kubectl_stack.ui.screens.stacks import StacksScreen
 from kubectl_stack.ui.screens.too_small import TooSmallScreen
 from kubectl_stack.ui.screens.yaml import ObjectScreen
 from kubectl_stack.ui.widgets.table import KeyedTable
+from kubectl_stack_sim.runner import RunningSim
 
 from .conftest import advance, build_app, until, until_text
 from .screen import screen_text

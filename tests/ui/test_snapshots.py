@@ -19,13 +19,13 @@ import pytest
 from textual.pilot import Pilot
 from textual.widgets import Input
 
-from kubectl_stack.sim.runner import RunningSim
 from kubectl_stack.ui.screens.dialogs import ScaleDialog, UndoDialog
 from kubectl_stack.ui.screens.help import HelpScreen
 from kubectl_stack.ui.screens.history import HistoryScreen
 from kubectl_stack.ui.screens.logs import LogsScreen
 from kubectl_stack.ui.screens.stack import StackScreen
 from kubectl_stack.ui.screens.yaml import ObjectScreen
+from kubectl_stack_sim.runner import RunningSim
 
 from .conftest import build_app, until, until_text
 from .screen import screen_text

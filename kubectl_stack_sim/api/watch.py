@@ -16,7 +16,7 @@ from typing import Any
 
 from aiohttp import web
 
-from ... import jsonutil
+from .. import jsonutil
 from ..store import Event, Expired, Watcher
 from . import tables
 from .errors import status_body

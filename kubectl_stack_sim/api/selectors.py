@@ -12,7 +12,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ...model._util import format_selector
+from kubectl_stack.model._util import format_selector
+
 from .errors import bad_request
 
 Obj = dict[str, Any]

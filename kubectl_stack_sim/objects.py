@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ..model._util import map_selector_matches
-from ..model._util import selector_matches as selector_matches
+from kubectl_stack.model._util import map_selector_matches
+from kubectl_stack.model._util import selector_matches as selector_matches
 
 Obj = dict[str, Any]
 

@@ -11,9 +11,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from ...model._util import format_selector
-from ...model.duration import age
-from ...model.pods import pod_row
+from kubectl_stack.model._util import format_selector
+from kubectl_stack.model.duration import age
+from kubectl_stack.model.pods import pod_row
+
 from ..quantity import parse as parse_quantity
 from .selectors import format_label_selector, format_labels
 

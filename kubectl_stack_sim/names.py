@@ -10,7 +10,7 @@ import functools
 import random
 from typing import Any
 
-from .. import jsonutil
+from . import jsonutil
 
 # k8s.io/apimachinery/pkg/util/rand: no vowels (no bad words) and no confusable 0/1/3.
 ALPHANUMS = "bcdfghjklmnpqrstvwxz2456789"

@@ -17,8 +17,7 @@ from urllib.parse import unquote
 
 from aiohttp import web
 
-from .. import jsonutil
-from . import auth
+from . import auth, jsonutil
 from .api import discovery, openapi, protobuf, reviews
 from .api.errors import ApiError, forbidden, success_status
 from .api.handlers import Registry, Target

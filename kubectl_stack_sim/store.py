@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from .. import jsonutil
+from . import jsonutil
 from .clock import Clock
 from .resources import BY_GR
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from ...jsonutil import dumps
+from ..jsonutil import dumps
 from ..resources import RESOURCES, ResourceType
 from .discovery import groups
 

@@ -14,8 +14,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
-from ... import jsonutil
-from .. import admission
+from .. import admission, jsonutil
 from ..cluster import Cluster
 from ..resources import BY_GR, ResourceType
 from ..store import AlreadyExists, Conflict, NotFound, clone

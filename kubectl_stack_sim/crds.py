@@ -11,7 +11,8 @@ import contextlib
 import re
 from typing import Any
 
-from ..model.duration import age
+from kubectl_stack.model.duration import age
+
 from .api import tables
 from .cluster import Cluster
 from .resources import BY_GR, RESOURCES, ResourceType, register_custom

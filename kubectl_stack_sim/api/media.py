@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
-from ... import jsonutil
+from .. import jsonutil
 from .errors import ApiError
 
 

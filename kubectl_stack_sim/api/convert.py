@@ -6,8 +6,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from ...jsonutil import dumps
-from ...model._util import format_selector
+from kubectl_stack.model._util import format_selector
+
+from ..jsonutil import dumps
 
 Obj = dict[str, Any]
 # Where autoscaling/v1 keeps what only v2 has fields for (as the API server converts).

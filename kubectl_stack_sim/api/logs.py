@@ -9,7 +9,8 @@ from typing import Any
 
 from aiohttp import web
 
-from ...model._util import ts
+from kubectl_stack.model._util import ts
+
 from ..logs import LogLine
 from .errors import ApiError, bad_request
 from .handlers import Registry, Target
