@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
-from ..kube import actions
+from ..kube import actions, describe
 from ..kube import kinds as K
 from ..kube.actions import ActionResult
 from ..kube.connection import ApiError, Connection, ConnectionFailed, connect
@@ -240,6 +240,18 @@ class Source:
         pod = self.get("pods", namespace, name)
         uid = (pod or {}).get("metadata", {}).get("uid")
         return await actions.delete_pod(self.connection, namespace, name, uid=uid)
+
+    async def describe(self, kind: str, namespace: str, name: str) -> describe.Described:
+        """``kubectl describe`` of one object, by kubectl, with this connection's flags and
+        the context it resolved (the kubeconfig's current-context may change meanwhile)."""
+        options = self.connection_options
+        if self.connection.context and not options.context:
+            options = replace(options, context=self.connection.context)
+        return await describe.describe(options, kind, namespace, name)
+
+    def describe_inputs(self, kind: str, namespace: str, name: str) -> tuple[str, ...]:
+        """Versions of what describe reads (:func:`kube.describe.inputs`)."""
+        return describe.inputs(self.state, kind, namespace, name)
 
     def log_stream(
         self,

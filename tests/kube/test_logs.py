@@ -47,6 +47,15 @@ def stamped(items: list[Any]) -> list[str]:
     return [i.text for i in items if isinstance(i, LogLine)]
 
 
+async def read_stamped(watching: Watching, pod: str) -> list[str]:
+    """Every line of ``pod`` read once (not followed), with the server's timestamps."""
+    stream = LogStream(
+        watching.connection, "default", pod=pod, options=LogOptions(follow=False, timestamps=True)
+    )
+    await stream.start()
+    return stamped(await asyncio.wait_for(collect(stream), 10))
+
+
 async def collect(stream: LogStream) -> list[Any]:
     return [item async for item in stream]
 
@@ -211,14 +220,7 @@ async def test_lines_logged_in_the_same_instant_are_all_shown_as_kubectl_shows_t
     # A stack trace: every line in one instant, two of them identical.
     write_at(sim, "shop-1-3", at, "panic: boom", "  at a()", "  at a()", "  at main()")
     write_at(sim, "shop-1-3", at + 0.5, "after")
-    stream = LogStream(
-        watching.connection,
-        "default",
-        pod="shop-1-3",
-        options=LogOptions(follow=False, timestamps=True),
-    )
-    await stream.start()
-    lines = stamped(await asyncio.wait_for(collect(stream), 10))
+    lines = await read_stamped(watching, "shop-1-3")
     expected = ok(kubectl, "logs", "shop-1-3", "--timestamps").splitlines()
     assert len(expected) == 5
     assert lines == expected
@@ -233,14 +235,7 @@ async def test_timestamps_are_compared_as_instants_not_as_text(
     write_at(sim, "shop-1-4", at + 0.1, "a tenth")
     write_at(sim, "shop-1-4", at + 0.12, "twelve hundredths")
     write_at(sim, "shop-1-4", at + 0.5, "a half")
-    stream = LogStream(
-        watching.connection,
-        "default",
-        pod="shop-1-4",
-        options=LogOptions(follow=False, timestamps=True),
-    )
-    await stream.start()
-    lines = stamped(await asyncio.wait_for(collect(stream), 10))
+    lines = await read_stamped(watching, "shop-1-4")
     assert lines == ok(kubectl, "logs", "shop-1-4", "--timestamps").splitlines()
     assert [line.split(" ", 1)[1] for line in lines] == [
         "whole second",
