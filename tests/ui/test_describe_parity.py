@@ -14,14 +14,15 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import kubectl_runner
+from conftest import Kubectl, kubectl_runner, ok
 from rich.text import Text
 
 from kubectl_stack.kube.describe import DESCRIBED
+from kubectl_stack.ui.screens.stack import StackScreen
 from kubectl_stack.ui.screens.yaml import ObjectScreen
 from kubectl_stack_sim.runner import RunningSim
 
-from .conftest import build_app, until
+from .conftest import build_app, until, until_text
 
 # kubectl's duration.HumanDuration and ShortHumanDuration: 5s, 3m2s, 4h, 2d3h, 3y ...
 AGE = re.compile(r"(?<![\w.:-])(?:\d+[smhdy]){1,2}(?![\w.:-])|<invalid>")
@@ -78,3 +79,28 @@ async def test_describe_screen_shows_kubectl_describe_for_every_object(
             assert normalised(shown) == normalised(done.stdout), f"{kind} {namespace}/{name}"
             app.pop_screen()
             await pilot.pause()
+
+
+async def test_describe_without_kubectl_says_so_in_one_line(
+    sim: RunningSim, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("KUBECTL_PLUGINS_CALLER", str(tmp_path / "gone"))
+    monkeypatch.setenv("PATH", str(tmp_path))
+    app = build_app(sim, stack="my-app")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(pilot, lambda: isinstance(app.screen, StackScreen), "the stack screen")
+        await pilot.press("d")
+        text = await until_text(pilot, "describe needs kubectl, and none was found on PATH")
+        assert "kubectl describe failed at" in text
+
+
+async def test_describe_of_a_deleted_object_shows_kubectls_error(
+    sim: RunningSim, kubectl: Kubectl
+) -> None:
+    app = build_app(sim, stack="my-app")
+    async with app.run_test(size=(120, 24)) as pilot:
+        await until(pilot, lambda: isinstance(app.screen, StackScreen), "the stack screen")
+        await pilot.press("d")
+        await until_text(pilot, "Name:                   my-app", "kubectl describe at")
+        ok(kubectl, "delete", "deployment", "my-app", "--wait=false")
+        await until_text(pilot, 'Error from server (NotFound): deployments.apps "my-app" not found')

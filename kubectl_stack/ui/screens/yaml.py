@@ -84,18 +84,20 @@ class ObjectScreen(ClusterScreen):
             self._show_title(" · running kubectl describe…")
             self.query_one("#object-body", Static).update("")
         else:
-            self._show_title(f" · kubectl describe at {self._described_at}")
+            self._show_title(f" · kubectl describe {self._described_at}")
 
     async def _describe(self) -> None:
         result = await self.source.describe(self.kind, self.namespace, self.name_)
-        self._described_at = time.strftime("%H:%M:%S UTC", time.gmtime(self.stack_app.now()))
+        at = time.strftime("%H:%M:%S UTC", time.gmtime(self.stack_app.now()))
         if result.error:
-            self.described = Text(f"kubectl describe failed: {result.error}")
+            self.described = Text(result.error)
+            self._described_at = f"failed at {at}"
         else:
             self.described = Text(result.text, no_wrap=True, overflow="ignore")
+            self._described_at = f"at {at}"
         if self.mode == "describe" and self.is_mounted:
             self.query_one("#object-body", Static).update(self.described)
-            self._show_title(f" · kubectl describe at {self._described_at}")
+            self._show_title(f" · kubectl describe {self._described_at}")
 
     # -- keys ---------------------------------------------------------------------------------
 
