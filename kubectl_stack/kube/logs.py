@@ -323,12 +323,14 @@ class LogStream:
                 params["follow"] = "true"
             if opts.previous:
                 params["previous"] = "true"
-            if first:
+            if delivered.nanos is None:
+                # Nothing shown yet (first read, or the container had not started): start
+                # as asked.
                 if opts.tail is not None:
                     params["tailLines"] = str(opts.tail)
                 if opts.since is not None:
                     params["sinceSeconds"] = str(opts.since)
-            elif delivered.nanos is not None:
+            else:
                 params["sinceTime"] = _since_time(delivered.nanos)
             before = delivered.nanos
             delivered.reopened()

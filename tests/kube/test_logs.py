@@ -294,3 +294,49 @@ async def test_a_reconnect_in_the_middle_of_a_burst_neither_drops_nor_repeats_a_
         sim.call(lambda: sim.cluster.logs.forget("default", "shop-1-5"))
     assert len(expected) == 9
     assert stamped(items) == expected
+
+
+async def test_a_container_that_starts_late_begins_with_the_asked_tail(
+    watching: Watching, sim: RunningSim
+) -> None:
+    def waiting(pod: dict[str, Any]) -> None:
+        pod["status"]["containerStatuses"][0]["state"] = {"waiting": {"reason": "PodInitializing"}}
+
+    def running(pod: dict[str, Any]) -> None:
+        pod["status"]["containerStatuses"][0]["state"] = {"running": {}}
+
+    sim.call(sim.cluster.store.mutate, "pods", "default", "shop-1-0", waiting)
+    await wait_until(
+        lambda: (
+            "waiting"
+            in watching.state.get("pods", "default", "shop-1-0")["status"]["containerStatuses"][0][
+                "state"
+            ]
+        )
+    )
+    stream = LogStream(
+        watching.connection,
+        "default",
+        pod="shop-1-0",
+        state=watching.state,
+        options=LogOptions(tail=2),
+        reconnect_delay=0.05,
+    )
+    await stream.start()
+    items: list[Any] = []
+
+    async def reader() -> None:
+        async for item in stream:
+            items.append(item)
+
+    task = asyncio.create_task(reader())
+    try:
+        await wait_until(lambda: any(isinstance(i, LogNotice) and i.kind == "error" for i in items))
+        write(sim, "shop-1-0", "one", "two", "three", "four")
+        sim.call(sim.cluster.store.mutate, "pods", "default", "shop-1-0", running)
+        await wait_until(lambda: "four" in [getattr(i, "text", "") for i in items])
+    finally:
+        await stream.stop()
+        await asyncio.wait_for(task, 5)
+        sim.call(lambda: sim.cluster.logs.forget("default", "shop-1-0"))
+    assert [i.text for i in items if isinstance(i, LogLine)] == ["three", "four"]
