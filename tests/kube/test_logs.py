@@ -56,6 +56,23 @@ async def read_stamped(watching: Watching, pod: str) -> list[str]:
     return stamped(await asyncio.wait_for(collect(stream), 10))
 
 
+async def following(stream: LogStream) -> tuple[list[Any], asyncio.Task[None]]:
+    """Start ``stream`` and a task that appends everything it yields to the returned list."""
+    await stream.start()
+    items: list[Any] = []
+
+    async def reader() -> None:
+        async for item in stream:
+            items.append(item)
+
+    return items, asyncio.create_task(reader())
+
+
+async def stop(stream: LogStream, reader: asyncio.Task[None]) -> None:
+    await stream.stop()
+    await asyncio.wait_for(reader, 5)
+
+
 async def collect(stream: LogStream) -> list[Any]:
     return [item async for item in stream]
 
@@ -92,18 +109,10 @@ async def test_deployment_logs_follow_every_pod_and_new_ones(
     stream = LogStream(
         watching.connection, "default", deployment="shop", state=watching.state, max_streams=10
     )
-    await stream.start()
-    seen: list[LogLine] = []
-
-    async def reader() -> None:
-        async for item in stream:
-            if isinstance(item, LogLine):
-                seen.append(item)
-
-    task = asyncio.create_task(reader())
+    items, task = await following(stream)
     try:
-        await wait_until(lambda: any(line.text == "from zero" for line in seen))
-        assert seen[0].prefix == "[pod/shop-1-0/app]"
+        await wait_until(lambda: any(getattr(i, "text", "") == "from zero" for i in items))
+        assert next(i for i in items if isinstance(i, LogLine)).prefix == "[pod/shop-1-0/app]"
 
         def add_pod() -> None:
             store = sim.cluster.store
@@ -124,10 +133,11 @@ async def test_deployment_logs_follow_every_pod_and_new_ones(
         sim.call(add_pod)
         await wait_until(lambda: ("default", "shop-1-new") in watching.state.objects("pods"))
         write(sim, "shop-1-new", "from the new pod", start=1.0)
-        await wait_until(lambda: any(line.pod == "shop-1-new" for line in seen))
+        await wait_until(
+            lambda: any(isinstance(i, LogLine) and i.pod == "shop-1-new" for i in items)
+        )
     finally:
-        await stream.stop()
-        await asyncio.wait_for(task, 5)
+        await stop(stream, task)
         # End the server's follow handlers too, so the sim stops with nothing pending.
         sim.call(
             lambda: [
@@ -143,14 +153,7 @@ async def test_ended_stream_is_reported_and_resumed_without_repeats(
     stream = LogStream(
         watching.connection, "default", pod="shop-1-2", state=watching.state, reconnect_delay=0.01
     )
-    await stream.start()
-    items: list[Any] = []
-
-    async def reader() -> None:
-        async for item in stream:
-            items.append(item)
-
-    task = asyncio.create_task(reader())
+    items, task = await following(stream)
     try:
         await wait_until(lambda: any(getattr(i, "text", "") == "before" for i in items))
 
@@ -163,8 +166,7 @@ async def test_ended_stream_is_reported_and_resumed_without_repeats(
             lambda: any(isinstance(i, LogNotice) and i.kind == "reconnecting" for i in items)
         )
     finally:
-        await stream.stop()
-        await asyncio.wait_for(task, 5)
+        await stop(stream, task)
     assert [getattr(i, "text", None) for i in items].count("before") == 1
 
 
@@ -193,22 +195,14 @@ async def test_deployment_streams_are_capped_and_the_wait_is_reported(
     stream = LogStream(
         watching.connection, "default", deployment="shop", state=watching.state, max_streams=2
     )
-    await stream.start()
-    items: list[Any] = []
-
-    async def reader() -> None:
-        async for item in stream:
-            items.append(item)
-
-    task = asyncio.create_task(reader())
+    items, task = await following(stream)
     try:
         await wait_until(lambda: len({i.pod for i in items if isinstance(i, LogLine)}) == 2)
         await wait_until(
             lambda: any(isinstance(i, LogNotice) and i.kind == "waiting" for i in items)
         )
     finally:
-        await stream.stop()
-        await asyncio.wait_for(task, 5)
+        await stop(stream, task)
         sim.call(lambda: [sim.cluster.logs.forget("default", f"shop-1-{i}") for i in range(6)])
     assert len({i.pod for i in items if isinstance(i, LogLine)}) == 2
 
@@ -269,14 +263,7 @@ async def test_a_reconnect_in_the_middle_of_a_burst_neither_drops_nor_repeats_a_
         options=LogOptions(timestamps=True),
         reconnect_delay=0.05,
     )
-    await stream.start()
-    items: list[Any] = []
-
-    async def reader() -> None:
-        async for item in stream:
-            items.append(item)
-
-    task = asyncio.create_task(reader())
+    items, task = await following(stream)
     try:
         await wait_until(lambda: len(stamped(items)) == 5)
         # The stream drops; the burst goes on in the same instant meanwhile.
@@ -289,8 +276,7 @@ async def test_a_reconnect_in_the_middle_of_a_burst_neither_drops_nor_repeats_a_
         await wait_until(lambda: stamped(items)[-1].endswith(" after the burst"))
         expected = ok(kubectl, "logs", "shop-1-5", "--timestamps").splitlines()
     finally:
-        await stream.stop()
-        await asyncio.wait_for(task, 5)
+        await stop(stream, task)
         sim.call(lambda: sim.cluster.logs.forget("default", "shop-1-5"))
     assert len(expected) == 9
     assert stamped(items) == expected
@@ -322,21 +308,13 @@ async def test_a_container_that_starts_late_begins_with_the_asked_tail(
         options=LogOptions(tail=2),
         reconnect_delay=0.05,
     )
-    await stream.start()
-    items: list[Any] = []
-
-    async def reader() -> None:
-        async for item in stream:
-            items.append(item)
-
-    task = asyncio.create_task(reader())
+    items, task = await following(stream)
     try:
         await wait_until(lambda: any(isinstance(i, LogNotice) and i.kind == "error" for i in items))
         write(sim, "shop-1-0", "one", "two", "three", "four")
         sim.call(sim.cluster.store.mutate, "pods", "default", "shop-1-0", running)
         await wait_until(lambda: "four" in [getattr(i, "text", "") for i in items])
     finally:
-        await stream.stop()
-        await asyncio.wait_for(task, 5)
+        await stop(stream, task)
         sim.call(lambda: sim.cluster.logs.forget("default", "shop-1-0"))
     assert [i.text for i in items if isinstance(i, LogLine)] == ["three", "four"]
