@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 from conftest import Kubectl, kubectl_runner, ok
 from rich.text import Text
+from textual.widgets import Static
 
 from kubectl_stack.kube.describe import DESCRIBED
 from kubectl_stack.ui.screens.stack import StackScreen
@@ -70,8 +71,10 @@ async def test_describe_screen_shows_kubectl_describe_for_every_object(
                 lambda: screen.described is not None,  # noqa: B023
                 f"describe of {kind} {namespace}/{name}",
             )
-            assert isinstance(screen.described, Text)
-            shown = screen.described.plain
+            await pilot.pause()
+            body = screen.query_one("#object-body", Static).content  # what the screen shows
+            assert isinstance(body, Text)
+            shown = body.plain
             resource = DESCRIBED[kind]
             qualified = f"{resource.plural}.{resource.group}" if resource.group else resource.plural
             done = kubectl("describe", "-n", namespace, qualified, name)
