@@ -1,10 +1,18 @@
 """What the signed-in user may do, asked as ``kubectl auth can-i`` asks: a
-SelfSubjectAccessReview (authorization.k8s.io/v1) answered by the API server."""
+SelfSubjectAccessReview (authorization.k8s.io/v1) answered by the API server.
+
+:func:`permissions` asks, once per namespace, for everything the app's mutating keys need, so
+the UI can show a key the user may not use as unavailable, with the reason, before it is
+pressed."""
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
+from . import kinds as K
 from .connection import Connection
 from .kinds import Kind
 
@@ -41,3 +49,74 @@ async def can_i(
     answer = (await connection.request("POST", REVIEW_PATH, body=review)).json()
     status = answer.get("status") if isinstance(answer, dict) else None
     return isinstance(status, dict) and status.get("allowed") is True
+
+
+@dataclass(frozen=True)
+class Need:
+    """One permission an action needs: ``verb`` on ``kind`` (its ``subresource``)."""
+
+    verb: str
+    kind: Kind
+    subresource: str = ""
+
+    def __str__(self) -> str:
+        sub = f"/{self.subresource}" if self.subresource else ""
+        return f"{self.kind.plural}{sub} {self.verb}"
+
+
+def need(action: str, kind: str) -> Need | None:
+    """What ``action`` (a mutating key's action) sends to a workload of ``kind``, as the
+    request the data layer makes (kube/actions): scale PUTs the scale subresource; undo,
+    restart and pause patch the workload; delete_pod deletes a pod. None: not a mutation."""
+    workload = K.WORKLOADS.get(kind)
+    if action == "delete_pod":
+        return Need("delete", K.PODS)
+    if workload is None:
+        return None
+    if action == "scale":
+        return Need("update", workload, "scale")
+    if action in ("undo", "restart", "pause"):
+        return Need("patch", workload)
+    return None
+
+
+ACTIONS = ("scale", "undo", "restart", "pause", "delete_pod")
+NEEDS: tuple[Need, ...] = tuple(
+    dict.fromkeys(n for a in ACTIONS for k in K.WORKLOADS if (n := need(a, k)) is not None)
+)
+"""Every permission a key may need, asked together once per namespace."""
+
+
+@dataclass(frozen=True)
+class Permissions:
+    """The server's answers for :data:`NEEDS` in one namespace. A question that could not be
+    asked is not a refusal: the key stays available and the server decides."""
+
+    namespace: str
+    allowed: Mapping[Need, bool]
+
+    def denied(self, action: str, kind: str) -> str | None:
+        """Why ``action`` on a ``kind`` may not be used (``forbidden: deployments/scale
+        update``), or None."""
+        wanted = need(action, kind)
+        if wanted is None or self.allowed.get(wanted, True):
+            return None
+        return f"forbidden: {wanted}"
+
+
+async def permissions(connection: Connection, namespace: str) -> Permissions:
+    """Ask the server about every key's permission in ``namespace``, concurrently (one
+    SelfSubjectAccessReview each, as ``kubectl auth can-i`` asks: exact, impersonation and
+    every authorizer included)."""
+    answers = await asyncio.gather(
+        *(
+            can_i(connection, n.verb, n.kind, namespace, subresource=n.subresource or None)
+            for n in NEEDS
+        ),
+        return_exceptions=True,
+    )
+    allowed = {n: a for n, a in zip(NEEDS, answers, strict=True) if isinstance(a, bool)}
+    for answer in answers:
+        if isinstance(answer, BaseException) and not isinstance(answer, Exception):
+            raise answer  # cancelled: not an answer
+    return Permissions(namespace, allowed)

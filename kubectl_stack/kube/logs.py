@@ -9,22 +9,33 @@ at most ``max_streams`` requests are open at once (kubectl's ``--max-log-request
 Memory is bounded: the queue holds at most ``max_buffered`` items; when the reader falls
 behind, the oldest are dropped and a notice says how many.
 
-A followed stream that ends while its pod still exists is reopened from the last timestamp
-seen (lines already delivered are not repeated), so container restarts continue the stream.
+A followed stream that ends or drops while its pod still exists is reopened from the second
+of the last line delivered (``sinceTime`` carries whole seconds between the API server and the
+kubelet), so container restarts and lost connections continue the stream. What the server sends
+again is skipped against what was delivered: lines stamped before the last delivered
+timestamp, and at that timestamp the lines already delivered with it, in order. Lines logged
+in the same instant (a stack trace, a burst) are therefore neither dropped nor repeated.
+Timestamps are compared as instants, never as strings (RFC 3339 with nanoseconds trims
+trailing zeros: ``.1Z`` is later than ``.12Z`` as text, earlier as time).
 """
 
 from __future__ import annotations
 
 import asyncio
+import calendar
 import contextlib
 import functools
+import re
+import time
 from collections import deque
 from collections.abc import AsyncIterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
+import aiohttp
+
 from . import kinds as K
-from .connection import ApiError, Connection, ConnectionFailed
+from .connection import ApiError, Connection, ConnectionFailed, transport_error
 from .store import ClusterState
 
 DEFAULT_CONTAINER = "kubectl.kubernetes.io/default-container"
@@ -92,11 +103,78 @@ def choose_container(pod: Mapping[str, Any], wanted: str | None) -> tuple[str | 
     return names[0], notice
 
 
-def _split_timestamp(line: str) -> tuple[str, str]:
+_STAMP = re.compile(
+    r"(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?"
+    r"(?:Z|([+-])(\d{2}):(\d{2}))"
+)
+
+
+def stamp_nanos(stamp: str) -> int | None:
+    """An RFC 3339 timestamp (any fraction up to nanoseconds, any offset) as nanoseconds since
+    the epoch, or None when ``stamp`` is not one."""
+    m = _STAMP.fullmatch(stamp)
+    if m is None:
+        return None
+    year, month, day, hour, minute, second = (int(g) for g in m.groups()[:6])
+    try:
+        whole = calendar.timegm((year, month, day, hour, minute, second, 0, 0, 0))
+    except (ValueError, OverflowError):
+        return None
+    if m[8]:
+        offset = (int(m[9]) * 60 + int(m[10])) * 60
+        whole -= offset if m[8] == "+" else -offset
+    return whole * 1_000_000_000 + int((m[7] or "").ljust(9, "0"))
+
+
+def _split_timestamp(line: str) -> tuple[str, int | None, str]:
+    """(stamp, its instant, the rest) of a line the server prefixed with its timestamp;
+    ("", None, line) when the line does not start with one."""
     stamp, sep, rest = line.partition(" ")
-    if sep and len(stamp) >= 20 and stamp[4] == "-" and stamp[10] == "T":
-        return stamp, rest
-    return "", line
+    nanos = stamp_nanos(stamp) if sep else None
+    if nanos is None:
+        return "", None, line
+    return stamp, nanos, rest
+
+
+def _since_time(nanos: int) -> str:
+    """``sinceTime`` for the second holding ``nanos``: whole seconds, as client-go sends a
+    metav1.Time and as the API server passes it on to the kubelet."""
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(nanos // 1_000_000_000))
+
+
+@dataclass
+class _Delivered:
+    """What one container's stream has delivered, to skip what a reopened stream repeats."""
+
+    nanos: int | None = None  # the last delivered line's instant
+    texts: list[str] = field(default_factory=list)  # the lines delivered at that instant
+    catching_up: bool = False  # a reopened stream: still inside what was delivered
+    skipped: int = 0  # of ``texts``, how many the reopened stream has sent again
+
+    def reopened(self) -> None:
+        self.catching_up = self.nanos is not None
+        self.skipped = 0
+
+    def seen(self, nanos: int | None, text: str) -> bool:
+        """Whether this line was delivered before; records it as delivered if not."""
+        if self.catching_up and nanos is not None and self.nanos is not None:
+            if nanos < self.nanos:
+                return True
+            if nanos == self.nanos and self.skipped < len(self.texts):
+                if self.texts[self.skipped] == text:
+                    self.skipped += 1
+                    return True
+                if self.skipped == 0:
+                    # Before the delivered run at this instant: lines the first read's
+                    # tailLines left out, not to be shown after the fact.
+                    return True
+        self.catching_up = False
+        if nanos is None:
+            return False
+        if nanos != self.nanos:
+            self.nanos, self.texts = nanos, []
+        self.texts.append(text)
+        return False
 
 
 class LogStream:
@@ -236,7 +314,7 @@ class LogStream:
 
     async def _follow(self, pod: str, container: str) -> None:
         opts = self.options
-        last_stamp = ""
+        delivered = _Delivered()
         first = True
         delay = self.reconnect_delay
         while True:
@@ -245,14 +323,17 @@ class LogStream:
                 params["follow"] = "true"
             if opts.previous:
                 params["previous"] = "true"
-            if first:
+            if delivered.nanos is None:
+                # Nothing shown yet (first read, or the container had not started): start
+                # as asked.
                 if opts.tail is not None:
                     params["tailLines"] = str(opts.tail)
                 if opts.since is not None:
                     params["sinceSeconds"] = str(opts.since)
-            elif last_stamp:
-                params["sinceTime"] = last_stamp
-            before = last_stamp
+            else:
+                params["sinceTime"] = _since_time(delivered.nanos)
+            before = delivered.nanos
+            delivered.reopened()
             if self._slots.locked():
                 self._put(
                     LogNotice(
@@ -264,7 +345,7 @@ class LogStream:
                 )
             try:
                 async with self._slots:
-                    last_stamp = await self._read(pod, container, params, last_stamp, first)
+                    await self._read(pod, container, params, delivered, first)
             except (ApiError, ConnectionFailed) as exc:
                 self._put(LogNotice("error", _message(exc), pod, container))
                 if not opts.follow or (isinstance(exc, ApiError) and exc.status in (403, 404)):
@@ -272,7 +353,7 @@ class LogStream:
             if not opts.follow or opts.previous or self._closed or self._pod_gone(pod):
                 self._put(LogNotice("ended", "log stream ended", pod, container))
                 return
-            if first or last_stamp != before:
+            if first or delivered.nanos != before:
                 # Say so once per outage; a container that stays down is retried quietly,
                 # ever less often.
                 self._put(
@@ -289,34 +370,37 @@ class LogStream:
         pod: str,
         container: str,
         params: dict[str, str],
-        last_stamp: str,
+        delivered: _Delivered,
         first: bool,
-    ) -> str:
+    ) -> None:
         path = K.PODS.path(self.namespace, pod) + "/log"
         async with self.connection.stream(path, params, accept="*/*") as resp:
             if first:
                 self._put(LogNotice("opened", "log stream opened", pod, container))
             pending = b""
             while True:
-                chunk = await resp.content.readany()
+                try:
+                    chunk = await resp.content.readany()
+                except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as exc:
+                    # Dropped mid-stream: a partial last line is left for the reopened
+                    # stream to send whole.
+                    raise transport_error(self.connection.config.server, exc) from exc
                 if not chunk:
                     break
                 pending += chunk
                 *lines, pending = pending.split(b"\n")
                 for raw in lines:
-                    last_stamp = self._emit(pod, container, raw, last_stamp)
+                    self._emit(pod, container, raw, delivered)
             if pending:
-                last_stamp = self._emit(pod, container, pending, last_stamp)
-        return last_stamp
+                self._emit(pod, container, pending, delivered)
 
-    def _emit(self, pod: str, container: str, raw: bytes, last_stamp: str) -> str:
-        stamp, text = _split_timestamp(raw.decode(errors="replace").rstrip("\r"))
-        if stamp and last_stamp and stamp <= last_stamp:
-            return last_stamp  # already delivered before a reconnect
+    def _emit(self, pod: str, container: str, raw: bytes, delivered: _Delivered) -> None:
+        stamp, nanos, text = _split_timestamp(raw.decode(errors="replace").rstrip("\r"))
+        if delivered.seen(nanos, text):
+            return
         if self.options.timestamps and stamp:
             text = f"{stamp} {text}"
         self._put(LogLine(pod, container, text, stamp))
-        return stamp or last_stamp
 
     async def stop(self) -> None:
         """Close every stream and wait for the tasks to end."""

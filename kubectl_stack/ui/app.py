@@ -131,6 +131,7 @@ class StackApp(App[int]):
     def _start(self) -> None:
         assert self.source is not None
         self.source.subscribe(self._on_state)
+        self.source.on_permissions(lambda: self.screen.refresh_bindings())
         from .screens.stacks import StacksScreen
 
         self.push_screen(StacksScreen())
@@ -294,7 +295,11 @@ class StackApp(App[int]):
                         continue
                     if node.check_action(binding.action, ()) is False:
                         continue
-                    keys, _ = groups.setdefault(binding.action, ([], binding.description))
+                    reason = screen.unavailable(binding.action) if _drawable(screen) else None
+                    description = f"{binding.description} — {reason}" if reason else None
+                    keys, _ = groups.setdefault(
+                        binding.action, ([], description or binding.description)
+                    )
                     keys.append(self.get_key_display(binding))
         rows = [(", ".join(keys), description) for keys, description in groups.values()]
         self.push_screen(HelpScreen(screen.title or self.title, rows))

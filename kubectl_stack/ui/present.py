@@ -999,91 +999,14 @@ def containers_of(source: Source, namespace: str, pod: str) -> list[str]:
     return [u.s(c.get("name")) for c in u.dicts(u.path(obj, "spec", "containers"))]
 
 
-# -- YAML and describe --------------------------------------------------------------------------
+# -- YAML --------------------------------------------------------------------------------
 
 _KINDS = {**_STORE_KIND, "Pod": "pods", "ReplicaSet": "replicasets"}
 
 
-def object_text(
-    source: Source, kind: str, namespace: str, name: str, mode: str, now: float
-) -> Text | Syntax:
-    """``mode`` yaml: the object as ``kubectl get -o yaml`` (Secret values redacted by the
-    model); describe: the fields ``kubectl describe`` leads with, and the object's events."""
+def object_yaml(source: Source, kind: str, namespace: str, name: str) -> Text | Syntax:
+    """The object as ``kubectl get -o yaml`` (Secret values redacted by the model)."""
     obj = source.get(_KINDS.get(kind, kind), namespace, name)
     if obj is None:
         return Text(f'{kind.lower()} "{name}" not found (it may have been deleted)')
-    if mode == "yaml":
-        return Syntax(model_yamlview.to_yaml(obj), "yaml", theme="ansi_dark", word_wrap=True)
-    return _describe(source, kind, obj, now)
-
-
-def _describe(source: Source, kind: str, obj: Mapping[str, Any], now: float) -> Text:
-    text = Text()
-
-    def field(label: str, value: object, indent: int = 0) -> None:
-        text.append(" " * indent + f"{label + ':':<24}", style="bold")
-        text.append(f"{value}\n")
-
-    namespace = u.namespace(obj)
-    field("Name", u.name(obj))
-    field("Namespace", namespace)
-    field("CreationTimestamp", u.s(u.meta(obj).get("creationTimestamp")) or "<unknown>")
-    field("Labels", u.format_selector({"matchLabels": u.labels(obj)}) or "<none>")
-    if kind == "Pod":
-        row = model_pods.pod_row(obj, now)
-        field("Node", row.node)
-        field("Status", row.status)
-        field("IP", row.ip)
-        field("Ready", row.ready)
-        field("Restarts", row.restarts)
-        template_spec = u.d(obj.get("spec"))
-    elif kind in model_stack.SHORT_NAMES:
-        status = model_workloads.workload_rollout_status(obj, kind)
-        row_w = model_workloads.workload_row(obj, now, kind)
-        field("Selector", u.format_selector(u.path(obj, "spec", "selector")) or "<none>")
-        field(
-            "Replicas",
-            f"{row_w.ready} ready · {row_w.updated} up-to-date · {row_w.available} available",
-        )
-        field("UpdateStrategy", u.s(u.path(obj, "spec", "updateStrategy", "type")))
-        field("Rollout", f"error: {status.error}" if status.error else status.message)
-        template_spec = u.d(u.path(obj, "spec", "template", "spec"))
-    else:
-        state = model_rollout.rollout_status(obj)
-        budget = model_rollout.budget(obj)
-        row_d = model_rollout.deployment_row(obj, now)
-        field("Selector", row_d.selector)
-        field(
-            "Replicas",
-            f"{row_d.ready} ready · {row_d.up_to_date} up-to-date · {row_d.available} available",
-        )
-        field("StrategyType", budget.strategy)
-        if budget.text:
-            field("RollingUpdateStrategy", budget.text)
-        field("Rollout", state.error or state.message)
-        template_spec = u.d(u.path(obj, "spec", "template", "spec"))
-    text.append("Containers:\n", style="bold")
-    for container in u.dicts(template_spec.get("containers")):
-        text.append(f"  {u.s(container.get('name'))}:\n", style="bold")
-        field("Image", u.s(container.get("image")), 4)
-        for probe in ("readinessProbe", "livenessProbe", "startupProbe"):
-            described = model_probes.describe_probe(container.get(probe))
-            if described:
-                field(probe.removesuffix("Probe").capitalize(), described, 4)
-    conditions = u.dicts(u.path(obj, "status", "conditions"))
-    if conditions:
-        text.append("Conditions:\n", style="bold")
-        for cond in conditions:
-            reason = u.s(cond.get("reason"))
-            text.append(f"  {u.s(cond.get('type')):<16}{u.s(cond.get('status')):<8}{reason}\n")
-    events = model_events.events_for(
-        source.objects("events", namespace), now, uids=[u.uid(obj)], namespace=namespace
-    )
-    text.append("Events:", style="bold")
-    if not events:
-        text.append("  <none>\n")
-    for event in events[:50]:
-        mark = "⚠ " if event.warning else "  "
-        text.append(f"\n  {mark}{event.type:<8}{event.reason:<20}{event.interval:<18}")
-        text.append(event.message, style="yellow" if event.warning else "")
-    return text
+    return Syntax(model_yamlview.to_yaml(obj), "yaml", theme="ansi_dark", word_wrap=True)

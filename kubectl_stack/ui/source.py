@@ -5,12 +5,13 @@ actions behind the few calls the screens make. Screens never talk HTTP and never
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
-from ..kube import actions
+from ..kube import access, actions, describe
 from ..kube import kinds as K
 from ..kube.actions import ActionResult
 from ..kube.connection import ApiError, Connection, ConnectionFailed, connect
@@ -66,6 +67,9 @@ class Source:
         self._unsubscribe: list[Callable[[], None]] = []
         self._summarizer = Summarizer()
         self._summarized_version = -1
+        self._permissions: dict[str, access.Permissions | None] = {}  # None: being asked
+        self._asking: set[asyncio.Task[None]] = set()
+        self._on_permissions: Callable[[], None] = lambda: None
 
     # -- reading ------------------------------------------------------------------------------
 
@@ -176,7 +180,33 @@ class Source:
             names = [ns for kind in ("deployments", "pods") for ns, _ in self.state.objects(kind)]
         return sorted({n for n in [*names, self.namespace] if n})
 
+    def denied(self, action: str, kind: str, namespace: str) -> str | None:
+        """Why the user may not run ``action`` on a ``kind`` in ``namespace`` (``forbidden:
+        deployments/scale update``), or None. Answers come from the server, asked once per
+        namespace for every key (:func:`kube.access.permissions`); until they arrive, and when
+        they cannot be had, nothing is denied (the server still decides)."""
+        if namespace not in self._permissions:
+            self._permissions[namespace] = None
+            task = asyncio.create_task(self._ask(namespace))
+            self._asking.add(task)
+            task.add_done_callback(self._asking.discard)
+            return None
+        known = self._permissions[namespace]
+        return known.denied(action, kind) if known is not None else None
+
+    async def _ask(self, namespace: str) -> None:
+        try:
+            answer = await access.permissions(self.connection, namespace)
+        except (ApiError, ConnectionFailed):
+            answer = access.Permissions(namespace, {})
+        self._permissions[namespace] = answer
+        self._on_permissions()
+
     # -- notifications ------------------------------------------------------------------------
+
+    def on_permissions(self, callback: Callable[[], None]) -> None:
+        """Call ``callback`` when the answers about a namespace's permissions arrive."""
+        self._on_permissions = callback
 
     def subscribe(self, on_change: Callable[[], None]) -> None:
         """Call ``on_change`` after store changes (coalesced by the store, <= NOTIFY_RATE a
@@ -188,6 +218,8 @@ class Source:
         self.informers.want_metrics(wanted, namespace)
 
     async def close(self) -> None:
+        for task in list(self._asking):
+            task.cancel()
         for unsubscribe in self._unsubscribe:
             unsubscribe()
         self._unsubscribe.clear()
@@ -240,6 +272,18 @@ class Source:
         pod = self.get("pods", namespace, name)
         uid = (pod or {}).get("metadata", {}).get("uid")
         return await actions.delete_pod(self.connection, namespace, name, uid=uid)
+
+    async def describe(self, kind: str, namespace: str, name: str) -> describe.Described:
+        """``kubectl describe`` of one object, by kubectl, with this connection's flags and
+        the context it resolved (the kubeconfig's current-context may change meanwhile)."""
+        options = self.connection_options
+        if self.connection.context and not options.context:
+            options = replace(options, context=self.connection.context)
+        return await describe.describe(options, kind, namespace, name)
+
+    def describe_inputs(self, kind: str, namespace: str, name: str) -> tuple[str, ...]:
+        """Versions of what describe reads (:func:`kube.describe.inputs`)."""
+        return describe.inputs(self.state, kind, namespace, name)
 
     def log_stream(
         self,

@@ -4,6 +4,7 @@ messages for the cases where there is nothing to show."""
 from __future__ import annotations
 
 import contextlib
+import math
 from datetime import datetime, timezone
 from typing import Any
 
@@ -123,6 +124,9 @@ async def serve_logs(
         since = ts(params["sinceTime"])
         if since is None:
             raise bad_request(f"invalid sinceTime: {params['sinceTime']}")
+        # The API server passes sinceTime on to the kubelet as time.RFC3339, whole seconds
+        # (pkg/registry/core/pod LogLocation): every line of that second is sent.
+        since = float(math.floor(since))
     instance = _instance(pod, container, previous)
     key = (target.namespace or "", target.name or "", container)
     logs = registry.cluster.logs

@@ -96,6 +96,26 @@ def test_logs_tail_timestamps_and_deploy_name(kubectl: Any) -> None:
     assert len(limited.encode()) == 10
 
 
+def test_logs_since_time_counts_whole_seconds_as_the_api_server_forwards_it(
+    sim: RunningSim, api: Any
+) -> None:
+    # The API server passes sinceTime on to the kubelet formatted as time.RFC3339: a fraction
+    # sent by a client is dropped, and every line of that second comes back.
+    at = float(int(sim.call(sim.cluster.clock.now))) - 5
+    pod = sim.call(lambda: sim.cluster.store.list("pods", "default"))[0]["metadata"]["name"]
+    for offset, text in ((0.25, "quarter"), (0.75, "three quarters")):
+        sim.call(sim.cluster.logs.write, ("default", pod, "app"), 0, at + offset, text)
+    stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(at)) + ".5Z"
+    status, _, body = api.request(
+        f"/api/v1/namespaces/default/pods/{pod}/log?sinceTime={stamp}&timestamps=true"
+    )
+    assert status == 200
+    assert [line.split(" ", 1)[1] for line in body.decode().splitlines()][-2:] == [
+        "quarter",
+        "three quarters",
+    ]
+
+
 def test_logs_follow_streams_new_lines(
     sim: RunningSim, kubectl: Any, kubectl_path: Path, tmp_path: Path
 ) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from kubectl_stack.kube import kinds as K
-from kubectl_stack.kube.access import can_i
+from kubectl_stack.kube.access import can_i, permissions
 from kubectl_stack.kube.connection import connect
 from kubectl_stack.kube.informer import Informers
 from kubectl_stack.kube.store import ClusterState, SyncState
@@ -63,3 +63,41 @@ async def test_namespace_only_user_gets_a_working_view_of_its_namespace(sim: Run
         await informers.stop()
         await connection.close()
         state.close()
+
+
+async def test_permissions_name_each_key_a_user_may_not_use_per_namespace(sim: RunningSim) -> None:
+    denied = {}
+    for context, namespace in (("sim", "default"), ("viewer", "default"), ("dev", "default")):
+        connection = await connect(options_for(sim, context))
+        try:
+            answers = await permissions(connection, namespace)
+            denied[context, namespace] = {
+                (action, kind): answers.denied(action, kind)
+                for action, kind in (
+                    ("scale", "Deployment"),
+                    ("scale", "StatefulSet"),
+                    ("undo", "DaemonSet"),
+                    ("restart", "Deployment"),
+                    ("pause", "Deployment"),
+                    ("delete_pod", "Deployment"),
+                    ("logs", "Deployment"),
+                )
+            }
+            if context == "dev":
+                elsewhere = await permissions(connection, "kube-system")
+                assert elsewhere.denied("scale", "Deployment") == (
+                    "forbidden: deployments/scale update"
+                )
+        finally:
+            await connection.close()
+    assert set(denied["sim", "default"].values()) == {None}
+    assert set(denied["dev", "default"].values()) == {None}
+    assert denied["viewer", "default"] == {
+        ("scale", "Deployment"): "forbidden: deployments/scale update",
+        ("scale", "StatefulSet"): "forbidden: statefulsets/scale update",
+        ("undo", "DaemonSet"): "forbidden: daemonsets patch",
+        ("restart", "Deployment"): "forbidden: deployments patch",
+        ("pause", "Deployment"): "forbidden: deployments patch",
+        ("delete_pod", "Deployment"): "forbidden: pods delete",
+        ("logs", "Deployment"): None,
+    }

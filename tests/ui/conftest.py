@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import math
+import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -88,6 +89,14 @@ def build_app(
         now=sim_clock(sim),
         connector=open_synced_source if synced else None,
     )
+
+
+@pytest.fixture(autouse=True)
+def kubectl_for_describe(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """The app's describe runs the kubectl that invoked the plugin: this venv's real kubectl,
+    with a private discovery cache."""
+    monkeypatch.setenv("KUBECTL_PLUGINS_CALLER", str(Path(sys.executable).parent / "kubectl"))
+    monkeypatch.setenv("KUBECACHEDIR", str(tmp_path / "kube-cache"))
 
 
 @pytest.fixture

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from kubectl_stack.ui.screens.dialogs import ConfirmDialog, ScaleDialog, UndoDialog
+from textual.widget import Widget
+
+from kubectl_stack.ui.app import StackApp
+from kubectl_stack.ui.screens.dialogs import ConfirmDialog, PickerDialog, ScaleDialog, UndoDialog
 from kubectl_stack.ui.screens.stack import StackScreen
 from kubectl_stack.ui.screens.stacks import StacksScreen
 from kubectl_stack_sim.runner import RunningSim
@@ -132,17 +135,40 @@ async def test_read_only_refuses_every_mutation(sim: RunningSim) -> None:
     assert not any(p["metadata"].get("deletionTimestamp") for p in pods(sim))
 
 
-async def test_viewer_sees_the_servers_refusal_and_nothing_changes(sim: RunningSim) -> None:
+def footer_key(app: StackApp, action: str) -> Widget:
+    return next(k for k in app.screen.query("FooterKey") if getattr(k, "action", "") == action)
+
+
+async def test_viewer_sees_the_keys_it_may_not_use_with_the_reason_before_any_dialog(
+    sim: RunningSim,
+) -> None:
     app = build_app(sim, context="viewer")
-    async with app.run_test(size=(80, 24)) as pilot:
+    async with app.run_test(size=(120, 40)) as pilot:
         await until_text(pilot, "my-app", "Complete")
+        await until(pilot, lambda: footer_key(app, "scale").disabled, "s Scale shown unavailable")
+        assert footer_key(app, "undo").disabled and footer_key(app, "restart").disabled
+        assert not footer_key(app, "logs").disabled
+        await pilot.press("question_mark")
+        text = await until_text(pilot, "Scale — forbidden: deployments/scale update")
+        assert "Restart — forbidden: deployments patch" in text
+        assert "Logs —" not in text
+        await pilot.press("escape")
+        await pilot.press("s")
+        await until(
+            pilot,
+            lambda: ("warning", "scale: forbidden: deployments/scale update") in app.notices,
+            "the reason, at once",
+        )
+        assert not isinstance(app.screen, ScaleDialog)
+
+        # Another context asks again: the admin may scale.
+        await pilot.press("c")
+        await until(pilot, lambda: isinstance(app.screen, PickerDialog), "the context picker")
+        await pilot.press(*"sim", "enter")
+        await until_text(pilot, "ctx sim", "my-app")
+        await until(pilot, lambda: not footer_key(app, "scale").disabled, "s Scale available")
         await pilot.press("s")
         await until(pilot, lambda: isinstance(app.screen, ScaleDialog), "the scale dialog")
-        await pilot.press("5", "enter")
-        await until(pilot, lambda: any(s == "error" for s, _ in app.notices), "a refusal")
-    errors = [text for severity, text in app.notices if severity == "error"]
-    assert 'User "viewer" cannot' in errors[0]
-    assert "forbidden" in errors[0]
     assert deployment(sim)["spec"]["replicas"] == 3
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import re
 import threading
 import time
 from collections.abc import AsyncIterator, Callable
@@ -100,7 +101,9 @@ async def test_describe_and_yaml_of_the_deployment(sim: RunningSim) -> None:
         await until(pilot, lambda: isinstance(app.screen, StackScreen), "the stack screen")
         await pilot.press("d")
         await until(pilot, lambda: isinstance(app.screen, ObjectScreen), "describe")
-        await until_text(pilot, "StrategyType:", "successfully rolled out", "Readiness:")
+        await until_text(pilot, "RollingUpdateStrategy:  1 max unavailable, 1 max surge")
+        # kubectl's lines are not wrapped (they scroll sideways): Replicas is one line.
+        assert re.search(r"Replicas: .* 3 available .*\n StrategyType:", screen_text(app))
         await pilot.press("y")
         await until_text(pilot, "apiVersion", "kind", "Deployment")
 

@@ -39,12 +39,31 @@ class ClusterScreen(Screen[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         return not (action in MUTATING and self.stack_app.read_only)
 
+    def action_scope(self) -> tuple[str, str] | None:
+        """(workload kind, namespace) the mutating keys act on now; None: nothing."""
+        return None
+
+    def unavailable(self, action: str) -> str | None:
+        """Why ``action`` may not be used on what the keys act on now, by the cluster's RBAC
+        (``forbidden: deployments/scale update``); None when it may, or is not known yet.
+        The footer shows such a key dimmed and help gives the reason."""
+        scope = self.action_scope() if action in MUTATING else None
+        source = self.stack_app.source
+        if scope is None or source is None:
+            return None
+        return source.denied(action, *scope)
+
     def refuse_read_only(self, action: str) -> bool:
-        """True (and a notice) when ``action`` must not run because of --read-only."""
+        """True (and a notice) when ``action`` must not run: --read-only, or the cluster's
+        RBAC forbids it (:meth:`unavailable`)."""
         if action in MUTATING and self.stack_app.read_only:
             self.stack_app.tell(
                 f"read-only: {action.replace('_', ' ')} is disabled", severity="warning"
             )
+            return True
+        reason = self.unavailable(action)
+        if reason is not None:
+            self.stack_app.tell(f"{action.replace('_', ' ')}: {reason}", severity="warning")
             return True
         return False
 

@@ -19,7 +19,7 @@ from textual.binding import Binding
 from textual.widgets import Input, RichLog, Static
 
 from ...kube.logs import LogLine as KubeLogLine
-from ...kube.logs import LogOptions
+from ...kube.logs import LogOptions, choose_container
 from .. import present
 from ..widgets.bars import Banner, KeysFooter, TopBar
 from .base import ClusterScreen
@@ -34,7 +34,8 @@ class LogLine:
 
 
 class LogsScreen(ClusterScreen):
-    """Follows logs. ``pod`` for one pod, ``deployment`` for all of its pods."""
+    """Follows logs. ``pod`` for one pod (its ``container``, by default kubectl's choice),
+    ``deployment`` for all of its pods."""
 
     TITLE = "Logs"
     BINDINGS = [
@@ -54,7 +55,12 @@ class LogsScreen(ClusterScreen):
     ]
 
     def __init__(
-        self, namespace: str, *, pod: str | None = None, deployment: str | None = None
+        self,
+        namespace: str,
+        *,
+        pod: str | None = None,
+        deployment: str | None = None,
+        container: str | None = None,
     ) -> None:
         super().__init__()
         self.namespace = namespace
@@ -65,7 +71,7 @@ class LogsScreen(ClusterScreen):
         self.previous = False
         self.timestamps = False
         self.wrap = True
-        self.container: str | None = None
+        self.container = container
         self.search = ""
         self.filter = ""
         self._lines: deque[LogLine] = deque()
@@ -95,8 +101,9 @@ class LogsScreen(ClusterScreen):
 
     def _restart_streams(self) -> None:
         if self.container is None and self.pod is not None:
-            containers = present.containers_of(self.source, self.namespace, self.pod)
-            self.container = containers[0] if containers else None
+            pod = self.source.get("pods", self.namespace, self.pod)
+            # kubectl's default: the default-container annotation, else the first.
+            self.container = choose_container(pod, None)[0] if pod else None
         self.workers.cancel_group(self, "logs")
         self._lines.clear()
         self._render_all()

@@ -47,6 +47,10 @@ class StackActions(_Base):
         """(kind, namespace, name) of the workload the keys act on."""
         raise NotImplementedError
 
+    def action_scope(self) -> tuple[str, str] | None:
+        target = self.target_workload()
+        return (target[0], target[1]) if target is not None else None
+
     def preferred_undo_revision(self) -> int | None:
         """The revision the undo dialog proposes; None = the previous one (kubectl's default)."""
         return None

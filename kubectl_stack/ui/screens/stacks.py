@@ -48,6 +48,7 @@ class StacksScreen(stack_actions.StackActions, ClusterScreen):
         self._summary = ""
         self._empty_message = ""
         self._view: present.TableView | None = None
+        self._keys_scope: tuple[str, str] | None = None  # what the footer's keys were for
 
     def compose(self) -> ComposeResult:
         yield TopBar()
@@ -154,6 +155,14 @@ class StacksScreen(stack_actions.StackActions, ClusterScreen):
     @on(DataTable.RowSelected, ".stacks-table")
     def _row_selected(self) -> None:
         self.action_open()
+
+    @on(DataTable.RowHighlighted, ".stacks-table")
+    def _row_highlighted(self) -> None:
+        # The keys act on this row: in another namespace or kind, RBAC may allow other keys.
+        scope = self.action_scope()
+        if scope != self._keys_scope:
+            self._keys_scope = scope
+            self.refresh_bindings()
 
     def action_open(self) -> None:
         target = self.selected()

@@ -1,7 +1,15 @@
-"""YAML or describe view of one object. Secret data is always redacted (by the model)."""
+"""YAML or describe view of one object. Secret data is always redacted (by the model).
+
+Describe is ``kubectl describe`` itself (:mod:`kube.describe`), run in a worker: the screen
+shows kubectl's text verbatim as plain text, runs it again when what it describes changes (the
+object, its events), and says in one line when kubectl is absent or fails.
+"""
 
 from __future__ import annotations
 
+import time
+
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
@@ -22,6 +30,8 @@ class ObjectScreen(ClusterScreen):
         Binding("d", "mode('describe')", "Describe", id="object.describe"),
         Binding("down,j", "scroll('down')", "Down", show=False, id="object.down"),
         Binding("up,k", "scroll('up')", "Up", show=False, id="object.up"),
+        Binding("left,h", "scroll('left')", "Left", show=False, id="object.left"),
+        Binding("right,l", "scroll('right')", "Right", show=False, id="object.right"),
     ]
 
     def __init__(self, kind: str, namespace: str, name: str, *, mode: str = "yaml") -> None:
@@ -31,6 +41,10 @@ class ObjectScreen(ClusterScreen):
         self.name_ = name
         self.mode = mode
         self.title = f"{kind} {name}"
+        self.described: Text | None = None
+        """The describe text or error shown (None: kubectl has not answered yet)."""
+        self._described_inputs: tuple[str, ...] | None = None
+        self._described_at = ""
 
     def compose(self) -> ComposeResult:
         yield TopBar()
@@ -44,25 +58,60 @@ class ObjectScreen(ClusterScreen):
         self.query_one("#object-box").focus()
 
     def refresh_data(self) -> None:
-        self.query_one("#object-title", Static).update(
-            f"{self.mode} · {self.kind.lower()}/{self.name_} · ns {self.namespace}"
-        )
-        body = present.object_text(
-            self.source, self.kind, self.namespace, self.name_, self.mode, self.stack_app.now()
-        )
-        self.query_one("#object-body", Static).update(body)
+        self.query_one("#object-body").set_class(self.mode == "describe", "-describe")
+        if self.mode == "describe":
+            self._refresh_describe()
+        else:
+            self._show_title("")
+            self.query_one("#object-body", Static).update(
+                present.object_yaml(self.source, self.kind, self.namespace, self.name_)
+            )
         self.update_top_bar()
+
+    def _show_title(self, extra: str) -> None:
+        title = f"{self.mode} · {self.kind.lower()}/{self.name_} · ns {self.namespace}"
+        self.query_one("#object-title", Static).update(Text(title + extra))
+
+    # -- describe -----------------------------------------------------------------------------
+
+    def _refresh_describe(self) -> None:
+        inputs = self.source.describe_inputs(self.kind, self.namespace, self.name_)
+        if inputs != self._described_inputs:
+            self._described_inputs = inputs
+            # A run already under way is replaced: its answer would describe older state.
+            self.run_worker(self._describe(), group="describe", exclusive=True)
+        if self.described is None:
+            self._show_title(" · running kubectl describe…")
+            self.query_one("#object-body", Static).update("")
+        else:
+            self._show_title(f" · kubectl describe {self._described_at}")
+
+    async def _describe(self) -> None:
+        result = await self.source.describe(self.kind, self.namespace, self.name_)
+        at = time.strftime("%H:%M:%S UTC", time.gmtime(self.stack_app.now()))
+        if result.error:
+            self.described = Text(result.error)
+            self._described_at = f"failed at {at}"
+        else:
+            self.described = Text(result.text, no_wrap=True, overflow="ignore")
+            self._described_at = f"at {at}"
+        if self.mode == "describe" and self.is_mounted:
+            self.query_one("#object-body", Static).update(self.described)
+            self._show_title(f" · kubectl describe {self._described_at}")
+
+    # -- keys ---------------------------------------------------------------------------------
 
     def action_mode(self, mode: str) -> None:
         self.mode = mode
+        if mode == "describe":
+            self._described_inputs = None  # asked again: run kubectl again
+            if self.described is not None:
+                self.query_one("#object-body", Static).update(self.described)
         self.refresh_data()
 
     def action_scroll(self, direction: str) -> None:
         box = self.query_one("#object-box", VerticalScroll)
-        if direction == "down":
-            box.scroll_down()
-        else:
-            box.scroll_up()
+        getattr(box, f"scroll_{direction}")()
 
     def action_back(self) -> None:
         self.app.pop_screen()

@@ -66,17 +66,28 @@ class KeysFooter(Footer):
     @staticmethod
     def _keys(screen: Screen[Any]) -> tuple[Any, ...]:
         return tuple(
-            (binding, enabled, tooltip)
+            (binding, enabled, tooltip, _unavailable(screen, binding.action))
             for (_, binding, enabled, tooltip) in screen.active_bindings.values()
             if binding.show
         )
 
     def compose(self) -> ComposeResult:
         self._composed = self._keys(self.screen) if self._bindings_ready else None
-        yield from super().compose()
+        for widget in super().compose():
+            # A key the user may not use (RBAC) is shown dimmed; pressing it says why.
+            action = getattr(widget, "action", None)  # a FooterKey's
+            if isinstance(action, str) and _unavailable(self.screen, action):
+                widget.disabled = True
+            yield widget
 
     def bindings_changed(self, screen: Screen[Any]) -> None:
         same = self._composed is not None and screen is self.screen
         if same and self._keys(screen) == self._composed:
             return
         super().bindings_changed(screen)
+
+
+def _unavailable(screen: Screen[Any], action: str) -> str | None:
+    """The screen's reason why ``action`` may not be used (``ClusterScreen.unavailable``)."""
+    unavailable = getattr(screen, "unavailable", None)
+    return unavailable(action) if callable(unavailable) else None

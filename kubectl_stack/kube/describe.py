@@ -1,0 +1,167 @@
+"""``kubectl describe``, printed by kubectl itself.
+
+Describe is kubectl's own printer (pkg/describe: a describer per kind, reading events, owned
+ReplicaSets, endpoints, ...): its text is what an SRE compares with, so the app runs the kubectl
+that started the plugin (``KUBECTL_PLUGINS_CALLER``, which kubectl sets for plugins, else
+``kubectl`` on PATH) with exactly the app's connection flags, as an asyncio subprocess: the
+event loop never blocks, a cancelled caller kills it, and it is given :data:`TIMEOUT` seconds.
+Its output is returned as plain text; failures become one line.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import shutil
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from ..options import ConnectionOptions
+from . import kinds as K
+from .store import ClusterState
+
+TIMEOUT = 30.0
+"""Seconds kubectl may take before it is killed (kubectl's own --request-timeout, when
+given, bounds each of its requests)."""
+
+DESCRIBED: dict[str, K.Kind] = {
+    "Pod": K.PODS,
+    "Deployment": K.DEPLOYMENTS,
+    "ReplicaSet": K.REPLICASETS,
+    "StatefulSet": K.STATEFULSETS,
+    "DaemonSet": K.DAEMONSETS,
+    "HorizontalPodAutoscaler": K.HPAS,
+    "Service": K.SERVICES,
+    "Ingress": K.INGRESSES,
+    "ConfigMap": K.CONFIGMAPS,
+    "Secret": K.SECRETS,
+    "PersistentVolumeClaim": K.PVCS,
+}
+"""The kinds the app describes, by ``kind``."""
+
+SERVICE_NAME_LABEL = "kubernetes.io/service-name"
+
+
+@dataclass(frozen=True)
+class Described:
+    """kubectl's output (``text``), or why there is none (``error``: one line)."""
+
+    text: str = ""
+    error: str = ""
+
+
+def kubectl_binary(environ: Mapping[str, str] | None = None) -> str | None:
+    """The kubectl that invoked the plugin, else ``kubectl`` on PATH; None when neither."""
+    env = os.environ if environ is None else environ
+    caller = env.get("KUBECTL_PLUGINS_CALLER")
+    if caller and os.access(caller, os.X_OK):
+        return caller
+    return shutil.which("kubectl", path=env.get("PATH"))
+
+
+def connection_flags(options: ConnectionOptions) -> list[str]:
+    """kubectl's global flags that select the cluster and user the app is connected with."""
+    flags: list[str] = []
+    for flag, value in (
+        ("--kubeconfig", options.kubeconfig),
+        ("--context", options.context),
+        ("--cluster", options.cluster),
+        ("--user", options.user),
+        ("--server", options.server),
+        ("--token", options.token),
+        ("--as", options.as_user),
+        ("--certificate-authority", options.certificate_authority),
+        ("--client-certificate", options.client_certificate),
+        ("--client-key", options.client_key),
+        ("--tls-server-name", options.tls_server_name),
+        ("--request-timeout", options.request_timeout),
+    ):
+        if value:
+            flags.append(f"{flag}={value}")
+    flags += [f"--as-group={group}" for group in options.as_groups]
+    if options.insecure_skip_tls_verify:
+        flags.append("--insecure-skip-tls-verify=true")
+    return flags
+
+
+def describe_command(
+    kubectl: str, options: ConnectionOptions, kind: str, namespace: str, name: str
+) -> list[str]:
+    """The command line that describes one object (``kind`` a key of :data:`DESCRIBED`)."""
+    resource = DESCRIBED[kind]
+    qualified = f"{resource.plural}.{resource.group}" if resource.group else resource.plural
+    where = ["--namespace", namespace] if resource.namespaced else []
+    return [kubectl, "describe", *connection_flags(options), *where, qualified, name]
+
+
+async def describe(
+    options: ConnectionOptions,
+    kind: str,
+    namespace: str,
+    name: str,
+    *,
+    timeout: float = TIMEOUT,
+    environ: Mapping[str, str] | None = None,
+) -> Described:
+    """Run ``kubectl describe`` for one object; never raises for kubectl's failures."""
+    if kind not in DESCRIBED:
+        return Described(error=f"describe: {kind} is not a kind the app describes")
+    kubectl = kubectl_binary(environ)
+    if kubectl is None:
+        return Described(error="describe needs kubectl, and none was found on PATH")
+    command = describe_command(kubectl, options, kind, namespace, name)
+    try:
+        process = await asyncio.create_subprocess_exec(
+            *command,
+            stdin=asyncio.subprocess.DEVNULL,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+            env=None if environ is None else dict(environ),
+        )
+    except OSError as exc:
+        return Described(error=f"could not run {kubectl}: {exc.strerror or exc}")
+    try:
+        out, err = await asyncio.wait_for(process.communicate(), timeout)
+    except asyncio.TimeoutError:
+        await _kill(process)
+        return Described(error=f"kubectl describe did not finish within {timeout:g}s")
+    except asyncio.CancelledError:
+        await _kill(process)
+        raise
+    if process.returncode != 0:
+        lines = err.decode(errors="replace").strip().splitlines()
+        first = lines[0] if lines else f"kubectl describe exited with {process.returncode}"
+        return Described(error=first)
+    return Described(text=out.decode(errors="replace"))
+
+
+async def _kill(process: asyncio.subprocess.Process) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        process.kill()
+    await process.wait()
+
+
+def inputs(state: ClusterState, kind: str, namespace: str, name: str) -> tuple[str, ...]:
+    """What describe's text is read from, as versions: the object's resourceVersion, those of
+    the events about it and, for a Service, of its EndpointSlices (its Endpoints line).
+    Describe is worth running again when this changes."""
+    resource = DESCRIBED.get(kind)
+    obj = state.get(resource.name, namespace, name) if resource else None
+    if obj is None:
+        return ()
+    meta = obj.get("metadata") or {}
+    uid = meta.get("uid")
+    events = sorted(
+        str((event.get("metadata") or {}).get("resourceVersion"))
+        for (ns, _), event in state.objects(K.EVENTS.name).items()
+        if ns == namespace and (event.get("involvedObject") or {}).get("uid") == uid
+    )
+    slices = sorted(
+        str((eps.get("metadata") or {}).get("resourceVersion"))
+        for (ns, _), eps in state.objects(K.ENDPOINTSLICES.name).items()
+        if kind == "Service"
+        and ns == namespace
+        and ((eps.get("metadata") or {}).get("labels") or {}).get(SERVICE_NAME_LABEL) == name
+    )
+    return (str(meta.get("resourceVersion")), *events, *slices)
