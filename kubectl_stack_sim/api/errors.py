@@ -152,3 +152,20 @@ def forbidden(
         f'in API group "{rtype.group}" {where}',
         details={"name": name or "", "group": rtype.group, "kind": rtype.plural},
     )
+
+
+def too_large_resource_version(wanted: int, current: int) -> ApiError:
+    """kube-apiserver's answer to a read at a resourceVersion it has not reached
+    (storage.NewTooLargeResourceVersionError): a Timeout, retry after 1 s, whose cause says
+    ``ResourceVersionTooLarge`` (how clients tell it from other timeouts)."""
+    return ApiError(
+        504,
+        f"Timeout: Too large resource version: {wanted}, current: {current}",
+        reason="Timeout",
+        details={
+            "causes": [
+                {"reason": "ResourceVersionTooLarge", "message": "Too large resource version"}
+            ],
+            "retryAfterSeconds": 1,
+        },
+    )
