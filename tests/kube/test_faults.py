@@ -1,0 +1,258 @@
+"""Faults that used to leave the app saying "live" about a cluster that had moved on: a hung
+server or network, a server whose state was reset, a huge Retry-After. Everything goes over
+HTTP to the embedded cluster (through a TCP proxy the test can pause)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import AsyncIterator
+
+import pytest
+
+from kubectl_stack.kube import kinds as K
+from kubectl_stack.kube.connection import Connection, connect
+from kubectl_stack.kube.informer import RETRY_AFTER_CAP, Informers
+from kubectl_stack.kube.store import ClusterState
+from kubectl_stack_sim.runner import RunningSim, start_sim
+
+from .conftest import converge, options_for, wait_until
+
+# The sim sends a bookmark every BOOKMARKS seconds; the app expects one within INTERVAL.
+BOOKMARKS = 0.2
+INTERVAL = 0.5
+
+
+class PausableProxy:
+    """A TCP proxy on 127.0.0.1 in front of ``port``. While paused it accepts connections
+    and reads what either side sends, but delivers nothing: a hung network (or server)."""
+
+    def __init__(self, port: int) -> None:
+        self.target = port
+        self.port = 0
+        self._open = asyncio.Event()
+        self._open.set()
+        self._server: asyncio.Server | None = None
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    async def start(self) -> None:
+        self._server = await asyncio.start_server(self._serve, "127.0.0.1", 0)
+        self.port = self._server.sockets[0].getsockname()[1]
+
+    def pause(self) -> None:
+        self._open.clear()
+
+    def resume(self) -> None:
+        self._open.set()
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            up_reader, up_writer = await asyncio.open_connection("127.0.0.1", self.target)
+        except OSError:
+            writer.close()
+            return
+        for src, dst in ((reader, up_writer), (up_reader, writer)):
+            task = asyncio.create_task(self._pump(src, dst))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+
+    async def _pump(self, src: asyncio.StreamReader, dst: asyncio.StreamWriter) -> None:
+        with contextlib.suppress(OSError, asyncio.CancelledError):
+            while data := await src.read(65536):
+                await self._open.wait()
+                dst.write(data)
+                await dst.drain()
+        dst.close()
+
+    async def stop(self) -> None:
+        if self._server is not None:
+            self._server.close()
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+
+
+def _set_image(sim: RunningSim, image: str) -> None:
+    def change() -> None:
+        def set_image(obj: dict[str, object]) -> None:
+            obj["spec"]["template"]["spec"]["containers"][0]["image"] = image  # type: ignore[index]
+
+        sim.cluster.store.mutate("deployments.apps", "default", "my-app", set_image)
+
+    sim.call(change)
+
+
+def _image(state: ClusterState) -> str:
+    dep = state.get(K.DEPLOYMENTS.name, "default", "my-app")
+    assert dep is not None
+    return str(dep["spec"]["template"]["spec"]["containers"][0]["image"])
+
+
+async def _watch(connection: Connection, **kw: float) -> tuple[ClusterState, Informers]:
+    state = ClusterState()
+    informers = Informers(connection, state, None, seed=1, backoff_initial=0.05, **kw)
+    await informers.start()
+    assert await informers.wait_synced(timeout=20)
+    return state, informers
+
+
+@pytest.fixture
+def quick_sim() -> AsyncIterator[RunningSim]:
+    with start_sim("seed", bookmark_interval=BOOKMARKS) as sim:
+        yield sim
+
+
+async def test_a_hung_network_makes_every_kind_stale_within_three_intervals(
+    quick_sim: RunningSim,
+) -> None:
+    proxy = PausableProxy(quick_sim.port)
+    await proxy.start()
+    connection = await connect(options_for(quick_sim, server=proxy.url))
+    direct = await connect(options_for(quick_sim))
+    state, informers = await _watch(connection, bookmark_interval=INTERVAL)
+    try:
+        await wait_until(lambda: state.connection.state == "ok")
+        before = _image(state)
+        proxy.pause()
+        paused_at, paused_wall = time.monotonic(), time.time()
+        _set_image(quick_sim, "my-app:changed-while-hung")
+        await wait_until(lambda: state.connection.state == "retrying", timeout=30)
+        noticed = time.monotonic() - paused_at
+        # Three intervals of silence, plus the loaded machine's slack.
+        assert noticed <= informers.liveness.stale_after + 1.5, noticed
+        status = state.connection
+        assert "no answer from the server" in status.reason
+        # The state shown is dated from before the network hung, and it is the old one.
+        assert status.last_good is not None and status.last_good <= paused_wall + 0.1
+        assert _image(state) == before
+        proxy.resume()
+        await wait_until(lambda: state.connection.state == "ok", timeout=30)
+        await wait_until(lambda: _image(state) == "my-app:changed-while-hung")
+        await converge(state, direct)
+    finally:
+        await informers.stop()
+        await connection.close()
+        await direct.close()
+        await proxy.stop()
+        state.close()
+
+
+async def test_a_quiet_but_answering_server_stays_live() -> None:
+    # Bookmarks far apart (a real kube-apiserver sends one a minute): silence alone is not
+    # trouble while the server answers the probe.
+    with start_sim("seed", bookmark_interval=60.0) as sim:
+        connection = await connect(options_for(sim))
+        state, informers = await _watch(connection, bookmark_interval=0.3)
+        statuses: list[str] = []
+        state.subscribe(lambda _v: statuses.append(state.connection.state))
+        try:
+            await asyncio.sleep(3.0)
+            assert "retrying" not in statuses
+            assert state.connection.state == "ok"
+        finally:
+            await informers.stop()
+            await connection.close()
+            state.close()
+
+
+def _churn(sim: RunningSim, times: int) -> None:
+    """Writes that move the server's resourceVersion on (an older, longer history)."""
+
+    def write() -> None:
+        for i in range(times):
+            sim.cluster.store.create(
+                "configmaps",
+                {"metadata": {"name": f"churn-{i}", "namespace": "default"}, "data": {}},
+            )
+
+    sim.call(write)
+
+
+async def test_a_server_restarted_with_a_new_history_is_listed_again() -> None:
+    old = start_sim("seed", bookmark_interval=BOOKMARKS)
+    port = old.port
+    new: RunningSim | None = None
+    connection = await connect(options_for(old))
+    try:
+        state, informers = await _watch(connection)
+        _churn(old, 50)
+        churned = old.call(lambda: old.cluster.store.resource_version)
+        # Every kind has heard of the newest version (a bookmark, if nothing else).
+        await wait_until(
+            lambda: all(
+                int(i.resource_version or 0) >= churned for i in informers.informers.values()
+            )
+        )
+        seen = informers.informers[K.PODS.name].resource_version
+        lists = informers.informers[K.PODS.name].lists
+        old.stop()
+        # The same cluster recreated on the same address: a shorter history, other objects.
+        new = start_sim("seed", port=port, bookmark_interval=BOOKMARKS)
+        _set_image(new, "my-app:after-the-reset")
+        assert int(seen or 0) > new.call(lambda: new.cluster.store.resource_version)
+        await wait_until(lambda: _image(state) == "my-app:after-the-reset", timeout=30)
+        await converge(state, connection)
+        pods = informers.informers[K.PODS.name]
+        assert pods.resets >= 1 and pods.lists > lists
+        assert ("default", "churn-0") not in state.objects(K.CONFIGMAPS.name)
+        await wait_until(lambda: state.connection.state == "ok")
+        await informers.stop()
+        state.close()
+    finally:
+        await connection.close()
+        old.stop()
+        if new is not None:
+            new.stop()
+
+
+async def test_a_reset_answered_with_504_too_large_is_listed_again_not_retried(
+    sim: RunningSim,
+) -> None:
+    connection = await connect(options_for(sim))
+    state, informers = await _watch(connection)
+    try:
+        pods = informers.informers[K.PODS.name]
+        # The server's history was reset under a live watch: its versions are now far
+        # below ours, and it says so with kube-apiserver's 504 ResourceVersionTooLarge
+        # (Retry-After: 1) when the informer checks before resuming.
+        pods.resource_version = str(sim.call(lambda: sim.cluster.store.resource_version) + 10_000)
+        lists = pods.lists
+        sim.call(sim.cluster.store.close_all_watches)
+        await wait_until(lambda: pods.lists > lists)
+        assert pods.resets >= 1
+        await converge(state, connection)
+    finally:
+        await informers.stop()
+        await connection.close()
+        state.close()
+
+
+async def test_a_huge_retry_after_is_capped_and_reconnect_cuts_it_short(
+    sim: RunningSim,
+) -> None:
+    connection = await connect(options_for(sim))
+    state, informers = await _watch(connection)
+    try:
+
+        def throttle() -> None:
+            sim.cluster.faults.fail_status = 429
+            sim.cluster.faults.retry_after = 3600
+            sim.cluster.faults.fail_requests = 1
+            sim.cluster.store.close_all_watches()
+
+        sim.call(throttle)
+        await wait_until(lambda: state.connection.state == "retrying")
+        retry_in = state.connection.retry_in()
+        assert retry_in is not None and 50 < retry_in <= RETRY_AFTER_CAP
+        informers.reconnect()
+        await wait_until(lambda: state.connection.state == "ok", timeout=10)
+        await converge(state, connection)
+    finally:
+        await informers.stop()
+        await connection.close()
+        state.close()
