@@ -131,7 +131,9 @@ class Liveness:
     recently, else asks for ``/version`` (one probe shared by every watch) and raises
     :class:`Stalled` when no answer comes within ``interval``."""
 
-    def __init__(self, connection: Connection, interval: float = BOOKMARK_INTERVAL) -> None:
+    def __init__(self, connection: Connection, interval: float | None = None) -> None:
+        # Read when built, not when defined: tests shorten BOOKMARK_INTERVAL.
+        interval = interval or BOOKMARK_INTERVAL
         self.connection = connection
         self.interval = interval
         self.stale_after = interval * MISSED_BOOKMARKS
@@ -611,7 +613,7 @@ class Informers:
         optional: Iterable[Kind] = K.OPTIONAL,
         seed: int | None = None,
         backoff_initial: float = BACKOFF_INITIAL,
-        bookmark_interval: float = BOOKMARK_INTERVAL,
+        bookmark_interval: float | None = None,
     ) -> None:
         self.connection = connection
         self.state = state
