@@ -69,10 +69,10 @@ def status_body(
         "status": "Failure",
         "message": message,
         "reason": reason,
-        "code": code,
     }
     if details:
         body["details"] = details
+    body["code"] = code  # last, as kube-apiserver writes it (after details)
     return body
 
 
