@@ -17,7 +17,7 @@ from kubectl_stack.kube.informer import RETRY_AFTER_CAP, Informers
 from kubectl_stack.kube.store import ClusterState
 from kubectl_stack_sim.runner import RunningSim, start_sim
 
-from .conftest import converge, options_for, wait_until
+from .conftest import Watching, converge, options_for, throttle, wait_until
 
 # The sim sends a bookmark every BOOKMARKS seconds; the app expects one within INTERVAL.
 BOOKMARKS = 0.2
@@ -158,48 +158,28 @@ async def test_a_server_restarted_with_a_new_history_is_listed_again() -> None:
 
 
 async def test_a_reset_answered_with_504_too_large_is_listed_again_not_retried(
-    sim: RunningSim,
+    watching: Watching, sim: RunningSim
 ) -> None:
-    connection = await connect(options_for(sim))
-    state, informers = await _watch(connection)
-    try:
-        pods = informers.informers[K.PODS.name]
-        # The server's history was reset under a live watch: its versions are now far
-        # below ours, and it says so with kube-apiserver's 504 ResourceVersionTooLarge
-        # (Retry-After: 1) when the informer checks before resuming.
-        pods.resource_version = str(sim.call(lambda: sim.cluster.store.resource_version) + 10_000)
-        lists = pods.lists
-        sim.call(sim.cluster.store.close_all_watches)
-        await wait_until(lambda: pods.lists > lists)
-        assert pods.resets >= 1
-        await converge(state, connection)
-    finally:
-        await informers.stop()
-        await connection.close()
-        state.close()
+    pods = watching.informers.informers[K.PODS.name]
+    # The server's history was reset under a live watch: its versions are now far below
+    # ours, and it says so with kube-apiserver's 504 ResourceVersionTooLarge (Retry-After: 1)
+    # when the informer checks before resuming.
+    pods.resource_version = str(sim.call(lambda: sim.cluster.store.resource_version) + 10_000)
+    lists = pods.lists
+    sim.call(sim.cluster.store.close_all_watches)
+    await wait_until(lambda: pods.lists > lists)
+    assert pods.resets >= 1
+    await converge(watching.state, watching.connection)
 
 
 async def test_a_huge_retry_after_is_capped_and_reconnect_cuts_it_short(
-    sim: RunningSim,
+    watching: Watching, sim: RunningSim
 ) -> None:
-    connection = await connect(options_for(sim))
-    state, informers = await _watch(connection)
-    try:
-
-        def throttle() -> None:
-            sim.cluster.faults.fail_status = 429
-            sim.cluster.faults.retry_after = 3600
-            sim.cluster.faults.fail_requests = 1
-            sim.cluster.store.close_all_watches()
-
-        sim.call(throttle)
-        await wait_until(lambda: state.connection.state == "retrying")
-        retry_in = state.connection.retry_in()
-        assert retry_in is not None and 50 < retry_in <= RETRY_AFTER_CAP
-        informers.reconnect()
-        await wait_until(lambda: state.connection.state == "ok", timeout=10)
-        await converge(state, connection)
-    finally:
-        await informers.stop()
-        await connection.close()
-        state.close()
+    throttle(sim, 3600)
+    state = watching.state
+    await wait_until(lambda: state.connection.state == "retrying")
+    retry_in = state.connection.retry_in()
+    assert retry_in is not None and 50 < retry_in <= RETRY_AFTER_CAP
+    watching.informers.reconnect()
+    await wait_until(lambda: state.connection.state == "ok", timeout=10)
+    await converge(state, watching.connection)
