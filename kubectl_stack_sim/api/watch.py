@@ -136,8 +136,8 @@ async def serve_watch(
                 initial.append(stream.encode("ADDED", obj))
         if _truthy(params.get("sendInitialEvents")):
             initial.append(stream.bookmark(since, initial_events_end=True))
-    await response.prepare(request)
     try:
+        await response.prepare(request)
         if error is not None:
             await response.write(error)
             return response
@@ -153,7 +153,8 @@ async def serve_watch(
             registry,
         )
     except ConnectionResetError:
-        pass
+        # The client hung up (before the headers, or during the stream).
+        return response
     finally:
         if watcher is not None:
             watcher.close()

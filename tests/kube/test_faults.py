@@ -13,7 +13,7 @@ from proxy import PausableProxy
 
 from kubectl_stack.kube import kinds as K
 from kubectl_stack.kube.connection import Connection, connect
-from kubectl_stack.kube.informer import RETRY_AFTER_CAP, Informers
+from kubectl_stack.kube.informer import RETRY_AFTER_CAP, STALE_AFTER, Informers, Liveness
 from kubectl_stack.kube.store import ClusterState
 from kubectl_stack_sim.runner import RunningSim, start_sim
 
@@ -72,6 +72,8 @@ async def test_a_hung_network_makes_every_kind_stale_within_three_intervals(
         noticed = time.monotonic() - paused_at
         # Three intervals of silence, plus the loaded machine's slack.
         assert noticed <= informers.liveness.stale_after + 1.5, noticed
+        # By default that is half a minute.
+        assert Liveness(connection).stale_after == STALE_AFTER == 30.0
         status = state.connection
         assert "no answer from the server" in status.reason
         # The state shown is dated from before the network hung, and it is the old one.
