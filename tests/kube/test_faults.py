@@ -5,8 +5,13 @@ HTTP to the embedded cluster (through a TCP proxy the test can pause)."""
 from __future__ import annotations
 
 import asyncio
+import os
+import signal
+import sys
 import time
 from collections.abc import AsyncIterator
+from pathlib import Path
+from subprocess import PIPE
 
 import pytest
 from proxy import PausableProxy
@@ -15,6 +20,7 @@ from kubectl_stack.kube import kinds as K
 from kubectl_stack.kube.connection import Connection, connect
 from kubectl_stack.kube.informer import RETRY_AFTER_CAP, STALE_AFTER, Informers, Liveness
 from kubectl_stack.kube.store import ClusterState
+from kubectl_stack.options import ConnectionOptions
 from kubectl_stack_sim.runner import RunningSim, start_sim
 
 from .conftest import Watching, converge, options_for, throttle, wait_until
@@ -107,6 +113,41 @@ async def test_a_quiet_but_answering_server_stays_live() -> None:
             await informers.stop()
             await connection.close()
             state.close()
+
+
+async def test_a_stopped_server_process_is_stale_within_three_intervals_then_live(
+    tmp_path: Path,
+) -> None:
+    # The API server frozen (SIGSTOP): the kernel still accepts connections, nothing answers.
+    kubeconfig = tmp_path / "kubeconfig"
+    serve = "from kubectl_stack_sim.main import main; raise SystemExit(main())"
+    server = await asyncio.create_subprocess_exec(
+        sys.executable, "-c", serve, "--kubeconfig-out", str(kubeconfig), stdout=PIPE
+    )
+    try:
+        assert server.stdout is not None
+        line = await asyncio.wait_for(server.stdout.readline(), 60)
+        assert line.startswith(b"KUBECONFIG="), line
+        connection = await connect(ConnectionOptions(kubeconfig=str(kubeconfig)))
+        state, informers = await _watch(connection, bookmark_interval=INTERVAL)
+        try:
+            await wait_until(lambda: state.connection.state == "ok")
+            os.kill(server.pid, signal.SIGSTOP)
+            stopped_at = time.monotonic()
+            await wait_until(lambda: state.connection.state == "retrying", timeout=30)
+            assert time.monotonic() - stopped_at <= informers.liveness.stale_after + 1.5
+            assert "no answer from the server" in state.connection.reason
+            os.kill(server.pid, signal.SIGCONT)
+            await wait_until(lambda: state.connection.state == "ok", timeout=30)
+            await converge(state, connection)
+        finally:
+            await informers.stop()
+            await connection.close()
+            state.close()
+    finally:
+        os.kill(server.pid, signal.SIGCONT)
+        server.terminate()
+        await asyncio.wait_for(server.wait(), 10)
 
 
 def _churn(sim: RunningSim, times: int) -> None:
