@@ -98,6 +98,10 @@ class Stalled(ConnectionFailed):
     """Nothing came from the server for too long (a hung server or network)."""
 
 
+class _Silent(Exception):
+    """One watch fell silent while the server still answers: open it again."""
+
+
 def _too_large(exc: ApiError) -> bool:
     """The server has not reached the resourceVersion asked for (client-go's
     isTooLargeResourceVersionError, older servers' wording included)."""
@@ -243,7 +247,10 @@ class Informer:
         self.resource_version: str | None = None
         self.lists = 0  # how many (re)lists completed; for tests and diagnostics
         self.watches = 0
+        self.silences = 0  # watches reopened because they alone fell silent
         self.resets = 0  # how many times the server's history was found reset
+        # The longest gap seen between two bookmarks of one watch (None: not seen yet).
+        self.bookmark_gap: float | None = None
         # Epoch seconds when what this informer holds was last known current.
         self.current_at: float | None = None
         self._wake = asyncio.Event()
@@ -357,9 +364,13 @@ class Informer:
 
     async def watch(self) -> bool:
         """One watch request, applied to the store until the server closes it. True when it
-        was worth having: it brought events or stayed open at least a second. Raises
-        :class:`Stalled` when the server stops answering (see :class:`Liveness`), or when
-        this watch outlives its own timeout by :data:`STALE_AFTER` (its connection is gone)."""
+        was worth having: it brought events or stayed open at least a second.
+
+        Raises :class:`Stalled` when the server stops answering (see :class:`Liveness`),
+        and :class:`_Silent` when this watch alone falls silent although the server answers
+        (its connection is gone): for MISSED_BOOKMARKS times the longest gap seen between
+        its bookmarks, or, before any was seen, until its own timeout is :data:`STALE_AFTER`
+        past."""
         loop = asyncio.get_running_loop()
         started = loop.time()
         events = 0
@@ -382,35 +393,46 @@ class Informer:
             self._heard()
             self.state.report_ok(self.kind.name)
             buffer = b""
-            give_up = started + timeout + liveness.stale_after
+            heard = started
+            bookmarked: float | None = None
             while True:
+                if self.bookmark_gap is None:
+                    give_up = started + timeout + liveness.stale_after
+                else:
+                    give_up = heard + MISSED_BOOKMARKS * max(self.bookmark_gap, liveness.interval)
                 try:
                     chunk = await asyncio.wait_for(
                         resp.content.readany(), min(liveness.wait_hint(), give_up - loop.time())
                     )
                 except asyncio.TimeoutError:
-                    if loop.time() >= give_up:
-                        raise Stalled("watch stalled: no data from the server") from None
                     await liveness.verify()
+                    if loop.time() >= give_up:
+                        raise _Silent from None
                     continue
                 if not chunk:
                     break
+                heard = loop.time()
                 self._heard()
                 buffer += chunk
                 *lines, buffer = buffer.split(b"\n")
                 for line in lines:
                     if line.strip():
                         events += 1
-                        self._apply(jsonutil.loads(line))
+                        if self._apply(jsonutil.loads(line)) == "BOOKMARK":
+                            if bookmarked is not None:
+                                gap = heard - bookmarked
+                                self.bookmark_gap = max(self.bookmark_gap or 0.0, gap)
+                            bookmarked = heard
         return events > 0 or loop.time() - started >= 1.0
 
-    def _apply(self, event: Any) -> None:
+    def _apply(self, event: Any) -> str | None:
+        """Apply one watch event to the store; its type, None when it was not one."""
         if not isinstance(event, dict):
-            return
+            return None
         etype = event.get("type")
         obj = event.get("object")
         if not isinstance(obj, dict):
-            return
+            return None
         if etype == "ERROR":
             code = obj.get("code")
             if code in (410, "410") or obj.get("reason") in ("Expired", "Gone"):
@@ -429,9 +451,10 @@ class Informer:
         elif etype == "DELETED":
             self.state.delete(self.kind.name, obj)
         elif etype != "BOOKMARK":
-            return
+            return None
         if rv:
             self.resource_version = str(rv)
+        return str(etype)
 
     # -- the loop --------------------------------------------------------------------------
     async def run(self) -> None:
@@ -457,6 +480,8 @@ class Informer:
                     # Closed at once with nothing in it (a proxy cutting watches, say):
                     # do not hammer the server, as client-go's reflector does not.
                     await self.sleep(self.backoff.next())
+            except _Silent:
+                self.silences += 1  # resumed at once, after the history check
             except _Expired:
                 need_list = True
             except _NewHistory:
