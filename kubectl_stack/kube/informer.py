@@ -19,7 +19,9 @@ Each :class:`Informer` keeps one kind in one scope (a namespace, or all) current
   server's ``Retry-After`` (at most :data:`RETRY_AFTER_CAP`), then resume; ``reconnect()``
   cuts every wait short;
 - notice a hung server or network within :data:`STALE_AFTER` (see :class:`Liveness`): every
-  kind is then reported stale, with the time its state dates from, and reconnects;
+  kind is then reported stale, with the time its state dates from, and reconnects; a single
+  watch fallen silent while the server answers (a dead socket) is reopened after three times
+  the longest gap seen between its bookmarks;
 - on 403 mark the kind forbidden (other kinds keep working) and check again slowly; on 404
   mark it unavailable. A 403 across all namespaces first falls back to the context's
   namespace, so a user confined to one namespace still sees it.

@@ -47,14 +47,15 @@ class Status:
 
     @property
     def label(self) -> str:
-        """The title bar's word for it: ``● live`` or ``○ stale since 12:03:58 UTC``."""
+        """The title bar's word for it: ``● live`` or ``○ stale since 12:03:58`` (UTC, as the
+        title bar's clock)."""
         if self.live:
             return "● live"
         if self.banner is None:
             return "○ connecting"
         if self.since is None:
             return "○ stale"
-        return f"○ stale since {time.strftime('%H:%M:%S UTC', time.gmtime(self.since))}"
+        return f"○ stale since {time.strftime('%H:%M:%S', time.gmtime(self.since))}"
 
 
 class Source:

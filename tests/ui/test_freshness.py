@@ -52,7 +52,7 @@ async def test_a_hung_network_turns_the_title_bar_stale_since_then_live_again(
         async with app.run_test(size=(100, 24)) as pilot:
             await until_text(pilot, "● live", "my-app")
             proxy.pause()
-            await until_text(pilot, "○ stale since", "no answer from the server")
+            await until_text(pilot, "○ stale since", "⚠ watch lost")
             text = screen_text(app)
             assert "(^r now)" in text and "showing state from" in text, text
             assert app.screen.has_class("-stale")  # rows dimmed

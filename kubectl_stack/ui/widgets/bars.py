@@ -13,7 +13,7 @@ from textual.widgets import Footer, Static
 
 class TopBar(Static):
     """``kubectl stack  ctx X  ns Y  ● live  12:04:31`` — where am I, is it live (or
-    ``○ stale since 12:03:58 UTC``)."""
+    ``○ stale since 12:03:58``)."""
 
     DEFAULT_CSS = """
     TopBar { height: 1; background: $panel; color: $text; padding: 0 1; }
