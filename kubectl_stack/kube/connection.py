@@ -458,9 +458,11 @@ class Connection:
             self._ssl_for = credential
         return headers, self._ssl
 
-    def _timeout(self, timeout: float | None, *, streaming: bool) -> aiohttp.ClientTimeout:
+    def _timeout(
+        self, timeout: float | None, *, streaming: bool, idle: float | None = None
+    ) -> aiohttp.ClientTimeout:
         total = None if streaming else (timeout if timeout is not None else self.config.timeout)
-        return aiohttp.ClientTimeout(total=total, sock_connect=CONNECT_TIMEOUT)
+        return aiohttp.ClientTimeout(total=total, sock_connect=CONNECT_TIMEOUT, sock_read=idle)
 
     def _headers_with_impersonation(
         self, base: dict[str, str], extra: Mapping[str, str] | None
@@ -482,8 +484,12 @@ class Connection:
         content_type: str = "application/json",
         accept: str = "application/json",
         timeout: float | None = None,
+        idle: float | None = None,
     ) -> Response:
-        """Send one request and read the whole answer. Raises ApiError on >= 400."""
+        """Send one request and read the whole answer. Raises ApiError on >= 400.
+
+        ``timeout`` bounds the whole request (default: ``--request-timeout``); ``idle``
+        bounds each wait for the server's next bytes (a hung server or network)."""
         data = None if body is None else jsonutil.dumps(body)
         for attempt in range(2):
             base, ssl_ctx = await self._prepare()
@@ -501,7 +507,7 @@ class Connection:
                     ssl=ssl_ctx,
                     server_hostname=self.config.tls_server_name,
                     proxy=self.config.proxy_url,
-                    timeout=self._timeout(timeout, streaming=False),
+                    timeout=self._timeout(timeout, streaming=False, idle=idle),
                 ) as resp:
                     payload = await resp.read()
                     status = resp.status
@@ -532,21 +538,27 @@ class Connection:
         params: Mapping[str, str] | None = None,
         *,
         accept: str = "application/json",
+        headers_timeout: float | None = None,
     ) -> AsyncIterator[aiohttp.ClientResponse]:
         """Open a long-lived GET (watch, follow logs). Raises ApiError on >= 400; the
-        response's ``content`` yields the body as it arrives."""
+        response's ``content`` yields the body as it arrives. ``headers_timeout`` bounds the
+        wait for the response to begin (the body may then be silent for as long as it
+        likes)."""
         for attempt in range(2):
             base, ssl_ctx = await self._prepare()
             headers = self._headers_with_impersonation(base, {"Accept": accept})
             try:
-                resp = await self._get_session().get(
-                    self.config.server + path,
-                    params=params,
-                    headers=headers,
-                    ssl=ssl_ctx,
-                    server_hostname=self.config.tls_server_name,
-                    proxy=self.config.proxy_url,
-                    timeout=self._timeout(None, streaming=True),
+                resp = await asyncio.wait_for(
+                    self._get_session().get(
+                        self.config.server + path,
+                        params=params,
+                        headers=headers,
+                        ssl=ssl_ctx,
+                        server_hostname=self.config.tls_server_name,
+                        proxy=self.config.proxy_url,
+                        timeout=self._timeout(None, streaming=True),
+                    ),
+                    headers_timeout,
                 )
             except (aiohttp.ClientError, asyncio.TimeoutError, ssl.SSLError, OSError) as exc:
                 raise transport_error(self.config.server, exc) from exc

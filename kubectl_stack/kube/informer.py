@@ -7,10 +7,21 @@ Each :class:`Informer` keeps one kind in one scope (a namespace, or all) current
   keeps the old objects until then and records only the differences (deletions missed while
   disconnected included);
 - watch from the list's resourceVersion with ``allowWatchBookmarks=true`` and a random
-  ``timeoutSeconds`` in 300-600; after a clean close, watch again from the last version seen;
-- on ``410 Expired`` (in the watch stream or as a response) list again;
-- on a lost connection, 5xx or 429, wait with capped exponential back-off and jitter, or
-  the server's ``Retry-After``, then resume from the last version;
+  ``timeoutSeconds`` in 300-600; after a close, watch again from the last version seen, once
+  a one-item list at that version (``resourceVersionMatch=NotOlderThan``) shows the server
+  still has that history;
+- list again, as the reflector does, on ``410 Expired`` and on any watch error that is not a
+  lost connection or a 429; and list again, trusting no resourceVersion kept, when the
+  server's history was reset (an etcd restore, a cluster recreated on the same address): it
+  answers that check with 504 ``ResourceVersionTooLarge``, or a list, event or bookmark
+  reports a resourceVersion lower than one already seen;
+- on a lost connection or a 429, wait with capped exponential back-off and jitter, or the
+  server's ``Retry-After`` (at most :data:`RETRY_AFTER_CAP`), then resume; ``reconnect()``
+  cuts every wait short;
+- notice a hung server or network within :data:`STALE_AFTER` (see :class:`Liveness`): every
+  kind is then reported stale, with the time its state dates from, and reconnects; a single
+  watch fallen silent while the server answers (a dead socket) is reopened after three times
+  the longest gap seen between its bookmarks;
 - on 403 mark the kind forbidden (other kinds keep working) and check again slowly; on 404
   mark it unavailable. A 403 across all namespaces first falls back to the context's
   namespace, so a user confined to one namespace still sees it.
@@ -27,6 +38,7 @@ import contextlib
 import contextvars
 import gc
 import random
+import time
 from collections.abc import Iterable, Iterator
 from typing import Any
 
@@ -41,6 +53,16 @@ from .store import ClusterState, Obj, SyncState
 
 PAGE_SIZE = 500
 WATCH_TIMEOUT_RANGE = (300, 600)
+# Across one connection's watches a healthy server is rarely silent for longer than this:
+# kube-apiserver sends each watch a bookmark about once a minute (a dozen watches: a few a
+# minute, or one burst), the embedded cluster every 5 s. A server silent for
+# MISSED_BOOKMARKS - 1 intervals is asked for /version and has one more interval to answer:
+# one that does not has been silent for STALE_AFTER, and every kind is stale.
+BOOKMARK_INTERVAL = 10.0
+MISSED_BOOKMARKS = 3
+STALE_AFTER = BOOKMARK_INTERVAL * MISSED_BOOKMARKS
+# The longest a server's Retry-After may keep the app waiting (3600 would be an hour stale).
+RETRY_AFTER_CAP = 60.0
 # client-go's reflector back-off: 800 ms doubling to 30 s, reset after 2 minutes of health.
 BACKOFF_INITIAL = 0.8
 BACKOFF_CAP = 30.0
@@ -69,6 +91,100 @@ class _Expired(Exception):
     """The version we resume from is gone: list again."""
 
 
+class _NewHistory(Exception):
+    """The server's history is not the one our resourceVersions came from (its state was
+    reset): list again and trust none of the versions kept."""
+
+
+class Stalled(ConnectionFailed):
+    """Nothing came from the server for too long (a hung server or network)."""
+
+
+class _Silent(Exception):
+    """One watch fell silent while the server still answers: open it again."""
+
+
+def _too_large(exc: ApiError) -> bool:
+    """The server has not reached the resourceVersion asked for (client-go's
+    isTooLargeResourceVersionError, older servers' wording included)."""
+    details = exc.body.get("details")
+    causes = details.get("causes") if isinstance(details, dict) else None
+    for cause in causes if isinstance(causes, list) else ():
+        if isinstance(cause, dict) and (
+            cause.get("reason") == "ResourceVersionTooLarge"
+            or cause.get("message") == "Too large resource version"
+        ):
+            return True
+    return exc.status == 504 and "Too large resource version" in exc.message
+
+
+def _older(version: object, than: str | None) -> bool:
+    """``version`` is lower than ``than``. resourceVersions are opaque to clients, but every
+    etcd-backed server issues increasing integers; anything else is never called older."""
+    if than is None or not isinstance(version, str | int):
+        return False
+    try:
+        return int(version) < int(than)
+    except ValueError:
+        return False
+
+
+class Liveness:
+    """Whether the server still answers, judged across every watch of one connection.
+
+    Watches call :meth:`heard` whenever bytes arrive; a watch that has heard nothing for a
+    while calls :meth:`verify`, which returns at once if another watch heard the server
+    recently, else asks for ``/version`` (one probe shared by every watch) and raises
+    :class:`Stalled` when no answer comes within ``interval``."""
+
+    def __init__(self, connection: Connection, interval: float | None = None) -> None:
+        # Read when built, not when defined: tests shorten BOOKMARK_INTERVAL.
+        interval = interval or BOOKMARK_INTERVAL
+        self.connection = connection
+        self.interval = interval
+        self.stale_after = interval * MISSED_BOOKMARKS
+        self.quiet = self.stale_after - interval
+        self.last_heard = time.monotonic()
+        self._probe: asyncio.Task[bool] | None = None
+
+    def heard(self) -> None:
+        self.last_heard = time.monotonic()
+
+    def wait_hint(self) -> float:
+        """How long a watch may wait for data before it should :meth:`verify`."""
+        return max(0.05, self.last_heard + self.quiet - time.monotonic())
+
+    async def verify(self) -> None:
+        """Return when the server answers; raise :class:`Stalled` when it does not."""
+        if time.monotonic() - self.last_heard < self.quiet:
+            return
+        if self._probe is None or self._probe.done():
+            # A context of its own: see Informers.want_metrics.
+            self._probe = contextvars.Context().run(
+                asyncio.create_task, self._ask(), name="informer:liveness"
+            )
+        if not await asyncio.shield(self._probe):
+            silent = time.monotonic() - self.last_heard
+            raise Stalled(f"no answer from the server for {silent:.0f}s")
+
+    async def _ask(self) -> bool:
+        try:
+            await self.connection.request("GET", "/version", timeout=self.interval)
+        except ApiError:
+            pass  # an error is an answer too
+        except ConnectionFailed:
+            return False
+        self.heard()
+        return True
+
+    async def stop(self) -> None:
+        probe, self._probe = self._probe, None
+        if probe is not None:
+            probe.cancel()
+            with contextlib.suppress(BaseException):
+                await probe
+
+
 class Backoff:
     """Capped exponential back-off with full jitter on top (up to the same again)."""
 
@@ -89,7 +205,7 @@ class Backoff:
         self.attempt += 1
         delay = min(self.cap, base * (1.0 + self.rng.random()))
         if retry_after is not None and retry_after > 0:
-            return float(retry_after)
+            return float(min(retry_after, RETRY_AFTER_CAP))
         return float(delay)
 
     def reset(self) -> None:
@@ -118,8 +234,10 @@ class Informer:
         page_size: int = PAGE_SIZE,
         backoff_initial: float = BACKOFF_INITIAL,
         fallback_namespace: str | None = None,
+        liveness: Liveness | None = None,
     ) -> None:
         self.connection = connection
+        self.liveness = liveness or Liveness(connection)
         self.state = state
         self.kind = kind
         self.namespace = namespace if kind.namespaced and not kind.cluster_wide else None
@@ -131,6 +249,13 @@ class Informer:
         self.resource_version: str | None = None
         self.lists = 0  # how many (re)lists completed; for tests and diagnostics
         self.watches = 0
+        self.silences = 0  # watches reopened because they alone fell silent
+        self.resets = 0  # how many times the server's history was found reset
+        # The longest gap seen between two bookmarks of one watch (None: not seen yet).
+        self.bookmark_gap: float | None = None
+        # Epoch seconds when what this informer holds was last known current.
+        self.current_at: float | None = None
+        self._wake = asyncio.Event()
 
     # -- list ------------------------------------------------------------------------------
     def _accept(self, *, watch: bool) -> str:
@@ -138,8 +263,9 @@ class Informer:
             return K.PARTIAL_METADATA if watch else K.PARTIAL_METADATA_LIST
         return "application/json"
 
-    async def list(self) -> None:
-        """One full paged list, then replace the store's view of this kind and scope.
+    async def list(self, *, new_history: bool = False) -> None:
+        """One full paged list, then replace the store's view of this kind and scope
+        (``new_history``: comparing every object, see :meth:`ClusterState.replace`).
 
         The next page is requested before this one is decoded, so the server prepares it
         while we work; decoding and interning run with the cycle collector paused."""
@@ -152,7 +278,9 @@ class Informer:
             if token:
                 params["continue"] = token
             return asyncio.create_task(
-                self.connection.request("GET", path, params=params, accept=accept)
+                self.connection.request(
+                    "GET", path, params=params, accept=accept, idle=self.liveness.stale_after
+                )
             )
 
         pending: asyncio.Task[Response] | None = fetch("")
@@ -183,9 +311,12 @@ class Informer:
                 pending.cancel()
                 with contextlib.suppress(BaseException):
                     await pending
-        self.state.replace(self.kind.name, self.namespace, items, prepared=True)
+        self.state.replace(
+            self.kind.name, self.namespace, items, prepared=True, new_history=new_history
+        )
         self.resource_version = rv or None
         self.lists += 1
+        self._heard()
 
     def _clean(self, obj: Obj) -> Obj:
         if self.kind.metadata_only:
@@ -201,10 +332,49 @@ class Informer:
         return obj
 
     # -- watch -----------------------------------------------------------------------------
+    def _heard(self) -> None:
+        self.current_at = time.time()
+        self.liveness.heard()
+
+    async def check_history(self) -> None:
+        """Before resuming from the last version seen: a one-item list at that version shows
+        whether this server issued it. Raises :class:`_NewHistory` when it did not (504
+        ``ResourceVersionTooLarge``, or a list at a lower version from a server that does
+        not check)."""
+        resume = self.resource_version
+        if not resume:
+            return
+        params = {"limit": "1", "resourceVersion": resume, "resourceVersionMatch": "NotOlderThan"}
+        try:
+            response = await self.connection.request(
+                "GET",
+                self.kind.path(self.namespace),
+                params=params,
+                accept=self._accept(watch=False),
+                timeout=self.liveness.stale_after,
+            )
+        except ApiError as exc:
+            if _too_large(exc):
+                raise _NewHistory(exc.message) from exc
+            raise
+        page = response.json()
+        meta = page.get("metadata") if isinstance(page, dict) else None
+        listed = meta.get("resourceVersion") if isinstance(meta, dict) else None
+        if _older(listed, resume):
+            raise _NewHistory(f"the server lists at resourceVersion {listed}, below {resume}")
+        self._heard()
+
     async def watch(self) -> bool:
         """One watch request, applied to the store until the server closes it. True when it
-        was worth having: it brought events or stayed open at least a second."""
-        started = asyncio.get_running_loop().time()
+        was worth having: it brought events or stayed open at least a second.
+
+        Raises :class:`Stalled` when the server stops answering (see :class:`Liveness`),
+        and :class:`_Silent` when this watch alone falls silent although the server answers
+        (its connection is gone): for MISSED_BOOKMARKS times the longest gap seen between
+        its bookmarks, or, before any was seen, until its own timeout is :data:`STALE_AFTER`
+        past."""
+        loop = asyncio.get_running_loop()
+        started = loop.time()
         events = 0
         timeout = self.rng.randint(*WATCH_TIMEOUT_RANGE)
         params = {
@@ -214,34 +384,57 @@ class Informer:
         }
         if self.resource_version:
             params["resourceVersion"] = self.resource_version
+        liveness = self.liveness
         async with self.connection.stream(
-            self.kind.path(self.namespace), params, accept=self._accept(watch=True)
+            self.kind.path(self.namespace),
+            params,
+            accept=self._accept(watch=True),
+            headers_timeout=liveness.stale_after,
         ) as resp:
             self.watches += 1
+            self._heard()
             self.state.report_ok(self.kind.name)
             buffer = b""
+            heard = started
+            bookmarked: float | None = None
             while True:
+                if self.bookmark_gap is None:
+                    give_up = started + timeout + liveness.stale_after
+                else:
+                    give_up = heard + MISSED_BOOKMARKS * max(self.bookmark_gap, liveness.interval)
                 try:
-                    chunk = await asyncio.wait_for(resp.content.readany(), timeout + 60)
-                except asyncio.TimeoutError as exc:
-                    raise ConnectionFailed("watch stalled: no data from the server") from exc
+                    chunk = await asyncio.wait_for(
+                        resp.content.readany(), min(liveness.wait_hint(), give_up - loop.time())
+                    )
+                except asyncio.TimeoutError:
+                    await liveness.verify()
+                    if loop.time() >= give_up:
+                        raise _Silent from None
+                    continue
                 if not chunk:
                     break
+                heard = loop.time()
+                self._heard()
                 buffer += chunk
                 *lines, buffer = buffer.split(b"\n")
                 for line in lines:
                     if line.strip():
                         events += 1
-                        self._apply(jsonutil.loads(line))
-        return events > 0 or asyncio.get_running_loop().time() - started >= 1.0
+                        if self._apply(jsonutil.loads(line)) == "BOOKMARK":
+                            if bookmarked is not None:
+                                gap = heard - bookmarked
+                                self.bookmark_gap = max(self.bookmark_gap or 0.0, gap)
+                            bookmarked = heard
+        return events > 0 or loop.time() - started >= 1.0
 
-    def _apply(self, event: Any) -> None:
+    def _apply(self, event: Any) -> str | None:
+        """Apply one watch event to the store; its type, None when it was not one."""
         if not isinstance(event, dict):
-            return
+            return None
         etype = event.get("type")
         obj = event.get("object")
         if not isinstance(obj, dict):
-            return
+            return None
         if etype == "ERROR":
             code = obj.get("code")
             if code in (410, "410") or obj.get("reason") in ("Expired", "Gone"):
@@ -250,39 +443,57 @@ class Informer:
                 int(code) if isinstance(code, int) else 500,
                 str(obj.get("reason") or ""),
                 str(obj.get("message") or "watch error"),
+                body=obj,
             )
         rv = (obj.get("metadata") or {}).get("resourceVersion")
+        if _older(rv, self.resource_version):
+            raise _NewHistory(f"the server sent resourceVersion {rv} after {self.resource_version}")
         if etype in ("ADDED", "MODIFIED"):
             self.state.upsert(self.kind.name, self._clean(obj))
         elif etype == "DELETED":
             self.state.delete(self.kind.name, obj)
         elif etype != "BOOKMARK":
-            return
+            return None
         if rv:
             self.resource_version = str(rv)
+        return str(etype)
 
     # -- the loop --------------------------------------------------------------------------
     async def run(self) -> None:
         """List and watch forever (until cancelled), recovering as the module describes."""
         need_list = True
+        new_history = False
+        resumed = False  # the next watch resumes after one that ended
         name = self.kind.name
         while True:
             try:
                 if need_list:
-                    await self.list()
-                    need_list = False
+                    await self.list(new_history=new_history)
+                    need_list = new_history = resumed = False
                     self.state.set_status(name, SyncState.SYNCED)
                     self.state.report_ok(name)
                     self.backoff.reset()
+                elif resumed:
+                    await self.check_history()
+                resumed = True
                 if await self.watch():
                     self.backoff.reset()
                 else:
                     # Closed at once with nothing in it (a proxy cutting watches, say):
                     # do not hammer the server, as client-go's reflector does not.
-                    await asyncio.sleep(self.backoff.next())
+                    await self.sleep(self.backoff.next())
+            except _Silent:
+                self.silences += 1  # resumed at once, after the history check
             except _Expired:
                 need_list = True
+            except _NewHistory:
+                self.resets += 1
+                need_list = new_history = True
             except ApiError as exc:
+                if _too_large(exc):
+                    self.resets += 1
+                    need_list = new_history = True
+                    continue
                 if exc.status == 410:
                     need_list = True
                     continue
@@ -298,8 +509,11 @@ class Informer:
                     self.state.set_status(name, state, exc.message)
                     self.state.report_ok(name)
                     need_list = True
-                    await asyncio.sleep(FORBIDDEN_RECHECK)
+                    await self.sleep(FORBIDDEN_RECHECK)
                     continue
+                # As the reflector: only a 429 is retried as it is; any other error lists
+                # again once the back-off has passed.
+                need_list = need_list or exc.status != 429
                 await self._retry(exc, exc.retry_after)
             except (ConnectionFailed, aiohttp.ClientError, asyncio.TimeoutError, OSError) as exc:
                 await self._retry(exc, None)
@@ -310,8 +524,19 @@ class Informer:
 
     async def _retry(self, exc: BaseException, retry_after: float | None) -> None:
         delay = self.backoff.next(retry_after)
-        self.state.report_retry(self.kind.name, _reason(exc), delay)
-        await asyncio.sleep(delay)
+        self.state.report_retry(self.kind.name, _reason(exc), delay, self.current_at)
+        await self.sleep(delay)
+
+    async def sleep(self, delay: float) -> None:
+        """Wait ``delay`` seconds, or less if :meth:`reconnect` is called meanwhile."""
+        with contextlib.suppress(asyncio.TimeoutError):
+            await asyncio.wait_for(self._wake.wait(), delay)
+        self._wake.clear()
+
+    def reconnect(self) -> None:
+        """Cut a retry's wait short, and start the back-off afresh."""
+        self.backoff.reset()
+        self._wake.set()
 
 
 class MetricsPoller:
@@ -400,7 +625,9 @@ class Informers:
     """Every watched kind for one connection and one scope (``namespace`` None = all).
 
     ``start()`` launches one informer task per kind; ``stop()`` cancels them all (and the
-    metrics poller) and waits until they are gone. ``want_metrics`` turns polling on or off.
+    metrics poller) and waits until they are gone. ``want_metrics`` turns polling on or off;
+    ``reconnect()`` retries now whatever waits to retry. The informers share one
+    :class:`Liveness` (``bookmark_interval`` sets its pace; tests shorten it).
     """
 
     def __init__(
@@ -413,10 +640,12 @@ class Informers:
         optional: Iterable[Kind] = K.OPTIONAL,
         seed: int | None = None,
         backoff_initial: float = BACKOFF_INITIAL,
+        bookmark_interval: float | None = None,
     ) -> None:
         self.connection = connection
         self.state = state
         self.namespace = namespace
+        self.liveness = Liveness(connection, bookmark_interval)
         self.kinds = list(kinds)
         self.optional = list(optional)
         self.backoff_initial = backoff_initial
@@ -445,6 +674,7 @@ class Informers:
                 rng=random.Random(self.rng.random()),
                 backoff_initial=self.backoff_initial,
                 fallback_namespace=self.connection.namespace if self.namespace is None else None,
+                liveness=self.liveness,
             )
             self.informers[kind.name] = informer
             self._tasks[kind.name] = asyncio.create_task(
@@ -490,6 +720,23 @@ class Informers:
                 asyncio.create_task, poller.run(), name="informer:podmetrics"
             )
 
+    def narrowed(self) -> dict[str, str]:
+        """Kinds watched in one namespace although all were asked for (listing them across
+        namespaces is forbidden), by kind name; kinds forbidden outright are left out."""
+        if self.namespace is not None:
+            return {}
+        return {
+            name: informer.namespace
+            for name, informer in self.informers.items()
+            if informer.namespace is not None
+            and self.state.status(name).state is not SyncState.FORBIDDEN
+        }
+
+    def reconnect(self) -> None:
+        """Every informer waiting to retry tries now (a long Retry-After, a long back-off)."""
+        for informer in self.informers.values():
+            informer.reconnect()
+
     async def stop(self) -> None:
         """Cancel every task and wait for them to finish. Idempotent."""
         tasks = list(self._tasks.values())
@@ -502,3 +749,4 @@ class Informers:
         for task in tasks:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+        await self.liveness.stop()

@@ -64,7 +64,9 @@ class ConnectionStatus:
     state: Literal["connecting", "ok", "retrying"]
     reason: str = ""
     retry_at: float | None = None
-    last_good: float | None = None  # epoch seconds of the last moment all was well
+    # Epoch seconds: while retrying, the oldest moment the kinds in trouble were last known
+    # current (what the screen shows is from then); while ok, the last moment all was well.
+    last_good: float | None = None
 
     def retry_in(self, now: float | None = None) -> float | None:
         """Seconds until the next attempt (None when not retrying)."""
@@ -258,7 +260,7 @@ class ClusterState:
         self._log: deque[tuple[int, str, str, str, ChangeType]] = deque(maxlen=change_log)
         self._status: dict[str, KindStatus] = {}
         self._connection = ConnectionStatus("connecting")
-        self._retrying: dict[str, tuple[str, float]] = {}
+        self._retrying: dict[str, tuple[str, float, float | None]] = {}
         self._subscribers: list[Callback] = []
         self._min_interval = 1.0 / max_rate
         self._now = now
@@ -398,11 +400,19 @@ class ClusterState:
         return True
 
     def replace(
-        self, kind: str, namespace: str | None, items: Iterable[Obj], *, prepared: bool = False
+        self,
+        kind: str,
+        namespace: str | None,
+        items: Iterable[Obj],
+        *,
+        prepared: bool = False,
+        new_history: bool = False,
     ) -> int:
         """A relist: make ``kind`` (in ``namespace``, or everywhere) exactly ``items``,
         recording only the differences, deletions included. Returns how many changed.
-        ``prepared``: the items came from :meth:`prepare` already."""
+        ``prepared``: the items came from :meth:`prepare` already. ``new_history``: the
+        server's state was reset, so an equal resourceVersion no longer means an equal
+        object (the new history reuses the numbers)."""
         current = self._objects.setdefault(kind, {})
         fresh: dict[Key, Obj] = {}
         for obj in items:
@@ -417,7 +427,8 @@ class ClusterState:
                 changed += 1
         for key, obj in fresh.items():
             old = current.get(key)
-            if old is not None and _rv(old) == _rv(obj) and _rv(obj) is not None:
+            same_version = old is not None and _rv(old) == _rv(obj) and _rv(obj) is not None
+            if same_version and (not new_history or old == obj):
                 continue
             current[key] = obj
             self._record(kind, key, "MODIFIED" if old is not None else "ADDED")
@@ -438,16 +449,21 @@ class ClusterState:
         self._retrying.pop(kind, None)
         self._update_connection()
 
-    def report_retry(self, kind: str, reason: str, delay: float) -> None:
-        """An informer lost the server and tries again in ``delay`` seconds."""
-        self._retrying[kind] = (reason, time.monotonic() + delay)
+    def report_retry(
+        self, kind: str, reason: str, delay: float, since: float | None = None
+    ) -> None:
+        """An informer lost the server and tries again in ``delay`` seconds; what it holds
+        was current at ``since`` (epoch seconds; None: unknown)."""
+        self._retrying[kind] = (reason, time.monotonic() + delay, since)
         self._update_connection()
 
     def _update_connection(self) -> None:
         old = self._connection
         if self._retrying:
-            reason, retry_at = max(self._retrying.values(), key=lambda r: r[1])
-            new = ConnectionStatus("retrying", reason, retry_at, old.last_good)
+            reason, retry_at, _ = max(self._retrying.values(), key=lambda r: r[1])
+            known = [r[2] for r in self._retrying.values() if r[2] is not None]
+            last_good = min(known) if known else old.last_good
+            new = ConnectionStatus("retrying", reason, retry_at, last_good)
         else:
             new = ConnectionStatus("ok", "", None, time.time())
             if old.state == "ok":

@@ -49,6 +49,7 @@ class StackApp(App[int]):
         Binding("q", "quit", "Quit", id="quit"),
         Binding("ctrl+c", "quit", "Quit", show=False, priority=True, id="quit-now"),
         Binding("question_mark", "help", "Help", id="help"),
+        Binding("ctrl+r", "reconnect", "Reconnect now", show=False, id="reconnect"),
     ]
 
     def __init__(
@@ -303,6 +304,20 @@ class StackApp(App[int]):
                     keys.append(self.get_key_display(binding))
         rows = [(", ".join(keys), description) for keys, description in groups.values()]
         self.push_screen(HelpScreen(screen.title or self.title, rows))
+
+    def action_reconnect(self) -> None:
+        """Retry the watches now rather than when the banner says (a server's Retry-After
+        may ask for up to a minute)."""
+        if self.source is not None:
+            self.source.reconnect()
+
+    def key_for(self, action: str) -> str | None:
+        """How the key of one of the app's own actions is shown (after any keymap)."""
+        for bindings in self._bindings.key_to_bindings.values():
+            for binding in bindings:
+                if binding.action == action:
+                    return self.get_key_display(binding)
+        return None
 
     def switch_namespace(self, namespace: str | None, all_namespaces: bool) -> None:
         """Reconnect the watches to another namespace (None = the context's)."""

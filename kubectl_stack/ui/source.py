@@ -39,10 +39,24 @@ class ConnectError(Exception):
 
 @dataclass(frozen=True)
 class Status:
-    """Connection state for the title bar and banner. ``banner`` None = all is well."""
+    """Connection state for the title bar and banner. ``banner`` None = all is well;
+    ``since``: while not live, the epoch seconds the state shown dates from (None: unknown)."""
 
     live: bool
     banner: str | None
+    since: float | None = None
+
+    @property
+    def label(self) -> str:
+        """The title bar's word for it: ``● live`` or ``○ stale since 12:03:58`` (UTC, as the
+        title bar's clock)."""
+        if self.live:
+            return "● live"
+        if self.banner is None:
+            return "○ connecting"
+        if self.since is None:
+            return "○ stale"
+        return f"○ stale since {time.strftime('%H:%M:%S', time.gmtime(self.since))}"
 
 
 class Source:
@@ -146,19 +160,47 @@ class Source:
             return status.message or status.state.value
         return None
 
-    def status(self) -> Status:
+    def status(self, reconnect_key: str | None = None) -> Status:
+        """Where the watches stand; the banner names ``reconnect_key`` (the key that retries
+        at once) beside the wait."""
         conn = self.state.connection
         if conn.state == "retrying":
             parts = [f"⚠ watch lost ({conn.reason or 'connection lost'})"]
             retry = conn.retry_in()
             parts.append(f"retrying in {retry:.0f}s" if retry else "retrying")
+            if retry and reconnect_key:
+                parts[-1] += f" ({reconnect_key} now)"
             if conn.last_good is not None:
                 shown = time.strftime("%H:%M:%S", time.gmtime(conn.last_good))
                 parts.append(f"showing state from {shown} UTC")
-            return Status(False, " — ".join(parts[:2]) + "".join(f" · {p}" for p in parts[2:]))
+            banner = " — ".join(parts[:2]) + "".join(f" · {p}" for p in parts[2:])
+            return Status(False, banner, conn.last_good)
         if conn.state == "connecting":
             return Status(False, None)
         return Status(True, None)
+
+    def scope(self) -> str:
+        """The namespaces shown, for the title bar: ``shop``, ``all``, or what a user who
+        may not list across namespaces sees instead (``default (-A forbidden)``, or
+        ``all (secrets: default only)`` when only some kinds are confined)."""
+        if not self.all_namespaces:
+            return self.namespace
+        narrowed = self.informers.narrowed()
+        if not narrowed:
+            return "all"
+        namespaces = sorted(set(narrowed.values()))
+        namespaced = [k.name for k in self.informers.kinds if k.namespaced and not k.cluster_wide]
+        if len(namespaces) == 1 and all(
+            k in narrowed or self.state.status(k).state is SyncState.FORBIDDEN for k in namespaced
+        ):
+            return f"{namespaces[0]} (-A forbidden)"
+        kinds = sorted(narrowed)
+        named = ", ".join(kinds) if len(kinds) <= 2 else f"{len(kinds)} kinds"
+        return f"all ({named}: {', '.join(namespaces)} only)"
+
+    def reconnect(self) -> None:
+        """Retry now whatever waits to retry (a long Retry-After or back-off)."""
+        self.informers.reconnect()
 
     def contexts(self) -> list[str]:
         try:

@@ -69,10 +69,10 @@ def status_body(
         "status": "Failure",
         "message": message,
         "reason": reason,
-        "code": code,
     }
     if details:
         body["details"] = details
+    body["code"] = code  # last, as kube-apiserver writes it (after details)
     return body
 
 
@@ -151,4 +151,21 @@ def forbidden(
         f'{subject} is forbidden: User "{user}" cannot {verb} resource "{resource}" '
         f'in API group "{rtype.group}" {where}',
         details={"name": name or "", "group": rtype.group, "kind": rtype.plural},
+    )
+
+
+def too_large_resource_version(wanted: int, current: int) -> ApiError:
+    """kube-apiserver's answer to a read at a resourceVersion it has not reached
+    (storage.NewTooLargeResourceVersionError): a Timeout, retry after 1 s, whose cause says
+    ``ResourceVersionTooLarge`` (how clients tell it from other timeouts)."""
+    return ApiError(
+        504,
+        f"Timeout: Too large resource version: {wanted}, current: {current}",
+        reason="Timeout",
+        details={
+            "causes": [
+                {"reason": "ResourceVersionTooLarge", "message": "Too large resource version"}
+            ],
+            "retryAfterSeconds": 1,
+        },
     )

@@ -27,6 +27,7 @@ from .errors import (
     invalid,
     not_found,
     qualified,
+    too_large_resource_version,
 )
 from .media import Form, partial_metadata
 from .patch import APPLY_PATCH, apply_patch
@@ -149,20 +150,7 @@ class Registry:
         number = parse_rv(wanted)
         current = self.store.resource_version
         if number > current:
-            raise ApiError(
-                504,
-                f"Too large resource version: {number}, current: {current}",
-                reason="Timeout",
-                details={
-                    "causes": [
-                        {
-                            "reason": "ResourceVersionTooLarge",
-                            "message": "Too large resource version",
-                        }
-                    ],
-                    "retryAfterSeconds": 1,
-                },
-            )
+            raise too_large_resource_version(number, current)
         if params.get("resourceVersionMatch") == "Exact" and number != current:
             # Only the newest state is kept, so an older exact version is gone.
             raise ApiError(410, f"too old resource version: {number} ({current})", reason="Expired")

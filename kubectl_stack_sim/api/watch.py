@@ -4,7 +4,14 @@ Semantics follow the API server's watch cache: without a resourceVersion (or wit
 stream starts with a synthetic ADDED for every current object; from a version it replays
 history, or sends one ERROR event with a 410 ``Expired`` Status when that version is older than
 the retained history. BOOKMARKs (``allowWatchBookmarks``) carry only kind, apiVersion and
-metadata.resourceVersion. ``timeoutSeconds`` is wall-clock time, as for a real server (a
+metadata.resourceVersion.
+
+A version the server has not reached yet (a client resuming after the cluster's state was
+reset) is answered as kube-apiserver's watch cache answers it (cacher.go, cache_watcher.go): a
+plain watch is accepted and delivers nothing at or below that version, bookmarks included, so it
+stays silent until the server's history passes it; a WatchList (``sendInitialEvents=true``)
+waits up to 3 s for the server to catch up, then ends with an ERROR event carrying the 504
+``ResourceVersionTooLarge`` Status. ``timeoutSeconds`` is wall-clock time, as for a real server (a
 fraction of a second is accepted too, which keeps tests quick).
 """
 
@@ -19,7 +26,7 @@ from aiohttp import web
 from .. import jsonutil
 from ..store import Event, Expired, Watcher
 from . import tables
-from .errors import status_body
+from .errors import status_body, too_large_resource_version
 from .handlers import Registry, Target, parse_rv
 from .media import Form, Negotiated, partial_metadata
 from .selectors import fields_match, labels_match, parse_field_selector, parse_label_selector
@@ -27,6 +34,9 @@ from .selectors import fields_match, labels_match, parse_field_selector, parse_l
 Obj = dict[str, Any]
 
 DEFAULT_TIMEOUT = 1800.0
+# How long a WatchList waits for the server to reach its resourceVersion (the watch cache's
+# blockTimeout).
+BLOCK_TIMEOUT = 3.0
 
 
 class WatchStream:
@@ -99,14 +109,21 @@ async def serve_watch(
     def matches(obj: Obj | None) -> bool:
         return obj is not None and labels_match(labels, obj) and fields_match(fields, obj)
 
+    wanted = 0 if rv_param in ("", "0") else parse_rv(rv_param)
+    if send_initial and wanted > store.resource_version:
+        await _wait_for_version(registry, wanted)
     # Initial events are the current state, so the stream goes on from the current version.
-    since = store.resource_version if send_initial else parse_rv(rv_param)
+    since = store.resource_version if send_initial else wanted
     response = web.StreamResponse(headers={"Content-Type": negotiated.content_type})
     response.enable_chunked_encoding()
     watcher: Watcher | None = None
     error: bytes | None = None
     try:
-        watcher = store.watch(target.gr, target.namespace, since)
+        if send_initial and wanted > since:
+            too_large = too_large_resource_version(wanted, since)
+            error = jsonutil.dumps({"type": "ERROR", "object": too_large.status()}) + b"\n"
+        else:
+            watcher = store.watch(target.gr, target.namespace, since)
     except Expired as exc:
         error = (
             jsonutil.dumps({"type": "ERROR", "object": status_body(410, "Expired", str(exc))})
@@ -119,8 +136,8 @@ async def serve_watch(
                 initial.append(stream.encode("ADDED", obj))
         if _truthy(params.get("sendInitialEvents")):
             initial.append(stream.bookmark(since, initial_events_end=True))
-    await response.prepare(request)
     try:
+        await response.prepare(request)
         if error is not None:
             await response.write(error)
             return response
@@ -128,10 +145,16 @@ async def serve_watch(
         if initial:
             await response.write(b"".join(initial))
         await _pump(
-            response, watcher, stream, matches, timeout, bookmarks, bookmark_interval, registry
+            response,
+            watcher,
+            stream,
+            matches,
+            (timeout, bookmark_interval if bookmarks else None, since),
+            registry,
         )
     except ConnectionResetError:
-        pass
+        # The client hung up (before the headers, or during the stream).
+        return response
     finally:
         if watcher is not None:
             watcher.close()
@@ -140,16 +163,36 @@ async def serve_watch(
     return response
 
 
+async def _wait_for_version(registry: Registry, wanted: int) -> None:
+    store = registry.store
+    reached = asyncio.Event()
+
+    def check(_event: Event) -> None:
+        if store.resource_version >= wanted:
+            reached.set()
+
+    store.add_listener("*", check)
+    try:
+        with contextlib.suppress(asyncio.TimeoutError):
+            await asyncio.wait_for(reached.wait(), BLOCK_TIMEOUT)
+    finally:
+        store.remove_listener("*", check)
+
+
 async def _pump(
     response: web.StreamResponse,
     watcher: Watcher,
     stream: WatchStream,
     matches: Any,
-    timeout: float,
-    bookmarks: bool,
-    bookmark_interval: float,
+    timing: tuple[float, float | None, int],
     registry: Registry,
 ) -> None:
+    """``timing``: the watch's timeout, its bookmark interval (None: no bookmarks), and the
+    version it started from. Nothing at or below that version is sent (it may be ahead of
+    the store: see the module docstring), and no bookmark goes back below it."""
+    timeout, bookmark_interval, floor = timing
+    bookmarks = bookmark_interval is not None
+    bookmark_interval = bookmark_interval or 0.0
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
     next_bookmark = loop.time() + bookmark_interval
@@ -164,8 +207,9 @@ async def _pump(
             event = await asyncio.wait_for(watcher.events.get(), timeout=wait)
         except asyncio.TimeoutError:
             if bookmarks and loop.time() >= next_bookmark:
-                if watcher.events.empty():
-                    await response.write(stream.bookmark(registry.store.resource_version))
+                current = registry.store.resource_version
+                if watcher.events.empty() and current >= floor:
+                    await response.write(stream.bookmark(current))
                 next_bookmark = loop.time() + bookmark_interval
             continue
         batch = [event]
@@ -177,6 +221,8 @@ async def _pump(
             if ev is None:
                 closed = True
                 break
+            if ev.rv <= floor:
+                continue
             line = _translate(ev, stream, matches)
             if line:
                 chunks.append(line)

@@ -90,6 +90,19 @@ async def watching(sim: RunningSim) -> AsyncIterator[Watching]:
     state.close()
 
 
+def throttle(sim: RunningSim, retry_after: int) -> None:
+    """The next request is refused with 429 and ``Retry-After``; every watch is dropped so
+    that the informers' next request is that one."""
+
+    def refuse() -> None:
+        sim.cluster.faults.fail_status = 429
+        sim.cluster.faults.retry_after = retry_after
+        sim.cluster.faults.fail_requests = 1
+        sim.cluster.store.close_all_watches()
+
+    sim.call(refuse)
+
+
 def populate(sim: RunningSim, pods: int = 6) -> None:
     """A small stack written straight into the store: owner chain, config, a secret."""
 

@@ -15,7 +15,7 @@ from kubectl_stack.kube.informer import Informers
 from kubectl_stack.kube.store import ClusterState, SyncState
 from kubectl_stack_sim.runner import RunningSim, start_sim
 
-from .conftest import Watching, converge, options_for, wait_until
+from .conftest import Watching, converge, options_for, throttle, wait_until
 
 
 def _deployment_name(sim: RunningSim) -> str:
@@ -175,13 +175,7 @@ async def test_pod_metrics_are_polled_only_while_wanted(watching: Watching) -> N
 async def test_retry_after_from_the_server_sets_the_wait(
     watching: Watching, sim: RunningSim
 ) -> None:
-    def throttle() -> None:
-        sim.cluster.faults.fail_status = 429
-        sim.cluster.faults.retry_after = 2
-        sim.cluster.faults.fail_requests = 1
-        sim.cluster.store.close_all_watches()
-
-    sim.call(throttle)
+    throttle(sim, 2)
     await wait_until(lambda: watching.state.connection.state == "retrying")
     status = watching.state.connection
     assert "TooManyRequests" in status.reason

@@ -195,3 +195,80 @@ def test_stopping_the_listener_drops_kept_alive_connections(sim: RunningSim) -> 
     finally:
         conn.close()
         sim.start_listener()
+
+
+def _too_large(wanted: int, current: int) -> dict[str, Any]:
+    """kube-apiserver's Status for a read ahead of its history (NewTooLargeResourceVersionError
+    in k8s.io/apiserver/pkg/storage), keys in the order it writes them."""
+    return {
+        "kind": "Status",
+        "apiVersion": "v1",
+        "metadata": {},
+        "status": "Failure",
+        "message": f"Timeout: Too large resource version: {wanted}, current: {current}",
+        "reason": "Timeout",
+        "details": {
+            "causes": [
+                {"reason": "ResourceVersionTooLarge", "message": "Too large resource version"}
+            ],
+            "retryAfterSeconds": 1,
+        },
+        "code": 504,
+    }
+
+
+def test_a_watch_from_a_version_not_reached_yet_stays_silent_as_the_watch_cache_does() -> None:
+    # A client resuming after the cluster's state was reset: nothing at or below its version
+    # is delivered, not even a bookmark going back, until the history passes it.
+    with start_sim("empty", bookmark_interval=0.05) as sim:
+        ahead = sim.call(lambda: sim.cluster.store.resource_version) + 100
+        received: list[bytes] = []
+
+        def watch() -> None:
+            url = (
+                f"{sim.url}{CMS}?watch=1&allowWatchBookmarks=true&resourceVersion={ahead}"
+                "&timeoutSeconds=0.6"
+            )
+            with urllib.request.urlopen(url, timeout=5) as resp:
+                received.append(resp.read())
+
+        thread = threading.Thread(target=watch)
+        thread.start()
+        time.sleep(0.2)
+        late = {"metadata": {"name": "late", "namespace": "default"}, "data": {}}
+        sim.call(sim.cluster.store.create, "configmaps", late)
+        thread.join(timeout=5)
+        assert received == [b""]
+
+
+def test_a_watch_list_from_a_version_not_reached_yet_ends_with_504_too_large(api: Any) -> None:
+    _, listed = api.json(CMS)
+    current = int(listed["metadata"]["resourceVersion"])
+    started = time.monotonic()
+    status, _, raw = api.request(
+        f"{CMS}?watch=1&sendInitialEvents=true&resourceVersionMatch=NotOlderThan"
+        f"&allowWatchBookmarks=true&resourceVersion={current + 100}"
+    )
+    # The watch cache waits up to 3 s for its history to catch up, then gives up in-stream.
+    assert time.monotonic() - started >= 3.0
+    assert status == 200
+    assert api.events(raw) == [{"type": "ERROR", "object": _too_large(current + 100, current)}]
+    assert list(json.loads(raw)["object"]) == list(_too_large(0, 0))
+
+
+def test_a_list_at_a_version_not_reached_yet_is_504_too_large_as_kubectl_prints_it(
+    api: Any, kubectl: Any
+) -> None:
+    _, listed = api.json(CMS)
+    current = int(listed["metadata"]["resourceVersion"])
+    path = f"{CMS}?resourceVersion={current + 100}&resourceVersionMatch=NotOlderThan"
+    status, headers, raw = api.request(path)
+    assert (status, headers.get("Retry-After")) == (504, "1")
+    assert json.loads(raw) == _too_large(current + 100, current)
+    # kubectl honours Retry-After (ten tries), then prints the server's words.
+    done = kubectl("get", "--raw", path)
+    assert done.returncode == 1
+    assert done.stderr.strip() == (
+        f"Error from server (Timeout): Timeout: Too large resource version: {current + 100}, "
+        f"current: {current}"
+    )

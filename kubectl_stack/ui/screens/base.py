@@ -97,7 +97,7 @@ class ClusterScreen(Screen[None]):
         source = self.stack_app.source
         if source is None:
             return
-        status = source.status()
+        status = source.status(self.stack_app.key_for("reconnect"))
         for banner in self.query(Banner):
             banner.show(status.banner)
         self.set_class(status.banner is not None, "-stale")
@@ -107,11 +107,12 @@ class ClusterScreen(Screen[None]):
         source = self.stack_app.source
         if source is None:
             return
+        status = source.status()
         for bar in self.query(TopBar):
             bar.show(
                 source.context,
-                "all" if source.all_namespaces else source.namespace,
-                source.status().banner is None,
+                source.scope(),
+                status.label,
                 self.stack_app.now() if self.stack_app.settings.show_clock else None,
                 extra,
             )

@@ -12,7 +12,8 @@ from textual.widgets import Footer, Static
 
 
 class TopBar(Static):
-    """``kubectl stack  ctx X  ns Y  ● live  12:04:31`` — where am I, is it live."""
+    """``kubectl stack  ctx X  ns Y  ● live  12:04:31`` — where am I, is it live (or
+    ``○ stale since 12:03:58``)."""
 
     DEFAULT_CSS = """
     TopBar { height: 1; background: $panel; color: $text; padding: 0 1; }
@@ -21,10 +22,9 @@ class TopBar(Static):
     _shown: str | None = None
 
     def show(
-        self, context: str, namespace: str, live: bool, now: float | None, extra: str = ""
+        self, context: str, namespace: str, state: str, now: float | None, extra: str = ""
     ) -> None:
-        """``now`` None leaves the clock out."""
-        state = "● live" if live else "○ stale"
+        """``state``: ``● live`` or what stands instead; ``now`` None leaves the clock out."""
         parts = ["kubectl stack", f"ctx {context}", f"ns {namespace}", state]
         if extra:
             parts.append(extra)
