@@ -49,6 +49,9 @@ class StackApp(App[int]):
         Binding("q", "quit", "Quit", id="quit"),
         Binding("ctrl+c", "quit", "Quit", show=False, priority=True, id="quit-now"),
         Binding("question_mark", "help", "Help", id="help"),
+        # Textual's own suspend: the terminal given back, SIGSTOP, application mode again on
+        # SIGCONT (``fg``).
+        Binding("ctrl+z", "suspend_process", "Suspend", show=False, priority=True, id="suspend"),
     ]
 
     def __init__(
@@ -80,6 +83,7 @@ class StackApp(App[int]):
         self._refreshed_at = 0.0
         self._changed_at: float | None = None  # the oldest change not drawn yet
         self._key_at = float("-inf")  # the last key read from the terminal
+        self._keys_from = float("-inf")  # keys read before this (monotonic) are dropped
         self._refreshed_version = -1
         self._sampled_at = float("-inf")
         self._gc_frozen = False
@@ -88,6 +92,8 @@ class StackApp(App[int]):
 
     def on_mount(self) -> None:
         self._collector.start()
+        self.app_suspend_signal.subscribe(self, self._suspended)
+        self.app_resume_signal.subscribe(self, self._resumed)
         if self.settings.keymap:
             self.set_keymap(dict(self.settings.keymap))
         for warning in self.settings.warnings:
@@ -101,8 +107,21 @@ class StackApp(App[int]):
         # Ages, countdowns and the retry delay move with time even when nothing changes.
         self.set_interval(1.0, self._tick)
 
+    def _suspended(self, _: App[int]) -> None:
+        self._keys_from = float("inf")
+
+    def _resumed(self, _: App[int]) -> None:
+        # Keys typed after Ctrl+Z in the same burst were read with it but meant for the shell
+        # (``s`` Enter there must not scale here); the terminal's unread input was dropped
+        # when the app stopped. Then a full redraw: the shell has written over the screen.
+        self._keys_from = time.monotonic()
+        self.refresh(layout=True)
+        self.screen.refresh()
+
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, events.Key):
+            if event.time < self._keys_from:
+                return
             self._collector.input_seen()
             self.input_arriving()
         await super().on_event(event)

@@ -1,13 +1,15 @@
 """Entry point from the CLI: connect (or start the demo cluster), run the app, clean up.
 
 Connection problems are one line on stderr and exit code 1; the terminal is always restored
-(Textual restores it when the app exits, also on errors). A terminal that goes away without
-a hang-up signal ends the app too (:mod:`.driver`): exit code 129, nothing more written.
+(Textual restores it when the app exits, also on errors). SIGTERM and SIGHUP end the app the
+same way (exit codes 143 and 129). A terminal that goes away without a hang-up signal ends the
+app too (:mod:`.driver`): exit code 129, nothing more written.
 """
 
 from __future__ import annotations
 
 import asyncio
+import signal
 import sys
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
@@ -36,13 +38,22 @@ async def _main(
         sys.stderr.write(f"error: {exc}\n")
         return 1
     app = make_app(options, source=source, now=now, notices=notices)
-    if sys.platform != "win32":
+    loop = asyncio.get_running_loop()
+    ending = (signal.SIGTERM, signal.SIGHUP) if sys.platform != "win32" else ()
+    if ending:
         from .driver import watch_terminal
 
         watch_terminal(app)
+        # Python's default for these is to die on the spot, the terminal left in the alternate
+        # screen with the mouse reported and the cursor hidden: end the app instead (Textual
+        # gives the terminal back on the way out), with the shell's code for that signal.
+        for signum in ending:
+            loop.add_signal_handler(signum, app.exit, None, 128 + signum)
     try:
         await app.run_async(mouse=app.settings.mouse)
     finally:
+        for signum in ending:
+            loop.remove_signal_handler(signum)
         await source.close()
     if app.fatal_error:
         sys.stderr.write(f"error: {app.fatal_error}\n")
