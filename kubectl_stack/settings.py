@@ -52,6 +52,10 @@ class Settings:
     mouse: bool = True
     """Capture the mouse (``--no-mouse`` turns it off)."""
 
+    ascii: bool = False
+    """Draw with ASCII only (``--ascii``); chosen anyway when the locale is not UTF-8 or
+    ``TERM`` is ``linux`` / ``vt100``."""
+
     warnings: tuple[str, ...] = ()
     """Problems met while loading (shown once as notifications, never fatal)."""
 

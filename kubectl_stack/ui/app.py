@@ -7,17 +7,19 @@ import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeGuard
+from typing import TYPE_CHECKING, Any, TypeGuard
 
 from textual import events, work
 from textual.app import App
 from textual.binding import Binding
+from textual.filter import LineFilter
 from textual.timer import Timer
 
 from ..model.hpa import HpaHistory
 from ..options import ConnectionOptions, Options
 from ..settings import Settings, load_settings
 from .collector import IdleCollector
+from .glyphs import GLYPHS, AsciiFilter
 from .messages import StateChanged
 from .screens.base import ClusterScreen
 from .screens.dialogs import PickerDialog
@@ -78,6 +80,8 @@ class StackApp(App[int]):
         self.notices: list[tuple[str, str]] = []
         """Every notification shown, (severity, text): what a person saw, for tests too."""
         self.theme = settings.theme
+        GLYPHS.select(settings.ascii)
+        self._ascii_filter = [AsciiFilter()] if settings.ascii else []
         self._next_refresh = 0.0
         self._refresh_timer: Timer | None = None
         self._refreshed_at = 0.0
@@ -89,6 +93,9 @@ class StackApp(App[int]):
         self._gc_frozen = False
         self._collector = IdleCollector(self.set_timer)
         self._stack_screen: StackScreen | None = None
+
+    def get_line_filters(self) -> Sequence[LineFilter]:
+        return [*super().get_line_filters(), *self._ascii_filter]
 
     def on_mount(self) -> None:
         self._collector.start()
@@ -315,7 +322,7 @@ class StackApp(App[int]):
                         continue
                     keys, _ = groups.setdefault(binding.action, ([], binding.description))
                     keys.append(self.get_key_display(binding))
-        rows = [(", ".join(keys), description) for keys, description in groups.values()]
+        rows = [(GLYPHS.text(", ".join(keys)), text) for keys, text in groups.values()]
         self.push_screen(HelpScreen(screen.title or self.title, rows))
 
     def switch_namespace(self, namespace: str | None, all_namespaces: bool) -> None:
@@ -362,7 +369,10 @@ def make_app(
     can freeze it; ``source`` is an already open connection, otherwise the app connects with
     ``options.connection`` when it starts (failure: exit code 1, ``app.fatal_error``)."""
     if settings is None:
-        settings = load_settings(mouse=not options.no_mouse)
+        overrides: dict[str, Any] = {"mouse": not options.no_mouse}
+        if options.ascii:  # adds to the config file's ``ascii``, never takes it away
+            overrides["ascii"] = True
+        settings = load_settings(**overrides)
     return StackApp(
         options,
         settings,

@@ -35,13 +35,10 @@ class Tmux:
         )
         return done.stdout
 
-    def start(
-        self, command: str, *, size: tuple[int, int] = (100, 30), env: dict[str, str] | None = None
-    ) -> None:
-        """Run ``command`` (a shell line) in the window, with ``env`` on top of the server's."""
-        extra = [arg for key, value in (env or {}).items() for arg in ("-e", f"{key}={value}")]
+    def start(self, command: str, *, size: tuple[int, int] = (100, 30)) -> None:
+        """Run ``command`` (a shell line) in the window."""
         width, height = size
-        self("new-session", "-d", "-s", "e2e", "-x", str(width), "-y", str(height), *extra, command)
+        self("new-session", "-d", "-s", "e2e", "-x", str(width), "-y", str(height), command)
 
     def keys(self, *keys: str) -> None:
         self("send-keys", "-t", "e2e", *keys)
