@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import replace
@@ -10,8 +12,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeGuard
 
 from textual import events, work
-from textual.app import App
+from textual.app import App, InvalidThemeError
 from textual.binding import Binding
+from textual.dom import DOMNode
 from textual.filter import LineFilter
 from textual.timer import Timer
 
@@ -79,7 +82,12 @@ class StackApp(App[int]):
         """Autoscaler samples for the sparklines, kept across screens."""
         self.notices: list[tuple[str, str]] = []
         """Every notification shown, (severity, text): what a person saw, for tests too."""
-        self.theme = settings.theme
+        try:
+            self.theme = settings.theme
+        except InvalidThemeError:
+            known = ", ".join(sorted(self.available_themes))
+            warning = f"theme {settings.theme!r} is unknown, {self.theme} used instead ({known})"
+            self.settings = settings = replace(settings, warnings=(*settings.warnings, warning))
         GLYPHS.select(settings.ascii)
         self._ascii_filter = [AsciiFilter()] if settings.ascii else []
         self._next_refresh = 0.0
@@ -103,6 +111,8 @@ class StackApp(App[int]):
         self.app_resume_signal.subscribe(self, self._resumed)
         if self.settings.keymap:
             self.set_keymap(dict(self.settings.keymap))
+        for binding_id in sorted(set(self.settings.keymap) - _binding_ids()):
+            self.tell(f"keymap: no key has the id {binding_id!r}; ignored", severity="warning")
         for warning in self.settings.warnings:
             self.tell(warning, severity="warning")
         for notice in self._startup_notices:
@@ -348,6 +358,23 @@ class StackApp(App[int]):
         self._collector.stop()
         if self.source is not None:
             await self.source.close()
+
+
+def _binding_ids() -> set[str]:
+    """The ids a keymap may name: those of every key binding of the app, its screens and
+    widgets (and Textual's own)."""
+    from . import screens, widgets
+
+    for package in (screens, widgets):
+        for module in pkgutil.iter_modules(package.__path__):
+            importlib.import_module(f"{package.__name__}.{module.name}")
+    ids: set[str] = set()
+    pending: list[type] = [DOMNode]
+    while pending:
+        cls = pending.pop()
+        pending.extend(cls.__subclasses__())
+        ids.update(b.id for b in vars(cls).get("BINDINGS", ()) if isinstance(b, Binding) and b.id)
+    return ids
 
 
 def _drawable(screen: object) -> TypeGuard[ClusterScreen]:

@@ -566,6 +566,10 @@ class StacksPresenter:
         for rank, row in enumerate(summary):
             if namespace is not None and row.namespace != namespace:
                 continue
+            if source.selector and not source.selects(
+                u.labels(workload(source, row.kind, row.namespace, row.name))
+            ):
+                continue
             if name_filter and not _matches(source, row, name_filter):
                 continue
             memo = memos[id(row)] = self._memo_of(source, row)
@@ -577,12 +581,15 @@ class StacksPresenter:
             _group(self._groups(source, shown), columns, rows, order)
         empty = None
         if not rows:
-            if summary:
+            if summary and name_filter:
                 empty = f"no Deployment matches {name_filter!r}"
             else:
                 where = "any namespace" if namespace is None else f'namespace "{namespace}"'
+                chosen = f" with labels {source.selector}" if source.selector else ""
                 problem = source.kind_problem("deployments")
-                empty = problem or f"No Deployments found in {where}."
+                empty = problem or f"No Deployments found in {where}{chosen}."
+                if not problem and namespace is not None and source.deployments_elsewhere:
+                    empty += " Other namespaces have some: a shows all namespaces, n picks one."
         self._summary = summary  # kept alive: its id is compared next time
         self._last = last
         self._view = TableView(rows, order, empty, summary=f"{len(shown)} stacks")

@@ -93,3 +93,59 @@ def test_once_needs_no_terminal(sim: RunningSim, tmp_path: Path) -> None:
     )
     assert done.returncode == 0, done.stderr
     assert "my-app" in done.stdout
+
+
+def _run_in_pty(args: list[str], env: dict[str, str], timeout: float = 60) -> tuple[int, bytes]:
+    """Run the app on a pty until it exits: its exit code and all it wrote."""
+    master, slave = pty.openpty()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "kubectl_stack", *args],
+        stdin=slave,
+        stdout=slave,
+        stderr=slave,
+        env=env,
+        start_new_session=True,
+    )
+    os.close(slave)
+    try:
+        seen = b""
+        deadline = time.monotonic() + timeout
+        while proc.poll() is None and time.monotonic() < deadline:
+            seen += _read_until(master, b"\0", 0.5)
+        seen += _read_until(master, b"\0", 0.5)
+        return proc.wait(timeout=5), seen
+    finally:
+        os.close(master)
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+
+
+def test_bad_selector_is_one_line_before_the_app_starts(sim: RunningSim, tmp_path: Path) -> None:
+    args = ["--kubeconfig", str(sim.kubeconfig), "-l", "app in (a"]
+    code, out = _run_in_pty(args, _env(tmp_path))
+    assert code == 1
+    assert out == (
+        b"error: Error from server (BadRequest): unable to parse requirement: "
+        b"found 'app in (a', invalid selector\r\n"
+    )
+
+
+def test_kubeconfig_of_invalid_utf8_is_kubectls_line(tmp_path: Path, kubectl_path: Path) -> None:
+    config = tmp_path / "config"
+    config.write_bytes(b"apiVersion: v1\nkind: Config\nclusters: [{name: \xff\xfe}]\n")
+    code, out = _run_in_pty(["--kubeconfig", str(config)], _env(tmp_path))
+    assert code == 1
+    assert out.count(b"\n") == 1 and b"Traceback" not in out
+    done = subprocess.run(
+        [str(kubectl_path), "--kubeconfig", str(config), "get", "pods"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "KUBECACHEDIR": str(tmp_path / "cache")},
+        timeout=60,
+    )
+    # kubectl: error: error loading config file "<path>": yaml: invalid leading UTF-8 octet
+    words = done.stderr.strip().rpartition(": ")[2]
+    assert words == "invalid leading UTF-8 octet"
+    assert out.decode().strip().endswith(f": yaml: {words}")
+    assert out.startswith(b"error: error loading config file ")
