@@ -68,9 +68,13 @@ class StackApp(App[int]):
         connector: Connector,
         source: Source | None = None,
         notices: Sequence[str] = (),
+        demo_kubeconfig: str | None = None,
     ) -> None:
         super().__init__()
         self._startup_notices = tuple(notices)
+        self.demo_kubeconfig = demo_kubeconfig
+        """The demo cluster's kubeconfig, shown in help: the line printed before the app
+        started is behind its screen."""
         self.options = options
         self.settings = settings
         self.now = now
@@ -333,7 +337,11 @@ class StackApp(App[int]):
                     keys, _ = groups.setdefault(binding.action, ([], binding.description))
                     keys.append(self.get_key_display(binding))
         rows = [(GLYPHS.text(", ".join(keys)), text) for keys, text in groups.values()]
-        self.push_screen(HelpScreen(screen.title or self.title, rows))
+        note = ""
+        if self.demo_kubeconfig:
+            path = self.demo_kubeconfig
+            note = f"demo cluster; to drive it with kubectl:\nexport KUBECONFIG={path}\n"
+        self.push_screen(HelpScreen(screen.title or self.title, rows, note))
 
     def switch_namespace(self, namespace: str | None, all_namespaces: bool) -> None:
         """Reconnect the watches to another namespace (None = the context's)."""
@@ -391,6 +399,7 @@ def make_app(
     connector: Connector | None = None,
     source: Source | None = None,
     notices: Sequence[str] = (),
+    demo_kubeconfig: str | None = None,
 ) -> StackApp:
     """Build the app. ``now`` (epoch seconds) drives every age and countdown shown, so tests
     can freeze it; ``source`` is an already open connection, otherwise the app connects with
@@ -407,4 +416,5 @@ def make_app(
         connector=connector or open_source,
         source=source,
         notices=notices,
+        demo_kubeconfig=demo_kubeconfig,
     )

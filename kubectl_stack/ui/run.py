@@ -27,7 +27,10 @@ TERMINAL_GONE = 129
 
 
 async def _main(
-    options: Options, now: Callable[[], float] | None = None, notices: Sequence[str] = ()
+    options: Options,
+    now: Callable[[], float] | None = None,
+    notices: Sequence[str] = (),
+    demo_kubeconfig: str | None = None,
 ) -> int:
     from .app import make_app
     from .source import open_source
@@ -37,7 +40,9 @@ async def _main(
     except ConnectError as exc:
         sys.stderr.write(f"error: {exc}\n")
         return 1
-    app = make_app(options, source=source, now=now, notices=notices)
+    app = make_app(
+        options, source=source, now=now, notices=notices, demo_kubeconfig=demo_kubeconfig
+    )
     loop = asyncio.get_running_loop()
     ending = (signal.SIGTERM, signal.SIGHUP) if sys.platform != "win32" else ()
     if ending:
@@ -84,9 +89,11 @@ def run(options: Options) -> int:
         else:
             # The demo cluster's clock may run faster than the wall's (--demo-speed): ages and
             # countdowns are read against the cluster's own time, as on a real cluster. The
-            # KUBECONFIG line is shown in the app too: the one printed before is behind it.
-            notice = f"demo cluster: export {line.strip()} to drive it with kubectl"
-            code = asyncio.run(_main(options, sim.cluster.clock.now, [notice]))
+            # KUBECONFIG line is in the app's help too: the one printed before is behind it
+            # (a notification is too narrow for it at 80 columns, and goes away).
+            notice = "demo cluster: ? shows the KUBECONFIG line to drive it with kubectl"
+            main = _main(options, sim.cluster.clock.now, [notice], str(sim.kubeconfig))
+            code = asyncio.run(main)
     except KeyboardInterrupt:
         pass
     finally:
