@@ -16,6 +16,7 @@ from textual.app import App, InvalidThemeError
 from textual.binding import Binding
 from textual.dom import DOMNode
 from textual.filter import LineFilter
+from textual.screen import ModalScreen
 from textual.timer import Timer
 
 from ..model.hpa import HpaHistory
@@ -164,9 +165,20 @@ class StackApp(App[int]):
         # of recent restarts). The screen redraws just that.
         if self.now() - self._sampled_at >= self.settings.sample_seconds:
             self._sample_autoscalers()
-        screen = self.screen
-        if _drawable(screen):
+        screen = self._shown_cluster_screen()
+        if screen is not None:
             screen.tick()
+
+    def _shown_cluster_screen(self) -> ClusterScreen | None:
+        """The cluster screen in view: the top one, or the one a dialog or help is open over
+        (it stays in sight around the dialog, and keeps moving with the cluster and the
+        clock)."""
+        for screen in reversed(self.screen_stack):
+            if _drawable(screen):
+                return screen
+            if not isinstance(screen, ModalScreen):
+                return None  # a full screen hides what is under it
+        return None
 
     def _start(self) -> None:
         assert self.source is not None
@@ -267,8 +279,9 @@ class StackApp(App[int]):
         for screen in self.screen_stack:
             if _drawable(screen):
                 screen.show_connection()
-        if _drawable(self.screen):
-            self.screen.refresh_data()
+        shown = self._shown_cluster_screen()
+        if shown is not None:
+            shown.refresh_data()
         # Spend at most REFRESH_SHARE of the time refreshing, so keys stay responsive, and
         # at most ~33 refreshes a second. A refresh costs what changed (10,000 pods under 50
         # changes/s: ~6 ms) and repaints only changed lines in view, so a change reaches the
