@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import replace
 from typing import Any
 
@@ -18,6 +19,13 @@ from kubectl_stack_sim.runner import RunningSim
 from .conftest import TEST_SETTINGS, open_synced_source, sim_clock
 from .screen import screen_text
 from .test_snapshots import SCREENS
+
+
+@pytest.fixture(autouse=True)
+def _unicode_after() -> Iterator[None]:
+    """The glyph set is chosen per app, and global: later tests start from Unicode."""
+    yield
+    GLYPHS.select(False)
 
 
 def _ascii_app(sim: RunningSim, stack: str | None) -> StackApp:
@@ -51,14 +59,11 @@ def test_ascii_is_chosen_for_terminals_without_utf8(env: dict[str, str], expecte
 
 def test_symbols_become_words_and_styles_stay_on_them() -> None:
     GLYPHS.select(True)
-    try:
-        text = Text("▰▰▰▱ ✓ Complete ✓5 ◐1 ✗1 ⟳2 ⏸ ⚠ ▁▄█")
-        text.stylize("green", 5, 6)  # the ✓
-        out = GLYPHS.rich(text)
-        assert out.plain == "[###-] ok Complete ok5 ~1 x1 R2 || !  -#"
-        assert [out.plain[s.start : s.end] for s in out.spans] == ["ok"]
-    finally:
-        GLYPHS.select(False)
+    text = Text("▰▰▰▱ ✓ Complete ✓5 ◐1 ✗1 ⟳2 ⏸ ⚠ ▁▄█")
+    text.stylize("green", 5, 6)  # the ✓
+    out = GLYPHS.rich(text)
+    assert out.plain == "[###-] ok Complete ok5 ~1 x1 R2 || !  -#"
+    assert [out.plain[s.start : s.end] for s in out.spans] == ["ok"]
 
 
 @pytest.mark.parametrize("name", ["stacks", "stack", "pods"])
@@ -68,7 +73,6 @@ async def test_every_screen_is_ascii_only(name: str, frozen_sim: RunningSim) -> 
     async with app.run_test(size=(80, 24)) as pilot:
         await steps(pilot)
         text = screen_text(app)
-    GLYPHS.select(False)
     assert text.isascii(), [line for line in text.splitlines() if not line.isascii()]
     assert re.search(r"\[#+\] ok Complete|ok ready", text), text  # the state, in words
     if name != "stacks":
@@ -78,7 +82,4 @@ async def test_every_screen_is_ascii_only(name: str, frozen_sim: RunningSim) -> 
 @pytest.mark.parametrize("name", ["stacks", "stack", "pods"])
 def test_ascii_snapshot(name: str, frozen_sim: RunningSim, snap_compare: Any) -> None:
     stack, steps = SCREENS[name]
-    try:
-        assert snap_compare(_ascii_app(frozen_sim, stack), terminal_size=(80, 24), run_before=steps)
-    finally:
-        GLYPHS.select(False)
+    assert snap_compare(_ascii_app(frozen_sim, stack), terminal_size=(80, 24), run_before=steps)
