@@ -107,6 +107,9 @@ class StackApp(App[int]):
         self._collector = IdleCollector(self.set_timer)
         self._stack_screen: StackScreen | None = None
 
+    def get_key_display(self, binding: Binding) -> str:
+        return GLYPHS.key(super().get_key_display(binding))
+
     def get_line_filters(self) -> Sequence[LineFilter]:
         return [*super().get_line_filters(), *self._ascii_filter]
 
@@ -349,7 +352,7 @@ class StackApp(App[int]):
                         continue
                     keys, _ = groups.setdefault(binding.action, ([], binding.description))
                     keys.append(self.get_key_display(binding))
-        rows = [(GLYPHS.text(", ".join(keys)), text) for keys, text in groups.values()]
+        rows = [(", ".join(keys), description) for keys, description in groups.values()]
         note = ""
         if self.demo_kubeconfig:
             path = self.demo_kubeconfig

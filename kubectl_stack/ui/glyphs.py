@@ -40,8 +40,6 @@ WORDS: Mapping[str, str] = {
     "○": "o",
     "→": "->",
     "←": "<-",
-    "↑": "up",
-    "↓": "down",
     "—": "-",
     "–": "-",
     "−": "-",
@@ -60,6 +58,15 @@ WORDS: Mapping[str, str] = {
     **dict(zip("▁▂▃▄▅▆▇█", " .:-=+*#", strict=True)),
 }
 _BAR = frozenset("▰▱")
+# Textual's symbols for keys, by their names.
+KEY_WORDS: Mapping[str, str] = {
+    "↑": "up",
+    "↓": "down",
+    "←": "left",
+    "→": "right",
+    "⌫": "backspace",
+    "⏎": "enter",
+}
 
 # Terminals that cannot draw more than ASCII whatever the locale says.
 ASCII_TERMS = frozenset({"linux", "vt100", "vt102", "vt220", "ansi", "dumb"})
@@ -105,6 +112,12 @@ class Glyphs:
 
     def text(self, text: str) -> str:
         return _word_text(text) if self.ascii and not text.isascii() else text
+
+    def key(self, display: str) -> str:
+        """A key as the footer and help show it (``⏎`` is ``enter`` in ASCII)."""
+        if not self.ascii or display.isascii():
+            return display
+        return self.text("".join(KEY_WORDS.get(char, char) for char in display))
 
     def rich(self, text: Text) -> Text:
         """``text`` with its symbols in ASCII, styles kept on the same characters."""

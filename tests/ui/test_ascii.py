@@ -16,7 +16,7 @@ from kubectl_stack.ui.app import StackApp, make_app
 from kubectl_stack.ui.glyphs import GLYPHS, wants_ascii
 from kubectl_stack_sim.runner import RunningSim
 
-from .conftest import TEST_SETTINGS, open_synced_source, sim_clock
+from .conftest import TEST_SETTINGS, open_synced_source, sim_clock, until_text
 from .screen import screen_text
 from .test_snapshots import SCREENS
 
@@ -83,3 +83,13 @@ async def test_every_screen_is_ascii_only(name: str, frozen_sim: RunningSim) -> 
 def test_ascii_snapshot(name: str, frozen_sim: RunningSim, snap_compare: Any) -> None:
     stack, steps = SCREENS[name]
     assert snap_compare(_ascii_app(frozen_sim, stack), terminal_size=(80, 24), run_before=steps)
+
+
+async def test_keys_in_help_and_footer_are_named_in_ascii(frozen_sim: RunningSim) -> None:
+    app = _ascii_app(frozen_sim, None)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await SCREENS["stacks"][1](pilot)
+        await pilot.press("question_mark")
+        text = await until_text(pilot, "Keys")
+    assert text.isascii()
+    assert "enter    Open" in text and "down, j" in text
