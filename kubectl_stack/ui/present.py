@@ -592,7 +592,8 @@ class StacksPresenter:
                     empty += " Other namespaces have some: a shows all namespaces, n picks one."
         self._summary = summary  # kept alive: its id is compared next time
         self._last = last
-        self._view = TableView(rows, order, empty, summary=f"{len(shown)} stacks")
+        chosen = f" -l {source.selector}" if source.selector else ""
+        self._view = TableView(rows, order, empty, summary=f"{len(shown)} stacks{chosen}")
         return self._view
 
 
