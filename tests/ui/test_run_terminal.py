@@ -6,10 +6,13 @@ from __future__ import annotations
 import os
 import pty
 import select
+import signal
 import subprocess
 import sys
 import time
 from pathlib import Path
+
+import pytest
 
 from kubectl_stack_sim.runner import RunningSim
 
@@ -149,3 +152,34 @@ def test_kubeconfig_of_invalid_utf8_is_kubectls_line(tmp_path: Path, kubectl_pat
     assert words == "invalid leading UTF-8 octet"
     assert out.decode().strip().endswith(f": yaml: {words}")
     assert out.startswith(b"error: error loading config file ")
+
+
+@pytest.mark.parametrize(("signum", "code"), [(signal.SIGTERM, 143), (signal.SIGHUP, 129)])
+def test_sigterm_and_sighup_write_the_terminal_modes_back(
+    tmp_path: Path, signum: signal.Signals, code: int
+) -> None:
+    # The bytes on the pty itself (tests/e2e checks the same through tmux's own state).
+    master, slave = pty.openpty()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "kubectl_stack", "--demo"],
+        stdin=slave,
+        stdout=slave,
+        stderr=slave,
+        env=_env(tmp_path),
+        start_new_session=True,
+    )
+    os.close(slave)
+    try:
+        screen = _read_until(master, b"my-app", 60)
+        assert b"\x1b[?1049h" in screen and b"\x1b[?1000h" in screen and b"\x1b[?25l" in screen
+        proc.send_signal(signum)
+        assert proc.wait(timeout=30) == code
+        after = _read_until(master, b"\0", 1)
+    finally:
+        os.close(master)
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    for mode in (b"\x1b[?1049l", b"\x1b[?25h", b"\x1b[?1000l", b"\x1b[?1003l"):
+        assert mode in after, (mode, after[-300:])
+    assert b"Traceback" not in after
