@@ -77,7 +77,9 @@ def tmux(tmp_path: Path) -> Iterator[Tmux]:
         "LANG": "C.UTF-8",
         "LC_ALL": "C.UTF-8",
     }
-    server = Tmux(f"kubectl-stack-e2e-{os.getpid()}", env)
+    # A socket of its own per test: a server still shutting down after the previous test
+    # would take the next session with it.
+    server = Tmux(f"kubectl-stack-e2e-{os.getpid()}-{tmp_path.name}", env)
     try:
         yield server
     finally:
