@@ -109,6 +109,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--no-mouse", action="store_true", help="do not capture the mouse")
     parser.add_argument(
+        "--ascii",
+        action="store_true",
+        help="draw with ASCII only (default when the locale is not UTF-8, or TERM=linux/vt100)",
+    )
+    parser.add_argument(
         "--once",
         action="store_true",
         help="print the stacks table once as plain text and exit (for scripts)",
@@ -149,6 +154,7 @@ def _options(ns: argparse.Namespace) -> Options:
         demo=ns.demo,
         demo_speed=ns.demo_speed,
         no_mouse=ns.no_mouse,
+        ascii=ns.ascii,
     )
 
 
@@ -174,8 +180,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         # only wait for keys that never come.
         sys.stderr.write(f"error: {PROG} needs a terminal; use --once for plain text\n")
         return 1
+    from .ui.glyphs import wants_ascii
     from .ui.run import run
 
+    if wants_ascii():
+        options.ascii = True
     return run(options)
 
 

@@ -52,6 +52,10 @@ class Settings:
     mouse: bool = True
     """Capture the mouse (``--no-mouse`` turns it off)."""
 
+    ascii: bool = False
+    """Draw with ASCII only (``--ascii``); chosen anyway when the locale is not UTF-8 or
+    ``TERM`` is ``linux`` / ``vt100``."""
+
     warnings: tuple[str, ...] = ()
     """Problems met while loading (shown once as notifications, never fatal)."""
 
@@ -106,9 +110,12 @@ def _keymap_from_env(text: str) -> dict[str, str]:
     # the keys of one binding.
     result: dict[str, str] = {}
     for entry in text.split(";"):
-        if "=" in entry:
-            binding_id, keys = entry.split("=", 1)
-            result[binding_id.strip()] = keys.strip()
+        if not entry.strip():
+            continue
+        binding_id, equals, keys = entry.partition("=")
+        if not (equals and binding_id.strip() and keys.strip()):
+            raise ValueError(f"keymap: {entry.strip()!r} is not binding-id=keys (';' between)")
+        result[binding_id.strip()] = keys.strip()
     return result
 
 
@@ -136,6 +143,9 @@ def load_settings(
         raw = env.get(ENV_PREFIX + spec.name.upper())
         if raw is None or spec.name == "warnings":
             continue
-        from_env[spec.name] = _keymap_from_env(raw) if spec.name == "keymap" else raw
+        try:
+            from_env[spec.name] = _keymap_from_env(raw) if spec.name == "keymap" else raw
+        except ValueError as exc:
+            settings = replace(settings, warnings=(*settings.warnings, f"environment: {exc}"))
     settings = _apply(settings, from_env, "environment")
     return replace(settings, **overrides) if overrides else settings

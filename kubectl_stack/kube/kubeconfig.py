@@ -130,9 +130,18 @@ def kubeconfig_paths(
 
 def _read_file(path: Path) -> dict[str, Any]:
     try:
-        text = path.read_text()
+        raw = path.read_bytes()
     except OSError as exc:
         raise ConfigError(f"error loading config file {str(path)!r}: {exc.strerror}") from exc
+    try:
+        text = raw.decode("utf-8")  # as kubectl reads it, whatever the locale
+    except UnicodeDecodeError as exc:
+        # go-yaml's words, which kubectl prints.
+        what = {
+            "invalid continuation byte": "invalid trailing UTF-8 octet",
+            "unexpected end of data": "incomplete UTF-8 octet sequence",
+        }.get(exc.reason, "invalid leading UTF-8 octet")
+        raise ConfigError(f"error loading config file {str(path)!r}: yaml: {what}") from exc
     try:
         data = yaml.safe_load(text) or {}
     except yaml.YAMLError as exc:

@@ -3,21 +3,27 @@
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeGuard
+from typing import TYPE_CHECKING, Any, TypeGuard
 
 from textual import events, work
-from textual.app import App
+from textual.app import App, InvalidThemeError
 from textual.binding import Binding
+from textual.dom import DOMNode
+from textual.filter import LineFilter
+from textual.screen import ModalScreen
 from textual.timer import Timer
 
 from ..model.hpa import HpaHistory
 from ..options import ConnectionOptions, Options
 from ..settings import Settings, load_settings
 from .collector import IdleCollector
+from .glyphs import GLYPHS, AsciiFilter
 from .messages import StateChanged
 from .screens.base import ClusterScreen
 from .screens.dialogs import PickerDialog
@@ -50,6 +56,9 @@ class StackApp(App[int]):
         Binding("ctrl+c", "quit", "Quit", show=False, priority=True, id="quit-now"),
         Binding("question_mark", "help", "Help", id="help"),
         Binding("ctrl+r", "reconnect", "Reconnect now", show=False, id="reconnect"),
+        # Textual's own suspend: the terminal given back, SIGSTOP, application mode again on
+        # SIGCONT (``fg``).
+        Binding("ctrl+z", "suspend_process", "Suspend", show=False, priority=True, id="suspend"),
     ]
 
     def __init__(
@@ -61,9 +70,13 @@ class StackApp(App[int]):
         connector: Connector,
         source: Source | None = None,
         notices: Sequence[str] = (),
+        demo_kubeconfig: str | None = None,
     ) -> None:
         super().__init__()
         self._startup_notices = tuple(notices)
+        self.demo_kubeconfig = demo_kubeconfig
+        """The demo cluster's kubeconfig, shown in help: the line printed before the app
+        started is behind its screen."""
         self.options = options
         self.settings = settings
         self.now = now
@@ -75,22 +88,40 @@ class StackApp(App[int]):
         """Autoscaler samples for the sparklines, kept across screens."""
         self.notices: list[tuple[str, str]] = []
         """Every notification shown, (severity, text): what a person saw, for tests too."""
-        self.theme = settings.theme
+        try:
+            self.theme = settings.theme
+        except InvalidThemeError:
+            known = ", ".join(sorted(self.available_themes))
+            warning = f"theme {settings.theme!r} is unknown, {self.theme} used instead ({known})"
+            self.settings = settings = replace(settings, warnings=(*settings.warnings, warning))
+        GLYPHS.select(settings.ascii)
+        self._ascii_filter = [AsciiFilter()] if settings.ascii else []
         self._next_refresh = 0.0
         self._refresh_timer: Timer | None = None
         self._refreshed_at = 0.0
         self._changed_at: float | None = None  # the oldest change not drawn yet
         self._key_at = float("-inf")  # the last key read from the terminal
+        self._keys_from = float("-inf")  # keys read before this (monotonic) are dropped
         self._refreshed_version = -1
         self._sampled_at = float("-inf")
         self._gc_frozen = False
         self._collector = IdleCollector(self.set_timer)
         self._stack_screen: StackScreen | None = None
 
+    def get_key_display(self, binding: Binding) -> str:
+        return GLYPHS.key(super().get_key_display(binding))
+
+    def get_line_filters(self) -> Sequence[LineFilter]:
+        return [*super().get_line_filters(), *self._ascii_filter]
+
     def on_mount(self) -> None:
         self._collector.start()
+        self.app_suspend_signal.subscribe(self, self._suspended)
+        self.app_resume_signal.subscribe(self, self._resumed)
         if self.settings.keymap:
             self.set_keymap(dict(self.settings.keymap))
+        for binding_id in sorted(set(self.settings.keymap) - _binding_ids()):
+            self.tell(f"keymap: no key has the id {binding_id!r}; ignored", severity="warning")
         for warning in self.settings.warnings:
             self.tell(warning, severity="warning")
         for notice in self._startup_notices:
@@ -102,8 +133,21 @@ class StackApp(App[int]):
         # Ages, countdowns and the retry delay move with time even when nothing changes.
         self.set_interval(1.0, self._tick)
 
+    def _suspended(self, _: App[int]) -> None:
+        self._keys_from = float("inf")
+
+    def _resumed(self, _: App[int]) -> None:
+        # Keys typed after Ctrl+Z in the same burst were read with it but meant for the shell
+        # (``s`` Enter there must not scale here); the terminal's unread input was dropped
+        # when the app stopped. Then a full redraw: the shell has written over the screen.
+        self._keys_from = time.monotonic()
+        self.refresh(layout=True)
+        self.screen.refresh()
+
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, events.Key):
+            if event.time < self._keys_from:
+                return
             self._collector.input_seen()
             self.input_arriving()
         await super().on_event(event)
@@ -125,9 +169,20 @@ class StackApp(App[int]):
         # of recent restarts). The screen redraws just that.
         if self.now() - self._sampled_at >= self.settings.sample_seconds:
             self._sample_autoscalers()
-        screen = self.screen
-        if _drawable(screen):
+        screen = self._shown_cluster_screen()
+        if screen is not None:
             screen.tick()
+
+    def _shown_cluster_screen(self) -> ClusterScreen | None:
+        """The cluster screen in view: the top one, or the one a dialog or help is open over
+        (it stays in sight around the dialog, and keeps moving with the cluster and the
+        clock)."""
+        for screen in reversed(self.screen_stack):
+            if _drawable(screen):
+                return screen
+            if not isinstance(screen, ModalScreen):
+                return None  # a full screen hides what is under it
+        return None
 
     def _start(self) -> None:
         assert self.source is not None
@@ -229,8 +284,9 @@ class StackApp(App[int]):
         for screen in self.screen_stack:
             if _drawable(screen):
                 screen.show_connection()
-        if _drawable(self.screen):
-            self.screen.refresh_data()
+        shown = self._shown_cluster_screen()
+        if shown is not None:
+            shown.refresh_data()
         # Spend at most REFRESH_SHARE of the time refreshing, so keys stay responsive, and
         # at most ~33 refreshes a second. A refresh costs what changed (10,000 pods under 50
         # changes/s: ~6 ms) and repaints only changed lines in view, so a change reaches the
@@ -303,7 +359,11 @@ class StackApp(App[int]):
                     )
                     keys.append(self.get_key_display(binding))
         rows = [(", ".join(keys), description) for keys, description in groups.values()]
-        self.push_screen(HelpScreen(screen.title or self.title, rows))
+        note = ""
+        if self.demo_kubeconfig:
+            path = self.demo_kubeconfig
+            note = f"demo cluster; to drive it with kubectl:\nexport KUBECONFIG={path}\n"
+        self.push_screen(HelpScreen(screen.title or self.title, rows, note))
 
     def action_reconnect(self) -> None:
         """Retry the watches now rather than when the banner says (a server's Retry-After
@@ -344,6 +404,23 @@ class StackApp(App[int]):
             await self.source.close()
 
 
+def _binding_ids() -> set[str]:
+    """The ids a keymap may name: those of every key binding of the app, its screens and
+    widgets (and Textual's own)."""
+    from . import screens, widgets
+
+    for package in (screens, widgets):
+        for module in pkgutil.iter_modules(package.__path__):
+            importlib.import_module(f"{package.__name__}.{module.name}")
+    ids: set[str] = set()
+    pending: list[type] = [DOMNode]
+    while pending:
+        cls = pending.pop()
+        pending.extend(cls.__subclasses__())
+        ids.update(b.id for b in vars(cls).get("BINDINGS", ()) if isinstance(b, Binding) and b.id)
+    return ids
+
+
 def _drawable(screen: object) -> TypeGuard[ClusterScreen]:
     """A cluster screen whose widgets are all there: pushed screens run (and the 1 s tick can
     reach them) while their widgets are still being mounted, and drawing then fails."""
@@ -358,12 +435,16 @@ def make_app(
     connector: Connector | None = None,
     source: Source | None = None,
     notices: Sequence[str] = (),
+    demo_kubeconfig: str | None = None,
 ) -> StackApp:
     """Build the app. ``now`` (epoch seconds) drives every age and countdown shown, so tests
     can freeze it; ``source`` is an already open connection, otherwise the app connects with
     ``options.connection`` when it starts (failure: exit code 1, ``app.fatal_error``)."""
     if settings is None:
-        settings = load_settings(mouse=not options.no_mouse)
+        overrides: dict[str, Any] = {"mouse": not options.no_mouse}
+        if options.ascii:  # adds to the config file's ``ascii``, never takes it away
+            overrides["ascii"] = True
+        settings = load_settings(**overrides)
     return StackApp(
         options,
         settings,
@@ -371,4 +452,5 @@ def make_app(
         connector=connector or open_source,
         source=source,
         notices=notices,
+        demo_kubeconfig=demo_kubeconfig,
     )

@@ -31,6 +31,7 @@ from ..model import stack as model_stack
 from ..model import storage as model_storage
 from ..model import workloads as model_workloads
 from ..model import yamlview as model_yamlview
+from .glyphs import GLYPHS
 from .screens.dialogs import RevisionChoice
 from .source import Source
 
@@ -510,7 +511,7 @@ class StacksPresenter:
     def _memo_of(self, source: Source, row: model_stack.StackRow) -> _Memo:
         memo = self._memo.get(id(row))
         if memo is None or memo.row is not row:
-            cells = _stack_cells(row)
+            cells = GLYPHS.deep(_stack_cells(row))
             obj = workload(source, row.kind, row.namespace, row.name)
             signature = None
             if obj is not None:
@@ -547,7 +548,7 @@ class StacksPresenter:
             # Until every kind is listed a stack's counts would be wrong (pods not in yet:
             # 0/10 ready), and summarising a half-loaded cache is wasted work.
             self._view = None
-            return TableView({}, {}, "loading…", summary="loading")
+            return TableView({}, {}, GLYPHS.text("loading…"), summary="loading")
         namespace = None if source.all_namespaces else source.namespace
         summary = source.summary(now)
         # The summary by identity: an equal one may come from changed objects (labels).
@@ -565,6 +566,10 @@ class StacksPresenter:
         for rank, row in enumerate(summary):
             if namespace is not None and row.namespace != namespace:
                 continue
+            if source.selector and not source.selects(
+                u.labels(workload(source, row.kind, row.namespace, row.name))
+            ):
+                continue
             if name_filter and not _matches(source, row, name_filter):
                 continue
             memo = memos[id(row)] = self._memo_of(source, row)
@@ -576,15 +581,19 @@ class StacksPresenter:
             _group(self._groups(source, shown), columns, rows, order)
         empty = None
         if not rows:
-            if summary:
+            if summary and name_filter:
                 empty = f"no Deployment matches {name_filter!r}"
             else:
                 where = "any namespace" if namespace is None else f'namespace "{namespace}"'
+                chosen = f" with labels {source.selector}" if source.selector else ""
                 problem = source.kind_problem("deployments")
-                empty = problem or f"No Deployments found in {where}."
+                empty = problem or f"No Deployments found in {where}{chosen}."
+                if not problem and namespace is not None and source.deployments_elsewhere:
+                    empty += " Other namespaces have some: a shows all namespaces, n picks one."
         self._summary = summary  # kept alive: its id is compared next time
         self._last = last
-        self._view = TableView(rows, order, empty, summary=f"{len(shown)} stacks")
+        chosen = f" -l {source.selector}" if source.selector else ""
+        self._view = TableView(rows, order, empty, summary=f"{len(shown)} stacks{chosen}")
         return self._view
 
 
@@ -617,7 +626,7 @@ def _group(
             "name": Text(f"▾ {group.key.title}", style="bold"),
             "rollout": Text(count, style="dim"),
         }
-        rows[key] = tuple(cells.get(c, "") for c in columns)
+        rows[key] = GLYPHS.deep(tuple(cells.get(c, "") for c in columns))
         order[key] = (index, -1)
         for member in members:
             name_cell = rows[member][columns.index("name")] if "name" in columns else ""
@@ -695,6 +704,17 @@ def stack_view(
     kind: str = DEPLOYMENT,
 ) -> StackView:
     """Everything the Stack screen shows for one workload (a Deployment by default)."""
+    return GLYPHS.deep(_stack_view(source, namespace, name, now, hpa_history, kind))
+
+
+def _stack_view(
+    source: Source,
+    namespace: str,
+    name: str,
+    now: float,
+    hpa_history: Mapping[tuple[str, str], model_hpa.HpaHistory] | None,
+    kind: str,
+) -> StackView:
     if kind != DEPLOYMENT:
         return _workload_view(source, kind, namespace, name, now)
     graph = source.stack(namespace, name, now)

@@ -1,13 +1,15 @@
 """Entry point from the CLI: connect (or start the demo cluster), run the app, clean up.
 
 Connection problems are one line on stderr and exit code 1; the terminal is always restored
-(Textual restores it when the app exits, also on errors). A terminal that goes away without
-a hang-up signal ends the app too (:mod:`.driver`): exit code 129, nothing more written.
+(Textual restores it when the app exits, also on errors). SIGTERM and SIGHUP end the app the
+same way (exit codes 143 and 129). A terminal that goes away without a hang-up signal ends the
+app too (:mod:`.driver`): exit code 129, nothing more written.
 """
 
 from __future__ import annotations
 
 import asyncio
+import signal
 import sys
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
@@ -25,7 +27,10 @@ TERMINAL_GONE = 129
 
 
 async def _main(
-    options: Options, now: Callable[[], float] | None = None, notices: Sequence[str] = ()
+    options: Options,
+    now: Callable[[], float] | None = None,
+    notices: Sequence[str] = (),
+    demo_kubeconfig: str | None = None,
 ) -> int:
     from .app import make_app
     from .source import open_source
@@ -35,14 +40,25 @@ async def _main(
     except ConnectError as exc:
         sys.stderr.write(f"error: {exc}\n")
         return 1
-    app = make_app(options, source=source, now=now, notices=notices)
-    if sys.platform != "win32":
+    app = make_app(
+        options, source=source, now=now, notices=notices, demo_kubeconfig=demo_kubeconfig
+    )
+    loop = asyncio.get_running_loop()
+    ending = (signal.SIGTERM, signal.SIGHUP) if sys.platform != "win32" else ()
+    if ending:
         from .driver import watch_terminal
 
         watch_terminal(app)
+        # Python's default for these is to die on the spot, the terminal left in the alternate
+        # screen with the mouse reported and the cursor hidden: end the app instead (Textual
+        # gives the terminal back on the way out), with the shell's code for that signal.
+        for signum in ending:
+            loop.add_signal_handler(signum, app.exit, None, 128 + signum)
     try:
         await app.run_async(mouse=app.settings.mouse)
     finally:
+        for signum in ending:
+            loop.remove_signal_handler(signum)
         await source.close()
     if app.fatal_error:
         sys.stderr.write(f"error: {app.fatal_error}\n")
@@ -73,9 +89,11 @@ def run(options: Options) -> int:
         else:
             # The demo cluster's clock may run faster than the wall's (--demo-speed): ages and
             # countdowns are read against the cluster's own time, as on a real cluster. The
-            # KUBECONFIG line is shown in the app too: the one printed before is behind it.
-            notice = f"demo cluster: export {line.strip()} to drive it with kubectl"
-            code = asyncio.run(_main(options, sim.cluster.clock.now, [notice]))
+            # KUBECONFIG line is in the app's help too: the one printed before is behind it
+            # (a notification is too narrow for it at 80 columns, and goes away).
+            notice = "demo cluster: ? shows the KUBECONFIG line to drive it with kubectl"
+            main = _main(options, sim.cluster.clock.now, [notice], str(sim.kubeconfig))
+            code = asyncio.run(main)
     except KeyboardInterrupt:
         pass
     finally:

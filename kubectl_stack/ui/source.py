@@ -19,6 +19,7 @@ from ..kube.informer import Informers
 from ..kube.kubeconfig import ConfigError, kubeconfig_paths, load_merged
 from ..kube.logs import LogOptions, LogStream
 from ..kube.store import ClusterState, SyncState
+from ..model import labelselector
 from ..model.stack import Stack, StackRow, Summarizer, WorkloadStack
 from ..options import ConnectionOptions, Options
 
@@ -71,6 +72,7 @@ class Source:
         namespace: str,
         all_namespaces: bool,
         connection_options: ConnectionOptions,
+        selector: str | None = None,
     ) -> None:
         self.connection = connection
         self.state = state
@@ -78,6 +80,12 @@ class Source:
         self.namespace = namespace
         self.all_namespaces = all_namespaces
         self.connection_options = connection_options
+        self.selector = selector
+        """``-l``: only workloads whose labels it selects are shown (None: all)."""
+        self.selects: Callable[[Mapping[str, str]], bool] = labelselector.parse(selector or "")
+        self.deployments_elsewhere = False
+        """Whether, at the start, another namespace than the one watched had a Deployment
+        (selected by ``selector``): an empty list then says where to look."""
         self._unsubscribe: list[Callable[[], None]] = []
         self._summarizer = Summarizer()
         self._summarized_version = -1
@@ -355,17 +363,54 @@ async def open_source(connection_options: ConnectionOptions, options: Options) -
         raise ConnectError(str(exc)) from exc
     state = ClusterState(max_rate=NOTIFY_RATE)
     namespace = connection.namespace
-    informers = Informers(connection, state, None if options.all_namespaces else namespace)
+    scope = None if options.all_namespaces else namespace
+    if options.selector:
+        # Read by the server first: a bad selector gets its words, what kubectl prints.
+        try:
+            query = {"labelSelector": options.selector, "limit": "1"}
+            await connection.get_json(K.DEPLOYMENTS.path(scope), query)
+            labelselector.parse(options.selector)
+        except ApiError as exc:
+            await connection.close()
+            raise ConnectError(exc.kubectl_message()) from exc
+        except (ConnectionFailed, ValueError) as exc:
+            await connection.close()
+            raise ConnectError(str(exc)) from exc
+    informers = Informers(connection, state, scope)
     try:
-        await informers.start()
+        _, elsewhere = await asyncio.gather(
+            informers.start(), _deployments_elsewhere(connection, scope, options.selector)
+        )
     except (ApiError, ConnectionFailed) as exc:
         await connection.close()
         raise ConnectError(str(exc)) from exc
-    return Source(
+    source = Source(
         connection,
         state,
         informers,
         namespace=namespace,
         all_namespaces=options.all_namespaces,
         connection_options=connection_options,
+        selector=options.selector,
     )
+    source.deployments_elsewhere = elsewhere
+    return source
+
+
+async def _deployments_elsewhere(
+    connection: Connection, namespace: str | None, selector: str | None
+) -> bool:
+    """Whether a namespace other than ``namespace`` has a Deployment (False when all are
+    watched, or the cluster-wide list is not allowed)."""
+    if namespace is None:
+        return False
+    query = {
+        "limit": "1",
+        "labelSelector": selector or "",
+        "fieldSelector": f"metadata.namespace!={namespace}",
+    }
+    try:
+        listing = await connection.get_json(K.DEPLOYMENTS.path(None), query)
+    except (ApiError, ConnectionFailed):
+        return False
+    return isinstance(listing, dict) and bool(listing.get("items"))

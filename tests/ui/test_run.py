@@ -146,9 +146,21 @@ def test_unknown_demo_scenario_is_one_line_and_exit_1(capsys: pytest.CaptureFixt
 
 
 async def test_demo_kubeconfig_line_is_shown_inside_the_app(sim: RunningSim) -> None:
-    notice = f"demo cluster: export KUBECONFIG={sim.kubeconfig} to drive it with kubectl"
+    notice = "demo cluster: ? shows the KUBECONFIG line to drive it with kubectl"
     options = Options(connection=ConnectionOptions(kubeconfig=str(sim.kubeconfig)))
-    app = make_app(options, settings=TEST_SETTINGS, now=sim_clock(sim), notices=[notice])
+    app = make_app(
+        options,
+        settings=TEST_SETTINGS,
+        now=sim_clock(sim),
+        notices=[notice],
+        demo_kubeconfig=str(sim.kubeconfig),
+    )
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
         assert ("information", notice) in app.notices
+        await until_text(pilot, "my-app")
+        await pilot.press("question_mark")
+        text = await until_text(pilot, "Keys")
+        # On one line of its own at 80 columns, ready to copy.
+        line = f"export KUBECONFIG={sim.kubeconfig}"
+        assert any(row.strip(" │") == line for row in text.splitlines()), text

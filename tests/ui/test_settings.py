@@ -41,3 +41,18 @@ def test_unreadable_yaml_is_a_warning_not_a_crash(tmp_path: Path) -> None:
     settings = load_settings({}, path)
     assert settings == Settings(warnings=settings.warnings)
     assert len(settings.warnings) == 1 and str(path) in settings.warnings[0]
+
+
+def test_a_keymap_that_is_not_id_equals_keys_is_a_warning(tmp_path: Path) -> None:
+    env = {"XDG_CONFIG_HOME": str(tmp_path), "KUBECTL_STACK_KEYMAP": "scale=S;garbage"}
+    settings = load_settings(env)
+    assert dict(settings.keymap) == {}
+    assert settings.warnings == (
+        "environment: keymap: 'garbage' is not binding-id=keys (';' between)",
+    )
+
+
+def test_ascii_is_a_setting(tmp_path: Path) -> None:
+    env = {"XDG_CONFIG_HOME": str(tmp_path), "KUBECTL_STACK_ASCII": "yes"}
+    assert load_settings(env).ascii is True
+    assert load_settings({"XDG_CONFIG_HOME": str(tmp_path)}).ascii is False

@@ -223,8 +223,23 @@ class ConfirmDialog(_Dialog):
         self.dismiss(True)
 
 
+class _PickList(OptionList):
+    """The picker's list: j/k move too, once it has the focus (Tab from the filter)."""
+
+    BINDINGS = [
+        Binding("j", "cursor_down", "Down", show=False, id="picker.list-down"),
+        Binding("k", "cursor_up", "Up", show=False, id="picker.list-up"),
+    ]
+
+
 class PickerDialog(_Dialog):
-    """Pick one string (namespace, context). Dismisses with it, or None."""
+    """Pick one string (namespace, context). Dismisses with it, or None. ↑/↓ move the
+    highlight while the filter has the focus (where j and k are letters of a name)."""
+
+    BINDINGS = [
+        Binding("down", "move(1)", "Down", show=False, id="picker.down"),
+        Binding("up", "move(-1)", "Up", show=False, id="picker.up"),
+    ]
 
     def __init__(self, title: str, items: Sequence[str], current: str | None) -> None:
         super().__init__()
@@ -236,7 +251,7 @@ class PickerDialog(_Dialog):
         with Vertical(classes="dialog", id="picker-dialog") as box:
             box.border_title = self._title
             yield Input(placeholder="type to filter", id="picker-filter")
-            yield OptionList(*self._options(""), id="picker-options")
+            yield _PickList(*self._options(""), id="picker-options")
 
     def _options(self, needle: str) -> list[Option]:
         return [
@@ -250,6 +265,13 @@ class PickerDialog(_Dialog):
         if self._current in self._items:
             options.highlighted = self._items.index(self._current)
         self.query_one("#picker-filter", Input).focus()
+
+    def action_move(self, step: int) -> None:
+        options = self.query_one("#picker-options", OptionList)
+        if step > 0:
+            options.action_cursor_down()
+        else:
+            options.action_cursor_up()
 
     @on(Input.Changed, "#picker-filter")
     def _filter(self, event: Input.Changed) -> None:

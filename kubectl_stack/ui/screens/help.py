@@ -1,10 +1,12 @@
-"""Help: every key of the screen it was opened from."""
+"""Help: every key of the screen it was opened from (and, on the demo cluster, how to reach it
+with kubectl)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
 from rich.table import Table
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
@@ -17,10 +19,11 @@ class HelpScreen(ModalScreen[None]):
 
     BINDINGS = [Binding("escape,q,question_mark", "dismiss", "Close", id="help.close")]
 
-    def __init__(self, title: str, keys: Sequence[tuple[str, str]]) -> None:
+    def __init__(self, title: str, keys: Sequence[tuple[str, str]], note: str = "") -> None:
         super().__init__()
         self._title = title
         self._keys = list(keys)
+        self._note = note
 
     def compose(self) -> ComposeResult:
         # Two pairs of columns: every key of a screen fits on an 80x24 terminal.
@@ -36,6 +39,8 @@ class HelpScreen(ModalScreen[None]):
         with VerticalScroll(id="help-body") as body:
             body.border_title = f"Keys · {self._title}"
             body.border_subtitle = "esc close"
+            if self._note:
+                yield Static(Text(self._note), id="help-note")
             yield Static(table)
 
     async def action_dismiss(self, result: None = None) -> None:

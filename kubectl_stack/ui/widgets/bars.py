@@ -10,6 +10,8 @@ from textual.app import ComposeResult
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
+from ..glyphs import GLYPHS
+
 
 class TopBar(Static):
     """``kubectl stack  ctx X  ns Y  ● live  12:04:31`` — where am I, is it live (or
@@ -30,7 +32,7 @@ class TopBar(Static):
             parts.append(extra)
         if now is not None:
             parts.append(time.strftime("%H:%M:%S UTC", time.gmtime(now)))
-        text = "   ".join(parts)
+        text = GLYPHS.text("   ".join(parts))
         # Called every second: no repaint unless the printed text changes, and no layout
         # (one line high always; a layout pass repaints every scrollbar on the screen).
         if text != self._shown:
@@ -51,6 +53,7 @@ class Banner(Static):
     def show(self, text: str | None) -> None:
         """``text`` None hides the banner."""
         self.set_class(text is not None, "-shown")
+        text = None if text is None else GLYPHS.text(text)
         if text != self._shown:
             self._shown = text
             self.update(text or "")
