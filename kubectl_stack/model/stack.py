@@ -24,6 +24,7 @@ from kubectl_stack.model.duration import age
 from kubectl_stack.model.events import (
     EventRow,
     ProbeFailures,
+    UnhealthyIndex,
     events_by_namespace,
     events_for,
     failures_for,
@@ -271,7 +272,8 @@ _NOT_YET: dict[str, list[Mapping[str, Any]]] = {}  # events_by_ns until a stack 
 
 class _Index:
     """Everything looked up more than once, built in one pass per kind. With ``reuse``, the
-    groups of ``_GROUP_KINDS`` not named in ``stale`` are taken from that earlier index."""
+    groups of ``_GROUP_KINDS`` not named in ``stale`` are taken from that earlier index;
+    ``unhealthy``: the events' probe failures by pod, when the caller keeps them."""
 
     def __init__(
         self,
@@ -281,10 +283,12 @@ class _Index:
         reuse: _Index | None = None,
         stale: Iterable[str] = tuple(_GROUP_KINDS),
         deployment_at: Mapping[tuple[str, str], Mapping[str, Any]] | None = None,
+        unhealthy: Mapping[str, tuple[ProbeFailures, ...]] | None = None,
     ) -> None:
         self.now = now
         self._snapshot = snapshot
         self._deployment_at = deployment_at
+        self._unhealthy = unhealthy
         self.workloads = [
             (kind, obj)
             for key, kind in WORKLOAD_KINDS.items()
@@ -378,7 +382,9 @@ class _Index:
 
     def _index_events(self, snapshot: Any) -> None:
         self.events = _objects(snapshot, "events") or []
-        self.unhealthy = unhealthy_by_pod(self.events)
+        self.unhealthy: Mapping[str, tuple[ProbeFailures, ...]] = (
+            unhealthy_by_pod(self.events) if self._unhealthy is None else self._unhealthy
+        )
         self.events_by_ns = _NOT_YET
 
     def in_ns_events(self, namespace: str) -> list[Mapping[str, Any]]:
@@ -1233,6 +1239,7 @@ class Summarizer:
 
     def _reset(self) -> None:
         self._pods = _OwnerIndex()
+        self._unhealthy = UnhealthyIndex()
         self._seen: dict[str, dict[Any, Any]] = {}
         self._index: _Index | None = None
         self._rs_owner: dict[str, str] = {}
@@ -1282,7 +1289,9 @@ class Summarizer:
                 changes = _diff(self._seen.setdefault(kind, {}), raw, keys)
             if not changes:
                 continue
-            if kind == "deployments":
+            if kind == "events":
+                self._unhealthy.update(changes)
+            elif kind == "deployments":
                 at = self._deployment_at
                 for _key, old, _new in changes:
                     if isinstance(old, Mapping):
@@ -1303,7 +1312,13 @@ class Summarizer:
         """The index of the snapshot last taken in, at ``now``: only the groups whose kinds
         changed are rebuilt, pods come from the per-owner index."""
         index = _Index(
-            snapshot, now, self._pods.lists(), self._index, self._stale, self._deployment_at
+            snapshot,
+            now,
+            self._pods.lists(),
+            self._index,
+            self._stale,
+            self._deployment_at,
+            self._unhealthy.table,
         )
         if "replicasets" in self._stale or self._index is None:
             self._rs_owner = {
