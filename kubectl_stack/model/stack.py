@@ -265,7 +265,7 @@ _GROUP_ATTRS = {
         "names",
     ),
     "hpas": ("hpas", "hpa_by_target"),
-    "events": ("events", "unhealthy", "events_by_ns"),
+    "events": ("unhealthy", "events_by_ns"),
 }
 _NOT_YET: dict[str, list[Mapping[str, Any]]] = {}  # events_by_ns until a stack asks
 
@@ -381,9 +381,10 @@ class _Index:
                 self.hpa_by_target[(u.namespace(h), target)].append(h)
 
     def _index_events(self, snapshot: Any) -> None:
-        self.events = _objects(snapshot, "events") or []
         self.unhealthy: Mapping[str, tuple[ProbeFailures, ...]] = (
-            unhealthy_by_pod(self.events) if self._unhealthy is None else self._unhealthy
+            unhealthy_by_pod(_objects(snapshot, "events") or [])
+            if self._unhealthy is None
+            else self._unhealthy
         )
         self.events_by_ns = _NOT_YET
 
@@ -392,7 +393,7 @@ class _Index:
         refresh walks those, not the whole scope's; grouped the first time a stack asks
         after the events changed (the Stacks list never needs them grouped)."""
         if self.events_by_ns is _NOT_YET:
-            self.events_by_ns = events_by_namespace(self.events)
+            self.events_by_ns = events_by_namespace(_objects(self._snapshot, "events") or [])
         return self.events_by_ns.get(namespace, [])
 
     def exists(self, kind: str, namespace: str, name: str) -> bool | None:
@@ -1304,7 +1305,13 @@ class Summarizer:
                 for obj in (old, new):
                     if isinstance(obj, Mapping):
                         _affected(
-                            kind, obj, self._keys, self._uids, self._rs_uids, self._namespaces
+                            kind,
+                            obj,
+                            self._keys,
+                            self._uids,
+                            self._rs_uids,
+                            self._namespaces,
+                            self._pods.seen,
                         )
         return True
 
@@ -1465,9 +1472,11 @@ def _affected(
     uids: set[str],
     rs_uids: set[str],
     namespaces: set[str],
+    pods: Mapping[Any, Any],
 ) -> None:
     """Note which stacks a change of ``obj`` may alter: by Deployment key, Deployment uid,
-    ReplicaSet uid (of a pod) or whole namespace (Services and what links to them)."""
+    ReplicaSet uid (of a pod) or whole namespace (Services and what links to them). ``pods``:
+    the pods taken in, by (namespace, name)."""
     if kind == "deployments":
         keys.add((u.namespace(obj), u.name(obj)))
     elif kind == "replicasets":
@@ -1480,8 +1489,17 @@ def _affected(
             keys.add((u.namespace(obj), target))
     elif kind == "events":
         if obj.get("reason") == "Unhealthy":
+            # A probe failure counts for the pod it names (failures_for: by uid, else by
+            # namespace/name): the stack of the pod of that name, when it is that pod.
             involved = u.d(obj.get("involvedObject"))
-            namespaces.add(u.s(involved.get("namespace")) or u.namespace(obj))
+            ns = u.s(involved.get("namespace")) or u.namespace(obj)
+            uid = u.s(involved.get("uid"))
+            pod = pods.get((ns, u.s(involved.get("name"))))
+            if pod is not None and (not uid or u.uid(pod) == uid):
+                rs_uids.add(u.controller_uid(pod))
+            elif pod is not None or uid:
+                # Some other pod may carry that uid: every stack of the namespace.
+                namespaces.add(ns)
     else:
         namespaces.add(u.namespace(obj))
 
