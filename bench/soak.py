@@ -60,6 +60,9 @@ class Options:
     tracemalloc: int = 0  # frames; 0: off (tracing slows the app and doubles its memory)
 
 
+KINDS = {"events": "events", "pods": "pods", "replicasets": "replicasets"}  # cluster -> app
+
+
 @dataclass
 class Sample:
     virtual_h: float
@@ -76,7 +79,8 @@ class Sample:
 
 def _serve(options: Options) -> int:
     """The cluster (``--serve``): prints ``KUBECONFIG=``, then answers ``go`` (start the
-    clock) and ``stats`` (JSON), one per stdin line, until stdin closes."""
+    clock), ``stop`` (no timer fires any more: nothing changes) and ``stats`` (JSON), one
+    per stdin line, until stdin closes."""
     from kubectl_stack_sim.clock import Clock
     from kubectl_stack_sim.runner import serve
     from kubectl_stack_sim.scenario import build_cluster
@@ -111,6 +115,9 @@ def _serve(options: Options) -> int:
                     if command == "go" and clock_task is None:
                         began = cluster.clock.now()
                         clock_task = asyncio.ensure_future(cluster.clock.run())
+                        _reply("ok")
+                    elif command == "stop" and clock_task is not None:
+                        clock_task.cancel()
                         _reply("ok")
                     elif command == "stats":
                         now = cluster.clock.now()
@@ -224,8 +231,24 @@ def _sample(
     return sample, stats
 
 
-def soak(options: Options, log: Callable[[str], None]) -> list[Sample]:
-    """Run the soak; the samples, the first taken once the app has synced."""
+def settle(cluster: SoakCluster, probe: Probe, pid: int, timeout: float = 60.0) -> dict[str, Any]:
+    """Stop the cluster's clock, then wait until the app's store holds as many Events, pods
+    and ReplicaSets as the cluster: the counts, and whether they met within ``timeout``."""
+    cluster.command("stop")
+    deadline = time.monotonic() + timeout
+    while True:
+        stats = cluster.stats()
+        store = probe.ask(pid)["store"]
+        counts = {k: (int(stats[k]), int(store.get(v, -1))) for k, v in KINDS.items()}
+        met = all(ours == theirs for theirs, ours in counts.values())
+        if met or time.monotonic() > deadline:
+            return {"met": met, **{k: {"cluster": c, "app": a} for k, (c, a) in counts.items()}}
+        time.sleep(1.0)
+
+
+def soak(options: Options, log: Callable[[str], None]) -> tuple[list[Sample], dict[str, Any]]:
+    """Run the soak; the samples (the first taken once the app has synced) and how the app's
+    store compared with the cluster once the clock stopped (:func:`settle`)."""
     deployments = max(1, options.pods // 10)
     log(
         f"starting the embedded cluster: {options.pods} pods, {deployments} Deployments, "
@@ -268,9 +291,11 @@ def soak(options: Options, log: Callable[[str], None]) -> list[Sample]:
                 # Still drawing after hours.
                 if term.wait_for(_on_screen(options, deployments), 30) is None:
                     raise SystemExit("the app no longer shows its screen:\n" + _screen(term))
+                settled = settle(cluster, probe, term.pid)
+                log(f"clock stopped; the app's store against the cluster's: {settled}")
     finally:
         cluster.close()
-    return samples
+    return samples, settled
 
 
 def _on_screen(options: Options, deployments: int) -> Callable[[list[str]], bool]:
@@ -367,9 +392,13 @@ def main(argv: list[str] | None = None) -> int:
         sys.stderr.write(f"{time.strftime('%H:%M:%S')} {text}\n")
         sys.stderr.flush()
 
-    samples = soak(options, log)
+    samples, settled = soak(options, log)
     print(table(samples))
     print(growth(samples))
+    held = ", ".join(
+        f"{k} {v['app']:,} of {v['cluster']:,}" for k, v in settled.items() if k != "met"
+    )
+    print(f"once the clock stopped, the app's store held: {held}")
     out = args.out
     if out is None:
         RESULTS.mkdir(exist_ok=True)
@@ -379,6 +408,7 @@ def main(argv: list[str] | None = None) -> int:
         "commit": _commit(),
         "options": asdict(options),
         "samples": [asdict(s) for s in samples],
+        "settled": settled,
     }
     out.write_bytes(jsonutil.dumps_pretty(record))
     print(f"figures written to {out}")
