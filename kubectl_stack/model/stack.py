@@ -1430,6 +1430,12 @@ class Summarizer:
                 if not keys:
                     del table[at]
 
+    @property
+    def probe_failures(self) -> Mapping[str, tuple[ProbeFailures, ...]]:
+        """The probe failures by pod (:func:`unhealthy_by_pod` of every event) as of the last
+        call here, kept change by change: what the stacks were built with. Read-only."""
+        return self._unhealthy.table
+
     def due(self, now: float) -> bool:
         """Whether a summary at ``now`` of an unchanged snapshot could differ from the last
         one in more than the AGE texts: a health, rollout or certificate window has passed
