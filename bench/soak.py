@@ -392,6 +392,7 @@ def main(argv: list[str] | None = None) -> int:
         sys.stderr.write(f"{time.strftime('%H:%M:%S')} {text}\n")
         sys.stderr.flush()
 
+    commit = _commit()  # the code the app runs is the code of the start
     samples, settled = soak(options, log)
     print(table(samples))
     print(growth(samples))
@@ -405,7 +406,7 @@ def main(argv: list[str] | None = None) -> int:
         out = RESULTS / f"soak-{time.strftime('%Y%m%dT%H%M%S')}.json"
     record = {
         "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        "commit": _commit(),
+        "commit": commit,
         "options": asdict(options),
         "samples": [asdict(s) for s in samples],
         "settled": settled,
