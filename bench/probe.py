@@ -68,7 +68,8 @@ def census(previous: tracemalloc.Snapshot | None = None) -> tuple[dict[str, Any]
 
     # The app freezes what it holds after its first sync (gc.freeze), and get_objects() does
     # not list frozen objects: they are thawed to be counted, and frozen again after, live
-    # ones only (a collection runs first), as the app's own freeze does.
+    # ones only (a collection runs first), as the app's own freeze does. A cycle among them
+    # that turns to garbage later is never collected: figures can only come out higher.
     frozen = gc.get_freeze_count()
     gc.unfreeze()
     gc.collect()
