@@ -2,7 +2,9 @@
 
 Prints one table (a column per cluster size) with the targets of issue 6 checked on the main
 size, writes the figures as JSON to ``bench/results/`` and then runs the initial-sync
-benchmark (:mod:`bench.sync`). See bench/README.md.
+benchmark (:mod:`bench.sync`). With ``--soak-hours N`` it runs the memory soak instead
+(:mod:`bench.soak`: N virtual hours of the ``large`` scenario live, Events expiring). See
+bench/README.md.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import time
 from dataclasses import asdict
 from pathlib import Path
 
-from bench import suite, sync
+from bench import soak, suite, sync
 from kubectl_stack import jsonutil
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -121,7 +123,24 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="main-size extras off (smoke)")
     parser.add_argument("--no-sync", action="store_true", help="skip the bench.sync benchmark")
     parser.add_argument("--out", type=Path, default=None, help="JSON file (default: results/)")
+    parser.add_argument(
+        "--soak-hours",
+        type=float,
+        default=None,
+        metavar="N",
+        help="run only the memory soak (python -m bench.soak) over N virtual hours",
+    )
+    parser.add_argument(
+        "--soak-speed", type=float, default=20.0, help="the soak's virtual seconds per second"
+    )
     args = parser.parse_args(argv)
+    if args.soak_hours is not None:
+        soak_argv = [
+            f"--hours={args.soak_hours}",
+            f"--speed={args.soak_speed}",
+            f"--pods={args.main_size}",
+        ]
+        return soak.main(soak_argv + ([f"--out={args.out}"] if args.out else []))
     try:
         sizes = tuple(int(s) for s in args.sizes.split(",") if s.strip())
     except ValueError:

@@ -22,7 +22,7 @@ import tempfile
 import threading
 import time
 import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -183,16 +183,26 @@ def _shows_replicas(replicas: int) -> Any:
 
 
 @contextlib.contextmanager
-def _app(cluster: Cluster, cols: int = 80, rows: int = 24) -> Iterator[Terminal]:
+def _app(
+    cluster: Any,
+    cols: int = 80,
+    rows: int = 24,
+    *,
+    program: Sequence[str] = ("-m", "kubectl_stack", "-A"),
+    env: Mapping[str, str] | None = None,
+) -> Iterator[Terminal]:
+    """The app (``python program``) on a pty against ``cluster.kubeconfig``, with a fresh
+    home and ``env`` added."""
     with tempfile.TemporaryDirectory() as home:
-        env = {
+        full_env = {
             **os.environ,
             "PYTHONPATH": REPO,
             "KUBECONFIG": cluster.kubeconfig,
             "XDG_CONFIG_HOME": home,
             "HOME": home,
+            **(env or {}),
         }
-        term = Terminal([sys.executable, "-m", "kubectl_stack", "-A"], env, cols, rows)
+        term = Terminal([sys.executable, *program], full_env, cols, rows)
         try:
             yield term
         finally:

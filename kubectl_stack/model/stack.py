@@ -24,6 +24,7 @@ from kubectl_stack.model.duration import age
 from kubectl_stack.model.events import (
     EventRow,
     ProbeFailures,
+    UnhealthyIndex,
     events_by_namespace,
     events_for,
     failures_for,
@@ -264,14 +265,15 @@ _GROUP_ATTRS = {
         "names",
     ),
     "hpas": ("hpas", "hpa_by_target"),
-    "events": ("events", "unhealthy", "events_by_ns"),
+    "events": ("unhealthy", "events_by_ns"),
 }
 _NOT_YET: dict[str, list[Mapping[str, Any]]] = {}  # events_by_ns until a stack asks
 
 
 class _Index:
     """Everything looked up more than once, built in one pass per kind. With ``reuse``, the
-    groups of ``_GROUP_KINDS`` not named in ``stale`` are taken from that earlier index."""
+    groups of ``_GROUP_KINDS`` not named in ``stale`` are taken from that earlier index;
+    ``unhealthy``: the events' probe failures by pod, when the caller keeps them."""
 
     def __init__(
         self,
@@ -281,10 +283,12 @@ class _Index:
         reuse: _Index | None = None,
         stale: Iterable[str] = tuple(_GROUP_KINDS),
         deployment_at: Mapping[tuple[str, str], Mapping[str, Any]] | None = None,
+        unhealthy: Mapping[str, tuple[ProbeFailures, ...]] | None = None,
     ) -> None:
         self.now = now
         self._snapshot = snapshot
         self._deployment_at = deployment_at
+        self._unhealthy = unhealthy
         self.workloads = [
             (kind, obj)
             for key, kind in WORKLOAD_KINDS.items()
@@ -377,8 +381,11 @@ class _Index:
                 self.hpa_by_target[(u.namespace(h), target)].append(h)
 
     def _index_events(self, snapshot: Any) -> None:
-        self.events = _objects(snapshot, "events") or []
-        self.unhealthy = unhealthy_by_pod(self.events)
+        self.unhealthy: Mapping[str, tuple[ProbeFailures, ...]] = (
+            unhealthy_by_pod(_objects(snapshot, "events") or [])
+            if self._unhealthy is None
+            else self._unhealthy
+        )
         self.events_by_ns = _NOT_YET
 
     def in_ns_events(self, namespace: str) -> list[Mapping[str, Any]]:
@@ -386,7 +393,7 @@ class _Index:
         refresh walks those, not the whole scope's; grouped the first time a stack asks
         after the events changed (the Stacks list never needs them grouped)."""
         if self.events_by_ns is _NOT_YET:
-            self.events_by_ns = events_by_namespace(self.events)
+            self.events_by_ns = events_by_namespace(_objects(self._snapshot, "events") or [])
         return self.events_by_ns.get(namespace, [])
 
     def exists(self, kind: str, namespace: str, name: str) -> bool | None:
@@ -1233,6 +1240,7 @@ class Summarizer:
 
     def _reset(self) -> None:
         self._pods = _OwnerIndex()
+        self._unhealthy = UnhealthyIndex()
         self._seen: dict[str, dict[Any, Any]] = {}
         self._index: _Index | None = None
         self._rs_owner: dict[str, str] = {}
@@ -1282,7 +1290,9 @@ class Summarizer:
                 changes = _diff(self._seen.setdefault(kind, {}), raw, keys)
             if not changes:
                 continue
-            if kind == "deployments":
+            if kind == "events":
+                self._unhealthy.update(changes)
+            elif kind == "deployments":
                 at = self._deployment_at
                 for _key, old, _new in changes:
                     if isinstance(old, Mapping):
@@ -1295,7 +1305,13 @@ class Summarizer:
                 for obj in (old, new):
                     if isinstance(obj, Mapping):
                         _affected(
-                            kind, obj, self._keys, self._uids, self._rs_uids, self._namespaces
+                            kind,
+                            obj,
+                            self._keys,
+                            self._uids,
+                            self._rs_uids,
+                            self._namespaces,
+                            self._pods.seen,
                         )
         return True
 
@@ -1303,7 +1319,13 @@ class Summarizer:
         """The index of the snapshot last taken in, at ``now``: only the groups whose kinds
         changed are rebuilt, pods come from the per-owner index."""
         index = _Index(
-            snapshot, now, self._pods.lists(), self._index, self._stale, self._deployment_at
+            snapshot,
+            now,
+            self._pods.lists(),
+            self._index,
+            self._stale,
+            self._deployment_at,
+            self._unhealthy.table,
         )
         if "replicasets" in self._stale or self._index is None:
             self._rs_owner = {
@@ -1408,6 +1430,12 @@ class Summarizer:
                 if not keys:
                     del table[at]
 
+    @property
+    def probe_failures(self) -> Mapping[str, tuple[ProbeFailures, ...]]:
+        """The probe failures by pod (:func:`unhealthy_by_pod` of every event) as of the last
+        call here, kept change by change: what the stacks were built with. Read-only."""
+        return self._unhealthy.table
+
     def due(self, now: float) -> bool:
         """Whether a summary at ``now`` of an unchanged snapshot could differ from the last
         one in more than the AGE texts: a health, rollout or certificate window has passed
@@ -1450,9 +1478,11 @@ def _affected(
     uids: set[str],
     rs_uids: set[str],
     namespaces: set[str],
+    pods: Mapping[Any, Any],
 ) -> None:
     """Note which stacks a change of ``obj`` may alter: by Deployment key, Deployment uid,
-    ReplicaSet uid (of a pod) or whole namespace (Services and what links to them)."""
+    ReplicaSet uid (of a pod) or whole namespace (Services and what links to them). ``pods``:
+    the pods taken in, by (namespace, name)."""
     if kind == "deployments":
         keys.add((u.namespace(obj), u.name(obj)))
     elif kind == "replicasets":
@@ -1465,8 +1495,17 @@ def _affected(
             keys.add((u.namespace(obj), target))
     elif kind == "events":
         if obj.get("reason") == "Unhealthy":
+            # A probe failure counts for the pod it names (failures_for: by uid, else by
+            # namespace/name): the stack of the pod of that name, when it is that pod.
             involved = u.d(obj.get("involvedObject"))
-            namespaces.add(u.s(involved.get("namespace")) or u.namespace(obj))
+            ns = u.s(involved.get("namespace")) or u.namespace(obj)
+            uid = u.s(involved.get("uid"))
+            pod = pods.get((ns, u.s(involved.get("name"))))
+            if pod is not None and (not uid or u.uid(pod) == uid):
+                rs_uids.add(u.controller_uid(pod))
+            elif pod is not None or uid:
+                # Some other pod may carry that uid: every stack of the namespace.
+                namespaces.add(ns)
     else:
         namespaces.add(u.namespace(obj))
 

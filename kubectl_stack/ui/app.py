@@ -315,12 +315,18 @@ class StackApp(App[int]):
             return
         now = self._sampled_at = self.now()
         every = self.settings.sample_seconds
+        seen = set()
         for hpa in self.source.objects("horizontalpodautoscalers"):
             meta = hpa.get("metadata") or {}
             key = (str(meta.get("namespace", "")), str(meta.get("name", "")))
+            seen.add(key)
             history = self.hpa_history.get(key) or HpaHistory(self.settings.sparkline_points)
             if not history.samples or now - history.samples[-1].time >= every:
                 self.hpa_history[key] = history.add_hpa(hpa, now)
+        # A deleted autoscaler's samples go with it: HPAs that come and go over hours would
+        # otherwise each leave theirs behind.
+        for key in self.hpa_history.keys() - seen:
+            del self.hpa_history[key]
 
     def check_size(self) -> None:
         """Show the "terminal too small" notice while the terminal is below 80x24, and take it

@@ -875,7 +875,8 @@ def _pod_rows(
     now: float,
     revision_of: Callable[[Obj], int | None],
 ) -> tuple[dict[str, Cells], dict[str, Any]]:
-    failures = model_events.unhealthy_by_pod(source.objects("events", namespace))
+    # Kept by the stack just read (source.stack / workload_stack), not aggregated again.
+    failures = source.probe_failures()
     claims = source.objects("persistentvolumeclaims", namespace)
     rows: dict[str, Cells] = {}
     order: dict[str, Any] = {}

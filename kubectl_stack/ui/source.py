@@ -20,6 +20,7 @@ from ..kube.kubeconfig import ConfigError, kubeconfig_paths, load_merged
 from ..kube.logs import LogOptions, LogStream
 from ..kube.store import ClusterState, SyncState
 from ..model import labelselector
+from ..model.events import ProbeFailures
 from ..model.stack import Stack, StackRow, Summarizer, WorkloadStack
 from ..options import ConnectionOptions, Options
 
@@ -149,6 +150,12 @@ class Source:
         return self._summarizer.workload_stack(
             self.snapshot(), kind, namespace, name, now, self._changed_keys()
         )
+
+    def probe_failures(self) -> Mapping[str, tuple[ProbeFailures, ...]]:
+        """Probe failures by pod uid (``model.events.failures_for`` reads them) as of the last
+        :meth:`summary`, :meth:`stack` or :meth:`workload_stack`: kept as the events change,
+        not aggregated again on each look."""
+        return self._summarizer.probe_failures
 
     def summary_due(self, now: float) -> bool:
         """Whether the summary at ``now`` of an unchanged cache could differ from the last
