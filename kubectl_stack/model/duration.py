@@ -11,14 +11,23 @@ import math
 from kubectl_stack.model._util import ts
 
 _NS = 1_000_000_000
+_MAX_NS = 2**63 - 1
+_MIN_NS = -(2**63)
 
 
 def _nanos(seconds: float) -> int | None:
     if isinstance(seconds, bool) or not isinstance(seconds, (int, float)):
         return None
-    if not math.isfinite(seconds):
+    if isinstance(seconds, int):
+        ns = seconds * _NS
+    elif not math.isfinite(seconds):
         return None
-    return int(round(seconds * _NS))
+    elif math.isfinite(seconds * _NS):
+        ns = int(round(seconds * _NS))
+    else:
+        ns = _MAX_NS if seconds > 0 else _MIN_NS
+    # Go's time.Sub saturates at the int64 range of a Duration rather than overflowing.
+    return max(_MIN_NS, min(_MAX_NS, ns))
 
 
 def _trunc_div(a: int, b: int) -> int:

@@ -523,3 +523,16 @@ def test_unschedulable_pod_is_a_warning_with_schedulers_message() -> None:
     row = pod_row(obj, NOW)
     assert (row.status, row.health) == ("Pending", "warning")
     assert row.reason == "Unschedulable: 0/3 nodes are available: 3 Insufficient cpu."
+
+
+def test_durations_beyond_go_range_saturate_as_time_sub_does() -> None:
+    # time.Since saturates at Go's largest Duration (about 292 years) instead of overflowing;
+    # an integer or float too large for a float once printed an OverflowError traceback.
+    from kubectl_stack.model import duration
+
+    for huge in (10**400, 2**1100, 1e308):
+        assert duration.human_duration(huge) == "292y"
+        assert duration.short_human_duration(huge) == "292y"
+    for tiny in (-(10**400), -1e308):
+        assert duration.human_duration(tiny) == "<invalid>"
+        assert duration.clock(tiny) == "0s"
