@@ -20,7 +20,7 @@ from ..settings import Settings, load_settings
 from .collector import IdleCollector
 from .messages import StateChanged
 from .screens.base import ClusterScreen
-from .screens.dialogs import PickerDialog
+from .screens.dialogs import Dialog, MutationDialog, PickerDialog
 from .screens.help import HelpScreen
 from .screens.too_small import MIN_HEIGHT, MIN_WIDTH, TooSmallScreen
 from .source import ConnectError, Source, open_source
@@ -105,6 +105,9 @@ class StackApp(App[int]):
         if isinstance(event, events.Key):
             self._collector.input_seen()
             self.input_arriving()
+            screen = self.screen
+            if isinstance(screen, Dialog) and not screen.accepts(event):
+                return  # typed ahead of the dialog (or for the screen behind): not its answer
         await super().on_event(event)
 
     def input_arriving(self) -> None:
@@ -229,6 +232,8 @@ class StackApp(App[int]):
                 screen.show_connection()
         if _drawable(self.screen):
             self.screen.refresh_data()
+        elif isinstance(self.screen, MutationDialog) and self.screen.is_mounted:
+            self.screen.refresh_data()  # a decision is made on the object as it is now
         # Spend at most REFRESH_SHARE of the time refreshing, so keys stay responsive, and
         # at most ~33 refreshes a second. A refresh costs what changed (10,000 pods under 50
         # changes/s: ~6 ms) and repaints only changed lines in view, so a change reaches the
