@@ -18,6 +18,7 @@ from ..model.hpa import HpaHistory
 from ..options import ConnectionOptions, Options
 from ..settings import Settings, load_settings
 from .collector import IdleCollector
+from .keyorder import KeyRouter
 from .messages import StateChanged
 from .screens.base import ClusterScreen
 from .screens.dialogs import Dialog, MutationDialog, PickerDialog
@@ -85,6 +86,7 @@ class StackApp(App[int]):
         self._gc_frozen = False
         self._collector = IdleCollector(self.set_timer)
         self._stack_screen: StackScreen | None = None
+        self._keys = KeyRouter()
 
     def on_mount(self) -> None:
         self._collector.start()
@@ -108,6 +110,14 @@ class StackApp(App[int]):
             screen = self.screen
             if isinstance(screen, Dialog) and not screen.accepts(event):
                 return  # typed ahead of the dialog (or for the screen behind): not its answer
+            if not event.is_forwarded:
+                self._keys.sent(event, self.focused)
+            elif self._keys.back(self, event):
+                return  # it follows where the keys typed before it went
+            else:
+                await super().on_event(event)
+                self._keys.acted(self)
+                return
         await super().on_event(event)
 
     def input_arriving(self) -> None:
