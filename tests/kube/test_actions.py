@@ -364,39 +364,34 @@ def image_of(kubectl: Kubectl, name: str) -> str:
     return str(deployment(kubectl, name)["spec"]["template"]["spec"]["containers"][0]["image"])
 
 
+@pytest.mark.parametrize("between", [False, True], ids=["before-its-read", "after-its-read"])
 async def test_undo_after_an_outside_rollout_conflicts_and_keeps_that_rollout(
-    conn: Connection, sim: RunningSim, kubectl: Kubectl
+    conn: Connection, sim: RunningSim, kubectl: Kubectl, between: bool
 ) -> None:
+    # The dialog said "revision 2 → 1"; someone's `kubectl set image` lands before the undo
+    # reads the Deployment, or between that read and its patch (then the patch's RFC 6902
+    # tests on the uid, revision and template shown make the server refuse it).
     add_revisioned_deployment(sim, "lost")
-    decided_on = shown(kubectl, "lost", "uid", "revision", "template")  # "revision 2 → 1"
-    assert kubectl("set", "image", "deployment/lost", "app=lost:3").returncode == 0
+    decided_on = shown(kubectl, "lost", "uid", "revision", "template")
+    real = conn.request
+
+    def outside_change() -> None:
+        assert kubectl("set", "image", "deployment/lost", "app=lost:3").returncode == 0
+
+    async def change_before_patch(method: str, path: str, **kwargs: Any) -> Any:
+        if method == "PATCH":
+            outside_change()
+        return await real(method, path, **kwargs)
+
+    if between:
+        conn.request = change_before_patch  # type: ignore[method-assign]
+    else:
+        outside_change()
     result = await actions.rollout_undo(conn, "default", "lost", 1, shown=decided_on)
-    assert result.outcome == "conflict"
+    assert result.outcome == "conflict", result.message
     assert "containers[app].image lost:2 → lost:3" in result.changes
     assert result.message.endswith("Nothing was changed")
     assert image_of(kubectl, "lost") == "lost:3"
-
-
-async def test_undo_guards_its_patch_against_a_change_after_its_own_read(
-    conn: Connection, sim: RunningSim, kubectl: Kubectl
-) -> None:
-    # The outside change lands between the undo's read and its patch: the patch's RFC 6902
-    # tests (uid, revision, template as shown) make the server refuse it.
-    add_revisioned_deployment(sim, "race")
-    decided_on = shown(kubectl, "race", "uid", "revision", "template")
-    real = conn.request
-
-    async def outside_change_first(method: str, path: str, **kwargs: Any) -> Any:
-        if method == "PATCH":
-            assert kubectl("set", "image", "deployment/race", "app=race:3").returncode == 0
-        return await real(method, path, **kwargs)
-
-    conn.request = outside_change_first  # type: ignore[method-assign]
-    result = await actions.rollout_undo(conn, "default", "race", 1, shown=decided_on)
-    conn.request = real  # type: ignore[method-assign]
-    assert result.outcome == "conflict", result.message
-    assert "containers[app].image race:2 → race:3" in result.changes
-    assert image_of(kubectl, "race") == "race:3"
 
 
 async def test_undo_with_what_is_still_shown_rolls_back(

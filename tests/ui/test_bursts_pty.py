@@ -40,25 +40,26 @@ class Terminal:
         start = len(self.output)
         deadline = time.monotonic() + timeout
         while text.encode() not in self.output[start:] and time.monotonic() < deadline:
-            ready, _, _ = select.select([self.master], [], [], 0.2)
-            if ready:
-                try:
-                    self.output += os.read(self.master, 65536)
-                except OSError:
-                    break
+            if not self._read():
+                break
         tail = self.output[-3000:].decode(errors="replace")
         assert text.encode() in self.output[start:], f"{text!r} never appeared:\n{tail}"
 
     def settle(self, seconds: float = 1.0) -> None:
         """Read (and so let the app draw) for a while."""
         deadline = time.monotonic() + seconds
-        while time.monotonic() < deadline:
-            ready, _, _ = select.select([self.master], [], [], 0.1)
-            if ready:
-                try:
-                    self.output += os.read(self.master, 65536)
-                except OSError:
-                    return
+        while time.monotonic() < deadline and self._read():
+            pass
+
+    def _read(self) -> bool:
+        """Read what the app wrote within 0.1 s; False once the pty is closed."""
+        ready, _, _ = select.select([self.master], [], [], 0.1)
+        if ready:
+            try:
+                self.output += os.read(self.master, 65536)
+            except OSError:  # EIO: the app closed the pty
+                return False
+        return True
 
 
 @pytest.fixture

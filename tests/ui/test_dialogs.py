@@ -90,6 +90,17 @@ async def open_dialog(pilot: Pilot[Any], key: str, kind: type) -> Any:
     return screen
 
 
+async def open_logs(pilot: Pilot[Any]) -> LogsScreen:
+    """From the Stack screen the app opened on, the Logs of its pods, lines arriving."""
+    app = pilot.app
+    await until(pilot, lambda: isinstance(app.screen, StackScreen), "the stack screen")
+    await pilot.press("l")
+    await until(pilot, lambda: isinstance(app.screen, LogsScreen), "the logs screen")
+    await until_text(pilot, "GET")
+    assert isinstance(app.screen, LogsScreen)
+    return app.screen
+
+
 async def changed_on_screen(pilot: Pilot[Any], *needles: str) -> str:
     return await until_text(pilot, "changed while this was open", *needles)
 
@@ -322,11 +333,7 @@ async def test_escape_in_logs_closes_the_search_then_the_filter_then_the_screen(
 ) -> None:
     app = build_app(sim, stack="my-app")
     async with app.run_test(size=(100, 30)) as pilot:
-        await until(pilot, lambda: isinstance(app.screen, StackScreen), "the stack screen")
-        await pilot.press("l")
-        await until(pilot, lambda: isinstance(app.screen, LogsScreen), "the logs screen")
-        logs = app.screen
-        await until_text(pilot, "GET")
+        logs = await open_logs(pilot)
         await pilot.press("slash", *"GE", "escape")  # typing a search: Esc drops the field
         await pilot.pause()
         assert app.screen is logs and logs.query_one("#logs-search").has_class("hidden")
@@ -437,11 +444,7 @@ HOSTILE: Sequence[str] = (
 async def test_no_text_in_any_field_can_raise(sim: RunningSim) -> None:
     app = build_app(sim, stack="my-app")
     async with app.run_test(size=(100, 30)) as pilot:
-        await until(pilot, lambda: isinstance(app.screen, StackScreen), "the stack screen")
-        await pilot.press("l")
-        await until(pilot, lambda: isinstance(app.screen, LogsScreen), "the logs screen")
-        logs = app.screen
-        await until_text(pilot, "GET")
+        logs = await open_logs(pilot)
         for text in HOSTILE:
             for opener, field in (("slash", "#logs-search"), ("ampersand", "#logs-filter")):
                 await pilot.press(opener)
