@@ -256,6 +256,34 @@ async def test_a_conflict_is_shown_and_asked_again_only_once_the_change_is_on_sc
     assert isinstance(results[0], ActionResult) and results[0].message == "done it"
 
 
+async def test_a_conflict_whose_change_the_cache_showed_meanwhile_is_asked_again_at_once(
+    sim: RunningSim,
+) -> None:
+    state = {"seen": Seen(replicas=3)}
+
+    def read() -> ConfirmShown:
+        return ConfirmShown(state["seen"], "Do it?", (f"replicas {state['seen'].replicas}",))
+
+    async def apply(_value: object, shown: Seen) -> ActionResult:
+        if shown.replicas == 3:
+            state["seen"] = Seen(replicas=4)  # the watch delivers it while the request is out
+            return ActionResult("conflict", "x changed", status=409, changes=("replicas 3 → 4",))
+        return ActionResult("done", "done it")
+
+    app = build_app(sim)
+    results: list[object] = []
+    async with app.run_test(size=(100, 30)) as pilot:
+        await until_text(pilot, "my-app", "Complete")
+        dialog = ConfirmDialog("Thing", read, apply, "Do")
+        app.push_screen(dialog, results.append)
+        await until(pilot, lambda: dialog.ready_at is not None, "the dialog")
+        await pilot.press("y")
+        await until_text(pilot, "replicas 4", "changed while this was open")
+        await asyncio.sleep(MutationDialog.REARM_SECONDS + 0.1)
+        await pilot.press("y")
+        await until(pilot, lambda: bool(results), "the dialog to close")
+
+
 # -- stray keys -----------------------------------------------------------------------------------
 
 

@@ -225,9 +225,10 @@ class MutationDialog(Dialog, Generic[S]):
             return
         self.query_one("#dialog-error", Static).update(Text(f"✗ {result.message}"))
         self._changed(result.changes or ("the object changed",), "not done, it changed")
-        # Confirming again needs the changed object on screen: the cache is behind the server.
+        # Confirming again needs the changed object on screen: until the cache shows it (it
+        # may have already, while the request was out), the dialog waits.
         self._waiting = True
-        self._draw()
+        self.refresh_data()
 
     @on(Button.Pressed, "#ok")
     def _ok_pressed(self) -> None:
