@@ -102,6 +102,7 @@ class MutationDialog(Dialog, Generic[S]):
     REARM_SECONDS = 0.6
     """After a change on screen, ``y`` waits this long: a key typed before the change was
     drawn was not decided on it."""
+    dialog_id = "mutation-dialog"
 
     def __init__(
         self,
@@ -121,6 +122,7 @@ class MutationDialog(Dialog, Generic[S]):
         self._armed_at = 0.0
         self._busy = False
         self._waiting = False  # a conflict: ask again once the cache shows the change
+        self._gone = False  # "it no longer exists" is on screen
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog", id=self.dialog_id) as box:
@@ -134,12 +136,12 @@ class MutationDialog(Dialog, Generic[S]):
                 yield from self.compose_buttons()
                 yield Button(Text(f"y {self._confirm_label}"), id="ok", variant="primary")
 
-    dialog_id = "mutation-dialog"
-
     def compose_body(self) -> ComposeResult:
-        yield Static(id="dialog-body")
+        """What the dialog shows of the object (drawn by :meth:`show`)."""
+        raise NotImplementedError
 
     def compose_buttons(self) -> ComposeResult:
+        """Buttons between Cancel and the confirm button."""
         yield from ()
 
     def on_mount(self) -> None:
@@ -178,7 +180,11 @@ class MutationDialog(Dialog, Generic[S]):
                 Text("✗ it no longer exists: nothing to do")
             )
             ok.disabled = True
+            self._gone = True
             return
+        if self._gone:  # back again (re-created): the question stands anew
+            self._gone = False
+            self.query_one("#dialog-error", Static).update("")
         ok.disabled = False
         self.show(self.state)
 
