@@ -86,7 +86,7 @@ async def open_dialog(pilot: Pilot[Any], key: str, kind: type) -> Any:
     await pilot.press(key)
     await until(pilot, lambda: isinstance(pilot.app.screen, kind), f"the {kind.__name__}")
     screen = pilot.app.screen
-    await until(pilot, lambda: screen.ready_at is not None, "the dialog to be drawn")
+    await until(pilot, lambda: screen.ready_at is not None, "the dialog to be mounted")
     return screen
 
 

@@ -7,7 +7,7 @@ on every cache change; when what the decision rests on changed (``Seen``), the d
 difference, puts the focus back on Cancel and takes no ``y`` for a moment. Confirming runs the
 screen's ``apply`` with the decision and the ``Seen`` on screen, the precondition of the change;
 a conflict (the cluster moved before the cache showed it) is shown the same way and asked again.
-Keys typed before a dialog was drawn never act on it (:meth:`Dialog.accepts`).
+Keys typed before a dialog was there never act on it (:meth:`Dialog.accepts`).
 
 Dialogs hold no Kubernetes knowledge: their texts come from the screen's readers and the model.
 """
@@ -54,23 +54,21 @@ def _lines(lines: Sequence[str | Text]) -> Text:
 
 
 class Dialog(ModalScreen[object]):
-    """A modal dialog: Esc closes it (and only it); keys typed before it was drawn are not
+    """A modal dialog: Esc closes it (and only it); keys typed before it was there are not
     for it."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="dialog.cancel")]
 
     ready_at: float | None = None
-    """When the dialog was first drawn (time.monotonic, the clock of Textual's events)."""
+    """When the dialog was mounted, a frame before it is drawn (time.monotonic, the clock of
+    Textual's events). Every key of the burst that opened it was read before that."""
 
     def on_mount(self) -> None:
-        self.call_after_refresh(self._drawn)
-
-    def _drawn(self) -> None:
         self.ready_at = time.monotonic()
 
     def accepts(self, event: events.Key) -> bool:
-        """Whether a key is for this dialog: typed once it could be seen. Keys typed ahead
-        (``r`` Enter in one burst) would otherwise answer a question nobody read."""
+        """Whether a key is for this dialog: typed once it was there. Keys typed ahead (``r``
+        Enter in one burst) would otherwise answer a question nobody read."""
         return self.ready_at is not None and event.time >= self.ready_at
 
     def action_cancel(self) -> None:
