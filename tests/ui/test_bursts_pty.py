@@ -106,8 +106,6 @@ def test_a_burst_in_the_scale_field_is_applied_in_order(
 ) -> None:
     terminal.write("s")
     terminal.wait_for("Replicas")
-    # A person reads the dialog first; keys sent the instant it is drawn count as typed ahead.
-    terminal.settle(0.5)
     terminal.write(burst)
     terminal.wait_for("press y to scale")
     assert replicas(sim) == 3  # Enter never confirms
