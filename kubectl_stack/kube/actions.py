@@ -2,19 +2,21 @@
 
 Every action returns an :class:`ActionResult`: ``done`` with kubectl's own success line
 (``deployment.apps/web scaled``), ``refused`` with the server's Status message verbatim (or
-kubectl's client-side error), ``conflict`` when someone else changed the object first (it is
-re-read and reported, never overwritten), or ``skipped`` when there was nothing to do.
+kubectl's client-side error), ``conflict`` when the object no longer matches what the user saw
+when deciding (:class:`~kubectl_stack.model.preconditions.Seen`; the differences are named and
+nothing is written), or ``skipped`` when there was nothing to do.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
-from ..model import workloads
-from ..model.history import UndoPlan, undo_plan
+from ..model import preconditions, workloads
+from ..model.history import REVISION_ANNOTATION, UndoPlan, undo_plan
+from ..model.preconditions import Seen
 from . import kinds as K
 from .connection import ApiError, Connection, ConnectionFailed
 from .kinds import Kind
@@ -25,6 +27,10 @@ INT32_MAX = 2**31 - 1
 RESTARTED_AT = "kubectl.kubernetes.io/restartedAt"
 STRATEGIC_MERGE = "application/strategic-merge-patch+json"
 JSON_PATCH = "application/json-patch+json"
+MERGE_PATCH = "application/merge-patch+json"
+# Writes retried after a 409 whose object still matches what the user saw (kubectl's
+# RetryOnConflict backs off 5 times too): a status update landed between read and write.
+CONFLICT_RETRIES = 5
 
 
 @dataclass(frozen=True)
@@ -35,6 +41,7 @@ class ActionResult:
     message: str
     warnings: tuple[str, ...] = ()
     status: int | None = None  # the HTTP status of a refusal
+    changes: tuple[str, ...] = ()  # a conflict: what differs from what the user saw
 
     @property
     def ok(self) -> bool:
@@ -80,15 +87,17 @@ async def scale(
     name: str,
     replicas: Any,
     *,
-    resource_version: str | None,
+    current_replicas: int | None = None,
     hpas: Iterable[Mapping[str, Any]] = (),
     kind: Kind = K.DEPLOYMENTS,
 ) -> ActionResult:
     """Set a Deployment's (or StatefulSet's, with ``kind``) replicas through its ``scale``
-    subresource.
+    subresource, as ``kubectl scale`` does.
 
-    ``resource_version`` is the version the user saw: if the Deployment has changed since,
-    the server answers 409 and the result is a ``conflict`` naming the current replicas.
+    ``current_replicas`` is the count the user saw (kubectl's ``--current-replicas``): the
+    scale is read, and when its replicas differ the result is a ``conflict`` ("Expected
+    replicas to be 1, was 5") and nothing is sent; otherwise it is written back with the
+    version read, again after a 409 from a change in between. Without it, one merge patch.
     Non-integers and values outside 0..2147483647 are refused before anything is sent.
     An HPA targeting the Deployment produces a warning (it will set replicas back).
     """
@@ -111,36 +120,111 @@ async def scale(
             f"(min {spec.get('minReplicas', 1)}, max {spec.get('maxReplicas')}): "
             "it will change the replica count again"
         )
-    body: dict[str, Any] = {
-        "apiVersion": "autoscaling/v1",
-        "kind": "Scale",
-        "metadata": {"name": name, "namespace": namespace},
-        "spec": {"replicas": replicas},
-    }
-    if resource_version:
-        body["metadata"]["resourceVersion"] = resource_version
     path = kind.path(namespace, name) + "/scale"
     try:
-        await connection.request("PUT", path, body=body)
-    except ApiError as exc:
-        if exc.status == 409:
-            return await _conflict(connection, namespace, name, exc, kind)
-        return _refused(exc)
-    except ConnectionFailed as exc:
+        if current_replicas is None:
+            body = {"spec": {"replicas": replicas}}
+            await connection.request("PATCH", path, body=body, content_type=MERGE_PATCH)
+        else:
+            conflict = await _scale_if(connection, path, current_replicas, replicas)
+            if conflict is not None:
+                return conflict
+    except (ApiError, ConnectionFailed) as exc:
         return _refused(exc)
     return ActionResult("done", f"{_ref(name, kind)} scaled", tuple(warnings))
 
 
-async def _conflict(
-    connection: Connection, namespace: str, name: str, exc: ApiError, kind: Kind
+async def _scale_if(
+    connection: Connection, path: str, current: int, replicas: int
+) -> ActionResult | None:
+    """kubectl's ScaleCondition with a precondition: read, compare, update with the version
+    read; a 409 (the object changed in between, if only its status) starts over. Returns
+    the conflict, or None once written. Raises ApiError / ConnectionFailed."""
+    for attempt in range(CONFLICT_RETRIES):
+        scale_obj = await connection.get_json(path)
+        have = ((scale_obj or {}).get("spec") or {}).get("replicas", 0)
+        if have != current:
+            return ActionResult(
+                "conflict",
+                f"Expected replicas to be {current}, was {have}",
+                status=409,
+                changes=(f"replicas {current} → {have}",),
+            )
+        scale_obj.setdefault("spec", {})["replicas"] = replicas
+        try:
+            await connection.request("PUT", path, body=scale_obj)
+        except ApiError as exc:
+            if exc.status != 409 or attempt == CONFLICT_RETRIES - 1:
+                raise
+            continue
+        return None
+    return None  # not reached: the last attempt returns or raises
+
+
+def _conflict(kind: Kind, name: str, lines: Iterable[str]) -> ActionResult:
+    """Nothing was changed because the object no longer matches what the user saw."""
+    listed = tuple(lines)
+    return ActionResult(
+        "conflict",
+        f"{_ref(name, kind)} changed since it was shown: {'; '.join(listed)}. Nothing was changed",
+        status=409,
+        changes=listed,
+    )
+
+
+async def _changed(
+    connection: Connection, kind: Kind, namespace: str, name: str, shown: Seen, exc: ApiError
 ) -> ActionResult:
+    """The server refused a write guarded by what the user saw (a failed JSON-patch test, a
+    delete precondition): the object is read again and the differences named. When nothing
+    the user saw has changed, the refusal was about something else and is reported as is."""
     try:
-        current = await connection.get_json(kind.path(namespace, name))
-        replicas = ((current or {}).get("spec") or {}).get("replicas")
-        detail = f"; it now asks for {replicas} replicas. Nothing was changed"
-    except (ApiError, ConnectionFailed):
-        detail = ". Nothing was changed"
-    return ActionResult("conflict", f"{exc.message}{detail}", status=409)
+        current: Any = await connection.get_json(kind.path(namespace, name))
+    except ApiError as read_error:
+        if read_error.status != 404:
+            return _refused(read_error)
+        current = None
+    except ConnectionFailed as read_error:
+        return _refused(read_error)
+    lines = preconditions.changes(shown, current)
+    return _conflict(kind, name, lines) if lines else _refused(exc)
+
+
+Build = Callable[[Obj], "tuple[Any, str] | ActionResult"]
+
+
+async def _patch_checked(
+    connection: Connection, kind: Kind, namespace: str, name: str, shown: Seen | None, build: Build
+) -> ActionResult | None:
+    """Read the object; when it no longer matches ``shown``, the conflict. Otherwise send the
+    patch ``build`` makes of it (a body and its content type, or a result instead), guarded by
+    the version read, and start over after a 409 while it still matches. None once sent.
+    Raises ApiError / ConnectionFailed."""
+    path = kind.path(namespace, name)
+    for attempt in range(CONFLICT_RETRIES):
+        obj = await connection.get_json(path)
+        if shown is not None:
+            lines = preconditions.changes(shown, obj)
+            if lines:
+                return _conflict(kind, name, lines)
+        built = build(obj)
+        if isinstance(built, ActionResult):
+            return built
+        body, content_type = built
+        if shown is not None:
+            version = ((obj.get("metadata") or {}).get("resourceVersion")) or ""
+            body = {
+                **body,
+                "metadata": {**(body.get("metadata") or {}), "resourceVersion": version},
+            }
+        try:
+            await connection.request("PATCH", path, body=body, content_type=content_type)
+        except ApiError as exc:
+            if exc.status == 409 and shown is not None and attempt < CONFLICT_RETRIES - 1:
+                continue
+            raise
+        return None
+    return None  # not reached: the last attempt returns or raises
 
 
 async def undo_preview(
@@ -148,9 +232,15 @@ async def undo_preview(
 ) -> UndoPlan:
     """What ``rollout undo`` would do now (read-only), incl. the template diff.
     Raises ApiError / ConnectionFailed when the objects cannot be read."""
+    return (await _undo_inputs(connection, namespace, name, to_revision))[1]
+
+
+async def _undo_inputs(
+    connection: Connection, namespace: str, name: str, to_revision: int
+) -> tuple[Obj, UndoPlan]:
     deployment = await connection.get_json(K.DEPLOYMENTS.path(namespace, name))
     replicasets = await _selected(connection, deployment, K.REPLICASETS, namespace)
-    return undo_plan(deployment, replicasets, to_revision)
+    return deployment, undo_plan(deployment, replicasets, to_revision)
 
 
 async def _selected(connection: Connection, workload: Obj, kind: Kind, namespace: str) -> list[Obj]:
@@ -176,26 +266,47 @@ async def workload_undo_preview(
 
 
 async def _workload_undo(
-    connection: Connection, kind: Kind, namespace: str, name: str, to_revision: int
+    connection: Connection,
+    kind: Kind,
+    namespace: str,
+    name: str,
+    to_revision: int,
+    shown: Seen | None,
 ) -> ActionResult:
     try:
-        plan = await workload_undo_preview(connection, kind, namespace, name, to_revision)
-    except (ApiError, ConnectionFailed) as exc:
-        return _refused(exc)
-    if plan.error:
-        return ActionResult("refused", f"error: {plan.error}")
-    if plan.skipped:
-        return ActionResult("skipped", f"{_ref(name, kind)} {plan.message}")
-    try:
-        await connection.request(
-            "PATCH",
-            kind.path(namespace, name),
-            body=dict(plan.patch or {}),
-            content_type=STRATEGIC_MERGE,
+        revisions = await _selected(
+            connection,
+            await connection.get_json(kind.path(namespace, name)),
+            K.CONTROLLERREVISIONS,
+            namespace,
         )
+
+        def build(workload: Obj) -> tuple[Any, str] | ActionResult:
+            plan = workloads.undo_plan(workload, revisions, to_revision)
+            if plan.error:
+                return ActionResult("refused", f"error: {plan.error}")
+            if plan.skipped:
+                return ActionResult("skipped", f"{_ref(name, kind)} {plan.message}")
+            return dict(plan.patch or {}), STRATEGIC_MERGE
+
+        early = await _patch_checked(connection, kind, namespace, name, shown, build)
     except (ApiError, ConnectionFailed) as exc:
         return _refused(exc)
-    return ActionResult("done", f"{_ref(name, kind)} rolled back")
+    return early or ActionResult("done", f"{_ref(name, kind)} rolled back")
+
+
+def _tests(shown: Seen) -> list[dict[str, Any]]:
+    """RFC 6902 ``test`` operations that make a JSON patch apply only to the object the user
+    saw: the same uid, revision and pod template (the server refuses the patch otherwise)."""
+    ops: list[dict[str, Any]] = []
+    if shown.uid:
+        ops.append({"op": "test", "path": "/metadata/uid", "value": shown.uid})
+    if shown.revision:
+        path = "/metadata/annotations/" + REVISION_ANNOTATION.replace("~", "~0").replace("/", "~1")
+        ops.append({"op": "test", "path": path, "value": shown.revision})
+    if shown.template is not None:
+        ops.append({"op": "test", "path": "/spec/template", "value": shown.template})
+    return ops
 
 
 async def rollout_undo(
@@ -205,29 +316,43 @@ async def rollout_undo(
     to_revision: int = 0,
     *,
     kind: Kind = K.DEPLOYMENTS,
+    shown: Seen | None = None,
 ) -> ActionResult:
     """kubectl rollout undo [--to-revision]. A Deployment: the client-side algorithm of
     :func:`kubectl_stack.model.history.undo_plan`, sent as one JSON patch; a StatefulSet or
     DaemonSet (``kind``): the revision's data from its ControllerRevision, sent as kubectl
-    sends it, one strategic merge patch."""
+    sends it, one strategic merge patch.
+
+    ``shown``: what the user saw (its revision and pod template); the undo is made only while
+    the workload still matches it -- otherwise a ``conflict`` naming what changed (a rollout
+    made meanwhile would otherwise be lost: the undo replaces the template)."""
     if kind.name != K.DEPLOYMENTS.name:
-        return await _workload_undo(connection, kind, namespace, name, to_revision)
+        return await _workload_undo(connection, kind, namespace, name, to_revision, shown)
     try:
-        plan = await undo_preview(connection, namespace, name, to_revision)
+        deployment, plan = await _undo_inputs(connection, namespace, name, to_revision)
     except (ApiError, ConnectionFailed) as exc:
         return _refused(exc)
+    if shown is not None:
+        lines = preconditions.changes(shown, deployment)
+        if lines:
+            return _conflict(kind, name, lines)
     if plan.error:
         return ActionResult("refused", f"error: {plan.error}")
     if plan.skipped:
         return ActionResult("skipped", f"{_ref(name)} {plan.message}")
+    guard = _tests(shown) if shown is not None else []
     try:
         await connection.request(
             "PATCH",
             K.DEPLOYMENTS.path(namespace, name),
-            body=[dict(op) for op in plan.patch],
+            body=[*guard, *(dict(op) for op in plan.patch)],
             content_type=JSON_PATCH,
         )
-    except (ApiError, ConnectionFailed) as exc:
+    except ApiError as exc:
+        if shown is not None and exc.status == 422:
+            return await _changed(connection, kind, namespace, name, shown, exc)
+        return _refused(exc)
+    except ConnectionFailed as exc:
         return _refused(exc)
     return ActionResult("done", f"{_ref(name)} rolled back")
 
@@ -238,10 +363,6 @@ def go_rfc3339(now: datetime | None = None) -> str:
     return stamp[:-6] + "Z" if stamp.endswith("+00:00") else stamp
 
 
-async def _get_deployment(connection: Connection, namespace: str, name: str) -> Any:
-    return await connection.get_json(K.DEPLOYMENTS.path(namespace, name))
-
-
 async def rollout_restart(
     connection: Connection,
     namespace: str,
@@ -249,69 +370,73 @@ async def rollout_restart(
     *,
     now: datetime | None = None,
     kind: Kind = K.DEPLOYMENTS,
+    shown: Seen | None = None,
 ) -> ActionResult:
     """kubectl rollout restart: stamp the pod template with restartedAt (strategic merge).
-    ``kind``: a StatefulSet or DaemonSet instead of a Deployment."""
-    try:
-        workload = await connection.get_json(kind.path(namespace, name))
+    ``kind``: a StatefulSet or DaemonSet instead of a Deployment. ``shown``: made only while
+    the workload still matches what the user saw (else a ``conflict``)."""
+
+    def build(workload: Obj) -> tuple[Any, str] | ActionResult:
         if kind.name == K.DEPLOYMENTS.name and (workload.get("spec") or {}).get("paused"):
             return ActionResult(
                 "refused",
                 f'error: deployments.apps "{name}" can\'t restart paused deployment '
                 "(run rollout resume first)",
             )
-        patch = {
-            "spec": {"template": {"metadata": {"annotations": {RESTARTED_AT: go_rfc3339(now)}}}}
-        }
-        await connection.request(
-            "PATCH", kind.path(namespace, name), body=patch, content_type=STRATEGIC_MERGE
-        )
+        stamp = {RESTARTED_AT: go_rfc3339(now)}
+        return {"spec": {"template": {"metadata": {"annotations": stamp}}}}, STRATEGIC_MERGE
+
+    try:
+        early = await _patch_checked(connection, kind, namespace, name, shown, build)
     except (ApiError, ConnectionFailed) as exc:
         return _refused(exc)
-    return ActionResult("done", f"{_ref(name, kind)} restarted")
+    return early or ActionResult("done", f"{_ref(name, kind)} restarted")
 
 
 async def _set_paused(
-    connection: Connection, namespace: str, name: str, paused: bool
+    connection: Connection, namespace: str, name: str, paused: bool, shown: Seen | None
 ) -> ActionResult:
-    try:
-        deployment = await _get_deployment(connection, namespace, name)
+    def build(deployment: Obj) -> tuple[Any, str] | ActionResult:
         if bool((deployment.get("spec") or {}).get("paused")) == paused:
             state = "already paused" if paused else "not paused"
             return ActionResult("skipped", f'deployments.apps "{name}" is {state}')
-        await connection.request(
-            "PATCH",
-            K.DEPLOYMENTS.path(namespace, name),
-            body={"spec": {"paused": paused}},
-            content_type=STRATEGIC_MERGE,
-        )
+        return {"spec": {"paused": paused}}, STRATEGIC_MERGE
+
+    try:
+        early = await _patch_checked(connection, K.DEPLOYMENTS, namespace, name, shown, build)
     except (ApiError, ConnectionFailed) as exc:
         return _refused(exc)
-    return ActionResult("done", f"{_ref(name)} {'paused' if paused else 'resumed'}")
+    return early or ActionResult("done", f"{_ref(name)} {'paused' if paused else 'resumed'}")
 
 
-async def rollout_pause(connection: Connection, namespace: str, name: str) -> ActionResult:
-    """kubectl rollout pause."""
-    return await _set_paused(connection, namespace, name, True)
+async def rollout_pause(
+    connection: Connection, namespace: str, name: str, *, shown: Seen | None = None
+) -> ActionResult:
+    """kubectl rollout pause (only while the Deployment matches ``shown``)."""
+    return await _set_paused(connection, namespace, name, True, shown)
 
 
-async def rollout_resume(connection: Connection, namespace: str, name: str) -> ActionResult:
-    """kubectl rollout resume."""
-    return await _set_paused(connection, namespace, name, False)
+async def rollout_resume(
+    connection: Connection, namespace: str, name: str, *, shown: Seen | None = None
+) -> ActionResult:
+    """kubectl rollout resume (only while the Deployment matches ``shown``: a resume rolls
+    out the template as it is, so a change made meanwhile is asked about first)."""
+    return await _set_paused(connection, namespace, name, False, shown)
 
 
 async def delete_pod(
     connection: Connection, namespace: str, name: str, *, uid: str | None = None
 ) -> ActionResult:
-    """kubectl delete pod. With ``uid``, only that very pod (not a namesake created since)."""
+    """kubectl delete pod. With ``uid``, only that very pod (not a namesake created since:
+    then a ``conflict`` saying so)."""
     body: dict[str, Any] | None = None
     if uid:
         body = {"kind": "DeleteOptions", "apiVersion": "v1", "preconditions": {"uid": uid}}
     try:
         await connection.request("DELETE", K.PODS.path(namespace, name), body=body)
     except ApiError as exc:
-        if exc.status == 409:
-            return ActionResult("conflict", exc.message, status=409)
+        if exc.status == 409 and uid:
+            return await _changed(connection, K.PODS, namespace, name, Seen(uid=uid), exc)
         return _refused(exc)
     except ConnectionFailed as exc:
         return _refused(exc)

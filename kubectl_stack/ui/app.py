@@ -24,9 +24,10 @@ from ..options import ConnectionOptions, Options
 from ..settings import Settings, load_settings
 from .collector import IdleCollector
 from .glyphs import GLYPHS, AsciiFilter
+from .keyorder import KeyRouter
 from .messages import StateChanged
 from .screens.base import ClusterScreen
-from .screens.dialogs import PickerDialog
+from .screens.dialogs import Dialog, MutationDialog, PickerDialog
 from .screens.help import HelpScreen
 from .screens.too_small import MIN_HEIGHT, MIN_WIDTH, TooSmallScreen
 from .source import ConnectError, Source, open_source
@@ -107,6 +108,7 @@ class StackApp(App[int]):
         self._gc_frozen = False
         self._collector = IdleCollector(self.set_timer)
         self._stack_screen: StackScreen | None = None
+        self._keys = KeyRouter()
 
     def get_key_display(self, binding: Binding) -> str:
         return GLYPHS.key(super().get_key_display(binding))
@@ -150,6 +152,17 @@ class StackApp(App[int]):
                 return
             self._collector.input_seen()
             self.input_arriving()
+            screen = self.screen
+            if isinstance(screen, Dialog) and not screen.accepts(event):
+                return  # typed ahead of the dialog (or for the screen behind): not its answer
+            if not event.is_forwarded:
+                self._keys.sent(event, self.focused)
+            elif self._keys.back(self, event):
+                return  # it follows where the keys typed before it went
+            else:
+                await super().on_event(event)
+                self._keys.acted(self)
+                return
         await super().on_event(event)
 
     def input_arriving(self) -> None:
@@ -287,6 +300,8 @@ class StackApp(App[int]):
         shown = self._shown_cluster_screen()
         if shown is not None:
             shown.refresh_data()
+        if isinstance(self.screen, MutationDialog) and self.screen.is_mounted:
+            self.screen.refresh_data()  # a decision is made on the object as it is now
         # Spend at most REFRESH_SHARE of the time refreshing, so keys stay responsive, and
         # at most ~33 refreshes a second. A refresh costs what changed (10,000 pods under 50
         # changes/s: ~6 ms) and repaints only changed lines in view, so a change reaches the

@@ -21,6 +21,7 @@ from ..kube.logs import LogOptions, LogStream
 from ..kube.store import ClusterState, SyncState
 from ..model import labelselector
 from ..model.events import ProbeFailures
+from ..model.preconditions import Seen
 from ..model.stack import Stack, StackRow, Summarizer, WorkloadStack
 from ..options import ConnectionOptions, Options
 
@@ -287,21 +288,24 @@ class Source:
     # -- acting -------------------------------------------------------------------------------
 
     async def scale(
-        self, namespace: str, name: str, replicas: int, kind: str = "Deployment"
+        self,
+        namespace: str,
+        name: str,
+        replicas: int,
+        kind: str = "Deployment",
+        *,
+        current_replicas: int | None,
     ) -> ActionResult:
-        """Scale through the scale subresource, refused with 409 if the workload (a
-        Deployment, or a StatefulSet) changed since the version on screen."""
-        kube_kind = K.WORKLOADS[kind]
-        workload = self.get(kube_kind.name, namespace, name)
-        version = (workload or {}).get("metadata", {}).get("resourceVersion")
+        """Scale through the scale subresource, only while the workload (a Deployment or a
+        StatefulSet) still asks for ``current_replicas`` (kubectl's ``--current-replicas``)."""
         return await actions.scale(
             self.connection,
             namespace,
             name,
             replicas,
-            resource_version=version,
+            current_replicas=current_replicas,
             hpas=self.objects(K.HPAS.name, namespace),
-            kind=kube_kind,
+            kind=K.WORKLOADS[kind],
         )
 
     def hpa_owners(self, namespace: str, name: str, kind: str = "Deployment") -> list[Obj]:
@@ -309,25 +313,25 @@ class Source:
         return actions.hpas_targeting(self.objects(K.HPAS.name, namespace), namespace, name, kind)
 
     async def undo(
-        self, namespace: str, name: str, revision: int, kind: str = "Deployment"
+        self, namespace: str, name: str, revision: int, kind: str = "Deployment", *, shown: Seen
     ) -> ActionResult:
         return await actions.rollout_undo(
-            self.connection, namespace, name, revision, kind=K.WORKLOADS[kind]
+            self.connection, namespace, name, revision, kind=K.WORKLOADS[kind], shown=shown
         )
 
-    async def restart(self, namespace: str, name: str, kind: str = "Deployment") -> ActionResult:
+    async def restart(
+        self, namespace: str, name: str, kind: str = "Deployment", *, shown: Seen
+    ) -> ActionResult:
         return await actions.rollout_restart(
-            self.connection, namespace, name, kind=K.WORKLOADS[kind]
+            self.connection, namespace, name, kind=K.WORKLOADS[kind], shown=shown
         )
 
-    async def pause(self, namespace: str, name: str, pause: bool) -> ActionResult:
-        if pause:
-            return await actions.rollout_pause(self.connection, namespace, name)
-        return await actions.rollout_resume(self.connection, namespace, name)
+    async def pause(self, namespace: str, name: str, pause: bool, *, shown: Seen) -> ActionResult:
+        act = actions.rollout_pause if pause else actions.rollout_resume
+        return await act(self.connection, namespace, name, shown=shown)
 
-    async def delete_pod(self, namespace: str, name: str) -> ActionResult:
-        pod = self.get("pods", namespace, name)
-        uid = (pod or {}).get("metadata", {}).get("uid")
+    async def delete_pod(self, namespace: str, name: str, *, uid: str | None) -> ActionResult:
+        """Delete that very pod (``uid``: the one the user saw, not a namesake since)."""
         return await actions.delete_pod(self.connection, namespace, name, uid=uid)
 
     async def describe(self, kind: str, namespace: str, name: str) -> describe.Described:

@@ -142,9 +142,9 @@ async def test_scale_of_a_statefulset_shows_in_kubectl(
     conn: Connection, helm_argo: RunningSim, kubectl_for: KubectlFor
 ) -> None:
     kubectl = kubectl_for(helm_argo)
-    version = get_json(kubectl, "sts", "shop-db")["metadata"]["resourceVersion"]
+    current = get_json(kubectl, "sts", "shop-db")["spec"]["replicas"]
     result = await actions.scale(
-        conn, "default", "shop-db", 4, resource_version=version, kind=K.STATEFULSETS
+        conn, "default", "shop-db", 4, current_replicas=current, kind=K.STATEFULSETS
     )
     assert (result.outcome, result.message) == ("done", "statefulset.apps/shop-db scaled")
     assert get_json(kubectl, "sts", "shop-db")["spec"]["replicas"] == 4

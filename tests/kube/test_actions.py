@@ -11,6 +11,7 @@ from kubectl_stack import jsonutil
 from kubectl_stack.kube import actions
 from kubectl_stack.kube.connection import Connection, connect
 from kubectl_stack.kube.kinds import DEPLOYMENTS
+from kubectl_stack.model.preconditions import Seen, seen
 from kubectl_stack_sim.runner import RunningSim
 
 from .conftest import options_for, populate
@@ -127,22 +128,55 @@ async def test_undo_to_the_current_template_is_skipped(
 
 
 async def test_scale_shows_in_kubectl_get_deploy(conn: Connection, kubectl: Kubectl) -> None:
-    rv = deployment(kubectl, "shop")["metadata"]["resourceVersion"]
-    result = await actions.scale(conn, "default", "shop", 4, resource_version=rv)
+    current = deployment(kubectl, "shop")["spec"]["replicas"]
+    result = await actions.scale(conn, "default", "shop", 4, current_replicas=current)
     assert (result.outcome, result.message) == ("done", "deployment.apps/shop scaled")
     listed = kubectl("get", "deploy", "shop", "--no-headers").stdout
     assert listed.split()[1].endswith("/4")
 
 
-async def test_scale_with_a_stale_version_conflicts_and_changes_nothing(
+async def test_scale_after_an_outside_scale_conflicts_as_kubectl_current_replicas_does(
     conn: Connection, kubectl: Kubectl
 ) -> None:
-    stale = deployment(kubectl, "shop")["metadata"]["resourceVersion"]
-    assert kubectl("scale", "deploy", "shop", "--replicas=3").returncode == 0
-    result = await actions.scale(conn, "default", "shop", 9, resource_version=stale)
+    seen = deployment(kubectl, "shop")["spec"]["replicas"]
+    assert kubectl("scale", "deploy", "shop", "--replicas=5").returncode == 0
+    result = await actions.scale(conn, "default", "shop", 9, current_replicas=seen)
+    theirs = kubectl("scale", "deploy", "shop", "--replicas=9", f"--current-replicas={seen}")
     assert result.outcome == "conflict"
-    assert "it now asks for 3 replicas" in result.message
-    assert deployment(kubectl, "shop")["spec"]["replicas"] == 3
+    assert f"error: {result.message}" == theirs.stderr.strip()
+    assert result.changes == (f"replicas {seen} → 5",)
+    assert deployment(kubectl, "shop")["spec"]["replicas"] == 5
+
+
+async def test_scale_goes_through_status_changes_that_keep_the_count(
+    conn: Connection, sim: RunningSim, kubectl: Kubectl
+) -> None:
+    # Only the count is the precondition: the status moving between read and write (a 409
+    # for the version read) is retried, as kubectl's ScaleCondition does.
+    seen = deployment(kubectl, "shop")["spec"]["replicas"]
+    real = conn.request
+    bumped = False
+
+    async def status_moves_first(method: str, path: str, **kwargs: Any) -> Any:
+        nonlocal bumped
+        if method == "PUT" and not bumped:
+            bumped = True
+            sim.call(
+                lambda: sim.cluster.store.update(
+                    "deployments.apps",
+                    {
+                        **sim.cluster.store.get("deployments.apps", "default", "shop"),
+                        "status": {"observedGeneration": 99},
+                    },
+                )
+            )
+        return await real(method, path, **kwargs)
+
+    conn.request = status_moves_first  # type: ignore[method-assign]
+    result = await actions.scale(conn, "default", "shop", 4, current_replicas=seen)
+    assert bumped
+    assert (result.outcome, result.message) == ("done", "deployment.apps/shop scaled")
+    assert deployment(kubectl, "shop")["spec"]["replicas"] == 4
 
 
 @pytest.mark.parametrize("bad", [-1, "many", 2**31])
@@ -150,7 +184,7 @@ async def test_scale_refuses_out_of_range_input(
     conn: Connection, kubectl: Kubectl, bad: Any
 ) -> None:
     version = deployment(kubectl, "shop")["metadata"]["resourceVersion"]
-    result = await actions.scale(conn, "default", "shop", bad, resource_version=None)
+    result = await actions.scale(conn, "default", "shop", bad)
     assert result.outcome == "refused"
     assert deployment(kubectl, "shop")["metadata"]["resourceVersion"] == version
 
@@ -164,7 +198,7 @@ async def test_scale_warns_when_an_hpa_controls_the_deployment(conn: Connection)
             "maxReplicas": 8,
         },
     }
-    result = await actions.scale(conn, "default", "shop", 5, resource_version=None, hpas=[hpa])
+    result = await actions.scale(conn, "default", "shop", 5, hpas=[hpa])
     assert result.ok
     assert result.warnings == (
         'HorizontalPodAutoscaler "shop" controls this Deployment (min 2, max 8): '
@@ -221,7 +255,7 @@ async def test_viewer_is_refused_every_action_and_nothing_changes(
     viewer = await connect(options_for(sim, "viewer"))
     try:
         results = [
-            await actions.scale(viewer, "default", "shop", 1, resource_version=None),
+            await actions.scale(viewer, "default", "shop", 1),
             await actions.rollout_undo(viewer, "default", "twin"),
             await actions.rollout_restart(viewer, "default", "shop"),
             await actions.rollout_pause(viewer, "default", "shop"),
@@ -312,3 +346,125 @@ async def test_undo_refusals_say_what_kubectl_says(
     assert theirs.returncode != 0
     assert ours.outcome == "refused"
     assert ours.message == theirs.stderr.strip().replace("ref-a", "ref-b")
+
+
+# -- lost updates: a change made by someone else between the dialog and the confirmation ---------
+
+
+def shown(kubectl: Kubectl, name: str, *parts: str) -> Seen:
+    """What a dialog showed of deployment ``name`` (the parts the decision rests on)."""
+    # Fixtures write straight into the store; the first write through the API adds the
+    # defaults a real apiserver would have added at creation, which is no one's change.
+    touched = kubectl("annotate", f"deployment/{name}", "test/touched=1", "--overwrite")
+    assert touched.returncode == 0, touched.stderr
+    return seen(deployment(kubectl, name)).only(*parts)
+
+
+def image_of(kubectl: Kubectl, name: str) -> str:
+    return str(deployment(kubectl, name)["spec"]["template"]["spec"]["containers"][0]["image"])
+
+
+@pytest.mark.parametrize("between", [False, True], ids=["before-its-read", "after-its-read"])
+async def test_undo_after_an_outside_rollout_conflicts_and_keeps_that_rollout(
+    conn: Connection, sim: RunningSim, kubectl: Kubectl, between: bool
+) -> None:
+    # The dialog said "revision 2 → 1"; someone's `kubectl set image` lands before the undo
+    # reads the Deployment, or between that read and its patch (then the patch's RFC 6902
+    # tests on the uid, revision and template shown make the server refuse it).
+    add_revisioned_deployment(sim, "lost")
+    decided_on = shown(kubectl, "lost", "uid", "revision", "template")
+    real = conn.request
+
+    def outside_change() -> None:
+        assert kubectl("set", "image", "deployment/lost", "app=lost:3").returncode == 0
+
+    async def change_before_patch(method: str, path: str, **kwargs: Any) -> Any:
+        if method == "PATCH":
+            outside_change()
+        return await real(method, path, **kwargs)
+
+    if between:
+        conn.request = change_before_patch  # type: ignore[method-assign]
+    else:
+        outside_change()
+    result = await actions.rollout_undo(conn, "default", "lost", 1, shown=decided_on)
+    assert result.outcome == "conflict", result.message
+    assert "containers[app].image lost:2 → lost:3" in result.changes
+    assert result.message.endswith("Nothing was changed")
+    assert image_of(kubectl, "lost") == "lost:3"
+
+
+async def test_undo_with_what_is_still_shown_rolls_back(
+    conn: Connection, sim: RunningSim, kubectl: Kubectl
+) -> None:
+    add_revisioned_deployment(sim, "fresh")
+    decided_on = shown(kubectl, "fresh", "uid", "revision", "template")
+    assert kubectl("scale", "deployment/fresh", "--replicas=4").returncode == 0  # not shown
+    result = await actions.rollout_undo(conn, "default", "fresh", 1, shown=decided_on)
+    assert (result.outcome, result.message) == ("done", "deployment.apps/fresh rolled back")
+    assert image_of(kubectl, "fresh") == "fresh:1"
+
+
+async def test_restart_after_an_outside_rollout_conflicts(
+    conn: Connection, kubectl: Kubectl
+) -> None:
+    decided_on = shown(kubectl, "shop", "uid", "template", "paused")
+    assert kubectl("set", "image", "deployment/shop", "app=shop:2").returncode == 0
+    result = await actions.rollout_restart(conn, "default", "shop", shown=decided_on)
+    assert result.outcome == "conflict"
+    assert result.changes == ("containers[app].image shop:1 → shop:2",)
+    annotations = deployment(kubectl, "shop")["spec"]["template"]["metadata"].get("annotations")
+    assert actions.RESTARTED_AT not in (annotations or {})
+
+
+async def test_pause_after_an_outside_pause_conflicts(conn: Connection, kubectl: Kubectl) -> None:
+    decided_on = shown(kubectl, "shop", "uid", "paused", "template")
+    assert kubectl("rollout", "pause", "deployment/shop").returncode == 0
+    result = await actions.rollout_pause(conn, "default", "shop", shown=decided_on)
+    assert result.outcome == "conflict"
+    assert result.changes == ("resumed → paused",)
+
+
+async def test_resume_after_a_template_change_while_paused_conflicts(
+    conn: Connection, kubectl: Kubectl
+) -> None:
+    # A resume rolls out the template as it is: one changed after the dialog is asked about.
+    assert kubectl("rollout", "pause", "deployment/shop").returncode == 0
+    decided_on = shown(kubectl, "shop", "uid", "paused", "template")
+    assert kubectl("set", "image", "deployment/shop", "app=shop:9").returncode == 0
+    result = await actions.rollout_resume(conn, "default", "shop", shown=decided_on)
+    assert result.outcome == "conflict"
+    assert result.changes == ("containers[app].image shop:1 → shop:9",)
+    assert deployment(kubectl, "shop")["spec"]["paused"] is True
+    again = await actions.rollout_resume(
+        conn, "default", "shop", shown=shown(kubectl, "shop", "uid", "paused", "template")
+    )
+    assert (again.outcome, again.message) == ("done", "deployment.apps/shop resumed")
+
+
+POD = """
+apiVersion: v1
+kind: Pod
+metadata:
+  name: shop-1-0
+  namespace: default
+spec:
+  containers:
+  - name: app
+    image: shop:1
+"""
+
+
+async def test_delete_of_a_pod_replaced_by_a_namesake_conflicts(
+    conn: Connection, kubectl: Kubectl
+) -> None:
+    done = kubectl("get", "pod", "shop-1-0", "-o", "json")
+    uid = jsonutil.loads(done.stdout)["metadata"]["uid"]
+    gone = kubectl("delete", "pod", "shop-1-0", "--grace-period=0", "--force")
+    assert gone.returncode == 0, gone.stderr
+    assert kubectl("create", "-f", "-", input=POD).returncode == 0
+    result = await actions.delete_pod(conn, "default", "shop-1-0", uid=uid)
+    assert result.outcome == "conflict"
+    assert result.changes == ("it was deleted and created again (a new object of the same name)",)
+    again = jsonutil.loads(kubectl("get", "pod", "shop-1-0", "-o", "json").stdout)
+    assert not again["metadata"].get("deletionTimestamp")

@@ -36,6 +36,9 @@ async def test_scale_sets_spec_replicas_and_warns_about_the_hpa(sim: RunningSim)
         assert "spec 3" in text
         assert "HPA my-app owns this count" in text
         await pilot.press("5", "enter")
+        await until_text(pilot, "press y to scale")
+        assert deployment(sim)["spec"]["replicas"] == 3  # Enter never confirms
+        await pilot.press("y")
         await until(pilot, lambda: deployment(sim)["spec"]["replicas"] == 5, "spec.replicas 5")
         assert ("information", "deployment.apps/my-app scaled") in app.notices
 
@@ -46,8 +49,8 @@ async def test_scale_dialog_refuses_bad_input(sim: RunningSim) -> None:
         await until_text(pilot, "my-app", "Complete")
         await pilot.press("s")
         await until(pilot, lambda: isinstance(app.screen, ScaleDialog), "the scale dialog")
-        await pilot.press("-", "2", "enter")
-        await until_text(pilot, "is not a whole number")
+        await pilot.press("backspace", "y")
+        await until_text(pilot, 'invalid argument "" for "--replicas" flag')
         assert isinstance(app.screen, ScaleDialog)
         await pilot.press("escape")
         await until(pilot, lambda: isinstance(app.screen, StacksScreen), "the dialog to close")
@@ -67,7 +70,12 @@ async def test_undo_shows_the_diff_then_restores_previous_image(sim: RunningSim,
         text = await until_text(pilot, "revision 2 to revision 1")
         assert "my-app:1.5.0" in text and "my-app:1.4.2" in text
         assert image(deployment(sim)) == "my-app:1.5.0"  # nothing happened before confirming
-        await pilot.press("enter")
+        await pilot.press("enter")  # on Cancel
+        await until(pilot, lambda: isinstance(app.screen, StacksScreen), "the dialog to close")
+        assert image(deployment(sim)) == "my-app:1.5.0"
+        await pilot.press("u")
+        await until_text(pilot, "revision 2 to revision 1")
+        await pilot.press("y")
         await until(pilot, lambda: image(deployment(sim)) == "my-app:1.4.2", "the old image")
         assert ("information", "deployment.apps/my-app rolled back") in app.notices
 
@@ -78,7 +86,7 @@ async def test_restart_creates_a_new_revision(sim: RunningSim) -> None:
         await until_text(pilot, "my-app", "Complete")
         await pilot.press("r")
         await until(pilot, lambda: isinstance(app.screen, ConfirmDialog), "the confirm dialog")
-        await pilot.press("enter")
+        await pilot.press("y")
         annotations = "kubectl.kubernetes.io/restartedAt"
         await until(
             pilot,
@@ -102,7 +110,7 @@ async def test_deleted_pod_is_replaced(sim: RunningSim) -> None:
         await until_text(pilot, "Running")
         await pilot.press("x")
         await until(pilot, lambda: isinstance(app.screen, ConfirmDialog), "the confirm dialog")
-        await pilot.press("enter")
+        await pilot.press("y")
         await until(
             pilot,
             lambda: any(p["metadata"].get("deletionTimestamp") for p in pods(sim)),
@@ -184,7 +192,7 @@ async def test_undo_can_pick_an_older_revision(sim: RunningSim, kubectl) -> None
         await pilot.press("p", "down", "enter")
         text = await until_text(pilot, "revision 3 to revision 1")
         assert "my-app:1.4.2" in text
-        await pilot.press("enter")
+        await pilot.press("y")
         await until(pilot, lambda: image(deployment(sim)) == "my-app:1.4.2", "revision 1's image")
 
 

@@ -64,7 +64,7 @@ async def test_argo_managed_scale_warns_first_then_self_heal_reverts_it_live(
         text = await until_text(pilot, "self-heal will revert")
         assert "Argo CD app `shop` manages this Deployment" in " ".join(text.split())
         assert "Helm release `shop` rev 7" in text
-        await pilot.press("4", "enter")
+        await pilot.press("4", "y")
         await until(pilot, lambda: _replicas(sim, "shop-web") == 4, "spec.replicas 4")
         await advance(pilot, sim, 3, step=1)
         await until_text(pilot, "Progressing")

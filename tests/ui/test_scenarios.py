@@ -39,7 +39,7 @@ async def test_bad_rollout_stalls_then_misses_its_deadline_and_one_undo_complete
         await pilot.press("u")
         await until(pilot, lambda: isinstance(app.screen, UndoDialog), "the undo dialog")
         await until_text(pilot, "my-app:1.5.0", "my-app:1.4.2")
-        await pilot.press("enter")
+        await pilot.press("y")
         await until(pilot, lambda: image(sim) == "my-app:1.4.2", "the previous image")
         await advance(pilot, sim, 60)
         await until_text(pilot, "✓ Complete", "successfully rolled out")

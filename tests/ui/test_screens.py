@@ -53,9 +53,13 @@ async def test_pause_key_pauses_then_resumes_the_rollout(sim: RunningSim) -> Non
     async with app.run_test(size=(80, 24)) as pilot:
         await until_text(pilot, "my-app", "Complete")
         await pilot.press("z")
+        await until_text(pilot, "Pause the rollout of deployment my-app", "y Pause")
+        await pilot.press("y")
         await until(pilot, lambda: paused(sim), "spec.paused")
         await until_text(pilot, "⏸ Paused")
         await pilot.press("z")
+        await until_text(pilot, "Resume the rollout of deployment my-app", "y Resume")
+        await pilot.press("y")
         await until(pilot, lambda: not paused(sim), "the rollout to resume")
     assert ("information", "deployment.apps/my-app paused") in app.notices
     assert ("information", "deployment.apps/my-app resumed") in app.notices

@@ -1,24 +1,41 @@
-"""Modal dialogs: scale, undo, confirm, pick one of a list.
+"""Modal dialogs: scale, undo, confirm a change, pick one of a list.
 
-Dialogs only collect a decision; the screen that opened them performs the action and reports
-the result. They hold no Kubernetes knowledge: texts and diffs come from the model.
+A dialog that changes the cluster (:class:`MutationDialog`) opens with the focus on Cancel (the
+scale dialog: on its digits-only field) and confirms only with ``y`` or a click on its button,
+never with Enter. It stays live while open: the app calls :meth:`MutationDialog.refresh_data`
+on every cache change; when what the decision rests on changed (``Seen``), the dialog shows the
+difference, puts the focus back on Cancel and takes no ``y`` for a moment. Confirming runs the
+screen's ``apply`` with the decision and the ``Seen`` on screen, the precondition of the change;
+a conflict (the cluster moved before the cache showed it) is shown the same way and asked again.
+Keys typed before a dialog was there never act on it (:meth:`Dialog.accepts`).
+
+Dialogs hold no Kubernetes knowledge: their texts come from the screen's readers and the model.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import time
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Generic, TypeVar
 
 from rich.text import Text
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Button, Input, Label, OptionList, Static
+from textual.widgets import Button, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
+from ...model.preconditions import Seen, difference
+from ..widgets.text_input import TextInput
+
+if TYPE_CHECKING:
+    from ...kube.actions import ActionResult
+
 MAX_REPLICAS = 100_000
+REPLICAS_FLAG = '"--replicas" flag'
 
 
 def _notes(notes: Sequence[str]) -> ComposeResult:
@@ -27,69 +44,285 @@ def _notes(notes: Sequence[str]) -> ComposeResult:
         yield Static(Text(f"⚠ {note}"), classes="warning managed-note")
 
 
-class _Dialog(ModalScreen[object]):
+def _lines(lines: Sequence[str | Text]) -> Text:
+    body = Text()
+    for i, line in enumerate(lines):
+        if i:
+            body.append("\n")
+        body.append(line if isinstance(line, Text) else Text(line))
+    return body
+
+
+class Dialog(ModalScreen[object]):
+    """A modal dialog: Esc closes it (and only it); keys typed before it was there are not
+    for it."""
+
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="dialog.cancel")]
+
+    ready_at: float | None = None
+    """When the dialog was mounted, a frame before it is drawn (time.monotonic, the clock of
+    Textual's events). Every key of the burst that opened it was read before that."""
+
+    def on_mount(self) -> None:
+        self.ready_at = time.monotonic()
+
+    def accepts(self, event: events.Key) -> bool:
+        """Whether a key is for this dialog: typed once it was there. Keys typed ahead (``r``
+        Enter in one burst) would otherwise answer a question nobody read."""
+        return self.ready_at is not None and event.time >= self.ready_at
 
     def action_cancel(self) -> None:
         self.dismiss(None)
 
     @on(Button.Pressed, "#cancel")
     def _cancel_pressed(self) -> None:
-        self.dismiss(None)
+        self.action_cancel()
 
 
-class ScaleDialog(_Dialog):
-    """Asks for a replica count. Dismisses with the int, or None when cancelled. Anything but
-    a whole number from 0 to 100000 is refused in place with a message."""
+@dataclass(frozen=True)
+class Shown:
+    """What a mutation dialog shows of its object now; ``seen`` is what the decision rests
+    on. A reader returns None when the object is gone."""
+
+    seen: Seen
+
+
+S = TypeVar("S", bound=Shown)
+Apply = Callable[[object, Seen], Awaitable["ActionResult"]]
+
+
+class MutationDialog(Dialog, Generic[S]):
+    """A dialog deciding one change. Dismisses with the :class:`ActionResult` of the change
+    (None: cancelled). Subclasses compose their body and implement :meth:`show` and
+    :meth:`decision`."""
+
+    BINDINGS = [Binding("y", "confirm", "Confirm", id="dialog.confirm")]
+    REARM_SECONDS = 0.6
+    """After a change on screen, ``y`` waits this long: a key typed before the change was
+    drawn was not decided on it."""
+    dialog_id = "mutation-dialog"
 
     def __init__(
         self,
-        name: str,
-        spec: int,
-        ready: str,
-        hpa_warning: str | None,
+        title: str,
+        read: Callable[[], S | None],
+        apply: Apply,
+        confirm_label: str,
         notes: Sequence[str] = (),
     ) -> None:
         super().__init__()
-        self._notes = tuple(notes)
-        self._name = name
-        self._spec = spec
-        self._ready = ready
-        self._hpa_warning = hpa_warning
+        self._title = title
+        self._read = read
+        self._apply = apply
+        self._confirm_label = confirm_label
+        self._notes_text = tuple(notes)
+        self.state: S | None = read()
+        self._armed_at = 0.0
+        self._busy = False
+        self._waiting = False  # a conflict: ask again once the cache shows the change
+        self._gone = False  # "it no longer exists" is on screen
 
     def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog", id="scale-dialog") as box:
-            box.border_title = f"Scale {self._name}"
-            with Horizontal(classes="dialog-row"):
-                yield Label("Replicas ")
-                yield Input(str(self._spec), id="replicas", type="text", max_length=7)
-                yield Label(f"  spec {self._spec} · ready {self._ready}", id="scale-current")
-            if self._hpa_warning:
-                yield Static(f"⚠ {self._hpa_warning}", id="hpa-warning", classes="warning")
-            yield from _notes(self._notes)
-            yield Static("", id="scale-error", classes="error")
+        with Vertical(classes="dialog", id=self.dialog_id) as box:
+            box.border_title = Text(self._title)
+            yield from self.compose_body()
+            yield from _notes(self._notes_text)
+            yield Static("", id="dialog-changed", classes="warning hidden")
+            yield Static("", id="dialog-error", classes="error")
             with Horizontal(classes="dialog-buttons"):
-                yield Button("Scale", id="ok", variant="primary")
                 yield Button("Cancel", id="cancel")
+                yield from self.compose_buttons()
+                yield Button(Text(f"y {self._confirm_label}"), id="ok", variant="primary")
+
+    def compose_body(self) -> ComposeResult:
+        """What the dialog shows of the object (drawn by :meth:`show`)."""
+        raise NotImplementedError
+
+    def compose_buttons(self) -> ComposeResult:
+        """Buttons between Cancel and the confirm button."""
+        yield from ()
 
     def on_mount(self) -> None:
-        field = self.query_one("#replicas", Input)
+        self._draw()
+        self.focus_first()
+
+    def focus_first(self) -> None:
+        self.query_one("#cancel", Button).focus()
+
+    # -- live ---------------------------------------------------------------------------------
+
+    def refresh_data(self) -> None:
+        """Read the object again (the app calls this on every cache change)."""
+        if self._busy:
+            return
+        before = self.state
+        self.state = self._read()
+        if before is not None and (self.state is None or self.state.seen != before.seen):
+            now = None if self.state is None else self.state.seen
+            self._changed(difference(before.seen, now), "changed while this was open")
+        self._draw()
+
+    def _changed(self, lines: Sequence[str], why: str) -> None:
+        """Show what changed and ask again: focus on Cancel, no ``y`` for a moment."""
+        self._armed_at = time.monotonic() + self.REARM_SECONDS
+        self._waiting = False
+        note = self.query_one("#dialog-changed", Static)
+        note.update(Text(f"⚠ {why}: {'; '.join(lines)}. Read it again before you confirm."))
+        note.remove_class("hidden")
+        self.focus_first()
+
+    def _draw(self) -> None:
+        ok = self.query_one("#ok", Button)
+        if self.state is None:
+            self.query_one("#dialog-error", Static).update(
+                Text("✗ it no longer exists: nothing to do")
+            )
+            ok.disabled = True
+            self._gone = True
+            return
+        if self._gone:  # back again (re-created): the question stands anew
+            self._gone = False
+            self.query_one("#dialog-error", Static).update("")
+        ok.disabled = False
+        self.show(self.state)
+
+    def show(self, state: S) -> None:
+        """Draw ``state`` (the object as the cache has it now)."""
+        raise NotImplementedError
+
+    def decision(self) -> object | None:
+        """The value to apply, or None (and a message on screen) when there is none."""
+        return True
+
+    # -- confirming ---------------------------------------------------------------------------
+
+    def action_cancel(self) -> None:
+        if self._busy:
+            # Sent: what the server answers is reported, not dropped with the dialog.
+            self.app.bell()
+            return
+        super().action_cancel()
+
+    def action_confirm(self) -> None:
+        state = self.state
+        if state is None or self._busy or time.monotonic() < self._armed_at:
+            self.app.bell()
+            return
+        if self._waiting:
+            self.query_one("#dialog-error", Static).update(
+                Text("✗ waiting for the cluster's current state before asking again")
+            )
+            return
+        value = self.decision()
+        if value is None:
+            return
+        self._busy = True
+        self.query_one("#ok", Button).disabled = True
+        self.query_one("#dialog-error", Static).update(Text("… sending"))
+        self.run_worker(self._send(value, state.seen), group="dialog", exclusive=True)
+
+    async def _send(self, value: object, seen: Seen) -> None:
+        result = await self._apply(value, seen)
+        self._busy = False
+        if result.outcome != "conflict":
+            self.dismiss(result)
+            return
+        self.query_one("#dialog-error", Static).update(Text(f"✗ {result.message}"))
+        self._changed(result.changes or ("the object changed",), "not done, it changed")
+        # Confirming again needs the changed object on screen: until the cache shows it (it
+        # may have already, while the request was out), the dialog waits.
+        self._waiting = True
+        self.refresh_data()
+
+    @on(Button.Pressed, "#ok")
+    def _ok_pressed(self) -> None:
+        self.action_confirm()
+
+
+# -- scale ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ScaleShown(Shown):
+    spec: int
+    ready: str
+    hpa_warning: str | None
+
+
+def replicas_error(text: str) -> str | None:
+    """Why ``text`` is not a replica count, in kubectl's words; None when it is one. Only
+    ASCII digits count (``²`` and full-width digits are not numbers to kubectl either)."""
+    if not (text.isascii() and text.isdigit()):
+        return (
+            f"invalid argument {_quoted(text)} for {REPLICAS_FLAG}: "
+            f"strconv.ParseInt: parsing {_quoted(text)}: invalid syntax"
+        )
+    if int(text) > MAX_REPLICAS:
+        return f"{int(text)} replicas is more than {MAX_REPLICAS}"
+    return None
+
+
+def _quoted(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+class ScaleDialog(MutationDialog[ScaleShown]):
+    """Asks for a replica count (ASCII digits only) and applies it with the spec on screen
+    as precondition (kubectl's ``--current-replicas``)."""
+
+    dialog_id = "scale-dialog"
+
+    def compose_body(self) -> ComposeResult:
+        state = self.state
+        spec = str(state.spec) if state is not None else ""
+        with Horizontal(classes="dialog-row"):
+            yield Label("Replicas ")
+            yield TextInput(spec, id="replicas", restrict=r"[0-9]*", max_length=7)
+            yield Label("", id="scale-current")
+        yield Static("", id="hpa-warning", classes="warning hidden")
+
+    def focus_first(self) -> None:
+        field = self.query_one("#replicas", TextInput)
         field.focus()
         field.select_all()
 
-    @on(Input.Submitted, "#replicas")
-    @on(Button.Pressed, "#ok")
-    def _submit(self) -> None:
-        text = self.query_one("#replicas", Input).value.strip()
-        error = self.query_one("#scale-error", Static)
-        if not text.isdigit():
-            error.update(f"✗ {text or 'nothing'!s} is not a whole number of replicas (0 or more)")
-            return
-        count = int(text)
-        if count > MAX_REPLICAS:
-            error.update(f"✗ {count} replicas is more than {MAX_REPLICAS}")
-            return
-        self.dismiss(count)
+    def show(self, state: ScaleShown) -> None:
+        self.query_one("#scale-current", Label).update(
+            Text(f"  spec {state.spec} · ready {state.ready}")
+        )
+        warning = self.query_one("#hpa-warning", Static)
+        warning.update(Text(f"⚠ {state.hpa_warning}" if state.hpa_warning else ""))
+        warning.set_class(not state.hpa_warning, "hidden")
+        self._label()
+
+    def _label(self) -> None:
+        text = self.query_one("#replicas", TextInput).value
+        state = self.state
+        target = text if replicas_error(text) is None else "…"
+        current = f"{state.spec} → " if state is not None else ""
+        self.query_one("#ok", Button).label = Text(f"y Scale {current}{target}")
+
+    @on(TextInput.Changed, "#replicas")
+    def _typed(self) -> None:
+        self.query_one("#dialog-error", Static).update("")
+        self._label()
+
+    @on(TextInput.Submitted, "#replicas")
+    def _entered(self) -> None:
+        # Enter never confirms (it may be typed ahead): it checks the number and says how.
+        if self.decision() is not None:
+            self.query_one("#dialog-error", Static).update(Text("press y to scale, Esc to cancel"))
+
+    def decision(self) -> object | None:
+        text = self.query_one("#replicas", TextInput).value
+        error = replicas_error(text)
+        if error is not None:
+            self.query_one("#dialog-error", Static).update(Text(f"✗ {error}"))
+            return None
+        return int(text)
+
+
+# -- undo -------------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -100,69 +333,70 @@ class RevisionChoice:
     label: str
 
 
-class UndoDialog(_Dialog):
-    """Shows the diff of what an undo would change before anything happens. Dismisses with
-    the chosen target revision, or None. ``diff_for(revision)`` gives the lines to show."""
+@dataclass(frozen=True)
+class UndoShown(Shown):
+    current: int
+    target: int  # kubectl's default: the previous revision (or the one the screen prefers)
+    choices: tuple[RevisionChoice, ...]
+    diff_for: Callable[[int], Sequence[str | Text]]
 
-    BINDINGS = [
-        Binding("p", "pick", "Pick revision", id="undo.pick"),
-    ]
+
+class UndoDialog(MutationDialog[UndoShown]):
+    """Shows the diff of what an undo would change before anything happens; dismisses with
+    the result of the undo to :attr:`target`, made only while the revision and template on
+    screen are still the workload's."""
+
+    dialog_id = "undo-dialog"
+    BINDINGS = [Binding("p", "pick", "Pick revision", id="undo.pick")]
 
     def __init__(
         self,
-        name: str,
-        current: int,
-        choices: Sequence[RevisionChoice],
-        target: int,
-        diff_for: Callable[[int], Sequence[str | Text]],
+        title: str,
+        read: Callable[[], UndoShown | None],
+        apply: Apply,
         notes: Sequence[str] = (),
     ) -> None:
-        super().__init__()
-        self._notes = tuple(notes)
-        self._name = name
-        self._current = current
-        self._choices = list(choices)
-        self._target = target
-        self._diff_for = diff_for
+        super().__init__(title, read, apply, "Undo", notes)
+        self._picked: int | None = None
 
-    def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog", id="undo-dialog") as box:
-            box.border_title = f"Undo rollout of {self._name}"
-            yield Static(id="undo-question")
-            yield from _notes(self._notes)
-            with VerticalScroll(id="undo-diff-box"):
-                yield Static(id="undo-diff")
-            yield OptionList(
-                *[Option(c.label, id=str(c.revision)) for c in self._choices],
-                id="undo-revisions",
-                classes="hidden",
-            )
-            with Horizontal(classes="dialog-buttons"):
-                yield Button("Undo", id="ok", variant="primary")
-                yield Button("Pick revision…", id="pick")
-                yield Button("Cancel", id="cancel")
+    def compose_body(self) -> ComposeResult:
+        yield Static(id="undo-question")
+        with VerticalScroll(id="undo-diff-box"):
+            yield Static(id="undo-diff")
+        choices = self.state.choices if self.state is not None else ()
+        yield OptionList(*self._options(choices), id="undo-revisions", classes="hidden")
 
-    def on_mount(self) -> None:
-        self._show(self._target)
-        self.query_one("#ok", Button).focus()
+    @staticmethod
+    def _options(choices: Sequence[RevisionChoice]) -> list[Option]:
+        return [Option(Text(c.label), id=str(c.revision)) for c in choices]
+
+    def compose_buttons(self) -> ComposeResult:
+        yield Button("Pick revision…", id="pick")
 
     @property
     def target(self) -> int:
-        return self._target
+        state = self.state
+        if state is None:
+            return 0
+        offered = {c.revision for c in state.choices}
+        return self._picked if self._picked in offered else state.target
 
-    def _show(self, revision: int) -> None:
-        self._target = revision
+    def show(self, state: UndoShown) -> None:
+        options = self.query_one("#undo-revisions", OptionList)
+        wanted = [c.revision for c in state.choices]
+        if [int(o.id or 0) for o in options.options] != wanted:
+            options.clear_options()
+            options.add_options(self._options(state.choices))
+        revision = self.target
         self.query_one("#undo-question", Static).update(
-            f"Roll back from revision {self._current} to revision {revision}?"
+            Text(f"Roll back from revision {state.current} to revision {revision}?")
         )
-        lines = list(self._diff_for(revision)) or ["(no change to the pod template)"]
-        body = Text()
-        for i, line in enumerate(lines):
-            if i:
-                body.append("\n")
-            body.append(line if isinstance(line, Text) else Text(line))
-        self.query_one("#undo-diff", Static).update(body)
-        self.query_one("#ok", Button).label = f"Undo to rev {revision}"
+        lines = list(state.diff_for(revision)) or ["(no change to the pod template)"]
+        self.query_one("#undo-diff", Static).update(_lines(lines))
+        self.query_one("#ok", Button).label = Text(f"y Undo to rev {revision}")
+
+    def decision(self) -> object | None:
+        return self.target
 
     def action_pick(self) -> None:
         options = self.query_one("#undo-revisions", OptionList)
@@ -175,52 +409,47 @@ class UndoDialog(_Dialog):
 
     @on(OptionList.OptionHighlighted, "#undo-revisions")
     def _revision_highlighted(self, event: OptionList.OptionHighlighted) -> None:
-        if event.option.id is not None:
-            self._show(int(event.option.id))
+        if not event.option_list.has_class("hidden"):  # the user is picking
+            self._choose(event.option.id)
 
     @on(OptionList.OptionSelected, "#undo-revisions")
     def _revision_chosen(self, event: OptionList.OptionSelected) -> None:
-        if event.option.id is not None:
-            self._show(int(event.option.id))
-        self.query_one("#ok", Button).focus()
+        self._choose(event.option.id)
+        self.focus_first()
 
-    @on(Button.Pressed, "#ok")
-    def _confirm(self) -> None:
-        self.dismiss(self._target)
+    def _choose(self, option_id: str | None) -> None:
+        if option_id is not None and self.state is not None:
+            self._picked = int(option_id)
+            self.show(self.state)
 
 
-class ConfirmDialog(_Dialog):
-    """A yes/no question. Dismisses with True, or None when cancelled."""
+# -- confirm ----------------------------------------------------------------------------------
 
-    BINDINGS = [Binding("y", "confirm", "Yes", id="confirm.yes")]
 
-    def __init__(
-        self, title: str, question: str, confirm_label: str, notes: Sequence[str] = ()
-    ) -> None:
-        super().__init__()
-        self._notes = tuple(notes)
-        self._title = title
-        self._question = question
-        self._confirm_label = confirm_label
+@dataclass(frozen=True)
+class ConfirmShown(Shown):
+    question: str
+    facts: tuple[str, ...]  # what the decision rests on, as it is now
+    verb: str | None = None  # the confirm button's word when it depends on the state
 
-    def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog", id="confirm-dialog") as box:
-            box.border_title = self._title
-            yield Static(self._question, id="confirm-question")
-            yield from _notes(self._notes)
-            with Horizontal(classes="dialog-buttons"):
-                yield Button(self._confirm_label, id="ok", variant="primary")
-                yield Button("Cancel", id="cancel")
 
-    def on_mount(self) -> None:
-        self.query_one("#ok", Button).focus()
+class ConfirmDialog(MutationDialog[ConfirmShown]):
+    """A yes/no question about one change (restart, pause, resume, delete)."""
 
-    def action_confirm(self) -> None:
-        self.dismiss(True)
+    dialog_id = "confirm-dialog"
 
-    @on(Button.Pressed, "#ok")
-    def _ok(self) -> None:
-        self.dismiss(True)
+    def compose_body(self) -> ComposeResult:
+        yield Static(id="confirm-question")
+        yield Static(id="confirm-facts", classes="dim")
+
+    def show(self, state: ConfirmShown) -> None:
+        self.query_one("#confirm-question", Static).update(Text(state.question))
+        self.query_one("#confirm-facts", Static).update(_lines(state.facts))
+        if state.verb is not None:
+            self.query_one("#ok", Button).label = Text(f"y {state.verb}")
+
+
+# -- pick -------------------------------------------------------------------------------------
 
 
 class _PickList(OptionList):
@@ -232,9 +461,9 @@ class _PickList(OptionList):
     ]
 
 
-class PickerDialog(_Dialog):
-    """Pick one string (namespace, context). Dismisses with it, or None. ↑/↓ move the
-    highlight while the filter has the focus (where j and k are letters of a name)."""
+class PickerDialog(Dialog):
+    """Pick one string (namespace, context, container). Dismisses with it, or None. ↑/↓ move
+    the highlight while the filter has the focus (where j and k are letters of a name)."""
 
     BINDINGS = [
         Binding("down", "move(1)", "Down", show=False, id="picker.down"),
@@ -249,13 +478,13 @@ class PickerDialog(_Dialog):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog", id="picker-dialog") as box:
-            box.border_title = self._title
-            yield Input(placeholder="type to filter", id="picker-filter")
+            box.border_title = Text(self._title)
+            yield TextInput(placeholder="type to filter", id="picker-filter")
             yield _PickList(*self._options(""), id="picker-options")
 
     def _options(self, needle: str) -> list[Option]:
         return [
-            Option(("● " if item == self._current else "  ") + item, id=item)
+            Option(Text(("● " if item == self._current else "  ") + item), id=item)
             for item in self._items
             if needle.lower() in item.lower()
         ]
@@ -264,24 +493,23 @@ class PickerDialog(_Dialog):
         options = self.query_one("#picker-options", OptionList)
         if self._current in self._items:
             options.highlighted = self._items.index(self._current)
-        self.query_one("#picker-filter", Input).focus()
+        self.query_one("#picker-filter", TextInput).focus()
 
     def action_move(self, step: int) -> None:
         options = self.query_one("#picker-options", OptionList)
-        if step > 0:
-            options.action_cursor_down()
-        else:
-            options.action_cursor_up()
+        if options.option_count:
+            at = options.highlighted if options.highlighted is not None else -step
+            options.highlighted = max(0, min(options.option_count - 1, at + step))
 
-    @on(Input.Changed, "#picker-filter")
-    def _filter(self, event: Input.Changed) -> None:
+    @on(TextInput.Changed, "#picker-filter")
+    def _filter(self, event: TextInput.Changed) -> None:
         options = self.query_one("#picker-options", OptionList)
         options.clear_options()
         options.add_options(self._options(event.value))
         if options.option_count:
             options.highlighted = 0
 
-    @on(Input.Submitted, "#picker-filter")
+    @on(TextInput.Submitted, "#picker-filter")
     def _submit_filter(self) -> None:
         options = self.query_one("#picker-options", OptionList)
         if options.highlighted is not None:

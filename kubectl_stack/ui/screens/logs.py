@@ -16,12 +16,13 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import Input, RichLog, Static
+from textual.widgets import RichLog, Static
 
 from ...kube.logs import LogLine as KubeLogLine
 from ...kube.logs import LogOptions, choose_container
 from .. import present
 from ..widgets.bars import Banner, KeysFooter, TopBar
+from ..widgets.text_input import TextInput
 from .base import ClusterScreen
 from .dialogs import PickerDialog
 
@@ -82,8 +83,10 @@ class LogsScreen(ClusterScreen):
         yield TopBar()
         yield Banner()
         yield Static(id="logs-status")
-        yield Input(placeholder="search", id="logs-search", classes="hidden")
-        yield Input(placeholder="show only lines containing…", id="logs-filter", classes="hidden")
+        yield TextInput(placeholder="search", id="logs-search", classes="hidden")
+        yield TextInput(
+            placeholder="show only lines containing…", id="logs-filter", classes="hidden"
+        )
         yield RichLog(
             id="log",
             max_lines=self.stack_app.settings.log_buffer_lines,
@@ -193,12 +196,23 @@ class LogsScreen(ClusterScreen):
     # -- keys ---------------------------------------------------------------------------------
 
     def action_back(self) -> None:
-        for field in self.query(Input):
-            if field.has_focus:
+        """Esc closes the innermost mode only: the search or filter being typed, then the
+        search, then the filter; the screen only when none is open."""
+        for field in self.query(TextInput):
+            if not field.has_class("hidden"):
                 field.add_class("hidden")
                 self.query_one("#log").focus()
                 return
-        self.app.pop_screen()
+        if self.search:
+            self.search = ""
+            self._match = -1
+        elif self.filter:
+            self.filter = ""
+        else:
+            self.app.pop_screen()
+            return
+        self._render_all()
+        self._show_status()
 
     def action_follow(self) -> None:
         self.following = not self.following
@@ -237,17 +251,18 @@ class LogsScreen(ClusterScreen):
         self._show_status()
 
     def action_search(self) -> None:
-        field = self.query_one("#logs-search", Input)
+        field = self.query_one("#logs-search", TextInput)
         field.remove_class("hidden")
         field.focus()
 
     def action_filter(self) -> None:
-        field = self.query_one("#logs-filter", Input)
+        field = self.query_one("#logs-filter", TextInput)
         field.remove_class("hidden")
         field.focus()
 
-    @on(Input.Submitted, "#logs-search")
-    def _search(self, event: Input.Submitted) -> None:
+    @on(TextInput.Submitted, "#logs-search")
+    def _search(self, event: TextInput.Submitted) -> None:
+        event.input.add_class("hidden")  # the status line shows it; Esc clears it
         self.search = event.value
         self._match = -1
         self._render_all()
@@ -256,8 +271,9 @@ class LogsScreen(ClusterScreen):
         if self.search:
             self.action_next_match()
 
-    @on(Input.Submitted, "#logs-filter")
-    def _filter(self, event: Input.Submitted) -> None:
+    @on(TextInput.Submitted, "#logs-filter")
+    def _filter(self, event: TextInput.Submitted) -> None:
+        event.input.add_class("hidden")
         self.filter = event.value
         self._render_all()
         self._show_status()

@@ -20,7 +20,6 @@ from ..widgets.bars import Banner, KeysFooter, TopBar
 from ..widgets.table import KeyedTable
 from . import stack_actions
 from .base import ClusterScreen
-from .dialogs import ConfirmDialog
 
 TABS = (
     ("rollout", "Rollout"),
@@ -268,22 +267,4 @@ class StackScreen(stack_actions.StackActions, ClusterScreen):
             self.stack_app.tell("choose a pod in the Pods tab, then press x again")
             return
         owner = "ReplicaSet" if self.kind == "Deployment" else self.kind
-
-        def chosen(yes: object) -> None:
-            if yes is True:
-                self._delete(pod)
-
-        self.app.push_screen(
-            ConfirmDialog(
-                f"Delete pod {pod}",
-                f"Delete pod {pod}? Its {owner} will create a replacement.",
-                "Delete",
-            ),
-            chosen,
-        )
-
-    def _delete(self, pod: str) -> None:
-        async def run() -> None:
-            self._report(await self.source.delete_pod(self.namespace, pod))
-
-        self.run_worker(run(), group="action")
+        self.confirm_delete_pod(self.namespace, pod, owner)

@@ -1,20 +1,33 @@
 """The keys that act on one workload (a Deployment, StatefulSet or DaemonSet), shared by the
 Stacks list and the Stack screen.
 
-Each action asks first (dialog, with what the workload's managers -- Helm, Argo CD, Flux --
-will make of it), then calls the data layer and reports the result as a notification carrying
-the server's own message on failure.
+Each action asks first, in a live dialog showing the workload as it is now and what its
+managers -- Helm, Argo CD, Flux -- will make of the change; the change is sent with what the
+dialog showed as its precondition (:class:`~kubectl_stack.model.preconditions.Seen`) and
+reported as a notification carrying the server's own message on failure.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
-from textual import work
 from textual.binding import Binding
 
+from ...model import _util as u
+from ...model.history import revision_of
+from ...model.pods import pod_row
+from ...model.preconditions import Seen, seen
 from .. import present
-from .dialogs import ConfirmDialog, ScaleDialog, UndoDialog
+from .dialogs import (
+    ConfirmDialog,
+    ConfirmShown,
+    RevisionChoice,
+    ScaleDialog,
+    ScaleShown,
+    UndoDialog,
+    UndoShown,
+)
 
 if TYPE_CHECKING:
     from ...kube.actions import ActionResult
@@ -40,6 +53,25 @@ BINDINGS = [
 Target = tuple[str, str, str]  # (kind, namespace, name)
 
 
+def _template_facts(obj: Mapping[str, Any], kind: str) -> tuple[str, ...]:
+    """What a restart or pause rests on, as ``kubectl get`` would show it."""
+    spec = u.d(obj.get("spec"))
+    status = u.d(obj.get("status"))
+    containers = u.dicts(u.d(u.d(spec.get("template")).get("spec")).get("containers"))
+    images = ", ".join(u.s(c.get("image")) for c in containers) or "<none>"
+    facts = []
+    if kind == present.DEPLOYMENT:
+        facts.append(f"revision {revision_of(obj) or '<none>'} · {images}")
+    else:
+        facts.append(images)
+    desired = u.i(spec.get("replicas"), 1) if "replicas" in spec else None
+    ready = u.i(status.get("readyReplicas"))
+    facts.append(f"ready {ready}/{desired}" if desired is not None else f"ready {ready}")
+    if u.b(spec.get("paused")):
+        facts.append("⏸ rollout paused")
+    return tuple(facts)
+
+
 class StackActions(_Base):
     """Mixin for a :class:`ClusterScreen` that knows which workload is meant."""
 
@@ -55,9 +87,13 @@ class StackActions(_Base):
         """The revision the undo dialog proposes; None = the previous one (kubectl's default)."""
         return None
 
-    def _report(self, result: ActionResult) -> None:
-        self.stack_app.tell(result.message, severity="information" if result.ok else "error")
-        for warning in result.warnings:
+    def _report(self, result: object) -> None:
+        """Tell what a dialog's change came to (None: it was cancelled)."""
+        if result is None:
+            return
+        done: ActionResult = result  # type: ignore[assignment]
+        self.stack_app.tell(done.message, severity="information" if done.ok else "error")
+        for warning in done.warnings:
             self.stack_app.tell(warning, severity="warning")
         self.refresh_data()
 
@@ -71,6 +107,11 @@ class StackActions(_Base):
         self.stack_app.tell(f"{what} is only for Deployments ({target[2]} is a {target[0]})")
         return True
 
+    def _workload(self, target: Target) -> Mapping[str, Any] | None:
+        return present.workload(self.source, *target)
+
+    # -- scale --------------------------------------------------------------------------------
+
     def action_scale(self) -> None:
         target = self.target_workload()
         if target is None or self.refuse_read_only("scale"):
@@ -79,81 +120,88 @@ class StackActions(_Base):
         if kind == "DaemonSet":
             self.stack_app.tell(f"DaemonSet {name} runs one pod per node: it has no scale")
             return
-        info = present.scale_info(self.source, namespace, name, kind)
-        if info is None:
+
+        def read() -> ScaleShown | None:
+            info = present.scale_info(self.source, namespace, name, kind)
+            obj = self._workload(target)
+            if info is None or obj is None:
+                return None
+            return ScaleShown(seen(obj).only("replicas"), info.spec, info.ready, info.hpa_warning)
+
+        async def apply(count: object, shown: Seen) -> ActionResult:
+            assert isinstance(count, int)
+            return await self.source.scale(
+                namespace, name, count, kind, current_replicas=shown.replicas
+            )
+
+        if read() is None:
             return
+        dialog = ScaleDialog(f"Scale {name}", read, apply, "Scale", self._notes(target, "scale"))
+        self.app.push_screen(dialog, self._report)
 
-        def chosen(count: object) -> None:
-            if isinstance(count, int):
-                self._scale(target, count)
-
-        self.app.push_screen(
-            ScaleDialog(
-                name, info.spec, info.ready, info.hpa_warning, self._notes(target, "scale")
-            ),
-            chosen,
-        )
-
-    @work(group="action")
-    async def _scale(self, target: Target, count: int) -> None:
-        kind, namespace, name = target
-        self._report(await self.source.scale(namespace, name, count, kind))
+    # -- undo ---------------------------------------------------------------------------------
 
     def action_undo(self) -> None:
         target = self.target_workload()
         if target is None or self.refuse_read_only("undo"):
             return
         kind, namespace, name = target
-        info = present.undo_info(self.source, namespace, name, self.preferred_undo_revision(), kind)
+        preferred = self.preferred_undo_revision()
+        info = present.undo_info(self.source, namespace, name, preferred, kind)
         if info.problem is not None:
             self.stack_app.tell(info.problem, severity="warning")
             return
-
-        def chosen(revision: object) -> None:
-            if isinstance(revision, int):
-                self._undo(target, revision)
-
-        self.app.push_screen(
-            UndoDialog(
-                name,
-                info.current,
-                info.choices,
-                info.target,
-                info.diff_for,
-                self._notes(target, "undo"),
-            ),
-            chosen,
+        parts = (
+            ("uid", "revision", "template") if kind == present.DEPLOYMENT else ("uid", "template")
         )
 
-    @work(group="action")
-    async def _undo(self, target: Target, revision: int) -> None:
-        kind, namespace, name = target
-        self._report(await self.source.undo(namespace, name, revision, kind))
+        def read() -> UndoShown | None:
+            obj = self._workload(target)
+            if obj is None:
+                return None
+            now = present.undo_info(self.source, namespace, name, preferred, kind)
+            if now.problem is not None:
+                problem = now.problem
+                return UndoShown(seen(obj).only(*parts), 0, 0, (), lambda _r: [problem])
+            choices = tuple(RevisionChoice(c.revision, c.label) for c in now.choices)
+            return UndoShown(seen(obj).only(*parts), now.current, now.target, choices, now.diff_for)
+
+        async def apply(revision: object, shown: Seen) -> ActionResult:
+            assert isinstance(revision, int)
+            return await self.source.undo(namespace, name, revision, kind, shown=shown)
+
+        self.app.push_screen(
+            UndoDialog(f"Undo rollout of {name}", read, apply, self._notes(target, "undo")),
+            self._report,
+        )
+
+    # -- restart and pause --------------------------------------------------------------------
 
     def action_restart(self) -> None:
         target = self.target_workload()
         if target is None or self.refuse_read_only("restart"):
             return
-        kind, _, name = target
+        kind, namespace, name = target
 
-        def chosen(yes: object) -> None:
-            if yes is True:
-                self._restart(target)
+        def read() -> ConfirmShown | None:
+            obj = self._workload(target)
+            if obj is None:
+                return None
+            question = f"Roll out new pods for {kind.lower()} {name} (rollout restart)?"
+            facts = _template_facts(obj, kind)
+            return ConfirmShown(seen(obj).only("uid", "template", "paused"), question, facts)
 
+        async def apply(_yes: object, shown: Seen) -> ActionResult:
+            return await self.source.restart(namespace, name, kind, shown=shown)
+
+        if read() is None:
+            return
         self.app.push_screen(
             ConfirmDialog(
-                f"Restart {name}",
-                f"Roll out new pods for {kind.lower()} {name} (rollout restart)?",
-                "Restart",
-                self._notes(target, "restart"),
+                f"Restart {name}", read, apply, "Restart", self._notes(target, "restart")
             ),
-            chosen,
+            self._report,
         )
-
-    @work(group="action")
-    async def _restart(self, target: Target) -> None:
-        kind, namespace, name = target
-        self._report(await self.source.restart(namespace, name, kind))
 
     def action_pause(self) -> None:
         target = self.target_workload()
@@ -161,12 +209,53 @@ class StackActions(_Base):
             return
         if self._only_deployments(target, "pause/resume"):
             return
-        _, namespace, name = target
-        self._pause((namespace, name), not present.is_paused(self.source, namespace, name))
+        kind, namespace, name = target
 
-    @work(group="action")
-    async def _pause(self, target: tuple[str, str], pause: bool) -> None:
-        self._report(await self.source.pause(*target, pause))
+        def read() -> ConfirmShown | None:
+            obj = self._workload(target)
+            if obj is None:
+                return None
+            shown = seen(obj).only("uid", "paused", "template")
+            if shown.paused:
+                question = (
+                    f"Resume the rollout of deployment {name}? "
+                    "The pod template below rolls out as it is now."
+                )
+            else:
+                question = f"Pause the rollout of deployment {name} (changes wait until resumed)?"
+            verb = "Resume" if shown.paused else "Pause"
+            return ConfirmShown(shown, question, _template_facts(obj, kind), verb)
+
+        async def apply(_yes: object, shown: Seen) -> ActionResult:
+            return await self.source.pause(namespace, name, not shown.paused, shown=shown)
+
+        if read() is None:
+            return
+        self.app.push_screen(
+            ConfirmDialog(f"Pause/resume {name}", read, apply, "Pause/resume"),
+            self._report,
+        )
+
+    def confirm_delete_pod(self, namespace: str, pod: str, owner: str) -> None:
+        """Ask before deleting one pod; only that very pod (its uid) is deleted."""
+
+        def read() -> ConfirmShown | None:
+            obj = self.source.get("pods", namespace, pod)
+            if obj is None:
+                return None
+            row = pod_row(obj, self.stack_app.now())
+            question = f"Delete pod {pod}? Its {owner} will create a replacement."
+            facts = (f"{row.status} · ready {row.ready} · restarts {row.restarts} · {row.node}",)
+            return ConfirmShown(seen(obj).only("uid"), question, facts)
+
+        async def apply(_yes: object, shown: Seen) -> ActionResult:
+            return await self.source.delete_pod(namespace, pod, uid=shown.uid)
+
+        if read() is None:
+            return
+        self.app.push_screen(
+            ConfirmDialog(f"Delete pod {pod}", read, apply, "Delete"), self._report
+        )
 
     def action_logs(self) -> None:
         target = self.target_workload()

@@ -6,11 +6,12 @@ from __future__ import annotations
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import DataTable, Input, Static
+from textual.widgets import DataTable, Static
 
 from .. import present
 from ..widgets.bars import Banner, KeysFooter, TopBar
 from ..widgets.table import KeyedTable
+from ..widgets.text_input import TextInput
 from . import stack_actions
 from .base import ClusterScreen
 from .dialogs import PickerDialog
@@ -53,7 +54,7 @@ class StacksScreen(stack_actions.StackActions, ClusterScreen):
     def compose(self) -> ComposeResult:
         yield TopBar()
         yield Banner()
-        yield Input(placeholder="filter: name, or label=value", id="filter", classes="hidden")
+        yield TextInput(placeholder="filter: name, or label=value", id="filter", classes="hidden")
         yield Static("", id="stacks-empty", classes="hidden")
         yield KeysFooter()
 
@@ -173,23 +174,23 @@ class StacksScreen(stack_actions.StackActions, ClusterScreen):
     # -- filter and sort --------------------------------------------------------------------
 
     def action_filter(self) -> None:
-        field = self.query_one("#filter", Input)
+        field = self.query_one("#filter", TextInput)
         field.remove_class("hidden")
         field.focus()
 
-    @on(Input.Changed, "#filter")
-    def _filter_changed(self, event: Input.Changed) -> None:
+    @on(TextInput.Changed, "#filter")
+    def _filter_changed(self, event: TextInput.Changed) -> None:
         self._filter = event.value.strip()
         self.refresh_data()
 
-    @on(Input.Submitted, "#filter")
+    @on(TextInput.Submitted, "#filter")
     def _filter_done(self) -> None:
         if not self._filter:
-            self.query_one("#filter", Input).add_class("hidden")
+            self.query_one("#filter", TextInput).add_class("hidden")
         self.table.focus()
 
     def action_clear_filter(self) -> None:
-        field = self.query_one("#filter", Input)
+        field = self.query_one("#filter", TextInput)
         field.value = ""
         field.add_class("hidden")
         self.table.focus()
