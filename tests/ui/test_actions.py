@@ -6,6 +6,7 @@ from textual.widget import Widget
 
 from kubectl_stack.ui.app import StackApp
 from kubectl_stack.ui.screens.dialogs import ConfirmDialog, PickerDialog, ScaleDialog, UndoDialog
+from kubectl_stack.ui.screens.help import HelpScreen
 from kubectl_stack.ui.screens.stack import StackScreen
 from kubectl_stack.ui.screens.stacks import StacksScreen
 from kubectl_stack_sim.runner import RunningSim
@@ -157,9 +158,12 @@ async def test_viewer_sees_the_keys_it_may_not_use_with_the_reason_before_any_di
         assert footer_key(app, "undo").disabled and footer_key(app, "restart").disabled
         assert not footer_key(app, "logs").disabled
         await pilot.press("question_mark")
-        text = await until_text(pilot, "Scale — forbidden: deployments/scale update")
-        assert "Restart — forbidden: deployments patch" in text
-        assert "Logs —" not in text
+        await until(pilot, lambda: isinstance(app.screen, HelpScreen), "the help screen")
+        assert isinstance(app.screen, HelpScreen)
+        described = {description for _, description in app.screen.keys}
+        assert "Scale — forbidden: deployments/scale update" in described
+        assert "Restart — forbidden: deployments patch" in described
+        assert "Logs" in described
         await pilot.press("escape")
         await pilot.press("s")
         await until(

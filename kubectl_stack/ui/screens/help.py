@@ -22,7 +22,8 @@ class HelpScreen(ModalScreen[None]):
     def __init__(self, title: str, keys: Sequence[tuple[str, str]], note: str = "") -> None:
         super().__init__()
         self._title = title
-        self._keys = list(keys)
+        self.keys = list(keys)
+        """The (keys, description) rows shown, in order."""
         self._note = note
 
     def compose(self) -> ComposeResult:
@@ -31,8 +32,8 @@ class HelpScreen(ModalScreen[None]):
         for _ in range(2):
             table.add_column(style="bold", no_wrap=True)
             table.add_column()
-        half = (len(self._keys) + 1) // 2
-        left, right = self._keys[:half], self._keys[half:]
+        half = (len(self.keys) + 1) // 2
+        left, right = self.keys[:half], self.keys[half:]
         for i, (keys, description) in enumerate(left):
             more = right[i] if i < len(right) else ("", "")
             table.add_row(keys, description, *more)
