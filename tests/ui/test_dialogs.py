@@ -105,12 +105,23 @@ async def changed_on_screen(pilot: Pilot[Any], *needles: str) -> str:
     return await until_text(pilot, "changed while this was open", *needles)
 
 
+@pytest.fixture(autouse=True)
+def slow_rearm(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Long enough that a loaded machine cannot let the window pass between a change being drawn
+    # and the test's next key, which would make "y is refused right after" flaky.
+    monkeypatch.setattr(MutationDialog, "REARM_SECONDS", 3.0)
+
+
+async def rearmed(pilot: Pilot[Any], dialog: MutationDialog[Any]) -> None:
+    await until(pilot, lambda: dialog.armed, "y to be taken again")
+
+
 async def refused_until_rearmed(pilot: Pilot[Any], dialog: MutationDialog[Any]) -> None:
     """Right after a change was drawn, y does nothing; a moment later it is taken."""
     await pilot.press("y")
     await pilot.pause()
     assert pilot.app.screen is dialog
-    await asyncio.sleep(MutationDialog.REARM_SECONDS + 0.1)
+    await rearmed(pilot, dialog)
 
 
 # -- lost updates ---------------------------------------------------------------------------------
@@ -242,14 +253,14 @@ async def test_a_conflict_is_shown_and_asked_again_only_once_the_change_is_on_sc
         await pilot.press("y")
         await until_text(pilot, "not done, it changed: replicas 3 → 4")
         assert app.screen is dialog and focused_id(pilot) == "cancel"
-        await asyncio.sleep(MutationDialog.REARM_SECONDS + 0.1)
+        await rearmed(pilot, dialog)
         await pilot.press("y")  # the cache still shows 3: no second attempt on it
         await until_text(pilot, "waiting for the cluster's current state")
         assert len(sent) == 1
         state["seen"] = Seen(replicas=4)
         dialog.refresh_data()
         await until_text(pilot, "replicas 4")
-        await asyncio.sleep(MutationDialog.REARM_SECONDS + 0.1)
+        await rearmed(pilot, dialog)
         await pilot.press("y")
         await until(pilot, lambda: bool(results), "the dialog to close")
     assert sent == [Seen(replicas=3), Seen(replicas=4)]
@@ -279,7 +290,7 @@ async def test_a_conflict_whose_change_the_cache_showed_meanwhile_is_asked_again
         await until(pilot, lambda: dialog.ready_at is not None, "the dialog")
         await pilot.press("y")
         await until_text(pilot, "replicas 4", "changed while this was open")
-        await asyncio.sleep(MutationDialog.REARM_SECONDS + 0.1)
+        await rearmed(pilot, dialog)
         await pilot.press("y")
         await until(pilot, lambda: bool(results), "the dialog to close")
 

@@ -203,9 +203,14 @@ class MutationDialog(Dialog, Generic[S]):
             return
         super().action_cancel()
 
+    @property
+    def armed(self) -> bool:
+        """Whether ``y`` is taken now (not right after a change was drawn)."""
+        return time.monotonic() >= self._armed_at
+
     def action_confirm(self) -> None:
         state = self.state
-        if state is None or self._busy or time.monotonic() < self._armed_at:
+        if state is None or self._busy or not self.armed:
             self.app.bell()
             return
         if self._waiting:
