@@ -9,9 +9,8 @@ from typing import Any
 
 from aiohttp import web
 
-from kubectl_stack.model._util import ts
-
 from ..logs import LogLine
+from ..timefmt import parse_timestamp
 from .errors import ApiError, bad_request
 from .handlers import Registry, Target
 
@@ -120,7 +119,7 @@ async def serve_logs(
     if since_seconds is not None:
         since = registry.now() - since_seconds
     if params.get("sinceTime"):
-        since = ts(params["sinceTime"])
+        since = parse_timestamp(params["sinceTime"])
         if since is None:
             raise bad_request(f"invalid sinceTime: {params['sinceTime']}")
     instance = _instance(pod, container, previous)

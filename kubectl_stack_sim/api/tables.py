@@ -11,12 +11,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from kubectl_stack.model._util import format_selector
-from kubectl_stack.model.duration import age
-from kubectl_stack.model.pods import pod_row
-
+from ..labels import format_label_selector, format_labels, label_selector_string
 from ..quantity import parse as parse_quantity
-from .selectors import format_label_selector, format_labels
+from ..timefmt import since
+from .printpod import print_pod
 
 Obj = dict[str, Any]
 Row = list[Any]
@@ -53,7 +51,7 @@ def _layout_containers(containers: list[Obj]) -> tuple[str, str]:
 
 
 def _created(obj: Obj, now: float) -> str:
-    return age(obj.get("metadata", {}).get("creationTimestamp"), now)
+    return since(obj.get("metadata", {}).get("creationTimestamp"), now)
 
 
 def _get(obj: Any, *keys: str) -> Any:
@@ -69,9 +67,8 @@ def _get(obj: Any, *keys: str) -> Any:
 
 
 def pod_cells(pod: Obj, now: float) -> Row:
-    """printPod: NAME READY STATUS RESTARTS AGE IP NODE NOMINATED-NODE READINESS-GATES
-    (the model's port of kubectl's printer, shared with the app)."""
-    return list(pod_row(pod, now).wide)
+    """printPod: NAME READY STATUS RESTARTS AGE IP NODE NOMINATED-NODE READINESS-GATES."""
+    return print_pod(pod, now)
 
 
 def pod_row_conditions(pod: Obj) -> list[Obj] | None:
@@ -111,7 +108,7 @@ def _deployment(obj: Obj, now: float) -> Row:
         _created(obj, now),
         names,
         images,
-        format_selector(_get(obj, "spec", "selector")),
+        label_selector_string(_get(obj, "spec", "selector")),
     ]
 
 
@@ -400,14 +397,14 @@ def _hpa(obj: Obj, now: float) -> Row:
 
 
 def _event(obj: Obj, now: float) -> Row:
-    first = age(obj.get("firstTimestamp"), now)
+    first = since(obj.get("firstTimestamp"), now)
     if not obj.get("firstTimestamp"):
-        first = age(obj.get("eventTime"), now)
-    last = age(obj.get("lastTimestamp"), now) if obj.get("lastTimestamp") else first
+        first = since(obj.get("eventTime"), now)
+    last = since(obj.get("lastTimestamp"), now) if obj.get("lastTimestamp") else first
     count = obj.get("count") or 0
     series = obj.get("series")
     if series:
-        last = age(series.get("lastObservedTime"), now)
+        last = since(series.get("lastObservedTime"), now)
         count = series.get("count") or 0
     elif not count:
         count = 1

@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING, Any
 from ..names import pod_template_hash
 from ..objects import get_condition, owner_reference, selector_matches
 from ..store import AlreadyExists, Event, NotFound, Obj, clone
+from ..timefmt import parse_timestamp
 from .base import Key, WorkQueue, status_of
-from .timefmt import parse_timestamp
 
 if TYPE_CHECKING:
     from . import Context
