@@ -9,6 +9,7 @@ RESTARTS logic makes this file fail.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from typing import Any
 
@@ -21,6 +22,17 @@ from kubectl_stack_sim.runner import RunningSim
 from .helpers import ok, store_put, table
 
 APP = {"name": "app", "image": "x:1"}
+# The DeploymentRow fields in the order of `kubectl get deploy -o wide`'s columns.
+WIDE_DEPLOYMENT_FIELDS = (
+    "name",
+    "ready",
+    "up_to_date",
+    "available",
+    "age",
+    "containers",
+    "images",
+    "selector",
+)
 
 
 def _status(
@@ -45,7 +57,9 @@ def _gallery(stamp: Any, now: float) -> list[tuple[dict[str, Any], list[str]]]:
     running = {"running": {"startedAt": stamp(now - 600)}}
     completed = {"terminated": {"exitCode": 0, "reason": "Completed"}}
 
-    def pod(name: str, status: dict[str, Any], spec: dict[str, Any] | None = None, **meta: Any):
+    def pod(
+        name: str, status: dict[str, Any], spec: dict[str, Any] | None = None, **meta: Any
+    ) -> dict[str, Any]:
         return {
             "apiVersion": "v1",
             "kind": "Pod",
@@ -56,8 +70,17 @@ def _gallery(stamp: Any, now: float) -> list[tuple[dict[str, Any], list[str]]]:
 
     two_inits = {"initContainers": [{"name": "i1", "image": "i"}, {"name": "i2", "image": "i"}]}
     sidecar = {"initContainers": [{"name": "proxy", "image": "p", "restartPolicy": "Always"}]}
-    two = {"containers": [APP, {"name": "job", "image": "j"}]}
     wide_none = ["<none>", "node-1", "<none>", "<none>"]
+
+    def half_done(name: str, ready: str) -> dict[str, Any]:
+        containers = [_status("app", state=running, ready=True), _status("job", state=completed)]
+        status = {
+            "phase": "Running",
+            "conditions": [{"type": "Ready", "status": ready}],
+            "containerStatuses": containers,
+        }
+        return pod(name, status, {"containers": [APP, {"name": "job", "image": "j"}]})
+
     return [
         (
             pod(
@@ -188,38 +211,10 @@ def _gallery(stamp: Any, now: float) -> list[tuple[dict[str, Any], list[str]]]:
             ),
             ["0/1", "ExitCode:3", "0", *wide_none],
         ),
-        (
-            # "Completed" goes back to Running while a ready container still runs...
-            pod(
-                "half-done-ready",
-                {
-                    "phase": "Running",
-                    "conditions": [{"type": "Ready", "status": "True"}],
-                    "containerStatuses": [
-                        _status("app", state=running, ready=True),
-                        _status("job", state=completed),
-                    ],
-                },
-                two,
-            ),
-            ["1/2", "Running", "0", *wide_none],
-        ),
-        (
-            # ... and to NotReady when the pod is not Ready.
-            pod(
-                "half-done",
-                {
-                    "phase": "Running",
-                    "conditions": [{"type": "Ready", "status": "False"}],
-                    "containerStatuses": [
-                        _status("app", state=running, ready=True),
-                        _status("job", state=completed),
-                    ],
-                },
-                two,
-            ),
-            ["1/2", "NotReady", "0", *wide_none],
-        ),
+        # "Completed" goes back to Running while a ready container still runs, or to NotReady
+        # when the pod is not Ready.
+        (half_done("half-done-ready", "True"), ["1/2", "Running", "0", *wide_none]),
+        (half_done("half-done", "False"), ["1/2", "NotReady", "0", *wide_none]),
         (
             pod(
                 "lost",
@@ -346,14 +341,5 @@ def test_app_deployment_row_prints_what_kubectl_printed(sim: RunningSim, kubectl
     (printed,) = table(ok(kubectl("get", "deploy", "web", "-o", "wide")))
     assert printed["SELECTOR"] == "app=web,!legacy,tier=front,track notin (beta,canary)"
     dep = json.loads(ok(kubectl("get", "deploy", "web", "-o", "json")))
-    row = deployment_row(dep, now)
-    assert [
-        row.name,
-        row.ready,
-        str(row.up_to_date),
-        str(row.available),
-        row.age,
-        row.containers,
-        row.images,
-        row.selector,
-    ] == list(printed.values())
+    ours = dataclasses.asdict(deployment_row(dep, now))
+    assert [str(ours[field]) for field in WIDE_DEPLOYMENT_FIELDS] == list(printed.values())
