@@ -545,10 +545,17 @@ def _default_secret(cluster: Cluster, obj: Obj, old: Obj | None) -> None:
     obj.setdefault("type", "Opaque")
 
 
+# The StorageObjectInUseProtection admission plugin's finalizer on every new claim.
+PVC_PROTECTION = "kubernetes.io/pvc-protection"
+
+
 def _default_pvc(cluster: Cluster, obj: Obj, old: Obj | None) -> None:
     spec = obj.setdefault("spec", {})
     if isinstance(spec, dict):
         spec.setdefault("volumeMode", "Filesystem")
+    finalizers = obj["metadata"].setdefault("finalizers", [])
+    if old is None and isinstance(finalizers, list) and PVC_PROTECTION not in finalizers:
+        finalizers.append(PVC_PROTECTION)
 
 
 def _default_ingress(cluster: Cluster, obj: Obj, old: Obj | None) -> None:

@@ -17,7 +17,7 @@ from urllib.parse import unquote
 
 from aiohttp import web
 
-from . import auth, jsonutil
+from . import auth, deletion, jsonutil
 from .api import discovery, openapi, protobuf, reviews
 from .api.errors import ApiError, forbidden, success_status
 from .api.handlers import Registry, Target
@@ -42,8 +42,9 @@ _SETTINGS = web.AppKey("settings", ServerSettings)
 
 
 def _json(body: Any, status: int = 200, content_type: str = JSON_TYPE) -> web.Response:
+    # The API server's JSON encoder ends every document with a newline.
     return web.Response(
-        body=jsonutil.dumps(body), status=status, headers={"Content-Type": content_type}
+        body=jsonutil.dumps(body) + b"\n", status=status, headers={"Content-Type": content_type}
     )
 
 
@@ -52,7 +53,7 @@ def _error(exc: ApiError) -> web.Response:
     retry = (exc.details or {}).get("retryAfterSeconds")
     if retry:
         headers["Retry-After"] = str(retry)
-    return web.Response(body=jsonutil.dumps(exc.status()), status=exc.code, headers=headers)
+    return web.Response(body=jsonutil.dumps(exc.status()) + b"\n", status=exc.code, headers=headers)
 
 
 def _method_not_allowed() -> ApiError:
@@ -332,12 +333,10 @@ async def _serve(
     if "All" in (options.get("dryRun") or []):
         target = dataclasses.replace(target, dry_run=True)
     if verb == "delete":
-        deleted = registry.delete(target, options)
-        if deleted["metadata"].get("deletionTimestamp") or target.gr == "pods":
-            return _json(registry.render_one(target, deleted, form, include))
-        return _json(
-            success_status(target.rtype, target.name or "", deleted["metadata"].get("uid", ""))
-        )
+        outcome = registry.delete(target, options)
+        if not outcome.gone or target.gr in deletion.RETURNS_DELETED_OBJECT:
+            return _json(registry.render_one(target, outcome.obj, form, include))
+        return _json(success_status(deletion.success_details(target.gr, outcome.obj)))
     return _json(registry.delete_collection(target, params, options))
 
 

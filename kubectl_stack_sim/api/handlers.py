@@ -14,7 +14,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
-from .. import admission, jsonutil
+from .. import admission, deletion, jsonutil
 from ..cluster import Cluster
 from ..resources import BY_GR, ResourceType
 from ..store import AlreadyExists, Conflict, NotFound, clone
@@ -40,7 +40,6 @@ from .selectors import (
 Obj = dict[str, Any]
 
 HPA = "horizontalpodautoscalers.autoscaling"
-_TERMINAL = ("Succeeded", "Failed")
 # The API server refuses to delete these (the NamespaceLifecycle admission plugin).
 _UNDELETABLE_NAMESPACES = frozenset({"default", "kube-system", "kube-public"})
 
@@ -356,13 +355,7 @@ class Registry:
             raise conflict(target.rtype, target.name or "") from None
         except NotFound:
             raise not_found(target.rtype, target.name or "") from None
-        return self._finish_if_finalized(target, updated)
-
-    def _finish_if_finalized(self, target: Target, obj: Obj) -> Obj:
-        meta = obj["metadata"]
-        if target.gr != "pods" and meta.get("deletionTimestamp") and not meta.get("finalizers"):
-            return self.store.delete(target.gr, meta.get("namespace", ""), meta["name"])
-        return obj
+        return deletion.finish_if_finalized(self.cluster, target.gr, updated)
 
     def patch(self, target: Target, content_type: str, patch: Any) -> Obj:
         assert target.name is not None
@@ -424,7 +417,7 @@ class Registry:
         return convert.to_scale(updated)
 
     # -- deleting ---------------------------------------------------------------------------
-    def delete(self, target: Target, options: Obj) -> Obj:
+    def delete(self, target: Target, options: Obj) -> deletion.Outcome:
         assert target.name is not None
         obj = self.get(target)
         meta = obj["metadata"]
@@ -438,31 +431,18 @@ class Registry:
             )
         if pre.get("resourceVersion") and pre["resourceVersion"] != meta.get("resourceVersion"):
             raise conflict(target.rtype, target.name)
+        if target.gr == "namespaces":
+            if target.dry_run:
+                return deletion.Outcome(obj, gone=False)
+            return deletion.Outcome(self._terminate_namespace(obj), gone=False)
         if target.dry_run:
-            return obj
-        grace = options.get("gracePeriodSeconds")
-        if target.gr == "pods":
-            spec = obj.get("spec") or {}
-            phase = (obj.get("status") or {}).get("phase")
-            if grace is None:
-                grace = spec.get("terminationGracePeriodSeconds", 30)
-            if spec.get("nodeName") and phase not in _TERMINAL and int(grace) > 0:
-                return self._mark_deleted(target, obj, int(grace))
-        elif target.gr == "namespaces":
-            return self._terminate_namespace(obj)
-        elif meta.get("finalizers"):
-            return self._mark_deleted(target, obj, 0)
-        return self.store.delete(target.gr, target.namespace or "", target.name)
-
-    def _mark_deleted(self, target: Target, obj: Obj, grace: int) -> Obj:
-        meta = obj["metadata"]
-        current = meta.get("deletionGracePeriodSeconds")
-        if meta.get("deletionTimestamp") and (current is None or current <= grace):
-            return obj
-        marked = clone(obj)
-        marked["metadata"]["deletionTimestamp"] = self.cluster.clock.timestamp(self.now() + grace)
-        marked["metadata"]["deletionGracePeriodSeconds"] = grace
-        return self.store.update(target.gr, marked)
+            options = {**options, "dryRun": ["All"]}
+        try:
+            return deletion.delete(
+                self.cluster, target.gr, target.namespace or "", target.name, options
+            )
+        except NotFound:
+            raise not_found(target.rtype, target.name) from None
 
     def _terminate_namespace(self, ns: Obj) -> Obj:
         """Mark the namespace Terminating; the namespace controller empties and removes it."""
@@ -488,7 +468,7 @@ class Registry:
                 target, namespace=obj["metadata"].get("namespace"), name=obj["metadata"]["name"]
             )
             try:
-                deleted.append(self.delete(one, options))
+                deleted.append(self.delete(one, options).obj)
             except ApiError as exc:
                 if exc.code != 404:
                     raise
