@@ -18,7 +18,7 @@ from urllib.parse import unquote
 from aiohttp import web
 
 from . import auth, deletion, jsonutil
-from .api import discovery, openapi, protobuf, reviews
+from .api import discovery, listoptions, openapi, protobuf, reviews
 from .api.errors import ApiError, forbidden, success_status
 from .api.handlers import Registry, Target
 from .api.logs import serve_logs
@@ -305,6 +305,8 @@ async def _serve(
         return _json(registry.patch(target, _patch_type(request), await _body(request)))
     negotiated = negotiate(request.headers.get("Accept"))
     include = params.get("includeObject", "Metadata")
+    if verb in ("watch", "list"):
+        listoptions.validate(params, watch=verb == "watch")
     if verb == "watch":
         return await serve_watch(
             request, registry, target, params, negotiated, settings.bookmark_interval
