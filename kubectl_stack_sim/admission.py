@@ -28,6 +28,28 @@ Cause = dict[str, str]
 # Errors
 
 
+class Forbidden(Exception):
+    """403 from an admission plugin. ``str(e)`` is the Status message (what kubectl prints
+    after ``Error from server (Forbidden):`` and what a controller's FailedCreate event says)."""
+
+    def __init__(self, plural: str, name: str, reason: str) -> None:
+        self.plural = plural
+        self.name = name
+        super().__init__(f'{plural} "{name}" is forbidden: {reason}')
+
+    def status(self) -> Obj:
+        return {
+            "kind": "Status",
+            "apiVersion": "v1",
+            "metadata": {},
+            "status": "Failure",
+            "message": str(self),
+            "reason": "Forbidden",
+            "details": {"name": self.name, "kind": self.plural},
+            "code": 403,
+        }
+
+
 class Invalid(Exception):
     """422 Invalid. ``str(e)`` is what kubectl prints; :meth:`status` is the response body."""
 
@@ -135,16 +157,24 @@ class _Errors:
 # Entry point
 
 
-def admit(cluster: Cluster, gr: str, obj: Obj, old: Obj | None) -> Obj:
+def admit(
+    cluster: Cluster, gr: str, obj: Obj, old: Obj | None, *, server_named: bool = False
+) -> Obj:
     """Default, mutate and validate ``obj`` (a fresh dict the caller owns) for a create
     (``old`` None) or an update of ``old``; returns the object to store.
 
     Raises :class:`Invalid` with kubectl's message and the apiserver's causes. Not for
-    status subresource writes (those go to the store as sent)."""
+    status subresource writes (those go to the store as sent). ``server_named``: the name
+    stands for the one the API server would generate from ``generateName`` (a controller's
+    pod), so admission names the object by its generateName."""
     rtype = BY_GR[gr]
     meta = obj.setdefault("metadata", {})
     if not isinstance(meta, dict):
         meta = obj["metadata"] = {}
+    # Admission plugins run before the name is generated: they name the object by its
+    # generateName (admission.NewForbidden's extractResourceName).
+    given = None if server_named else meta.get("name")
+    admitted_name = str(given or meta.get("generateName") or meta.get("name") or "Unknown")
     if old is None and not meta.get("name") and meta.get("generateName"):
         meta["name"] = str(meta["generateName"]) + random_suffix(cluster.store.rng)
     obj["apiVersion"] = rtype.api_version()
@@ -157,6 +187,8 @@ def admit(cluster: Cluster, gr: str, obj: Obj, old: Obj | None) -> Obj:
     defaulter = _DEFAULTERS.get(gr)
     if defaulter is not None:
         defaulter(cluster, obj, old)
+    if gr == "pods" and old is None:
+        _check_service_account(cluster, obj, admitted_name)
     if old is None:
         _prepare_create(gr, obj)
     else:
@@ -366,6 +398,22 @@ def _default_pod(cluster: Cluster, obj: Obj, old: Obj | None) -> None:
                         "readOnly": True,
                     }
                 )
+
+
+def _check_service_account(cluster: Cluster, pod: Obj, name: str) -> None:
+    """The ServiceAccount admission plugin refuses a pod whose account does not exist."""
+    spec = pod.get("spec")
+    if not isinstance(spec, dict):
+        return
+    account = str(spec.get("serviceAccountName") or "default")
+    namespace = str(pod["metadata"].get("namespace") or "default")
+    if cluster.store.get("serviceaccounts", namespace, account) is None:
+        raise Forbidden(
+            "pods",
+            name,
+            f"error looking up service account {namespace}/{account}: "
+            f'serviceaccount "{account}" not found',
+        )
 
 
 def _token_volume(name: str) -> Obj:

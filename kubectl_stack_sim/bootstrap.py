@@ -6,6 +6,7 @@ from __future__ import annotations
 from .cluster import Cluster
 from .controllers.gc import root_ca_configmap
 from .controllers.kubelet import make_node, node_ip
+from .controllers.serviceaccounts import default_account
 from .store import Obj
 
 SYSTEM_NAMESPACES = ("default", "kube-node-lease", "kube-public", "kube-system")
@@ -32,6 +33,7 @@ def bootstrap(cluster: Cluster, nodes: int) -> None:
     for name in SYSTEM_NAMESPACES:
         store.create("namespaces", namespace(name))
         store.create("configmaps", root_ca_configmap(name))
+        store.create("serviceaccounts", default_account(name))
     for i in range(nodes):
         store.create("nodes", make_node(i, stamp))
     labels = {"component": "apiserver", "provider": "kubernetes"}

@@ -80,6 +80,7 @@ RESOURCES: tuple[ResourceType, ...] = (
     _core("events", "event", "Event", short_names=("ev",)),
     _core("configmaps", "configmap", "ConfigMap", short_names=("cm",)),
     _core("secrets", "secret", "Secret"),
+    _core("serviceaccounts", "serviceaccount", "ServiceAccount", short_names=("sa",)),
     _core(
         "persistentvolumeclaims",
         "persistentvolumeclaim",

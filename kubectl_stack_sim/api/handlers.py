@@ -231,7 +231,7 @@ class Registry:
         try:
             admitted: Obj = admission.admit(self.cluster, target.gr, obj, old)
             return admitted
-        except admission.Invalid as exc:
+        except (admission.Invalid, admission.Forbidden) as exc:
             raise ApiError.from_status(exc.status()) from None
 
     def _check_body_identity(self, target: Target, body: Any) -> Obj:

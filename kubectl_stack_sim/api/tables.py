@@ -536,6 +536,12 @@ Printer = Callable[[Obj, float], Row]
 
 _W = 1  # priority of the columns kubectl shows only with -o wide
 
+
+def _serviceaccount(obj: Obj, now: float) -> Row:
+    """printServiceAccount: the number of listed secrets."""
+    return [obj["metadata"]["name"], len(obj.get("secrets") or []), _created(obj, now)]
+
+
 PRINTERS: dict[str, tuple[tuple[Column, ...], Printer]] = {
     "pods": (
         (
@@ -702,6 +708,7 @@ PRINTERS: dict[str, tuple[tuple[Column, ...], Printer]] = {
     ),
     "configmaps": ((_NAME, ("Data", "string", 0), _AGE), _configmap),
     "secrets": ((_NAME, ("Type", "string", 0), ("Data", "string", 0), _AGE), _secret),
+    "serviceaccounts": ((_NAME, ("Secrets", "string", 0), _AGE), _serviceaccount),
     "persistentvolumeclaims": (
         (
             _NAME,

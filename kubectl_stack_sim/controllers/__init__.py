@@ -1,6 +1,6 @@
 """Controllers of the embedded cluster: deployment, replicaset, scheduler+kubelet, endpoints,
-HPA, metrics-server, garbage collector, root CA publisher, namespace deletion and the scenario
-script.
+HPA, metrics-server, garbage collector, root CA publisher, namespace deletion, service accounts
+and the scenario script.
 
 :func:`make_controllers` returns the one :class:`SimControllers` a cluster runs; after
 ``cluster.start()`` its attributes give tests and scenarios the individual loops.
@@ -24,6 +24,7 @@ from .metrics import MetricsServer
 from .namespaces import NamespaceController
 from .replicaset import ReplicaSetController
 from .script import ScriptRunner, Step
+from .serviceaccounts import ServiceAccountsController
 
 __all__ = ["Context", "SimControllers", "controllers_of", "make_controllers"]
 
@@ -87,8 +88,10 @@ class SimControllers:
         self.gc = GarbageCollector(ctx)
         self.root_ca = RootCAPublisher(ctx)
         self.namespaces = NamespaceController(ctx)
+        self.serviceaccounts = ServiceAccountsController(ctx)
         self.script = ScriptRunner(ctx)
         for loop in (
+            self.serviceaccounts,
             self.kubelet,
             self.replicasets,
             self.deployments,
