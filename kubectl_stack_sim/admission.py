@@ -613,6 +613,19 @@ def _default_ingress(cluster: Cluster, obj: Obj, old: Obj | None) -> None:
                 path.setdefault("pathType", "ImplementationSpecific")
 
 
+_RBAC = "rbac.authorization.k8s.io"
+
+
+def _default_binding(cluster: Cluster, obj: Obj, old: Obj | None) -> None:
+    """rbac/v1 defaulting: roleRef and User/Group subjects in the RBAC API group."""
+    ref = obj.get("roleRef")
+    if isinstance(ref, dict) and not ref.get("apiGroup"):
+        ref["apiGroup"] = _RBAC
+    for subject in obj.get("subjects") or []:
+        if isinstance(subject, dict) and subject.get("kind") in ("User", "Group"):
+            subject.setdefault("apiGroup", _RBAC)
+
+
 _DEFAULTERS = {
     "deployments.apps": _default_deployment,
     "replicasets.apps": _default_replicaset,
@@ -623,6 +636,8 @@ _DEFAULTERS = {
     "secrets": _default_secret,
     "persistentvolumeclaims": _default_pvc,
     "ingresses.networking.k8s.io": _default_ingress,
+    "rolebindings.rbac.authorization.k8s.io": _default_binding,
+    "clusterrolebindings.rbac.authorization.k8s.io": _default_binding,
 }
 
 # ---------------------------------------------------------------------------------------
@@ -1013,7 +1028,87 @@ def _validate_configmap(obj: Obj, old: Obj | None, errs: _Errors) -> None:
             errs.invalid(key, value, "must be a map")
 
 
+def _validate_rules(obj: Obj, old: Obj | None, errs: _Errors, *, namespaced: bool) -> None:
+    """ValidatePolicyRule for every rule of a Role or ClusterRole."""
+    for i, rule in enumerate(obj.get("rules") or []):
+        field = f"rules[{i}]"
+        rule = rule if isinstance(rule, dict) else {}
+        if not rule.get("verbs"):
+            errs.required(f"{field}.verbs", "verbs must contain at least one value")
+        urls = rule.get("nonResourceURLs") or []
+        if urls:
+            shown = "[]string{" + ", ".join(_go_quote(str(u)) for u in urls) + "}"
+            if namespaced:
+                detail = "namespaced rules cannot apply to non-resource URLs"
+                errs.invalid(f"{field}.nonResourceURLs", shown, detail, raw=True)
+            if rule.get("apiGroups") or rule.get("resources") or rule.get("resourceNames"):
+                detail = "rules cannot apply to both regular resources and non-resource URLs"
+                errs.invalid(f"{field}.nonResourceURLs", shown, detail, raw=True)
+            continue
+        if not rule.get("apiGroups"):
+            errs.required(f"{field}.apiGroups", "resource rules must supply at least one api group")
+        if not rule.get("resources"):
+            errs.required(f"{field}.resources", "resource rules must supply at least one resource")
+
+
+def _validate_role(obj: Obj, old: Obj | None, errs: _Errors) -> None:
+    _validate_rules(obj, old, errs, namespaced=True)
+
+
+def _validate_cluster_role(obj: Obj, old: Obj | None, errs: _Errors) -> None:
+    _validate_rules(obj, old, errs, namespaced=False)
+
+
+def _validate_binding(obj: Obj, old: Obj | None, errs: _Errors, *, namespaced: bool) -> None:
+    """ValidateRoleBinding / ValidateClusterRoleBinding (and the update's fixed roleRef)."""
+    ref_value = obj.get("roleRef")
+    ref: Obj = ref_value if isinstance(ref_value, dict) else {}
+    if ref.get("apiGroup") != _RBAC:
+        errs.not_supported("roleRef.apiGroup", str(ref.get("apiGroup", "")), [_RBAC])
+    kinds = ["Role", "ClusterRole"] if namespaced else ["ClusterRole"]
+    if ref.get("kind") not in kinds:
+        errs.not_supported("roleRef.kind", str(ref.get("kind", "")), kinds)
+    if not ref.get("name"):
+        errs.required("roleRef.name")
+    for i, subject in enumerate(obj.get("subjects") or []):
+        field = f"subjects[{i}]"
+        subject = subject if isinstance(subject, dict) else {}
+        kind, group = subject.get("kind"), str(subject.get("apiGroup") or "")
+        if not subject.get("name"):
+            errs.required(f"{field}.name")
+        if kind == "ServiceAccount":
+            if group:
+                errs.not_supported(f"{field}.apiGroup", group, [""])
+            if not namespaced and not subject.get("namespace"):
+                errs.required(f"{field}.namespace")
+        elif kind in ("User", "Group"):
+            if group != _RBAC:
+                errs.not_supported(f"{field}.apiGroup", group, [_RBAC])
+        else:
+            supported = ["ServiceAccount", "User", "Group"]
+            errs.not_supported(f"{field}.kind", str(kind or ""), supported)
+    if old is not None and isinstance(old.get("roleRef"), dict) and old["roleRef"] != ref:
+        shown = (
+            f"rbac.RoleRef{{APIGroup:{_go_quote(str(ref.get('apiGroup', '')))}, "
+            f"Kind:{_go_quote(str(ref.get('kind', '')))}, "
+            f"Name:{_go_quote(str(ref.get('name', '')))}}}"
+        )
+        errs.invalid("roleRef", shown, "cannot change roleRef", raw=True)
+
+
+def _validate_role_binding(obj: Obj, old: Obj | None, errs: _Errors) -> None:
+    _validate_binding(obj, old, errs, namespaced=True)
+
+
+def _validate_cluster_role_binding(obj: Obj, old: Obj | None, errs: _Errors) -> None:
+    _validate_binding(obj, old, errs, namespaced=False)
+
+
 _VALIDATORS = {
+    f"roles.{_RBAC}": _validate_role,
+    f"clusterroles.{_RBAC}": _validate_cluster_role,
+    f"rolebindings.{_RBAC}": _validate_role_binding,
+    f"clusterrolebindings.{_RBAC}": _validate_cluster_role_binding,
     "deployments.apps": _validate_deployment,
     "replicasets.apps": _validate_replicaset,
     "pods": _validate_pod,

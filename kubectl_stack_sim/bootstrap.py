@@ -7,6 +7,7 @@ from .cluster import Cluster
 from .controllers.gc import root_ca_configmap
 from .controllers.kubelet import make_node, node_ip
 from .controllers.serviceaccounts import default_account
+from .rbac import CLUSTER_BINDINGS, CLUSTER_ROLES, bootstrap_cluster_roles
 from .store import Obj
 
 SYSTEM_NAMESPACES = ("default", "kube-node-lease", "kube-public", "kube-system")
@@ -26,8 +27,9 @@ def namespace(name: str, timestamp: str | None = None) -> Obj:
 
 
 def bootstrap(cluster: Cluster, nodes: int) -> None:
-    """Create the system namespaces (with kube-root-ca.crt), ``nodes`` Ready nodes and the
-    ``kubernetes`` Service with its Endpoints and EndpointSlice."""
+    """Create the system namespaces (with kube-root-ca.crt and the default ServiceAccount),
+    ``nodes`` Ready nodes, the bootstrap ClusterRoles and the ``kubernetes`` Service with its
+    Endpoints and EndpointSlice."""
     store = cluster.store
     stamp = cluster.clock.timestamp()
     for name in SYSTEM_NAMESPACES:
@@ -36,6 +38,8 @@ def bootstrap(cluster: Cluster, nodes: int) -> None:
         store.create("serviceaccounts", default_account(name))
     for i in range(nodes):
         store.create("nodes", make_node(i, stamp))
+    for obj in bootstrap_cluster_roles():
+        store.create(CLUSTER_ROLES if obj["kind"] == "ClusterRole" else CLUSTER_BINDINGS, obj)
     labels = {"component": "apiserver", "provider": "kubernetes"}
     store.create(
         "services",

@@ -135,6 +135,21 @@ RESOURCES: tuple[ResourceType, ...] = (
     ResourceType(
         "apps", ("v1",), "controllerrevisions", "controllerrevision", "ControllerRevision", True
     ),
+    ResourceType("rbac.authorization.k8s.io", ("v1",), "roles", "role", "Role", True),
+    ResourceType(
+        "rbac.authorization.k8s.io", ("v1",), "rolebindings", "rolebinding", "RoleBinding", True
+    ),
+    ResourceType(
+        "rbac.authorization.k8s.io", ("v1",), "clusterroles", "clusterrole", "ClusterRole", False
+    ),
+    ResourceType(
+        "rbac.authorization.k8s.io",
+        ("v1",),
+        "clusterrolebindings",
+        "clusterrolebinding",
+        "ClusterRoleBinding",
+        False,
+    ),
     ResourceType(
         "storage.k8s.io",
         ("v1",),

@@ -267,15 +267,16 @@ async def _route(
     if target.gr == "namespaces" and target.name:
         # The API server counts a namespace's own name as the request's namespace.
         ns = target.name
-    if not auth.allowed(identity, verb, target.gr, target.subresource, ns, target.name):
+    store = registry.cluster.store
+    if not auth.allowed(identity, verb, target.gr, target.subresource, ns, target.name, store):
         raise forbidden(identity.name, verb, target.rtype, ns, target.name, target.subresource)
     if target.gr in auth.REVIEWS:
-        return await _review(request, identity, target)
+        return await _review(request, identity, target, store)
     return await _serve(request, registry, settings, target, verb, params)
 
 
 async def _review(
-    request: web.Request, identity: auth.Identity, target: Target
+    request: web.Request, identity: auth.Identity, target: Target, store: Store
 ) -> web.StreamResponse:
     """A self-subject review, answered from the caller's own permissions (never stored)."""
     kind = target.rtype.kind
@@ -284,7 +285,7 @@ async def _review(
     else:
         body = await _body(request)
     answer = auth.rules_review if kind == "SelfSubjectRulesReview" else auth.access_review
-    return _json(answer(identity, body), status=201)
+    return _json(answer(identity, body, store), status=201)
 
 
 async def _serve(

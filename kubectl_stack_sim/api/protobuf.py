@@ -1,6 +1,7 @@
 """Kubernetes protobuf request bodies, decoded into the JSON objects the JSON path would carry.
 
 kubectl's typed clients (``create namespace|configmap|secret|deployment|service|ingress``,
+``create role|clusterrole|rolebinding|clusterrolebinding``,
 ``autoscale``, ``debug --copy-to``, and ``drain``'s DeleteOptions) send
 ``application/vnd.kubernetes.protobuf``: the magic ``k8s\\x00`` and a ``runtime.Unknown``
 envelope whose ``raw`` bytes are the object's message. The messages are read against a small
@@ -207,6 +208,15 @@ _SCHEMA_TEXT: dict[str, str] = {
     "HPAScalingRules": "3:stabilizationWindowSeconds:i! 1:selectPolicy:s! "
     "2:policies:[HPAScalingPolicy] 4:tolerance:q",
     "HPAScalingPolicy": "1:type:s! 2:value:i! 3:periodSeconds:i!",
+    # k8s.io/api/rbac/v1
+    "PolicyRule": "1:verbs:[s] 2:apiGroups:[s] 3:resources:[s] 4:resourceNames:[s] "
+    "5:nonResourceURLs:[s]",
+    "Role": "1:metadata:ObjectMeta 2:rules:[PolicyRule]",
+    "ClusterRole": "1:metadata:ObjectMeta 2:rules:[PolicyRule] 3:aggregationRule:AggregationRule",
+    "AggregationRule": "1:clusterRoleSelectors:[LabelSelector]",
+    "Subject": "1:kind:s! 2:apiGroup:s 3:name:s! 4:namespace:s",
+    "RoleRef": "1:apiGroup:s! 2:kind:s! 3:name:s!",
+    "RoleBinding": "1:metadata:ObjectMeta 2:subjects:[Subject] 3:roleRef:RoleRef",
 }
 
 # (apiVersion, kind) of an envelope -> its message; DeleteOptions comes under any version.
@@ -215,6 +225,10 @@ _OBJECTS: dict[tuple[str, str], str] = {
     ("v1", "ConfigMap"): "ConfigMap",
     ("v1", "Secret"): "Secret",
     ("v1", "ServiceAccount"): "ServiceAccount",
+    ("rbac.authorization.k8s.io/v1", "Role"): "Role",
+    ("rbac.authorization.k8s.io/v1", "ClusterRole"): "ClusterRole",
+    ("rbac.authorization.k8s.io/v1", "RoleBinding"): "RoleBinding",
+    ("rbac.authorization.k8s.io/v1", "ClusterRoleBinding"): "RoleBinding",
     ("v1", "Pod"): "Pod",
     ("v1", "Service"): "Service",
     ("apps/v1", "Deployment"): "Deployment",

@@ -537,6 +537,42 @@ Printer = Callable[[Obj, float], Row]
 _W = 1  # priority of the columns kubectl shows only with -o wide
 
 
+def _role(obj: Obj, now: float) -> Row:
+    """printRole / printClusterRole: the creation time itself, in RFC 3339."""
+    return [obj["metadata"]["name"], obj["metadata"].get("creationTimestamp") or ""]
+
+
+def _rolebinding(obj: Obj, now: float) -> Row:
+    """printRoleBinding / printClusterRoleBinding: ``Kind/name`` of the role; wide, the
+    subjects by kind (rbac.SubjectsStrings: service accounts as ``namespace/name``)."""
+    ref = obj.get("roleRef") or {}
+    by_kind: dict[str, list[str]] = {"User": [], "Group": [], "ServiceAccount": []}
+    for subject in obj.get("subjects") or []:
+        name = str(subject.get("name", ""))
+        if subject.get("kind") == "ServiceAccount" and subject.get("namespace"):
+            name = f"{subject['namespace']}/{name}"
+        by_kind.setdefault(str(subject.get("kind", "")), []).append(name)
+    return [
+        obj["metadata"]["name"],
+        f"{ref.get('kind', '')}/{ref.get('name', '')}",
+        _created(obj, now),
+        ", ".join(by_kind["User"]),
+        ", ".join(by_kind["Group"]),
+        ", ".join(by_kind["ServiceAccount"]),
+    ]
+
+
+_ROLE_COLUMNS: tuple[Column, ...] = (_NAME, ("Created At", "date", 0))
+_BINDING_COLUMNS: tuple[Column, ...] = (
+    _NAME,
+    ("Role", "string", 0),
+    _AGE,
+    ("Users", "string", _W),
+    ("Groups", "string", _W),
+    ("ServiceAccounts", "string", _W),
+)
+
+
 def _serviceaccount(obj: Obj, now: float) -> Row:
     """printServiceAccount: the number of listed secrets."""
     return [obj["metadata"]["name"], len(obj.get("secrets") or []), _created(obj, now)]
@@ -709,6 +745,10 @@ PRINTERS: dict[str, tuple[tuple[Column, ...], Printer]] = {
     "configmaps": ((_NAME, ("Data", "string", 0), _AGE), _configmap),
     "secrets": ((_NAME, ("Type", "string", 0), ("Data", "string", 0), _AGE), _secret),
     "serviceaccounts": ((_NAME, ("Secrets", "string", 0), _AGE), _serviceaccount),
+    "roles.rbac.authorization.k8s.io": (_ROLE_COLUMNS, _role),
+    "clusterroles.rbac.authorization.k8s.io": (_ROLE_COLUMNS, _role),
+    "rolebindings.rbac.authorization.k8s.io": (_BINDING_COLUMNS, _rolebinding),
+    "clusterrolebindings.rbac.authorization.k8s.io": (_BINDING_COLUMNS, _rolebinding),
     "persistentvolumeclaims": (
         (
             _NAME,
