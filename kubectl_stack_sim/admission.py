@@ -191,6 +191,10 @@ def admit(
         _check_service_account(cluster, obj, admitted_name)
     if old is None:
         _prepare_create(gr, obj)
+        if gr == "jobs.batch":
+            # The API server gives the uid before validation; the selector is made from it.
+            meta["uid"] = cluster.store.new_uid()
+            _generate_job_selector(obj)
     else:
         _prepare_update(gr, obj, old)
 
@@ -613,6 +617,49 @@ def _default_ingress(cluster: Cluster, obj: Obj, old: Obj | None) -> None:
                 path.setdefault("pathType", "ImplementationSpecific")
 
 
+JOB_NAME = "batch.kubernetes.io/job-name"
+JOB_UID = "batch.kubernetes.io/controller-uid"
+
+
+def _default_job(cluster: Cluster, obj: Obj, old: Obj | None) -> None:
+    """batch/v1 SetDefaults_Job: one completion at a time, six retries, NonIndexed."""
+    spec = obj.setdefault("spec", {})
+    if not isinstance(spec, dict):
+        return
+    if spec.get("completions") is None and spec.get("parallelism") is None:
+        spec["completions"] = 1
+        spec["parallelism"] = 1
+    spec.setdefault("parallelism", 1)
+    spec.setdefault("backoffLimit", 6)
+    spec.setdefault("completionMode", "NonIndexed")
+    spec.setdefault("suspend", False)
+    if spec.get("manualSelector") is None:
+        spec.pop("manualSelector", None)
+    spec.setdefault("podReplacementPolicy", "TerminatingOrFailed")
+    template = spec.get("template")
+    if isinstance(template, dict):
+        template.setdefault("metadata", {})
+        pod_spec = template.setdefault("spec", {})
+        if isinstance(pod_spec, dict):
+            # A pod template's restartPolicy defaults to Always, which a Job then refuses.
+            pod_spec.setdefault("restartPolicy", "Always")
+            _default_pod_spec(pod_spec)
+
+
+def _generate_job_selector(obj: Obj) -> None:
+    """The Job strategy's generateSelector: the uid-based selector and template labels."""
+    spec = obj.get("spec")
+    if not isinstance(spec, dict) or spec.get("manualSelector") is True:
+        return
+    meta = obj["metadata"]
+    uid, name = str(meta["uid"]), str(meta.get("name", ""))
+    spec["selector"] = {"matchLabels": {JOB_UID: uid}}
+    template = spec.get("template")
+    if isinstance(template, dict) and isinstance(template.get("metadata"), dict):
+        labels = template["metadata"].setdefault("labels", {})
+        labels.update({JOB_UID: uid, JOB_NAME: name, "controller-uid": uid, "job-name": name})
+
+
 _RBAC = "rbac.authorization.k8s.io"
 
 
@@ -637,6 +684,7 @@ _DEFAULTERS = {
     "persistentvolumeclaims": _default_pvc,
     "ingresses.networking.k8s.io": _default_ingress,
     "rolebindings.rbac.authorization.k8s.io": _default_binding,
+    "jobs.batch": _default_job,
     "clusterrolebindings.rbac.authorization.k8s.io": _default_binding,
 }
 
@@ -1104,7 +1152,31 @@ def _validate_cluster_role_binding(obj: Obj, old: Obj | None, errs: _Errors) -> 
     _validate_binding(obj, old, errs, namespaced=False)
 
 
+def _validate_job(obj: Obj, old: Obj | None, errs: _Errors) -> None:
+    """ValidateJob, the parts kubectl's users meet: counts not negative, a Never/OnFailure
+    template, and a template that does not change."""
+    spec_value = obj.get("spec")
+    spec: Obj = spec_value if isinstance(spec_value, dict) else {}
+    for key in ("parallelism", "completions", "backoffLimit", "activeDeadlineSeconds"):
+        value = spec.get(key)
+        if value is not None:
+            _validate_non_negative(value, f"spec.{key}", errs)
+    template = spec.get("template")
+    if not isinstance(template, dict):
+        errs.required("spec.template")
+        return
+    pod_value = template.get("spec")
+    pod_spec: Obj = pod_value if isinstance(pod_value, dict) else {}
+    _validate_containers(pod_spec.get("containers"), "spec.template.spec.containers", errs)
+    policy = pod_spec.get("restartPolicy")
+    if policy not in ("OnFailure", "Never"):
+        errs.not_supported("spec.template.spec.restartPolicy", policy, ["OnFailure", "Never"])
+    if old is not None and (old.get("spec") or {}).get("template") != template:
+        errs.invalid("spec.template", _go_value(template), "field is immutable", raw=True)
+
+
 _VALIDATORS = {
+    "jobs.batch": _validate_job,
     f"roles.{_RBAC}": _validate_role,
     f"clusterroles.{_RBAC}": _validate_cluster_role,
     f"rolebindings.{_RBAC}": _validate_role_binding,

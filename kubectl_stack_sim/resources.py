@@ -135,6 +135,9 @@ RESOURCES: tuple[ResourceType, ...] = (
     ResourceType(
         "apps", ("v1",), "controllerrevisions", "controllerrevision", "ControllerRevision", True
     ),
+    ResourceType(
+        "batch", ("v1",), "jobs", "job", "Job", True, categories=("all",), subresources=("status",)
+    ),
     ResourceType("rbac.authorization.k8s.io", ("v1",), "roles", "role", "Role", True),
     ResourceType(
         "rbac.authorization.k8s.io", ("v1",), "rolebindings", "rolebinding", "RoleBinding", True

@@ -1,7 +1,7 @@
 """Kubernetes protobuf request bodies, decoded into the JSON objects the JSON path would carry.
 
 kubectl's typed clients (``create namespace|configmap|secret|deployment|service|ingress``,
-``create role|clusterrole|rolebinding|clusterrolebinding``,
+``create job|role|clusterrole|rolebinding|clusterrolebinding``,
 ``autoscale``, ``debug --copy-to``, and ``drain``'s DeleteOptions) send
 ``application/vnd.kubernetes.protobuf``: the magic ``k8s\\x00`` and a ``runtime.Unknown``
 envelope whose ``raw`` bytes are the object's message. The messages are read against a small
@@ -208,6 +208,13 @@ _SCHEMA_TEXT: dict[str, str] = {
     "HPAScalingRules": "3:stabilizationWindowSeconds:i! 1:selectPolicy:s! "
     "2:policies:[HPAScalingPolicy] 4:tolerance:q",
     "HPAScalingPolicy": "1:type:s! 2:value:i! 3:periodSeconds:i!",
+    # k8s.io/api/batch/v1 (kubectl create job)
+    "Job": "1:metadata:ObjectMeta 2:spec:JobSpec 3:status:Status",
+    "JobSpec": "1:parallelism:i! 2:completions:i! 3:activeDeadlineSeconds:i! "
+    "4:selector:LabelSelector 5:manualSelector:?! 6:template:PodTemplateSpec 7:backoffLimit:i! "
+    "8:ttlSecondsAfterFinished:i! 9:completionMode:s! 10:suspend:?! "
+    "12:backoffLimitPerIndex:i! 13:maxFailedIndexes:i! 14:podReplacementPolicy:s! "
+    "15:managedBy:s!",
     # k8s.io/api/rbac/v1
     "PolicyRule": "1:verbs:[s] 2:apiGroups:[s] 3:resources:[s] 4:resourceNames:[s] "
     "5:nonResourceURLs:[s]",
@@ -225,6 +232,7 @@ _OBJECTS: dict[tuple[str, str], str] = {
     ("v1", "ConfigMap"): "ConfigMap",
     ("v1", "Secret"): "Secret",
     ("v1", "ServiceAccount"): "ServiceAccount",
+    ("batch/v1", "Job"): "Job",
     ("rbac.authorization.k8s.io/v1", "Role"): "Role",
     ("rbac.authorization.k8s.io/v1", "ClusterRole"): "ClusterRole",
     ("rbac.authorization.k8s.io/v1", "RoleBinding"): "RoleBinding",

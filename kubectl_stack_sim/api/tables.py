@@ -13,7 +13,7 @@ from typing import Any
 
 from ..labels import format_label_selector, format_labels, label_selector_string
 from ..quantity import parse as parse_quantity
-from ..timefmt import since
+from ..timefmt import human_duration, parse_timestamp, since
 from .printpod import print_pod
 
 Obj = dict[str, Any]
@@ -573,6 +573,60 @@ _BINDING_COLUMNS: tuple[Column, ...] = (
 )
 
 
+def _job_condition(obj: Obj, ctype: str) -> bool:
+    return any(
+        c.get("type") == ctype and c.get("status") == "True"
+        for c in _get(obj, "status", "conditions") or []
+    )
+
+
+def _job(obj: Obj, now: float) -> Row:
+    """printJob: STATUS from the conditions, COMPLETIONS ``succeeded/completions`` (``/1 of
+    N`` for a parallel Job without completions), DURATION from startTime to completionTime
+    (or now)."""
+    status = obj.get("status") or {}
+    spec = obj.get("spec") or {}
+    succeeded = int(status.get("succeeded") or 0)
+    if spec.get("completions") is not None:
+        completions = f"{succeeded}/{spec['completions']}"
+    elif int(spec.get("parallelism") or 0) > 1:
+        completions = f"{succeeded}/1 of {spec['parallelism']}"
+    else:
+        completions = f"{succeeded}/1"
+    started = parse_timestamp(status.get("startTime"))
+    finished = parse_timestamp(status.get("completionTime"))
+    took = ""
+    if started is not None:
+        took = human_duration((finished if finished is not None else now) - started)
+    for ctype, text in (("Complete", "Complete"), ("Failed", "Failed")):
+        if _job_condition(obj, ctype):
+            state = text
+            break
+    else:
+        if obj["metadata"].get("deletionTimestamp"):
+            state = "Terminating"
+        else:
+            state = next(
+                (
+                    c
+                    for c in ("Suspended", "FailureTarget", "SuccessCriteriaMet")
+                    if _job_condition(obj, c)
+                ),
+                "Running",
+            )
+    names, images = _layout_containers(_containers(obj))
+    return [
+        obj["metadata"]["name"],
+        state,
+        completions,
+        took,
+        _created(obj, now),
+        names,
+        images,
+        format_label_selector(spec.get("selector")),
+    ]
+
+
 def _serviceaccount(obj: Obj, now: float) -> Row:
     """printServiceAccount: the number of listed secrets."""
     return [obj["metadata"]["name"], len(obj.get("secrets") or []), _created(obj, now)]
@@ -745,6 +799,19 @@ PRINTERS: dict[str, tuple[tuple[Column, ...], Printer]] = {
     "configmaps": ((_NAME, ("Data", "string", 0), _AGE), _configmap),
     "secrets": ((_NAME, ("Type", "string", 0), ("Data", "string", 0), _AGE), _secret),
     "serviceaccounts": ((_NAME, ("Secrets", "string", 0), _AGE), _serviceaccount),
+    "jobs.batch": (
+        (
+            _NAME,
+            ("Status", "string", 0),
+            ("Completions", "string", 0),
+            ("Duration", "string", 0),
+            _AGE,
+            ("Containers", "string", _W),
+            ("Images", "string", _W),
+            ("Selector", "string", _W),
+        ),
+        _job,
+    ),
     "roles.rbac.authorization.k8s.io": (_ROLE_COLUMNS, _role),
     "clusterroles.rbac.authorization.k8s.io": (_ROLE_COLUMNS, _role),
     "rolebindings.rbac.authorization.k8s.io": (_BINDING_COLUMNS, _rolebinding),

@@ -1,6 +1,6 @@
 """Controllers of the embedded cluster: deployment, replicaset, scheduler+kubelet, endpoints,
-HPA, metrics-server, garbage collector, root CA publisher, namespace deletion, service accounts
-and the scenario script.
+Job, HPA, metrics-server, garbage collector, root CA publisher, namespace deletion, service
+accounts and the scenario script.
 
 :func:`make_controllers` returns the one :class:`SimControllers` a cluster runs; after
 ``cluster.start()`` its attributes give tests and scenarios the individual loops.
@@ -18,6 +18,7 @@ from .events import EventRecorder
 from .gc import GarbageCollector, RootCAPublisher
 from .hpa import HPAController
 from .images import ImageBehaviour
+from .job import JobController
 from .kubelet import Kubelet
 from .load import LoadCurve
 from .metrics import MetricsServer
@@ -89,9 +90,11 @@ class SimControllers:
         self.root_ca = RootCAPublisher(ctx)
         self.namespaces = NamespaceController(ctx)
         self.serviceaccounts = ServiceAccountsController(ctx)
+        self.jobs = JobController(ctx)
         self.script = ScriptRunner(ctx)
         for loop in (
             self.serviceaccounts,
+            self.jobs,
             self.kubelet,
             self.replicasets,
             self.deployments,

@@ -17,6 +17,7 @@ from kubernetes.client import models
 
 from kubectl_stack_sim.resources import RESOURCES, ResourceType
 from kubectl_stack_sim.runner import RunningSim, start_sim
+from kubectl_stack_sim.scenario import create_object
 
 _RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$")
 _GROUP_PREFIX = {"": "Core", "events.k8s.io": "Events"}
@@ -92,10 +93,40 @@ CHECKED = [
 ]
 
 
-@pytest.mark.parametrize("scenario", ["seed", "crashloop", "bad-rollout", "helm-argo", "mesh"])
+# Objects of the kinds no scenario starts with: a finished Job, a failed one, RBAC.
+EXTRA = [
+    {
+        "apiVersion": "batch/v1",
+        "kind": "Job",
+        "metadata": {"name": name, "namespace": "default"},
+        "spec": {
+            "backoffLimit": 0,
+            "template": {
+                "spec": {"restartPolicy": "Never", "containers": [{"name": "c", "image": image}]}
+            },
+        },
+    }
+    for name, image in (("done", "task:ok"), ("broken", "task:fail"))
+] + [
+    {
+        "apiVersion": "rbac.authorization.k8s.io/v1",
+        "kind": "RoleBinding",
+        "metadata": {"name": "readers", "namespace": "default"},
+        "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "view"},
+        "subjects": [{"kind": "User", "name": "ann"}, {"kind": "ServiceAccount", "name": "x"}],
+    }
+]
+
+
+@pytest.mark.parametrize(
+    "scenario", ["seed", "crashloop", "bad-rollout", "helm-argo", "mesh", "batch"]
+)
 def test_every_served_object_fits_the_published_schema(scenario: str) -> None:
     sim = start_sim(scenario)
     try:
+        if scenario == "batch":
+            for obj in EXTRA:
+                sim.call(lambda o=obj: create_object(sim.cluster, o))
         sim.advance(120)
         errors: list[str] = []
         counted = 0
