@@ -14,7 +14,7 @@ import re
 import weakref
 from typing import Any
 
-from . import quantity
+from . import cron, quantity
 from .cluster import Cluster
 from .names import random_suffix
 from .objects import selector_matches
@@ -646,6 +646,59 @@ def _default_job(cluster: Cluster, obj: Obj, old: Obj | None) -> None:
             _default_pod_spec(pod_spec)
 
 
+def _default_cronjob(cluster: Cluster, obj: Obj, old: Obj | None) -> None:
+    """batch/v1 SetDefaults_CronJob, and the job template's own defaults."""
+    spec = obj.setdefault("spec", {})
+    if not isinstance(spec, dict):
+        return
+    spec.setdefault("concurrencyPolicy", "Allow")
+    spec.setdefault("suspend", False)
+    spec.setdefault("successfulJobsHistoryLimit", 3)
+    spec.setdefault("failedJobsHistoryLimit", 1)
+    template = spec.get("jobTemplate")
+    if isinstance(template, dict):
+        template.setdefault("metadata", {})
+        inner = template.setdefault("spec", {})
+        if isinstance(inner, dict):
+            # The template's spec is a Job's, defaulted the same way (no selector is made).
+            _default_job(cluster, {"spec": inner}, None)
+
+
+def _validate_cronjob(obj: Obj, old: Obj | None, errs: _Errors) -> None:
+    """ValidateCronJob: a schedule the cron parser reads, a known time zone and policy, and a
+    job template a Job would accept."""
+    spec_value = obj.get("spec")
+    spec: Obj = spec_value if isinstance(spec_value, dict) else {}
+    schedule = spec.get("schedule")
+    if not schedule:
+        errs.required("spec.schedule")
+    else:
+        try:
+            cron.parse(str(schedule))
+        except cron.CronError as exc:
+            errs.invalid("spec.schedule", schedule, str(exc))
+    zone = spec.get("timeZone")
+    if zone is not None:
+        try:
+            cron.parse("* * * * *", str(zone))
+        except cron.CronError:
+            errs.invalid("spec.timeZone", zone, "unknown time zone " + str(zone))
+    policy = spec.get("concurrencyPolicy")
+    if policy not in ("Allow", "Forbid", "Replace"):
+        errs.not_supported("spec.concurrencyPolicy", policy, ["Allow", "Forbid", "Replace"])
+    for key in ("startingDeadlineSeconds", "successfulJobsHistoryLimit", "failedJobsHistoryLimit"):
+        _validate_non_negative(spec.get(key), f"spec.{key}", errs)
+    template = spec.get("jobTemplate")
+    inner = template.get("spec") if isinstance(template, dict) else None
+    if not isinstance(inner, dict):
+        errs.required("spec.jobTemplate.spec.template")
+        return
+    nested = _Errors()
+    _validate_job({"spec": inner}, None, nested)
+    for cause in nested.causes:
+        errs.causes.append({**cause, "field": "spec.jobTemplate." + cause["field"]})
+
+
 def _generate_job_selector(obj: Obj) -> None:
     """The Job strategy's generateSelector: the uid-based selector and template labels."""
     spec = obj.get("spec")
@@ -685,6 +738,7 @@ _DEFAULTERS = {
     "ingresses.networking.k8s.io": _default_ingress,
     "rolebindings.rbac.authorization.k8s.io": _default_binding,
     "jobs.batch": _default_job,
+    "cronjobs.batch": _default_cronjob,
     "clusterrolebindings.rbac.authorization.k8s.io": _default_binding,
 }
 
@@ -1177,6 +1231,7 @@ def _validate_job(obj: Obj, old: Obj | None, errs: _Errors) -> None:
 
 _VALIDATORS = {
     "jobs.batch": _validate_job,
+    "cronjobs.batch": _validate_cronjob,
     f"roles.{_RBAC}": _validate_role,
     f"clusterroles.{_RBAC}": _validate_cluster_role,
     f"rolebindings.{_RBAC}": _validate_role_binding,

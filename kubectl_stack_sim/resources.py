@@ -138,6 +138,17 @@ RESOURCES: tuple[ResourceType, ...] = (
     ResourceType(
         "batch", ("v1",), "jobs", "job", "Job", True, categories=("all",), subresources=("status",)
     ),
+    ResourceType(
+        "batch",
+        ("v1",),
+        "cronjobs",
+        "cronjob",
+        "CronJob",
+        True,
+        short_names=("cj",),
+        categories=("all",),
+        subresources=("status",),
+    ),
     ResourceType("rbac.authorization.k8s.io", ("v1",), "roles", "role", "Role", True),
     ResourceType(
         "rbac.authorization.k8s.io", ("v1",), "rolebindings", "rolebinding", "RoleBinding", True

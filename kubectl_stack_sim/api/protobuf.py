@@ -1,7 +1,7 @@
 """Kubernetes protobuf request bodies, decoded into the JSON objects the JSON path would carry.
 
 kubectl's typed clients (``create namespace|configmap|secret|deployment|service|ingress``,
-``create job|role|clusterrole|rolebinding|clusterrolebinding``,
+``create job|cronjob|role|clusterrole|rolebinding|clusterrolebinding``,
 ``autoscale``, ``debug --copy-to``, and ``drain``'s DeleteOptions) send
 ``application/vnd.kubernetes.protobuf``: the magic ``k8s\\x00`` and a ``runtime.Unknown``
 envelope whose ``raw`` bytes are the object's message. The messages are read against a small
@@ -215,6 +215,11 @@ _SCHEMA_TEXT: dict[str, str] = {
     "8:ttlSecondsAfterFinished:i! 9:completionMode:s! 10:suspend:?! "
     "12:backoffLimitPerIndex:i! 13:maxFailedIndexes:i! 14:podReplacementPolicy:s! "
     "15:managedBy:s!",
+    "CronJob": "1:metadata:ObjectMeta 2:spec:CronJobSpec 3:status:Status",
+    "CronJobSpec": "1:schedule:s! 8:timeZone:s! 2:startingDeadlineSeconds:i! "
+    "3:concurrencyPolicy:s 4:suspend:?! 5:jobTemplate:JobTemplateSpec "
+    "6:successfulJobsHistoryLimit:i! 7:failedJobsHistoryLimit:i!",
+    "JobTemplateSpec": "1:metadata:ObjectMeta 2:spec:JobSpec",
     # k8s.io/api/rbac/v1
     "PolicyRule": "1:verbs:[s] 2:apiGroups:[s] 3:resources:[s] 4:resourceNames:[s] "
     "5:nonResourceURLs:[s]",
@@ -233,6 +238,7 @@ _OBJECTS: dict[tuple[str, str], str] = {
     ("v1", "Secret"): "Secret",
     ("v1", "ServiceAccount"): "ServiceAccount",
     ("batch/v1", "Job"): "Job",
+    ("batch/v1", "CronJob"): "CronJob",
     ("rbac.authorization.k8s.io/v1", "Role"): "Role",
     ("rbac.authorization.k8s.io/v1", "ClusterRole"): "ClusterRole",
     ("rbac.authorization.k8s.io/v1", "RoleBinding"): "RoleBinding",

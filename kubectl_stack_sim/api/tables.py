@@ -627,6 +627,28 @@ def _job(obj: Obj, now: float) -> Row:
     ]
 
 
+def _cronjob(obj: Obj, now: float) -> Row:
+    """printCronJob: SCHEDULE, TIMEZONE, SUSPEND (printBoolPtr), ACTIVE, LAST SCHEDULE."""
+    spec = obj.get("spec") or {}
+    status = obj.get("status") or {}
+    suspend = spec.get("suspend")
+    job_spec = _get(spec, "jobTemplate", "spec") or {}
+    names, images = _layout_containers(list(_get(job_spec, "template", "spec", "containers") or []))
+    last = status.get("lastScheduleTime")
+    return [
+        obj["metadata"]["name"],
+        str(spec.get("schedule", "")),
+        spec.get("timeZone") or "<none>",
+        "<unset>" if suspend is None else ("True" if suspend else "False"),
+        len(status.get("active") or []),
+        since(last, now) if last else "<none>",
+        _created(obj, now),
+        names,
+        images,
+        format_label_selector(job_spec.get("selector")),
+    ]
+
+
 def _serviceaccount(obj: Obj, now: float) -> Row:
     """printServiceAccount: the number of listed secrets."""
     return [obj["metadata"]["name"], len(obj.get("secrets") or []), _created(obj, now)]
@@ -799,6 +821,21 @@ PRINTERS: dict[str, tuple[tuple[Column, ...], Printer]] = {
     "configmaps": ((_NAME, ("Data", "string", 0), _AGE), _configmap),
     "secrets": ((_NAME, ("Type", "string", 0), ("Data", "string", 0), _AGE), _secret),
     "serviceaccounts": ((_NAME, ("Secrets", "string", 0), _AGE), _serviceaccount),
+    "cronjobs.batch": (
+        (
+            _NAME,
+            ("Schedule", "string", 0),
+            ("Timezone", "string", 0),
+            ("Suspend", "boolean", 0),
+            ("Active", "integer", 0),
+            ("Last Schedule", "string", 0),
+            _AGE,
+            ("Containers", "string", _W),
+            ("Images", "string", _W),
+            ("Selector", "string", _W),
+        ),
+        _cronjob,
+    ),
     "jobs.batch": (
         (
             _NAME,

@@ -1,5 +1,5 @@
 """Controllers of the embedded cluster: deployment, replicaset, scheduler+kubelet, endpoints,
-Job, HPA, metrics-server, garbage collector, root CA publisher, namespace deletion, service
+Job, CronJob, HPA, metrics-server, garbage collector, root CA publisher, namespace deletion, service
 accounts and the scenario script.
 
 :func:`make_controllers` returns the one :class:`SimControllers` a cluster runs; after
@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from ..cluster import Cluster
 from .base import NamespaceIndex, OwnerIndex
+from .cronjob import CronJobController
 from .deployment import DeploymentController
 from .endpoints import EndpointsController
 from .events import EventRecorder
@@ -91,10 +92,12 @@ class SimControllers:
         self.namespaces = NamespaceController(ctx)
         self.serviceaccounts = ServiceAccountsController(ctx)
         self.jobs = JobController(ctx)
+        self.cronjobs = CronJobController(ctx)
         self.script = ScriptRunner(ctx)
         for loop in (
             self.serviceaccounts,
             self.jobs,
+            self.cronjobs,
             self.kubelet,
             self.replicasets,
             self.deployments,

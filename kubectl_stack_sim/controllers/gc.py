@@ -15,9 +15,6 @@ from .base import Key, OwnerIndex, request_pod_deletion
 if TYPE_CHECKING:
     from . import Context
 
-# Kinds that have owners in this cluster (dependents); owners may be of any kind.
-_DEPENDENT_KINDS = ("replicasets.apps", "pods", "endpointslices.discovery.k8s.io")
-
 
 class GarbageCollector:
     """The garbage collector's three ways (pkg/controller/garbagecollector): dependents of a
@@ -35,6 +32,7 @@ class GarbageCollector:
             "endpointslices.discovery.k8s.io": OwnerIndex(
                 ctx.cluster, "endpointslices.discovery.k8s.io"
             ),
+            "jobs.batch": OwnerIndex(ctx.cluster, "jobs.batch"),
         }
         # Owners waiting for their dependents: uid -> (group resource, namespace, name).
         self._waiting: dict[str, tuple[str, str, str]] = {}

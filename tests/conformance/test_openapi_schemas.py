@@ -93,7 +93,7 @@ CHECKED = [
 ]
 
 
-# Objects of the kinds no scenario starts with: a finished Job, a failed one, RBAC.
+# Objects of the kinds no scenario starts with: a finished Job, a failed one, a CronJob, RBAC.
 EXTRA = [
     {
         "apiVersion": "batch/v1",
@@ -109,12 +109,30 @@ EXTRA = [
     for name, image in (("done", "task:ok"), ("broken", "task:fail"))
 ] + [
     {
+        "apiVersion": "batch/v1",
+        "kind": "CronJob",
+        "metadata": {"name": "tick", "namespace": "default"},
+        "spec": {
+            "schedule": "* * * * *",
+            "jobTemplate": {
+                "spec": {
+                    "template": {
+                        "spec": {
+                            "restartPolicy": "OnFailure",
+                            "containers": [{"name": "c", "image": "task:ok"}],
+                        }
+                    }
+                }
+            },
+        },
+    },
+    {
         "apiVersion": "rbac.authorization.k8s.io/v1",
         "kind": "RoleBinding",
         "metadata": {"name": "readers", "namespace": "default"},
         "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "view"},
         "subjects": [{"kind": "User", "name": "ann"}, {"kind": "ServiceAccount", "name": "x"}],
-    }
+    },
 ]
 
 
