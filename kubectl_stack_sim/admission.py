@@ -1229,7 +1229,35 @@ def _validate_job(obj: Obj, old: Obj | None, errs: _Errors) -> None:
         errs.invalid("spec.template", _go_value(template), "field is immutable", raw=True)
 
 
+_PERCENT_MESSAGE = (
+    "a valid percent string must be a numeric string followed by an ending '%' "
+    "(e.g. '1%',  or '93%', regex used for validation is '[0-9]+%')"
+)
+
+
+def _validate_pdb(obj: Obj, old: Obj | None, errs: _Errors) -> None:
+    """ValidatePodDisruptionBudgetSpec: not both minAvailable and maxUnavailable, each a
+    non-negative integer or a percentage up to 100%."""
+    spec_value = obj.get("spec")
+    spec: Obj = spec_value if isinstance(spec_value, dict) else {}
+    low, high = spec.get("minAvailable"), spec.get("maxUnavailable")
+    if low is not None and high is not None:
+        detail = "minAvailable and maxUnavailable cannot be both set"
+        errs.invalid("spec", _go_value(spec), detail, raw=True)
+    for key, value in (("minAvailable", low), ("maxUnavailable", high)):
+        if value is None:
+            continue
+        if isinstance(value, str) and _PERCENT.match(value):
+            if int(value[:-1]) > 100:
+                errs.invalid(f"spec.{key}", value, "must not be greater than 100%")
+        elif isinstance(value, int) and not isinstance(value, bool):
+            _validate_non_negative(value, f"spec.{key}", errs)
+        else:
+            errs.invalid(f"spec.{key}", value, _PERCENT_MESSAGE)
+
+
 _VALIDATORS = {
+    "poddisruptionbudgets.policy": _validate_pdb,
     "jobs.batch": _validate_job,
     "cronjobs.batch": _validate_cronjob,
     f"roles.{_RBAC}": _validate_role,

@@ -35,11 +35,13 @@ def bootstrap(cluster: Cluster, nodes: int) -> None:
     for name in SYSTEM_NAMESPACES:
         store.create("namespaces", namespace(name))
         store.create("configmaps", root_ca_configmap(name))
-        store.create("serviceaccounts", default_account(name))
+        store.create("serviceaccounts", default_account(store, name))
     for i in range(nodes):
         store.create("nodes", make_node(i, stamp))
     for obj in bootstrap_cluster_roles():
-        store.create(CLUSTER_ROLES if obj["kind"] == "ClusterRole" else CLUSTER_BINDINGS, obj)
+        gr = CLUSTER_ROLES if obj["kind"] == "ClusterRole" else CLUSTER_BINDINGS
+        obj["metadata"]["uid"] = store.system_uid(gr, "", obj["metadata"]["name"])
+        store.create(gr, obj)
     labels = {"component": "apiserver", "provider": "kubernetes"}
     store.create(
         "services",

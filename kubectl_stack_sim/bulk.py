@@ -50,7 +50,7 @@ def _large(cluster: Cluster, *, namespaces: int, deployments: int, pods: int, no
     for ns in ns_names:
         store.create("namespaces", namespace(ns, clock.timestamp(now - 30 * 86400)))
         store.create("configmaps", root_ca_configmap(ns))
-        store.create("serviceaccounts", default_account(ns))
+        store.create("serviceaccounts", default_account(store, ns))
     ip_next = [2] * nodes
     node_cpu = [0] * nodes
     for d_i in range(deployments):

@@ -103,7 +103,8 @@ def _verb(method: str, target: Target, params: dict[str, str]) -> str:
             return "watch"
         return "get" if target.name else "list"
     if method == "POST":
-        return "" if target.name else "create"
+        # A POST to an object is only the eviction subresource's create.
+        return "create" if not target.name or target.subresource == "eviction" else ""
     if method in ("PUT", "PATCH") and not target.name:
         return ""
     return {
@@ -263,6 +264,8 @@ async def _route(
         raise _method_not_allowed()
     if target.subresource in ("status", "scale") and verb not in ("get", "update", "patch"):
         raise _method_not_allowed()
+    if target.subresource == "eviction" and verb != "create":
+        raise _method_not_allowed()
     ns = target.namespace if target.rtype.namespaced else None
     if target.gr == "namespaces" and target.name:
         # The API server counts a namespace's own name as the request's namespace.
@@ -298,6 +301,8 @@ async def _serve(
 ) -> web.StreamResponse:
     if target.subresource == "log":
         return await serve_logs(request, registry, target, params)
+    if target.subresource == "eviction":
+        return _json(registry.evict(target, await _body(request)), status=201)
     if target.subresource == "scale":
         if verb == "get":
             return _json(registry.get_scale(target))

@@ -16,6 +16,7 @@ from typing import Any
 
 from .. import admission, deletion, jsonutil
 from ..cluster import Cluster
+from ..controllers import disruption
 from ..resources import BY_GR, ResourceType
 from ..store import AlreadyExists, Conflict, NotFound, clone
 from . import convert, tables
@@ -415,6 +416,76 @@ class Registry:
         main = dataclasses.replace(target, subresource=None)
         updated = self._store_update(main, obj, old, expected)
         return convert.to_scale(updated)
+
+    def evict(self, target: Target, body: Any) -> Obj:
+        """POST pods/<name>/eviction: delete the pod unless its PodDisruptionBudget forbids it
+        (429 naming the budget); the answer is a Success Status with code 201."""
+        assert target.name is not None
+        pod = self.get(dataclasses.replace(target, subresource=None))
+        if not isinstance(body, dict):
+            raise bad_request("the object provided is unrecognized (must be of type Eviction)")
+        named = (body.get("metadata") or {}).get("name")
+        if named and named != target.name:
+            raise bad_request("name in URL does not match name in Eviction object")
+        options = body.get("deleteOptions") or {}
+        budgets = disruption.covering(self.cluster, pod)
+        finished = (pod.get("status") or {}).get("phase") in ("Succeeded", "Failed")
+        if budgets and not finished and not pod["metadata"].get("deletionTimestamp"):
+            if len(budgets) > 1:
+                raise ApiError(
+                    500,
+                    "This pod has more than one PodDisruptionBudget, which the eviction "
+                    "subresource does not support.",
+                )
+            self._spend_disruption(budgets[0], pod)
+        try:
+            deletion.delete(self.cluster, "pods", target.namespace or "", target.name, options)
+        except NotFound:
+            raise not_found(target.rtype, target.name) from None
+        return {
+            "kind": "Status",
+            "apiVersion": "v1",
+            "metadata": {},
+            "status": "Success",
+            "code": 201,
+        }
+
+    def _spend_disruption(self, pdb: Obj, pod: Obj) -> None:
+        status = pdb.get("status") or {}
+        name = pdb["metadata"]["name"]
+        ready = any(
+            c.get("type") == "Ready" and c.get("status") == "True"
+            for c in (pod.get("status") or {}).get("conditions") or []
+        )
+        healthy, desired = (
+            int(status.get("currentHealthy") or 0),
+            int(status.get("desiredHealthy") or 0),
+        )
+        if not ready and healthy >= desired:
+            return  # an unhealthy pod of a budget that holds (IfHealthyBudget)
+        if int(status.get("observedGeneration") or 0) < int(pdb["metadata"].get("generation", 1)):
+            cause = f"The disruption budget {name} is still being processed by the server."
+        elif int(status.get("disruptionsAllowed") or 0) <= 0:
+            cause = (
+                f"The disruption budget {name} needs {desired} healthy pods and has "
+                f"{healthy} currently"
+            )
+        else:
+            now = self.cluster.clock.timestamp()
+
+            def spend(obj: Obj) -> None:
+                st = obj.setdefault("status", {})
+                st["disruptionsAllowed"] = int(st.get("disruptionsAllowed") or 0) - 1
+                st.setdefault("disruptedPods", {})[pod["metadata"]["name"]] = now
+
+            self.store.mutate(disruption.GR, pdb["metadata"].get("namespace", ""), name, spend)
+            return
+        raise ApiError(
+            429,
+            "Cannot evict pod as it would violate the pod's disruption budget.",
+            reason="TooManyRequests",
+            details={"causes": [{"reason": "DisruptionBudget", "message": cause}]},
+        )
 
     # -- deleting ---------------------------------------------------------------------------
     def delete(self, target: Target, options: Obj) -> deletion.Outcome:

@@ -1,8 +1,8 @@
 """Kubernetes protobuf request bodies, decoded into the JSON objects the JSON path would carry.
 
 kubectl's typed clients (``create namespace|configmap|secret|deployment|service|ingress``,
-``create job|cronjob|role|clusterrole|rolebinding|clusterrolebinding``,
-``autoscale``, ``debug --copy-to``, and ``drain``'s DeleteOptions) send
+``create job|cronjob|pdb|role|clusterrole|rolebinding|clusterrolebinding``,
+``autoscale``, ``debug --copy-to``, and ``drain``'s DeleteOptions and Evictions) send
 ``application/vnd.kubernetes.protobuf``: the magic ``k8s\\x00`` and a ``runtime.Unknown``
 envelope whose ``raw`` bytes are the object's message. The messages are read against a small
 hand-written schema of the built-in types those commands send. A field decodes to exactly what
@@ -220,6 +220,11 @@ _SCHEMA_TEXT: dict[str, str] = {
     "3:concurrencyPolicy:s 4:suspend:?! 5:jobTemplate:JobTemplateSpec "
     "6:successfulJobsHistoryLimit:i! 7:failedJobsHistoryLimit:i!",
     "JobTemplateSpec": "1:metadata:ObjectMeta 2:spec:JobSpec",
+    # k8s.io/api/policy/v1 (kubectl create pdb, kubectl drain's evictions)
+    "PodDisruptionBudget": "1:metadata:ObjectMeta 2:spec:PodDisruptionBudgetSpec 3:status:Status",
+    "PodDisruptionBudgetSpec": "1:minAvailable:x 2:selector:LabelSelector 3:maxUnavailable:x "
+    "4:unhealthyPodEvictionPolicy:s!",
+    "Eviction": "1:metadata:ObjectMeta 2:deleteOptions:DeleteOptions",
     # k8s.io/api/rbac/v1
     "PolicyRule": "1:verbs:[s] 2:apiGroups:[s] 3:resources:[s] 4:resourceNames:[s] "
     "5:nonResourceURLs:[s]",
@@ -238,6 +243,8 @@ _OBJECTS: dict[tuple[str, str], str] = {
     ("v1", "Secret"): "Secret",
     ("v1", "ServiceAccount"): "ServiceAccount",
     ("batch/v1", "Job"): "Job",
+    ("policy/v1", "PodDisruptionBudget"): "PodDisruptionBudget",
+    ("policy/v1", "Eviction"): "Eviction",
     ("batch/v1", "CronJob"): "CronJob",
     ("rbac.authorization.k8s.io/v1", "Role"): "Role",
     ("rbac.authorization.k8s.io/v1", "ClusterRole"): "ClusterRole",

@@ -649,6 +649,24 @@ def _cronjob(obj: Obj, now: float) -> Row:
     ]
 
 
+def _int_or_string(value: Any) -> str:
+    """intstr.IntOrString.String(), ``N/A`` when unset (printPodDisruptionBudget)."""
+    if value is None:
+        return "N/A"
+    return str(value)
+
+
+def _pdb(obj: Obj, now: float) -> Row:
+    spec = obj.get("spec") or {}
+    return [
+        obj["metadata"]["name"],
+        _int_or_string(spec.get("minAvailable")),
+        _int_or_string(spec.get("maxUnavailable")),
+        int(_get(obj, "status", "disruptionsAllowed") or 0),
+        _created(obj, now),
+    ]
+
+
 def _serviceaccount(obj: Obj, now: float) -> Row:
     """printServiceAccount: the number of listed secrets."""
     return [obj["metadata"]["name"], len(obj.get("secrets") or []), _created(obj, now)]
@@ -835,6 +853,16 @@ PRINTERS: dict[str, tuple[tuple[Column, ...], Printer]] = {
             ("Selector", "string", _W),
         ),
         _cronjob,
+    ),
+    "poddisruptionbudgets.policy": (
+        (
+            _NAME,
+            ("Min Available", "string", 0),
+            ("Max Unavailable", "string", 0),
+            ("Allowed Disruptions", "integer", 0),
+            _AGE,
+        ),
+        _pdb,
     ),
     "jobs.batch": (
         (

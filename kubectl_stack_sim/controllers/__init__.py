@@ -1,6 +1,6 @@
 """Controllers of the embedded cluster: deployment, replicaset, scheduler+kubelet, endpoints,
-Job, CronJob, HPA, metrics-server, garbage collector, root CA publisher, namespace deletion, service
-accounts and the scenario script.
+Job, CronJob, disruption (PodDisruptionBudgets), HPA, metrics-server, garbage collector, root
+CA publisher, namespace deletion, service accounts and the scenario script.
 
 :func:`make_controllers` returns the one :class:`SimControllers` a cluster runs; after
 ``cluster.start()`` its attributes give tests and scenarios the individual loops.
@@ -14,6 +14,7 @@ from ..cluster import Cluster
 from .base import NamespaceIndex, OwnerIndex
 from .cronjob import CronJobController
 from .deployment import DeploymentController
+from .disruption import DisruptionController
 from .endpoints import EndpointsController
 from .events import EventRecorder
 from .gc import GarbageCollector, RootCAPublisher
@@ -93,11 +94,13 @@ class SimControllers:
         self.serviceaccounts = ServiceAccountsController(ctx)
         self.jobs = JobController(ctx)
         self.cronjobs = CronJobController(ctx)
+        self.disruption = DisruptionController(ctx)
         self.script = ScriptRunner(ctx)
         for loop in (
             self.serviceaccounts,
             self.jobs,
             self.cronjobs,
+            self.disruption,
             self.kubelet,
             self.replicasets,
             self.deployments,

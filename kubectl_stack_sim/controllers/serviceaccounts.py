@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextlib
 from typing import TYPE_CHECKING
 
-from ..store import AlreadyExists, Event, Obj
+from ..store import AlreadyExists, Event, Obj, Store
 
 if TYPE_CHECKING:
     from . import Context
@@ -20,11 +20,13 @@ GR = "serviceaccounts"
 DEFAULT = "default"
 
 
-def default_account(namespace: str) -> Obj:
+def default_account(store: Store, namespace: str) -> Obj:
+    """The ``default`` ServiceAccount of ``namespace``, as the controller creates it."""
+    uid = store.system_uid(GR, namespace, DEFAULT)
     return {
         "apiVersion": "v1",
         "kind": "ServiceAccount",
-        "metadata": {"name": DEFAULT, "namespace": namespace},
+        "metadata": {"name": DEFAULT, "namespace": namespace, "uid": uid},
     }
 
 
@@ -56,4 +58,4 @@ class ServiceAccountsController:
             return
         if store.get(GR, namespace, DEFAULT) is None:
             with contextlib.suppress(AlreadyExists):
-                store.create(GR, default_account(namespace))
+                store.create(GR, default_account(store, namespace))

@@ -93,7 +93,8 @@ CHECKED = [
 ]
 
 
-# Objects of the kinds no scenario starts with: a finished Job, a failed one, a CronJob, RBAC.
+# Objects of the kinds no scenario starts with: a finished Job, a failed one, a CronJob, a
+# PodDisruptionBudget, RBAC.
 EXTRA = [
     {
         "apiVersion": "batch/v1",
@@ -125,6 +126,12 @@ EXTRA = [
                 }
             },
         },
+    },
+    {
+        "apiVersion": "policy/v1",
+        "kind": "PodDisruptionBudget",
+        "metadata": {"name": "all", "namespace": "default"},
+        "spec": {"maxUnavailable": "10%", "selector": {"matchLabels": {"app": "none"}}},
     },
     {
         "apiVersion": "rbac.authorization.k8s.io/v1",

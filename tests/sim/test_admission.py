@@ -15,7 +15,7 @@ from .conftest import deployment
 def admitted(gr: str, obj: dict, old: dict | None = None) -> dict:
     cluster = Cluster.empty(seed=3)
     # What the service account controller gives every namespace.
-    cluster.store.create("serviceaccounts", default_account("default"))
+    cluster.store.create("serviceaccounts", default_account(cluster.store, "default"))
     return admit(cluster, gr, clone(obj), old)
 
 
