@@ -726,6 +726,23 @@ def _default_binding(cluster: Cluster, obj: Obj, old: Obj | None) -> None:
             subject.setdefault("apiGroup", _RBAC)
 
 
+def _default_networkpolicy(cluster: Cluster, obj: Obj, old: Obj | None) -> None:
+    """networking/v1 defaults: a port's protocol TCP, and policyTypes from the rules
+    (Ingress always, Egress when egress rules are given)."""
+    spec = obj.setdefault("spec", {})
+    if not isinstance(spec, dict):
+        return
+    spec.setdefault("podSelector", {})
+    for direction in ("ingress", "egress"):
+        for rule in spec.get(direction) or []:
+            ports = rule.get("ports") if isinstance(rule, dict) else None
+            for port in ports or []:
+                if isinstance(port, dict):
+                    port.setdefault("protocol", "TCP")
+    if "policyTypes" not in spec:
+        spec["policyTypes"] = ["Ingress"] + (["Egress"] if spec.get("egress") else [])
+
+
 _DEFAULTERS = {
     "deployments.apps": _default_deployment,
     "replicasets.apps": _default_replicaset,
@@ -738,6 +755,7 @@ _DEFAULTERS = {
     "ingresses.networking.k8s.io": _default_ingress,
     "rolebindings.rbac.authorization.k8s.io": _default_binding,
     "jobs.batch": _default_job,
+    "networkpolicies.networking.k8s.io": _default_networkpolicy,
     "cronjobs.batch": _default_cronjob,
     "clusterrolebindings.rbac.authorization.k8s.io": _default_binding,
 }
@@ -1256,7 +1274,28 @@ def _validate_pdb(obj: Obj, old: Obj | None, errs: _Errors) -> None:
             errs.invalid(f"spec.{key}", value, _PERCENT_MESSAGE)
 
 
+def _validate_networkpolicy(obj: Obj, old: Obj | None, errs: _Errors) -> None:
+    """ValidateNetworkPolicySpec, its common cases: known policy types, known protocols,
+    ports in range and valid selectors."""
+    spec_value = obj.get("spec")
+    spec: Obj = spec_value if isinstance(spec_value, dict) else {}
+    for i, kind in enumerate(spec.get("policyTypes") or []):
+        if kind not in ("Ingress", "Egress"):
+            errs.not_supported(f"spec.policyTypes[{i}]", kind, ["Ingress", "Egress"])
+    for direction in ("ingress", "egress"):
+        for i, rule in enumerate(spec.get(direction) or []):
+            for j, port in enumerate((rule or {}).get("ports") or []):
+                field = f"spec.{direction}[{i}].ports[{j}]"
+                protocol = (port or {}).get("protocol")
+                if protocol not in ("TCP", "UDP", "SCTP"):
+                    errs.not_supported(f"{field}.protocol", protocol, ["SCTP", "TCP", "UDP"])
+                number = (port or {}).get("port")
+                if isinstance(number, int) and not 1 <= number <= 65535:
+                    errs.invalid(f"{field}.port", number, "must be between 1 and 65535, inclusive")
+
+
 _VALIDATORS = {
+    "networkpolicies.networking.k8s.io": _validate_networkpolicy,
     "poddisruptionbudgets.policy": _validate_pdb,
     "jobs.batch": _validate_job,
     "cronjobs.batch": _validate_cronjob,

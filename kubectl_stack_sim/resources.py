@@ -216,6 +216,15 @@ RESOURCES: tuple[ResourceType, ...] = (
         subresources=("status",),
     ),
     ResourceType(
+        "networking.k8s.io",
+        ("v1",),
+        "networkpolicies",
+        "networkpolicy",
+        "NetworkPolicy",
+        True,
+        short_names=("netpol",),
+    ),
+    ResourceType(
         "discovery.k8s.io", ("v1",), "endpointslices", "endpointslice", "EndpointSlice", True
     ),
     # Answered from the caller's permissions, never stored (see auth.review).

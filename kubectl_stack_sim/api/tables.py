@@ -667,6 +667,12 @@ def _pdb(obj: Obj, now: float) -> Row:
     ]
 
 
+def _networkpolicy(obj: Obj, now: float) -> Row:
+    """printNetworkPolicy: the pod selector as FormatLabelSelector writes it."""
+    selector = _get(obj, "spec", "podSelector")
+    return [obj["metadata"]["name"], format_label_selector(selector or {}), _created(obj, now)]
+
+
 def _serviceaccount(obj: Obj, now: float) -> Row:
     """printServiceAccount: the number of listed secrets."""
     return [obj["metadata"]["name"], len(obj.get("secrets") or []), _created(obj, now)]
@@ -853,6 +859,10 @@ PRINTERS: dict[str, tuple[tuple[Column, ...], Printer]] = {
             ("Selector", "string", _W),
         ),
         _cronjob,
+    ),
+    "networkpolicies.networking.k8s.io": (
+        (_NAME, ("Pod-Selector", "string", 0), _AGE),
+        _networkpolicy,
     ),
     "poddisruptionbudgets.policy": (
         (

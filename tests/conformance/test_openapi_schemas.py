@@ -94,7 +94,7 @@ CHECKED = [
 
 
 # Objects of the kinds no scenario starts with: a finished Job, a failed one, a CronJob, a
-# PodDisruptionBudget, RBAC.
+# NetworkPolicy, a PodDisruptionBudget, RBAC.
 EXTRA = [
     {
         "apiVersion": "batch/v1",
@@ -126,6 +126,12 @@ EXTRA = [
                 }
             },
         },
+    },
+    {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "NetworkPolicy",
+        "metadata": {"name": "deny", "namespace": "default"},
+        "spec": {"podSelector": {}, "egress": [{"ports": [{"port": 53}]}]},
     },
     {
         "apiVersion": "policy/v1",
