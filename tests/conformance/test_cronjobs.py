@@ -5,29 +5,13 @@ by the CronJob controller; through real kubectl and the official Python client, 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from typing import Any
 
-import pytest
 from kubernetes import client, config
 
-from kubectl_stack_sim.runner import RunningSim, start_sim
+from kubectl_stack_sim.runner import RunningSim
 
 from .helpers import header, ok, table
-
-
-@pytest.fixture
-def batch() -> Iterator[RunningSim]:
-    sim = start_sim("batch")
-    try:
-        yield sim
-    finally:
-        sim.stop()
-
-
-@pytest.fixture
-def kctl(batch: RunningSim, kubectl_for: Any) -> Any:
-    return kubectl_for(batch.kubeconfig)
 
 
 def _jobs(kctl: Any) -> list[dict[str, Any]]:

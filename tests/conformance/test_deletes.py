@@ -4,11 +4,10 @@ through the official Python client, real kubectl and the bytes on the wire."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from kubernetes import client, config
+from kubernetes import client
 
 from kubectl_stack_sim.runner import RunningSim
 
@@ -16,12 +15,8 @@ from .helpers import ok
 
 
 @pytest.fixture
-def core(sim: RunningSim) -> Iterator[client.ApiClient]:
-    api_client = config.new_client_from_config(config_file=str(sim.kubeconfig))
-    try:
-        yield api_client
-    finally:
-        api_client.close()
+def core(official: client.ApiClient) -> client.ApiClient:
+    return official
 
 
 def _meta(name: str) -> client.V1ObjectMeta:

@@ -5,29 +5,13 @@ scenario whose task images finish."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from typing import Any
 
-import pytest
 from kubernetes import client, config
 
-from kubectl_stack_sim.runner import RunningSim, start_sim
+from kubectl_stack_sim.runner import RunningSim
 
 from .helpers import AGE, header, ok, table
-
-
-@pytest.fixture
-def batch() -> Iterator[RunningSim]:
-    sim = start_sim("batch")
-    try:
-        yield sim
-    finally:
-        sim.stop()
-
-
-@pytest.fixture
-def kctl(batch: RunningSim, kubectl_for: Any) -> Any:
-    return kubectl_for(batch.kubeconfig)
 
 
 def _job(name: str, image: str, **spec: Any) -> str:

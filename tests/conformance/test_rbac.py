@@ -5,13 +5,10 @@ what it says); through real kubectl and the official Python client."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from kubernetes import client, config
-
-from kubectl_stack_sim.runner import RunningSim
+from kubernetes import client
 
 from .helpers import AGE, header, ok, table
 
@@ -19,12 +16,8 @@ RBAC = "rbac.authorization.k8s.io"
 
 
 @pytest.fixture
-def rbac_api(sim: RunningSim) -> Iterator[client.RbacAuthorizationV1Api]:
-    api_client = config.new_client_from_config(config_file=str(sim.kubeconfig))
-    try:
-        yield client.RbacAuthorizationV1Api(api_client)
-    finally:
-        api_client.close()
+def rbac_api(official: client.ApiClient) -> client.RbacAuthorizationV1Api:
+    return client.RbacAuthorizationV1Api(official)
 
 
 def _can(kubectl: Any, *args: str) -> str:

@@ -5,11 +5,10 @@ ServiceAccount admission plugin); through real kubectl and the official Python c
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from kubernetes import client, config
+from kubernetes import client
 
 from kubectl_stack_sim.runner import RunningSim
 
@@ -17,12 +16,8 @@ from .helpers import AGE, header, ok, table
 
 
 @pytest.fixture
-def core(sim: RunningSim) -> Iterator[client.CoreV1Api]:
-    api_client = config.new_client_from_config(config_file=str(sim.kubeconfig))
-    try:
-        yield client.CoreV1Api(api_client)
-    finally:
-        api_client.close()
+def core(official: client.ApiClient) -> client.CoreV1Api:
+    return client.CoreV1Api(official)
 
 
 def test_every_namespace_has_a_default_account_even_a_new_one(
