@@ -14,7 +14,7 @@ import re
 import weakref
 from typing import Any
 
-from . import quantity
+from . import cron, quantity
 from .cluster import Cluster
 from .names import random_suffix
 from .objects import selector_matches
@@ -26,6 +26,28 @@ Cause = dict[str, str]
 
 # ---------------------------------------------------------------------------------------
 # Errors
+
+
+class Forbidden(Exception):
+    """403 from an admission plugin. ``str(e)`` is the Status message (what kubectl prints
+    after ``Error from server (Forbidden):`` and what a controller's FailedCreate event says)."""
+
+    def __init__(self, plural: str, name: str, reason: str) -> None:
+        self.plural = plural
+        self.name = name
+        super().__init__(f'{plural} "{name}" is forbidden: {reason}')
+
+    def status(self) -> Obj:
+        return {
+            "kind": "Status",
+            "apiVersion": "v1",
+            "metadata": {},
+            "status": "Failure",
+            "message": str(self),
+            "reason": "Forbidden",
+            "details": {"name": self.name, "kind": self.plural},
+            "code": 403,
+        }
 
 
 class Invalid(Exception):
@@ -135,16 +157,24 @@ class _Errors:
 # Entry point
 
 
-def admit(cluster: Cluster, gr: str, obj: Obj, old: Obj | None) -> Obj:
+def admit(
+    cluster: Cluster, gr: str, obj: Obj, old: Obj | None, *, server_named: bool = False
+) -> Obj:
     """Default, mutate and validate ``obj`` (a fresh dict the caller owns) for a create
     (``old`` None) or an update of ``old``; returns the object to store.
 
     Raises :class:`Invalid` with kubectl's message and the apiserver's causes. Not for
-    status subresource writes (those go to the store as sent)."""
+    status subresource writes (those go to the store as sent). ``server_named``: the name
+    stands for the one the API server would generate from ``generateName`` (a controller's
+    pod), so admission names the object by its generateName."""
     rtype = BY_GR[gr]
     meta = obj.setdefault("metadata", {})
     if not isinstance(meta, dict):
         meta = obj["metadata"] = {}
+    # Admission plugins run before the name is generated: they name the object by its
+    # generateName (admission.NewForbidden's extractResourceName).
+    given = None if server_named else meta.get("name")
+    admitted_name = str(given or meta.get("generateName") or meta.get("name") or "Unknown")
     if old is None and not meta.get("name") and meta.get("generateName"):
         meta["name"] = str(meta["generateName"]) + random_suffix(cluster.store.rng)
     obj["apiVersion"] = rtype.api_version()
@@ -157,8 +187,14 @@ def admit(cluster: Cluster, gr: str, obj: Obj, old: Obj | None) -> Obj:
     defaulter = _DEFAULTERS.get(gr)
     if defaulter is not None:
         defaulter(cluster, obj, old)
+    if gr == "pods" and old is None:
+        _check_service_account(cluster, obj, admitted_name)
     if old is None:
         _prepare_create(gr, obj)
+        if gr == "jobs.batch":
+            # The API server gives the uid before validation; the selector is made from it.
+            meta["uid"] = cluster.store.new_uid()
+            _generate_job_selector(obj)
     else:
         _prepare_update(gr, obj, old)
 
@@ -368,6 +404,22 @@ def _default_pod(cluster: Cluster, obj: Obj, old: Obj | None) -> None:
                 )
 
 
+def _check_service_account(cluster: Cluster, pod: Obj, name: str) -> None:
+    """The ServiceAccount admission plugin refuses a pod whose account does not exist."""
+    spec = pod.get("spec")
+    if not isinstance(spec, dict):
+        return
+    account = str(spec.get("serviceAccountName") or "default")
+    namespace = str(pod["metadata"].get("namespace") or "default")
+    if cluster.store.get("serviceaccounts", namespace, account) is None:
+        raise Forbidden(
+            "pods",
+            name,
+            f"error looking up service account {namespace}/{account}: "
+            f'serviceaccount "{account}" not found',
+        )
+
+
 def _token_volume(name: str) -> Obj:
     return {
         "name": name,
@@ -545,10 +597,17 @@ def _default_secret(cluster: Cluster, obj: Obj, old: Obj | None) -> None:
     obj.setdefault("type", "Opaque")
 
 
+# The StorageObjectInUseProtection admission plugin's finalizer on every new claim.
+PVC_PROTECTION = "kubernetes.io/pvc-protection"
+
+
 def _default_pvc(cluster: Cluster, obj: Obj, old: Obj | None) -> None:
     spec = obj.setdefault("spec", {})
     if isinstance(spec, dict):
         spec.setdefault("volumeMode", "Filesystem")
+    finalizers = obj["metadata"].setdefault("finalizers", [])
+    if old is None and isinstance(finalizers, list) and PVC_PROTECTION not in finalizers:
+        finalizers.append(PVC_PROTECTION)
 
 
 def _default_ingress(cluster: Cluster, obj: Obj, old: Obj | None) -> None:
@@ -556,6 +615,132 @@ def _default_ingress(cluster: Cluster, obj: Obj, old: Obj | None) -> None:
         for path in ((rule or {}).get("http") or {}).get("paths") or []:
             if isinstance(path, dict):
                 path.setdefault("pathType", "ImplementationSpecific")
+
+
+JOB_NAME = "batch.kubernetes.io/job-name"
+JOB_UID = "batch.kubernetes.io/controller-uid"
+
+
+def _default_job(cluster: Cluster, obj: Obj, old: Obj | None) -> None:
+    """batch/v1 SetDefaults_Job: one completion at a time, six retries, NonIndexed."""
+    spec = obj.setdefault("spec", {})
+    if not isinstance(spec, dict):
+        return
+    if spec.get("completions") is None and spec.get("parallelism") is None:
+        spec["completions"] = 1
+        spec["parallelism"] = 1
+    spec.setdefault("parallelism", 1)
+    spec.setdefault("backoffLimit", 6)
+    spec.setdefault("completionMode", "NonIndexed")
+    spec.setdefault("suspend", False)
+    if spec.get("manualSelector") is None:
+        spec.pop("manualSelector", None)
+    spec.setdefault("podReplacementPolicy", "TerminatingOrFailed")
+    template = spec.get("template")
+    if isinstance(template, dict):
+        template.setdefault("metadata", {})
+        pod_spec = template.setdefault("spec", {})
+        if isinstance(pod_spec, dict):
+            # A pod template's restartPolicy defaults to Always, which a Job then refuses.
+            pod_spec.setdefault("restartPolicy", "Always")
+            _default_pod_spec(pod_spec)
+
+
+def _default_cronjob(cluster: Cluster, obj: Obj, old: Obj | None) -> None:
+    """batch/v1 SetDefaults_CronJob, and the job template's own defaults."""
+    spec = obj.setdefault("spec", {})
+    if not isinstance(spec, dict):
+        return
+    spec.setdefault("concurrencyPolicy", "Allow")
+    spec.setdefault("suspend", False)
+    spec.setdefault("successfulJobsHistoryLimit", 3)
+    spec.setdefault("failedJobsHistoryLimit", 1)
+    template = spec.get("jobTemplate")
+    if isinstance(template, dict):
+        template.setdefault("metadata", {})
+        inner = template.setdefault("spec", {})
+        if isinstance(inner, dict):
+            # The template's spec is a Job's, defaulted the same way (no selector is made).
+            _default_job(cluster, {"spec": inner}, None)
+
+
+def _validate_cronjob(obj: Obj, old: Obj | None, errs: _Errors) -> None:
+    """ValidateCronJob: a schedule the cron parser reads, a known time zone and policy, and a
+    job template a Job would accept."""
+    spec_value = obj.get("spec")
+    spec: Obj = spec_value if isinstance(spec_value, dict) else {}
+    schedule = spec.get("schedule")
+    if not schedule:
+        errs.required("spec.schedule")
+    else:
+        try:
+            cron.parse(str(schedule))
+        except cron.CronError as exc:
+            errs.invalid("spec.schedule", schedule, str(exc))
+    zone = spec.get("timeZone")
+    if zone is not None:
+        try:
+            cron.parse("* * * * *", str(zone))
+        except cron.CronError:
+            errs.invalid("spec.timeZone", zone, "unknown time zone " + str(zone))
+    policy = spec.get("concurrencyPolicy")
+    if policy not in ("Allow", "Forbid", "Replace"):
+        errs.not_supported("spec.concurrencyPolicy", policy, ["Allow", "Forbid", "Replace"])
+    for key in ("startingDeadlineSeconds", "successfulJobsHistoryLimit", "failedJobsHistoryLimit"):
+        _validate_non_negative(spec.get(key), f"spec.{key}", errs)
+    template = spec.get("jobTemplate")
+    inner = template.get("spec") if isinstance(template, dict) else None
+    if not isinstance(inner, dict):
+        errs.required("spec.jobTemplate.spec.template")
+        return
+    nested = _Errors()
+    _validate_job({"spec": inner}, None, nested)
+    for cause in nested.causes:
+        errs.causes.append({**cause, "field": "spec.jobTemplate." + cause["field"]})
+
+
+def _generate_job_selector(obj: Obj) -> None:
+    """The Job strategy's generateSelector: the uid-based selector and template labels."""
+    spec = obj.get("spec")
+    if not isinstance(spec, dict) or spec.get("manualSelector") is True:
+        return
+    meta = obj["metadata"]
+    uid, name = str(meta["uid"]), str(meta.get("name", ""))
+    spec["selector"] = {"matchLabels": {JOB_UID: uid}}
+    template = spec.get("template")
+    if isinstance(template, dict) and isinstance(template.get("metadata"), dict):
+        labels = template["metadata"].setdefault("labels", {})
+        labels.update({JOB_UID: uid, JOB_NAME: name, "controller-uid": uid, "job-name": name})
+
+
+_RBAC = "rbac.authorization.k8s.io"
+
+
+def _default_binding(cluster: Cluster, obj: Obj, old: Obj | None) -> None:
+    """rbac/v1 defaulting: roleRef and User/Group subjects in the RBAC API group."""
+    ref = obj.get("roleRef")
+    if isinstance(ref, dict) and not ref.get("apiGroup"):
+        ref["apiGroup"] = _RBAC
+    for subject in obj.get("subjects") or []:
+        if isinstance(subject, dict) and subject.get("kind") in ("User", "Group"):
+            subject.setdefault("apiGroup", _RBAC)
+
+
+def _default_networkpolicy(cluster: Cluster, obj: Obj, old: Obj | None) -> None:
+    """networking/v1 defaults: a port's protocol TCP, and policyTypes from the rules
+    (Ingress always, Egress when egress rules are given)."""
+    spec = obj.setdefault("spec", {})
+    if not isinstance(spec, dict):
+        return
+    spec.setdefault("podSelector", {})
+    for direction in ("ingress", "egress"):
+        for rule in spec.get(direction) or []:
+            ports = rule.get("ports") if isinstance(rule, dict) else None
+            for port in ports or []:
+                if isinstance(port, dict):
+                    port.setdefault("protocol", "TCP")
+    if "policyTypes" not in spec:
+        spec["policyTypes"] = ["Ingress"] + (["Egress"] if spec.get("egress") else [])
 
 
 _DEFAULTERS = {
@@ -568,6 +753,11 @@ _DEFAULTERS = {
     "secrets": _default_secret,
     "persistentvolumeclaims": _default_pvc,
     "ingresses.networking.k8s.io": _default_ingress,
+    "rolebindings.rbac.authorization.k8s.io": _default_binding,
+    "jobs.batch": _default_job,
+    "networkpolicies.networking.k8s.io": _default_networkpolicy,
+    "cronjobs.batch": _default_cronjob,
+    "clusterrolebindings.rbac.authorization.k8s.io": _default_binding,
 }
 
 # ---------------------------------------------------------------------------------------
@@ -958,7 +1148,161 @@ def _validate_configmap(obj: Obj, old: Obj | None, errs: _Errors) -> None:
             errs.invalid(key, value, "must be a map")
 
 
+def _validate_rules(obj: Obj, old: Obj | None, errs: _Errors, *, namespaced: bool) -> None:
+    """ValidatePolicyRule for every rule of a Role or ClusterRole."""
+    for i, rule in enumerate(obj.get("rules") or []):
+        field = f"rules[{i}]"
+        rule = rule if isinstance(rule, dict) else {}
+        if not rule.get("verbs"):
+            errs.required(f"{field}.verbs", "verbs must contain at least one value")
+        urls = rule.get("nonResourceURLs") or []
+        if urls:
+            shown = "[]string{" + ", ".join(_go_quote(str(u)) for u in urls) + "}"
+            if namespaced:
+                detail = "namespaced rules cannot apply to non-resource URLs"
+                errs.invalid(f"{field}.nonResourceURLs", shown, detail, raw=True)
+            if rule.get("apiGroups") or rule.get("resources") or rule.get("resourceNames"):
+                detail = "rules cannot apply to both regular resources and non-resource URLs"
+                errs.invalid(f"{field}.nonResourceURLs", shown, detail, raw=True)
+            continue
+        if not rule.get("apiGroups"):
+            errs.required(f"{field}.apiGroups", "resource rules must supply at least one api group")
+        if not rule.get("resources"):
+            errs.required(f"{field}.resources", "resource rules must supply at least one resource")
+
+
+def _validate_role(obj: Obj, old: Obj | None, errs: _Errors) -> None:
+    _validate_rules(obj, old, errs, namespaced=True)
+
+
+def _validate_cluster_role(obj: Obj, old: Obj | None, errs: _Errors) -> None:
+    _validate_rules(obj, old, errs, namespaced=False)
+
+
+def _validate_binding(obj: Obj, old: Obj | None, errs: _Errors, *, namespaced: bool) -> None:
+    """ValidateRoleBinding / ValidateClusterRoleBinding (and the update's fixed roleRef)."""
+    ref_value = obj.get("roleRef")
+    ref: Obj = ref_value if isinstance(ref_value, dict) else {}
+    if ref.get("apiGroup") != _RBAC:
+        errs.not_supported("roleRef.apiGroup", str(ref.get("apiGroup", "")), [_RBAC])
+    kinds = ["Role", "ClusterRole"] if namespaced else ["ClusterRole"]
+    if ref.get("kind") not in kinds:
+        errs.not_supported("roleRef.kind", str(ref.get("kind", "")), kinds)
+    if not ref.get("name"):
+        errs.required("roleRef.name")
+    for i, subject in enumerate(obj.get("subjects") or []):
+        field = f"subjects[{i}]"
+        subject = subject if isinstance(subject, dict) else {}
+        kind, group = subject.get("kind"), str(subject.get("apiGroup") or "")
+        if not subject.get("name"):
+            errs.required(f"{field}.name")
+        if kind == "ServiceAccount":
+            if group:
+                errs.not_supported(f"{field}.apiGroup", group, [""])
+            if not namespaced and not subject.get("namespace"):
+                errs.required(f"{field}.namespace")
+        elif kind in ("User", "Group"):
+            if group != _RBAC:
+                errs.not_supported(f"{field}.apiGroup", group, [_RBAC])
+        else:
+            supported = ["ServiceAccount", "User", "Group"]
+            errs.not_supported(f"{field}.kind", str(kind or ""), supported)
+    if old is not None and isinstance(old.get("roleRef"), dict) and old["roleRef"] != ref:
+        shown = (
+            f"rbac.RoleRef{{APIGroup:{_go_quote(str(ref.get('apiGroup', '')))}, "
+            f"Kind:{_go_quote(str(ref.get('kind', '')))}, "
+            f"Name:{_go_quote(str(ref.get('name', '')))}}}"
+        )
+        errs.invalid("roleRef", shown, "cannot change roleRef", raw=True)
+
+
+def _validate_role_binding(obj: Obj, old: Obj | None, errs: _Errors) -> None:
+    _validate_binding(obj, old, errs, namespaced=True)
+
+
+def _validate_cluster_role_binding(obj: Obj, old: Obj | None, errs: _Errors) -> None:
+    _validate_binding(obj, old, errs, namespaced=False)
+
+
+def _validate_job(obj: Obj, old: Obj | None, errs: _Errors) -> None:
+    """ValidateJob, the parts kubectl's users meet: counts not negative, a Never/OnFailure
+    template, and a template that does not change."""
+    spec_value = obj.get("spec")
+    spec: Obj = spec_value if isinstance(spec_value, dict) else {}
+    for key in ("parallelism", "completions", "backoffLimit", "activeDeadlineSeconds"):
+        value = spec.get(key)
+        if value is not None:
+            _validate_non_negative(value, f"spec.{key}", errs)
+    template = spec.get("template")
+    if not isinstance(template, dict):
+        errs.required("spec.template")
+        return
+    pod_value = template.get("spec")
+    pod_spec: Obj = pod_value if isinstance(pod_value, dict) else {}
+    _validate_containers(pod_spec.get("containers"), "spec.template.spec.containers", errs)
+    policy = pod_spec.get("restartPolicy")
+    if policy not in ("OnFailure", "Never"):
+        errs.not_supported("spec.template.spec.restartPolicy", policy, ["OnFailure", "Never"])
+    if old is not None and (old.get("spec") or {}).get("template") != template:
+        errs.invalid("spec.template", _go_value(template), "field is immutable", raw=True)
+
+
+_PERCENT_MESSAGE = (
+    "a valid percent string must be a numeric string followed by an ending '%' "
+    "(e.g. '1%',  or '93%', regex used for validation is '[0-9]+%')"
+)
+
+
+def _validate_pdb(obj: Obj, old: Obj | None, errs: _Errors) -> None:
+    """ValidatePodDisruptionBudgetSpec: not both minAvailable and maxUnavailable, each a
+    non-negative integer or a percentage up to 100%."""
+    spec_value = obj.get("spec")
+    spec: Obj = spec_value if isinstance(spec_value, dict) else {}
+    low, high = spec.get("minAvailable"), spec.get("maxUnavailable")
+    if low is not None and high is not None:
+        detail = "minAvailable and maxUnavailable cannot be both set"
+        errs.invalid("spec", _go_value(spec), detail, raw=True)
+    for key, value in (("minAvailable", low), ("maxUnavailable", high)):
+        if value is None:
+            continue
+        if isinstance(value, str) and _PERCENT.match(value):
+            if int(value[:-1]) > 100:
+                errs.invalid(f"spec.{key}", value, "must not be greater than 100%")
+        elif isinstance(value, int) and not isinstance(value, bool):
+            _validate_non_negative(value, f"spec.{key}", errs)
+        else:
+            errs.invalid(f"spec.{key}", value, _PERCENT_MESSAGE)
+
+
+def _validate_networkpolicy(obj: Obj, old: Obj | None, errs: _Errors) -> None:
+    """ValidateNetworkPolicySpec, its common cases: known policy types, known protocols,
+    ports in range and valid selectors."""
+    spec_value = obj.get("spec")
+    spec: Obj = spec_value if isinstance(spec_value, dict) else {}
+    for i, kind in enumerate(spec.get("policyTypes") or []):
+        if kind not in ("Ingress", "Egress"):
+            errs.not_supported(f"spec.policyTypes[{i}]", kind, ["Ingress", "Egress"])
+    for direction in ("ingress", "egress"):
+        for i, rule in enumerate(spec.get(direction) or []):
+            for j, port in enumerate((rule or {}).get("ports") or []):
+                field = f"spec.{direction}[{i}].ports[{j}]"
+                protocol = (port or {}).get("protocol")
+                if protocol not in ("TCP", "UDP", "SCTP"):
+                    errs.not_supported(f"{field}.protocol", protocol, ["SCTP", "TCP", "UDP"])
+                number = (port or {}).get("port")
+                if isinstance(number, int) and not 1 <= number <= 65535:
+                    errs.invalid(f"{field}.port", number, "must be between 1 and 65535, inclusive")
+
+
 _VALIDATORS = {
+    "networkpolicies.networking.k8s.io": _validate_networkpolicy,
+    "poddisruptionbudgets.policy": _validate_pdb,
+    "jobs.batch": _validate_job,
+    "cronjobs.batch": _validate_cronjob,
+    f"roles.{_RBAC}": _validate_role,
+    f"clusterroles.{_RBAC}": _validate_cluster_role,
+    f"rolebindings.{_RBAC}": _validate_role_binding,
+    f"clusterrolebindings.{_RBAC}": _validate_cluster_role_binding,
     "deployments.apps": _validate_deployment,
     "replicasets.apps": _validate_replicaset,
     "pods": _validate_pod,

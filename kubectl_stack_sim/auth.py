@@ -1,12 +1,14 @@
 """Who is asking, and may they: users from the scenario, bearer tokens, client certificates,
 and a small RBAC, with the self-subject reviews ``kubectl auth can-i`` sends.
 
-Roles: ``admin`` may do everything; ``viewer`` may get, list and watch (pod logs included) but
-not change anything and not read secrets, like Kubernetes' ``view`` ClusterRole. A user with a
-``namespace`` holds its role only there, as a RoleBinding grants it: nothing cluster-scoped
-and no request across all namespaces (reading its own Namespace object excepted, as the API
-server counts a namespace's name as its namespace). Any other role (e.g. an impersonated user
-nobody defined) may do nothing beyond the reviews and discovery every user may use.
+Scenario roles: ``admin`` may do everything; ``viewer`` may get, list and watch (pod logs
+included) but not change anything and not read secrets, like Kubernetes' ``view`` ClusterRole.
+A user with a ``namespace`` holds its role only there, as a RoleBinding grants it: nothing
+cluster-scoped and no request across all namespaces (reading its own Namespace object excepted,
+as the API server counts a namespace's name as its namespace). Any other role (e.g. an
+impersonated user nobody defined) may do nothing beyond the reviews and discovery every user
+may use, unless the cluster's RBAC objects grant it more (:mod:`.rbac`: a RoleBinding created
+with kubectl grants what it says).
 """
 
 from __future__ import annotations
@@ -15,8 +17,10 @@ import hmac
 from dataclasses import dataclass
 from typing import Any
 
+from . import rbac
 from .cluster import User
 from .resources import BY_GR, RESOURCES
+from .store import Store
 
 READ_VERBS = frozenset({"get", "list", "watch"})
 
@@ -108,10 +112,22 @@ def allowed(
     subresource: str | None,
     namespace: str | None = None,
     name: str | None = None,
+    store: Store | None = None,
 ) -> bool:
     """Whether ``identity`` may perform ``verb`` on ``gr`` (and its ``subresource``) in
     ``namespace`` (None: cluster scope or all namespaces). ``verb`` and ``gr`` may be ``*``
-    as in an access review: a wildcard is allowed only where every value would be."""
+    as in an access review: a wildcard is allowed only where every value would be. Beyond
+    the scenario's roles, the RBAC objects in ``store`` grant what they say."""
+    if _role_allows(identity, verb, gr, namespace, name):
+        return True
+    if store is None:
+        return False
+    return rbac.authorize(store, identity.name, verb, gr, subresource, namespace, name) is not None
+
+
+def _role_allows(
+    identity: Identity, verb: str, gr: str, namespace: str | None, name: str | None
+) -> bool:
     if gr in REVIEWS and verb == "create":
         return True
     if identity.namespace is not None:
@@ -136,7 +152,7 @@ def _namespaced(gr: str) -> bool:
     return rtype.namespaced if rtype is not None else gr == "*"
 
 
-def access_review(identity: Identity, review: Any) -> dict[str, Any]:
+def access_review(identity: Identity, review: Any, store: Store | None = None) -> dict[str, Any]:
     """The answered SelfSubjectAccessReview (authorization.k8s.io/v1) for ``review``'s
     ``spec.resourceAttributes`` or ``spec.nonResourceAttributes``."""
     spec = review.get("spec") if isinstance(review, dict) else None
@@ -145,14 +161,18 @@ def access_review(identity: Identity, review: Any) -> dict[str, Any]:
     if isinstance(attrs, dict):
         group, resource = str(attrs.get("group") or ""), str(attrs.get("resource") or "")
         gr = f"{resource}.{group}" if group else resource
-        ok = allowed(
-            identity,
+        request = (
             str(attrs.get("verb") or ""),
             gr,
             attrs.get("subresource") or None,
             attrs.get("namespace") or None,
             attrs.get("name") or None,
         )
+        ok = _role_allows(identity, request[0], gr, request[3], request[4])
+        grant = None
+        if not ok and store is not None:
+            grant = rbac.authorize(store, identity.name, *request)
+            ok = grant is not None
     else:
         non_resource = spec.get("nonResourceAttributes")
         non_resource = non_resource if isinstance(non_resource, dict) else {}
@@ -161,7 +181,7 @@ def access_review(identity: Identity, review: Any) -> dict[str, Any]:
         )
     status: dict[str, Any] = {"allowed": ok}
     if ok:
-        status["reason"] = _binding(identity)
+        status["reason"] = grant.reason(identity.name) if grant else _binding(identity)
     return {
         "kind": "SelfSubjectAccessReview",
         "apiVersion": "authorization.k8s.io/v1",
@@ -195,7 +215,7 @@ def _binding(identity: Identity) -> str:
     )
 
 
-def rules_review(identity: Identity, review: Any) -> dict[str, Any]:
+def rules_review(identity: Identity, review: Any, store: Store | None = None) -> dict[str, Any]:
     """The answered SelfSubjectRulesReview for ``review``'s ``spec.namespace``: the rules
     ``kubectl auth can-i --list`` prints."""
     spec = review.get("spec") if isinstance(review, dict) else None
@@ -210,6 +230,13 @@ def rules_review(identity: Identity, review: Any) -> dict[str, Any]:
             non_resource.insert(0, {"verbs": ["*"], "nonResourceURLs": ["*"]})
     elif applies and identity.role == "viewer":
         rules.extend(_viewer_rules())
+    if store is not None:
+        for _, granted in rbac.grants(store, identity.name, namespace or None):
+            for rule in granted:
+                if isinstance(rule, dict) and rule.get("nonResourceURLs"):
+                    non_resource.append(rule)
+                elif isinstance(rule, dict):
+                    rules.append(rule)
     return {
         "kind": "SelfSubjectRulesReview",
         "apiVersion": "authorization.k8s.io/v1",

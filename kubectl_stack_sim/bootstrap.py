@@ -6,6 +6,8 @@ from __future__ import annotations
 from .cluster import Cluster
 from .controllers.gc import root_ca_configmap
 from .controllers.kubelet import make_node, node_ip
+from .controllers.serviceaccounts import default_account
+from .rbac import CLUSTER_BINDINGS, CLUSTER_ROLES, bootstrap_cluster_roles
 from .store import Obj
 
 SYSTEM_NAMESPACES = ("default", "kube-node-lease", "kube-public", "kube-system")
@@ -25,15 +27,21 @@ def namespace(name: str, timestamp: str | None = None) -> Obj:
 
 
 def bootstrap(cluster: Cluster, nodes: int) -> None:
-    """Create the system namespaces (with kube-root-ca.crt), ``nodes`` Ready nodes and the
-    ``kubernetes`` Service with its Endpoints and EndpointSlice."""
+    """Create the system namespaces (with kube-root-ca.crt and the default ServiceAccount),
+    ``nodes`` Ready nodes, the bootstrap ClusterRoles and the ``kubernetes`` Service with its
+    Endpoints and EndpointSlice."""
     store = cluster.store
     stamp = cluster.clock.timestamp()
     for name in SYSTEM_NAMESPACES:
         store.create("namespaces", namespace(name))
         store.create("configmaps", root_ca_configmap(name))
+        store.create("serviceaccounts", default_account(store, name))
     for i in range(nodes):
         store.create("nodes", make_node(i, stamp))
+    for obj in bootstrap_cluster_roles():
+        gr = CLUSTER_ROLES if obj["kind"] == "ClusterRole" else CLUSTER_BINDINGS
+        obj["metadata"]["uid"] = store.system_uid(gr, "", obj["metadata"]["name"])
+        store.create(gr, obj)
     labels = {"component": "apiserver", "provider": "kubernetes"}
     store.create(
         "services",

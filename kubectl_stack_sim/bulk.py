@@ -11,6 +11,7 @@ from .bootstrap import namespace
 from .cluster import Cluster
 from .controllers.gc import root_ca_configmap
 from .controllers.kubelet import node_ip
+from .controllers.serviceaccounts import default_account
 from .names import container_id, image_id, image_ref, pod_template_hash, random_suffix
 from .objects import owner_reference
 from .store import Obj, clone
@@ -49,6 +50,7 @@ def _large(cluster: Cluster, *, namespaces: int, deployments: int, pods: int, no
     for ns in ns_names:
         store.create("namespaces", namespace(ns, clock.timestamp(now - 30 * 86400)))
         store.create("configmaps", root_ca_configmap(ns))
+        store.create("serviceaccounts", default_account(store, ns))
     ip_next = [2] * nodes
     node_cpu = [0] * nodes
     for d_i in range(deployments):

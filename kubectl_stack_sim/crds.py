@@ -11,12 +11,11 @@ import contextlib
 import re
 from typing import Any
 
-from kubectl_stack.model.duration import age
-
 from .api import tables
 from .cluster import Cluster
 from .resources import BY_GR, RESOURCES, ResourceType, register_custom
 from .store import Event, NotFound, Obj, Store
+from .timefmt import since
 
 CRD = "customresourcedefinitions.apiextensions.k8s.io"
 
@@ -206,7 +205,7 @@ def printer_columns(crd: Obj) -> tuple[tuple[tables.Column, ...], tables.Printer
         for column in declared:
             value = jsonpath_first(obj, str(column.get("jsonPath", "")))
             if value is not None and column.get("type") == "date":
-                value = age(value, now)
+                value = since(value, now)
             elif value is not None and column.get("type") == "string":
                 value = str(value)
             cells.append(value)

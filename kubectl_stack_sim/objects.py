@@ -5,13 +5,18 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from kubectl_stack.model._util import map_selector_matches
-from kubectl_stack.model._util import selector_matches as selector_matches
+from .labels import selector_from_set
+from .labels import selector_matches as selector_matches
 
 Obj = dict[str, Any]
 
-# One port of metav1.LabelSelectorAsSelector and of Service selection, shared with the model.
-labels_match = map_selector_matches
+
+def labels_match(selector: Any, labels: Mapping[str, str]) -> bool:
+    """Whether a Service's ``spec.selector`` selects ``labels``: the endpoint controllers skip a
+    Service without a selector (nil or empty), so such a selector selects nothing."""
+    if not selector or not isinstance(selector, Mapping):
+        return False
+    return selector_from_set(selector).matches(labels)
 
 
 def controller_ref(obj: Obj) -> Obj | None:

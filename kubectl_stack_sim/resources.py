@@ -66,7 +66,7 @@ RESOURCES: tuple[ResourceType, ...] = (
         "Pod",
         short_names=("po",),
         categories=("all",),
-        subresources=("status", "log"),
+        subresources=("status", "log", "eviction"),
     ),
     _core(
         "services",
@@ -80,6 +80,7 @@ RESOURCES: tuple[ResourceType, ...] = (
     _core("events", "event", "Event", short_names=("ev",)),
     _core("configmaps", "configmap", "ConfigMap", short_names=("cm",)),
     _core("secrets", "secret", "Secret"),
+    _core("serviceaccounts", "serviceaccount", "ServiceAccount", short_names=("sa",)),
     _core(
         "persistentvolumeclaims",
         "persistentvolumeclaim",
@@ -135,6 +136,45 @@ RESOURCES: tuple[ResourceType, ...] = (
         "apps", ("v1",), "controllerrevisions", "controllerrevision", "ControllerRevision", True
     ),
     ResourceType(
+        "batch", ("v1",), "jobs", "job", "Job", True, categories=("all",), subresources=("status",)
+    ),
+    ResourceType(
+        "batch",
+        ("v1",),
+        "cronjobs",
+        "cronjob",
+        "CronJob",
+        True,
+        short_names=("cj",),
+        categories=("all",),
+        subresources=("status",),
+    ),
+    ResourceType(
+        "policy",
+        ("v1",),
+        "poddisruptionbudgets",
+        "poddisruptionbudget",
+        "PodDisruptionBudget",
+        True,
+        short_names=("pdb",),
+        subresources=("status",),
+    ),
+    ResourceType("rbac.authorization.k8s.io", ("v1",), "roles", "role", "Role", True),
+    ResourceType(
+        "rbac.authorization.k8s.io", ("v1",), "rolebindings", "rolebinding", "RoleBinding", True
+    ),
+    ResourceType(
+        "rbac.authorization.k8s.io", ("v1",), "clusterroles", "clusterrole", "ClusterRole", False
+    ),
+    ResourceType(
+        "rbac.authorization.k8s.io",
+        ("v1",),
+        "clusterrolebindings",
+        "clusterrolebinding",
+        "ClusterRoleBinding",
+        False,
+    ),
+    ResourceType(
         "storage.k8s.io",
         ("v1",),
         "storageclasses",
@@ -174,6 +214,15 @@ RESOURCES: tuple[ResourceType, ...] = (
         True,
         short_names=("ing",),
         subresources=("status",),
+    ),
+    ResourceType(
+        "networking.k8s.io",
+        ("v1",),
+        "networkpolicies",
+        "networkpolicy",
+        "NetworkPolicy",
+        True,
+        short_names=("netpol",),
     ),
     ResourceType(
         "discovery.k8s.io", ("v1",), "endpointslices", "endpointslice", "EndpointSlice", True

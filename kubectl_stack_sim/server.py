@@ -17,8 +17,8 @@ from urllib.parse import unquote
 
 from aiohttp import web
 
-from . import auth, jsonutil
-from .api import discovery, openapi, protobuf, reviews
+from . import auth, deletion, jsonutil
+from .api import discovery, listoptions, openapi, protobuf, reviews
 from .api.errors import ApiError, forbidden, success_status
 from .api.handlers import Registry, Target
 from .api.logs import serve_logs
@@ -42,8 +42,9 @@ _SETTINGS = web.AppKey("settings", ServerSettings)
 
 
 def _json(body: Any, status: int = 200, content_type: str = JSON_TYPE) -> web.Response:
+    # The API server's JSON encoder ends every document with a newline.
     return web.Response(
-        body=jsonutil.dumps(body), status=status, headers={"Content-Type": content_type}
+        body=jsonutil.dumps(body) + b"\n", status=status, headers={"Content-Type": content_type}
     )
 
 
@@ -52,7 +53,7 @@ def _error(exc: ApiError) -> web.Response:
     retry = (exc.details or {}).get("retryAfterSeconds")
     if retry:
         headers["Retry-After"] = str(retry)
-    return web.Response(body=jsonutil.dumps(exc.status()), status=exc.code, headers=headers)
+    return web.Response(body=jsonutil.dumps(exc.status()) + b"\n", status=exc.code, headers=headers)
 
 
 def _method_not_allowed() -> ApiError:
@@ -102,7 +103,8 @@ def _verb(method: str, target: Target, params: dict[str, str]) -> str:
             return "watch"
         return "get" if target.name else "list"
     if method == "POST":
-        return "" if target.name else "create"
+        # A POST to an object is only the eviction subresource's create.
+        return "create" if not target.name or target.subresource == "eviction" else ""
     if method in ("PUT", "PATCH") and not target.name:
         return ""
     return {
@@ -262,19 +264,22 @@ async def _route(
         raise _method_not_allowed()
     if target.subresource in ("status", "scale") and verb not in ("get", "update", "patch"):
         raise _method_not_allowed()
+    if target.subresource == "eviction" and verb != "create":
+        raise _method_not_allowed()
     ns = target.namespace if target.rtype.namespaced else None
     if target.gr == "namespaces" and target.name:
         # The API server counts a namespace's own name as the request's namespace.
         ns = target.name
-    if not auth.allowed(identity, verb, target.gr, target.subresource, ns, target.name):
+    store = registry.cluster.store
+    if not auth.allowed(identity, verb, target.gr, target.subresource, ns, target.name, store):
         raise forbidden(identity.name, verb, target.rtype, ns, target.name, target.subresource)
     if target.gr in auth.REVIEWS:
-        return await _review(request, identity, target)
+        return await _review(request, identity, target, store)
     return await _serve(request, registry, settings, target, verb, params)
 
 
 async def _review(
-    request: web.Request, identity: auth.Identity, target: Target
+    request: web.Request, identity: auth.Identity, target: Target, store: Store
 ) -> web.StreamResponse:
     """A self-subject review, answered from the caller's own permissions (never stored)."""
     kind = target.rtype.kind
@@ -283,7 +288,7 @@ async def _review(
     else:
         body = await _body(request)
     answer = auth.rules_review if kind == "SelfSubjectRulesReview" else auth.access_review
-    return _json(answer(identity, body), status=201)
+    return _json(answer(identity, body, store), status=201)
 
 
 async def _serve(
@@ -296,6 +301,8 @@ async def _serve(
 ) -> web.StreamResponse:
     if target.subresource == "log":
         return await serve_logs(request, registry, target, params)
+    if target.subresource == "eviction":
+        return _json(registry.evict(target, await _body(request)), status=201)
     if target.subresource == "scale":
         if verb == "get":
             return _json(registry.get_scale(target))
@@ -304,6 +311,8 @@ async def _serve(
         return _json(registry.patch(target, _patch_type(request), await _body(request)))
     negotiated = negotiate(request.headers.get("Accept"))
     include = params.get("includeObject", "Metadata")
+    if verb in ("watch", "list"):
+        listoptions.validate(params, watch=verb == "watch")
     if verb == "watch":
         return await serve_watch(
             request, registry, target, params, negotiated, settings.bookmark_interval
@@ -332,12 +341,10 @@ async def _serve(
     if "All" in (options.get("dryRun") or []):
         target = dataclasses.replace(target, dry_run=True)
     if verb == "delete":
-        deleted = registry.delete(target, options)
-        if deleted["metadata"].get("deletionTimestamp") or target.gr == "pods":
-            return _json(registry.render_one(target, deleted, form, include))
-        return _json(
-            success_status(target.rtype, target.name or "", deleted["metadata"].get("uid", ""))
-        )
+        outcome = registry.delete(target, options)
+        if not outcome.gone or target.gr in deletion.RETURNS_DELETED_OBJECT:
+            return _json(registry.render_one(target, outcome.obj, form, include))
+        return _json(success_status(deletion.success_details(target.gr, outcome.obj)))
     return _json(registry.delete_collection(target, params, options))
 
 

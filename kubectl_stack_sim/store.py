@@ -173,6 +173,14 @@ class Store:
     def new_uid(self) -> str:
         return str(uuid.UUID(int=self.rng.getrandbits(128), version=4))
 
+    def system_uid(self, gr: str, namespace: str, name: str) -> str:
+        """A uid for an object the cluster makes for itself (bootstrap policy, a namespace's
+        default ServiceAccount): unique (the next resourceVersion is part of it) but drawn
+        without the seeded generator, so adding such objects leaves every scenario's random
+        names as they were."""
+        seed = f"{gr}/{namespace}/{name}/{self._rv + 1}"
+        return str(uuid.uuid5(uuid.NAMESPACE_URL, "sim.kubectl-stack.io/" + seed))
+
     def _next_rv(self) -> int:
         self._rv += 1
         return self._rv
@@ -187,8 +195,8 @@ class Store:
         key = (ns, meta["name"])
         if key in self._objects[gr]:
             raise AlreadyExists(f'{gr} "{meta["name"]}" already exists')
-        if not rtype.volatile:  # metrics.k8s.io objects have no uid
-            meta.setdefault("uid", self.new_uid())
+        if not rtype.volatile and "uid" not in meta:  # metrics.k8s.io objects have no uid
+            meta["uid"] = self.new_uid()
         meta.setdefault("creationTimestamp", self.clock.timestamp())
         if "generation" not in meta and gr not in _NO_GENERATION:
             meta["generation"] = 1

@@ -6,9 +6,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from kubectl_stack.model._util import format_selector
-
 from ..jsonutil import dumps
+from ..labels import label_selector_string
 
 Obj = dict[str, Any]
 # Where autoscaling/v1 keeps what only v2 has fields for (as the API server converts).
@@ -129,6 +128,6 @@ def to_scale(obj: Obj) -> Obj:
         "spec": {"replicas": spec.get("replicas", 0)},
         "status": {
             "replicas": (obj.get("status") or {}).get("replicas", 0),
-            "selector": format_selector(spec.get("selector")),
+            "selector": label_selector_string(spec.get("selector")),
         },
     }

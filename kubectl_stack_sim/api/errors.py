@@ -62,6 +62,8 @@ class ApiError(Exception):
 def status_body(
     code: int, reason: str, message: str, details: dict[str, Any] | None = None
 ) -> dict[str, Any]:
+    """A Failure ``Status`` in metav1.Status's field order (kind, apiVersion, metadata, status,
+    message, reason, details, code); empty detail fields are left out, as omitempty does."""
     body: dict[str, Any] = {
         "kind": "Status",
         "apiVersion": "v1",
@@ -70,19 +72,32 @@ def status_body(
         "message": message,
         "reason": reason,
     }
-    if details:
-        body["details"] = details
+    kept = _details(details)
+    if kept:
+        body["details"] = kept
     body["code"] = code  # last, as kube-apiserver writes it (after details)
     return body
 
 
-def success_status(rtype: ResourceType, name: str, uid: str) -> dict[str, Any]:
+# metav1.StatusDetails's fields in order; all omitempty.
+_DETAIL_FIELDS = ("name", "group", "kind", "uid", "causes", "retryAfterSeconds")
+
+
+def _details(details: dict[str, Any] | None) -> dict[str, Any]:
+    if not details:
+        return {}
+    return {k: details[k] for k in _DETAIL_FIELDS if details.get(k)}
+
+
+def success_status(details: dict[str, Any]) -> dict[str, Any]:
+    """finalizeDelete's answer for a registry that does not return the deleted object (no
+    code: the Status it builds leaves it zero, which omitempty drops)."""
     return {
         "kind": "Status",
         "apiVersion": "v1",
         "metadata": {},
         "status": "Success",
-        "details": {"name": name, "group": rtype.group, "kind": rtype.plural, "uid": uid},
+        "details": _details(details),
     }
 
 

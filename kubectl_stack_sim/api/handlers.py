@@ -14,8 +14,9 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
-from .. import admission, jsonutil
+from .. import admission, deletion, jsonutil
 from ..cluster import Cluster
+from ..controllers import disruption
 from ..resources import BY_GR, ResourceType
 from ..store import AlreadyExists, Conflict, NotFound, clone
 from . import convert, tables
@@ -41,7 +42,6 @@ from .selectors import (
 Obj = dict[str, Any]
 
 HPA = "horizontalpodautoscalers.autoscaling"
-_TERMINAL = ("Succeeded", "Failed")
 # The API server refuses to delete these (the NamespaceLifecycle admission plugin).
 _UNDELETABLE_NAMESPACES = frozenset({"default", "kube-system", "kube-public"})
 
@@ -220,7 +220,7 @@ class Registry:
         try:
             admitted: Obj = admission.admit(self.cluster, target.gr, obj, old)
             return admitted
-        except admission.Invalid as exc:
+        except (admission.Invalid, admission.Forbidden) as exc:
             raise ApiError.from_status(exc.status()) from None
 
     def _check_body_identity(self, target: Target, body: Any) -> Obj:
@@ -344,13 +344,7 @@ class Registry:
             raise conflict(target.rtype, target.name or "") from None
         except NotFound:
             raise not_found(target.rtype, target.name or "") from None
-        return self._finish_if_finalized(target, updated)
-
-    def _finish_if_finalized(self, target: Target, obj: Obj) -> Obj:
-        meta = obj["metadata"]
-        if target.gr != "pods" and meta.get("deletionTimestamp") and not meta.get("finalizers"):
-            return self.store.delete(target.gr, meta.get("namespace", ""), meta["name"])
-        return obj
+        return deletion.finish_if_finalized(self.cluster, target.gr, updated)
 
     def patch(self, target: Target, content_type: str, patch: Any) -> Obj:
         assert target.name is not None
@@ -411,8 +405,78 @@ class Registry:
         updated = self._store_update(main, obj, old, expected)
         return convert.to_scale(updated)
 
+    def evict(self, target: Target, body: Any) -> Obj:
+        """POST pods/<name>/eviction: delete the pod unless its PodDisruptionBudget forbids it
+        (429 naming the budget); the answer is a Success Status with code 201."""
+        assert target.name is not None
+        pod = self.get(dataclasses.replace(target, subresource=None))
+        if not isinstance(body, dict):
+            raise bad_request("the object provided is unrecognized (must be of type Eviction)")
+        named = (body.get("metadata") or {}).get("name")
+        if named and named != target.name:
+            raise bad_request("name in URL does not match name in Eviction object")
+        options = body.get("deleteOptions") or {}
+        budgets = disruption.covering(self.cluster, pod)
+        finished = (pod.get("status") or {}).get("phase") in ("Succeeded", "Failed")
+        if budgets and not finished and not pod["metadata"].get("deletionTimestamp"):
+            if len(budgets) > 1:
+                raise ApiError(
+                    500,
+                    "This pod has more than one PodDisruptionBudget, which the eviction "
+                    "subresource does not support.",
+                )
+            self._spend_disruption(budgets[0], pod)
+        try:
+            deletion.delete(self.cluster, "pods", target.namespace or "", target.name, options)
+        except NotFound:
+            raise not_found(target.rtype, target.name) from None
+        return {
+            "kind": "Status",
+            "apiVersion": "v1",
+            "metadata": {},
+            "status": "Success",
+            "code": 201,
+        }
+
+    def _spend_disruption(self, pdb: Obj, pod: Obj) -> None:
+        status = pdb.get("status") or {}
+        name = pdb["metadata"]["name"]
+        ready = any(
+            c.get("type") == "Ready" and c.get("status") == "True"
+            for c in (pod.get("status") or {}).get("conditions") or []
+        )
+        healthy, desired = (
+            int(status.get("currentHealthy") or 0),
+            int(status.get("desiredHealthy") or 0),
+        )
+        if not ready and healthy >= desired:
+            return  # an unhealthy pod of a budget that holds (IfHealthyBudget)
+        if int(status.get("observedGeneration") or 0) < int(pdb["metadata"].get("generation", 1)):
+            cause = f"The disruption budget {name} is still being processed by the server."
+        elif int(status.get("disruptionsAllowed") or 0) <= 0:
+            cause = (
+                f"The disruption budget {name} needs {desired} healthy pods and has "
+                f"{healthy} currently"
+            )
+        else:
+            now = self.cluster.clock.timestamp()
+
+            def spend(obj: Obj) -> None:
+                st = obj.setdefault("status", {})
+                st["disruptionsAllowed"] = int(st.get("disruptionsAllowed") or 0) - 1
+                st.setdefault("disruptedPods", {})[pod["metadata"]["name"]] = now
+
+            self.store.mutate(disruption.GR, pdb["metadata"].get("namespace", ""), name, spend)
+            return
+        raise ApiError(
+            429,
+            "Cannot evict pod as it would violate the pod's disruption budget.",
+            reason="TooManyRequests",
+            details={"causes": [{"reason": "DisruptionBudget", "message": cause}]},
+        )
+
     # -- deleting ---------------------------------------------------------------------------
-    def delete(self, target: Target, options: Obj) -> Obj:
+    def delete(self, target: Target, options: Obj) -> deletion.Outcome:
         assert target.name is not None
         obj = self.get(target)
         meta = obj["metadata"]
@@ -426,31 +490,18 @@ class Registry:
             )
         if pre.get("resourceVersion") and pre["resourceVersion"] != meta.get("resourceVersion"):
             raise conflict(target.rtype, target.name)
+        if target.gr == "namespaces":
+            if target.dry_run:
+                return deletion.Outcome(obj, gone=False)
+            return deletion.Outcome(self._terminate_namespace(obj), gone=False)
         if target.dry_run:
-            return obj
-        grace = options.get("gracePeriodSeconds")
-        if target.gr == "pods":
-            spec = obj.get("spec") or {}
-            phase = (obj.get("status") or {}).get("phase")
-            if grace is None:
-                grace = spec.get("terminationGracePeriodSeconds", 30)
-            if spec.get("nodeName") and phase not in _TERMINAL and int(grace) > 0:
-                return self._mark_deleted(target, obj, int(grace))
-        elif target.gr == "namespaces":
-            return self._terminate_namespace(obj)
-        elif meta.get("finalizers"):
-            return self._mark_deleted(target, obj, 0)
-        return self.store.delete(target.gr, target.namespace or "", target.name)
-
-    def _mark_deleted(self, target: Target, obj: Obj, grace: int) -> Obj:
-        meta = obj["metadata"]
-        current = meta.get("deletionGracePeriodSeconds")
-        if meta.get("deletionTimestamp") and (current is None or current <= grace):
-            return obj
-        marked = clone(obj)
-        marked["metadata"]["deletionTimestamp"] = self.cluster.clock.timestamp(self.now() + grace)
-        marked["metadata"]["deletionGracePeriodSeconds"] = grace
-        return self.store.update(target.gr, marked)
+            options = {**options, "dryRun": ["All"]}
+        try:
+            return deletion.delete(
+                self.cluster, target.gr, target.namespace or "", target.name, options
+            )
+        except NotFound:
+            raise not_found(target.rtype, target.name) from None
 
     def _terminate_namespace(self, ns: Obj) -> Obj:
         """Mark the namespace Terminating; the namespace controller empties and removes it."""
@@ -476,7 +527,7 @@ class Registry:
                 target, namespace=obj["metadata"].get("namespace"), name=obj["metadata"]["name"]
             )
             try:
-                deleted.append(self.delete(one, options))
+                deleted.append(self.delete(one, options).obj)
             except ApiError as exc:
                 if exc.code != 404:
                     raise

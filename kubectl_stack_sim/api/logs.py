@@ -10,9 +10,8 @@ from typing import Any
 
 from aiohttp import web
 
-from kubectl_stack.model._util import ts
-
 from ..logs import LogLine
+from ..timefmt import parse_timestamp
 from .errors import ApiError, bad_request
 from .handlers import Registry, Target
 
@@ -121,7 +120,7 @@ async def serve_logs(
     if since_seconds is not None:
         since = registry.now() - since_seconds
     if params.get("sinceTime"):
-        since = ts(params["sinceTime"])
+        since = parse_timestamp(params["sinceTime"])
         if since is None:
             raise bad_request(f"invalid sinceTime: {params['sinceTime']}")
         # The API server passes sinceTime on to the kubelet as time.RFC3339, whole seconds

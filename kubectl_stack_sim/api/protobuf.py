@@ -1,7 +1,8 @@
 """Kubernetes protobuf request bodies, decoded into the JSON objects the JSON path would carry.
 
 kubectl's typed clients (``create namespace|configmap|secret|deployment|service|ingress``,
-``autoscale``, ``debug --copy-to``, and ``drain``'s DeleteOptions) send
+``create job|cronjob|pdb|role|clusterrole|rolebinding|clusterrolebinding``,
+``autoscale``, ``debug --copy-to``, and ``drain``'s DeleteOptions and Evictions) send
 ``application/vnd.kubernetes.protobuf``: the magic ``k8s\\x00`` and a ``runtime.Unknown``
 envelope whose ``raw`` bytes are the object's message. The messages are read against a small
 hand-written schema of the built-in types those commands send. A field decodes to exactly what
@@ -207,6 +208,32 @@ _SCHEMA_TEXT: dict[str, str] = {
     "HPAScalingRules": "3:stabilizationWindowSeconds:i! 1:selectPolicy:s! "
     "2:policies:[HPAScalingPolicy] 4:tolerance:q",
     "HPAScalingPolicy": "1:type:s! 2:value:i! 3:periodSeconds:i!",
+    # k8s.io/api/batch/v1 (kubectl create job)
+    "Job": "1:metadata:ObjectMeta 2:spec:JobSpec 3:status:Status",
+    "JobSpec": "1:parallelism:i! 2:completions:i! 3:activeDeadlineSeconds:i! "
+    "4:selector:LabelSelector 5:manualSelector:?! 6:template:PodTemplateSpec 7:backoffLimit:i! "
+    "8:ttlSecondsAfterFinished:i! 9:completionMode:s! 10:suspend:?! "
+    "12:backoffLimitPerIndex:i! 13:maxFailedIndexes:i! 14:podReplacementPolicy:s! "
+    "15:managedBy:s!",
+    "CronJob": "1:metadata:ObjectMeta 2:spec:CronJobSpec 3:status:Status",
+    "CronJobSpec": "1:schedule:s! 8:timeZone:s! 2:startingDeadlineSeconds:i! "
+    "3:concurrencyPolicy:s 4:suspend:?! 5:jobTemplate:JobTemplateSpec "
+    "6:successfulJobsHistoryLimit:i! 7:failedJobsHistoryLimit:i!",
+    "JobTemplateSpec": "1:metadata:ObjectMeta 2:spec:JobSpec",
+    # k8s.io/api/policy/v1 (kubectl create pdb, kubectl drain's evictions)
+    "PodDisruptionBudget": "1:metadata:ObjectMeta 2:spec:PodDisruptionBudgetSpec 3:status:Status",
+    "PodDisruptionBudgetSpec": "1:minAvailable:x 2:selector:LabelSelector 3:maxUnavailable:x "
+    "4:unhealthyPodEvictionPolicy:s!",
+    "Eviction": "1:metadata:ObjectMeta 2:deleteOptions:DeleteOptions",
+    # k8s.io/api/rbac/v1
+    "PolicyRule": "1:verbs:[s] 2:apiGroups:[s] 3:resources:[s] 4:resourceNames:[s] "
+    "5:nonResourceURLs:[s]",
+    "Role": "1:metadata:ObjectMeta 2:rules:[PolicyRule]",
+    "ClusterRole": "1:metadata:ObjectMeta 2:rules:[PolicyRule] 3:aggregationRule:AggregationRule",
+    "AggregationRule": "1:clusterRoleSelectors:[LabelSelector]",
+    "Subject": "1:kind:s! 2:apiGroup:s 3:name:s! 4:namespace:s",
+    "RoleRef": "1:apiGroup:s! 2:kind:s! 3:name:s!",
+    "RoleBinding": "1:metadata:ObjectMeta 2:subjects:[Subject] 3:roleRef:RoleRef",
 }
 
 # (apiVersion, kind) of an envelope -> its message; DeleteOptions comes under any version.
@@ -215,6 +242,14 @@ _OBJECTS: dict[tuple[str, str], str] = {
     ("v1", "ConfigMap"): "ConfigMap",
     ("v1", "Secret"): "Secret",
     ("v1", "ServiceAccount"): "ServiceAccount",
+    ("batch/v1", "Job"): "Job",
+    ("policy/v1", "PodDisruptionBudget"): "PodDisruptionBudget",
+    ("policy/v1", "Eviction"): "Eviction",
+    ("batch/v1", "CronJob"): "CronJob",
+    ("rbac.authorization.k8s.io/v1", "Role"): "Role",
+    ("rbac.authorization.k8s.io/v1", "ClusterRole"): "ClusterRole",
+    ("rbac.authorization.k8s.io/v1", "RoleBinding"): "RoleBinding",
+    ("rbac.authorization.k8s.io/v1", "ClusterRoleBinding"): "RoleBinding",
     ("v1", "Pod"): "Pod",
     ("v1", "Service"): "Service",
     ("apps/v1", "Deployment"): "Deployment",

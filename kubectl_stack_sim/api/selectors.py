@@ -8,42 +8,13 @@ Label selectors accept every operator of k8s.io/apimachinery/pkg/labels (``=``, 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable
 from typing import Any
 
-from kubectl_stack.model._util import format_selector
-
+from ..labels import Requirement
 from .errors import bad_request
 
 Obj = dict[str, Any]
-
-
-@dataclass(frozen=True)
-class Requirement:
-    key: str
-    op: str  # "=", "!=", "in", "notin", "exists", "!", "gt", "lt"
-    values: tuple[str, ...] = ()
-
-    def matches(self, labels: Mapping[str, str]) -> bool:
-        has = self.key in labels
-        value = labels.get(self.key)
-        if self.op in ("=", "in"):
-            return has and value in self.values
-        if self.op in ("!=", "notin"):
-            return not has or value not in self.values
-        if self.op == "exists":
-            return has
-        if self.op == "!":
-            return not has
-        if not has:
-            return False
-        try:
-            number = int(str(value))
-        except ValueError:
-            return False
-        limit = int(self.values[0])
-        return number > limit if self.op == "gt" else number < limit
 
 
 LabelSelector = tuple[Requirement, ...]
@@ -127,18 +98,6 @@ def labels_match(selector: LabelSelector, obj: Obj) -> bool:
         return True
     labels = obj.get("metadata", {}).get("labels") or {}
     return all(r.matches(labels) for r in selector)
-
-
-def format_labels(labels: Mapping[str, str] | None) -> str:
-    """labels.FormatLabels: ``a=1,b=2`` sorted by key, ``<none>`` when empty."""
-    if not labels:
-        return "<none>"
-    return ",".join(f"{k}={labels[k]}" for k in sorted(labels))
-
-
-def format_label_selector(selector: Mapping[str, Any] | None) -> str:
-    """metav1.FormatLabelSelector: the selector's string, ``<none>`` when empty."""
-    return format_selector(selector) or "<none>"
 
 
 # -- field selectors ------------------------------------------------------------------------

@@ -11,12 +11,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from kubectl_stack.model._util import format_selector
-from kubectl_stack.model.duration import age
-from kubectl_stack.model.pods import pod_row
-
+from ..labels import format_label_selector, format_labels, label_selector_string
 from ..quantity import parse as parse_quantity
-from .selectors import format_label_selector, format_labels
+from ..timefmt import human_duration, parse_timestamp, since
+from .printpod import print_pod
 
 Obj = dict[str, Any]
 Row = list[Any]
@@ -53,7 +51,7 @@ def _layout_containers(containers: list[Obj]) -> tuple[str, str]:
 
 
 def _created(obj: Obj, now: float) -> str:
-    return age(obj.get("metadata", {}).get("creationTimestamp"), now)
+    return since(obj.get("metadata", {}).get("creationTimestamp"), now)
 
 
 def _get(obj: Any, *keys: str) -> Any:
@@ -69,9 +67,8 @@ def _get(obj: Any, *keys: str) -> Any:
 
 
 def pod_cells(pod: Obj, now: float) -> Row:
-    """printPod: NAME READY STATUS RESTARTS AGE IP NODE NOMINATED-NODE READINESS-GATES
-    (the model's port of kubectl's printer, shared with the app)."""
-    return list(pod_row(pod, now).wide)
+    """printPod: NAME READY STATUS RESTARTS AGE IP NODE NOMINATED-NODE READINESS-GATES."""
+    return print_pod(pod, now)
 
 
 def pod_row_conditions(pod: Obj) -> list[Obj] | None:
@@ -111,7 +108,7 @@ def _deployment(obj: Obj, now: float) -> Row:
         _created(obj, now),
         names,
         images,
-        format_selector(_get(obj, "spec", "selector")),
+        label_selector_string(_get(obj, "spec", "selector")),
     ]
 
 
@@ -400,14 +397,14 @@ def _hpa(obj: Obj, now: float) -> Row:
 
 
 def _event(obj: Obj, now: float) -> Row:
-    first = age(obj.get("firstTimestamp"), now)
+    first = since(obj.get("firstTimestamp"), now)
     if not obj.get("firstTimestamp"):
-        first = age(obj.get("eventTime"), now)
-    last = age(obj.get("lastTimestamp"), now) if obj.get("lastTimestamp") else first
+        first = since(obj.get("eventTime"), now)
+    last = since(obj.get("lastTimestamp"), now) if obj.get("lastTimestamp") else first
     count = obj.get("count") or 0
     series = obj.get("series")
     if series:
-        last = age(series.get("lastObservedTime"), now)
+        last = since(series.get("lastObservedTime"), now)
         count = series.get("count") or 0
     elif not count:
         count = 1
@@ -538,6 +535,148 @@ def _metrics(obj: Obj, now: float) -> Row:
 Printer = Callable[[Obj, float], Row]
 
 _W = 1  # priority of the columns kubectl shows only with -o wide
+
+
+def _role(obj: Obj, now: float) -> Row:
+    """printRole / printClusterRole: the creation time itself, in RFC 3339."""
+    return [obj["metadata"]["name"], obj["metadata"].get("creationTimestamp") or ""]
+
+
+def _rolebinding(obj: Obj, now: float) -> Row:
+    """printRoleBinding / printClusterRoleBinding: ``Kind/name`` of the role; wide, the
+    subjects by kind (rbac.SubjectsStrings: service accounts as ``namespace/name``)."""
+    ref = obj.get("roleRef") or {}
+    by_kind: dict[str, list[str]] = {"User": [], "Group": [], "ServiceAccount": []}
+    for subject in obj.get("subjects") or []:
+        name = str(subject.get("name", ""))
+        if subject.get("kind") == "ServiceAccount" and subject.get("namespace"):
+            name = f"{subject['namespace']}/{name}"
+        by_kind.setdefault(str(subject.get("kind", "")), []).append(name)
+    return [
+        obj["metadata"]["name"],
+        f"{ref.get('kind', '')}/{ref.get('name', '')}",
+        _created(obj, now),
+        ", ".join(by_kind["User"]),
+        ", ".join(by_kind["Group"]),
+        ", ".join(by_kind["ServiceAccount"]),
+    ]
+
+
+_ROLE_COLUMNS: tuple[Column, ...] = (_NAME, ("Created At", "date", 0))
+_BINDING_COLUMNS: tuple[Column, ...] = (
+    _NAME,
+    ("Role", "string", 0),
+    _AGE,
+    ("Users", "string", _W),
+    ("Groups", "string", _W),
+    ("ServiceAccounts", "string", _W),
+)
+
+
+def _job_condition(obj: Obj, ctype: str) -> bool:
+    return any(
+        c.get("type") == ctype and c.get("status") == "True"
+        for c in _get(obj, "status", "conditions") or []
+    )
+
+
+def _job(obj: Obj, now: float) -> Row:
+    """printJob: STATUS from the conditions, COMPLETIONS ``succeeded/completions`` (``/1 of
+    N`` for a parallel Job without completions), DURATION from startTime to completionTime
+    (or now)."""
+    status = obj.get("status") or {}
+    spec = obj.get("spec") or {}
+    succeeded = int(status.get("succeeded") or 0)
+    if spec.get("completions") is not None:
+        completions = f"{succeeded}/{spec['completions']}"
+    elif int(spec.get("parallelism") or 0) > 1:
+        completions = f"{succeeded}/1 of {spec['parallelism']}"
+    else:
+        completions = f"{succeeded}/1"
+    started = parse_timestamp(status.get("startTime"))
+    finished = parse_timestamp(status.get("completionTime"))
+    took = ""
+    if started is not None:
+        took = human_duration((finished if finished is not None else now) - started)
+    for ctype, text in (("Complete", "Complete"), ("Failed", "Failed")):
+        if _job_condition(obj, ctype):
+            state = text
+            break
+    else:
+        if obj["metadata"].get("deletionTimestamp"):
+            state = "Terminating"
+        else:
+            state = next(
+                (
+                    c
+                    for c in ("Suspended", "FailureTarget", "SuccessCriteriaMet")
+                    if _job_condition(obj, c)
+                ),
+                "Running",
+            )
+    names, images = _layout_containers(_containers(obj))
+    return [
+        obj["metadata"]["name"],
+        state,
+        completions,
+        took,
+        _created(obj, now),
+        names,
+        images,
+        format_label_selector(spec.get("selector")),
+    ]
+
+
+def _cronjob(obj: Obj, now: float) -> Row:
+    """printCronJob: SCHEDULE, TIMEZONE, SUSPEND (printBoolPtr), ACTIVE, LAST SCHEDULE."""
+    spec = obj.get("spec") or {}
+    status = obj.get("status") or {}
+    suspend = spec.get("suspend")
+    job_spec = _get(spec, "jobTemplate", "spec") or {}
+    names, images = _layout_containers(list(_get(job_spec, "template", "spec", "containers") or []))
+    last = status.get("lastScheduleTime")
+    return [
+        obj["metadata"]["name"],
+        str(spec.get("schedule", "")),
+        spec.get("timeZone") or "<none>",
+        "<unset>" if suspend is None else ("True" if suspend else "False"),
+        len(status.get("active") or []),
+        since(last, now) if last else "<none>",
+        _created(obj, now),
+        names,
+        images,
+        format_label_selector(job_spec.get("selector")),
+    ]
+
+
+def _int_or_string(value: Any) -> str:
+    """intstr.IntOrString.String(), ``N/A`` when unset (printPodDisruptionBudget)."""
+    if value is None:
+        return "N/A"
+    return str(value)
+
+
+def _pdb(obj: Obj, now: float) -> Row:
+    spec = obj.get("spec") or {}
+    return [
+        obj["metadata"]["name"],
+        _int_or_string(spec.get("minAvailable")),
+        _int_or_string(spec.get("maxUnavailable")),
+        int(_get(obj, "status", "disruptionsAllowed") or 0),
+        _created(obj, now),
+    ]
+
+
+def _networkpolicy(obj: Obj, now: float) -> Row:
+    """printNetworkPolicy: the pod selector as FormatLabelSelector writes it."""
+    selector = _get(obj, "spec", "podSelector")
+    return [obj["metadata"]["name"], format_label_selector(selector or {}), _created(obj, now)]
+
+
+def _serviceaccount(obj: Obj, now: float) -> Row:
+    """printServiceAccount: the number of listed secrets."""
+    return [obj["metadata"]["name"], len(obj.get("secrets") or []), _created(obj, now)]
+
 
 PRINTERS: dict[str, tuple[tuple[Column, ...], Printer]] = {
     "pods": (
@@ -705,6 +844,53 @@ PRINTERS: dict[str, tuple[tuple[Column, ...], Printer]] = {
     ),
     "configmaps": ((_NAME, ("Data", "string", 0), _AGE), _configmap),
     "secrets": ((_NAME, ("Type", "string", 0), ("Data", "string", 0), _AGE), _secret),
+    "serviceaccounts": ((_NAME, ("Secrets", "string", 0), _AGE), _serviceaccount),
+    "cronjobs.batch": (
+        (
+            _NAME,
+            ("Schedule", "string", 0),
+            ("Timezone", "string", 0),
+            ("Suspend", "boolean", 0),
+            ("Active", "integer", 0),
+            ("Last Schedule", "string", 0),
+            _AGE,
+            ("Containers", "string", _W),
+            ("Images", "string", _W),
+            ("Selector", "string", _W),
+        ),
+        _cronjob,
+    ),
+    "networkpolicies.networking.k8s.io": (
+        (_NAME, ("Pod-Selector", "string", 0), _AGE),
+        _networkpolicy,
+    ),
+    "poddisruptionbudgets.policy": (
+        (
+            _NAME,
+            ("Min Available", "string", 0),
+            ("Max Unavailable", "string", 0),
+            ("Allowed Disruptions", "integer", 0),
+            _AGE,
+        ),
+        _pdb,
+    ),
+    "jobs.batch": (
+        (
+            _NAME,
+            ("Status", "string", 0),
+            ("Completions", "string", 0),
+            ("Duration", "string", 0),
+            _AGE,
+            ("Containers", "string", _W),
+            ("Images", "string", _W),
+            ("Selector", "string", _W),
+        ),
+        _job,
+    ),
+    "roles.rbac.authorization.k8s.io": (_ROLE_COLUMNS, _role),
+    "clusterroles.rbac.authorization.k8s.io": (_ROLE_COLUMNS, _role),
+    "rolebindings.rbac.authorization.k8s.io": (_BINDING_COLUMNS, _rolebinding),
+    "clusterrolebindings.rbac.authorization.k8s.io": (_BINDING_COLUMNS, _rolebinding),
     "persistentvolumeclaims": (
         (
             _NAME,

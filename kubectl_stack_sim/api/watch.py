@@ -28,6 +28,7 @@ from ..store import Event, Expired, Watcher
 from . import tables
 from .errors import status_body, too_large_resource_version
 from .handlers import Registry, Target, parse_rv
+from .listoptions import watch_list
 from .media import Form, Negotiated, partial_metadata
 from .selectors import fields_match, labels_match, parse_field_selector, parse_label_selector
 
@@ -99,7 +100,7 @@ async def serve_watch(
     include = params.get("includeObject", "Metadata")
     stream = WatchStream(registry, target, negotiated.form, include)
     rv_param = params.get("resourceVersion", "")
-    send_initial = rv_param in ("", "0") or _truthy(params.get("sendInitialEvents"))
+    send_initial, end_bookmark = watch_list(params)
     timeout = DEFAULT_TIMEOUT
     if params.get("timeoutSeconds"):
         with contextlib.suppress(ValueError):
@@ -113,7 +114,8 @@ async def serve_watch(
     if send_initial and wanted > store.resource_version:
         await _wait_for_version(registry, wanted)
     # Initial events are the current state, so the stream goes on from the current version.
-    since = store.resource_version if send_initial else wanted
+    # (Without them, "" and "0" start the watch at the newest version.)
+    since = store.resource_version if send_initial or rv_param in ("", "0") else wanted
     response = web.StreamResponse(headers={"Content-Type": negotiated.content_type})
     response.enable_chunked_encoding()
     watcher: Watcher | None = None
@@ -134,7 +136,7 @@ async def serve_watch(
         for obj in store.list(target.gr, target.namespace):
             if matches(obj):
                 initial.append(stream.encode("ADDED", obj))
-        if _truthy(params.get("sendInitialEvents")):
+        if end_bookmark:
             initial.append(stream.bookmark(since, initial_events_end=True))
     try:
         await response.prepare(request)

@@ -1,6 +1,6 @@
 """Controllers of the embedded cluster: deployment, replicaset, scheduler+kubelet, endpoints,
-HPA, metrics-server, garbage collector, root CA publisher, namespace deletion and the scenario
-script.
+Job, CronJob, disruption (PodDisruptionBudgets), HPA, metrics-server, garbage collector, root
+CA publisher, namespace deletion, service accounts and the scenario script.
 
 :func:`make_controllers` returns the one :class:`SimControllers` a cluster runs; after
 ``cluster.start()`` its attributes give tests and scenarios the individual loops.
@@ -12,18 +12,22 @@ from dataclasses import dataclass, field
 
 from ..cluster import Cluster
 from .base import NamespaceIndex, OwnerIndex
+from .cronjob import CronJobController
 from .deployment import DeploymentController
+from .disruption import DisruptionController
 from .endpoints import EndpointsController
 from .events import EventRecorder
 from .gc import GarbageCollector, RootCAPublisher
 from .hpa import HPAController
 from .images import ImageBehaviour
+from .job import JobController
 from .kubelet import Kubelet
 from .load import LoadCurve
 from .metrics import MetricsServer
 from .namespaces import NamespaceController
 from .replicaset import ReplicaSetController
 from .script import ScriptRunner, Step
+from .serviceaccounts import ServiceAccountsController
 
 __all__ = ["Context", "SimControllers", "controllers_of", "make_controllers"]
 
@@ -87,8 +91,16 @@ class SimControllers:
         self.gc = GarbageCollector(ctx)
         self.root_ca = RootCAPublisher(ctx)
         self.namespaces = NamespaceController(ctx)
+        self.serviceaccounts = ServiceAccountsController(ctx)
+        self.jobs = JobController(ctx)
+        self.cronjobs = CronJobController(ctx)
+        self.disruption = DisruptionController(ctx)
         self.script = ScriptRunner(ctx)
         for loop in (
+            self.serviceaccounts,
+            self.jobs,
+            self.cronjobs,
+            self.disruption,
             self.kubelet,
             self.replicasets,
             self.deployments,

@@ -194,9 +194,9 @@ class PodOwnerController(ABC):
         FailedCreate event; None when it could not be created."""
         try:
             created = self.cluster.store.create(
-                "pods", admission.admit(self.cluster, "pods", pod, None)
+                "pods", admission.admit(self.cluster, "pods", pod, None, server_named=True)
             )
-        except (admission.Invalid, AlreadyExists) as exc:
+        except (admission.Invalid, admission.Forbidden, AlreadyExists) as exc:
             self.ctx.recorder.record(
                 owner, "Warning", "FailedCreate", f"Error creating: {exc}", self.component
             )

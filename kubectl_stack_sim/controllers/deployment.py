@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING, Any
 from ..names import pod_template_hash
 from ..objects import get_condition, owner_reference, selector_matches
 from ..store import AlreadyExists, Event, NotFound, Obj, clone
+from ..timefmt import parse_timestamp
 from .base import Key, WorkQueue, status_of
-from .timefmt import parse_timestamp
 
 if TYPE_CHECKING:
     from . import Context
@@ -158,7 +158,7 @@ class DeploymentController:
 
     def sync(self, key: Key) -> None:
         d = self.cluster.store.get("deployments.apps", *key)
-        if d is None or d["metadata"].get("deletionTimestamp"):
+        if d is None:
             return
         d = clone(d)
         selector = (d.get("spec") or {}).get("selector") or {}
@@ -172,6 +172,11 @@ class DeploymentController:
             )
         ]
         spec = d.get("spec") or {}
+        if d["metadata"].get("deletionTimestamp"):
+            # syncStatusOnly: a Deployment being deleted only reports its ReplicaSets.
+            new_rs, old = self._get_all_rs(d, rs_list, False)
+            self._sync_status(d, new_rs, old, rollout=False)
+            return
         self._check_paused_conditions(d)
         if spec.get("paused") or self._is_scaling_event(d, rs_list):
             self._sync_scale_only(d, rs_list)
@@ -410,11 +415,7 @@ class DeploymentController:
             if target is not None and _replicas(target) != replicas:
                 self._scale_rs(d, target, replicas)
             return
-        if (
-            new_rs is not None
-            and _replicas(new_rs) == replicas
-            and _status_int(new_rs, "availableReplicas") == replicas
-        ):
+        if _saturated(d, new_rs):
             for rs in _active(old):
                 self._scale_rs(d, rs, 0)
             return
@@ -426,14 +427,10 @@ class DeploymentController:
         to_add = allowed - all_replicas
         if to_add == 0:
             return
-        if to_add > 0:
-            ordered = sorted(
-                active, key=lambda rs: (-_replicas(rs), -_created(rs)[0], rs["metadata"]["name"])
-            )
-        else:
-            ordered = sorted(
-                active, key=lambda rs: (-_replicas(rs), _created(rs)[0], rs["metadata"]["name"])
-            )
+        # Larger first; among equals the newer first when growing (ReplicaSetsBySizeNewer:
+        # the reverse of creation order, names included), the older first when shrinking.
+        ordered = sorted(active, key=_created, reverse=to_add > 0)
+        ordered.sort(key=_replicas, reverse=True)
         added = 0
         sizes: dict[str, int] = {}
         for rs in ordered:
@@ -481,7 +478,8 @@ class DeploymentController:
             self._sync_status(d, self._fresh(new_rs), self._fresh_all(old), rollout=True)
             return
         old = self._fresh_all(old)
-        if self._complete(d, self._calculate_status(d, new_rs, old)):
+        # DeploymentComplete(d, &d.Status): the status as stored before this sync.
+        if self._complete(d, status_of(d)):
             self._cleanup(d, old)
         self._sync_status(d, new_rs, self._fresh_all(old), rollout=True)
 
@@ -506,7 +504,7 @@ class DeploymentController:
             new_rs = self._scale_rs(d, new_rs, _replicas(d))
             self._sync_status(d, new_rs, old, rollout=True)
             return
-        if new_rs is not None and self._complete(d, self._calculate_status(d, new_rs, old)):
+        if self._complete(d, status_of(d)):
             self._cleanup(d, old)
         self._sync_status(d, new_rs, old, rollout=True)
 
@@ -572,20 +570,23 @@ class DeploymentController:
         return done
 
     def _cleanup(self, d: Obj, old: list[Obj]) -> None:
+        """cleanupDeployment: beyond revisionHistoryLimit old ReplicaSets (counted alive,
+        whatever their size), delete the lowest revisions among those that are scaled to
+        zero, have no pods and have been observed by their controller."""
         limit = (d.get("spec") or {}).get("revisionHistoryLimit")
         if limit is None:
             return
-        candidates = [
-            rs
-            for rs in old
-            if _replicas(rs) == 0
-            and _status_int(rs, "replicas") == 0
-            and not rs["metadata"].get("deletionTimestamp")
-        ]
-        surplus = len(candidates) - int(limit)
+        alive = [rs for rs in old if not rs["metadata"].get("deletionTimestamp")]
+        surplus = len(alive) - int(limit)
         if surplus <= 0:
             return
-        for rs in sorted(candidates, key=lambda r: (_revision(r), _created(r)))[:surplus]:
+        for rs in sorted(alive, key=lambda r: (_revision(r), _created(r)))[:surplus]:
+            if (
+                _replicas(rs) != 0
+                or _status_int(rs, "replicas") != 0
+                or rs["metadata"].get("generation", 0) > _status_int(rs, "observedGeneration")
+            ):
+                continue
             with contextlib.suppress(NotFound):
                 self.cluster.store.delete(
                     "replicasets.apps", rs["metadata"]["namespace"], rs["metadata"]["name"]
@@ -797,6 +798,21 @@ class DeploymentController:
 
 def _annotations(obj: Obj) -> dict[str, str]:
     return obj["metadata"].get("annotations") or {}
+
+
+def _saturated(d: Obj, rs: Obj | None) -> bool:
+    """IsSaturated: the ReplicaSet and its desired-replicas annotation both match the
+    Deployment's replicas, and all of them are available. (Without the annotation check, a
+    resize that happens to equal the new ReplicaSet's size leaves a stale annotation that
+    makes every later sync a scaling event, and a rollout undone then never starts.)"""
+    if rs is None:
+        return False
+    replicas = _replicas(d)
+    return (
+        _replicas(rs) == replicas
+        and _annotations(rs).get(DESIRED_REPLICAS) == str(replicas)
+        and _status_int(rs, "availableReplicas") == replicas
+    )
 
 
 def _active(rss: list[Obj]) -> list[Obj]:

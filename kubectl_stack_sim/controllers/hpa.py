@@ -17,8 +17,8 @@ from ..clock import TimerHandle
 from ..objects import get_condition, selector_matches
 from ..quantity import format_millicores, millicores, parse
 from ..store import Event, Obj, clone
+from ..timefmt import parse_timestamp
 from .base import Key, status_of
-from .timefmt import parse_timestamp
 
 if TYPE_CHECKING:
     from . import Context

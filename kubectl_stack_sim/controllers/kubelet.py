@@ -30,10 +30,10 @@ from ..clock import TimerHandle
 from ..names import container_id, fnv32a, image_id, image_ref
 from ..quantity import millicores
 from ..store import Event, NotFound, Obj
+from ..timefmt import go_duration, parse_timestamp
 from .images import ImageBehaviour, behaviour_of
 from .logs import log_lines
 from .scheduling import NODE_MISMATCH, feasible, unschedulable_message, volume_refusal
-from .timefmt import go_duration, parse_timestamp
 
 if TYPE_CHECKING:
     from . import Context

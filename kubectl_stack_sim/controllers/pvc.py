@@ -1,4 +1,6 @@
-"""PersistentVolumeClaim binding: the PV controller plus a dynamic provisioner, in one loop.
+"""PersistentVolumeClaim binding: the PV controller plus a dynamic provisioner, in one loop,
+and the pvc-protection controller: a claim being deleted keeps its
+``kubernetes.io/pvc-protection`` finalizer until no scheduled pod mounts it.
 
 A claim without a class gets the default StorageClass (retroactive default assignment); a
 claim whose class exists is provisioned and Bound after ``PROVISION_SECONDS`` (for
@@ -15,6 +17,8 @@ from __future__ import annotations
 import contextlib
 from typing import TYPE_CHECKING
 
+from .. import deletion
+from ..admission import PVC_PROTECTION
 from ..store import Event, NotFound, Obj
 from .base import Key, WorkQueue, status_of
 
@@ -42,6 +46,20 @@ def default_class(classes: list[Obj]) -> Obj | None:
     ]
     defaults.sort(key=lambda c: (c["metadata"].get("creationTimestamp", ""), c["metadata"]["name"]))
     return defaults[-1] if defaults else None
+
+
+def _claims(pod: Obj) -> set[str]:
+    """The claims a pod's volumes name (generic ephemeral ones while it has not finished)."""
+    spec = pod.get("spec") or {}
+    finished = status_of(pod).get("phase") in ("Succeeded", "Failed")
+    names = set()
+    for vol in spec.get("volumes") or []:
+        claim = (vol.get("persistentVolumeClaim") or {}).get("claimName")
+        if claim:
+            names.add(str(claim))
+        elif vol.get("ephemeral") and not finished:
+            names.add(f"{pod['metadata']['name']}-{vol.get('name', '')}")
+    return names
 
 
 class PVCController:
@@ -74,28 +92,30 @@ class PVCController:
                 self.queue.add((pvc["metadata"].get("namespace", ""), pvc["metadata"]["name"]))
 
     def _on_pod(self, event: Event) -> None:
-        if event.type == "DELETED" or not (event.obj.get("spec") or {}).get("nodeName"):
+        # A new consumer may bind a WaitForFirstConsumer claim; a pod gone may free a claim
+        # being deleted.
+        if not (event.obj.get("spec") or {}).get("nodeName"):
             return
         ns = event.obj["metadata"].get("namespace", "")
-        for vol in (event.obj.get("spec") or {}).get("volumes") or []:
-            claim = (vol.get("persistentVolumeClaim") or {}).get("claimName")
-            if claim:
-                self.queue.add((ns, str(claim)))
+        for claim in _claims(event.obj):
+            self.queue.add((ns, claim))
 
     def _consumer_node(self, ns: str, claim: str) -> str | None:
+        """The node of a scheduled pod that mounts the claim (pvcprotection's podUsesPVC)."""
         for pod in self.cluster.store.list("pods", ns):
             node = (pod.get("spec") or {}).get("nodeName")
-            if not node:
-                continue
-            for vol in (pod.get("spec") or {}).get("volumes") or []:
-                if (vol.get("persistentVolumeClaim") or {}).get("claimName") == claim:
-                    return str(node)
+            if node and claim in _claims(pod):
+                return str(node)
         return None
 
     def sync(self, key: Key) -> None:
         store = self.cluster.store
         pvc = store.get(GR, *key)
-        if pvc is None or pvc["metadata"].get("deletionTimestamp"):
+        if pvc is None:
+            return
+        if pvc["metadata"].get("deletionTimestamp"):
+            if self._consumer_node(*key) is None:
+                deletion.remove_finalizer(self.cluster, GR, *key, PVC_PROTECTION)
             return
         spec = pvc.get("spec") or {}
         if status_of(pvc).get("phase") == "Bound":

@@ -11,8 +11,8 @@ from __future__ import annotations
 from ..names import random_suffix
 from ..objects import get_condition
 from ..store import Obj, clone
+from ..timefmt import parse_timestamp
 from .base import Key, PodOwnerController, request_pod_deletion, status_of
-from .timefmt import parse_timestamp
 
 _BURST = 500
 

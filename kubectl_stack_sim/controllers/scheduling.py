@@ -12,24 +12,24 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from ..objects import selector_matches
+from ..labels import node_requirement_matches
 from ..store import Obj, Store
 
 CLASSES = "storageclasses.storage.k8s.io"
 NODE_MISMATCH = "node(s) didn't match Pod's node affinity/selector"
 
 
-def _requirement_holds(expr: Mapping[str, Any], values: Mapping[str, str]) -> bool:
-    op = expr.get("operator")
-    if op in ("Gt", "Lt"):
-        # Numeric comparisons against a single integer value.
-        try:
-            have = int(values[str(expr.get("key"))])
-            want = int((expr.get("values") or [""])[0])
-        except (KeyError, ValueError, IndexError):
-            return False
-        return have > want if op == "Gt" else have < want
-    return selector_matches({"matchExpressions": [expr]}, values)
+def _field_holds(expr: Mapping[str, Any], node_name: str) -> bool:
+    """A matchFields requirement: only ``metadata.name`` with In or NotIn is valid
+    (NodeSelectorRequirementsAsFieldSelector)."""
+    values = expr.get("values") or []
+    if expr.get("key") != "metadata.name" or not isinstance(values, list):
+        return False
+    if expr.get("operator") == "In":
+        return len(values) == 1 and values[0] == node_name
+    if expr.get("operator") == "NotIn":
+        return len(values) == 1 and values[0] != node_name
+    return False
 
 
 def _term_matches(term: Any, node: Obj) -> bool:
@@ -40,9 +40,9 @@ def _term_matches(term: Any, node: Obj) -> bool:
     if not expressions and not fields:
         return False  # an empty term selects no node
     labels = node["metadata"].get("labels") or {}
-    node_fields = {"metadata.name": str(node["metadata"].get("name", ""))}
-    return all(_requirement_holds(e, labels) for e in expressions if isinstance(e, dict)) and all(
-        _requirement_holds(f, node_fields) for f in fields if isinstance(f, dict)
+    node_name = str(node["metadata"].get("name", ""))
+    return all(node_requirement_matches(e, labels) for e in expressions) and all(
+        isinstance(f, dict) and _field_holds(f, node_name) for f in fields
     )
 
 

@@ -157,7 +157,7 @@ class StatefulSetController(PodOwnerController):
         pod = self.pod_for(sts, name, labels, template, pod_spec)
         try:
             created = store.create("pods", admission.admit(self.cluster, "pods", pod, None))
-        except (admission.Invalid, AlreadyExists) as exc:
+        except (admission.Invalid, admission.Forbidden, AlreadyExists) as exc:
             self.ctx.recorder.record(
                 sts,
                 "Warning",
@@ -184,7 +184,7 @@ class StatefulSetController(PodOwnerController):
         }
         if cmeta.get("annotations"):
             pvc["metadata"]["annotations"] = dict(cmeta["annotations"])
-        with contextlib.suppress(AlreadyExists, admission.Invalid):
+        with contextlib.suppress(AlreadyExists, admission.Invalid, admission.Forbidden):
             store.create(
                 "persistentvolumeclaims",
                 admission.admit(self.cluster, "persistentvolumeclaims", pvc, None),

@@ -6,13 +6,17 @@ import pytest
 
 from kubectl_stack_sim.admission import Invalid, admit
 from kubectl_stack_sim.cluster import Cluster
+from kubectl_stack_sim.controllers.serviceaccounts import default_account
 from kubectl_stack_sim.store import clone
 
 from .conftest import deployment
 
 
 def admitted(gr: str, obj: dict, old: dict | None = None) -> dict:
-    return admit(Cluster.empty(seed=3), gr, clone(obj), old)
+    cluster = Cluster.empty(seed=3)
+    # What the service account controller gives every namespace.
+    cluster.store.create("serviceaccounts", default_account(cluster.store, "default"))
+    return admit(cluster, gr, clone(obj), old)
 
 
 def test_deployment_defaults_match_the_apiserver() -> None:

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from kubectl_stack.model._util import format_selector
 from kubectl_stack_sim.api import tables
-from kubectl_stack_sim.api.selectors import format_label_selector
+from kubectl_stack_sim.labels import format_label_selector, label_selector_string
 
 NOW = 1_800_000_000.0
 
@@ -95,5 +94,5 @@ def test_selectors_print_as_kubectl() -> None:
             {"key": "gone", "operator": "DoesNotExist"},
         ],
     }
-    assert format_selector(selector) == "a=1,b=2,env in (dev,prod),!gone"
+    assert label_selector_string(selector) == "a=1,b=2,env in (dev,prod),!gone"
     assert format_label_selector({}) == "<none>"

@@ -288,3 +288,36 @@ def test_scaling_during_a_rollout_is_proportional(make_cluster: MakeCluster) -> 
     sizes = sorted(rs["spec"]["replicas"] for rs in cluster.store.list("replicasets.apps"))
     # 13 pods of an allowed 13 grow to 20 + 3 surge in proportion: 10 -> 18, 3 -> 5.
     assert sizes == [5, 18]
+
+
+def test_undo_after_a_resize_to_the_new_replicasets_size_still_rolls_out(
+    make_cluster: MakeCluster,
+) -> None:
+    """The reported stall: a rollout paused half-way, a resize that equals the new
+    ReplicaSet's size (as an HPA answering a manual scale does), then `rollout undo`. The
+    new ReplicaSet counts as saturated only when its desired-replicas annotation agrees
+    (IsSaturated); otherwise its stale annotation made every sync a scaling event and the
+    reverted template's ReplicaSet stayed at 0 for ever."""
+    strategy = {"type": "RollingUpdate", "rollingUpdate": {"maxSurge": 1, "maxUnavailable": 0}}
+    cluster = make_cluster(objects=[deployment(replicas=5, strategy=strategy)])
+    cluster.advance(30)
+    (first,) = replicasets(cluster)
+    set_image(cluster, "web", "web:2")
+    cluster.advance(10)
+    patch_spec(cluster, "web", paused=True)
+    cluster.advance(10)
+    sizes = {
+        n: (rs["spec"]["replicas"], rs["status"]["availableReplicas"])
+        for n, rs in replicasets(cluster).items()
+    }
+    assert sorted(sizes.values()) == [(3, 3), (3, 3)]
+    patch_spec(cluster, "web", replicas=3)
+    cluster.advance(5)
+    patch_spec(cluster, "web", paused=False)
+    cluster.advance(30)
+    set_image(cluster, "web", "web:1")  # what `kubectl rollout undo` does to the template
+    cluster.advance(60)
+    d = get(cluster)
+    assert d["status"]["updatedReplicas"] == 3 and d["status"]["availableReplicas"] == 3
+    assert {n: rs["spec"]["replicas"] for n, rs in replicasets(cluster).items()}[first] == 3
+    assert condition(d, "Progressing")["reason"] == "NewReplicaSetAvailable"

@@ -141,7 +141,7 @@ def test_unknown_demo_scenario_is_one_line_and_exit_1(capsys: pytest.CaptureFixt
     assert code == 1
     assert err == (
         "error: unknown scenario 'no-such-scenario' (known: "
-        "bad-rollout, crashloop, empty, helm-argo, large, load-spike, mesh, seed, tls)\n"
+        "bad-rollout, batch, crashloop, empty, helm-argo, large, load-spike, mesh, seed, tls)\n"
     )
 
 
