@@ -378,7 +378,6 @@ _NARROW = ("namespace", "name", "rollout", "ready", "pods", "hpa")
 STATE_STYLE = {
     model_rollout.COMPLETE: ("✓", "green"),
     model_rollout.PROGRESSING: ("◐", "yellow"),
-    model_rollout.STALLED: ("✗", "red"),
     model_rollout.PAUSED: ("⏸", "blue"),
     model_rollout.DEADLINE_EXCEEDED: ("✗", "red"),
 }

@@ -116,4 +116,9 @@ def test_model_matches_kubectl_on_live_scenarios(live: tuple[Run, float, str]) -
     if scenario == "crashloop":
         assert rows["worker"].crash_looping == 1 and rows["worker"].urgency <= 1
     if scenario == "bad-rollout":
-        assert rows["my-app"].rollout_label == "Stalled: readiness"
+        # New pods fail readiness, old ones serve, the deadline has not passed: kubectl is
+        # still waiting, and so is the app (not "stalled").
+        printed = run("rollout", "status", "deploy/my-app", "--watch=false")
+        waiting = re.search(r"(\d+) out of (\d+) new replicas have been updated", printed)
+        assert waiting is not None, printed
+        assert rows["my-app"].rollout_label == "Waiting {}/{} updated".format(*waiting.groups())
