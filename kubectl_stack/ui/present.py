@@ -26,7 +26,6 @@ from ..model import managedby as model_managedby
 from ..model import pods as model_pods
 from ..model import probes as model_probes
 from ..model import rollout as model_rollout
-from ..model import sidecars as model_sidecars
 from ..model import stack as model_stack
 from ..model import storage as model_storage
 from ..model import workloads as model_workloads
@@ -860,15 +859,9 @@ def _pod_rows(
     order: dict[str, Any] = {}
     for row in pod_rows:
         pod = source.get("pods", namespace, row.name) or {}
-        probes = model_probes.container_probes(pod, now, model_events.failures_for(pod, failures))
-        # App and sidecar readiness first, so "1/2" reads as "app ready, sidecar not"; then
-        # a volume the pod waits for; then the probes.
-        sidecars = model_sidecars.sidecar_readiness(pod)
-        volume = model_storage.pod_volume_reason(pod, claims)
-        notes = [sidecars.summary, volume, *(c.summary for c in probes)]
-        # "—" (a container without probes) says nothing next to another note.
-        readiness = "; ".join(n for n in notes if n and n != "—") or "—"
-        bad = readiness.startswith("✗") or bool(volume) or "not ready" in sidecars.summary
+        readiness = model_probes.pod_readiness(
+            pod, now, model_events.failures_for(pod, failures), claims
+        )
         symbol, style = HEALTH_SYMBOL.get(row.health, ("?", ""))
         if row.status == "CrashLoopBackOff":
             symbol = "⟳"
@@ -882,7 +875,7 @@ def _pod_rows(
             row.restarts,
             row.age,
             str(revision) if revision else "—",
-            Text(readiness, style="red" if bad else ""),
+            Text(readiness.text, style="red" if readiness.failing else ""),
             cpu,
             mem,
             row.node,
@@ -921,10 +914,13 @@ def _autoscaler(
     text.append("   " + model_hpa.sparkline(samples.replica_values(), 20), style="cyan")
     text.append(f"\n{view.explanation}\n")
     for cond in view.conditions:
-        mark, style = ("✓", "green") if cond.ok else ("✗", "red")
+        # kubectl describe's Type, Status and Reason, marked by health: ScalingLimited
+        # False (DesiredWithinRange) is the healthy state. A healthy condition's message
+        # only restates it ("recommended size matches current size").
+        mark, style = HEALTH_SYMBOL.get(cond.health, ("?", ""))
         text.append(f"\n{cond.type:<15}")
-        text.append(f"{mark} {cond.reason}", style=style)
-        if cond.message:
+        text.append(f"{mark} {cond.status:<6}{cond.reason}", style=style)
+        if cond.message and not cond.ok:
             text.append(f"  {cond.message}", style="dim")
     return text, f"Autoscaler {view.name}"
 
