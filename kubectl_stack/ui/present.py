@@ -818,7 +818,6 @@ def _rollout_panel(graph: model_stack.Stack) -> Text:
     text = Text()
     verdict = state.status
     text.append(f"error: {verdict.error}" if verdict.error else verdict.message, style="bold")
-    text.append("\n")
     for rs in sorted(graph.replicasets, key=lambda r: -(model_history.revision_of(r) or 0)):
         desired = u.i(u.path(rs, "spec", "replicas"))
         current = u.i(u.path(rs, "status", "replicas"))
@@ -894,6 +893,10 @@ def _usage(metrics: Mapping[str, Any] | None) -> tuple[str, str]:
     return f"{int(cpu * 1000)}m", f"{int(mem / (1024 * 1024))}Mi"
 
 
+SPARK = 12
+"""Samples in the Autoscaler panel's sparklines: its lines fit the condensed cockpit."""
+
+
 def _autoscaler(
     graph: model_stack.Stack, history: Mapping[tuple[str, str], model_hpa.HpaHistory]
 ) -> tuple[Text, str]:
@@ -906,13 +909,13 @@ def _autoscaler(
     for i, metric in enumerate(view.metrics):
         text.append(f"{metric.name:<9}{metric.current} / {metric.target}")
         if i == 0:
-            text.append("   " + model_hpa.sparkline(samples.metric_values(), 20), style="cyan")
+            text.append("  " + model_hpa.sparkline(samples.metric_values(), SPARK), style="cyan")
         text.append("\n")
     text.append(
         f"replicas {view.current} → {view.desired}  (min {view.min_replicas}, max {view.max_pods})"
     )
-    text.append("   " + model_hpa.sparkline(samples.replica_values(), 20), style="cyan")
-    text.append(f"\n{view.explanation}\n")
+    text.append("  " + model_hpa.sparkline(samples.replica_values(), SPARK), style="cyan")
+    text.append(f"\n{view.explanation}")
     for cond in view.conditions:
         # kubectl describe's Type, Status and Reason, marked by health: ScalingLimited
         # False (DesiredWithinRange) is the healthy state. A healthy condition's message

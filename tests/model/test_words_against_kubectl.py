@@ -11,9 +11,7 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import re
-import subprocess
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -26,6 +24,8 @@ from kubectl_stack.model.probes import pod_readiness
 from kubectl_stack.model.rollout import DEADLINE_EXCEEDED, PAUSED, PROGRESSING, Rollout, rollout
 from kubectl_stack_sim.runner import RunningSim, start_sim
 
+from .kubectl import kubectl_runner
+
 Kubectl = Callable[..., str]
 
 
@@ -33,18 +33,10 @@ def _started(
     scenario: str, kubectl_path: Path, tmp_path: Path
 ) -> Iterator[tuple[RunningSim, Kubectl]]:
     sim = start_sim(scenario)
-    env = {**os.environ, "KUBECONFIG": str(sim.kubeconfig), "KUBECACHEDIR": str(tmp_path)}
+    run = kubectl_runner(kubectl_path, sim, tmp_path)
 
     def kubectl(*args: str) -> str:
-        done = subprocess.run(
-            [str(kubectl_path), *args],
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=False,
-        )
-        return (done.stdout + done.stderr).strip()
+        return run(*args).strip()
 
     try:
         yield sim, kubectl

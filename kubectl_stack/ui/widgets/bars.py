@@ -59,7 +59,12 @@ class Banner(Static):
 class KeysFooter(Footer):
     """Textual's footer, rebuilt only when the keys it shows change. Textual's rebuilds all
     its key widgets whenever the screen's bindings are recomputed (every focus change): six
-    times per Stack screen opened and closed, for the same keys."""
+    times per Stack screen opened and closed, for the same keys. The Help key is pinned to
+    the right end, so a narrow terminal cuts other keys, never ``? Help``."""
+
+    DEFAULT_CSS = """
+    KeysFooter FooterKey.-pinned { dock: right; }
+    """
 
     _composed: tuple[Any, ...] | None = None
 
@@ -73,7 +78,11 @@ class KeysFooter(Footer):
 
     def compose(self) -> ComposeResult:
         self._composed = self._keys(self.screen) if self._bindings_ready else None
-        yield from super().compose()
+        for widget in super().compose():
+            # The footer's key widgets carry their binding's action (FooterKey is private).
+            if getattr(widget, "action", None) == "help":
+                widget.add_class("-pinned")
+            yield widget
 
     def bindings_changed(self, screen: Screen[Any]) -> None:
         same = self._composed is not None and screen is self.screen

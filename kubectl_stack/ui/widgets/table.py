@@ -134,6 +134,32 @@ class KeyedTable(DataTable[Cell]):
             if selected is not None:
                 self._restore_cursor(selected)
 
+    def cut_columns(self) -> list[str]:
+        """Keys of the columns not wholly in view at the table's width and horizontal scroll
+        (all of them before the table is laid out)."""
+        left = int(self.scroll_x)
+        right = left + self.scrollable_content_region.width
+        x = 0
+        cut: list[str] = []
+        for key, column in zip(self.column_keys, self.ordered_columns, strict=False):
+            width = column.get_render_width(self)
+            # A column's right padding may fall outside.
+            if x < left or x + width - self.cell_padding > right:
+                cut.append(key)
+            x += width
+        return cut
+
+    def cells_of(self, key: str, columns: Sequence[str]) -> list[tuple[str, Cell]]:
+        """(column label, cell) of row ``key`` in ``columns``, in column order."""
+        row = self._rows.get(key)
+        if row is None:
+            return []
+        return [
+            (label, row[i])
+            for i, (column, label) in enumerate(self._column_spec)
+            if column in columns
+        ]
+
     def visible_keys(self) -> list[str]:
         """Keys of the rows in view (the cursor's scroll position and the widget's height)."""
         top = int(self.scroll_y)
