@@ -778,7 +778,7 @@ def _workload_view(source: Source, kind: str, namespace: str, name: str, now: fl
     rollout.append(f"error: {verdict.error}" if verdict.error else verdict.message, style="bold")
     row = graph.row
     rollout.append(
-        f"\n\ndesired {row.desired} · current {row.current} · updated {row.updated} · "
+        f"\ndesired {row.desired} · current {row.current} · updated {row.updated} · "
         f"ready {row.ready.partition('/')[0]} · available {row.available}"
     )
     for info in reversed(graph.revisions):
