@@ -110,6 +110,7 @@ class StackScreen(stack_actions.StackActions, ClusterScreen):
         self.title = f"Stack {name}"
         self.sized_for: Size | None = None
         """The terminal size its layout classes are for."""
+        self._details: dict[KeyedTable, DetailLine] = {}
 
     def compose(self) -> ComposeResult:
         yield TopBar()
@@ -312,12 +313,16 @@ class StackScreen(stack_actions.StackActions, ClusterScreen):
     # -- detail lines: the columns of the row under the cursor that do not fit ------------
 
     @on(DataTable.RowHighlighted)
-    def _row_highlighted(self, event: DataTable.RowHighlighted) -> None:
-        if isinstance(event.data_table, KeyedTable):
-            self._update_detail(event.data_table)
+    def _row_highlighted(self) -> None:
+        self._update_details()
 
     def _update_details(self) -> None:
-        for table in self.query(KeyedTable):
+        if not self._details:  # looked up once: a query per refresh cost more than the lines
+            self._details = {
+                table: self.query_one(f"#{table.id}-detail", DetailLine)
+                for table in self.query(KeyedTable)
+            }
+        for table in self._details:
             self._update_detail(table)
 
     def _update_detail(self, table: KeyedTable) -> None:
@@ -329,7 +334,9 @@ class StackScreen(stack_actions.StackActions, ClusterScreen):
                     text.append("  ")
                 text.append(f"{label} ", style="bold")
                 text.append_text(cell if isinstance(cell, Text) else Text(cell))
-        self.query_one(f"#{table.id}-detail", DetailLine).show(text)
+        detail = self._details.get(table)
+        if detail is not None:
+            detail.show(text)
 
     # -- actions ------------------------------------------------------------------------------
 
