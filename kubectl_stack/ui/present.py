@@ -585,6 +585,16 @@ class StacksPresenter:
         self._view = TableView(rows, order, empty, summary=f"{len(shown)} stacks")
         return self._view
 
+    def detail(self, key: str, columns: Sequence[tuple[str, str]]) -> list[tuple[str, str | Text]]:
+        """(label, cell) of the row ``key`` as last viewed, in ``columns`` ((key, label)
+        pairs): what the Stacks screen's detail line shows of the columns it leaves out.
+        Empty for a group row or a row not shown."""
+        memo = next((m for m in self._memo.values() if m.key == key), None)
+        if memo is None:
+            return []
+        cells = _stack_cells(memo.row)
+        return [(label, cells[column]) for column, label in columns if column in cells]
+
 
 @dataclass(frozen=True)
 class _Memo:

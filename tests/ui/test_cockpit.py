@@ -202,3 +202,34 @@ async def test_mesh_pod_row_has_one_readiness_verdict(monkeypatch: pytest.Monkey
     finally:
         for _ in frozen:
             pass
+
+
+@pytest.mark.parametrize("size", [(80, 24), (100, 30)])
+async def test_stacks_columns_left_out_at_narrow_sizes_are_on_the_detail_line(
+    frozen_sim: RunningSim, kubectl_path: Path, tmp_path: Path, size: tuple[int, int]
+) -> None:
+    env = {
+        **os.environ,
+        "KUBECONFIG": str(frozen_sim.kubeconfig),
+        "KUBECACHEDIR": str(tmp_path),
+    }
+    # kubectl get deploy's NAME READY UP-TO-DATE AVAILABLE AGE, the clock standing still.
+    printed = subprocess.run(  # noqa: ASYNC221 (before the app starts)
+        [str(kubectl_path), "get", "deploy", "my-app", "--no-headers"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    _, _, up_to_date, available, age = printed
+    app = build_app(frozen_sim, synced=True)
+    async with app.run_test(size=size) as pilot:
+        await until_text(pilot, "my-app", "Complete")
+        await _settle(pilot)
+        text = screen_text(app)
+        header = text.splitlines()[1]
+        assert "UP-TO-DATE" not in header and "AGE" not in header
+        flat = " ".join(text.split())
+        assert f"UP-TO-DATE {up_to_date} AVAILABLE {available}" in flat
+        assert f"AGE {age}" in flat and "SVC 3/3" in flat
+        assert text.splitlines()[-1].rstrip().endswith("? Help")

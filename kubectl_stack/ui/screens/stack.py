@@ -11,7 +11,6 @@ the whole screen (event messages in full), Esc zooms out.
 
 from __future__ import annotations
 
-from rich.text import Text
 from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -22,7 +21,7 @@ from textual.widgets import DataTable, Static, Tab, Tabs
 
 from .. import present
 from ..widgets.bars import Banner, KeysFooter, TopBar
-from ..widgets.table import KeyedTable
+from ..widgets.table import DetailLine, KeyedTable
 from . import stack_actions
 from .base import ClusterScreen
 from .dialogs import ConfirmDialog
@@ -54,19 +53,6 @@ class TablePanel(Container):
     """A panel holding a table and its detail line; it can be zoomed to the whole screen."""
 
     ALLOW_MAXIMIZE = True
-
-
-class DetailLine(Static):
-    """The row under a table's cursor in the columns the table's width cuts off; hidden when
-    every column fits."""
-
-    _shown: Text | None = None
-
-    def show(self, text: Text) -> None:
-        self.set_class(not text, "-empty")
-        if text != self._shown:
-            self._shown = text
-            self.update(text)
 
 
 class StackScreen(stack_actions.StackActions, ClusterScreen):
@@ -326,17 +312,10 @@ class StackScreen(stack_actions.StackActions, ClusterScreen):
             self._update_detail(table)
 
     def _update_detail(self, table: KeyedTable) -> None:
-        text = Text()
-        key = table.selected_key
-        if key is not None:
-            for label, cell in table.cells_of(key, table.cut_columns()):
-                if text:
-                    text.append("  ")
-                text.append(f"{label} ", style="bold")
-                text.append_text(cell if isinstance(cell, Text) else Text(cell))
         detail = self._details.get(table)
+        key = table.selected_key
         if detail is not None:
-            detail.show(text)
+            detail.show(table.cells_of(key, table.cut_columns()) if key is not None else [])
 
     # -- actions ------------------------------------------------------------------------------
 

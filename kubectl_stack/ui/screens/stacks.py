@@ -10,7 +10,7 @@ from textual.widgets import DataTable, Input, Static
 
 from .. import present
 from ..widgets.bars import Banner, KeysFooter, TopBar
-from ..widgets.table import KeyedTable
+from ..widgets.table import DetailLine, KeyedTable
 from . import stack_actions
 from .base import ClusterScreen
 from .dialogs import PickerDialog
@@ -54,6 +54,7 @@ class StacksScreen(stack_actions.StackActions, ClusterScreen):
         yield Banner()
         yield Input(placeholder="filter: name, or label=value", id="filter", classes="hidden")
         yield Static("", id="stacks-empty", classes="hidden")
+        yield DetailLine(id="stacks-detail")
         yield KeysFooter()
 
     def on_mount(self) -> None:
@@ -119,7 +120,27 @@ class StacksScreen(stack_actions.StackActions, ClusterScreen):
             empty.update(message)
             empty.set_class(not message, "hidden")
         self._summary = view.summary
+        self._show_detail()
         self.update_top_bar()
+
+    @on(DataTable.RowHighlighted, ".stacks-table")
+    def _show_detail(self) -> None:
+        """The row under the cursor in the columns the terminal's width leaves out (UX: at
+        80 columns UP-TO-DATE, SVC, AGE … drop out of the table)."""
+        table = self._table
+        if table is None:
+            return
+        key = table.selected_key
+        shown = set(table.column_keys) - set(table.cut_columns())
+        left_out = [
+            column
+            for column in present.stack_columns(
+                wide=True, all_namespaces=self.source.all_namespaces
+            )
+            if column[0] not in shown
+        ]
+        cells = self._presenter.detail(key, left_out) if key is not None else []
+        self.query_one("#stacks-detail", DetailLine).show(cells)
 
     def update_top_bar(self, extra: str = "") -> None:
         super().update_top_bar(extra or self._summary)

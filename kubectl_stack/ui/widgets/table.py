@@ -13,7 +13,7 @@ from typing import Any
 from rich.cells import cell_len
 from rich.text import Text
 from textual._two_way_dict import TwoWayDict
-from textual.widgets import DataTable
+from textual.widgets import DataTable, Static
 from textual.widgets.data_table import CellDoesNotExist, ColumnKey, RowDoesNotExist, RowKey
 
 Cell = str | Text
@@ -294,3 +294,30 @@ def _natural(cell: Cell) -> tuple[Any, ...]:
         return (0, float(head), text)
     except ValueError:
         return (1, 0.0, text.lower())
+
+
+class DetailLine(Static):
+    """The row under a table's cursor in the columns the table does not show or its width
+    cuts off, as ``LABEL value`` pairs; hidden when there are none."""
+
+    DEFAULT_CSS = """
+    DetailLine { height: auto; max-height: 3; color: $text-muted; }
+    DetailLine.-empty { display: none; }
+    """
+
+    _shown: Text | None = None
+
+    def show(self, cells: Sequence[tuple[str, Cell]]) -> None:
+        """Show (label, cell) pairs; cells are shown as text, never as markup."""
+        text = Text()
+        for label, cell in cells:
+            if text:
+                text.append("  ")
+            text.append(f"{label} ", style="bold")
+            text.append_text(cell if isinstance(cell, Text) else Text(cell))
+        self.set_class(not text, "-empty")
+        if text != self._shown:
+            self._shown = text
+            # A fixed height needs no layout pass (it would repaint every scrollbar).
+            height = self.styles.height
+            self.update(text, layout=height is None or height.is_auto)
