@@ -48,6 +48,7 @@ class StacksScreen(stack_actions.StackActions, ClusterScreen):
         self._summary = ""
         self._empty_message = ""
         self._view: present.TableView | None = None
+        self._detail_for: tuple[object, ...] = ()
 
     def compose(self) -> ComposeResult:
         yield TopBar()
@@ -131,6 +132,11 @@ class StacksScreen(stack_actions.StackActions, ClusterScreen):
         if table is None:
             return
         key = table.selected_key
+        # The same row of the same view at the same width shows the same cells.
+        state = (key, id(self._view), table.size, table.scroll_x)
+        if state == self._detail_for:
+            return
+        self._detail_for = state
         shown = set(table.column_keys) - set(table.cut_columns())
         left_out = [
             column
