@@ -300,7 +300,8 @@ class StackScreen(stack_actions.StackActions, ClusterScreen):
 
     @on(DataTable.RowHighlighted)
     def _row_highlighted(self) -> None:
-        self._update_details()
+        # After the frame that moves the cursor: a key is answered first.
+        self.call_after_refresh(self._update_details)
 
     def _update_details(self) -> None:
         if not self._details:  # looked up once: a query per refresh cost more than the lines

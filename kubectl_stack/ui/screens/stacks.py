@@ -125,6 +125,10 @@ class StacksScreen(stack_actions.StackActions, ClusterScreen):
         self.update_top_bar()
 
     @on(DataTable.RowHighlighted, ".stacks-table")
+    def _row_highlighted(self) -> None:
+        # After the frame that moves the cursor: a key is answered first.
+        self.call_after_refresh(self._show_detail)
+
     def _show_detail(self) -> None:
         """The row under the cursor in the columns the terminal's width leaves out (UX: at
         80 columns UP-TO-DATE, SVC, AGE … drop out of the table)."""
