@@ -114,14 +114,14 @@ class StackScreen(stack_actions.StackActions, ClusterScreen):
             with TablePanel(id="panel-pods", classes="panel") as box:
                 box.border_title = "Pods"
                 yield KeyedTable(present.POD_COLUMNS, id="pods")
-                yield DetailLine(id="pods-detail")
+                yield DetailLine(id="pods-detail", classes="-empty")
             with Panel(id="panel-traffic", classes="panel") as box:
                 box.border_title = "Traffic & config"
                 yield Static(id="traffic")
             with TablePanel(id="panel-events", classes="panel") as box:
                 box.border_title = "Events"
                 yield KeyedTable(present.EVENT_COLUMNS, id="events")
-                yield DetailLine(id="events-detail")
+                yield DetailLine(id="events-detail", classes="-empty")
         yield KeysFooter()
 
     def on_mount(self) -> None:
@@ -211,6 +211,8 @@ class StackScreen(stack_actions.StackActions, ClusterScreen):
     def _show_tab(self, key: str) -> None:
         for panel_key, _ in TABS:
             self.query_one(f"#panel-{panel_key}").set_class(panel_key == key, "-active")
+        if key in ("pods", "events"):
+            self.call_after_refresh(self._update_details)  # the table has its width then
         if key in ("pods", "events") or self.cockpit:
             self._focus_panel(key)
 
@@ -314,9 +316,12 @@ class StackScreen(stack_actions.StackActions, ClusterScreen):
 
     def _update_detail(self, table: KeyedTable) -> None:
         detail = self._details.get(table)
+        if detail is None or not table.size.width:
+            # A table in a hidden tab has no width to cut columns by; its line is drawn when
+            # the tab is shown. Drawing it meanwhile laid the screen out on every refresh.
+            return
         key = table.selected_key
-        if detail is not None:
-            detail.show(table.cells_of(key, table.cut_columns()) if key is not None else [])
+        detail.show(table.cells_of(key, table.cut_columns()) if key is not None else [])
 
     # -- actions ------------------------------------------------------------------------------
 
