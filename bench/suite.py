@@ -144,10 +144,16 @@ def _pct(values: list[float], q: float) -> float | None:
 # -- screens ----------------------------------------------------------------------------------
 
 
+# Lines of the Stacks screen that are not table rows at 80x24: the top bar, the header, the
+# table's horizontal scrollbar, the two-line detail line (the row under the cursor's columns
+# left out at 80 columns) and the footer.
+CHROME_LINES = 6
+
+
 def _complete(deployments: int, rows: int, per_deployment: int) -> Any:
     """The first screen is complete when the title counts every stack, every visible row of
     the table is drawn with its pods (all ready before any churn), and nothing says loading."""
-    visible = min(deployments, rows - 4)
+    visible = min(deployments, rows - CHROME_LINES)
     pods = f"✓{per_deployment}"
 
     def seen(screen: Screen) -> bool:
@@ -162,7 +168,7 @@ def _complete(deployments: int, rows: int, per_deployment: int) -> Any:
 def _drawn(deployments: int, rows: int) -> Any:
     """Like :func:`_complete` once churn has made some pods not ready: every visible row
     shows ready pods."""
-    visible = min(deployments, rows - 4)
+    visible = min(deployments, rows - CHROME_LINES)
 
     def seen(screen: Screen) -> bool:
         if f"{deployments} stacks" not in screen[0] or any("loading" in s for s in screen):

@@ -17,6 +17,7 @@ from typing import Any
 
 from kubectl_stack.model import _util as u
 from kubectl_stack.model.duration import age, clock
+from kubectl_stack.model.pods import FAILING, HEALTHY, WARNING
 
 TOLERANCE = 0.1
 DEFAULT_SCALE_DOWN_WINDOW = 300
@@ -39,10 +40,30 @@ class Metric:
 @dataclass(frozen=True)
 class Condition:
     type: str  # AbleToScale / ScalingActive / ScalingLimited
-    ok: bool  # status == "True"
-    status: str
+    status: str  # "True" / "False" / "Unknown", as kubectl describe prints it
     reason: str
     message: str
+    health: str  # pods.HEALTHY / WARNING / FAILING: see condition_health
+
+    @property
+    def ok(self) -> bool:
+        """The condition is in its healthy state."""
+        return self.health == HEALTHY
+
+
+def condition_health(ctype: str, status: str, reason: str) -> str:
+    """How an HPA condition is doing. AbleToScale and ScalingActive are healthy when True;
+    ScalingLimited is healthy when False (DesiredWithinRange: the desired count needs no
+    clamping) and a warning when True (the min/max or a scaling policy holds the count).
+    Unknown is a warning; so is ScalingActive False/ScalingDisabled (the target is scaled to
+    zero on purpose); any other False is failing (the HPA cannot scale or read metrics)."""
+    if status == "Unknown" or status not in ("True", "False"):
+        return WARNING
+    if ctype == "ScalingLimited":
+        return HEALTHY if status == "False" else WARNING
+    if status == "True":
+        return HEALTHY
+    return WARNING if reason == "ScalingDisabled" else FAILING
 
 
 @dataclass(frozen=True)
@@ -279,10 +300,10 @@ def hpa_view(hpa: Any, now: float) -> Hpa:
     conditions = tuple(
         Condition(
             type=u.s(c.get("type")),
-            ok=c.get("status") == "True",
             status=u.s(c.get("status")),
             reason=u.s(c.get("reason")),
             message=u.s(c.get("message")),
+            health=condition_health(u.s(c.get("type")), u.s(c.get("status")), u.s(c.get("reason"))),
         )
         for c in u.dicts(status.get("conditions"))
     )

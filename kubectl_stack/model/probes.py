@@ -8,13 +8,15 @@ Outcomes come from the container statuses, the pod's Ready condition and Unhealt
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from kubectl_stack.model import _util as u
 from kubectl_stack.model.duration import clock, human_duration
 from kubectl_stack.model.events import ProbeFailures
+from kubectl_stack.model.sidecars import sidecar_readiness
+from kubectl_stack.model.storage import pod_volume_reason
 
 
 def _port_text(port: Any) -> str:
@@ -177,3 +179,56 @@ def container_probes(
             )
         )
     return tuple(out)
+
+
+@dataclass(frozen=True)
+class PodReadiness:
+    """A pod's READINESS cell: one verdict, never a ready mark next to a failing one."""
+
+    text: str  # "✓ ready 1m 40s" / "✗ istio-proxy 503 ×6, 4s ago; app ready" / "—"
+    failing: bool  # a failed readiness probe or a volume keeps the pod from being ready
+
+
+def pod_readiness(
+    pod: Any,
+    now: float,
+    failures: tuple[ProbeFailures, ...] = (),
+    claims: Sequence[Any] = (),
+) -> PodReadiness:
+    """The pod's readiness in one verdict. A Ready pod reads "✓ ready" and since when. A pod
+    that is not Ready lists only what holds it: each container that is not ready (named when
+    the pod has several: "✗ istio-proxy 503 ×6, 4s ago", "◐ app starting"), a volume it waits
+    for, and which side of a sidecar pod is ready ("app ready") so that 1/2 reads at once;
+    with every container ready but the pod not (readiness gates), it says so."""
+    p = u.d(pod)
+    ready_since = None
+    pod_ready = False
+    for cond in u.dicts(u.path(p, "status", "conditions")):
+        if cond.get("type") == "Ready" and cond.get("status") == "True":
+            pod_ready = True
+            ready_since = u.ts(cond.get("lastTransitionTime"))
+    volume = pod_volume_reason(p, claims)
+    if pod_ready and not volume:
+        return PodReadiness(
+            f"✓ ready {clock(now - ready_since)}" if ready_since else "✓ ready", False
+        )
+    probes = container_probes(p, now, failures)
+    named = len(probes) > 1
+    notes: list[str] = []
+    for c in probes:
+        if c.ready or c.summary == "—":
+            continue
+        symbol, _, rest = c.summary.partition(" ")
+        notes.append(f"{symbol} {c.container} {rest}" if named else c.summary)
+    if volume:
+        notes.append(volume)
+    sidecars = sidecar_readiness(p)
+    if sidecars.has_sidecars and notes:
+        if sidecars.app_total and sidecars.app_ready == sidecars.app_total:
+            notes.append("app ready")
+        elif sidecars.sidecar_ready == sidecars.sidecar_total:
+            notes.append("sidecars ready")
+    if not notes and probes and all(c.ready for c in probes):
+        notes.append("◐ containers ready, pod not Ready")
+    failing = bool(volume) or any(n.startswith("✗") for n in notes)
+    return PodReadiness("; ".join(notes) or "—", failing)

@@ -1,10 +1,14 @@
 """Deployment rollouts: `kubectl rollout status` word for word, `kubectl get deploy` columns,
 progress numbers, the rolling-update budget, the progress deadline, and a state a person can
-sort by (Complete / Progressing n/m / Stalled / Paused / Deadline exceeded).
+sort by (Complete / Waiting / Paused / Deadline exceeded).
 
 Ported behaviour: kubectl pkg/polymorphichelpers/rollout_status.go (DeploymentStatusViewer),
 printers.go printDeployment, deploymentutil.ResolveFenceposts (surge rounds up, unavailable
-rounds down, both zero makes unavailable 1) and the controller's DeploymentTimedOut.
+rounds down, both zero makes unavailable 1) and the deployment controller's progress check
+(progress.go syncRolloutStatus, deploymentutil.DeploymentTimedOut): the deadline counts from
+the Progressing condition's lastUpdateTime, is not checked once the condition says the new
+ReplicaSet is available, and is not run at all while the Deployment is paused (the condition
+is then Unknown/DeploymentPaused).
 """
 
 from __future__ import annotations
@@ -16,16 +20,17 @@ from typing import Any
 from kubectl_stack.model import _util as u
 from kubectl_stack.model.duration import age, clock
 from kubectl_stack.model.history import revision_of, templates_equal
-from kubectl_stack.model.pods import FAILING, FAILING_REASONS, PodRow
+from kubectl_stack.model.pods import FAILING, PodRow
 
 COMPLETE = "complete"
-PROGRESSING = "progressing"
-STALLED = "stalled"
+PROGRESSING = "progressing"  # kubectl rollout status is still "Waiting for ..."
 PAUSED = "paused"
-DEADLINE_EXCEEDED = "deadline-exceeded"
+DEADLINE_EXCEEDED = "deadline-exceeded"  # Progressing False/ProgressDeadlineExceeded: stalled
 
 TIMED_OUT_REASON = "ProgressDeadlineExceeded"
 NEW_RS_AVAILABLE_REASON = "NewReplicaSetAvailable"
+PAUSED_REASON = "DeploymentPaused"
+REVISION_HISTORY = "deployment.kubernetes.io/revision-history"
 _MAX_INT32 = 2**31 - 1
 
 
@@ -34,11 +39,14 @@ class RolloutStatus:
     """What `kubectl rollout status deployment/x --watch=false` prints and whether it is done.
 
     `message` has no trailing newline; when `error` is set kubectl prints `error: <error>` and
-    exits non-zero (message is then '')."""
+    exits non-zero (message is then ''). `waiting` says in a few words what kubectl is
+    waiting for ("Waiting 1/3 updated", "Waiting 2 old pending", "Waiting 2/3 available",
+    "Waiting for spec update"; '' when it is not waiting)."""
 
     message: str
     done: bool
     error: str
+    waiting: str = ""
 
 
 def rollout_status(deployment: Any, revision: int = 0) -> RolloutStatus:
@@ -78,6 +86,7 @@ def rollout_status(deployment: Any, revision: int = 0) -> RolloutStatus:
                 f"{spec_replicas} new replicas have been updated...",
                 False,
                 "",
+                f"Waiting {updated}/{spec_replicas} updated",
             )
         if replicas > updated:
             return RolloutStatus(
@@ -85,6 +94,7 @@ def rollout_status(deployment: Any, revision: int = 0) -> RolloutStatus:
                 "replicas are pending termination...",
                 False,
                 "",
+                f"Waiting {replicas - updated} old pending",
             )
         if available < updated:
             return RolloutStatus(
@@ -92,9 +102,15 @@ def rollout_status(deployment: Any, revision: int = 0) -> RolloutStatus:
                 "updated replicas are available...",
                 False,
                 "",
+                f"Waiting {available}/{updated} available",
             )
         return RolloutStatus(f'deployment "{name}" successfully rolled out', True, "")
-    return RolloutStatus("Waiting for deployment spec update to be observed...", False, "")
+    return RolloutStatus(
+        "Waiting for deployment spec update to be observed...",
+        False,
+        "",
+        "Waiting for spec update",
+    )
 
 
 def _condition(dep: Mapping[str, Any], ctype: str) -> Mapping[str, Any] | None:
@@ -193,8 +209,8 @@ def budget(deployment: Any) -> Budget:
 class Rollout:
     """Everything the Rollout panel and the stacks row need about one Deployment."""
 
-    state: str  # COMPLETE / PROGRESSING / STALLED / PAUSED / DEADLINE_EXCEEDED
-    label: str  # "Complete", "Progressing 4/6", "Stalled: readiness", "Paused", ...
+    state: str  # COMPLETE / PROGRESSING / PAUSED / DEADLINE_EXCEEDED
+    label: str  # "Complete", "Waiting 4/6 updated", "Paused", "Deadline exceeded", ...
     status: RolloutStatus  # kubectl rollout status's verdict
     desired: int
     total: int  # status.replicas (all ReplicaSets)
@@ -209,24 +225,28 @@ class Rollout:
     budget: Budget
     revision: int
     new_replicaset: str  # '' until the controller creates it
-    elapsed: float | None  # seconds since the rollout began (new ReplicaSet created)
-    elapsed_text: str  # "1m 12s elapsed" ('' when unknown)
+    elapsed: float | None  # seconds since the rollout began (see rollout_start)
+    elapsed_text: str  # "1m 12s elapsed" ('' when unknown or no rollout is under way)
     deadline_left: float | None  # seconds until ProgressDeadlineExceeded (None when n/a)
     deadline_text: str  # "progress deadline in 8m 48s" / "progress deadline exceeded" / ''
     failing_pod: str  # first failing pod of the new ReplicaSet ('' when none)
     failing_reason: str  # its reason ("Readiness probe failed: ... (×6, last 4s ago)")
+    failing_count: int  # failing pods of the new ReplicaSet
+
+
+def _owned(dep: Mapping[str, Any], replicasets: Sequence[Any]) -> list[Mapping[str, Any]]:
+    """The ReplicaSets among ``replicasets`` that the Deployment controls."""
+    dep_uid = u.uid(dep)
+    if not dep_uid or not isinstance(replicasets, Sequence):
+        return []
+    return [rs for rs in replicasets if isinstance(rs, Mapping) and u.controller_uid(rs) == dep_uid]
 
 
 def current_replicaset(deployment: Any, replicasets: Sequence[Any]) -> Mapping[str, Any] | None:
     """The Deployment's new ReplicaSet among its owned ones: the one whose revision equals the
     Deployment's (the controller keeps them equal), else the oldest with an equal template."""
     dep = u.d(deployment)
-    dep_uid = u.uid(dep)
-    if not dep_uid or not isinstance(replicasets, Sequence):
-        return None
-    owned = [
-        rs for rs in replicasets if isinstance(rs, Mapping) and u.controller_uid(rs) == dep_uid
-    ]
+    owned = _owned(dep, replicasets)
     dep_rev = revision_of(dep)
     if dep_rev:
         for rs in owned:
@@ -240,14 +260,48 @@ def current_replicaset(deployment: Any, replicasets: Sequence[Any]) -> Mapping[s
     return None
 
 
-def _stall_label(row: PodRow) -> str:
-    if row.status in FAILING_REASONS or row.status.startswith("Init:"):
-        return row.status
-    if row.reason.startswith("Readiness probe"):
-        return "readiness"
-    if row.reason.startswith(("Liveness probe", "Startup probe")):
-        return "liveness"
-    return row.status
+def rollout_start(
+    deployment: Any,
+    new_rs: Mapping[str, Any] | None,
+    replicasets: Sequence[Any],
+    new_pods: Sequence[PodRow],
+) -> float | None:
+    """When the rollout under way began (epoch seconds); None when no rollout is under way or
+    its start cannot be told from the objects. ``new_rs`` is :func:`current_replicaset`.
+
+    No rollout is under way once the Progressing condition says the new ReplicaSet is
+    available (the controller then checks no progress: what kubectl still waits for is a
+    scale-up or a replaced pod), nor, without that condition, while no old pod is left.
+    A rollout starts when its new ReplicaSet is created. A ReplicaSet brought back by a
+    rollback (it carries a revision-history annotation) is as old as its revision: that
+    rollout started when it created its first pod after the newest other ReplicaSet was
+    made (a rollback comes after the revision it leaves), or, before it has one, when the
+    controller found it (Progressing FoundNewReplicaSet); a rollback that kept older pods
+    has no start to tell."""
+    dep = u.d(deployment)
+    cond = _condition(dep, "Progressing")
+    status = u.d(dep.get("status"))
+    if cond is not None:
+        if cond.get("reason") == NEW_RS_AVAILABLE_REASON:
+            return None
+    elif u.i(status.get("replicas")) <= u.i(status.get("updatedReplicas")):
+        return None
+    if new_rs is None:
+        return None
+    if REVISION_HISTORY not in u.annots(new_rs):
+        return u.ts(u.meta(new_rs).get("creationTimestamp"))
+    others = [
+        u.ts(u.meta(rs).get("creationTimestamp")) or 0.0
+        for rs in _owned(dep, replicasets)
+        if u.uid(rs) != u.uid(new_rs)
+    ]
+    after = max(others, default=0.0)
+    created = [p.created for p in new_pods if p.created is not None and p.created >= after]
+    if created:
+        return min(created)
+    if cond is not None and cond.get("reason") == "FoundNewReplicaSet":
+        return u.ts(cond.get("lastUpdateTime"))
+    return None
 
 
 def rollout(
@@ -279,11 +333,18 @@ def rollout(
 
     cond = _condition(dep, "Progressing")
     deadline_s = u.opt_i(u.path(dep, "spec", "progressDeadlineSeconds"))
-    deadline_left: float | None = None
     timed_out = cond is not None and cond.get("reason") == TIMED_OUT_REASON
+    # The controller does not run the progress check of a paused Deployment: no countdown
+    # from the time it was paused (Progressing Unknown/DeploymentPaused), nor while the pause
+    # it has not yet observed or the resume it has not yet recorded are pending.
+    paused = u.path(dep, "spec", "paused") is True or (
+        cond is not None and cond.get("reason") == PAUSED_REASON
+    )
+    deadline_left: float | None = None
     if (
         not verdict.done
         and not timed_out
+        and not paused
         and cond is not None
         and cond.get("reason") != NEW_RS_AVAILABLE_REASON
         and deadline_s is not None
@@ -302,10 +363,8 @@ def rollout(
         )
     else:
         deadline_text = ""
-    started = u.ts(u.meta(new_rs).get("creationTimestamp")) if new_rs is not None else None
-    if started is None and cond is not None:
-        started = u.ts(cond.get("lastTransitionTime"))
-    elapsed = None if started is None or verdict.done else max(now - started, 0.0)
+    started = None if verdict.done else rollout_start(dep, new_rs, replicasets, new_pods)
+    elapsed = None if started is None else max(now - started, 0.0)
 
     progress = 1.0 if verdict.done else (min(new_available, desired) / desired if desired else 0.0)
     if u.path(dep, "spec", "paused") is True:
@@ -314,10 +373,8 @@ def rollout(
         state, label = DEADLINE_EXCEEDED, "Deadline exceeded"
     elif verdict.done:
         state, label = COMPLETE, "Complete"
-    elif failing is not None:
-        state, label = STALLED, f"Stalled: {_stall_label(failing)}"
     else:
-        state, label = PROGRESSING, f"Progressing {min(updated, desired)}/{desired}"
+        state, label = PROGRESSING, verdict.waiting
     return Rollout(
         state=state,
         label=label,
@@ -341,6 +398,7 @@ def rollout(
         deadline_text=deadline_text,
         failing_pod=failing.name if failing is not None else "",
         failing_reason=failing.reason if failing is not None else "",
+        failing_count=sum(1 for p in new_pods if p.health == FAILING),
     )
 
 

@@ -58,22 +58,6 @@ class SidecarReadiness:
     def has_sidecars(self) -> bool:
         return self.sidecar_total > 0
 
-    @property
-    def summary(self) -> str:
-        """'' without sidecars; else e.g. "app ready, sidecar not ready (istio-proxy)"."""
-        if not self.has_sidecars:
-            return ""
-        return f"{self._part('app', sidecar=False)}, {self._part('sidecar', sidecar=True)}"
-
-    def _part(self, label: str, *, sidecar: bool) -> str:
-        mine = [c for c in self.containers if c.sidecar is sidecar]
-        if not mine:
-            return f"no {label}"
-        waiting = [c.name for c in mine if not c.ready]
-        if not waiting:
-            return f"{label} ready"
-        return f"{label} not ready ({', '.join(waiting)})"
-
 
 def _state(status: Mapping[str, Any]) -> str:
     state = u.d(status.get("state"))

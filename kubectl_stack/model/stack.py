@@ -47,7 +47,6 @@ from kubectl_stack.model.pods import (
 from kubectl_stack.model.rollout import (
     COMPLETE,
     DEADLINE_EXCEEDED,
-    STALLED,
     Rollout,
     RolloutStatus,
     rollout,
@@ -145,8 +144,8 @@ class StackRow:
     namespace: str
     name: str
     uid: str
-    rollout_state: str  # rollout.COMPLETE / PROGRESSING / STALLED / PAUSED / DEADLINE_EXCEEDED
-    rollout_label: str  # "Progressing 4/6", "Stalled: readiness", ...
+    rollout_state: str  # rollout.COMPLETE / PROGRESSING / PAUSED / DEADLINE_EXCEEDED
+    rollout_label: str  # "Waiting 4/6 updated", "Deadline exceeded", ...
     progress: float  # 0..1
     ready: str  # READY "5/6"
     up_to_date: int
@@ -911,7 +910,7 @@ def _pods_text(counts: Mapping[str, int], crash: int) -> str:
 
 
 def _urgency(state: str, counts: Mapping[str, int]) -> int:
-    if state in (STALLED, DEADLINE_EXCEEDED):
+    if state == DEADLINE_EXCEEDED:
         return 0
     if counts.get(FAILING, 0) > 0:
         return 1

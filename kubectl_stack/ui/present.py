@@ -26,7 +26,6 @@ from ..model import managedby as model_managedby
 from ..model import pods as model_pods
 from ..model import probes as model_probes
 from ..model import rollout as model_rollout
-from ..model import sidecars as model_sidecars
 from ..model import stack as model_stack
 from ..model import storage as model_storage
 from ..model import workloads as model_workloads
@@ -379,7 +378,6 @@ _NARROW = ("namespace", "name", "rollout", "ready", "pods", "hpa")
 STATE_STYLE = {
     model_rollout.COMPLETE: ("✓", "green"),
     model_rollout.PROGRESSING: ("◐", "yellow"),
-    model_rollout.STALLED: ("✗", "red"),
     model_rollout.PAUSED: ("⏸", "blue"),
     model_rollout.DEADLINE_EXCEEDED: ("✗", "red"),
 }
@@ -596,6 +594,16 @@ class StacksPresenter:
         self._view = TableView(rows, order, empty, summary=f"{len(shown)} stacks{chosen}")
         return self._view
 
+    def detail(self, key: str, columns: Sequence[tuple[str, str]]) -> list[tuple[str, str | Text]]:
+        """(label, cell) of the row ``key`` as last viewed, in ``columns`` ((key, label)
+        pairs): what the Stacks screen's detail line shows of the columns it leaves out.
+        Empty for a group row or a row not shown."""
+        memo = next((m for m in self._memo.values() if m.key == key), None)
+        if memo is None:
+            return []
+        cells = _stack_cells(memo.row)
+        return [(label, cells[column]) for column, label in columns if column in cells]
+
 
 @dataclass(frozen=True)
 class _Memo:
@@ -800,7 +808,7 @@ def _workload_view(source: Source, kind: str, namespace: str, name: str, now: fl
     rollout.append(f"error: {verdict.error}" if verdict.error else verdict.message, style="bold")
     row = graph.row
     rollout.append(
-        f"\n\ndesired {row.desired} · current {row.current} · updated {row.updated} · "
+        f"\ndesired {row.desired} · current {row.current} · updated {row.updated} · "
         f"ready {row.ready.partition('/')[0]} · available {row.available}"
     )
     for info in reversed(graph.revisions):
@@ -840,7 +848,6 @@ def _rollout_panel(graph: model_stack.Stack) -> Text:
     text = Text()
     verdict = state.status
     text.append(f"error: {verdict.error}" if verdict.error else verdict.message, style="bold")
-    text.append("\n")
     for rs in sorted(graph.replicasets, key=lambda r: -(model_history.revision_of(r) or 0)):
         desired = u.i(u.path(rs, "spec", "replicas"))
         current = u.i(u.path(rs, "status", "replicas"))
@@ -882,15 +889,9 @@ def _pod_rows(
     order: dict[str, Any] = {}
     for row in pod_rows:
         pod = source.get("pods", namespace, row.name) or {}
-        probes = model_probes.container_probes(pod, now, model_events.failures_for(pod, failures))
-        # App and sidecar readiness first, so "1/2" reads as "app ready, sidecar not"; then
-        # a volume the pod waits for; then the probes.
-        sidecars = model_sidecars.sidecar_readiness(pod)
-        volume = model_storage.pod_volume_reason(pod, claims)
-        notes = [sidecars.summary, volume, *(c.summary for c in probes)]
-        # "—" (a container without probes) says nothing next to another note.
-        readiness = "; ".join(n for n in notes if n and n != "—") or "—"
-        bad = readiness.startswith("✗") or bool(volume) or "not ready" in sidecars.summary
+        readiness = model_probes.pod_readiness(
+            pod, now, model_events.failures_for(pod, failures), claims
+        )
         symbol, style = HEALTH_SYMBOL.get(row.health, ("?", ""))
         if row.status == "CrashLoopBackOff":
             symbol = "⟳"
@@ -904,7 +905,7 @@ def _pod_rows(
             row.restarts,
             row.age,
             str(revision) if revision else "—",
-            Text(readiness, style="red" if bad else ""),
+            Text(readiness.text, style="red" if readiness.failing else ""),
             cpu,
             mem,
             row.node,
@@ -923,6 +924,10 @@ def _usage(metrics: Mapping[str, Any] | None) -> tuple[str, str]:
     return f"{int(cpu * 1000)}m", f"{int(mem / (1024 * 1024))}Mi"
 
 
+SPARK = 12
+"""Samples in the Autoscaler panel's sparklines: its lines fit the condensed cockpit."""
+
+
 def _autoscaler(
     graph: model_stack.Stack, history: Mapping[tuple[str, str], model_hpa.HpaHistory]
 ) -> tuple[Text, str]:
@@ -935,18 +940,21 @@ def _autoscaler(
     for i, metric in enumerate(view.metrics):
         text.append(f"{metric.name:<9}{metric.current} / {metric.target}")
         if i == 0:
-            text.append("   " + model_hpa.sparkline(samples.metric_values(), 20), style="cyan")
+            text.append("  " + model_hpa.sparkline(samples.metric_values(), SPARK), style="cyan")
         text.append("\n")
     text.append(
         f"replicas {view.current} → {view.desired}  (min {view.min_replicas}, max {view.max_pods})"
     )
-    text.append("   " + model_hpa.sparkline(samples.replica_values(), 20), style="cyan")
-    text.append(f"\n{view.explanation}\n")
+    text.append("  " + model_hpa.sparkline(samples.replica_values(), SPARK), style="cyan")
+    text.append(f"\n{view.explanation}")
     for cond in view.conditions:
-        mark, style = ("✓", "green") if cond.ok else ("✗", "red")
+        # kubectl describe's Type, Status and Reason, marked by health: ScalingLimited
+        # False (DesiredWithinRange) is the healthy state. A healthy condition's message
+        # only restates it ("recommended size matches current size").
+        mark, style = HEALTH_SYMBOL.get(cond.health, ("?", ""))
         text.append(f"\n{cond.type:<15}")
-        text.append(f"{mark} {cond.reason}", style=style)
-        if cond.message:
+        text.append(f"{mark} {cond.status:<6}{cond.reason}", style=style)
+        if cond.message and not cond.ok:
             text.append(f"  {cond.message}", style="dim")
     return text, f"Autoscaler {view.name}"
 

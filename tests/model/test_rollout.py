@@ -167,13 +167,16 @@ def _rolling(image: str = "my-app:1.5.0") -> tuple[dict[str, Any], dict[str, Any
     return dep, old, new
 
 
-def _pod(owner: dict[str, Any], name: str, ready: bool, **waiting: str) -> PodRow:
+def _pod(
+    owner: dict[str, Any], name: str, ready: bool, created: float = 30, **waiting: str
+) -> PodRow:
     state: dict[str, Any] = {"waiting": waiting} if waiting else {"running": {}}
     return pod_row(
         {
             "metadata": {
                 "name": name,
                 "uid": name,
+                "creationTimestamp": stamp(created),
                 "ownerReferences": [{"uid": owner["metadata"]["uid"], "controller": True}],
             },
             "spec": {"containers": [{"name": "app"}]},
@@ -191,7 +194,7 @@ def test_rollout_in_progress_reports_numbers_and_deadline() -> None:
     dep, old, new = _rolling()
     pods = [_pod(old, f"old-{i}", True) for i in range(3)] + [_pod(new, "new-0", False)]
     r = rollout(dep, [old, new], pods, NOW)
-    assert (r.state, r.label) == ("progressing", "Progressing 1/3")
+    assert (r.state, r.label) == ("progressing", "Waiting 1/3 updated")
     assert r.status.message == (
         'Waiting for deployment "my-app" rollout to finish: '
         "1 out of 3 new replicas have been updated..."
@@ -200,7 +203,9 @@ def test_rollout_in_progress_reports_numbers_and_deadline() -> None:
     assert (r.elapsed_text, r.deadline_text) == ("1m 12s elapsed", "progress deadline in 8m 48s")
 
 
-def test_new_pods_crash_looping_while_old_serve_is_stalled() -> None:
+def test_new_pods_crash_looping_while_old_serve_is_waiting_not_stalled() -> None:
+    # kubectl rollout status still says "Waiting for deployment ..." and the controller has
+    # not given up (Progressing is True): the app says so too, and names the failing pod.
     dep, old, new = _rolling()
     pods = [
         _pod(old, "old-0", True),
@@ -213,8 +218,86 @@ def test_new_pods_crash_looping_while_old_serve_is_stalled() -> None:
         ),
     ]
     r = rollout(dep, [old, new], pods, NOW)
-    assert (r.state, r.label, r.failing_pod) == ("stalled", "Stalled: CrashLoopBackOff", "new-0")
+    assert (r.state, r.label) == ("progressing", "Waiting 1/3 updated")
+    assert (r.failing_pod, r.failing_count) == ("new-0", 1)
     assert r.failing_reason == "CrashLoopBackOff: back-off 40s restarting failed container app"
+
+
+@pytest.mark.parametrize(
+    ("status", "label"),
+    [
+        ({"replicas": 4, "updatedReplicas": 1, "availableReplicas": 3}, "Waiting 1/3 updated"),
+        ({"replicas": 5, "updatedReplicas": 3, "availableReplicas": 3}, "Waiting 2 old pending"),
+        ({"replicas": 3, "updatedReplicas": 3, "availableReplicas": 2}, "Waiting 2/3 available"),
+    ],
+)
+def test_waiting_label_follows_the_branch_kubectl_waits_on(
+    status: dict[str, int], label: str
+) -> None:
+    dep, old, new = _rolling()
+    dep["status"].update(status)
+    assert rollout(dep, [old, new], [], NOW).label == label
+    dep["metadata"]["generation"] = 3
+    assert rollout(dep, [old, new], [], NOW).label == "Waiting for spec update"
+
+
+def test_paused_rollout_shows_no_deadline_countdown() -> None:
+    # The controller runs no progress check while paused: Progressing is Unknown/
+    # DeploymentPaused and its lastUpdateTime is when the pause was observed.
+    dep, old, new = _rolling()
+    dep["spec"]["paused"] = True
+    dep["status"]["conditions"][0].update(
+        status="Unknown", reason="DeploymentPaused", lastUpdateTime=stamp(3600)
+    )
+    r = rollout(dep, [old, new], [], NOW)
+    assert (r.state, r.label, r.deadline_left, r.deadline_text) == ("paused", "Paused", None, "")
+    # Resumed in the spec, not yet observed by the controller: still no countdown.
+    dep["spec"]["paused"] = False
+    r = rollout(dep, [old, new], [], NOW)
+    assert (r.state, r.deadline_text) == ("progressing", "")
+    # Observed: the deadline counts from the resume (DeploymentTimedOut reads lastUpdateTime).
+    dep["status"]["conditions"][0].update(reason="DeploymentResumed", lastUpdateTime=stamp(30))
+    assert rollout(dep, [old, new], [], NOW).deadline_text == "progress deadline in 9m 30s"
+
+
+def test_elapsed_counts_from_the_new_replicaset_not_the_old_one() -> None:
+    dep, old, new = _rolling()  # old created a day ago, new 72 s ago
+    assert rollout(dep, [old, new], [], NOW).elapsed_text == "1m 12s elapsed"
+
+
+def test_rollback_elapsed_counts_from_the_rollback_not_the_revived_replicaset() -> None:
+    # Undo to revision 1: its ReplicaSet (10 days old) becomes revision 3 and records the
+    # revision it had; the rollout began when it created its first pod again (40 s ago).
+    dep, old, new = _rolling()
+    revived = replicaset(
+        dep,
+        3,
+        "my-app:1.4.2",
+        replicas=1,
+        created=stamp(10 * 86400),
+        annotations={"deployment.kubernetes.io/revision-history": "1"},
+        hash_="h1",
+    )
+    new["metadata"]["annotations"]["deployment.kubernetes.io/revision"] = "2"
+    dep["metadata"]["annotations"]["deployment.kubernetes.io/revision"] = "3"
+    pods = [_pod(revived, "back-0", False, created=40), _pod(new, "new-0", False, created=70)]
+    r = rollout(dep, [revived, new], pods, NOW)
+    assert (r.new_replicaset, r.elapsed_text) == ("my-app-h1", "40s elapsed")
+    # A rollback that kept pods from before the revision it left has no start to tell.
+    kept = [_pod(revived, "back-0", True, created=5 * 86400)]
+    assert rollout(dep, [revived, new], kept, NOW).elapsed_text == ""
+
+
+def test_scaling_a_complete_deployment_is_no_rollout() -> None:
+    # kubectl waits for the added pods, but the controller's condition says the rollout is
+    # complete (no progress check): no elapsed time counted from the ReplicaSet's creation,
+    # no countdown.
+    dep, old, new = _rolling()
+    dep["spec"]["replicas"] = 5
+    dep["status"].update(replicas=5, updatedReplicas=5, availableReplicas=3)
+    dep["status"]["conditions"][0].update(reason="NewReplicaSetAvailable")
+    r = rollout(dep, [new], [], NOW)
+    assert (r.label, r.elapsed_text, r.deadline_text) == ("Waiting 3/5 available", "", "")
 
 
 def test_paused_and_deadline_exceeded_states() -> None:

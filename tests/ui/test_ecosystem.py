@@ -67,7 +67,7 @@ async def test_argo_managed_scale_warns_first_then_self_heal_reverts_it_live(
         await pilot.press("4", "y")
         await until(pilot, lambda: _replicas(sim, "shop-web") == 4, "spec.replicas 4")
         await advance(pilot, sim, 3, step=1)
-        await until_text(pilot, "Progressing")
+        await until_text(pilot, "◐ Waiting")
         # Argo CD's self-heal writes the Git state back: the app shows it without a key press.
         await advance(pilot, sim, 30, step=2)
         await until(pilot, lambda: _replicas(sim, "shop-web") == 2, "the self-heal revert")
@@ -178,16 +178,18 @@ async def test_mesh_pods_read_app_ready_sidecar_not(scenario_sim: StartSim) -> N
         await until_text(pilot, "payments", "checkout")
         await _open(pilot, "payments")
         await pilot.press("right")
-        text = await until_text(pilot, "app ready, sidecar not ready (istio-proxy)")
+        # One verdict per row: the sidecar that holds the pod, by name, and the app's state.
+        text = await until_text(pilot, "✗ istio-proxy 503", "; app ready")
         pod_lines = [line for line in text.splitlines() if "Running" in line]
         assert pod_lines and all(re.search(r"\s1/2\s", line) for line in pod_lines)
-        assert all("app ready, sidecar not ready (istio-proxy)" in line for line in pod_lines)
+        assert all("✗ istio-proxy 503" in line and "✓" not in line for line in pod_lines)
         await pilot.press("escape")
         await until(pilot, lambda: isinstance(app.screen, StacksScreen), "the list")
         await _open(pilot, "checkout")
         await pilot.press("right")
-        text = await until_text(pilot, "app ready, sidecar ready")
-        assert all(re.search(r"\s2/2\s", line) for line in text.splitlines() if "Running" in line)
+        text = await until_text(pilot, "✓ ready")
+        pod_lines = [line for line in text.splitlines() if "Running" in line]
+        assert pod_lines and all(re.search(r"\s2/2\s.*✓ ready", line) for line in pod_lines)
 
 
 def _tls_secret(kubectl: Callable[..., Any], tmp_path: Path) -> str:

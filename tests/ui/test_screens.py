@@ -337,13 +337,13 @@ async def test_a_stack_opened_after_a_resize_takes_the_new_layout(
     async with _crashloop(scenario_sim, (80, 24)) as pilot:
         app = pilot.app
         narrow = await _open_filtered(pilot, "worker")
-        assert narrow.has_class("-narrow")
+        assert not narrow.cockpit
         await pilot.press("escape")
         await until(pilot, lambda: isinstance(app.screen, StacksScreen), "the stacks")
         await pilot.press("escape")
         await pilot.resize_terminal(160, 48)
         wide = await _open_filtered(pilot, "my-app")
-        assert wide.has_class("-wide") and wide.has_class("-tall")
+        assert wide.cockpit
         # Every panel at once: the Pods panel with its table, no tabs.
         await until_text(pilot, "READINESS", "Traffic & config", "Events")
 
@@ -363,7 +363,7 @@ async def test_the_stack_screen_built_ahead_shows_the_first_stack_opened(
         assert ahead not in app.screen_stack
         shown = await _open_filtered(pilot, "worker")
         assert shown is ahead
-        assert shown.has_class("-wide") and shown.has_class("-tall")
+        assert shown.cockpit
         await until_text(pilot, "CrashLoopBackOff", "READINESS", "Traffic & config")
 
 

@@ -1,4 +1,6 @@
-"""SVG snapshots of every screen at 80x24 and 160x48, and without colour (NO_COLOR).
+"""SVG snapshots of every screen (Stacks, Stack and its Pods panel, Logs, History, YAML,
+describe, Help, the scale, restart and undo dialogs) at the sizes people use — 80x24,
+100x30, 120x40, 160x48 and 200x60 — and without colour (NO_COLOR).
 
 The app's clock is the sim's manual clock and the sim's seed fixes pod names; the app starts
 only once every kind's first list is in (``build_app(synced=True)``), so the row a table's
@@ -19,7 +21,7 @@ import pytest
 from textual.pilot import Pilot
 from textual.widgets import Input
 
-from kubectl_stack.ui.screens.dialogs import ScaleDialog, UndoDialog
+from kubectl_stack.ui.screens.dialogs import ConfirmDialog, ScaleDialog, UndoDialog
 from kubectl_stack.ui.screens.help import HelpScreen
 from kubectl_stack.ui.screens.history import HistoryScreen
 from kubectl_stack.ui.screens.logs import LogsScreen
@@ -30,7 +32,10 @@ from kubectl_stack_sim.runner import RunningSim
 from .conftest import build_app, until, until_text
 from .screen import screen_text
 
-SIZES = [pytest.param((80, 24), id="80x24"), pytest.param((160, 48), id="160x48")]
+SIZES = [
+    pytest.param(size, id=f"{size[0]}x{size[1]}")
+    for size in ((80, 24), (100, 30), (120, 40), (160, 48), (200, 60))
+]
 Steps = Callable[[Pilot[Any]], Awaitable[None]]
 
 
@@ -80,8 +85,10 @@ SCREENS: dict[str, tuple[str | None, Steps]] = {
     "logs": ("my-app", _press("right", "l", screen=LogsScreen, text="GET")),
     "history": ("my-app", _press("h", screen=HistoryScreen, text="REVISION")),
     "yaml": ("my-app", _press("y", screen=ObjectScreen, text="apiVersion")),
+    "describe": ("my-app", _press("d", screen=ObjectScreen, text="StrategyType")),
     "help": ("my-app", _press("question_mark", screen=HelpScreen, text="Keys")),
     "scale": ("my-app", _press("s", screen=ScaleDialog, text="Replicas")),
+    "restart": ("my-app", _press("r", screen=ConfirmDialog, text="Restart my-app")),
 }
 
 
@@ -105,8 +112,13 @@ def test_screen_snapshot_without_colour(
     assert snap_compare(app, terminal_size=(80, 24), run_before=steps)
 
 
+@pytest.mark.parametrize("size", SIZES)
 def test_undo_dialog_snapshot(
-    frozen_sim: RunningSim, kubectl_path: Path, tmp_path: Path, snap_compare: Any
+    size: tuple[int, int],
+    frozen_sim: RunningSim,
+    kubectl_path: Path,
+    tmp_path: Path,
+    snap_compare: Any,
 ) -> None:
     env = {**os.environ, "KUBECONFIG": str(frozen_sim.kubeconfig), "KUBECACHEDIR": str(tmp_path)}
     args = [str(kubectl_path), "set", "image", "deployment/my-app", "app=my-app:1.5.0"]
@@ -114,7 +126,7 @@ def test_undo_dialog_snapshot(
     frozen_sim.advance(120)
     app = build_app(frozen_sim, stack="my-app", synced=True)
     steps = _press("u", screen=UndoDialog, text="revision 2 to revision 1")
-    assert snap_compare(app, terminal_size=(80, 24), run_before=steps)
+    assert snap_compare(app, terminal_size=size, run_before=steps)
 
 
 def test_too_small_terminal_snapshot(frozen_sim: RunningSim, snap_compare: Any) -> None:

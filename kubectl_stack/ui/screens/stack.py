@@ -2,8 +2,11 @@
 Deployment by default; a StatefulSet or DaemonSet shows kubectl's rollout status for it and its
 ControllerRevisions instead of ReplicaSets.
 
-Wide terminals show every panel at once; smaller ones show the panels as tabs under the
-always-visible one-line rollout summary. Both layouts are the same widgets, rearranged by CSS.
+From 100x30 up every panel shows at once (the cockpit; condensed below 140x40); smaller
+terminals show the panels as tabs under the always-visible one-line rollout summary. Both
+layouts are the same widgets, rearranged by CSS. Table columns that do not fit are shown for
+the row under the cursor on a detail line under the table; ``f`` zooms the panel in use to
+the whole screen (event messages in full), Esc zooms out.
 """
 
 from __future__ import annotations
@@ -13,11 +16,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Container, VerticalScroll
 from textual.geometry import Size
-from textual.widgets import Static, Tab, Tabs
+from textual.widget import Widget
+from textual.widgets import DataTable, Static, Tab, Tabs
 
 from .. import present
 from ..widgets.bars import Banner, KeysFooter, TopBar
-from ..widgets.table import KeyedTable
+from ..widgets.table import DetailLine, KeyedTable
 from . import stack_actions
 from .base import ClusterScreen
 
@@ -30,12 +34,30 @@ TABS = (
 )
 
 
+COCKPIT = Size(100, 30)
+"""The smallest terminal that shows every panel at once; below it the panels are tabs."""
+WIDE = 140
+"""From this width the cockpit's text panels are no longer condensed (columns 3:2)."""
+TALL = 40
+"""From this height the cockpit's top and bottom panels are no longer condensed."""
+
+
+class Panel(VerticalScroll):
+    """A panel of text; it can be zoomed to the whole screen."""
+
+    ALLOW_MAXIMIZE = True
+
+
+class TablePanel(Container):
+    """A panel holding a table and its detail line; it can be zoomed to the whole screen."""
+
+    ALLOW_MAXIMIZE = True
+
+
 class StackScreen(stack_actions.StackActions, ClusterScreen):
     """One workload's stack."""
 
     TITLE = "Stack"
-    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (140, "-wide")]
-    VERTICAL_BREAKPOINTS = [(0, "-short"), (40, "-tall")]
     BINDINGS = [
         Binding("escape", "back", "Back", id="back"),
         Binding("down,j", "cursor_down", "Down", show=False, id="stack.down"),
@@ -58,6 +80,7 @@ class StackScreen(stack_actions.StackActions, ClusterScreen):
             id="prev-tab",
         ),
         Binding("x", "delete_pod", "Delete pod", id="delete-pod"),
+        Binding("f", "zoom", "Zoom panel", show=False, id="zoom"),
         *stack_actions.BINDINGS,
     ]
 
@@ -72,6 +95,7 @@ class StackScreen(stack_actions.StackActions, ClusterScreen):
         self.title = f"Stack {name}"
         self.sized_for: Size | None = None
         """The terminal size its layout classes are for."""
+        self._details: dict[KeyedTable, DetailLine] = {}
 
     def compose(self) -> ComposeResult:
         yield TopBar()
@@ -80,21 +104,23 @@ class StackScreen(stack_actions.StackActions, ClusterScreen):
         yield Static(id="rollout-summary")
         yield Tabs(*[Tab(label, id=f"tab-{key}") for key, label in TABS], id="stack-tabs")
         with Container(id="panels"):
-            with VerticalScroll(id="panel-rollout", classes="panel") as box:
+            with Panel(id="panel-rollout", classes="panel") as box:
                 box.border_title = "Rollout"
                 yield Static(id="rollout")
-            with VerticalScroll(id="panel-autoscaler", classes="panel") as box:
+            with Panel(id="panel-autoscaler", classes="panel") as box:
                 box.border_title = "Autoscaler"
                 yield Static(id="autoscaler")
-            with Container(id="panel-pods", classes="panel") as box:
+            with TablePanel(id="panel-pods", classes="panel") as box:
                 box.border_title = "Pods"
                 yield KeyedTable(present.POD_COLUMNS, id="pods")
-            with VerticalScroll(id="panel-traffic", classes="panel") as box:
+                yield DetailLine(id="pods-detail", classes="-empty")
+            with Panel(id="panel-traffic", classes="panel") as box:
                 box.border_title = "Traffic & config"
                 yield Static(id="traffic")
-            with Container(id="panel-events", classes="panel") as box:
+            with TablePanel(id="panel-events", classes="panel") as box:
                 box.border_title = "Events"
                 yield KeyedTable(present.EVENT_COLUMNS, id="events")
+                yield DetailLine(id="events-detail", classes="-empty")
         yield KeysFooter()
 
     def on_mount(self) -> None:
@@ -134,7 +160,21 @@ class StackScreen(stack_actions.StackActions, ClusterScreen):
 
     @on(events.Resize)
     def _resized(self, event: events.Resize) -> None:
-        self.sized_for = event.size
+        size = self.sized_for = event.size
+        cockpit = size.width >= COCKPIT.width and size.height >= COCKPIT.height
+        self.set_class(cockpit, "-cockpit")
+        self.set_class(size.width >= WIDE, "-wide")
+        self.set_class(size.height >= TALL, "-tall")
+        if cockpit and not isinstance(self.focused, (KeyedTable, Panel)):
+            # The tab bar is hidden in the cockpit: the panel in use takes the focus.
+            self._focus_panel(self.active_tab)
+        # The tables' widths change with the layout: what their detail lines show too.
+        self.call_after_refresh(self._update_details)
+
+    @property
+    def cockpit(self) -> bool:
+        """Every panel is shown at once (no tabs)."""
+        return self.has_class("-cockpit")
 
     # Pod metrics are polled while the screen is in the stack (under a dialog or the logs
     # too), for its namespace.
@@ -171,7 +211,34 @@ class StackScreen(stack_actions.StackActions, ClusterScreen):
         for panel_key, _ in TABS:
             self.query_one(f"#panel-{panel_key}").set_class(panel_key == key, "-active")
         if key in ("pods", "events"):
-            self.query_one(f"#{key}", KeyedTable).focus()
+            self.call_after_refresh(self._update_details)  # the table has its width then
+        if key in ("pods", "events") or self.cockpit:
+            self._focus_panel(key)
+
+    def _focus_panel(self, key: str) -> None:
+        """Focus panel ``key``'s table, or the panel itself (it scrolls)."""
+        target: Widget = self.query_one(f"#panel-{key}")
+        if key in ("pods", "events"):
+            target = self.query_one(f"#{key}", KeyedTable)
+        if self.focused is not target:
+            target.focus()
+
+    @on(events.DescendantFocus)
+    def _focus_moved(self, event: events.DescendantFocus) -> None:
+        """The panel that took the focus (tab, click, left/right) is the one in use, so the
+        tabs show it when the terminal shrinks, and keys act on its row."""
+        panel = next((w for w in event.widget.ancestors_with_self if w.has_class("panel")), None)
+        if panel is not None and panel.id:
+            key = panel.id.removeprefix("panel-")
+            if key != self.active_tab:
+                self.query_one(Tabs).active = f"tab-{key}"
+
+    def action_zoom(self) -> None:
+        """Show the panel in use on the whole screen, or back in its place."""
+        if self.maximized is not None:
+            self.minimize()
+        else:
+            self.maximize(self.query_one(f"#panel-{self.active_tab}"), container=False)
 
     def show_tab(self, key: str) -> None:
         """Switch to tab ``key`` (rollout, pods, autoscaler, traffic, events)."""
@@ -225,9 +292,35 @@ class StackScreen(stack_actions.StackActions, ClusterScreen):
         self.query_one("#traffic", Static).update(view.traffic)
         self.query_one("#pods", KeyedTable).sync(view.pods, order=view.pod_order)
         self.query_one("#events", KeyedTable).sync(view.events, order=view.event_order)
+        self._update_details()
         self.query_one("#panel-pods").border_title = f"Pods ({len(view.pods)})"
         self.query_one("#panel-autoscaler").border_title = view.autoscaler_title
         self.update_top_bar()
+
+    # -- detail lines: the columns of the row under the cursor that do not fit ------------
+
+    @on(DataTable.RowHighlighted)
+    def _row_highlighted(self) -> None:
+        # After the frame that moves the cursor: a key is answered first.
+        self.call_after_refresh(self._update_details)
+
+    def _update_details(self) -> None:
+        if not self._details:  # looked up once: a query per refresh cost more than the lines
+            self._details = {
+                table: self.query_one(f"#{table.id}-detail", DetailLine)
+                for table in self.query(KeyedTable)
+            }
+        for table in self._details:
+            self._update_detail(table)
+
+    def _update_detail(self, table: KeyedTable) -> None:
+        detail = self._details.get(table)
+        if detail is None or not table.size.width:
+            # A table in a hidden tab has no width to cut columns by; its line is drawn when
+            # the tab is shown. Drawing it meanwhile laid the screen out on every refresh.
+            return
+        key = table.selected_key
+        detail.show(table.cells_of(key, table.cut_columns()) if key is not None else [])
 
     # -- actions ------------------------------------------------------------------------------
 

@@ -10,7 +10,7 @@ from textual.widgets import DataTable, Static
 
 from .. import present
 from ..widgets.bars import Banner, KeysFooter, TopBar
-from ..widgets.table import KeyedTable
+from ..widgets.table import DetailLine, KeyedTable
 from ..widgets.text_input import TextInput
 from . import stack_actions
 from .base import ClusterScreen
@@ -50,12 +50,14 @@ class StacksScreen(stack_actions.StackActions, ClusterScreen):
         self._empty_message = ""
         self._view: present.TableView | None = None
         self._keys_scope: tuple[str, str] | None = None  # what the footer's keys were for
+        self._detail_for: tuple[object, ...] = ()
 
     def compose(self) -> ComposeResult:
         yield TopBar()
         yield Banner()
         yield TextInput(placeholder="filter: name, or label=value", id="filter", classes="hidden")
         yield Static("", id="stacks-empty", classes="hidden")
+        yield DetailLine(id="stacks-detail")
         yield KeysFooter()
 
     def on_mount(self) -> None:
@@ -121,7 +123,36 @@ class StacksScreen(stack_actions.StackActions, ClusterScreen):
             empty.update(message)
             empty.set_class(not message, "hidden")
         self._summary = view.summary
+        self._show_detail()
         self.update_top_bar()
+
+    @on(DataTable.RowHighlighted, ".stacks-table")
+    def _row_highlighted(self) -> None:
+        # After the frame that moves the cursor: a key is answered first.
+        self.call_after_refresh(self._show_detail)
+
+    def _show_detail(self) -> None:
+        """The row under the cursor in the columns the terminal's width leaves out (UX: at
+        80 columns UP-TO-DATE, SVC, AGE … drop out of the table)."""
+        table = self._table
+        if table is None:
+            return
+        key = table.selected_key
+        # The same row of the same view at the same width shows the same cells.
+        state = (key, id(self._view), table.size, table.scroll_x)
+        if state == self._detail_for:
+            return
+        self._detail_for = state
+        shown = set(table.column_keys) - set(table.cut_columns())
+        left_out = [
+            column
+            for column in present.stack_columns(
+                wide=True, all_namespaces=self.source.all_namespaces
+            )
+            if column[0] not in shown
+        ]
+        cells = self._presenter.detail(key, left_out) if key is not None else []
+        self.query_one("#stacks-detail", DetailLine).show(cells)
 
     def update_top_bar(self, extra: str = "") -> None:
         super().update_top_bar(extra or self._summary)

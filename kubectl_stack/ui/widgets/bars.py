@@ -62,7 +62,12 @@ class Banner(Static):
 class KeysFooter(Footer):
     """Textual's footer, rebuilt only when the keys it shows change. Textual's rebuilds all
     its key widgets whenever the screen's bindings are recomputed (every focus change): six
-    times per Stack screen opened and closed, for the same keys."""
+    times per Stack screen opened and closed, for the same keys. The Help key is pinned to
+    the right end, so a narrow terminal cuts other keys, never ``? Help``."""
+
+    DEFAULT_CSS = """
+    KeysFooter FooterKey.-pinned { dock: right; }
+    """
 
     _composed: tuple[Any, ...] | None = None
 
@@ -77,10 +82,13 @@ class KeysFooter(Footer):
     def compose(self) -> ComposeResult:
         self._composed = self._keys(self.screen) if self._bindings_ready else None
         for widget in super().compose():
-            # A key the user may not use (RBAC) is shown dimmed; pressing it says why.
-            action = getattr(widget, "action", None)  # a FooterKey's
+            # The footer's key widgets carry their binding's action (FooterKey is private). A
+            # key the user may not use (RBAC) is shown dimmed; pressing it says why.
+            action = getattr(widget, "action", None)
             if isinstance(action, str) and _unavailable(self.screen, action):
                 widget.disabled = True
+            if action == "help":
+                widget.add_class("-pinned")
             yield widget
 
     def bindings_changed(self, screen: Screen[Any]) -> None:

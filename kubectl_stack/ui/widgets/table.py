@@ -13,7 +13,7 @@ from typing import Any
 from rich.cells import cell_len
 from rich.text import Text
 from textual._two_way_dict import TwoWayDict
-from textual.widgets import DataTable
+from textual.widgets import DataTable, Static
 from textual.widgets.data_table import CellDoesNotExist, ColumnKey, RowDoesNotExist, RowKey
 
 Cell = str | Text
@@ -133,6 +133,32 @@ class KeyedTable(DataTable[Cell]):
                     self._reorder()
             if selected is not None:
                 self._restore_cursor(selected)
+
+    def cut_columns(self) -> list[str]:
+        """Keys of the columns not wholly in view at the table's width and horizontal scroll
+        (all of them before the table is laid out)."""
+        left = int(self.scroll_x)
+        right = left + self.scrollable_content_region.width
+        x = 0
+        cut: list[str] = []
+        for key, column in zip(self.column_keys, self.ordered_columns, strict=False):
+            width = column.get_render_width(self)
+            # A column's right padding may fall outside.
+            if x < left or x + width - self.cell_padding > right:
+                cut.append(key)
+            x += width
+        return cut
+
+    def cells_of(self, key: str, columns: Sequence[str]) -> list[tuple[str, Cell]]:
+        """(column label, cell) of row ``key`` in ``columns``, in column order."""
+        row = self._rows.get(key)
+        if row is None:
+            return []
+        return [
+            (label, row[i])
+            for i, (column, label) in enumerate(self._column_spec)
+            if column in columns
+        ]
 
     def visible_keys(self) -> list[str]:
         """Keys of the rows in view (the cursor's scroll position and the widget's height)."""
@@ -268,3 +294,30 @@ def _natural(cell: Cell) -> tuple[Any, ...]:
         return (0, float(head), text)
     except ValueError:
         return (1, 0.0, text.lower())
+
+
+class DetailLine(Static):
+    """The row under a table's cursor in the columns the table does not show or its width
+    cuts off, as ``LABEL value`` pairs; hidden when there are none."""
+
+    DEFAULT_CSS = """
+    DetailLine { height: auto; max-height: 3; color: $text-muted; }
+    DetailLine.-empty { display: none; }
+    """
+
+    _shown: Text | None = None
+
+    def show(self, cells: Sequence[tuple[str, Cell]]) -> None:
+        """Show (label, cell) pairs; cells are shown as text, never as markup."""
+        text = Text()
+        for label, cell in cells:
+            if text:
+                text.append("  ")
+            text.append(f"{label} ", style="bold")
+            text.append_text(cell if isinstance(cell, Text) else Text(cell))
+        self.set_class(not text, "-empty")
+        if text != self._shown:
+            self._shown = text
+            # A fixed height needs no layout pass (it would repaint every scrollbar).
+            height = self.styles.height
+            self.update(text, layout=height is None or height.is_auto)
