@@ -130,6 +130,11 @@ class StacksScreen(stack_actions.StackActions, ClusterScreen):
     def _row_highlighted(self) -> None:
         # After the frame that moves the cursor: a key is answered first.
         self.call_after_refresh(self._show_detail)
+        # The keys act on this row: in another namespace or kind, RBAC may allow other keys.
+        scope = self.action_scope()
+        if scope != self._keys_scope:
+            self._keys_scope = scope
+            self.refresh_bindings()
 
     def _show_detail(self) -> None:
         """The row under the cursor in the columns the terminal's width leaves out (UX: at
@@ -187,14 +192,6 @@ class StacksScreen(stack_actions.StackActions, ClusterScreen):
     @on(DataTable.RowSelected, ".stacks-table")
     def _row_selected(self) -> None:
         self.action_open()
-
-    @on(DataTable.RowHighlighted, ".stacks-table")
-    def _row_highlighted(self) -> None:
-        # The keys act on this row: in another namespace or kind, RBAC may allow other keys.
-        scope = self.action_scope()
-        if scope != self._keys_scope:
-            self._keys_scope = scope
-            self.refresh_bindings()
 
     def action_open(self) -> None:
         target = self.selected()
