@@ -116,6 +116,10 @@ class Watcher:
 Listener = Callable[[Event], None]
 
 
+COMPACTION_INTERVAL = 300.0
+"""kube-apiserver's default ``--etcd-compaction-interval`` (5 minutes), in virtual seconds."""
+
+
 class Store:
     """All objects of the embedded cluster. See the module docstring for the contract."""
 
@@ -127,6 +131,10 @@ class Store:
         self._history: deque[Event] = deque(maxlen=history_limit)
         # Versions below this one are no longer in the history (compacted or rolled out).
         self._compacted_rv = 0
+        # kube-apiserver's compactor: every COMPACTION_INTERVAL it compacts etcd to the
+        # revision it saw one interval earlier, so a resume finds 5-10 minutes of history.
+        self._compact_at = clock.now() + COMPACTION_INTERVAL
+        self._compact_to = 0
         self._watchers: set[Watcher] = set()
         self._listeners: dict[str, list[Listener]] = {}
 
@@ -262,6 +270,8 @@ class Store:
         if self._history.maxlen is not None and len(self._history) == self._history.maxlen:
             self._compacted_rv = self._history[0].rv
         self._history.append(event)
+        if self.clock.now() >= self._compact_at:
+            self._compact_periodically()
         for watcher in list(self._watchers):
             if watcher.matches(event):
                 watcher.push(event)
@@ -303,6 +313,17 @@ class Store:
         for watcher in watchers:
             watcher.close()
         return len(watchers)
+
+    def _compact_periodically(self) -> None:
+        """What the API server's compactor does at each interval (pkg/storage/etcd3
+        compact.go): compact to the revision recorded at the previous interval, then record
+        the current one. Without it the history (each change with its previous object) grew
+        by ~22 KB a change until ``history_limit``: a gigabyte over hours of churn."""
+        while self._history and self._history[0].rv <= self._compact_to:
+            self._history.popleft()
+        self._compacted_rv = max(self._compacted_rv, self._compact_to)
+        self._compact_to = self._rv
+        self._compact_at = self.clock.now() + COMPACTION_INTERVAL
 
     def compact(self) -> None:
         """Forget the watch history, so resumes from any version before now get 410."""

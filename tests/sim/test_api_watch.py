@@ -272,3 +272,40 @@ def test_a_list_at_a_version_not_reached_yet_is_504_too_large_as_kubectl_prints_
         f"Error from server (Timeout): Timeout: Too large resource version: {current + 100}, "
         f"current: {current}"
     )
+
+
+def test_history_is_compacted_every_five_minutes_as_the_api_servers_compactor_does() -> None:
+    # kube-apiserver compacts etcd every --etcd-compaction-interval (5m) to the revision it saw
+    # one interval before: a resume finds 5-10 minutes of history, and the history does not
+    # grow with hours of churn.
+    import pytest
+
+    from kubectl_stack_sim.clock import Clock
+    from kubectl_stack_sim.store import COMPACTION_INTERVAL, Expired, Store
+
+    clock = Clock(start=1_000_000.0, manual=True)
+    store = Store(clock)
+
+    def touch(name: str) -> int:
+        store.create("configmaps", {"metadata": {"name": name, "namespace": "default"}})
+        return store.resource_version
+
+    first = touch("a")
+    clock.advance(COMPACTION_INTERVAL)
+    recorded = touch("b")  # the compactor records this revision
+    clock.advance(COMPACTION_INTERVAL)
+    touch("c")  # ...and compacts to it one interval later
+    with pytest.raises(Expired):
+        store.watch("configmaps", None, first)
+    resumed = store.watch("configmaps", None, recorded)
+    names = []
+    while not resumed.events.empty():
+        event = resumed.events.get_nowait()
+        assert event is not None
+        names.append(event.obj["metadata"]["name"])
+    assert names == ["c"]
+    for i in range(50):
+        clock.advance(COMPACTION_INTERVAL / 5)
+        touch(f"x{i}")
+    # Five changes an interval: at most the last two intervals' worth are kept.
+    assert store.resource_version - store.compacted_resource_version <= 10
