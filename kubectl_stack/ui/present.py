@@ -31,10 +31,13 @@ from ..model import stack as model_stack
 from ..model import storage as model_storage
 from ..model import workloads as model_workloads
 from ..model import yamlview as model_yamlview
+from ..model.visible import visible_lines
+from .presenters.text import fmt, shown
 from .screens.dialogs import RevisionChoice
 from .source import Source
 
-Cells = tuple[str | Text, ...]
+# Text, never str: a str cell is read as markup by the table (see presenters.text).
+Cells = tuple[Text, ...]
 Obj = Mapping[str, Any]
 
 # Health classes of the model, each with a symbol so the state reads without colour.
@@ -104,7 +107,7 @@ HISTORY_COLUMNS = [
 class TableView:
     rows: dict[str, Cells]
     order: dict[str, Any]
-    empty_message: str | None = None
+    empty_message: Text | None = None
     summary: str = ""
 
 
@@ -124,7 +127,7 @@ def history_view(
         return _workload_history_view(source, kind, namespace, name, now)
     dep = source.get("deployments", namespace, name)
     if dep is None:
-        return TableView({}, {}, f'deployment "{name}" not found')
+        return TableView({}, {}, fmt('deployment "{}" not found', name))
     revisions = model_history.history(dep, source.objects("replicasets", namespace), now)
     return _history_table((i, i.replicaset, f"{i.ready}/{i.replicas}") for i in revisions)
 
@@ -134,7 +137,7 @@ def _workload_history_view(
 ) -> TableView:
     obj = workload(source, kind, namespace, name)
     if obj is None:
-        return TableView({}, {}, f'{kind.lower()} "{name}" not found')
+        return TableView({}, {}, fmt('{} "{}" not found', kind.lower(), name))
     revisions = model_workloads.revision_history(
         obj, source.objects("controllerrevisions", namespace), now
     )
@@ -150,28 +153,30 @@ def _history_table(entries: Iterable[tuple[_Revision, str, str]]) -> TableView:
         marker = " *" if info.current else ""
         key = str(info.revision)
         rows[key] = (
-            f"{info.revision}{marker}",
-            info.change_cause,
-            ", ".join(info.images),
-            name,
-            ready,
-            info.age,
+            Text(f"{info.revision}{marker}"),
+            shown(info.change_cause),
+            shown(", ".join(info.images)),
+            shown(name),
+            Text(ready),
+            Text(info.age),
         )
         order[key] = -info.revision
-    empty = None if rows else "No rollout history found."
+    empty = None if rows else Text("No rollout history found.")
     return TableView(rows, order, empty)
 
 
 def _diff_text(lines: Sequence[model_history.DiffLine]) -> Text:
     text = Text()
-    width = max((len(line.path) for line in lines), default=0)
-    for i, line in enumerate(lines):
+    paths = [shown(line.path) for line in lines]
+    width = max((path.cell_len for path in paths), default=0)
+    for i, (path, line) in enumerate(zip(paths, lines, strict=True)):
         if i:
             text.append("\n")
-        text.append(line.path.ljust(width + 2), style="bold")
-        text.append(f"- {line.old}", style="red")
+        path.pad_right(width + 2 - path.cell_len)
+        text.append(path, style="bold")
+        text.append(fmt("- {}", line.old, style="red"))
         text.append("  →  ")
-        text.append(f"+ {line.new}", style="green")
+        text.append(fmt("+ {}", line.new, style="green"))
     return text
 
 
@@ -213,7 +218,7 @@ class UndoInfo:
     current: int = 0
     target: int = 0
     choices: tuple[RevisionChoice, ...] = ()
-    diff_for: Callable[[int], Sequence[str | Text]] = field(default=lambda _r: ())
+    diff_for: Callable[[int], Sequence[Text]] = field(default=lambda _r: ())
 
 
 def undo_info(
@@ -282,17 +287,19 @@ def _undo_dialog(
     if plan.error:
         return UndoInfo(plan.error)
     choices = tuple(
-        RevisionChoice(r.revision, f"rev {r.revision}  {', '.join(r.images)}  {r.change_cause}")
+        RevisionChoice(
+            r.revision, fmt("rev {}  {}  {}", r.revision, ", ".join(r.images), r.change_cause)
+        )
         for r in reversed(history)
         if not r.current
     )
 
-    def diff_for(revision: int) -> Sequence[str | Text]:
+    def diff_for(revision: int) -> Sequence[Text]:
         planned = plan_for(revision)
         if planned.error:
-            return [planned.error]
+            return [shown(planned.error)]
         if planned.skipped:
-            return [planned.message]
+            return [shown(planned.message)]
         return [_diff_text([line]) for line in planned.diff]
 
     return UndoInfo(None, current, plan.to_revision, choices, diff_for)
@@ -312,7 +319,13 @@ EVENT_COLUMNS = [
 def event_cells(row: model_events.EventRow) -> Cells:
     kind = Text("⚠ Warning", style="yellow") if row.warning else Text("  Normal")
     count = f" (x{row.count})" if row.count > 1 else ""
-    return (row.last_seen_text, kind, row.reason, row.target, row.message + count)
+    return (
+        shown(row.last_seen_text),
+        kind,
+        shown(row.reason),
+        shown(row.target),
+        fmt("{}{}", row.message, count),
+    )
 
 
 # -- scale and pause ----------------------------------------------------------------------------
@@ -398,10 +411,10 @@ def rollout_cell(state: model_rollout.Rollout, width: int = 8) -> Text:
     symbol, style = STATE_STYLE.get(state.state, ("?", ""))
     text = Text()
     if state.state == model_rollout.PAUSED:
-        text.append(f"{symbol} {state.label}", style=style)
+        text.append(fmt("{} {}", symbol, state.label, style=style))
         return text
     text.append(model_rollout.progress_bar(state.progress, width), style=style)
-    text.append(f" {symbol} {state.label}", style=style)
+    text.append(fmt(" {} {}", symbol, state.label, style=style))
     return text
 
 
@@ -412,33 +425,33 @@ def _symbols(text: str) -> Text:
     for i, part in enumerate(text.split(" ")):
         if i:
             out.append(" ")
-        out.append(part, style=styles.get(part[:1], ""))
+        out.append(shown(part, style=styles.get(part[:1], "")))
     return out
 
 
-def _stack_cells(row: model_stack.StackRow) -> dict[str, str | Text]:
+def _stack_cells(row: model_stack.StackRow) -> dict[str, Text]:
     symbol, style = STATE_STYLE.get(row.rollout_state, ("?", ""))
     rollout = Text()
     if row.rollout_state == model_rollout.PAUSED:
-        rollout.append(f"{symbol} {row.rollout_label}", style=style)
+        rollout.append(fmt("{} {}", symbol, row.rollout_label, style=style))
     else:
         rollout.append(model_rollout.progress_bar(row.progress), style=style)
-        rollout.append(f" {symbol} {row.rollout_label}", style=style)
+        rollout.append(fmt(" {} {}", symbol, row.rollout_label, style=style))
     hpa = row.hpa_targets + (f"  {row.hpa_replicas}" if row.hpa_replicas else "")
     return {
-        "namespace": row.namespace,
-        "name": row.display_name,
+        "namespace": shown(row.namespace),
+        "name": shown(row.display_name),
         "rollout": rollout,
-        "ready": row.ready,
-        "uptodate": str(row.up_to_date),
-        "available": str(row.available),
+        "ready": shown(row.ready),
+        "uptodate": Text(str(row.up_to_date)),
+        "available": Text(str(row.available)),
         "pods": _symbols(row.pods_text),
-        "probes": Text(row.probes_text, style="red" if row.failing_probes else ""),
-        "hpa": hpa,
-        "svc": row.svc_text,
-        "hosts": ", ".join(row.hosts) or "—",
-        "findings": Text(f"⚠{row.findings}", style="yellow") if row.findings else "—",
-        "age": row.age,
+        "probes": shown(row.probes_text, style="red" if row.failing_probes else ""),
+        "hpa": shown(hpa),
+        "svc": shown(row.svc_text),
+        "hosts": shown(", ".join(row.hosts) or "—"),
+        "findings": Text(f"⚠{row.findings}", style="yellow") if row.findings else Text("—"),
+        "age": shown(row.age),
     }
 
 
@@ -462,17 +475,17 @@ def parse_stack_key(key: str) -> tuple[str, str, str] | None:
     return DEPLOYMENT, namespace, name
 
 
-def stack_ages(source: Source, keys: Iterable[str], now: float) -> dict[str, str]:
+def stack_ages(source: Source, keys: Iterable[str], now: float) -> dict[str, Text]:
     """The AGE cells at ``now`` of the Stacks rows ``keys`` (group rows and stacks no longer
     cached left out): what a screen redraws when only time moved."""
-    out: dict[str, str] = {}
+    out: dict[str, Text] = {}
     for key in keys:
         parsed = parse_stack_key(key)
         if parsed is None:
             continue
         obj = workload(source, *parsed)
         if obj is not None:
-            out[key] = model_duration.age(u.meta(obj).get("creationTimestamp"), now)
+            out[key] = Text(model_duration.age(u.meta(obj).get("creationTimestamp"), now))
     return out
 
 
@@ -547,7 +560,7 @@ class StacksPresenter:
             # Until every kind is listed a stack's counts would be wrong (pods not in yet:
             # 0/10 ready), and summarising a half-loaded cache is wasted work.
             self._view = None
-            return TableView({}, {}, "loading…", summary="loading")
+            return TableView({}, {}, Text("loading…"), summary="loading")
         namespace = None if source.all_namespaces else source.namespace
         summary = source.summary(now)
         # The summary by identity: an equal one may come from changed objects (labels).
@@ -561,7 +574,7 @@ class StacksPresenter:
         rows: dict[str, Cells] = {}
         order: dict[str, Any] = {}
         memos: dict[int, _Memo] = {}
-        shown: list[_Memo] = []
+        listed: list[_Memo] = []
         for rank, row in enumerate(summary):
             if namespace is not None and row.namespace != namespace:
                 continue
@@ -570,21 +583,21 @@ class StacksPresenter:
             memo = memos[id(row)] = self._memo_of(source, row)
             rows[memo.key] = memo.cells
             order[memo.key] = rank
-            shown.append(memo)
+            listed.append(memo)
         self._memo = memos
-        if grouped and shown:
-            _group(self._groups(source, shown), columns, rows, order)
+        if grouped and listed:
+            _group(self._groups(source, listed), columns, rows, order)
         empty = None
         if not rows:
             if summary:
-                empty = f"no Deployment matches {name_filter!r}"
+                empty = fmt("no Deployment matches {}", repr(name_filter))
             else:
                 where = "any namespace" if namespace is None else f'namespace "{namespace}"'
                 problem = source.kind_problem("deployments")
-                empty = problem or f"No Deployments found in {where}."
+                empty = shown(problem or f"No Deployments found in {where}.")
         self._summary = summary  # kept alive: its id is compared next time
         self._last = last
-        self._view = TableView(rows, order, empty, summary=f"{len(shown)} stacks")
+        self._view = TableView(rows, order, empty, summary=f"{len(listed)} stacks")
         return self._view
 
 
@@ -612,18 +625,16 @@ def _group(
         members = [m for m in members if m in rows]
         key = f"{GROUP_PREFIX}{ns}/{group.key.name}"
         count = f"{len(members)} workload" + ("" if len(members) == 1 else "s")
-        cells: dict[str, str | Text] = {
-            "namespace": ns,
-            "name": Text(f"▾ {group.key.title}", style="bold"),
+        cells: dict[str, Text] = {
+            "namespace": shown(ns),
+            "name": fmt("▾ {}", group.key.title, style="bold"),
             "rollout": Text(count, style="dim"),
         }
-        rows[key] = tuple(cells.get(c, "") for c in columns)
+        rows[key] = tuple(cells.get(c, Text()) for c in columns)
         order[key] = (index, -1)
         for member in members:
-            name_cell = rows[member][columns.index("name")] if "name" in columns else ""
-            indented = Text("  ").append_text(
-                name_cell if isinstance(name_cell, Text) else Text(name_cell)
-            )
+            name_cell = rows[member][columns.index("name")] if "name" in columns else Text()
+            indented = Text("  ").append_text(name_cell)
             rows[member] = tuple(
                 indented if c == "name" else cell
                 for c, cell in zip(columns, rows[member], strict=True)
@@ -663,11 +674,11 @@ POD_COLUMNS = [
 @dataclass(frozen=True)
 class StackView:
     exists: bool
-    title: str
+    title: Text
     summary: Text
     rollout: Text
     autoscaler: Text
-    autoscaler_title: str
+    autoscaler_title: Text
     traffic: Text
     pods: dict[str, Cells]
     pod_order: dict[str, Any]
@@ -677,13 +688,23 @@ class StackView:
 
 def _missing(name: str, message: str) -> StackView:
     return StackView(
-        False, name, Text(message), Text(message), Text(""), "Autoscaler", Text(""), {}, {}, {}, {}
+        False,
+        shown(name),
+        shown(message),
+        shown(message),
+        Text(""),
+        Text("Autoscaler"),
+        Text(""),
+        {},
+        {},
+        {},
+        {},
     )
 
 
-def _managed_line(source: Source, kind: str, namespace: str, name: str) -> str:
+def _managed_line(source: Source, kind: str, namespace: str, name: str) -> Text:
     summary = managed_by(source, kind, namespace, name).summary
-    return f"\nmanaged by {summary}" if summary else ""
+    return fmt("\nmanaged by {}", summary) if summary else Text()
 
 
 def stack_view(
@@ -708,14 +729,21 @@ def stack_view(
     strategy = budget.strategy
     if strategy == "RollingUpdate":
         strategy += f" (maxSurge {budget.max_surge}, maxUnavailable {budget.max_unavailable})"
-    title = f"{name} · Deployment · ns {namespace} · rev {state.revision} · {images} · {strategy}"
-    title += _managed_line(source, DEPLOYMENT, namespace, name)
+    title = fmt(
+        "{} · Deployment · ns {} · rev {} · {} · {}",
+        name,
+        namespace,
+        state.revision,
+        images,
+        strategy,
+    )
+    title.append_text(_managed_line(source, DEPLOYMENT, namespace, name))
     summary = rollout_cell(state, 10)
     for extra in (state.elapsed_text, state.deadline_text):
         if extra:
             summary.append(f" · {extra}")
     if state.failing_pod:
-        summary.append(f" · ✗ {state.failing_pod}", style="red")
+        summary.append(fmt(" · ✗ {}", state.failing_pod, style="red"))
     revision_by_hash = {
         u.labels(rs).get(model_history.POD_TEMPLATE_HASH, ""): model_history.revision_of(rs)
         for rs in graph.replicasets
@@ -767,26 +795,32 @@ def _workload_view(source: Source, kind: str, namespace: str, name: str, now: fl
     if partition:
         strategy += f" (partition {partition})"
     rev = f" · rev {current.revision}" if current is not None else ""
-    title = f"{name} · {kind} · ns {namespace}{rev} · {images} · {strategy}"
-    title += _managed_line(source, kind, namespace, name)
+    title = fmt("{} · {} · ns {}{} · {} · {}", name, kind, namespace, rev, images, strategy)
+    title.append_text(_managed_line(source, kind, namespace, name))
     symbol, style = STATE_STYLE.get(graph.rollout_state, ("?", ""))
     summary = Text()
     summary.append(model_rollout.progress_bar(graph.progress, 10), style=style)
-    summary.append(f" {symbol} {graph.rollout_label}", style=style)
-    summary.append(f" · {graph.row.ready} ready")
+    summary.append(fmt(" {} {}", symbol, graph.rollout_label, style=style))
+    summary.append(fmt(" · {} ready", graph.row.ready))
 
     rollout = Text()
     verdict = graph.status
-    rollout.append(f"error: {verdict.error}" if verdict.error else verdict.message, style="bold")
+    rollout.append(shown(f"error: {verdict.error}" if verdict.error else verdict.message, "bold"))
     row = graph.row
     rollout.append(
-        f"\n\ndesired {row.desired} · current {row.current} · updated {row.updated} · "
-        f"ready {row.ready.partition('/')[0]} · available {row.available}"
+        fmt(
+            "\n\ndesired {} · current {} · updated {} · ready {} · available {}",
+            row.desired,
+            row.current,
+            row.updated,
+            row.ready.partition("/")[0],
+            row.available,
+        )
     )
     for info in reversed(graph.revisions):
         marker = "current" if info.current else "old"
         rollout.append(f"\nrev {info.revision}  ", style="bold" if info.current else "")
-        rollout.append(f"{info.name}  {', '.join(info.images)}  {marker}")
+        rollout.append(fmt("{}  {}  {}", info.name, ", ".join(info.images), marker))
     by_revision = {r.name: r.revision for r in graph.revisions}
     # A DaemonSet's pods carry the hash alone; a StatefulSet's the revision's whole name.
     by_revision |= {r.name.removeprefix(f"{name}-"): r.revision for r in graph.revisions}
@@ -804,7 +838,7 @@ def _workload_view(source: Source, kind: str, namespace: str, name: str, now: fl
         summary,
         rollout,
         Text(f"No HorizontalPodAutoscaler targets this {kind}.", style="dim"),
-        "Autoscaler",
+        Text("Autoscaler"),
         _traffic(
             source, graph.services, graph.ingresses, graph.config, graph.findings, graph.claims
         ),
@@ -819,7 +853,7 @@ def _rollout_panel(graph: model_stack.Stack) -> Text:
     state = graph.rollout
     text = Text()
     verdict = state.status
-    text.append(f"error: {verdict.error}" if verdict.error else verdict.message, style="bold")
+    text.append(shown(f"error: {verdict.error}" if verdict.error else verdict.message, "bold"))
     text.append("\n")
     for rs in sorted(graph.replicasets, key=lambda r: -(model_history.revision_of(r) or 0)):
         desired = u.i(u.path(rs, "spec", "replicas"))
@@ -831,20 +865,20 @@ def _rollout_panel(graph: model_stack.Stack) -> Text:
         available = u.i(u.path(rs, "status", "availableReplicas"))
         fraction = available / desired if desired else (0.0 if current else 1.0)
         text.append(f"\nrev {model_history.revision_of(rs)}  ", style="bold" if new else "")
-        text.append(f"{u.name(rs)}  ")
+        text.append(fmt("{}  ", u.name(rs)))
         text.append(model_rollout.progress_bar(fraction, 9), style="green" if new else "dim")
         text.append(f"  {'new' if new else 'old'} desired {desired}")
         if current != desired:  # pods still starting or terminating
             text.append(f" current {current}")
         text.append(f" ready {ready} available {available}")
     if state.budget.text:
-        text.append(f"\nbudget  {state.budget.text}")
+        text.append(fmt("\nbudget  {}", state.budget.text))
     timing = " · ".join(t for t in (state.elapsed_text, state.deadline_text) if t)
     if timing:
-        text.append(f"\n{timing}")
+        text.append(fmt("\n{}", timing))
     if state.failing_pod:
-        text.append(f"\n✗ {state.failing_pod}  ", style="red bold")
-        text.append(state.failing_reason, style="red")
+        text.append(fmt("\n✗ {}  ", state.failing_pod, style="red bold"))
+        text.append(shown(state.failing_reason, style="red"))
     return text
 
 
@@ -877,17 +911,17 @@ def _pod_rows(
         cpu, mem = _usage(source.get("podmetrics", namespace, row.name))
         revision = revision_of(pod)
         rows[row.name] = (
-            Text(f"{symbol} {row.name}", style=style),
-            row.ready,
-            Text(row.status, style=style),
-            row.restarts,
-            row.age,
-            str(revision) if revision else "—",
-            Text(readiness, style="red" if bad else ""),
-            cpu,
-            mem,
-            row.node,
-            row.ip,
+            fmt("{} {}", symbol, row.name, style=style),
+            shown(row.ready),
+            shown(row.status, style=style),
+            shown(row.restarts),
+            shown(row.age),
+            Text(str(revision) if revision else "—"),
+            shown(readiness, style="red" if bad else ""),
+            Text(cpu),
+            Text(mem),
+            shown(row.node),
+            shown(row.ip),
         )
         order[row.name] = (-(revision or 0), row.name)
     return rows, order
@@ -904,30 +938,42 @@ def _usage(metrics: Mapping[str, Any] | None) -> tuple[str, str]:
 
 def _autoscaler(
     graph: model_stack.Stack, history: Mapping[tuple[str, str], model_hpa.HpaHistory]
-) -> tuple[Text, str]:
+) -> tuple[Text, Text]:
     if not graph.hpas:
         text = Text("No HorizontalPodAutoscaler targets this Deployment.", style="dim")
-        return text, "Autoscaler"
+        return text, Text("Autoscaler")
     view = graph.hpas[0]
     samples = history.get((view.namespace, view.name), model_hpa.HpaHistory())
     text = Text()
     for i, metric in enumerate(view.metrics):
-        text.append(f"{metric.name:<9}{metric.current} / {metric.target}")
+        name = shown(metric.name)
+        name.pad_right(9 - name.cell_len)
+        text.append(name)
+        text.append(fmt("{} / {}", metric.current, metric.target))
         if i == 0:
             text.append("   " + model_hpa.sparkline(samples.metric_values(), 20), style="cyan")
         text.append("\n")
     text.append(
-        f"replicas {view.current} → {view.desired}  (min {view.min_replicas}, max {view.max_pods})"
+        fmt(
+            "replicas {} → {}  (min {}, max {})",
+            view.current,
+            view.desired,
+            view.min_replicas,
+            view.max_pods,
+        )
     )
     text.append("   " + model_hpa.sparkline(samples.replica_values(), 20), style="cyan")
-    text.append(f"\n{view.explanation}\n")
+    text.append(fmt("\n{}\n", view.explanation))
     for cond in view.conditions:
         mark, style = ("✓", "green") if cond.ok else ("✗", "red")
-        text.append(f"\n{cond.type:<15}")
-        text.append(f"{mark} {cond.reason}", style=style)
+        kind = shown(cond.type)
+        kind.pad_right(15 - kind.cell_len)
+        text.append("\n")
+        text.append(kind)
+        text.append(fmt("{} {}", mark, cond.reason, style=style))
         if cond.message:
-            text.append(f"  {cond.message}", style="dim")
-    return text, f"Autoscaler {view.name}"
+            text.append(fmt("  {}", cond.message, style="dim"))
+    return text, fmt("Autoscaler {}", view.name)
 
 
 def _traffic(
@@ -944,10 +990,11 @@ def _traffic(
     text = Text()
 
     def line(*parts: tuple[str, str]) -> None:
+        # One line: each part (ours, with cluster values in it) is shown whole.
         if text:
             text.append("\n")
         for part, style in parts:
-            text.append(part, style=style)
+            text.append(shown(part, style=style))
 
     for svc in services:
         ok = "green" if svc.ready else "red"
@@ -1011,9 +1058,11 @@ def object_text(
     model); describe: the fields ``kubectl describe`` leads with, and the object's events."""
     obj = source.get(_KINDS.get(kind, kind), namespace, name)
     if obj is None:
-        return Text(f'{kind.lower()} "{name}" not found (it may have been deleted)')
+        return fmt('{} "{}" not found (it may have been deleted)', kind.lower(), name)
     if mode == "yaml":
-        return Syntax(model_yamlview.to_yaml(obj), "yaml", theme="ansi_dark", word_wrap=True)
+        # PyYAML escapes control characters itself, but not bidi overrides or U+0085.
+        yaml_text = visible_lines(model_yamlview.to_yaml(obj))
+        return Syntax(yaml_text, "yaml", theme="ansi_dark", word_wrap=True)
     return _describe(source, kind, obj, now)
 
 
@@ -1022,7 +1071,8 @@ def _describe(source: Source, kind: str, obj: Mapping[str, Any], now: float) -> 
 
     def field(label: str, value: object, indent: int = 0) -> None:
         text.append(" " * indent + f"{label + ':':<24}", style="bold")
-        text.append(f"{value}\n")
+        text.append(shown(value))
+        text.append("\n")
 
     namespace = u.namespace(obj)
     field("Name", u.name(obj))
@@ -1064,7 +1114,7 @@ def _describe(source: Source, kind: str, obj: Mapping[str, Any], now: float) -> 
         template_spec = u.d(u.path(obj, "spec", "template", "spec"))
     text.append("Containers:\n", style="bold")
     for container in u.dicts(template_spec.get("containers")):
-        text.append(f"  {u.s(container.get('name'))}:\n", style="bold")
+        text.append(fmt("  {}:\n", u.s(container.get("name")), style="bold"))
         field("Image", u.s(container.get("image")), 4)
         for probe in ("readinessProbe", "livenessProbe", "startupProbe"):
             described = model_probes.describe_probe(container.get(probe))
@@ -1074,8 +1124,8 @@ def _describe(source: Source, kind: str, obj: Mapping[str, Any], now: float) -> 
     if conditions:
         text.append("Conditions:\n", style="bold")
         for cond in conditions:
-            reason = u.s(cond.get("reason"))
-            text.append(f"  {u.s(cond.get('type')):<16}{u.s(cond.get('status')):<8}{reason}\n")
+            cells = (u.s(cond.get("type")), u.s(cond.get("status")), u.s(cond.get("reason")))
+            text.append(fmt("  {:<16}{:<8}{}\n", *cells))
     events = model_events.events_for(
         source.objects("events", namespace), now, uids=[u.uid(obj)], namespace=namespace
     )
@@ -1084,6 +1134,6 @@ def _describe(source: Source, kind: str, obj: Mapping[str, Any], now: float) -> 
         text.append("  <none>\n")
     for event in events[:50]:
         mark = "⚠ " if event.warning else "  "
-        text.append(f"\n  {mark}{event.type:<8}{event.reason:<20}{event.interval:<18}")
-        text.append(event.message, style="yellow" if event.warning else "")
+        text.append(fmt("\n  {}{:<8}{:<20}{:<18}", mark, event.type, event.reason, event.interval))
+        text.append(shown(event.message, style="yellow" if event.warning else ""))
     return text

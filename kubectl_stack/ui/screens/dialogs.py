@@ -18,13 +18,15 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
+from ..presenters.text import fmt, shown
+
 MAX_REPLICAS = 100_000
 
 
 def _notes(notes: Sequence[str]) -> ComposeResult:
     """Warnings about who else will act on the object (its managers), one per line."""
     for note in notes:
-        yield Static(Text(f"⚠ {note}"), classes="warning managed-note")
+        yield Static(fmt("⚠ {}", note), classes="warning managed-note")
 
 
 class _Dialog(ModalScreen[object]):
@@ -59,13 +61,15 @@ class ScaleDialog(_Dialog):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog", id="scale-dialog") as box:
-            box.border_title = f"Scale {self._name}"
+            box.border_title = fmt("Scale {}", self._name)
             with Horizontal(classes="dialog-row"):
                 yield Label("Replicas ")
                 yield Input(str(self._spec), id="replicas", type="text", max_length=7)
-                yield Label(f"  spec {self._spec} · ready {self._ready}", id="scale-current")
+                yield Label(
+                    fmt("  spec {} · ready {}", self._spec, self._ready), id="scale-current"
+                )
             if self._hpa_warning:
-                yield Static(f"⚠ {self._hpa_warning}", id="hpa-warning", classes="warning")
+                yield Static(fmt("⚠ {}", self._hpa_warning), id="hpa-warning", classes="warning")
             yield from _notes(self._notes)
             yield Static("", id="scale-error", classes="error")
             with Horizontal(classes="dialog-buttons"):
@@ -83,7 +87,9 @@ class ScaleDialog(_Dialog):
         text = self.query_one("#replicas", Input).value.strip()
         error = self.query_one("#scale-error", Static)
         if not text.isdigit():
-            error.update(f"✗ {text or 'nothing'!s} is not a whole number of replicas (0 or more)")
+            error.update(
+                fmt("✗ {} is not a whole number of replicas (0 or more)", text or "nothing")
+            )
             return
         count = int(text)
         if count > MAX_REPLICAS:
@@ -97,7 +103,7 @@ class RevisionChoice:
     """One revision the undo dialog offers."""
 
     revision: int
-    label: str
+    label: Text
 
 
 class UndoDialog(_Dialog):
@@ -114,7 +120,7 @@ class UndoDialog(_Dialog):
         current: int,
         choices: Sequence[RevisionChoice],
         target: int,
-        diff_for: Callable[[int], Sequence[str | Text]],
+        diff_for: Callable[[int], Sequence[Text]],
         notes: Sequence[str] = (),
     ) -> None:
         super().__init__()
@@ -127,7 +133,7 @@ class UndoDialog(_Dialog):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog", id="undo-dialog") as box:
-            box.border_title = f"Undo rollout of {self._name}"
+            box.border_title = fmt("Undo rollout of {}", self._name)
             yield Static(id="undo-question")
             yield from _notes(self._notes)
             with VerticalScroll(id="undo-diff-box"):
@@ -155,12 +161,12 @@ class UndoDialog(_Dialog):
         self.query_one("#undo-question", Static).update(
             f"Roll back from revision {self._current} to revision {revision}?"
         )
-        lines = list(self._diff_for(revision)) or ["(no change to the pod template)"]
+        lines = list(self._diff_for(revision)) or [Text("(no change to the pod template)")]
         body = Text()
         for i, line in enumerate(lines):
             if i:
                 body.append("\n")
-            body.append(line if isinstance(line, Text) else Text(line))
+            body.append(line)
         self.query_one("#undo-diff", Static).update(body)
         self.query_one("#ok", Button).label = f"Undo to rev {revision}"
 
@@ -205,8 +211,8 @@ class ConfirmDialog(_Dialog):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog", id="confirm-dialog") as box:
-            box.border_title = self._title
-            yield Static(self._question, id="confirm-question")
+            box.border_title = shown(self._title)
+            yield Static(shown(self._question), id="confirm-question")
             yield from _notes(self._notes)
             with Horizontal(classes="dialog-buttons"):
                 yield Button(self._confirm_label, id="ok", variant="primary")
@@ -234,13 +240,13 @@ class PickerDialog(_Dialog):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog", id="picker-dialog") as box:
-            box.border_title = self._title
+            box.border_title = shown(self._title)
             yield Input(placeholder="type to filter", id="picker-filter")
             yield OptionList(*self._options(""), id="picker-options")
 
     def _options(self, needle: str) -> list[Option]:
         return [
-            Option(("● " if item == self._current else "  ") + item, id=item)
+            Option(shown(("● " if item == self._current else "  ") + item), id=item)
             for item in self._items
             if needle.lower() in item.lower()
         ]

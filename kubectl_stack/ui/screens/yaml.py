@@ -8,6 +8,7 @@ from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 from .. import present
+from ..presenters.text import fmt
 from ..widgets.bars import Banner, KeysFooter, TopBar
 from .base import ClusterScreen
 
@@ -45,7 +46,7 @@ class ObjectScreen(ClusterScreen):
 
     def refresh_data(self) -> None:
         self.query_one("#object-title", Static).update(
-            f"{self.mode} · {self.kind.lower()}/{self.name_} · ns {self.namespace}"
+            fmt("{} · {}/{} · ns {}", self.mode, self.kind.lower(), self.name_, self.namespace)
         )
         body = present.object_text(
             self.source, self.kind, self.namespace, self.name_, self.mode, self.stack_app.now()

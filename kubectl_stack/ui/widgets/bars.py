@@ -10,6 +10,8 @@ from textual.app import ComposeResult
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
+from ..presenters.text import shown
+
 
 class TopBar(Static):
     """``kubectl stack  ctx X  ns Y  ● live  12:04:31`` — where am I, is it live."""
@@ -35,7 +37,7 @@ class TopBar(Static):
         # (one line high always; a layout pass repaints every scrollbar on the screen).
         if text != self._shown:
             self._shown = text
-            self.update(text, layout=False)
+            self.update(shown(text), layout=False)
 
 
 class Banner(Static):
@@ -53,7 +55,7 @@ class Banner(Static):
         self.set_class(text is not None, "-shown")
         if text != self._shown:
             self._shown = text
-            self.update(text or "")
+            self.update(shown(text or ""))
 
 
 class KeysFooter(Footer):

@@ -1,0 +1,32 @@
+"""The untrusted-text boundary: every string that came from the cluster (names, images,
+labels, annotations, event messages, log lines, server messages) becomes a Rich ``Text`` here,
+through the one sanitiser (:func:`kubectl_stack.model.visible.visible`), and is never read as
+markup.
+
+Screens and widgets take ``Text``, not ``str``, wherever such strings flow: a ``str`` handed
+to ``Static.update``, a ``DataTable`` cell, an ``Option``, a ``Button`` label or a border title
+is parsed as Textual markup (``[@click=app.quit]`` becomes a live action, ``[link=`` an
+exception), and a ``Text`` built straight from a cluster string keeps its control bytes.
+Presenters build their text from our own literals plus these functions; ``Text(cluster)`` and
+f-strings of cluster values into markup are the mistakes this module exists to prevent.
+"""
+
+from __future__ import annotations
+
+from rich.style import StyleType
+from rich.text import Text
+
+from ...model.visible import visible
+
+
+def shown(value: object, style: StyleType = "") -> Text:
+    """``value`` (from the cluster, or anything formatted with ``str``) as one line of text to
+    draw: control characters and bidi overrides made visible escapes, brackets just brackets."""
+    return Text(visible(value), style=style, end="")
+
+
+def fmt(template: str, *values: object, style: StyleType = "") -> Text:
+    """Our own ``template`` with its ``{}`` fields filled by ``values`` (``str.format``), each
+    value through the sanitiser; the template is ours, so only it may hold line breaks."""
+    return Text(template.format(*(visible(v) for v in values)), style=style, end="")
+
