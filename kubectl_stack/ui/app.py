@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TypeGuard
 
 from textual import events, work
-from textual.app import App
 from textual.binding import Binding
 from textual.timer import Timer
 
@@ -19,6 +18,7 @@ from ..model.visible import visible
 from ..options import ConnectionOptions, Options
 from ..settings import Settings, load_settings
 from .collector import IdleCollector
+from .content_actions import NoContentActions
 from .messages import StateChanged
 from .screens.base import ClusterScreen
 from .screens.dialogs import PickerDialog
@@ -40,7 +40,7 @@ KEY_STARVE = 0.25
 Clock = Callable[[], float]
 
 
-class StackApp(App[int]):
+class StackApp(NoContentActions[int]):
     """``kubectl stack``. Create it with :func:`make_app`."""
 
     TITLE = "kubectl stack"

@@ -167,13 +167,13 @@ def _history_table(entries: Iterable[tuple[_Revision, str, str]]) -> TableView:
 
 def _diff_text(lines: Sequence[model_history.DiffLine]) -> Text:
     text = Text()
-    paths = [shown(line.path) for line in lines]
+    paths = [shown(line.path, style="bold") for line in lines]
     width = max((path.cell_len for path in paths), default=0)
     for i, (path, line) in enumerate(zip(paths, lines, strict=True)):
         if i:
             text.append("\n")
         path.pad_right(width + 2 - path.cell_len)
-        text.append(path, style="bold")
+        text.append(path)
         text.append(fmt("- {}", line.old, style="red"))
         text.append("  →  ")
         text.append(fmt("+ {}", line.new, style="green"))

@@ -29,4 +29,3 @@ def fmt(template: str, *values: object, style: StyleType = "") -> Text:
     """Our own ``template`` with its ``{}`` fields filled by ``values`` (``str.format``), each
     value through the sanitiser; the template is ours, so only it may hold line breaks."""
     return Text(template.format(*(visible(v) for v in values)), style=style, end="")
-
