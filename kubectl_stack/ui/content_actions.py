@@ -6,7 +6,9 @@ names: quitting, pausing a Deployment, writing a screenshot where the text chose
 strings never become markup (:mod:`.presenters.text`), and the app draws no such actions of
 its own: its actions run from key bindings and from dialogs' buttons, which are widgets with
 their own click handlers. So any action found in content is refused here, all of them,
-rather than sorted into harmless and harmful ones.
+rather than sorted into harmless and harmful ones. The one exception is Textual's scrollbars,
+which draw themselves (no content of ours or the cluster's) and are dragged through such
+actions (``grab``, ``scroll_up``, ``scroll_down``).
 
 Every click, mouse-down and mouse-up on a widget reaches ``App._broker_event`` (a private
 Textual name, Textual 8; ``tests/ui/test_hostile_text.py`` clicks such content and fails
@@ -20,6 +22,7 @@ from typing import Any, TypeVar
 from textual import events, log
 from textual.app import App
 from textual.dom import DOMNode
+from textual.scrollbar import ScrollBar
 
 ReturnType = TypeVar("ReturnType")
 
@@ -37,6 +40,8 @@ class NoContentActions(App[ReturnType]):
     async def _broker_event(
         self, event_name: str, event: events.Event, default_namespace: DOMNode
     ) -> bool:
+        if isinstance(default_namespace, ScrollBar):
+            return await super()._broker_event(event_name, event, default_namespace)
         style = getattr(event, "style", None)
         action = None if style is None else style.meta.get(f"@{event_name}")
         if action is None:
