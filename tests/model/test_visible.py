@@ -7,22 +7,9 @@ import unicodedata
 import yaml
 from hypothesis import given
 from hypothesis import strategies as st
+from ui.hostile import acts_on_a_terminal
 
 from kubectl_stack.model.visible import visible, visible_lines
-
-BIDI = [*map(chr, range(0x202A, 0x202F)), *map(chr, range(0x2066, 0x206A))]
-
-
-def acts_on_a_terminal(ch: str) -> bool:
-    """C0 but tab, DEL, C1, bidi controls, line separators, lone surrogates."""
-    code = ord(ch)
-    return (
-        (code < 0x20 and ch != "\t")
-        or 0x7F <= code <= 0x9F
-        or ch in BIDI
-        or ch in ("\u2028", "\u2029")
-        or 0xD800 <= code <= 0xDFFF
-    )
 
 
 def test_osc_52_clipboard_write_is_shown_not_sent() -> None:
@@ -67,7 +54,7 @@ def test_escapes_are_the_yaml_views_escapes() -> None:
 @given(st.text(alphabet=st.characters() | st.characters(categories=["Cs", "Cc", "Cf"])))
 def test_nothing_that_acts_on_a_terminal_survives(text: str) -> None:
     shown = visible(text)
-    assert not any(acts_on_a_terminal(ch) for ch in shown)
+    assert acts_on_a_terminal(shown) == []
     assert visible(shown) == shown  # escapes are printable: sanitising twice changes nothing
     # Every category the sanitiser leaves in place is printable or a format character that
     # does not reorder text (bidi controls are escaped).

@@ -13,7 +13,13 @@ from typing import Any
 
 from hypothesis import strategies as st
 from rich.console import Console
+from rich.segment import Segment
+from rich.style import Style
+from rich.text import Text
 from textual.app import App
+from textual.geometry import Region
+from textual.widget import Widget
+from textual.widgets import DataTable, OptionList, RichLog
 
 OSC_52 = "\x1b]52;c;cHduZWQ=\x07"  # write "pwned" to the clipboard
 TITLE = "\x1b]0;pwned\x07"  # set the window title
@@ -178,16 +184,16 @@ _SCROLLBAR_ACTIONS = (
 )
 
 
-def acts_on_a_terminal(ch: str) -> bool:
-    """C0 but tab, DEL, C1, bidi controls, line separators, lone surrogates."""
-    code = ord(ch)
-    return (
-        (code < 0x20 and ch != "\t")
-        or 0x7F <= code <= 0x9F
-        or ch in _BIDI
-        or ch in ("\u2028", "\u2029")
-        or 0xD800 <= code <= 0xDFFF
-    )
+# C0 but tab, DEL, C1, bidi controls, line separators, lone surrogates.
+_ACTS = re.compile(
+    "[\x00-\x08\x0a-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\u2028\u2029\ud800-\udfff]"
+)
+
+
+def acts_on_a_terminal(text: str) -> list[str]:
+    """The characters of ``text`` that can act on a terminal: C0 but tab, DEL, C1, bidi
+    controls, line separators, lone surrogates."""
+    return sorted(set(_ACTS.findall(text)))
 
 
 def terminal_output(app: App[Any]) -> tuple[str, list[Any]]:
@@ -201,6 +207,67 @@ def terminal_output(app: App[Any]) -> tuple[str, list[Any]]:
     return update.render_segments(console), segments
 
 
+def _style_harm(style: Style | str | None, text: str) -> list[str]:
+    if style is None or isinstance(style, str):
+        style = Style.parse(style) if style else None
+    if style is None:
+        return []
+    found = []
+    if style.link:
+        found.append(f"link {style.link!r} on {text[:40]!r}")
+    actions = {k: v for k, v in style.meta.items() if k.startswith("@")}
+    if actions and actions not in _SCROLLBAR_ACTIONS:
+        found.append(f"action {actions!r} on {text[:40]!r}")
+    return found
+
+
+def _text_harm(text: str, where: str) -> list[str]:
+    bad = acts_on_a_terminal(text)
+    return [f"{where}: control characters {bad!r} in {text[:120]!r}"] if bad else []
+
+
+def _segments_harm(segments: list[Segment], where: str) -> list[str]:
+    found: list[str] = []
+    for segment in segments:
+        if segment.control:
+            continue
+        found += _text_harm(segment.text, where)
+        found += _style_harm(segment.style, segment.text)
+    return found
+
+
+def _cell_harm(cell: object, where: str) -> list[str]:
+    if not isinstance(cell, Text):
+        # A DataTable, an Option or a Static reads a str as markup.
+        return [f"{where}: {type(cell).__name__} {str(cell)[:80]!r}, read as markup"]
+    found = _text_harm(cell.plain, where)
+    for style in [cell.style, *(span.style for span in cell.spans)]:
+        found += _style_harm(style, cell.plain)
+    return found
+
+
+def content_harm(app: App[Any]) -> list[str]:
+    """:func:`harm` for what the screen holds out of view: every cell of every table, every
+    option of every list, every line of every log buffer, every other widget drawn whole."""
+    found: list[str] = []
+    for widget in app.screen.query(Widget):
+        name = f"{type(widget).__name__}#{widget.id}"
+        if isinstance(widget, DataTable):
+            for index in range(widget.row_count):
+                for cell in widget.get_row_at(index):
+                    found += _cell_harm(cell, name)
+        elif isinstance(widget, OptionList):
+            for index in range(widget.option_count):
+                found += _cell_harm(widget.get_option_at_index(index).prompt, name)
+        elif isinstance(widget, RichLog):
+            for strip in widget.lines:
+                found += _segments_harm(list(strip), name)
+        elif widget.size.area and not widget.is_container:
+            strips = widget.render_lines(Region(0, 0, *widget.size))
+            found += _segments_harm([s for strip in strips for s in strip], name)
+    return found
+
+
 def harm(app: App[Any]) -> list[str]:
     """What on the current screen could act on the terminal or the app: control characters
     in the output outside Textual's own colour and cursor sequences, hyperlinks (OSC 8), and
@@ -209,16 +276,9 @@ def harm(app: App[Any]) -> list[str]:
     found: list[str] = []
     lines = _OWN_SEQUENCES.sub("", raw).split("\n")
     for y, line in enumerate(lines):
-        bad = sorted({ch for ch in line if acts_on_a_terminal(ch)})
+        bad = acts_on_a_terminal(line)
         if bad:
             found.append(f"line {y}: control characters {bad!r} in {line[:120]!r}")
     for segment in segments:
-        style = segment.style
-        if style is None:
-            continue
-        if style.link:
-            found.append(f"link {style.link!r} on {segment.text[:40]!r}")
-        actions = {k: v for k, v in style.meta.items() if k.startswith("@")}
-        if actions and actions not in _SCROLLBAR_ACTIONS:
-            found.append(f"action {actions!r} on {segment.text[:40]!r}")
-    return found
+        found += _style_harm(segment.style, segment.text)
+    return found + content_harm(app)

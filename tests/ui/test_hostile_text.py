@@ -9,12 +9,22 @@ cursor moves, no hyperlink, no segment that runs an action when clicked.
 from __future__ import annotations
 
 import asyncio
+import fcntl
+import json
 import os
+import pty
+import select
+import struct
+import subprocess
+import sys
+import termios
+import time
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import Kubectl, ok
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from textual.app import App, ComposeResult
@@ -34,12 +44,13 @@ from kubectl_stack.ui.screens.stack import TABS, StackScreen
 from kubectl_stack.ui.screens.stacks import StacksScreen
 from kubectl_stack.ui.screens.yaml import ObjectScreen
 from kubectl_stack.ui.source import open_source
-from kubectl_stack_sim.runner import start_sim
+from kubectl_stack_sim.runner import RunningSim, start_sim
 
-from .conftest import TEST_SETTINGS, until, until_text
+from .conftest import TEST_SETTINGS, build_app, until, until_text
 from .hostile import (
     CLEAR,
     HOSTILE,
+    HUGE,
     INVALID_UTF8,
     LINK,
     OSC_52,
@@ -227,18 +238,28 @@ def hostile_logs(objects: Objects, lines: Sequence[str]) -> list[tuple[str, str,
     return [(pods[i % 2], "app", line) for i, line in enumerate(lines)]
 
 
+@pytest.mark.parametrize(
+    ("payloads", "size"),
+    [(HOSTILE, (160, 48)), (HOSTILE, (EVENTS_WIDTH, 40)), (HOSTILE, (80, 24)), ((HUGE,), (80, 24))],
+    ids=["payloads-wide", "payloads-tabs", "payloads-80x24", "100KB-80x24"],
+)
 def test_every_screen_shows_every_payload_in_every_field_harmlessly(
-    bad_rollout: dict[str, list[dict[str, Any]]],
+    bad_rollout: dict[str, list[dict[str, Any]]], payloads: Sequence[str], size: Any
 ) -> None:
-    objects, _ = poison(bad_rollout, cycle(HOSTILE))
-    logs = hostile_logs(objects, [*HOSTILE, INVALID_UTF8.decode(errors="replace")])
-    asyncio.run(run_walk(objects, logs, (160, 48)))
+    objects, _ = poison(bad_rollout, cycle(payloads))
+    logs = hostile_logs(objects, [*payloads, INVALID_UTF8.decode(errors="replace")])
+    asyncio.run(run_walk(objects, logs, size))
 
 
 @settings(
-    max_examples=6,
+    max_examples=8,
     deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+    suppress_health_check=[
+        HealthCheck.function_scoped_fixture,
+        HealthCheck.too_slow,
+        HealthCheck.large_base_example,
+        HealthCheck.data_too_large,
+    ],
 )
 @given(data=st.data(), size=st.sampled_from([(80, 24), (160, 48)]))
 def test_hostile_strings_in_any_field_never_reach_the_terminal_or_the_app(
@@ -410,3 +431,112 @@ async def test_actions_in_content_never_run_even_from_our_own_markup(
         ]
     assert source.calls == []
     assert os.listdir(tmp_path) == []
+
+
+# -- end to end: hostile objects created with real kubectl ----------------------------------
+
+
+def _create_hostile_objects(sim: RunningSim, kubectl: Kubectl) -> None:
+    """A hostile image set with ``kubectl set image`` and a hostile Event created with
+    ``kubectl create`` on the seed stack's Deployment."""
+    ok(kubectl, "set", "image", "deployment/my-app", f"app=my-app{TITLE}{LINK}:2")
+    uid = ok(kubectl, "get", "deployment", "my-app", "-o", "jsonpath={.metadata.uid}")
+    stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(sim.call(sim.cluster.clock.now) - 1))
+    event = {
+        "apiVersion": "v1",
+        "kind": "Event",
+        "metadata": {"name": "my-app.hostile", "namespace": "default"},
+        "involvedObject": {
+            "apiVersion": "apps/v1",
+            "kind": "Deployment",
+            "name": "my-app",
+            "namespace": "default",
+            "uid": uid,
+        },
+        "type": "Warning",
+        "reason": f"Evil{CLEAR}",
+        "message": f"copy {OSC_52} {PAUSE_CLICK}",
+        "count": 1,
+        "firstTimestamp": stamp,
+        "lastTimestamp": stamp,
+        "source": {"component": "attacker"},
+    }
+    ok(kubectl, "create", "-f", "-", input=json.dumps(event))
+
+
+async def test_hostile_event_and_image_created_with_kubectl_are_harmless_in_the_app(
+    sim: RunningSim, kubectl: Kubectl
+) -> None:
+    _create_hostile_objects(sim, kubectl)
+    app = build_app(sim, stack="my-app", synced=True)
+    async with app.run_test(size=(EVENTS_WIDTH, 30)) as pilot:
+        await until(pilot, lambda: isinstance(app.screen, StackScreen), "the stack")
+        await until_text(pilot, f"my-app\\e]0;pwned\\a{LINK}:2")
+        assert harm(app) == []
+        stack = app.screen
+        assert isinstance(stack, StackScreen)
+        stack.show_tab("events")
+        await until_text(pilot, "Evil\\e[2J\\e[H", "copy \\e]52;c;cHduZWQ=\\a")
+        assert harm(app) == []
+        x, y = position_of(app, "[@click=screen.pause]")
+        await pilot.click(offset=(x + 1, y))
+        await pilot.pause()
+        assert app.is_running
+    assert ok(kubectl, "get", "deployment", "my-app", "-o", "jsonpath={.spec.paused}") == ""
+
+
+def _read_until(master: int, needle: bytes, timeout: float) -> bytes:
+    seen = b""
+    deadline = time.monotonic() + timeout
+    while needle not in seen and time.monotonic() < deadline:
+        ready, _, _ = select.select([master], [], [], 0.5)
+        if ready:
+            try:
+                seen += os.read(master, 65536)
+            except OSError:
+                break
+    return seen
+
+
+def test_the_bytes_written_to_a_real_terminal_carry_no_hostile_sequence(
+    sim: RunningSim, kubectl: Kubectl, tmp_path: Path
+) -> None:
+    # The installed app in a pty against the cluster kubectl changed: what the terminal
+    # receives holds the payloads only as visible text.
+    _create_hostile_objects(sim, kubectl)
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 30, EVENTS_WIDTH, 0, 0))
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(Path(__file__).resolve().parents[2]),
+        "HOME": str(tmp_path),
+        "XDG_CONFIG_HOME": str(tmp_path),
+        "TERM": "xterm-256color",
+    }
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "kubectl_stack", "--kubeconfig", str(sim.kubeconfig), "my-app"],
+        stdin=slave,
+        stdout=slave,
+        stderr=slave,
+        env=env,
+        start_new_session=True,
+    )
+    os.close(slave)
+    try:
+        written = _read_until(master, b"pwned\\a", 60)
+        assert b"my-app\\e]0;pwned\\a" in written, written.decode(errors="replace")[-3000:]
+        os.write(master, b"e")
+        written += _read_until(master, b"cHduZWQ=\\a", 30)
+        assert b"copy \\e]52;c;cHduZWQ=\\a" in written, written.decode(errors="replace")[-3000:]
+        os.write(master, b"q")
+        deadline = time.monotonic() + 30
+        while proc.poll() is None and time.monotonic() < deadline:
+            written += _read_until(master, b"\x1b[?1049l", 1)  # the app leaves its screen
+        assert proc.poll() == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        os.close(master)
+    for raw in (b"\x1b]52;", b"\x1b]0;pwned", b"\x1b[2J\x1b[H", b"\x1b]8;", b"\xc2\x9b"):
+        assert raw not in written

@@ -18,14 +18,32 @@ from rich.text import Text
 
 from ...model.visible import visible
 
+MAX_CHARS = 4096
+"""A cluster string longer than this is cut (and says how much was left out): a cell or a
+panel line shows a few hundred characters at most, and laying out and drawing 100 KB on every
+refresh froze the app for seconds. The YAML view and the log lines show everything."""
+
+
+def _clipped(value: object) -> str:
+    text = value if isinstance(value, str) else str(value)
+    if len(text) <= MAX_CHARS:
+        return visible(text)
+    return f"{visible(text[:MAX_CHARS])}… ({len(text) - MAX_CHARS:,} more characters)"
+
 
 def shown(value: object, style: StyleType = "") -> Text:
     """``value`` (from the cluster, or anything formatted with ``str``) as one line of text to
-    draw: control characters and bidi overrides made visible escapes, brackets just brackets."""
-    return Text(visible(value), style=style, end="")
+    draw: control characters and bidi overrides made visible escapes, brackets just brackets,
+    cut after :data:`MAX_CHARS` characters."""
+    return Text(_clipped(value), style=style, end="")
 
 
 def fmt(template: str, *values: object, style: StyleType = "") -> Text:
     """Our own ``template`` with its ``{}`` fields filled by ``values`` (``str.format``), each
-    value through the sanitiser; the template is ours, so only it may hold line breaks."""
-    return Text(template.format(*(visible(v) for v in values)), style=style, end="")
+    value as :func:`shown` makes it; the template is ours, so only it may hold line breaks."""
+    return Text(template.format(*map(_clipped, values)), style=style, end="")
+
+
+def log_line(value: str, style: StyleType = "") -> Text:
+    """A log line, whole (long lines are the point of reading logs), through the sanitiser."""
+    return Text(visible(value), style=style, end="")

@@ -21,7 +21,7 @@ from textual.widgets import Input, RichLog, Static
 from ...kube.logs import LogLine as KubeLogLine
 from ...kube.logs import LogOptions
 from .. import present
-from ..presenters.text import shown
+from ..presenters.text import log_line, shown
 from ..widgets.bars import Banner, KeysFooter, TopBar
 from .base import ClusterScreen
 from .dialogs import PickerDialog
@@ -149,7 +149,7 @@ class LogsScreen(ClusterScreen):
             text.append(shown(f"{_short(line.pod)} │ ", style="dim"))
         if self.timestamps and line.timestamp:
             text.append(shown(line.timestamp + " ", style="dim"))
-        body = shown(line.text)
+        body = log_line(line.text)
         if self.search:
             body.highlight_regex(re.compile(re.escape(self.search), re.IGNORECASE), "reverse")
         text.append_text(body)
