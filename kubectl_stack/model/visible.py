@@ -42,9 +42,6 @@ _TABLE.update(dict.fromkeys(map(chr, range(_SURROGATES[0], _SURROGATES[1] + 1)),
 # A scan that calls back only for what it replaces: str.translate with a table looks up every
 # character in Python (11 ms for a 100 KB event message, on every refresh; this: under 1 ms).
 _ANY = _class((*_ESCAPED, _SURROGATES))
-_ANY_BUT_NEWLINE = _class(
-    tuple((0x0B, high) if low == 0x0A else (low, high) for low, high in (*_ESCAPED, _SURROGATES))
-)
 
 
 def _replace(match: re.Match[str]) -> str:
@@ -58,9 +55,3 @@ def visible(value: object) -> str:
     if text.isprintable():  # no Cc, Cf, Cs, Zl, Zp: nothing to escape (and a scan in C)
         return text
     return _ANY.sub(_replace, text)
-
-
-def visible_lines(value: str) -> str:
-    """Like :func:`visible`, but line feeds stay line breaks (a document: YAML, a multi-line
-    message shown in a panel); a carriage return is still escaped."""
-    return _ANY_BUT_NEWLINE.sub(_replace, value)

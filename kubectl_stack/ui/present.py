@@ -31,8 +31,7 @@ from ..model import stack as model_stack
 from ..model import storage as model_storage
 from ..model import workloads as model_workloads
 from ..model import yamlview as model_yamlview
-from ..model.visible import visible_lines
-from .presenters.text import fmt, shown
+from .presenters.text import cut_strings, document, fmt, shown
 from .screens.dialogs import RevisionChoice
 from .source import Source
 
@@ -1051,17 +1050,23 @@ def containers_of(source: Source, namespace: str, pod: str) -> list[str]:
 _KINDS = {**_STORE_KIND, "Pod": "pods", "ReplicaSet": "replicasets"}
 
 
+def cached_object(source: Source, kind: str, namespace: str, name: str) -> Obj | None:
+    """The cached object the YAML and describe views show (the same object until it changes:
+    the cache replaces, never mutates)."""
+    return source.get(_KINDS.get(kind, kind), namespace, name)
+
+
 def object_text(
     source: Source, kind: str, namespace: str, name: str, mode: str, now: float
 ) -> Text | Syntax:
     """``mode`` yaml: the object as ``kubectl get -o yaml`` (Secret values redacted by the
     model); describe: the fields ``kubectl describe`` leads with, and the object's events."""
-    obj = source.get(_KINDS.get(kind, kind), namespace, name)
+    obj = cached_object(source, kind, namespace, name)
     if obj is None:
         return fmt('{} "{}" not found (it may have been deleted)', kind.lower(), name)
     if mode == "yaml":
         # PyYAML escapes control characters itself, but not bidi overrides or U+0085.
-        yaml_text = visible_lines(model_yamlview.to_yaml(obj))
+        yaml_text = document(model_yamlview.to_yaml(cut_strings(obj)))
         return Syntax(yaml_text, "yaml", theme="ansi_dark", word_wrap=True)
     return _describe(source, kind, obj, now)
 

@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from ui.hostile import acts_on_a_terminal
 
-from kubectl_stack.model.visible import visible, visible_lines
+from kubectl_stack.model.visible import visible
 
 
 def test_osc_52_clipboard_write_is_shown_not_sent() -> None:
@@ -31,9 +31,8 @@ def test_bidi_overrides_and_isolates_are_neutralised_visibly() -> None:
     assert visible("\u2066a\u2069") == "\\u2066a\\u2069"
 
 
-def test_tab_stays_and_line_breaks_are_escaped_unless_lines_are_kept() -> None:
+def test_tab_stays_and_line_breaks_are_escaped() -> None:
     assert visible("a\tb\nc\r") == "a\tb\\nc\\r"
-    assert visible_lines("a\nb\r\n") == "a\nb\\r\n"
 
 
 def test_lone_surrogates_become_the_replacement_character() -> None:

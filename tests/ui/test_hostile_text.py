@@ -13,7 +13,6 @@ import fcntl
 import json
 import os
 import pty
-import select
 import struct
 import subprocess
 import sys
@@ -33,6 +32,8 @@ from textual.pilot import Pilot
 from textual.widgets import Static
 
 from kubectl_stack.kube import kinds as K
+from kubectl_stack.model.stack import summarize
+from kubectl_stack.once import format_table
 from kubectl_stack.options import ConnectionOptions, Options
 from kubectl_stack.ui import present
 from kubectl_stack.ui.app import StackApp, make_app
@@ -57,6 +58,7 @@ from .hostile import (
     PAUSE_CLICK,
     QUIT_CLICK,
     TITLE,
+    acts_on_a_terminal,
     cycle,
     harm,
     hostile_log_line,
@@ -65,6 +67,7 @@ from .hostile import (
 )
 from .memory import MemorySource
 from .screen import screen_text
+from .test_run_terminal import _env, _read_until
 
 Objects = Mapping[str, Sequence[Mapping[str, Any]]]
 # Below the cockpit layout's width the Events tab has the whole width for its messages.
@@ -268,6 +271,18 @@ def test_hostile_strings_in_any_field_never_reach_the_terminal_or_the_app(
     objects, _ = poison(bad_rollout, lambda: data.draw(hostile_text))
     logs = hostile_logs(objects, data.draw(st.lists(hostile_log_line, min_size=1, max_size=5)))
     asyncio.run(run_walk(objects, logs, size))
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
+@given(data=st.data(), all_namespaces=st.booleans())
+def test_once_prints_no_control_byte_from_any_field(
+    bad_rollout: dict[str, list[dict[str, Any]]], data: st.DataObject, all_namespaces: bool
+) -> None:
+    objects, _ = poison(bad_rollout, lambda: data.draw(hostile_text))
+    rows = summarize(objects, time.time())
+    assert rows
+    printed = format_table(rows, all_namespaces=all_namespaces)
+    assert acts_on_a_terminal(printed) == ["\n"]  # its own line ends only
 
 
 # -- the cases the probe found -------------------------------------------------------------
@@ -485,19 +500,6 @@ async def test_hostile_event_and_image_created_with_kubectl_are_harmless_in_the_
     assert ok(kubectl, "get", "deployment", "my-app", "-o", "jsonpath={.spec.paused}") == ""
 
 
-def _read_until(master: int, needle: bytes, timeout: float) -> bytes:
-    seen = b""
-    deadline = time.monotonic() + timeout
-    while needle not in seen and time.monotonic() < deadline:
-        ready, _, _ = select.select([master], [], [], 0.5)
-        if ready:
-            try:
-                seen += os.read(master, 65536)
-            except OSError:
-                break
-    return seen
-
-
 def test_the_bytes_written_to_a_real_terminal_carry_no_hostile_sequence(
     sim: RunningSim, kubectl: Kubectl, tmp_path: Path
 ) -> None:
@@ -506,19 +508,12 @@ def test_the_bytes_written_to_a_real_terminal_carry_no_hostile_sequence(
     _create_hostile_objects(sim, kubectl)
     master, slave = pty.openpty()
     fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 30, EVENTS_WIDTH, 0, 0))
-    env = {
-        **os.environ,
-        "PYTHONPATH": str(Path(__file__).resolve().parents[2]),
-        "HOME": str(tmp_path),
-        "XDG_CONFIG_HOME": str(tmp_path),
-        "TERM": "xterm-256color",
-    }
     proc = subprocess.Popen(
         [sys.executable, "-m", "kubectl_stack", "--kubeconfig", str(sim.kubeconfig), "my-app"],
         stdin=slave,
         stdout=slave,
         stderr=slave,
-        env=env,
+        env=_env(tmp_path),
         start_new_session=True,
     )
     os.close(slave)

@@ -32,6 +32,8 @@ class ObjectScreen(ClusterScreen):
         self.name_ = name
         self.mode = mode
         self.title = f"{kind} {name}"
+        self._yaml_of: object | None = None
+        """The object whose YAML is on screen."""
 
     def compose(self) -> ComposeResult:
         yield TopBar()
@@ -48,10 +50,15 @@ class ObjectScreen(ClusterScreen):
         self.query_one("#object-title", Static).update(
             fmt("{} · {}/{} · ns {}", self.mode, self.kind.lower(), self.name_, self.namespace)
         )
-        body = present.object_text(
-            self.source, self.kind, self.namespace, self.name_, self.mode, self.stack_app.now()
-        )
-        self.query_one("#object-body", Static).update(body)
+        # The YAML depends on the object alone (describe also on the clock): drawn again only
+        # when it changed, not on every 1 s tick (a big object took seconds to lay out).
+        obj = present.cached_object(self.source, self.kind, self.namespace, self.name_)
+        if self.mode != "yaml" or obj is None or obj is not self._yaml_of:
+            body = present.object_text(
+                self.source, self.kind, self.namespace, self.name_, self.mode, self.stack_app.now()
+            )
+            self.query_one("#object-body", Static).update(body)
+            self._yaml_of = obj if self.mode == "yaml" else None
         self.update_top_bar()
 
     def action_mode(self, mode: str) -> None:
