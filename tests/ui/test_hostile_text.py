@@ -18,7 +18,7 @@ import subprocess
 import sys
 import termios
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -74,14 +74,12 @@ Objects = Mapping[str, Sequence[Mapping[str, Any]]]
 EVENTS_WIDTH = 139
 
 
-@pytest.fixture(scope="module")
-def bad_rollout() -> Iterator[dict[str, list[dict[str, Any]]]]:
-    """Every object the app watches in the bad-rollout scenario two minutes in (two
-    revisions, pods failing readiness, Unhealthy events, an HPA, a Service and an Ingress),
-    read once through the app's own data layer."""
-    sim = start_sim("bad-rollout")
+def captured(scenario: str, seconds: int) -> dict[str, list[dict[str, Any]]]:
+    """Every object the app watches in ``scenario`` after ``seconds``, read once through the
+    app's own data layer."""
+    sim = start_sim(scenario)
     try:
-        for _ in range(24):
+        for _ in range(seconds // 5):
             sim.advance(5)
 
         async def capture() -> dict[str, list[dict[str, Any]]]:
@@ -96,15 +94,32 @@ def bad_rollout() -> Iterator[dict[str, list[dict[str, Any]]]]:
             finally:
                 await source.close()
 
-        yield asyncio.run(capture())
+        return asyncio.run(capture())
     finally:
         sim.stop()
 
 
+@pytest.fixture(scope="module")
+def bad_rollout() -> dict[str, list[dict[str, Any]]]:
+    """Two minutes into the bad rollout: two revisions, pods failing readiness, Unhealthy
+    events, an HPA, a Service and an Ingress."""
+    return captured("bad-rollout", 120)
+
+
+@pytest.fixture(scope="module")
+def helm_argo() -> dict[str, list[dict[str, Any]]]:
+    """Helm- and Argo CD-managed stacks with a StatefulSet, a DaemonSet and their claims."""
+    return captured("helm-argo", 60)
+
+
 def memory_app(
-    objects: Objects, namespace: str, logs: Sequence[tuple[str, str, str]] = ()
+    objects: Objects,
+    namespace: str,
+    logs: Sequence[tuple[str, str, str]] = (),
+    *,
+    all_namespaces: bool = False,
 ) -> tuple[StackApp, MemorySource]:
-    source = MemorySource(objects, namespace=namespace, logs=logs)
+    source = MemorySource(objects, namespace=namespace, logs=logs, all_namespaces=all_namespaces)
     app = make_app(Options(connection=ConnectionOptions()), settings=TEST_SETTINGS, source=source)
     return app, source
 
@@ -252,6 +267,45 @@ def test_every_screen_shows_every_payload_in_every_field_harmlessly(
     objects, _ = poison(bad_rollout, cycle(payloads))
     logs = hostile_logs(objects, [*payloads, INVALID_UTF8.decode(errors="replace")])
     asyncio.run(run_walk(objects, logs, size))
+
+
+async def walk_workloads(objects: Objects) -> list[str]:
+    """The Stack screen, describe, YAML and history of every StatefulSet and DaemonSet."""
+    app, source = memory_app(objects, "", all_namespaces=True)
+    async with app.run_test(size=(EVENTS_WIDTH, 30)) as pilot:
+        walk = Walk(app, pilot)
+        await until(pilot, lambda: isinstance(app.screen, StacksScreen), "the stacks")
+        await walk.check("Stacks, all namespaces")
+        for kind, store in (("StatefulSet", "statefulsets"), ("DaemonSet", "daemonsets")):
+            for obj in objects[store]:
+                meta = obj["metadata"]
+                app.open_stack(meta["namespace"], meta["name"], kind=kind)
+                await until(pilot, lambda: isinstance(app.screen, StackScreen), "the stack")
+                stack = app.screen
+                assert isinstance(stack, StackScreen)
+                for tab, _ in TABS:
+                    stack.show_tab(tab)
+                    await walk.check(f"{kind}, {tab}")
+                stack.show_tab("rollout")
+                await walk.press("d")
+                await walk.on(ObjectScreen, f"{kind} describe")
+                await walk.press("y")
+                await walk.check(f"{kind} YAML")
+                await walk.press("escape", "h")
+                await walk.on(HistoryScreen, f"{kind} history")
+                await walk.press("escape", "escape")
+                await until(pilot, lambda: isinstance(app.screen, StacksScreen), "the stacks")
+        assert source.calls == []
+        return walk.seen
+
+
+def test_statefulset_and_daemonset_stacks_show_every_payload_harmlessly(
+    helm_argo: dict[str, list[dict[str, Any]]],
+) -> None:
+    objects, _ = poison(helm_argo, cycle(HOSTILE))
+    assert objects["statefulsets"] and objects["daemonsets"]
+    seen = asyncio.run(walk_workloads(objects))
+    assert len(seen) >= 2 * (len(TABS) + 3)
 
 
 @settings(
