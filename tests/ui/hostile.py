@@ -50,7 +50,9 @@ INVALID_UTF8 = b"bad \xff\xc0 \x9b2J \xc2\x9b2J byte"
 HUGE = "\x1b]52;c;" + "A" * 100_000 + "\x07"  # 100 KB
 
 _piece = st.sampled_from(HOSTILE) | st.text(
-    alphabet=st.characters() | st.characters(categories=["Cc", "Cf"]), max_size=6
+    alphabet=st.characters(codec="utf-8")  # JSON carries no lone surrogates
+    | st.characters(categories=["Cc", "Cf"], codec="utf-8"),
+    max_size=6,
 )
 hostile_text = st.lists(_piece, min_size=1, max_size=4).map("".join) | st.just(HUGE)
 """Hostile strings: the payloads mixed with arbitrary characters, sometimes 100 KB."""
