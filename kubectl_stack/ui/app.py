@@ -10,14 +10,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TypeGuard
 
 from textual import events, work
-from textual.app import App
 from textual.binding import Binding
 from textual.timer import Timer
 
 from ..model.hpa import HpaHistory
 from ..options import ConnectionOptions, Options
-from ..settings import Settings, load_settings
+from ..settings import Settings, config_path, load_settings
 from .collector import IdleCollector
+from .handover import KubectlTools
 from .messages import StateChanged
 from .screens.base import ClusterScreen
 from .screens.dialogs import PickerDialog
@@ -39,7 +39,7 @@ KEY_STARVE = 0.25
 Clock = Callable[[], float]
 
 
-class StackApp(App[int]):
+class StackApp(KubectlTools):
     """``kubectl stack``. Create it with :func:`make_app`."""
 
     TITLE = "kubectl stack"
@@ -49,6 +49,7 @@ class StackApp(App[int]):
         Binding("q", "quit", "Quit", id="quit"),
         Binding("ctrl+c", "quit", "Quit", show=False, priority=True, id="quit-now"),
         Binding("question_mark", "help", "Help", id="help"),
+        Binding("colon", "command", "Command", id="command"),
     ]
 
     def __init__(
@@ -68,7 +69,6 @@ class StackApp(App[int]):
         self.now = now
         self._connector = connector
         self.source: Source | None = source
-        self.read_only = options.read_only
         self.fatal_error: str | None = None
         self.hpa_history: dict[tuple[str, str], HpaHistory] = {}
         """Autoscaler samples for the sparklines, kept across screens."""
@@ -85,6 +85,23 @@ class StackApp(App[int]):
         self._gc_frozen = False
         self._collector = IdleCollector(self.set_timer)
         self._stack_screen: StackScreen | None = None
+        self.forwards = []
+
+    @property
+    def read_only(self) -> bool:
+        """No mutating key: ``--read-only``, or the config file says so for this context."""
+        return self.read_only_reason is not None
+
+    @property
+    def read_only_reason(self) -> str | None:
+        """Why the app is read-only (``--read-only``, ``context prod is read-only``), or
+        None."""
+        if self.options.read_only:
+            return "--read-only"
+        context = self.source.connection.context if self.source is not None else None
+        if self.settings.context_read_only(context):
+            return f"context {context} is read-only in {config_path()}"
+        return None
 
     def on_mount(self) -> None:
         self._collector.start()
@@ -315,15 +332,33 @@ class StackApp(App[int]):
         source = self.source
 
         def chosen(context: object) -> None:
-            if isinstance(context, str) and context != source.context:
-                self.options = replace(
-                    self.options, connection=replace(self.options.connection, context=context)
-                )
-                self._connect(replace(self.options.connection, namespace=None))
+            if isinstance(context, str):
+                self.switch_context(context)
 
         self.push_screen(PickerDialog("Context", source.contexts(), source.context), chosen)
 
+    def switch_context(self, context: str) -> None:
+        """Reconnect to another kubeconfig context (in its own namespace)."""
+        if self.source is not None and context == self.source.context:
+            return
+        self.options = replace(
+            self.options, connection=replace(self.options.connection, context=context)
+        )
+        self._connect(replace(self.options.connection, namespace=None))
+
+    def action_command(self) -> None:
+        if self.source is None:
+            return
+        from .screens.command import CommandBar, run_command
+
+        def chosen(text: object) -> None:
+            if isinstance(text, str):
+                run_command(self, text)
+
+        self.push_screen(CommandBar(self.source), chosen)
+
     async def on_unmount(self) -> None:
+        await self.stop_forwards()
         self._collector.stop()
         if self.source is not None:
             await self.source.close()

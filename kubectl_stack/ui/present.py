@@ -538,11 +538,12 @@ class StacksPresenter:
         columns: Sequence[str],
         name_filter: str = "",
         grouped: bool = False,
+        kind: str | None = None,
     ) -> TableView:
         """Rows keyed as :func:`stack_key`, ordered most urgent first. ``grouped``: each
         application (standard labels, see model.grouping) as a group row followed by its
-        workloads; the ungrouped ones after them. The same view again (the very object)
-        when nothing it shows changed."""
+        workloads; the ungrouped ones after them. ``kind``: only workloads of that kind. The
+        same view again (the very object) when nothing it shows changed."""
         if not source.synced():
             # Until every kind is listed a stack's counts would be wrong (pods not in yet:
             # 0/10 ready), and summarising a half-loaded cache is wasted work.
@@ -551,7 +552,7 @@ class StacksPresenter:
         namespace = None if source.all_namespaces else source.namespace
         summary = source.summary(now)
         # The summary by identity: an equal one may come from changed objects (labels).
-        last = (id(summary), tuple(columns), name_filter, grouped, namespace)
+        last = (id(summary), tuple(columns), name_filter, grouped, namespace, kind)
         view = self._view
         if view is not None and view.empty_message is None and last == self._last:
             return view
@@ -567,6 +568,8 @@ class StacksPresenter:
                 continue
             if name_filter and not _matches(source, row, name_filter):
                 continue
+            if kind is not None and row.kind != kind:
+                continue
             memo = memos[id(row)] = self._memo_of(source, row)
             rows[memo.key] = memo.cells
             order[memo.key] = rank
@@ -576,8 +579,10 @@ class StacksPresenter:
             _group(self._groups(source, shown), columns, rows, order)
         empty = None
         if not rows:
-            if summary:
-                empty = f"no Deployment matches {name_filter!r}"
+            if summary and name_filter:
+                empty = f"no {kind or 'Deployment'} matches {name_filter!r}"
+            elif summary:
+                empty = f"no {kind} in this scope (:stacks shows every kind)"
             else:
                 where = "any namespace" if namespace is None else f'namespace "{namespace}"'
                 problem = source.kind_problem("deployments")
@@ -1001,7 +1006,17 @@ def containers_of(source: Source, namespace: str, pod: str) -> list[str]:
 
 # -- YAML --------------------------------------------------------------------------------
 
-_KINDS = {**_STORE_KIND, "Pod": "pods", "ReplicaSet": "replicasets"}
+_KINDS = {
+    **_STORE_KIND,
+    "Pod": "pods",
+    "ReplicaSet": "replicasets",
+    "Service": "services",
+    "Ingress": "ingresses",
+    "HorizontalPodAutoscaler": "horizontalpodautoscalers",
+    "ConfigMap": "configmaps",
+    "Secret": "secrets",
+    "PersistentVolumeClaim": "persistentvolumeclaims",
+}
 
 
 def object_yaml(source: Source, kind: str, namespace: str, name: str) -> Text | Syntax:

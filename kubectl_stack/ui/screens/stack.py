@@ -18,7 +18,7 @@ from textual.widgets import Static, Tab, Tabs
 from .. import present
 from ..widgets.bars import Banner, KeysFooter, TopBar
 from ..widgets.table import KeyedTable
-from . import stack_actions
+from . import kubectl_actions, stack_actions
 from .base import ClusterScreen
 from .dialogs import ConfirmDialog
 
@@ -31,7 +31,7 @@ TABS = (
 )
 
 
-class StackScreen(stack_actions.StackActions, ClusterScreen):
+class StackScreen(kubectl_actions.KubectlActions, stack_actions.StackActions, ClusterScreen):
     """One workload's stack."""
 
     TITLE = "Stack"
@@ -60,6 +60,8 @@ class StackScreen(stack_actions.StackActions, ClusterScreen):
         ),
         Binding("x", "delete_pod", "Delete pod", id="delete-pod"),
         *stack_actions.BINDINGS,
+        *kubectl_actions.BINDINGS,
+        *kubectl_actions.STACK_BINDINGS,
     ]
 
     def __init__(
@@ -109,6 +111,7 @@ class StackScreen(stack_actions.StackActions, ClusterScreen):
         self.namespace = namespace
         self.name_ = name
         self.kind = kind
+        self.picked = None
         self.title = f"Stack {name}"
         self.fit_to(self.app.size)  # the terminal may have been resized while it was hidden
         for table in self.query(KeyedTable):
@@ -245,7 +248,13 @@ class StackScreen(stack_actions.StackActions, ClusterScreen):
         pod = self.selected_pod()
         if pod is not None:
             return "Pod", self.namespace, pod
+        if self.picked is not None:
+            return self.picked.kind, self.namespace, self.picked.name
         return self.kind, self.namespace, self.name_
+
+    def _choose_pod(self, key: str) -> None:
+        self.show_tab("pods")
+        self.stack_app.tell(f"choose a pod in the Pods tab, then press {key}")
 
     def action_logs(self) -> None:
         from .logs import LogsScreen
