@@ -41,3 +41,26 @@ def test_unreadable_yaml_is_a_warning_not_a_crash(tmp_path: Path) -> None:
     settings = load_settings({}, path)
     assert settings == Settings(warnings=settings.warnings)
     assert len(settings.warnings) == 1 and str(path) in settings.warnings[0]
+
+
+def test_contexts_mark_some_contexts_read_only(tmp_path: Path) -> None:
+    path = tmp_path / "config.yaml"
+    path.write_text("contexts:\n  prod:\n    read_only: true\n  dev:\n    read_only: false\n")
+    settings = load_settings({}, path)
+    assert settings.warnings == ()
+    assert settings.context_read_only("prod")
+    assert not settings.context_read_only("dev")
+    assert not settings.context_read_only("staging")
+    assert not settings.context_read_only(None)
+
+
+def test_a_bad_contexts_entry_is_a_warning_and_marks_nothing(tmp_path: Path) -> None:
+    path = tmp_path / "config.yaml"
+    path.write_text("contexts:\n  prod:\n    readonly: true\n")
+    settings = load_settings({}, path)
+    assert not settings.context_read_only("prod")
+    assert any("contexts.prod: unknown setting 'readonly'" in w for w in settings.warnings)
+    path.write_text("contexts:\n  prod:\n    read_only: perhaps\n")
+    settings = load_settings({}, path)
+    assert not settings.context_read_only("prod")
+    assert any("contexts.prod.read_only: expected true or false" in w for w in settings.warnings)
