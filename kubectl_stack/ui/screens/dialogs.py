@@ -212,8 +212,11 @@ class ConfirmDialog(_Dialog):
                 yield Button(self._confirm_label, id="ok", variant="primary")
                 yield Button("Cancel", id="cancel")
 
+    FOCUS = "#ok"
+    """The button focused when the dialog opens."""
+
     def on_mount(self) -> None:
-        self.query_one("#ok", Button).focus()
+        self.query_one(self.FOCUS, Button).focus()
 
     def action_confirm(self) -> None:
         self.dismiss(True)

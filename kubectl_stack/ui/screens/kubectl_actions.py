@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING
 
 from textual import work
 from textual.binding import Binding
-from textual.widgets import Button
 
 from ...kube.access import EDITABLE
 from ...kube.actions import DELETABLE
@@ -46,8 +45,7 @@ class DeleteDialog(ConfirmDialog):
     """A delete confirmation: opens focused on Cancel, so a stray Enter typed ahead cancels;
     only ``y`` or a click on the button deletes."""
 
-    def on_mount(self) -> None:
-        self.query_one("#cancel", Button).focus()
+    FOCUS = "#cancel"
 
 
 class KubectlActions(_Base):
