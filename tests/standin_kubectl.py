@@ -3,8 +3,9 @@
 :func:`install`) and point KUBECTL_PLUGINS_CALLER or PATH at it.
 
 It appends its argv (one JSON list a line) to ``$STANDIN_RECORD``, then:
-- ``exec``: prints ``STANDIN-SHELL`` and whether stdin/stdout are a terminal, then exits
-  with ``$STANDIN_EXIT`` (0 by default), writing ``$STANDIN_STDERR`` to stderr if set;
+- ``exec``: prints ``STANDIN-SHELL`` and whether stdin/stdout are a terminal, reads one line
+  if ``$STANDIN_WAIT`` is set (a shell session a person ends), then exits with
+  ``$STANDIN_EXIT`` (0 by default), writing ``$STANDIN_STDERR`` to stderr if set;
 - ``port-forward``: serves HTTP on 127.0.0.1 (the local port asked, or a free one), prints
   kubectl's ``Forwarding from 127.0.0.1:L -> R`` line and answers every GET with
   ``standin forwards to R``, until it is terminated or asked for ``/quit`` (then it exits
@@ -64,6 +65,8 @@ def main() -> int:
     args = sys.argv[1:]
     if args and args[0] == "exec":
         print(f"STANDIN-SHELL tty={sys.stdin.isatty() and sys.stdout.isatty()}", flush=True)
+        if os.environ.get("STANDIN_WAIT"):
+            print("typed:", sys.stdin.readline().strip(), flush=True)
     elif args and args[0] == "port-forward":
         _serve(args[-1])
     if os.environ.get("STANDIN_STDERR"):
