@@ -70,40 +70,28 @@ def resource(kind: Kind) -> str:
     return f"{kind.plural}.{kind.group}" if kind.group else kind.plural
 
 
+def _command(
+    kubectl: str, verb: str, options: ConnectionOptions, namespace: str, *rest: str
+) -> list[str]:
+    # Streaming verbs (exec, port-forward) are one long request: no --request-timeout.
+    timeout = verb not in ("exec", "port-forward")
+    flags = connection_flags(options, request_timeout=timeout)
+    return [kubectl, verb, *flags, "--namespace", namespace, *rest]
+
+
 def edit_command(
     kubectl: str, options: ConnectionOptions, kind: Kind, namespace: str, name: str
 ) -> list[str]:
     """``kubectl edit`` of one object (kubectl runs ``$KUBE_EDITOR``, else ``$EDITOR``)."""
-    return [
-        kubectl,
-        "edit",
-        *connection_flags(options),
-        "--namespace",
-        namespace,
-        resource(kind),
-        name,
-    ]
+    return _command(kubectl, "edit", options, namespace, resource(kind), name)
 
 
 def exec_command(
     kubectl: str, options: ConnectionOptions, namespace: str, pod: str, container: str
 ) -> list[str]:
     """``kubectl exec -it`` of a shell (:data:`SHELL`) in one container."""
-    return [
-        kubectl,
-        "exec",
-        *connection_flags(options, request_timeout=False),
-        "--namespace",
-        namespace,
-        "-it",
-        pod,
-        "--container",
-        container,
-        "--",
-        "sh",
-        "-c",
-        SHELL,
-    ]
+    rest = ("-it", pod, "--container", container, "--", "sh", "-c", SHELL)
+    return _command(kubectl, "exec", options, namespace, *rest)
 
 
 def port_forward_command(
@@ -116,17 +104,10 @@ def port_forward_command(
 ) -> list[str]:
     """``kubectl port-forward`` of ``target`` (``pod/NAME`` or ``service/NAME``) on 127.0.0.1;
     ``local`` None lets kubectl choose a free local port (``:REMOTE``)."""
-    return [
-        kubectl,
-        "port-forward",
-        *connection_flags(options, request_timeout=False),
-        "--namespace",
-        namespace,
-        "--address",
-        "127.0.0.1",
-        target,
-        f"{local or ''}:{remote}",
-    ]
+    ports = f"{local or ''}:{remote}"
+    return _command(
+        kubectl, "port-forward", options, namespace, "--address", "127.0.0.1", target, ports
+    )
 
 
 @dataclass(frozen=True)

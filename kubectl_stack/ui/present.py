@@ -33,6 +33,7 @@ from ..model import workloads as model_workloads
 from ..model import yamlview as model_yamlview
 from .screens.dialogs import RevisionChoice
 from .source import Source
+from .stack_objects import STORE_KIND
 
 Cells = tuple[str | Text, ...]
 Obj = Mapping[str, Any]
@@ -1006,17 +1007,7 @@ def containers_of(source: Source, namespace: str, pod: str) -> list[str]:
 
 # -- YAML --------------------------------------------------------------------------------
 
-_KINDS = {
-    **_STORE_KIND,
-    "Pod": "pods",
-    "ReplicaSet": "replicasets",
-    "Service": "services",
-    "Ingress": "ingresses",
-    "HorizontalPodAutoscaler": "horizontalpodautoscalers",
-    "ConfigMap": "configmaps",
-    "Secret": "secrets",
-    "PersistentVolumeClaim": "persistentvolumeclaims",
-}
+_KINDS = STORE_KIND
 
 
 def object_yaml(source: Source, kind: str, namespace: str, name: str) -> Text | Syntax:

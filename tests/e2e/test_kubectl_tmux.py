@@ -25,20 +25,6 @@ pytestmark = pytest.mark.e2e
 DIRECT = f"{sys.executable} {REPO / 'plugin' / 'kubectl-stack'} --demo"
 
 
-def start(tmux: Tmux, command: str) -> None:
-    tmux(
-        "new-session",
-        "-d",
-        "-s",
-        "e2e",
-        "-x",
-        "100",
-        "-y",
-        "30",
-        f"{command}; echo EXIT-CODE=$?; /bin/sleep 60",
-    )
-
-
 def flag(tmux: Tmux, name: str) -> str:
     return tmux("display-message", "-p", "-t", "e2e", f"#{{{name}}}").strip()
 
@@ -63,7 +49,7 @@ def test_edit_through_real_kubectl_and_an_editor_script(tmux: Tmux, tmp_path: Pa
     editor.write_text("#!/bin/sh\nsed -i 's/^  replicas: 3$/  replicas: 5/' \"$1\"\n")
     editor.chmod(0o755)
     tmux.env["KUBE_EDITOR"] = str(editor)
-    start(tmux, "kubectl stack --demo")
+    tmux.start("kubectl stack --demo")
     tmux.wait_for(lambda s: "my-app" in s and "Complete" in s, "the stacks list")
     assert flag(tmux, "mouse_any_flag") == "1"
     tmux("send-keys", "-t", "e2e", "E")
@@ -77,7 +63,7 @@ def test_per_context_read_only_refuses(tmux: Tmux, tmp_path: Path) -> None:
     config = tmp_path / ".config" / "kubectl-stack" / "config.yaml"
     config.parent.mkdir(parents=True)
     config.write_text("contexts:\n  sim:\n    read_only: true\n")
-    start(tmux, "kubectl stack --demo")
+    tmux.start("kubectl stack --demo")
     screen = tmux.wait_for(lambda s: "my-app" in s and "Complete" in s, "the stacks list")
     assert "read-only" in screen.splitlines()[0]
     # As with --read-only, the mutating keys are gone from the footer and do nothing.
@@ -106,7 +92,7 @@ def test_shell_hands_the_terminal_to_kubectl_exec_and_takes_it_back(
     tmux.env.update(
         KUBECTL_PLUGINS_CALLER=str(kubectl), STANDIN_RECORD=str(record), STANDIN_WAIT="1"
     )
-    start(tmux, DIRECT)
+    tmux.start(DIRECT)
     open_pods(tmux)
     tmux("send-keys", "-t", "e2e", "S")
     screen = tmux.wait_for(lambda s: "STANDIN-SHELL tty=True" in s, "the shell")
@@ -130,7 +116,7 @@ def test_a_failing_shell_is_one_line_and_the_terminal_comes_back(
         STANDIN_EXIT="1",
         STANDIN_STDERR="error: EXEC-REFUSED",
     )
-    start(tmux, DIRECT)
+    tmux.start(DIRECT)
     open_pods(tmux)
     tmux("send-keys", "-t", "e2e", "S")
     tmux.wait_for(lambda s: "EXEC-REFUSED" in s and "READY" in s, "the one line")
@@ -140,7 +126,7 @@ def test_a_failing_shell_is_one_line_and_the_terminal_comes_back(
 
 def test_without_kubectl_edit_is_one_line(tmux: Tmux, tmp_path: Path) -> None:
     (tmp_path / "empty").mkdir()
-    start(tmux, f"/usr/bin/env -u KUBECTL_PLUGINS_CALLER PATH={tmp_path / 'empty'} {DIRECT}")
+    tmux.start(f"/usr/bin/env -u KUBECTL_PLUGINS_CALLER PATH={tmp_path / 'empty'} {DIRECT}")
     tmux.wait_for(lambda s: "my-app" in s and "Complete" in s, "the stacks list")
     tmux("send-keys", "-t", "e2e", "E")
     tmux.wait_for(lambda s: "kubectl was not found on PATH" in s, "the one line")

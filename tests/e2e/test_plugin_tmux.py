@@ -13,17 +13,7 @@ pytestmark = pytest.mark.e2e
 
 
 def test_kubectl_finds_plugin_and_app_quits_cleanly(tmux: Tmux) -> None:
-    tmux(
-        "new-session",
-        "-d",
-        "-s",
-        "e2e",
-        "-x",
-        "100",
-        "-y",
-        "30",
-        "kubectl stack --demo; echo EXIT-CODE=$?; sleep 60",
-    )
+    tmux.start("kubectl stack --demo")
     screen = tmux.wait_for(lambda s: "my-app" in s and "Complete" in s, "the stacks list")
     assert "ROLLOUT" in screen
 

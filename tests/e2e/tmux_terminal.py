@@ -34,6 +34,20 @@ class Tmux:
         )
         return done.stdout
 
+    def start(self, command: str) -> None:
+        """Run ``command`` in a 100x30 session ``e2e``; its exit code is printed after it."""
+        self(
+            "new-session",
+            "-d",
+            "-s",
+            "e2e",
+            "-x",
+            "100",
+            "-y",
+            "30",
+            f"{command}; echo EXIT-CODE=$?; /bin/sleep 60",
+        )
+
     def screen(self) -> str:
         return self("capture-pane", "-p", "-t", "e2e")
 

@@ -81,15 +81,29 @@ async def pick(pilot, app: StackApp, text: str) -> None:  # type: ignore[no-unty
     await until(pilot, lambda: not isinstance(app.screen, PickerDialog), "the picker to close")
 
 
+async def stack_ready(pilot, app: StackApp) -> None:  # type: ignore[no-untyped-def]
+    await until(pilot, lambda: isinstance(app.screen, StackScreen), "the stack screen")
+    await until_text(pilot, "Complete")
+
+
+async def pick_object(pilot, app: StackApp, ref: str) -> None:  # type: ignore[no-untyped-def]
+    """On the Stack screen: ``o`` and the stack object whose ref starts with ``ref``."""
+    await pilot.press("o")
+    await pick(pilot, app, ref)
+
+
+async def open_delete(pilot, app: StackApp) -> None:  # type: ignore[no-untyped-def]
+    await pilot.press("ctrl+d")
+    await until(pilot, lambda: isinstance(app.screen, DeleteDialog), "the delete dialog")
+
+
 async def test_edit_hands_the_terminal_to_kubectl_edit_of_the_picked_object(
     sim: RunningSim, standin: Path, handed: list[str]
 ) -> None:
     app = build_app(sim, stack="my-app")
     async with app.run_test(size=(100, 30)) as pilot:
-        await until(pilot, lambda: isinstance(app.screen, StackScreen), "the stack screen")
-        await until_text(pilot, "Complete")
-        await pilot.press("o")
-        await pick(pilot, app, "service/")
+        await stack_ready(pilot, app)
+        await pick_object(pilot, app, "service/")
         await until_text(pilot, "▸ service/my-app")
         await pilot.press("E")
         await until(pilot, lambda: bool(recorded(standin)), "kubectl to run")
@@ -159,19 +173,15 @@ async def test_delete_names_what_depends_on_it_opens_on_cancel_and_deletes_on_y(
 ) -> None:
     app = build_app(sim, stack="my-app")
     async with app.run_test(size=(100, 30)) as pilot:
-        await until(pilot, lambda: isinstance(app.screen, StackScreen), "the stack screen")
-        await until_text(pilot, "Complete")
-        await pilot.press("o")
-        await pick(pilot, app, "configmap/")
-        await pilot.press("ctrl+d")
-        await until(pilot, lambda: isinstance(app.screen, DeleteDialog), "the delete dialog")
+        await stack_ready(pilot, app)
+        await pick_object(pilot, app, "configmap/")
+        await open_delete(pilot, app)
         text = await until_text(pilot, "Delete configmap/app-config")
         assert "the pod template of deployment/my-app uses it (envFrom)" in " ".join(text.split())
         await pilot.press("enter")  # a stray Enter: Cancel has the focus
         await until(pilot, lambda: isinstance(app.screen, StackScreen), "the dialog to close")
         assert configmap(sim) is not None
-        await pilot.press("ctrl+d")
-        await until(pilot, lambda: isinstance(app.screen, DeleteDialog), "the delete dialog")
+        await open_delete(pilot, app)
         await pilot.press("y")
         await until(pilot, lambda: configmap(sim) is None, "the ConfigMap to be deleted")
         await until(
@@ -192,12 +202,9 @@ async def test_delete_of_an_object_changed_since_the_dialog_opened_is_refused(
 ) -> None:
     app = build_app(sim, stack="my-app")
     async with app.run_test(size=(100, 30)) as pilot:
-        await until(pilot, lambda: isinstance(app.screen, StackScreen), "the stack screen")
-        await until_text(pilot, "Complete")
-        await pilot.press("o")
-        await pick(pilot, app, "configmap/")
-        await pilot.press("ctrl+d")
-        await until(pilot, lambda: isinstance(app.screen, DeleteDialog), "the delete dialog")
+        await stack_ready(pilot, app)
+        await pick_object(pilot, app, "configmap/")
+        await open_delete(pilot, app)
         done = kubectl("label", "configmap", "app-config", "changed=yes")
         assert done.returncode == 0, done.stderr
         await pilot.press("y")
@@ -212,10 +219,8 @@ async def test_delete_of_an_object_changed_since_the_dialog_opened_is_refused(
 async def test_deleting_a_service_names_the_ingress_that_routes_to_it(sim: RunningSim) -> None:
     app = build_app(sim, stack="my-app")
     async with app.run_test(size=(100, 30)) as pilot:
-        await until(pilot, lambda: isinstance(app.screen, StackScreen), "the stack screen")
-        await until_text(pilot, "Complete")
-        await pilot.press("o")
-        await pick(pilot, app, "service/")
+        await stack_ready(pilot, app)
+        await pick_object(pilot, app, "service/")
         await pilot.press("ctrl+d")
         text = await until_text(pilot, "Delete service/my-app")
         assert "ingress/my-app routes app.mydomain.com/ to it" in text
@@ -225,10 +230,8 @@ async def test_deleting_a_service_names_the_ingress_that_routes_to_it(sim: Runni
 async def test_the_picked_object_is_what_y_shows(sim: RunningSim) -> None:
     app = build_app(sim, stack="my-app")
     async with app.run_test(size=(100, 30)) as pilot:
-        await until(pilot, lambda: isinstance(app.screen, StackScreen), "the stack screen")
-        await until_text(pilot, "Complete")
-        await pilot.press("o")
-        await pick(pilot, app, "ingress/")
+        await stack_ready(pilot, app)
+        await pick_object(pilot, app, "ingress/")
         await pilot.press("y")
         await until(pilot, lambda: isinstance(app.screen, ObjectScreen), "the YAML screen")
         text = await until_text(pilot, "kind: Ingress")
@@ -358,8 +361,7 @@ async def test_port_forward_of_the_stacks_service_is_listed_and_broken_when_kube
 ) -> None:
     app = build_app(sim, stack="my-app")
     async with app.run_test(size=(100, 30)) as pilot:
-        await until(pilot, lambda: isinstance(app.screen, StackScreen), "the stack screen")
-        await until_text(pilot, "Complete")
+        await stack_ready(pilot, app)
         await pilot.press("F")
         await until(pilot, lambda: isinstance(app.screen, PickerDialog), "the port picker")
         assert "service/my-app 80" in screen_text(app)
@@ -442,8 +444,7 @@ async def test_command_bar_key_is_remappable(sim: RunningSim) -> None:
 async def test_logs_window_and_one_container_on_its_own(sim: RunningSim) -> None:
     app = build_app(sim, stack="my-app")
     async with app.run_test(size=(100, 30)) as pilot:
-        await until(pilot, lambda: isinstance(app.screen, StackScreen), "the stack screen")
-        await until_text(pilot, "Complete")
+        await stack_ready(pilot, app)
         await pilot.press("l")
         await until(pilot, lambda: isinstance(app.screen, LogsScreen), "the logs")
         logs = app.screen
