@@ -484,3 +484,23 @@ async def test_help_lists_every_new_key(sim: RunningSim) -> None:
             (":", "Command"),
         ):
             assert any(key in line and what in line for line in text.splitlines()), what
+
+
+async def test_rbac_forbids_edit_before_kubectl_runs(
+    sim: RunningSim, standin: Path, handed: list[str]
+) -> None:
+    app = build_app(sim, context="viewer")
+    async with app.run_test(size=(120, 30)) as pilot:
+        await until_text(pilot, "my-app", "Complete")
+        await until(
+            pilot,
+            lambda: app.screen.unavailable("edit") == "forbidden: deployments patch",
+            "the answer about edit",
+        )
+        await pilot.press("E")
+        await until(
+            pilot,
+            lambda: ("warning", "edit: forbidden: deployments patch") in app.notices,
+            "the reason",
+        )
+    assert recorded(standin) == [] and handed == []
