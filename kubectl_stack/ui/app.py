@@ -49,7 +49,7 @@ class StackApp(KubectlTools):
         Binding("q", "quit", "Quit", id="quit"),
         Binding("ctrl+c", "quit", "Quit", show=False, priority=True, id="quit-now"),
         Binding("question_mark", "help", "Help", id="help"),
-        Binding("colon", "command", "Command", id="command"),
+        Binding("colon", "command", "Command", show=False, id="command"),
     ]
 
     def __init__(

@@ -30,7 +30,7 @@ else:
     _Base = object
 
 BINDINGS = [
-    Binding("E", "edit", "Edit", id="edit"),
+    Binding("E", "edit", "Edit", show=False, id="edit"),
 ]
 STACK_BINDINGS = [
     Binding("o", "pick_object", "Object…", show=False, id="pick-object"),

@@ -55,7 +55,7 @@ class LogsScreen(ClusterScreen):
         Binding("escape", "back", "Back", id="logs.back"),
         Binding("f", "follow", "Follow/pause", id="logs.follow"),
         Binding("c", "container", "Container", id="logs.container"),
-        Binding("s", "window", "Since/tail", id="logs.window"),
+        Binding("s", "window", "Since/tail", show=False, id="logs.window"),
         Binding("p", "previous", "Previous", id="logs.previous"),
         Binding("t", "timestamps", "Timestamps", id="logs.timestamps"),
         Binding("w", "wrap", "Wrap", id="logs.wrap"),
