@@ -337,6 +337,9 @@ async def delete_object(
         "kind": "DeleteOptions",
         "apiVersion": "v1",
         "preconditions": {"resourceVersion": resource_version},
+        # kubectl's default: the object goes at once, its dependents (a ReplicaSet's pods,
+        # a Service's EndpointSlices) after it, by the garbage collector.
+        "propagationPolicy": "Background",
     }
     try:
         await connection.request("DELETE", kind.path(namespace, name), body=body)

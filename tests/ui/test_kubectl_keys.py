@@ -504,3 +504,37 @@ async def test_rbac_forbids_edit_before_kubectl_runs(
             "the reason",
         )
     assert recorded(standin) == [] and handed == []
+
+
+async def test_deleting_a_replicaset_says_its_pods_go_and_it_comes_back(sim: RunningSim) -> None:
+    app = build_app(sim, stack="my-app")
+    async with app.run_test(size=(120, 30)) as pilot:
+        await stack_ready(pilot, app)
+        await pick_object(pilot, app, "replicaset/")
+        await open_delete(pilot, app)
+        text = await until_text(pilot, "Delete replicaset/my-app-")
+        text = " ".join(text.replace("│", " ").split())  # the dialog's lines, unwrapped
+        assert "its 3 pod(s) will be deleted with it" in text
+        assert "it is the current revision (1) of deployment/my-app: it will be created" in text
+        await pilot.press("escape")
+
+
+async def test_from_the_stacks_list_f_forwards_the_stacks_service_and_s_asks_for_a_pod(
+    sim: RunningSim, standin: Path
+) -> None:
+    app = build_app(sim)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await until_text(pilot, "my-app", "Complete")
+        await pilot.press("F")
+        await until(pilot, lambda: isinstance(app.screen, PickerDialog), "the port picker")
+        assert "service/my-app 80" in screen_text(app)
+        await pilot.press("escape")
+        await until(pilot, lambda: isinstance(app.screen, StacksScreen), "the list again")
+        await pilot.press("S")
+        await until(
+            pilot,
+            lambda: isinstance(app.screen, StackScreen) and app.screen.active_tab == "pods",
+            "the Pods tab",
+        )
+        assert ("information", "choose a pod in the Pods tab, then press S") in app.notices
+    assert recorded(standin) == []

@@ -31,12 +31,12 @@ else:
 
 BINDINGS = [
     Binding("E", "edit", "Edit", show=False, id="edit"),
+    Binding("S", "shell", "Shell", show=False, id="shell"),
+    Binding("F", "port_forward", "Port-forward", show=False, id="port-forward"),
 ]
 STACK_BINDINGS = [
     Binding("o", "pick_object", "Object…", show=False, id="pick-object"),
     Binding("ctrl+d", "delete", "Delete object", show=False, id="delete-object"),
-    Binding("S", "shell", "Shell", show=False, id="shell"),
-    Binding("F", "port_forward", "Port-forward", show=False, id="port-forward"),
 ]
 FORWARD_WAIT = 5.0  # seconds to wait for kubectl's "Forwarding from" line before telling
 
