@@ -61,8 +61,10 @@ class ForwardsScreen(ClusterScreen):
                 Text(forward.reason),
             )
         self.query_one("#forwards", KeyedTable).sync(rows, order={k: int(k) for k in rows})
-        empty = "" if rows else "No port-forwards: shift+f on a pod or a stack starts one."
-        self.query_one("#forwards-empty", Static).update(empty)
+        empty = self.query_one("#forwards-empty", Static)
+        empty.set_class(bool(rows), "hidden")
+        if not rows:
+            empty.update("No port-forwards: F (shift+f) on a pod or a stack starts one.")
         self.update_top_bar()
 
     def action_stop(self) -> None:
