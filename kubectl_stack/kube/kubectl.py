@@ -15,9 +15,11 @@ import contextlib
 import os
 import re
 import shutil
+import signal
 import subprocess
 import tempfile
-from collections.abc import Mapping, Sequence
+import threading
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 from ..options import ConnectionOptions
@@ -128,8 +130,12 @@ def run_in_terminal(command: Sequence[str]) -> Finished:
     terminal), waiting for it. Its stderr is kept in a temporary file so that the reason for
     a failure can be shown once the app has the terminal back; kubectl's editor and a shell's
     own output go to stdout (``exec -t`` merges the remote stderr into it). Never raises for
-    the command's failures."""
-    with tempfile.TemporaryFile() as err:
+    the command's failures.
+
+    Ctrl+C typed before kubectl puts the terminal in raw mode reaches the whole foreground
+    process group: kubectl ends (its default action), the caller ignores it and goes on
+    (with a handler, not SIG_IGN, which kubectl would inherit)."""
+    with tempfile.TemporaryFile() as err, _sigint_ignored():
         try:
             done = subprocess.run(list(command), stderr=err, check=False)
         except OSError as exc:
@@ -137,6 +143,22 @@ def run_in_terminal(command: Sequence[str]) -> Finished:
         err.seek(0)
         lines = err.read().decode(errors="replace").strip().splitlines()
     return Finished(done.returncode, lines[-1].strip() if lines else "")
+
+
+@contextlib.contextmanager
+def _sigint_ignored() -> Iterator[None]:
+    if threading.current_thread() is not threading.main_thread():
+        yield  # only the main thread may set handlers; there, SIGINT is someone else's
+        return
+    previous = signal.signal(signal.SIGINT, _ignore)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def _ignore(signum: int, frame: object) -> None:
+    """SIGINT while kubectl has the terminal: kubectl's to act on, not the app's."""
 
 
 _FORWARDING = re.compile(r"Forwarding from 127\.0\.0\.1:(\d+) -> (\d+)")

@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import signal
 import subprocess
 import urllib.request
 from pathlib import Path
@@ -166,3 +167,11 @@ async def test_a_forward_that_cannot_start_is_broken(tmp_path: Path) -> None:
     await forward.settled(1)
     assert forward.state == "broken"
     assert "could not run" in forward.reason
+
+
+def test_ctrl_c_while_kubectl_has_the_terminal_ends_kubectl_not_the_app() -> None:
+    # Ctrl+C before kubectl's raw mode reaches the whole process group, this one included.
+    before = signal.getsignal(signal.SIGINT)
+    finished = run_in_terminal(["/bin/sh", "-c", "kill -INT 0; sleep 5; exit 3"])
+    assert finished.returncode == -signal.SIGINT  # sh ended by it, at once
+    assert signal.getsignal(signal.SIGINT) is before
