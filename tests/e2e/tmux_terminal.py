@@ -79,7 +79,8 @@ def tmux_fixture(tmp_path: Path) -> Iterator[Tmux]:
         "LANG": "C.UTF-8",
         "LC_ALL": "C.UTF-8",
     }
-    server = Tmux(f"kubectl-stack-e2e-{os.getpid()}", env)
+    # One server per test: a killed server may still be going away when the next starts.
+    server = Tmux(f"kubectl-stack-e2e-{os.getpid()}-{tmp_path.name}", env)
     try:
         yield server
     finally:
