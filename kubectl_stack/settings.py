@@ -9,6 +9,9 @@ The config file is YAML, at ``$XDG_CONFIG_HOME/kubectl-stack/config.yaml`` (defa
     keymap:
       scale: S
       quit: q,ctrl+c
+    contexts:
+      prod:
+        read_only: true     # as --read-only, whenever the app is on context "prod"
 
 A bad file or value never stops the app: it is reported as a warning and the default is kept.
 """
@@ -22,6 +25,15 @@ from pathlib import Path
 from typing import Any
 
 ENV_PREFIX = "KUBECTL_STACK_"
+
+
+@dataclass(frozen=True)
+class ContextSettings:
+    """Settings that apply while the app is on one kubeconfig context."""
+
+    read_only: bool = False
+    """No mutating key on this context, as with ``--read-only`` (production over a jump
+    host)."""
 
 
 @dataclass(frozen=True)
@@ -56,8 +68,17 @@ class Settings:
     """Draw with ASCII only (``--ascii``); chosen anyway when the locale is not UTF-8 or
     ``TERM`` is ``linux`` / ``vt100``."""
 
+    contexts: Mapping[str, ContextSettings] = field(default_factory=dict)
+    """Per kubeconfig context name: :class:`ContextSettings` (``contexts: {prod:
+    {read_only: true}}``)."""
+
     warnings: tuple[str, ...] = ()
     """Problems met while loading (shown once as notifications, never fatal)."""
+
+    def context_read_only(self, context: str | None) -> bool:
+        """Whether the config file makes ``context`` read-only."""
+        found = self.contexts.get(context) if context else None
+        return found is not None and found.read_only
 
 
 def config_path(env: Mapping[str, str] | None = None) -> Path:
@@ -82,11 +103,28 @@ def _coerce(name: str, default: Any, raw: Any) -> Any:
         if value <= 0:
             raise ValueError(f"{name}: must be a positive number, got {raw!r}")
         return value
+    if name == "contexts":
+        return _contexts(raw)
     if isinstance(default, Mapping):
         if not isinstance(raw, Mapping):
             raise ValueError(f"{name}: expected a mapping of binding id to keys")
         return {str(k): str(v) for k, v in raw.items()}
     return str(raw)
+
+
+def _contexts(raw: Any) -> dict[str, ContextSettings]:
+    if not isinstance(raw, Mapping):
+        raise ValueError("contexts: expected a mapping of context name to settings")
+    result: dict[str, ContextSettings] = {}
+    for context, values in raw.items():
+        if not isinstance(values, Mapping):
+            raise ValueError(f"contexts.{context}: expected a mapping (read_only: true)")
+        unknown = sorted(str(k) for k in values if k != "read_only")
+        if unknown:
+            raise ValueError(f"contexts.{context}: unknown setting {unknown[0]!r}")
+        read_only = _coerce(f"contexts.{context}.read_only", False, values.get("read_only", False))
+        result[str(context)] = ContextSettings(read_only=read_only)
+    return result
 
 
 def _apply(settings: Settings, values: Mapping[str, Any], origin: str) -> Settings:
@@ -141,7 +179,7 @@ def load_settings(
     from_env: dict[str, Any] = {}
     for spec in fields(Settings):
         raw = env.get(ENV_PREFIX + spec.name.upper())
-        if raw is None or spec.name == "warnings":
+        if raw is None or spec.name in ("warnings", "contexts"):
             continue
         try:
             from_env[spec.name] = _keymap_from_env(raw) if spec.name == "keymap" else raw

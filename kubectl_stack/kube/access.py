@@ -13,7 +13,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from . import kinds as K
+from .actions import DELETABLE
 from .connection import Connection
+from .describe import DESCRIBED
 from .kinds import Kind
 
 REVIEW_PATH = "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews"
@@ -64,13 +66,35 @@ class Need:
         return f"{self.kind.plural}{sub} {self.verb}"
 
 
+EDITABLE = (
+    "Deployment",
+    "StatefulSet",
+    "DaemonSet",
+    "HorizontalPodAutoscaler",
+    "Service",
+    "Ingress",
+    "ConfigMap",
+)
+"""What ``kubectl edit`` is offered for (never Secrets: the editor would show their values)."""
+
+
 def need(action: str, kind: str) -> Need | None:
-    """What ``action`` (a mutating key's action) sends to a workload of ``kind``, as the
-    request the data layer makes (kube/actions): scale PUTs the scale subresource; undo,
-    restart and pause patch the workload; delete_pod deletes a pod. None: not a mutation."""
+    """What ``action`` (a mutating key's action) sends to an object of ``kind``, as the
+    request the data layer or kubectl makes: scale PUTs the scale subresource; undo, restart
+    and pause patch the workload; edit patches the object; delete deletes it; delete_pod
+    deletes a pod; shell and port_forward create pods/exec and pods/portforward (a Service's
+    forward goes to one of its pods). None: not a mutation."""
     workload = K.WORKLOADS.get(kind)
     if action == "delete_pod":
         return Need("delete", K.PODS)
+    if action == "shell":
+        return Need("create", K.PODS, "exec")
+    if action == "port_forward":
+        return Need("create", K.PODS, "portforward")
+    if action == "edit" and kind in EDITABLE:
+        return Need("patch", DESCRIBED[kind])
+    if action == "delete" and kind in DELETABLE:
+        return Need("delete", DELETABLE[kind])
     if workload is None:
         return None
     if action == "scale":
@@ -80,9 +104,19 @@ def need(action: str, kind: str) -> Need | None:
     return None
 
 
-ACTIONS = ("scale", "undo", "restart", "pause", "delete_pod")
+ACTIONS = (
+    "scale",
+    "undo",
+    "restart",
+    "pause",
+    "delete_pod",
+    "edit",
+    "delete",
+    "shell",
+    "port_forward",
+)
 NEEDS: tuple[Need, ...] = tuple(
-    dict.fromkeys(n for a in ACTIONS for k in K.WORKLOADS if (n := need(a, k)) is not None)
+    dict.fromkeys(n for a in ACTIONS for k in DESCRIBED if (n := need(a, k)) is not None)
 )
 """Every permission a key may need, asked together once per namespace."""
 

@@ -442,3 +442,42 @@ async def delete_pod(
         return _refused(exc)
     # kubectl 1.37's wording (older releases stopped after "deleted").
     return ActionResult("done", f'pod "{name}" deleted from {namespace} namespace')
+
+
+DELETABLE: dict[str, Kind] = {
+    "ReplicaSet": K.REPLICASETS,
+    "ConfigMap": K.CONFIGMAPS,
+    "Secret": K.SECRETS,
+    "Service": K.SERVICES,
+}
+"""The kinds of a stack's objects the app deletes (besides pods), by ``kind``."""
+
+
+async def delete_object(
+    connection: Connection, kind: Kind, namespace: str, name: str, *, resource_version: str
+) -> ActionResult:
+    """kubectl delete of one object, only if it is still at ``resource_version`` (the version
+    the user confirmed): a changed object is refused with 409 by the server, not deleted."""
+    body = {
+        "kind": "DeleteOptions",
+        "apiVersion": "v1",
+        "preconditions": {"resourceVersion": resource_version},
+        # kubectl's default: the object goes at once, its dependents (a ReplicaSet's pods,
+        # a Service's EndpointSlices) after it, by the garbage collector.
+        "propagationPolicy": "Background",
+    }
+    try:
+        await connection.request("DELETE", kind.path(namespace, name), body=body)
+    except ApiError as exc:
+        if exc.status == 409:
+            return ActionResult(
+                "conflict",
+                f"{exc.message} — it changed since you confirmed; nothing was deleted",
+                status=409,
+            )
+        return _refused(exc)
+    except ConnectionFailed as exc:
+        return _refused(exc)
+    singular = kind.plural.removesuffix("s")
+    what = f"{singular}.{kind.group}" if kind.group else singular
+    return ActionResult("done", f'{what} "{name}" deleted from {namespace} namespace')

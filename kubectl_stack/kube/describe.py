@@ -12,13 +12,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
-import shutil
 from collections.abc import Mapping
 from dataclasses import dataclass
 
 from ..options import ConnectionOptions
 from . import kinds as K
+from .kubectl import connection_flags, kubectl_binary, resource
 from .store import ClusterState
 
 TIMEOUT = 30.0
@@ -51,48 +50,13 @@ class Described:
     error: str = ""
 
 
-def kubectl_binary(environ: Mapping[str, str] | None = None) -> str | None:
-    """The kubectl that invoked the plugin, else ``kubectl`` on PATH; None when neither."""
-    env = os.environ if environ is None else environ
-    caller = env.get("KUBECTL_PLUGINS_CALLER")
-    if caller and os.access(caller, os.X_OK):
-        return caller
-    return shutil.which("kubectl", path=env.get("PATH"))
-
-
-def connection_flags(options: ConnectionOptions) -> list[str]:
-    """kubectl's global flags that select the cluster and user the app is connected with."""
-    flags: list[str] = []
-    for flag, value in (
-        ("--kubeconfig", options.kubeconfig),
-        ("--context", options.context),
-        ("--cluster", options.cluster),
-        ("--user", options.user),
-        ("--server", options.server),
-        ("--token", options.token),
-        ("--as", options.as_user),
-        ("--certificate-authority", options.certificate_authority),
-        ("--client-certificate", options.client_certificate),
-        ("--client-key", options.client_key),
-        ("--tls-server-name", options.tls_server_name),
-        ("--request-timeout", options.request_timeout),
-    ):
-        if value:
-            flags.append(f"{flag}={value}")
-    flags += [f"--as-group={group}" for group in options.as_groups]
-    if options.insecure_skip_tls_verify:
-        flags.append("--insecure-skip-tls-verify=true")
-    return flags
-
-
 def describe_command(
     kubectl: str, options: ConnectionOptions, kind: str, namespace: str, name: str
 ) -> list[str]:
     """The command line that describes one object (``kind`` a key of :data:`DESCRIBED`)."""
-    resource = DESCRIBED[kind]
-    qualified = f"{resource.plural}.{resource.group}" if resource.group else resource.plural
-    where = ["--namespace", namespace] if resource.namespaced else []
-    return [kubectl, "describe", *connection_flags(options), *where, qualified, name]
+    kind_ = DESCRIBED[kind]
+    where = ["--namespace", namespace] if kind_.namespaced else []
+    return [kubectl, "describe", *connection_flags(options), *where, resource(kind_), name]
 
 
 async def describe(

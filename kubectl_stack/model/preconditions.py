@@ -28,6 +28,7 @@ class Seen:
     template: Mapping[str, Any] | None = None  # spec.template as shown
     paused: bool | None = None
     replicas: int | None = None
+    resource_version: str | None = None  # any change at all (a delete's precondition)
 
     def only(self, *names: str) -> Seen:
         """The same record keeping only the fields ``names`` (the others become None)."""
@@ -46,6 +47,7 @@ def seen(obj: Any) -> Seen:
         template=u.d(spec.get("template")),
         paused=u.b(spec.get("paused")),
         replicas=replicas if isinstance(replicas, int) and not isinstance(replicas, bool) else 1,
+        resource_version=u.s(u.meta(obj).get("resourceVersion")) or None,
     )
 
 
@@ -76,4 +78,6 @@ def difference(shown: Seen, now: Seen | None) -> list[str]:
         out.append("paused → resumed" if shown.paused else "resumed → paused")
     if shown.replicas is not None and shown.replicas != now.replicas:
         out.append(f"replicas {shown.replicas} → {now.replicas}")
+    if not out and shown.resource_version not in (None, now.resource_version):
+        out.append(f"resourceVersion {shown.resource_version} → {now.resource_version}")
     return out

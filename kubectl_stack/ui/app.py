@@ -22,10 +22,11 @@ from textual.timer import Timer
 from ..model.hpa import HpaHistory
 from ..model.visible import visible
 from ..options import ConnectionOptions, Options
-from ..settings import Settings, load_settings
+from ..settings import Settings, config_path, load_settings
 from .collector import IdleCollector
 from .content_actions import NoContentActions
 from .glyphs import GLYPHS, AsciiFilter
+from .handover import KubectlTools
 from .keyorder import KeyRouter
 from .messages import StateChanged
 from .screens.base import ClusterScreen
@@ -48,7 +49,7 @@ KEY_STARVE = 0.25
 Clock = Callable[[], float]
 
 
-class StackApp(NoContentActions[int]):
+class StackApp(NoContentActions[int], KubectlTools):
     """``kubectl stack``. Create it with :func:`make_app`."""
 
     TITLE = "kubectl stack"
@@ -62,6 +63,7 @@ class StackApp(NoContentActions[int]):
         # Textual's own suspend: the terminal given back, SIGSTOP, application mode again on
         # SIGCONT (``fg``).
         Binding("ctrl+z", "suspend_process", "Suspend", show=False, priority=True, id="suspend"),
+        Binding("colon", "command", "Command", show=False, id="command"),
     ]
 
     def __init__(
@@ -85,7 +87,6 @@ class StackApp(NoContentActions[int]):
         self.now = now
         self._connector = connector
         self.source: Source | None = source
-        self.read_only = options.read_only
         self.fatal_error: str | None = None
         self.hpa_history: dict[tuple[str, str], HpaHistory] = {}
         """Autoscaler samples for the sparklines, kept across screens."""
@@ -111,12 +112,29 @@ class StackApp(NoContentActions[int]):
         self._collector = IdleCollector(self.set_timer)
         self._stack_screen: StackScreen | None = None
         self._keys = KeyRouter()
+        self.forwards = []
 
     def get_key_display(self, binding: Binding) -> str:
         return GLYPHS.key(super().get_key_display(binding))
 
     def get_line_filters(self) -> Sequence[LineFilter]:
         return [*super().get_line_filters(), *self._ascii_filter]
+
+    @property
+    def read_only(self) -> bool:
+        """No mutating key: ``--read-only``, or the config file says so for this context."""
+        return self.read_only_reason is not None
+
+    @property
+    def read_only_reason(self) -> str | None:
+        """Why the app is read-only (``--read-only``, ``context prod is read-only``), or
+        None."""
+        if self.options.read_only:
+            return "--read-only"
+        context = self.source.connection.context if self.source is not None else None
+        if self.settings.context_read_only(context):
+            return f"context {context} is read-only in {config_path()}"
+        return None
 
     def on_mount(self) -> None:
         self._collector.start()
@@ -414,15 +432,33 @@ class StackApp(NoContentActions[int]):
         source = self.source
 
         def chosen(context: object) -> None:
-            if isinstance(context, str) and context != source.context:
-                self.options = replace(
-                    self.options, connection=replace(self.options.connection, context=context)
-                )
-                self._connect(replace(self.options.connection, namespace=None))
+            if isinstance(context, str):
+                self.switch_context(context)
 
         self.push_screen(PickerDialog("Context", source.contexts(), source.context), chosen)
 
+    def switch_context(self, context: str) -> None:
+        """Reconnect to another kubeconfig context (in its own namespace)."""
+        if self.source is not None and context == self.source.context:
+            return
+        self.options = replace(
+            self.options, connection=replace(self.options.connection, context=context)
+        )
+        self._connect(replace(self.options.connection, namespace=None))
+
+    def action_command(self) -> None:
+        if self.source is None:
+            return
+        from .screens.command import CommandBar, run_command
+
+        def chosen(text: object) -> None:
+            if isinstance(text, str):
+                run_command(self, text)
+
+        self.push_screen(CommandBar(self.source), chosen)
+
     async def on_unmount(self) -> None:
+        await self.stop_forwards()
         self._collector.stop()
         if self.source is not None:
             await self.source.close()

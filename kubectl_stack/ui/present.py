@@ -34,6 +34,7 @@ from .glyphs import GLYPHS
 from .presenters.text import cut_strings, document, fmt, shown
 from .screens.dialogs import RevisionChoice
 from .source import Source
+from .stack_objects import STORE_KIND
 
 # Text, never str: a str cell is read as markup by the table (see presenters.text).
 Cells = tuple[Text, ...]
@@ -549,11 +550,12 @@ class StacksPresenter:
         columns: Sequence[str],
         name_filter: str = "",
         grouped: bool = False,
+        kind: str | None = None,
     ) -> TableView:
         """Rows keyed as :func:`stack_key`, ordered most urgent first. ``grouped``: each
         application (standard labels, see model.grouping) as a group row followed by its
-        workloads; the ungrouped ones after them. The same view again (the very object)
-        when nothing it shows changed."""
+        workloads; the ungrouped ones after them. ``kind``: only workloads of that kind. The
+        same view again (the very object) when nothing it shows changed."""
         if not source.synced():
             # Until every kind is listed a stack's counts would be wrong (pods not in yet:
             # 0/10 ready), and summarising a half-loaded cache is wasted work.
@@ -562,7 +564,7 @@ class StacksPresenter:
         namespace = None if source.all_namespaces else source.namespace
         summary = source.summary(now)
         # The summary by identity: an equal one may come from changed objects (labels).
-        last = (id(summary), tuple(columns), name_filter, grouped, namespace)
+        last = (id(summary), tuple(columns), name_filter, grouped, namespace, kind)
         view = self._view
         if view is not None and view.empty_message is None and last == self._last:
             return view
@@ -582,6 +584,8 @@ class StacksPresenter:
                 continue
             if name_filter and not _matches(source, row, name_filter):
                 continue
+            if kind is not None and row.kind != kind:
+                continue
             memo = memos[id(row)] = self._memo_of(source, row)
             rows[memo.key] = memo.cells
             order[memo.key] = rank
@@ -592,7 +596,9 @@ class StacksPresenter:
         empty = None
         if not rows:
             if summary and name_filter:
-                empty = fmt("no Deployment matches {}", repr(name_filter))
+                empty = fmt("no {} matches {}", kind or "Deployment", repr(name_filter))
+            elif summary:
+                empty = fmt("no {} in this scope (:stacks shows every kind)", kind)
             else:
                 where = "any namespace" if namespace is None else f'namespace "{namespace}"'
                 chosen = f" with labels {source.selector}" if source.selector else ""
@@ -1081,7 +1087,7 @@ def containers_of(source: Source, namespace: str, pod: str) -> list[str]:
 
 # -- YAML --------------------------------------------------------------------------------
 
-_KINDS = {**_STORE_KIND, "Pod": "pods", "ReplicaSet": "replicasets"}
+_KINDS = STORE_KIND
 
 
 def cached_object(source: Source, kind: str, namespace: str, name: str) -> Obj | None:

@@ -11,7 +11,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
-from ..kube import access, actions, describe
+from ..kube import access, actions, describe, kubectl
 from ..kube import kinds as K
 from ..kube.actions import ActionResult
 from ..kube.connection import ApiError, Connection, ConnectionFailed, connect
@@ -334,13 +334,53 @@ class Source:
         """Delete that very pod (``uid``: the one the user saw, not a namesake since)."""
         return await actions.delete_pod(self.connection, namespace, name, uid=uid)
 
-    async def describe(self, kind: str, namespace: str, name: str) -> describe.Described:
-        """``kubectl describe`` of one object, by kubectl, with this connection's flags and
-        the context it resolved (the kubeconfig's current-context may change meanwhile)."""
+    def kubectl_options(self) -> ConnectionOptions:
+        """The flags kubectl is run with: this connection's, with the context it resolved
+        (the kubeconfig's current-context may change meanwhile)."""
         options = self.connection_options
         if self.connection.context and not options.context:
             options = replace(options, context=self.connection.context)
-        return await describe.describe(options, kind, namespace, name)
+        return options
+
+    async def describe(self, kind: str, namespace: str, name: str) -> describe.Described:
+        """``kubectl describe`` of one object, by kubectl, with this connection's flags."""
+        return await describe.describe(self.kubectl_options(), kind, namespace, name)
+
+    def edit_command(self, kind: str, namespace: str, name: str) -> list[str] | None:
+        """``kubectl edit`` of one object (``kind`` one of :data:`describe.DESCRIBED`); None
+        when there is no kubectl."""
+        binary = kubectl.kubectl_binary()
+        if binary is None:
+            return None
+        resource = describe.DESCRIBED[kind]
+        return kubectl.edit_command(binary, self.kubectl_options(), resource, namespace, name)
+
+    def shell_command(self, namespace: str, pod: str, container: str) -> list[str] | None:
+        """``kubectl exec -it`` of a shell in one container; None when there is no kubectl."""
+        binary = kubectl.kubectl_binary()
+        if binary is None:
+            return None
+        return kubectl.exec_command(binary, self.kubectl_options(), namespace, pod, container)
+
+    def port_forward(
+        self, namespace: str, target: str, remote: int, local: int | None
+    ) -> kubectl.PortForward | None:
+        """A ``kubectl port-forward`` of ``target`` (``pod/NAME``, ``service/NAME``), not yet
+        started; None when there is no kubectl."""
+        binary = kubectl.kubectl_binary()
+        if binary is None:
+            return None
+        command = kubectl.port_forward_command(
+            binary, self.kubectl_options(), namespace, target, remote, local
+        )
+        return kubectl.PortForward(command, namespace, target, remote)
+
+    async def delete(self, kind: str, namespace: str, name: str, version: str) -> ActionResult:
+        """Delete one object of the stack (``kind`` one of :data:`actions.DELETABLE`) if it is
+        still at resourceVersion ``version`` (what the confirmation showed)."""
+        return await actions.delete_object(
+            self.connection, actions.DELETABLE[kind], namespace, name, resource_version=version
+        )
 
     def describe_inputs(self, kind: str, namespace: str, name: str) -> tuple[str, ...]:
         """Versions of what describe reads (:func:`kube.describe.inputs`)."""

@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 from conftest import Kubectl, ok
 
-from kubectl_stack.kube.describe import connection_flags, describe, kubectl_binary
+from kubectl_stack.kube.describe import describe
+from kubectl_stack.kube.kubectl import connection_flags, kubectl_binary
 from kubectl_stack.options import ConnectionOptions
 from kubectl_stack_sim.runner import RunningSim
 

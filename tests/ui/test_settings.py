@@ -56,3 +56,26 @@ def test_ascii_is_a_setting(tmp_path: Path) -> None:
     env = {"XDG_CONFIG_HOME": str(tmp_path), "KUBECTL_STACK_ASCII": "yes"}
     assert load_settings(env).ascii is True
     assert load_settings({"XDG_CONFIG_HOME": str(tmp_path)}).ascii is False
+
+
+def test_contexts_mark_some_contexts_read_only(tmp_path: Path) -> None:
+    path = tmp_path / "config.yaml"
+    path.write_text("contexts:\n  prod:\n    read_only: true\n  dev:\n    read_only: false\n")
+    settings = load_settings({}, path)
+    assert settings.warnings == ()
+    assert settings.context_read_only("prod")
+    assert not settings.context_read_only("dev")
+    assert not settings.context_read_only("staging")
+    assert not settings.context_read_only(None)
+
+
+def test_a_bad_contexts_entry_is_a_warning_and_marks_nothing(tmp_path: Path) -> None:
+    path = tmp_path / "config.yaml"
+    path.write_text("contexts:\n  prod:\n    readonly: true\n")
+    settings = load_settings({}, path)
+    assert not settings.context_read_only("prod")
+    assert any("contexts.prod: unknown setting 'readonly'" in w for w in settings.warnings)
+    path.write_text("contexts:\n  prod:\n    read_only: perhaps\n")
+    settings = load_settings({}, path)
+    assert not settings.context_read_only("prod")
+    assert any("contexts.prod.read_only: expected true or false" in w for w in settings.warnings)

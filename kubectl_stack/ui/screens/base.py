@@ -13,8 +13,12 @@ if TYPE_CHECKING:
     from ..app import StackApp
     from ..source import Source
 
-# Actions that change the cluster: absent (and refused) with --read-only.
-MUTATING = frozenset({"scale", "undo", "restart", "pause", "delete_pod"})
+# Actions that change the cluster: absent (and refused) with --read-only or on a context the
+# config file makes read-only. Shells and port-forwards change nothing through the API but
+# reach into the workload: a read-only context means hands off, as k9s' readOnly does.
+MUTATING = frozenset(
+    {"scale", "undo", "restart", "pause", "delete_pod", "edit", "delete", "shell", "port_forward"}
+)
 
 
 class ClusterScreen(Screen[None]):
@@ -43,11 +47,15 @@ class ClusterScreen(Screen[None]):
         """(workload kind, namespace) the mutating keys act on now; None: nothing."""
         return None
 
+    def scope_for(self, action: str) -> tuple[str, str] | None:
+        """(kind, namespace) of what ``action`` would act on now; the workload's by default."""
+        return self.action_scope()
+
     def unavailable(self, action: str) -> str | None:
         """Why ``action`` may not be used on what the keys act on now, by the cluster's RBAC
         (``forbidden: deployments/scale update``); None when it may, or is not known yet.
         The footer shows such a key dimmed and help gives the reason."""
-        scope = self.action_scope() if action in MUTATING else None
+        scope = self.scope_for(action) if action in MUTATING else None
         source = self.stack_app.source
         if scope is None or source is None:
             return None
@@ -56,9 +64,10 @@ class ClusterScreen(Screen[None]):
     def refuse_read_only(self, action: str) -> bool:
         """True (and a notice) when ``action`` must not run: --read-only, or the cluster's
         RBAC forbids it (:meth:`unavailable`)."""
-        if action in MUTATING and self.stack_app.read_only:
+        reason = self.stack_app.read_only_reason if action in MUTATING else None
+        if reason is not None:
             self.stack_app.tell(
-                f"read-only: {action.replace('_', ' ')} is disabled", severity="warning"
+                f"read-only: {action.replace('_', ' ')} is disabled ({reason})", severity="warning"
             )
             return True
         reason = self.unavailable(action)
@@ -107,12 +116,14 @@ class ClusterScreen(Screen[None]):
         source = self.stack_app.source
         if source is None:
             return
+        app = self.stack_app
         status = source.status()
+        marks = [m for m in (app.read_only and "read-only", app.forwards_summary()) if m]
         for bar in self.query(TopBar):
             bar.show(
                 source.context,
                 source.scope(),
                 status.label,
-                self.stack_app.now() if self.stack_app.settings.show_clock else None,
-                extra,
+                app.now() if app.settings.show_clock else None,
+                "   ".join([*marks, extra] if extra else marks),
             )

@@ -27,6 +27,19 @@ from ..widgets.text_input import TextInput
 from .base import ClusterScreen
 from .dialogs import PickerDialog
 
+WINDOWS: dict[str, tuple[int | None, int | None]] = {
+    "since 1m": (60, None),
+    "since 5m": (300, None),
+    "since 15m": (900, None),
+    "since 1h": (3600, None),
+    "last 50 lines": (None, 50),
+    "last 500 lines": (None, 500),
+    "last 5000 lines": (None, 5000),
+    "everything": (None, None),
+}
+"""How far back a stream starts (label -> (since seconds, tail lines)), as ``kubectl logs
+--since`` / ``--tail``; the settings' ``log_tail_lines`` is the default."""
+
 
 @dataclass(frozen=True)
 class LogLine:
@@ -44,6 +57,7 @@ class LogsScreen(ClusterScreen):
         Binding("escape", "back", "Back", id="logs.back"),
         Binding("f", "follow", "Follow/pause", id="logs.follow"),
         Binding("c", "container", "Container", id="logs.container"),
+        Binding("s", "window", "Since/tail", show=False, id="logs.window"),
         Binding("p", "previous", "Previous", id="logs.previous"),
         Binding("t", "timestamps", "Timestamps", id="logs.timestamps"),
         Binding("w", "wrap", "Wrap", id="logs.wrap"),
@@ -74,6 +88,8 @@ class LogsScreen(ClusterScreen):
         self.timestamps = False
         self.wrap = True
         self.container = container
+        self.since: int | None = None
+        self.tail: int | None = self.stack_app.settings.log_tail_lines
         self.search = ""
         self.filter = ""
         self._lines: deque[LogLine] = deque()
@@ -115,11 +131,11 @@ class LogsScreen(ClusterScreen):
         self._show_status()
 
     async def _stream(self) -> None:
-        settings = self.stack_app.settings
         options = LogOptions(
             container=self.container,
             follow=not self.previous,
-            tail=settings.log_tail_lines,
+            tail=self.tail,
+            since=self.since,
             previous=self.previous,
             # Stamps arrive separately in LogLine.timestamp; the t key shows them.
             timestamps=False,
@@ -182,6 +198,7 @@ class LogsScreen(ClusterScreen):
             f"logs · {what}",
             "previous container" if self.previous else state,
             f"container {self.container or 'default'}",
+            self.window_label(),
             f"timestamps {'on' if self.timestamps else 'off'}",
             f"wrap {'on' if self.wrap else 'off'}",
         ]
@@ -223,19 +240,49 @@ class LogsScreen(ClusterScreen):
             log.scroll_end(animate=False)
         self._show_status()
 
+    def window_label(self) -> str:
+        """``since 5m``, ``last 200 lines`` or ``everything``."""
+        if self.since is not None:
+            return next(k for k, (since, _) in WINDOWS.items() if since == self.since)
+        return f"last {self.tail} lines" if self.tail is not None else "everything"
+
+    def action_window(self) -> None:
+        default = f"last {self.stack_app.settings.log_tail_lines} lines"
+        windows = {default: (None, self.stack_app.settings.log_tail_lines), **WINDOWS}
+
+        def chosen(label: object) -> None:
+            if isinstance(label, str) and label in windows:
+                self.since, self.tail = windows[label]
+                self._restart_streams()
+
+        self.app.push_screen(PickerDialog("Since/tail", list(windows), self.window_label()), chosen)
+
     def action_container(self) -> None:
         pod = self.pod or (self._pods[0] if self._pods else None)
         containers = present.containers_of(self.source, self.namespace, pod) if pod else []
         if not containers:
             self.stack_app.tell("no pod to pick a container from yet", severity="warning")
             return
+        # Of a Deployment: one container of every pod, or one pod's container followed on
+        # its own screen while this one goes on following the rest.
+        singles = [
+            f"{p}/{c}"
+            for p in self._pods
+            for c in present.containers_of(self.source, self.namespace, p)
+        ]
+        items = containers + (singles if self.deployment is not None else [])
 
-        def chosen(container: object) -> None:
-            if isinstance(container, str) and container != self.container:
-                self.container = container
+        def chosen(item: object) -> None:
+            if isinstance(item, str) and item in singles and item not in containers:
+                pod_name, _, container = item.rpartition("/")
+                screen = LogsScreen(self.namespace, pod=pod_name, container=container)
+                screen.since, screen.tail = self.since, self.tail
+                self.app.push_screen(screen)
+            elif isinstance(item, str) and item != self.container:
+                self.container = item
                 self._restart_streams()
 
-        self.app.push_screen(PickerDialog("Container", containers, self.container), chosen)
+        self.app.push_screen(PickerDialog("Container", items, self.container), chosen)
 
     def action_previous(self) -> None:
         self.previous = not self.previous

@@ -22,7 +22,7 @@ from textual.widgets import DataTable, Static, Tab, Tabs
 from .. import present
 from ..widgets.bars import Banner, KeysFooter, TopBar
 from ..widgets.table import DetailLine, KeyedTable
-from . import stack_actions
+from . import kubectl_actions, stack_actions
 from .base import ClusterScreen
 
 TABS = (
@@ -54,7 +54,7 @@ class TablePanel(Container):
     ALLOW_MAXIMIZE = True
 
 
-class StackScreen(stack_actions.StackActions, ClusterScreen):
+class StackScreen(kubectl_actions.KubectlActions, stack_actions.StackActions, ClusterScreen):
     """One workload's stack."""
 
     TITLE = "Stack"
@@ -82,6 +82,8 @@ class StackScreen(stack_actions.StackActions, ClusterScreen):
         Binding("x", "delete_pod", "Delete pod", id="delete-pod"),
         Binding("f", "zoom", "Zoom panel", show=False, id="zoom"),
         *stack_actions.BINDINGS,
+        *kubectl_actions.BINDINGS,
+        *kubectl_actions.STACK_BINDINGS,
     ]
 
     def __init__(
@@ -134,6 +136,7 @@ class StackScreen(stack_actions.StackActions, ClusterScreen):
         self.namespace = namespace
         self.name_ = name
         self.kind = kind
+        self.picked = None
         self.title = f"Stack {name}"
         self.fit_to(self.app.size)  # the terminal may have been resized while it was hidden
         for table in self.query(KeyedTable):
@@ -337,7 +340,13 @@ class StackScreen(stack_actions.StackActions, ClusterScreen):
         pod = self.selected_pod()
         if pod is not None:
             return "Pod", self.namespace, pod
+        if self.picked is not None:
+            return self.picked.kind, self.namespace, self.picked.name
         return self.kind, self.namespace, self.name_
+
+    def _choose_pod(self, key: str) -> None:
+        self.show_tab("pods")
+        self.stack_app.tell(f"choose a pod in the Pods tab, then press {key}")
 
     def action_logs(self) -> None:
         from .logs import LogsScreen

@@ -13,14 +13,14 @@ from .. import present
 from ..widgets.bars import Banner, KeysFooter, TopBar
 from ..widgets.table import DetailLine, KeyedTable
 from ..widgets.text_input import TextInput
-from . import stack_actions
+from . import kubectl_actions, stack_actions
 from .base import ClusterScreen
 from .dialogs import PickerDialog
 
 WIDE = 120  # columns at which every column fits
 
 
-class StacksScreen(stack_actions.StackActions, ClusterScreen):
+class StacksScreen(kubectl_actions.KubectlActions, stack_actions.StackActions, ClusterScreen):
     """The start screen. Row keys are :func:`present.stack_key`'s (group rows: their own)."""
 
     TITLE = "Stacks"
@@ -37,6 +37,7 @@ class StacksScreen(stack_actions.StackActions, ClusterScreen):
         Binding("a", "all_namespaces", "All namespaces", show=False, id="all-namespaces"),
         Binding("g", "toggle_groups", "Group/flat", show=False, id="group"),
         *stack_actions.BINDINGS,
+        *kubectl_actions.BINDINGS,
     ]
 
     def __init__(self) -> None:
@@ -52,6 +53,8 @@ class StacksScreen(stack_actions.StackActions, ClusterScreen):
         self._view: present.TableView | None = None
         self._keys_scope: tuple[str, str] | None = None  # what the footer's keys were for
         self._detail_for: tuple[object, ...] = ()
+        self.kind_filter: str | None = None
+        """Only workloads of this kind (``:deploy``, ``:sts``, ``:ds``); None: every kind."""
 
     def compose(self) -> ComposeResult:
         yield TopBar()
@@ -108,6 +111,7 @@ class StacksScreen(stack_actions.StackActions, ClusterScreen):
             columns=table.column_keys,
             name_filter=self._filter,
             grouped=self.grouped,
+            kind=self.kind_filter,
         )
         if view is not self._view:
             self._view = view
@@ -124,6 +128,8 @@ class StacksScreen(stack_actions.StackActions, ClusterScreen):
             empty.update(message)
             empty.set_class(not message, "hidden")
         self._summary = view.summary
+        if self.kind_filter is not None:
+            self._summary += f" · {self.kind_filter}s only (:stacks for all)"
         self._show_detail()
         self.update_top_bar()
 
@@ -223,6 +229,14 @@ class StacksScreen(stack_actions.StackActions, ClusterScreen):
         field.value = ""
         field.add_class("hidden")
         self.table.focus()
+        if self.kind_filter is not None:
+            self.show_kind(None)
+
+    def show_kind(self, kind: str | None) -> None:
+        """List only workloads of ``kind`` (None: every kind)."""
+        self.kind_filter = kind
+        self.refresh_data()
+        self.stack_app.tell(f"showing {kind}s only" if kind else "showing every kind")
 
     def action_sort_next(self) -> None:
         table = self.table

@@ -1,0 +1,151 @@
+"""The objects of one stack that keys can reach beyond the workload (edit, describe, YAML,
+delete, port-forward), and what depends on one of them, read from the stack's graph: the
+Ingress routes to a Service, the pod template's uses of a ConfigMap or Secret, the pods of a
+ReplicaSet. View values only; the graph is the model's."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from ..model import _util as u
+from ..model import history as model_history
+from ..model import stack as model_stack
+from .source import Source
+
+STORE_KIND = {
+    "Pod": "pods",
+    "Deployment": "deployments",
+    "StatefulSet": "statefulsets",
+    "DaemonSet": "daemonsets",
+    "ReplicaSet": "replicasets",
+    "Service": "services",
+    "Ingress": "ingresses",
+    "HorizontalPodAutoscaler": "horizontalpodautoscalers",
+    "ConfigMap": "configmaps",
+    "Secret": "secrets",
+    "PersistentVolumeClaim": "persistentvolumeclaims",
+}
+"""The cache's kind name for each ``kind`` a stack shows."""
+
+
+@dataclass(frozen=True)
+class StackObject:
+    kind: str
+    name: str
+
+    @property
+    def ref(self) -> str:
+        """kubectl's ``kind/name`` (``service/my-app``)."""
+        return f"{self.kind.lower()}/{self.name}"
+
+
+Graph = model_stack.Stack | model_stack.WorkloadStack
+
+
+def _graph(source: Source, kind: str, namespace: str, name: str, now: float) -> Graph | None:
+    if kind == "Deployment":
+        return source.stack(namespace, name, now)
+    return source.workload_stack(kind, namespace, name, now)
+
+
+def stack_objects(
+    source: Source, kind: str, namespace: str, name: str, now: float
+) -> list[StackObject]:
+    """The workload, then its ReplicaSets (newest first), Services, Ingresses, HPAs and the
+    ConfigMaps, Secrets and claims its pod template uses (those that exist)."""
+    graph = _graph(source, kind, namespace, name, now)
+    if graph is None:
+        return []
+    found = [StackObject(kind, name)]
+    if isinstance(graph, model_stack.Stack):
+        found += [StackObject("ReplicaSet", u.name(rs)) for rs in reversed(graph.replicasets)]
+    found += [StackObject("Service", svc.name) for svc in graph.services]
+    found += [StackObject("Ingress", r.ingress) for r in graph.ingresses]
+    found += [
+        StackObject("HorizontalPodAutoscaler", u.name(hpa))
+        for hpa in source.hpa_owners(namespace, name, kind)
+    ]
+    found += [StackObject(ref.kind, ref.name) for ref in graph.config if ref.exists is not False]
+    if isinstance(graph, model_stack.WorkloadStack):
+        found += [StackObject("PersistentVolumeClaim", c.name) for c in graph.claims]
+    return list(dict.fromkeys(found))
+
+
+def dependents(
+    source: Source, kind: str, namespace: str, name: str, now: float, target: StackObject
+) -> list[str]:
+    """What relies on ``target`` (an object of the stack of workload ``kind``/``name``), one
+    line each, for the delete confirmation."""
+    graph = _graph(source, kind, namespace, name, now)
+    if graph is None:
+        return []
+    workload = f"{kind.lower()}/{name}"
+    lines: list[str] = []
+    if target.kind == "Service":
+        for route in graph.ingresses:
+            if route.service == target.name:
+                where = f"{route.host}{route.path}" if route.path else route.host
+                lines.append(f"ingress/{route.ingress} routes {where} to it")
+        for svc in graph.services:
+            if svc.name == target.name and svc.ready:
+                lines.append(f"it sends traffic to {svc.ready} ready pod(s) of {workload}")
+    elif target.kind in ("ConfigMap", "Secret"):
+        for ref in graph.config:
+            if ref.kind == target.kind and ref.name == target.name:
+                effect = "" if ref.optional else "; new pods will not start without it"
+                lines.append(f"the pod template of {workload} uses it ({', '.join(ref.uses)})")
+                lines[-1] += effect
+        for route in graph.ingresses:
+            if target.kind == "Secret" and route.tls_secret == target.name:
+                lines.append(f"ingress/{route.ingress} serves TLS for {route.host} with it")
+    elif target.kind == "ReplicaSet" and isinstance(graph, model_stack.Stack):
+        lines += _replicaset_dependents(graph, target.name, workload)
+    return lines
+
+
+def _replicaset_dependents(graph: model_stack.Stack, name: str, workload: str) -> list[str]:
+    rs = next((r for r in graph.replicasets if u.name(r) == name), None)
+    if rs is None:
+        return []
+    lines: list[str] = []
+    pods = u.i(u.path(rs, "status", "replicas"))
+    if pods:
+        lines.append(f"its {pods} pod(s) will be deleted with it")
+    current = model_history.revision_of(graph.deployment)
+    revision = model_history.revision_of(rs)
+    if revision is not None and revision == current:
+        lines.append(
+            f"it is the current revision ({revision}) of {workload}: it will be created again"
+        )
+    elif revision is not None:
+        lines.append(f"revision {revision} leaves the rollout history: undo cannot return to it")
+    return lines
+
+
+def resource_version(source: Source, kind: str, namespace: str, name: str) -> str | None:
+    """The resourceVersion of the cached object (what a confirmation records), or None."""
+    obj: Mapping[str, Any] | None = source.get(STORE_KIND[kind], namespace, name)
+    version = u.path(obj, "metadata", "resourceVersion") if obj is not None else None
+    return str(version) if version else None
+
+
+def ports(source: Source, kind: str, namespace: str, name: str) -> Sequence[tuple[int, str]]:
+    """(port, label) a forward to a Pod (its containers' ports) or a Service (its ports)
+    may reach; TCP only (port-forward forwards TCP)."""
+    obj = source.get(STORE_KIND[kind], namespace, name)
+    found: list[tuple[int, str]] = []
+    if kind == "Pod":
+        for container in u.dicts(u.path(obj, "spec", "containers")):
+            for port in u.dicts(container.get("ports")):
+                number = u.opt_i(port.get("containerPort"))
+                if number and u.s(port.get("protocol") or "TCP") == "TCP":
+                    label = u.s(port.get("name")) or u.s(container.get("name"))
+                    found.append((number, label))
+    elif kind == "Service":
+        for port in u.dicts(u.path(obj, "spec", "ports")):
+            number = u.opt_i(port.get("port"))
+            if number and u.s(port.get("protocol") or "TCP") == "TCP":
+                found.append((number, u.s(port.get("name"))))
+    return found
