@@ -22,6 +22,7 @@ from .kube.informer import Informers
 from .kube.kubeconfig import parse_request_timeout
 from .kube.store import ClusterState, SyncState
 from .model.stack import KINDS, StackRow, summarize
+from .model.visible import visible
 from .options import Options
 
 # The first list of every kind must arrive within this (or --request-timeout, if longer).
@@ -53,12 +54,13 @@ def _cells(row: StackRow) -> list[str]:
 
 
 def format_table(rows: Sequence[StackRow], *, all_namespaces: bool) -> str:
-    """The table as kubectl prints one: upper-case headers, columns padded by three spaces."""
+    """The table as kubectl prints one: upper-case headers, columns padded by three spaces.
+    Cluster strings are printed through the sanitiser: no control character reaches stdout."""
     header = ["NAMESPACE", *COLUMNS] if all_namespaces else list(COLUMNS)
     lines = [header]
     for row in rows:
         cells = _cells(row)
-        lines.append([row.namespace, *cells] if all_namespaces else cells)
+        lines.append([visible(c) for c in ([row.namespace, *cells] if all_namespaces else cells)])
     widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
     return "".join(
         "   ".join(cell.ljust(w) for cell, w in zip(line, widths, strict=True)).rstrip() + "\n"
@@ -150,7 +152,8 @@ def run_once(options: Options, out: TextIO | None = None, err: TextIO | None = N
     try:
         rows, namespace = asyncio.run(collect(options))
     except OnceError as exc:
-        err.write(f"error: {exc}\n")
+        # Server messages quote cluster strings (names, selectors) back.
+        err.write(f"error: {visible(exc)}\n")
         return 1
     if not rows:
         where = "any namespace" if namespace is None else f"{namespace} namespace"

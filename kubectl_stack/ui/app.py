@@ -20,9 +20,11 @@ from textual.screen import ModalScreen
 from textual.timer import Timer
 
 from ..model.hpa import HpaHistory
+from ..model.visible import visible
 from ..options import ConnectionOptions, Options
 from ..settings import Settings, load_settings
 from .collector import IdleCollector
+from .content_actions import NoContentActions
 from .glyphs import GLYPHS, AsciiFilter
 from .keyorder import KeyRouter
 from .messages import StateChanged
@@ -46,7 +48,7 @@ KEY_STARVE = 0.25
 Clock = Callable[[], float]
 
 
-class StackApp(App[int]):
+class StackApp(NoContentActions[int]):
     """``kubectl stack``. Create it with :func:`make_app`."""
 
     TITLE = "kubectl stack"
@@ -356,10 +358,11 @@ class StackApp(App[int]):
             self.pop_screen()
 
     def tell(self, message: str, *, severity: str = "information") -> None:
-        """Notify verbatim (no markup: server messages may contain brackets)."""
+        """Notify verbatim (no markup: server messages may contain brackets; control
+        characters in them shown as escapes)."""
         self.notices.append((severity, message))
         timeout = 10.0 if severity == "error" else 5.0
-        self.notify(message, severity=severity, markup=False, timeout=timeout)  # type: ignore[arg-type]
+        self.notify(visible(message), severity=severity, markup=False, timeout=timeout)  # type: ignore[arg-type]
 
     def action_help(self) -> None:
         screen = self.screen

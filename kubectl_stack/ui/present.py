@@ -31,10 +31,12 @@ from ..model import storage as model_storage
 from ..model import workloads as model_workloads
 from ..model import yamlview as model_yamlview
 from .glyphs import GLYPHS
+from .presenters.text import cut_strings, document, fmt, shown
 from .screens.dialogs import RevisionChoice
 from .source import Source
 
-Cells = tuple[str | Text, ...]
+# Text, never str: a str cell is read as markup by the table (see presenters.text).
+Cells = tuple[Text, ...]
 Obj = Mapping[str, Any]
 
 # Health classes of the model, each with a symbol so the state reads without colour.
@@ -104,7 +106,7 @@ HISTORY_COLUMNS = [
 class TableView:
     rows: dict[str, Cells]
     order: dict[str, Any]
-    empty_message: str | None = None
+    empty_message: Text | None = None
     summary: str = ""
 
 
@@ -124,7 +126,7 @@ def history_view(
         return _workload_history_view(source, kind, namespace, name, now)
     dep = source.get("deployments", namespace, name)
     if dep is None:
-        return TableView({}, {}, f'deployment "{name}" not found')
+        return TableView({}, {}, fmt('deployment "{}" not found', name))
     revisions = model_history.history(dep, source.objects("replicasets", namespace), now)
     return _history_table((i, i.replicaset, f"{i.ready}/{i.replicas}") for i in revisions)
 
@@ -134,7 +136,7 @@ def _workload_history_view(
 ) -> TableView:
     obj = workload(source, kind, namespace, name)
     if obj is None:
-        return TableView({}, {}, f'{kind.lower()} "{name}" not found')
+        return TableView({}, {}, fmt('{} "{}" not found', kind.lower(), name))
     revisions = model_workloads.revision_history(
         obj, source.objects("controllerrevisions", namespace), now
     )
@@ -150,28 +152,30 @@ def _history_table(entries: Iterable[tuple[_Revision, str, str]]) -> TableView:
         marker = " *" if info.current else ""
         key = str(info.revision)
         rows[key] = (
-            f"{info.revision}{marker}",
-            info.change_cause,
-            ", ".join(info.images),
-            name,
-            ready,
-            info.age,
+            Text(f"{info.revision}{marker}"),
+            shown(info.change_cause),
+            shown(", ".join(info.images)),
+            shown(name),
+            Text(ready),
+            Text(info.age),
         )
         order[key] = -info.revision
-    empty = None if rows else "No rollout history found."
+    empty = None if rows else Text("No rollout history found.")
     return TableView(rows, order, empty)
 
 
 def _diff_text(lines: Sequence[model_history.DiffLine]) -> Text:
     text = Text()
-    width = max((len(line.path) for line in lines), default=0)
-    for i, line in enumerate(lines):
+    paths = [shown(line.path, style="bold") for line in lines]
+    width = max((path.cell_len for path in paths), default=0)
+    for i, (path, line) in enumerate(zip(paths, lines, strict=True)):
         if i:
             text.append("\n")
-        text.append(line.path.ljust(width + 2), style="bold")
-        text.append(f"- {line.old}", style="red")
+        path.pad_right(width + 2 - path.cell_len)
+        text.append(path)
+        text.append(fmt("- {}", line.old, style="red"))
         text.append("  →  ")
-        text.append(f"+ {line.new}", style="green")
+        text.append(fmt("+ {}", line.new, style="green"))
     return text
 
 
@@ -213,7 +217,7 @@ class UndoInfo:
     current: int = 0
     target: int = 0
     choices: tuple[RevisionChoice, ...] = ()
-    diff_for: Callable[[int], Sequence[str | Text]] = field(default=lambda _r: ())
+    diff_for: Callable[[int], Sequence[Text]] = field(default=lambda _r: ())
 
 
 def undo_info(
@@ -282,17 +286,19 @@ def _undo_dialog(
     if plan.error:
         return UndoInfo(plan.error)
     choices = tuple(
-        RevisionChoice(r.revision, f"rev {r.revision}  {', '.join(r.images)}  {r.change_cause}")
+        RevisionChoice(
+            r.revision, fmt("rev {}  {}  {}", r.revision, ", ".join(r.images), r.change_cause)
+        )
         for r in reversed(history)
         if not r.current
     )
 
-    def diff_for(revision: int) -> Sequence[str | Text]:
+    def diff_for(revision: int) -> Sequence[Text]:
         planned = plan_for(revision)
         if planned.error:
-            return [planned.error]
+            return [shown(planned.error)]
         if planned.skipped:
-            return [planned.message]
+            return [shown(planned.message)]
         return [_diff_text([line]) for line in planned.diff]
 
     return UndoInfo(None, current, plan.to_revision, choices, diff_for)
@@ -312,7 +318,13 @@ EVENT_COLUMNS = [
 def event_cells(row: model_events.EventRow) -> Cells:
     kind = Text("⚠ Warning", style="yellow") if row.warning else Text("  Normal")
     count = f" (x{row.count})" if row.count > 1 else ""
-    return (row.last_seen_text, kind, row.reason, row.target, row.message + count)
+    return (
+        shown(row.last_seen_text),
+        kind,
+        shown(row.reason),
+        shown(row.target),
+        fmt("{}{}", row.message, count),
+    )
 
 
 # -- scale and pause ----------------------------------------------------------------------------
@@ -397,10 +409,10 @@ def rollout_cell(state: model_rollout.Rollout, width: int = 8) -> Text:
     symbol, style = STATE_STYLE.get(state.state, ("?", ""))
     text = Text()
     if state.state == model_rollout.PAUSED:
-        text.append(f"{symbol} {state.label}", style=style)
+        text.append(fmt("{} {}", symbol, state.label, style=style))
         return text
     text.append(model_rollout.progress_bar(state.progress, width), style=style)
-    text.append(f" {symbol} {state.label}", style=style)
+    text.append(fmt(" {} {}", symbol, state.label, style=style))
     return text
 
 
@@ -411,33 +423,33 @@ def _symbols(text: str) -> Text:
     for i, part in enumerate(text.split(" ")):
         if i:
             out.append(" ")
-        out.append(part, style=styles.get(part[:1], ""))
+        out.append(shown(part, style=styles.get(part[:1], "")))
     return out
 
 
-def _stack_cells(row: model_stack.StackRow) -> dict[str, str | Text]:
+def _stack_cells(row: model_stack.StackRow) -> dict[str, Text]:
     symbol, style = STATE_STYLE.get(row.rollout_state, ("?", ""))
     rollout = Text()
     if row.rollout_state == model_rollout.PAUSED:
-        rollout.append(f"{symbol} {row.rollout_label}", style=style)
+        rollout.append(fmt("{} {}", symbol, row.rollout_label, style=style))
     else:
         rollout.append(model_rollout.progress_bar(row.progress), style=style)
-        rollout.append(f" {symbol} {row.rollout_label}", style=style)
+        rollout.append(fmt(" {} {}", symbol, row.rollout_label, style=style))
     hpa = row.hpa_targets + (f"  {row.hpa_replicas}" if row.hpa_replicas else "")
     return {
-        "namespace": row.namespace,
-        "name": row.display_name,
+        "namespace": shown(row.namespace),
+        "name": shown(row.display_name),
         "rollout": rollout,
-        "ready": row.ready,
-        "uptodate": str(row.up_to_date),
-        "available": str(row.available),
+        "ready": shown(row.ready),
+        "uptodate": Text(str(row.up_to_date)),
+        "available": Text(str(row.available)),
         "pods": _symbols(row.pods_text),
-        "probes": Text(row.probes_text, style="red" if row.failing_probes else ""),
-        "hpa": hpa,
-        "svc": row.svc_text,
-        "hosts": ", ".join(row.hosts) or "—",
-        "findings": Text(f"⚠{row.findings}", style="yellow") if row.findings else "—",
-        "age": row.age,
+        "probes": shown(row.probes_text, style="red" if row.failing_probes else ""),
+        "hpa": shown(hpa),
+        "svc": shown(row.svc_text),
+        "hosts": shown(", ".join(row.hosts) or "—"),
+        "findings": Text(f"⚠{row.findings}", style="yellow") if row.findings else Text("—"),
+        "age": shown(row.age),
     }
 
 
@@ -461,17 +473,17 @@ def parse_stack_key(key: str) -> tuple[str, str, str] | None:
     return DEPLOYMENT, namespace, name
 
 
-def stack_ages(source: Source, keys: Iterable[str], now: float) -> dict[str, str]:
+def stack_ages(source: Source, keys: Iterable[str], now: float) -> dict[str, Text]:
     """The AGE cells at ``now`` of the Stacks rows ``keys`` (group rows and stacks no longer
     cached left out): what a screen redraws when only time moved."""
-    out: dict[str, str] = {}
+    out: dict[str, Text] = {}
     for key in keys:
         parsed = parse_stack_key(key)
         if parsed is None:
             continue
         obj = workload(source, *parsed)
         if obj is not None:
-            out[key] = model_duration.age(u.meta(obj).get("creationTimestamp"), now)
+            out[key] = Text(model_duration.age(u.meta(obj).get("creationTimestamp"), now))
     return out
 
 
@@ -546,7 +558,7 @@ class StacksPresenter:
             # Until every kind is listed a stack's counts would be wrong (pods not in yet:
             # 0/10 ready), and summarising a half-loaded cache is wasted work.
             self._view = None
-            return TableView({}, {}, GLYPHS.text("loading…"), summary="loading")
+            return TableView({}, {}, Text(GLYPHS.text("loading…")), summary="loading")
         namespace = None if source.all_namespaces else source.namespace
         summary = source.summary(now)
         # The summary by identity: an equal one may come from changed objects (labels).
@@ -560,7 +572,7 @@ class StacksPresenter:
         rows: dict[str, Cells] = {}
         order: dict[str, Any] = {}
         memos: dict[int, _Memo] = {}
-        shown: list[_Memo] = []
+        listed: list[_Memo] = []
         for rank, row in enumerate(summary):
             if namespace is not None and row.namespace != namespace:
                 continue
@@ -573,28 +585,29 @@ class StacksPresenter:
             memo = memos[id(row)] = self._memo_of(source, row)
             rows[memo.key] = memo.cells
             order[memo.key] = rank
-            shown.append(memo)
+            listed.append(memo)
         self._memo = memos
-        if grouped and shown:
-            _group(self._groups(source, shown), columns, rows, order)
+        if grouped and listed:
+            _group(self._groups(source, listed), columns, rows, order)
         empty = None
         if not rows:
             if summary and name_filter:
-                empty = f"no Deployment matches {name_filter!r}"
+                empty = fmt("no Deployment matches {}", repr(name_filter))
             else:
                 where = "any namespace" if namespace is None else f'namespace "{namespace}"'
                 chosen = f" with labels {source.selector}" if source.selector else ""
                 problem = source.kind_problem("deployments")
-                empty = problem or f"No Deployments found in {where}{chosen}."
+                message = problem or f"No Deployments found in {where}{chosen}."
                 if not problem and namespace is not None and source.deployments_elsewhere:
-                    empty += " Other namespaces have some: a shows all namespaces, n picks one."
+                    message += " Other namespaces have some: a shows all namespaces, n picks one."
+                empty = shown(message)
         self._summary = summary  # kept alive: its id is compared next time
         self._last = last
         chosen = f" -l {source.selector}" if source.selector else ""
-        self._view = TableView(rows, order, empty, summary=f"{len(shown)} stacks{chosen}")
+        self._view = TableView(rows, order, empty, summary=f"{len(listed)} stacks{chosen}")
         return self._view
 
-    def detail(self, key: str, columns: Sequence[tuple[str, str]]) -> list[tuple[str, str | Text]]:
+    def detail(self, key: str, columns: Sequence[tuple[str, str]]) -> list[tuple[str, Text]]:
         """(label, cell) of the row ``key`` as last viewed, in ``columns`` ((key, label)
         pairs): what the Stacks screen's detail line shows of the columns it leaves out.
         Empty for a group row or a row not shown."""
@@ -629,18 +642,16 @@ def _group(
         members = [m for m in members if m in rows]
         key = f"{GROUP_PREFIX}{ns}/{group.key.name}"
         count = f"{len(members)} workload" + ("" if len(members) == 1 else "s")
-        cells: dict[str, str | Text] = {
-            "namespace": ns,
-            "name": Text(f"▾ {group.key.title}", style="bold"),
+        cells: dict[str, Text] = {
+            "namespace": shown(ns),
+            "name": fmt("▾ {}", group.key.title, style="bold"),
             "rollout": Text(count, style="dim"),
         }
-        rows[key] = GLYPHS.deep(tuple(cells.get(c, "") for c in columns))
+        rows[key] = GLYPHS.deep(tuple(cells.get(c, Text()) for c in columns))
         order[key] = (index, -1)
         for member in members:
-            name_cell = rows[member][columns.index("name")] if "name" in columns else ""
-            indented = Text("  ").append_text(
-                name_cell if isinstance(name_cell, Text) else Text(name_cell)
-            )
+            name_cell = rows[member][columns.index("name")] if "name" in columns else Text()
+            indented = Text("  ").append_text(name_cell)
             rows[member] = tuple(
                 indented if c == "name" else cell
                 for c, cell in zip(columns, rows[member], strict=True)
@@ -680,11 +691,11 @@ POD_COLUMNS = [
 @dataclass(frozen=True)
 class StackView:
     exists: bool
-    title: str
+    title: Text
     summary: Text
     rollout: Text
     autoscaler: Text
-    autoscaler_title: str
+    autoscaler_title: Text
     traffic: Text
     pods: dict[str, Cells]
     pod_order: dict[str, Any]
@@ -694,13 +705,23 @@ class StackView:
 
 def _missing(name: str, message: str) -> StackView:
     return StackView(
-        False, name, Text(message), Text(message), Text(""), "Autoscaler", Text(""), {}, {}, {}, {}
+        False,
+        shown(name),
+        shown(message),
+        shown(message),
+        Text(""),
+        Text("Autoscaler"),
+        Text(""),
+        {},
+        {},
+        {},
+        {},
     )
 
 
-def _managed_line(source: Source, kind: str, namespace: str, name: str) -> str:
+def _managed_line(source: Source, kind: str, namespace: str, name: str) -> Text:
     summary = managed_by(source, kind, namespace, name).summary
-    return f"\nmanaged by {summary}" if summary else ""
+    return fmt("\nmanaged by {}", summary) if summary else Text()
 
 
 def stack_view(
@@ -736,14 +757,21 @@ def _stack_view(
     strategy = budget.strategy
     if strategy == "RollingUpdate":
         strategy += f" (maxSurge {budget.max_surge}, maxUnavailable {budget.max_unavailable})"
-    title = f"{name} · Deployment · ns {namespace} · rev {state.revision} · {images} · {strategy}"
-    title += _managed_line(source, DEPLOYMENT, namespace, name)
+    title = fmt(
+        "{} · Deployment · ns {} · rev {} · {} · {}",
+        name,
+        namespace,
+        state.revision,
+        images,
+        strategy,
+    )
+    title.append_text(_managed_line(source, DEPLOYMENT, namespace, name))
     summary = rollout_cell(state, 10)
     for extra in (state.elapsed_text, state.deadline_text):
         if extra:
             summary.append(f" · {extra}")
     if state.failing_pod:
-        summary.append(f" · ✗ {state.failing_pod}", style="red")
+        summary.append(fmt(" · ✗ {}", state.failing_pod, style="red"))
     revision_by_hash = {
         u.labels(rs).get(model_history.POD_TEMPLATE_HASH, ""): model_history.revision_of(rs)
         for rs in graph.replicasets
@@ -795,26 +823,32 @@ def _workload_view(source: Source, kind: str, namespace: str, name: str, now: fl
     if partition:
         strategy += f" (partition {partition})"
     rev = f" · rev {current.revision}" if current is not None else ""
-    title = f"{name} · {kind} · ns {namespace}{rev} · {images} · {strategy}"
-    title += _managed_line(source, kind, namespace, name)
+    title = fmt("{} · {} · ns {}{} · {} · {}", name, kind, namespace, rev, images, strategy)
+    title.append_text(_managed_line(source, kind, namespace, name))
     symbol, style = STATE_STYLE.get(graph.rollout_state, ("?", ""))
     summary = Text()
     summary.append(model_rollout.progress_bar(graph.progress, 10), style=style)
-    summary.append(f" {symbol} {graph.rollout_label}", style=style)
-    summary.append(f" · {graph.row.ready} ready")
+    summary.append(fmt(" {} {}", symbol, graph.rollout_label, style=style))
+    summary.append(fmt(" · {} ready", graph.row.ready))
 
     rollout = Text()
     verdict = graph.status
-    rollout.append(f"error: {verdict.error}" if verdict.error else verdict.message, style="bold")
+    rollout.append(shown(f"error: {verdict.error}" if verdict.error else verdict.message, "bold"))
     row = graph.row
     rollout.append(
-        f"\ndesired {row.desired} · current {row.current} · updated {row.updated} · "
-        f"ready {row.ready.partition('/')[0]} · available {row.available}"
+        fmt(
+            "\ndesired {} · current {} · updated {} · ready {} · available {}",
+            row.desired,
+            row.current,
+            row.updated,
+            row.ready.partition("/")[0],
+            row.available,
+        )
     )
     for info in reversed(graph.revisions):
         marker = "current" if info.current else "old"
         rollout.append(f"\nrev {info.revision}  ", style="bold" if info.current else "")
-        rollout.append(f"{info.name}  {', '.join(info.images)}  {marker}")
+        rollout.append(fmt("{}  {}  {}", info.name, ", ".join(info.images), marker))
     by_revision = {r.name: r.revision for r in graph.revisions}
     # A DaemonSet's pods carry the hash alone; a StatefulSet's the revision's whole name.
     by_revision |= {r.name.removeprefix(f"{name}-"): r.revision for r in graph.revisions}
@@ -832,7 +866,7 @@ def _workload_view(source: Source, kind: str, namespace: str, name: str, now: fl
         summary,
         rollout,
         Text(f"No HorizontalPodAutoscaler targets this {kind}.", style="dim"),
-        "Autoscaler",
+        Text("Autoscaler"),
         _traffic(
             source, graph.services, graph.ingresses, graph.config, graph.findings, graph.claims
         ),
@@ -847,7 +881,7 @@ def _rollout_panel(graph: model_stack.Stack) -> Text:
     state = graph.rollout
     text = Text()
     verdict = state.status
-    text.append(f"error: {verdict.error}" if verdict.error else verdict.message, style="bold")
+    text.append(shown(f"error: {verdict.error}" if verdict.error else verdict.message, "bold"))
     for rs in sorted(graph.replicasets, key=lambda r: -(model_history.revision_of(r) or 0)):
         desired = u.i(u.path(rs, "spec", "replicas"))
         current = u.i(u.path(rs, "status", "replicas"))
@@ -858,20 +892,20 @@ def _rollout_panel(graph: model_stack.Stack) -> Text:
         available = u.i(u.path(rs, "status", "availableReplicas"))
         fraction = available / desired if desired else (0.0 if current else 1.0)
         text.append(f"\nrev {model_history.revision_of(rs)}  ", style="bold" if new else "")
-        text.append(f"{u.name(rs)}  ")
+        text.append(fmt("{}  ", u.name(rs)))
         text.append(model_rollout.progress_bar(fraction, 9), style="green" if new else "dim")
         text.append(f"  {'new' if new else 'old'} desired {desired}")
         if current != desired:  # pods still starting or terminating
             text.append(f" current {current}")
         text.append(f" ready {ready} available {available}")
     if state.budget.text:
-        text.append(f"\nbudget  {state.budget.text}")
+        text.append(fmt("\nbudget  {}", state.budget.text))
     timing = " · ".join(t for t in (state.elapsed_text, state.deadline_text) if t)
     if timing:
-        text.append(f"\n{timing}")
+        text.append(fmt("\n{}", timing))
     if state.failing_pod:
-        text.append(f"\n✗ {state.failing_pod}  ", style="red bold")
-        text.append(state.failing_reason, style="red")
+        text.append(fmt("\n✗ {}  ", state.failing_pod, style="red bold"))
+        text.append(shown(state.failing_reason, style="red"))
     return text
 
 
@@ -899,17 +933,17 @@ def _pod_rows(
         cpu, mem = _usage(source.get("podmetrics", namespace, row.name))
         revision = revision_of(pod)
         rows[row.name] = (
-            Text(f"{symbol} {row.name}", style=style),
-            row.ready,
-            Text(row.status, style=style),
-            row.restarts,
-            row.age,
-            str(revision) if revision else "—",
-            Text(readiness.text, style="red" if readiness.failing else ""),
-            cpu,
-            mem,
-            row.node,
-            row.ip,
+            fmt("{} {}", symbol, row.name, style=style),
+            shown(row.ready),
+            shown(row.status, style=style),
+            shown(row.restarts),
+            shown(row.age),
+            Text(str(revision) if revision else "—"),
+            shown(readiness.text, style="red" if readiness.failing else ""),
+            Text(cpu),
+            Text(mem),
+            shown(row.node),
+            shown(row.ip),
         )
         order[row.name] = (-(revision or 0), row.name)
     return rows, order
@@ -930,33 +964,49 @@ SPARK = 12
 
 def _autoscaler(
     graph: model_stack.Stack, history: Mapping[tuple[str, str], model_hpa.HpaHistory]
-) -> tuple[Text, str]:
+) -> tuple[Text, Text]:
     if not graph.hpas:
         text = Text("No HorizontalPodAutoscaler targets this Deployment.", style="dim")
-        return text, "Autoscaler"
+        return text, Text("Autoscaler")
     view = graph.hpas[0]
     samples = history.get((view.namespace, view.name), model_hpa.HpaHistory())
     text = Text()
     for i, metric in enumerate(view.metrics):
-        text.append(f"{metric.name:<9}{metric.current} / {metric.target}")
+        name = shown(metric.name)
+        name.pad_right(9 - name.cell_len)
+        text.append(name)
+        text.append(fmt("{} / {}", metric.current, metric.target))
         if i == 0:
             text.append("  " + model_hpa.sparkline(samples.metric_values(), SPARK), style="cyan")
         text.append("\n")
     text.append(
-        f"replicas {view.current} → {view.desired}  (min {view.min_replicas}, max {view.max_pods})"
+        fmt(
+            "replicas {} → {}  (min {}, max {})",
+            view.current,
+            view.desired,
+            view.min_replicas,
+            view.max_pods,
+        )
     )
     text.append("  " + model_hpa.sparkline(samples.replica_values(), SPARK), style="cyan")
-    text.append(f"\n{view.explanation}")
+    text.append(fmt("\n{}", view.explanation))
     for cond in view.conditions:
         # kubectl describe's Type, Status and Reason, marked by health: ScalingLimited
         # False (DesiredWithinRange) is the healthy state. A healthy condition's message
         # only restates it ("recommended size matches current size").
         mark, style = HEALTH_SYMBOL.get(cond.health, ("?", ""))
-        text.append(f"\n{cond.type:<15}")
-        text.append(f"{mark} {cond.status:<6}{cond.reason}", style=style)
+        kind = shown(cond.type)
+        kind.pad_right(15 - kind.cell_len)
+        status = shown(cond.status, style)
+        status.pad_right(6 - status.cell_len)
+        text.append("\n")
+        text.append(kind)
+        text.append(f"{mark} ", style=style)
+        text.append(status)
+        text.append(shown(cond.reason, style))
         if cond.message and not cond.ok:
-            text.append(f"  {cond.message}", style="dim")
-    return text, f"Autoscaler {view.name}"
+            text.append(fmt("  {}", cond.message, style="dim"))
+    return text, fmt("Autoscaler {}", view.name)
 
 
 def _traffic(
@@ -973,10 +1023,11 @@ def _traffic(
     text = Text()
 
     def line(*parts: tuple[str, str]) -> None:
+        # One line: each part (ours, with cluster values in it) is shown whole.
         if text:
             text.append("\n")
         for part, style in parts:
-            text.append(part, style=style)
+            text.append(shown(part, style=style))
 
     for svc in services:
         ok = "green" if svc.ready else "red"
@@ -1033,9 +1084,17 @@ def containers_of(source: Source, namespace: str, pod: str) -> list[str]:
 _KINDS = {**_STORE_KIND, "Pod": "pods", "ReplicaSet": "replicasets"}
 
 
+def cached_object(source: Source, kind: str, namespace: str, name: str) -> Obj | None:
+    """The cached object the YAML view shows (the same object until it changes: the cache
+    replaces, never mutates)."""
+    return source.get(_KINDS.get(kind, kind), namespace, name)
+
+
 def object_yaml(source: Source, kind: str, namespace: str, name: str) -> Text | Syntax:
     """The object as ``kubectl get -o yaml`` (Secret values redacted by the model)."""
-    obj = source.get(_KINDS.get(kind, kind), namespace, name)
+    obj = cached_object(source, kind, namespace, name)
     if obj is None:
-        return Text(f'{kind.lower()} "{name}" not found (it may have been deleted)')
-    return Syntax(model_yamlview.to_yaml(obj), "yaml", theme="ansi_dark", word_wrap=True)
+        return fmt('{} "{}" not found (it may have been deleted)', kind.lower(), name)
+    # PyYAML escapes control characters itself, but not bidi overrides or U+0085.
+    yaml_text = document(model_yamlview.to_yaml(cut_strings(obj)))
+    return Syntax(yaml_text, "yaml", theme="ansi_dark", word_wrap=True)

@@ -153,3 +153,35 @@ def test_once_demo_unknown_scenario_is_one_error_line() -> None:
     assert (code, out) == (1, "")
     assert err.startswith("error: unknown scenario 'no-such-scenario'")
     assert err.count("\n") == 1
+
+
+HOSTILE_HPA = """
+{"apiVersion": "autoscaling/v2", "kind": "HorizontalPodAutoscaler",
+ "metadata": {"name": "web"},
+ "spec": {"scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": "web"},
+          "minReplicas": 1, "maxReplicas": 3,
+          "metrics": [{"type": "Resource", "resource": {
+              "name": "q\\u001b]0;pwned\\u0007[link=https://x/]l[/link]\\u009b2J",
+              "target": {"type": "Utilization", "averageUtilization": 50}}}]}}
+"""
+
+
+def test_once_prints_no_control_byte_from_cluster_strings(
+    sim: RunningSim, kubectl: Kubectl
+) -> None:
+    # An HPA's resource name is printed in its TARGETS (as kubectl does); the API server
+    # takes any string there.
+    assert kubectl("create", "-f", "-", input=WEB).returncode == 0
+    created = kubectl("create", "-f", "-", input=HOSTILE_HPA)
+    assert created.returncode == 0, created.stderr
+    sim.advance(30)
+    code, out, err = once("--kubeconfig", str(sim.kubeconfig))
+    assert (code, err) == (0, "")
+    assert "q\\e]0;pwned\\a[link=https://x/]l[/link]\\x9B2J" in out
+    assert not [ch for ch in out if (ord(ch) < 0x20 and ch != "\n") or 0x7F <= ord(ch) <= 0x9F]
+
+
+def test_once_error_lines_carry_no_control_byte(sim: RunningSim) -> None:
+    code, out, err = once("--kubeconfig", str(sim.kubeconfig), "web\x1b]0;pwned\x07")
+    assert (code, out) == (1, "")
+    assert err == 'error: deployments.apps "web\\e]0;pwned\\a" not found\n'

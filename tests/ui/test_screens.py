@@ -181,9 +181,9 @@ async def test_sort_key_orders_by_the_next_column(
         await until_text(pilot, "worker", "my-app", "⟳1")
         screen = app.screen
         assert isinstance(screen, StacksScreen)
-        assert screen.table.get_row_at(0)[0] == "worker"  # stalled first: most urgent
+        assert screen.table.get_row_at(0)[0].plain == "worker"  # stalled first: most urgent
         await pilot.press("o")
-        await until(pilot, lambda: screen.table.get_row_at(0)[0] == "my-app", "sort by name")
+        await until(pilot, lambda: screen.table.get_row_at(0)[0].plain == "my-app", "sort by name")
         assert ("information", "sorted by name (ascending)") in app.notices
 
 

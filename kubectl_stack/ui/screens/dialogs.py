@@ -29,6 +29,7 @@ from textual.widgets import Button, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from ...model.preconditions import Seen, difference
+from ..presenters.text import fmt, shown
 from ..widgets.text_input import TextInput
 
 if TYPE_CHECKING:
@@ -41,7 +42,7 @@ REPLICAS_FLAG = '"--replicas" flag'
 def _notes(notes: Sequence[str]) -> ComposeResult:
     """Warnings about who else will act on the object (its managers), one per line."""
     for note in notes:
-        yield Static(Text(f"⚠ {note}"), classes="warning managed-note")
+        yield Static(fmt("⚠ {}", note), classes="warning managed-note")
 
 
 def _lines(lines: Sequence[str | Text]) -> Text:
@@ -49,7 +50,7 @@ def _lines(lines: Sequence[str | Text]) -> Text:
     for i, line in enumerate(lines):
         if i:
             body.append("\n")
-        body.append(line if isinstance(line, Text) else Text(line))
+        body.append(line if isinstance(line, Text) else shown(line))
     return body
 
 
@@ -124,7 +125,7 @@ class MutationDialog(Dialog, Generic[S]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog", id=self.dialog_id) as box:
-            box.border_title = Text(self._title)
+            box.border_title = shown(self._title)
             yield from self.compose_body()
             yield from _notes(self._notes_text)
             yield Static("", id="dialog-changed", classes="warning hidden")
@@ -167,7 +168,7 @@ class MutationDialog(Dialog, Generic[S]):
         self._armed_at = time.monotonic() + self.REARM_SECONDS
         self._waiting = False
         note = self.query_one("#dialog-changed", Static)
-        note.update(Text(f"⚠ {why}: {'; '.join(lines)}. Read it again before you confirm."))
+        note.update(fmt("⚠ {}: {}. Read it again before you confirm.", why, "; ".join(lines)))
         note.remove_class("hidden")
         self.focus_first()
 
@@ -232,7 +233,7 @@ class MutationDialog(Dialog, Generic[S]):
         if result.outcome != "conflict":
             self.dismiss(result)
             return
-        self.query_one("#dialog-error", Static).update(Text(f"✗ {result.message}"))
+        self.query_one("#dialog-error", Static).update(fmt("✗ {}", result.message))
         self._changed(result.changes or ("the object changed",), "not done, it changed")
         # Confirming again needs the changed object on screen: until the cache shows it (it
         # may have already, while the request was out), the dialog waits.
@@ -293,10 +294,10 @@ class ScaleDialog(MutationDialog[ScaleShown]):
 
     def show(self, state: ScaleShown) -> None:
         self.query_one("#scale-current", Label).update(
-            Text(f"  spec {state.spec} · ready {state.ready}")
+            fmt("  spec {} · ready {}", state.spec, state.ready)
         )
         warning = self.query_one("#hpa-warning", Static)
-        warning.update(Text(f"⚠ {state.hpa_warning}" if state.hpa_warning else ""))
+        warning.update(fmt("⚠ {}", state.hpa_warning) if state.hpa_warning else Text())
         warning.set_class(not state.hpa_warning, "hidden")
         self._label()
 
@@ -322,7 +323,7 @@ class ScaleDialog(MutationDialog[ScaleShown]):
         text = self.query_one("#replicas", TextInput).value
         error = replicas_error(text)
         if error is not None:
-            self.query_one("#dialog-error", Static).update(Text(f"✗ {error}"))
+            self.query_one("#dialog-error", Static).update(fmt("✗ {}", error))
             return None
         return int(text)
 
@@ -335,7 +336,7 @@ class RevisionChoice:
     """One revision the undo dialog offers."""
 
     revision: int
-    label: str
+    label: Text
 
 
 @dataclass(frozen=True)
@@ -373,7 +374,7 @@ class UndoDialog(MutationDialog[UndoShown]):
 
     @staticmethod
     def _options(choices: Sequence[RevisionChoice]) -> list[Option]:
-        return [Option(Text(c.label), id=str(c.revision)) for c in choices]
+        return [Option(c.label, id=str(c.revision)) for c in choices]
 
     def compose_buttons(self) -> ComposeResult:
         yield Button("Pick revision…", id="pick")
@@ -448,7 +449,7 @@ class ConfirmDialog(MutationDialog[ConfirmShown]):
         yield Static(id="confirm-facts", classes="dim")
 
     def show(self, state: ConfirmShown) -> None:
-        self.query_one("#confirm-question", Static).update(Text(state.question))
+        self.query_one("#confirm-question", Static).update(shown(state.question))
         self.query_one("#confirm-facts", Static).update(_lines(state.facts))
         if state.verb is not None:
             self.query_one("#ok", Button).label = Text(f"y {state.verb}")
@@ -483,13 +484,13 @@ class PickerDialog(Dialog):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog", id="picker-dialog") as box:
-            box.border_title = Text(self._title)
+            box.border_title = shown(self._title)
             yield TextInput(placeholder="type to filter", id="picker-filter")
             yield _PickList(*self._options(""), id="picker-options")
 
     def _options(self, needle: str) -> list[Option]:
         return [
-            Option(Text(("● " if item == self._current else "  ") + item), id=item)
+            Option(fmt("{}{}", "● " if item == self._current else "  ", item), id=item)
             for item in self._items
             if needle.lower() in item.lower()
         ]

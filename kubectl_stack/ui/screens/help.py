@@ -13,6 +13,8 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
+from ..presenters.text import fmt
+
 
 class HelpScreen(ModalScreen[None]):
     """Lists (keys, description) pairs; any of esc, q, ? closes it."""
@@ -38,7 +40,7 @@ class HelpScreen(ModalScreen[None]):
             more = right[i] if i < len(right) else ("", "")
             table.add_row(keys, description, *more)
         with VerticalScroll(id="help-body") as body:
-            body.border_title = f"Keys · {self._title}"
+            body.border_title = fmt("Keys · {}", self._title)
             body.border_subtitle = "esc close"
             if self._note:
                 yield Static(Text(self._note), id="help-note")

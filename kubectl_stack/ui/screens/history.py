@@ -11,6 +11,7 @@ from textual.containers import VerticalScroll
 from textual.widgets import DataTable, Static
 
 from .. import present
+from ..presenters.text import fmt
 from ..widgets.bars import Banner, KeysFooter, TopBar
 from ..widgets.table import KeyedTable
 from . import stack_actions
@@ -41,7 +42,7 @@ class HistoryScreen(stack_actions.StackActions, ClusterScreen):
     def compose(self) -> ComposeResult:
         yield TopBar()
         yield Banner()
-        yield Static(f"history · {self.kind.lower()}/{self.name_}", id="history-title")
+        yield Static(fmt("history · {}/{}", self.kind.lower(), self.name_), id="history-title")
         yield KeyedTable(present.history_columns(self.kind), id="revisions")
         with VerticalScroll(id="history-diff-box", classes="panel") as box:
             box.border_title = "Template diff"

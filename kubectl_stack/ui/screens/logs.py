@@ -21,6 +21,7 @@ from textual.widgets import RichLog, Static
 from ...kube.logs import LogLine as KubeLogLine
 from ...kube.logs import LogOptions, choose_container
 from .. import present
+from ..presenters.text import log_line, shown
 from ..widgets.bars import Banner, KeysFooter, TopBar
 from ..widgets.text_input import TextInput
 from .base import ClusterScreen
@@ -155,10 +156,10 @@ class LogsScreen(ClusterScreen):
     def _render_line(self, line: LogLine) -> Text:
         text = Text()
         if len(self._pods) > 1:
-            text.append(f"{_short(line.pod)} │ ", style="dim")
+            text.append(shown(f"{_short(line.pod)} │ ", style="dim"))
         if self.timestamps and line.timestamp:
-            text.append(line.timestamp + " ", style="dim")
-        body = Text(line.text)
+            text.append(shown(line.timestamp + " ", style="dim"))
+        body = log_line(line.text)
         if self.search:
             body.highlight_regex(re.compile(re.escape(self.search), re.IGNORECASE), "reverse")
         text.append_text(body)
@@ -188,7 +189,7 @@ class LogsScreen(ClusterScreen):
             parts.append(f"filter: {self.filter}")
         if self.search:
             parts.append(f"search: {self.search}")
-        self.query_one("#logs-status", Static).update(" · ".join(parts))
+        self.query_one("#logs-status", Static).update(shown(" · ".join(parts)))
 
     def refresh_data(self) -> None:
         self.update_top_bar()

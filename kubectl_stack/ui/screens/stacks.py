@@ -3,6 +3,7 @@ grouped by application when the standard labels say so, updated live."""
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -47,7 +48,7 @@ class StacksScreen(stack_actions.StackActions, ClusterScreen):
         self._table: KeyedTable | None = None
         self._presenter = present.StacksPresenter()
         self._summary = ""
-        self._empty_message = ""
+        self._empty_message = Text()
         self._view: present.TableView | None = None
         self._keys_scope: tuple[str, str] | None = None  # what the footer's keys were for
         self._detail_for: tuple[object, ...] = ()
@@ -114,7 +115,7 @@ class StacksScreen(stack_actions.StackActions, ClusterScreen):
         if self._pending_select is not None:
             table.select_key(self._pending_select)
             self._pending_select = None
-        message = view.empty_message or ""
+        message = view.empty_message or Text()
         if message != self._empty_message:
             # Static.update lays the screen out again, which repaints every scrollbar: only
             # when the text changes (10,000 pods under churn: 5 times a second before).

@@ -16,6 +16,7 @@ from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 from .. import present
+from ..presenters.text import document, fmt, shown
 from ..widgets.bars import Banner, KeysFooter, TopBar
 from .base import ClusterScreen
 
@@ -45,6 +46,8 @@ class ObjectScreen(ClusterScreen):
         """The describe text or error shown (None: kubectl has not answered yet)."""
         self._described_inputs: tuple[str, ...] | None = None
         self._described_at = ""
+        self._yaml_of: object | None = None
+        """The object whose YAML is on screen."""
 
     def compose(self) -> ComposeResult:
         yield TopBar()
@@ -63,14 +66,19 @@ class ObjectScreen(ClusterScreen):
             self._refresh_describe()
         else:
             self._show_title("")
-            self.query_one("#object-body", Static).update(
-                present.object_yaml(self.source, self.kind, self.namespace, self.name_)
-            )
+            # The YAML depends on the object alone: drawn again only when it changed, not on
+            # every 1 s tick (a big object took seconds to lay out).
+            obj = present.cached_object(self.source, self.kind, self.namespace, self.name_)
+            if obj is None or obj is not self._yaml_of:
+                self.query_one("#object-body", Static).update(
+                    present.object_yaml(self.source, self.kind, self.namespace, self.name_)
+                )
+                self._yaml_of = obj
         self.update_top_bar()
 
     def _show_title(self, extra: str) -> None:
-        title = f"{self.mode} · {self.kind.lower()}/{self.name_} · ns {self.namespace}"
-        self.query_one("#object-title", Static).update(Text(title + extra))
+        title = fmt("{} · {}/{} · ns {}", self.mode, self.kind.lower(), self.name_, self.namespace)
+        self.query_one("#object-title", Static).update(title.append(extra))
 
     # -- describe -----------------------------------------------------------------------------
 
@@ -90,10 +98,11 @@ class ObjectScreen(ClusterScreen):
         result = await self.source.describe(self.kind, self.namespace, self.name_)
         at = time.strftime("%H:%M:%S UTC", time.gmtime(self.stack_app.now()))
         if result.error:
-            self.described = Text(result.error)
+            self.described = shown(result.error)
             self._described_at = f"failed at {at}"
         else:
-            self.described = Text(result.text, no_wrap=True, overflow="ignore")
+            # kubectl's own text, its lines through the sanitiser (line breaks kept).
+            self.described = Text(document(result.text), no_wrap=True, overflow="ignore")
             self._described_at = f"at {at}"
         if self.mode == "describe" and self.is_mounted:
             self.query_one("#object-body", Static).update(self.described)
@@ -103,6 +112,7 @@ class ObjectScreen(ClusterScreen):
 
     def action_mode(self, mode: str) -> None:
         self.mode = mode
+        self._yaml_of = None  # the body shows the other mode now: draw the YAML again
         if mode == "describe":
             self._described_inputs = None  # asked again: run kubectl again
             if self.described is not None:

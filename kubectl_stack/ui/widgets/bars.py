@@ -11,6 +11,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from ..glyphs import GLYPHS
+from ..presenters.text import shown
 
 
 class TopBar(Static):
@@ -37,7 +38,7 @@ class TopBar(Static):
         # (one line high always; a layout pass repaints every scrollbar on the screen).
         if text != self._shown:
             self._shown = text
-            self.update(text, layout=False)
+            self.update(shown(text), layout=False)
 
 
 class Banner(Static):
@@ -56,7 +57,7 @@ class Banner(Static):
         text = None if text is None else GLYPHS.text(text)
         if text != self._shown:
             self._shown = text
-            self.update(text or "")
+            self.update(shown(text or ""))
 
 
 class KeysFooter(Footer):

@@ -10,13 +10,14 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from rich.cells import cell_len
 from rich.text import Text
 from textual._two_way_dict import TwoWayDict
 from textual.widgets import DataTable, Static
 from textual.widgets.data_table import CellDoesNotExist, ColumnKey, RowDoesNotExist, RowKey
 
-Cell = str | Text
+# Text only: DataTable reads a str cell as markup, and cells carry cluster strings (see
+# ui.presenters.text, the untrusted-text boundary).
+Cell = Text
 SortKey = Callable[[Any], Any]
 
 
@@ -284,11 +285,11 @@ class KeyedTable(DataTable[Cell]):
 
 
 def _width(cell: Cell) -> int:
-    return cell.cell_len if isinstance(cell, Text) else cell_len(cell)
+    return cell.cell_len
 
 
 def _natural(cell: Cell) -> tuple[Any, ...]:
-    text = cell.plain if isinstance(cell, Text) else str(cell)
+    text = cell.plain
     head = text.strip().split(" ")[0].split("/")[0]
     try:
         return (0, float(head), text)
@@ -314,7 +315,7 @@ class DetailLine(Static):
             if text:
                 text.append("  ")
             text.append(f"{label} ", style="bold")
-            text.append_text(cell if isinstance(cell, Text) else Text(cell))
+            text.append_text(cell)
         self.set_class(not text, "-empty")
         if text != self._shown:
             self._shown = text
