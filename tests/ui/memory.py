@@ -13,6 +13,7 @@ from typing import Any
 
 from kubectl_stack.kube import kinds as K
 from kubectl_stack.kube.actions import ActionResult
+from kubectl_stack.kube.describe import Described
 from kubectl_stack.kube.logs import LogItem, LogLine, LogOptions
 from kubectl_stack.kube.store import ClusterState, SyncState
 from kubectl_stack.options import ConnectionOptions
@@ -81,6 +82,36 @@ class MemorySource(Source):
 
     def want_metrics(self, wanted: bool, namespace: str | None = None) -> None:
         return None
+
+    def scope(self) -> str:
+        return "all" if self.all_namespaces else self.namespace
+
+    def denied(self, action: str, kind: str, namespace: str) -> str | None:
+        return None  # no server to ask: everything is allowed, as when the answers are out
+
+    async def describe(self, kind: str, namespace: str, name: str) -> Described:
+        """What kubectl describe would print of the object's strings, raw (``path: value``
+        lines): the describe screen must make them harmless as it does kubectl's output."""
+        stores = [k.name for k in (*K.WATCHED, *K.OPTIONAL) if k.plural == f"{kind.lower()}s"]
+        obj = next((o for o in (self.get(s, namespace, name) for s in stores) if o), None)
+        if obj is None:
+            return Described(error=f'Error from server (NotFound): {kind} "{name}" not found')
+        lines: list[str] = []
+
+        def walk(path: str, value: Any) -> None:
+            if isinstance(value, Mapping):
+                for key, item in value.items():
+                    walk(f"{path}.{key}" if path else str(key), item)
+            elif isinstance(value, list):
+                for i, item in enumerate(value):
+                    walk(f"{path}[{i}]", item)
+            else:
+                lines.append(f"{path}:\t{value}")
+                if path.endswith(".image"):
+                    lines.append(f"    Image:\t{value}")  # as kubectl describe names it
+
+        walk("", obj)
+        return Described(text="\n".join(lines))
 
     async def close(self) -> None:
         for unsubscribe in self._unsubscribe:

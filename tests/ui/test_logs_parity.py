@@ -26,7 +26,8 @@ from kubectl_stack_sim.scenario import available
 
 from .conftest import build_app, until
 
-SCENARIOS = [name for name in available() if name != "empty"]  # empty: no pod at all
+# empty and batch start with no pod at all (batch is an empty cluster for the Jobs tests).
+SCENARIOS = [name for name in available() if name not in ("empty", "batch")]
 # Every pod of a small instance of the big scenario (its 10,000 pods write no logs anyway).
 PARAMS: dict[str, dict[str, Any]] = {"large": {"namespaces": 2, "deployments": 4, "pods": 12}}
 
