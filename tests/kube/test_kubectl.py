@@ -10,6 +10,8 @@ import json
 import os
 import signal
 import subprocess
+import sys
+import textwrap
 import urllib.request
 from pathlib import Path
 
@@ -170,8 +172,26 @@ async def test_a_forward_that_cannot_start_is_broken(tmp_path: Path) -> None:
 
 
 def test_ctrl_c_while_kubectl_has_the_terminal_ends_kubectl_not_the_app() -> None:
-    # Ctrl+C before kubectl's raw mode reaches the whole process group, this one included.
-    before = signal.getsignal(signal.SIGINT)
-    finished = run_in_terminal(["/bin/sh", "-c", "kill -INT 0; sleep 5; exit 3"])
-    assert finished.returncode == -signal.SIGINT  # sh ended by it, at once
-    assert signal.getsignal(signal.SIGINT) is before
+    # Ctrl+C before kubectl's raw mode reaches the whole process group, the app included. The
+    # app runs in a session of its own here: ``kill -INT 0`` in this test's own group would
+    # interrupt the test runner (and, under xdist, its other workers).
+    code = textwrap.dedent(
+        """
+        import signal
+        from kubectl_stack.kube.kubectl import run_in_terminal
+        before = signal.getsignal(signal.SIGINT)
+        finished = run_in_terminal(["/bin/sh", "-c", "kill -INT 0; sleep 5; exit 3"])
+        print(finished.returncode, signal.getsignal(signal.SIGINT) is before)
+        """
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        start_new_session=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr  # the app was not interrupted
+    # sh was ended by the signal at once, and the app's SIGINT handler is back.
+    assert done.stdout.split() == [str(-signal.SIGINT), "True"]
