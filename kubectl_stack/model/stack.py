@@ -19,6 +19,7 @@ from dataclasses import dataclass, replace
 from functools import cached_property
 from typing import Any
 
+from kubectl_stack import kinds as K
 from kubectl_stack.model import _util as u
 from kubectl_stack.model.duration import age
 from kubectl_stack.model.events import (
@@ -58,8 +59,6 @@ from kubectl_stack.model.rollout import (
 from kubectl_stack.model.storage import ClaimInfo, pod_claims, storage_findings
 from kubectl_stack.model.tls import EXPIRY_WARNING_DAYS, ingress_tls, tls_findings
 from kubectl_stack.model.workloads import (
-    DAEMONSET,
-    STATEFULSET,
     WorkloadRevision,
     WorkloadRow,
     revision_history,
@@ -67,23 +66,27 @@ from kubectl_stack.model.workloads import (
     workload_row,
 )
 
-KINDS = (
-    "deployments",
-    "replicasets",
-    "pods",
-    "services",
-    "endpointslices",
-    "ingresses",
-    "horizontalpodautoscalers",
-    "configmaps",
-    "secrets",
-    "persistentvolumeclaims",
-    "events",
-    "statefulsets",
-    "daemonsets",
-    "certificates",
+KINDS = tuple(
+    k.name
+    for k in (
+        K.DEPLOYMENTS,
+        K.REPLICASETS,
+        K.PODS,
+        K.SERVICES,
+        K.ENDPOINTSLICES,
+        K.INGRESSES,
+        K.HPAS,
+        K.CONFIGMAPS,
+        K.SECRETS,
+        K.PVCS,
+        K.EVENTS,
+        K.STATEFULSETS,
+        K.DAEMONSETS,
+        K.CERTIFICATES,
+    )
 )
-WORKLOAD_KINDS = {"statefulsets": STATEFULSET, "daemonsets": DAEMONSET}
+"""The snapshot kinds the stacks are built from (store keys of :mod:`kubectl_stack.kinds`)."""
+WORKLOAD_KINDS = {k.name: k.kind for k in K.WORKLOADS.values() if k is not K.DEPLOYMENTS}
 """Snapshot kinds of the workloads other than Deployments, and their ``kind``."""
 
 
@@ -176,7 +179,7 @@ class StackRow:
 
 
 # kubectl's short names of the workload kinds that are not Deployments.
-SHORT_NAMES = {STATEFULSET: "sts", DAEMONSET: "ds"}
+SHORT_NAMES = {k.kind: k.short for k in K.WORKLOADS.values() if k is not K.DEPLOYMENTS}
 
 
 @dataclass(frozen=True)
