@@ -61,9 +61,8 @@ from kubectl_stack.model.tls import EXPIRY_WARNING_DAYS, ingress_tls, tls_findin
 from kubectl_stack.model.workloads import (
     WorkloadRevision,
     WorkloadRow,
+    for_kind,
     revision_history,
-    workload_rollout_status,
-    workload_row,
 )
 
 KINDS = tuple(
@@ -88,6 +87,12 @@ KINDS = tuple(
 """The snapshot kinds the stacks are built from (store keys of :mod:`kubectl_stack.kinds`)."""
 WORKLOAD_KINDS = {k.name: k.kind for k in K.WORKLOADS.values() if k is not K.DEPLOYMENTS}
 """Snapshot kinds of the workloads other than Deployments, and their ``kind``."""
+
+
+def _other_workloads() -> list[tuple[str, str]]:
+    """(kind, store key) of the registered workload kinds other than Deployments, read from
+    the registry when asked (a kind registered later is seen)."""
+    return [(k.kind, k.name) for k in K.WORKLOADS.values() if k is not K.DEPLOYMENTS]
 
 
 @dataclass(frozen=True)
@@ -174,12 +179,10 @@ class StackRow:
     def display_name(self) -> str:
         """The name as the stacks list shows it: kubectl's short resource name before
         StatefulSets and DaemonSets (``sts/db``, ``ds/agent``), the bare name for Deployments."""
-        short = SHORT_NAMES.get(self.kind)
-        return f"{short}/{self.name}" if short else self.name
-
-
-# kubectl's short names of the workload kinds that are not Deployments.
-SHORT_NAMES = {k.kind: k.short for k in K.WORKLOADS.values() if k is not K.DEPLOYMENTS}
+        found = K.WORKLOADS.get(self.kind)
+        if found is None or found is K.DEPLOYMENTS:
+            return self.name
+        return f"{found.short}/{self.name}"
 
 
 @dataclass(frozen=True)
@@ -293,9 +296,7 @@ class _Index:
         self._deployment_at = deployment_at
         self._unhealthy = unhealthy
         self.workloads = [
-            (kind, obj)
-            for key, kind in WORKLOAD_KINDS.items()
-            for obj in _objects(snapshot, key) or ()
+            (kind, obj) for kind, key in _other_workloads() for obj in _objects(snapshot, key) or ()
         ]
         self.pods_by_owner: Mapping[str, Iterable[Mapping[str, Any]]]
         if pods_by_owner is None:
@@ -996,7 +997,7 @@ def _build_workload(
         [p for p in index.pods_by_owner.get(owner, ()) if u.namespace(p) == ns] if owner else []
     )
     health = _pod_health(index, pod_objs, detail)
-    row = workload_row(obj, index.now, kind)
+    row = for_kind(kind).row(obj, index.now)
     template = u.d(u.path(obj, "spec", "template"))
     services, routes, findings, horizon = _links(
         index, ns, name, template, pod_objs, row.desired, detail
@@ -1013,7 +1014,7 @@ def _build_workload(
         findings.extend(storage_findings([c for c in claims if c.name not in named]))
     return _BuiltWorkload(
         health,
-        workload_rollout_status(obj, kind),
+        for_kind(kind).status(obj),
         row,
         services,
         routes,
@@ -1098,7 +1099,7 @@ def _workload_stack(
     if obj is None:
         return None
     b = _build_workload(index, kind, obj, detail=True)
-    revisions = _objects(snapshot, "controllerrevisions") or []
+    revisions = _objects(snapshot, for_kind(kind).revisions.name) or []
     uids = {u.uid(obj)} | {u.uid(p) for p in b.pod_objs} | {u.uid(r) for r in revisions}
     uids.discard("")
     events = events_for(index.in_ns_events(namespace), now, uids=uids, objects={(kind, name)})
