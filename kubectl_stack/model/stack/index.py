@@ -9,7 +9,7 @@ from functools import cached_property
 from typing import Any
 
 from kubectl_stack import kinds as K
-from kubectl_stack.model import _util as u
+from kubectl_stack.model import fields as u
 from kubectl_stack.model.events import (
     ProbeFailures,
     events_by_namespace,

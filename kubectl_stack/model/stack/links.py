@@ -8,7 +8,7 @@ from collections import defaultdict
 from collections.abc import Mapping
 from typing import Any
 
-from kubectl_stack.model import _util as u
+from kubectl_stack.model import fields as u
 from kubectl_stack.model.findings import ERROR, WARN, Finding
 from kubectl_stack.model.hpa import Hpa
 from kubectl_stack.model.stack.index import _endpoint_counts, _Index, _services_for

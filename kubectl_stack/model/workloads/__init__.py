@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from kubectl_stack.model import _util as u
+from kubectl_stack.model import fields as u
 from kubectl_stack.model.rollout import RolloutStatus
 from kubectl_stack.model.workloads.base import Revision, UndoPlan, WorkloadKind, WorkloadRow
 from kubectl_stack.model.workloads.daemonset import DAEMONSET, daemonset_rollout_status

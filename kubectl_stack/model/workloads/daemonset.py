@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from kubectl_stack import kinds as K
-from kubectl_stack.model import _util as u
+from kubectl_stack.model import fields as u
 from kubectl_stack.model.duration import age
 from kubectl_stack.model.rollout import RolloutStatus
 from kubectl_stack.model.workloads.base import WorkloadRow

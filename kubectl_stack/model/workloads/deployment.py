@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from kubectl_stack import kinds as K
-from kubectl_stack.model import _util as u
+from kubectl_stack.model import fields as u
 from kubectl_stack.model import history as replicaset_history
 from kubectl_stack.model import rollout
 from kubectl_stack.model.workloads.base import WorkloadRow
