@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from kubectl_stack.model import fields as u
@@ -29,7 +29,7 @@ from kubectl_stack.model.stack.graph import (
     _workload_state,
 )
 from kubectl_stack.model.stack.index import _Index
-from kubectl_stack.model.stack.views import StackRow
+from kubectl_stack.model.stack.views import IngressRoute, ServiceLink, StackRow
 
 _SYMBOLS = ((HEALTHY, "✓"), (PROGRESSING, "◐"), (WARNING, "⚠"), (FAILING, "✗"), (TERMINATING, "◌"))
 
@@ -55,14 +55,28 @@ def _urgency(state: str, counts: Mapping[str, int]) -> int:
     return 3
 
 
+def _probes_text(has_probes: bool, failing: int) -> str:
+    """The PROBES cell: failing readiness probes, else whether the template declares any."""
+    if failing:
+        return f"✗{failing}"
+    return "ok" if has_probes else "—"
+
+
+def _link_cells(services: Sequence[ServiceLink], routes: Sequence[IngressRoute]) -> dict[str, Any]:
+    """The SVC and HOSTS cells of a row: ready endpoints over the stack's Services, and the
+    hosts its Ingress routes name."""
+    ready_eps = sum(s.ready for s in services)
+    total_eps = sum(s.ready + s.not_ready for s in services)
+    return {
+        "svc_ready": ready_eps,
+        "svc_total": total_eps,
+        "svc_text": f"{ready_eps}/{total_eps}" if services else "—",
+        "hosts": tuple(dict.fromkeys(r.host for r in routes if r.path or r.host != "*")),
+    }
+
+
 def _row(index: _Index, b: _Built) -> StackRow:
-    ready_eps = sum(s.ready for s in b.services)
-    total_eps = sum(s.ready + s.not_ready for s in b.services)
     hpa = b.hpas[0] if b.hpas else None
-    hosts = tuple(dict.fromkeys(r.host for r in b.routes if r.path or r.host != "*"))
-    probes_text = "ok" if b.has_probes else "—"
-    if b.failing_probes:
-        probes_text = f"✗{b.failing_probes}"
     return StackRow(
         namespace=b.ns,
         name=b.name,
@@ -77,13 +91,10 @@ def _row(index: _Index, b: _Built) -> StackRow:
         crash_looping=b.crash,
         pods_text=_pods_text(b.counts, b.crash),
         failing_probes=b.failing_probes,
-        probes_text=probes_text,
+        probes_text=_probes_text(b.has_probes, b.failing_probes),
         hpa_targets=hpa.targets if hpa is not None else "—",
         hpa_replicas=f"{hpa.current}→{hpa.desired}" if hpa is not None else "",
-        svc_ready=ready_eps,
-        svc_total=total_eps,
-        svc_text=f"{ready_eps}/{total_eps}" if b.services else "—",
-        hosts=hosts,
+        **_link_cells(b.services, b.routes),
         findings=len(b.findings),
         age=age(u.meta(b.dep).get("creationTimestamp"), index.now),
         urgency=_urgency(b.rollout.state, b.counts),
@@ -109,12 +120,8 @@ def _workload_summary(index: _Index, kind: str, obj: Mapping[str, Any]) -> tuple
     b = _build_workload(index, kind, obj, detail=False)
     row = b.row
     state, label, progress = _workload_state(b.status, row)
-    ready_eps = sum(s.ready for s in b.services)
-    total_eps = sum(s.ready + s.not_ready for s in b.services)
     h = b.health
-    probes_text = "ok" if _has_probes(u.d(u.path(obj, "spec", "template"))) else "—"
-    if h.failing_probes:
-        probes_text = f"✗{h.failing_probes}"
+    has_probes = _has_probes(u.d(u.path(obj, "spec", "template")))
     summary = StackRow(
         namespace=u.namespace(obj),
         name=u.name(obj),
@@ -129,13 +136,10 @@ def _workload_summary(index: _Index, kind: str, obj: Mapping[str, Any]) -> tuple
         crash_looping=h.crash,
         pods_text=_pods_text(h.counts, h.crash),
         failing_probes=h.failing_probes,
-        probes_text=probes_text,
+        probes_text=_probes_text(has_probes, h.failing_probes),
         hpa_targets="—",
         hpa_replicas="",
-        svc_ready=ready_eps,
-        svc_total=total_eps,
-        svc_text=f"{ready_eps}/{total_eps}" if b.services else "—",
-        hosts=tuple(dict.fromkeys(r.host for r in b.routes if r.path or r.host != "*")),
+        **_link_cells(b.services, b.routes),
         findings=len(b.findings),
         age=row.age,
         urgency=_urgency(state, h.counts),
