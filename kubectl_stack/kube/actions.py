@@ -60,10 +60,6 @@ def _ref(name: str, kind: Kind = K.DEPLOYMENTS) -> str:
     return f"{kind.plural.removesuffix('s')}.{kind.group}/{name}" if kind.group else name
 
 
-def _workload_kind(kind: Kind) -> str:
-    return next((k for k, v in K.WORKLOADS.items() if v.name == kind.name), "Deployment")
-
-
 def hpas_targeting(
     hpas: Iterable[Mapping[str, Any]], namespace: str, deployment: str, kind: str = "Deployment"
 ) -> list[Mapping[str, Any]]:
@@ -111,7 +107,7 @@ async def scale(
             "refused", f"invalid replica count {replicas}: must be between 0 and {INT32_MAX}"
         )
     warnings = []
-    workload = _workload_kind(kind)
+    workload = kind.kind
     for hpa in hpas_targeting(hpas, namespace, name, workload):
         spec = hpa.get("spec") or {}
         hpa_name = (hpa.get("metadata") or {}).get("name")
