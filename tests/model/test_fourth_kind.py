@@ -11,7 +11,7 @@ import pytest
 from kubectl_stack import kinds as K
 from kubectl_stack.model import workloads
 from kubectl_stack.model.rollout import COMPLETE, PROGRESSING
-from kubectl_stack.model.stack import summarize, workload_stack
+from kubectl_stack.model.stack import Summarizer, summarize, workload_stack
 
 from .factories import NOW, stamp, template
 from .fake_workload import FAKESET, FAKESETS
@@ -97,6 +97,15 @@ def test_a_registered_kind_is_listed_built_and_undone_like_the_others() -> None:
     assert plan.ok and plan.to_revision == 1
     assert plan.content_type == "application/strategic-merge-patch+json"
     assert plan.body()["spec"]["template"]["spec"]["containers"][0]["image"] == "my-app:1"
+
+
+@pytest.mark.usefixtures("registered")
+def test_the_incremental_summary_follows_a_registered_kind() -> None:
+    summarizer = Summarizer()
+    first = summarizer({"fakesets": {"shop/cache": _fakeset(ready=1)}}, NOW)
+    assert [r.ready for r in first] == ["1/2"]
+    again = summarizer({"fakesets": {"shop/cache": _fakeset(ready=2)}}, NOW)
+    assert [(r.ready, r.rollout_state) for r in again] == [("2/2", COMPLETE)]
 
 
 def test_an_unregistered_kind_is_not_a_workload() -> None:

@@ -17,7 +17,14 @@ from kubectl_stack.model.events import (
     UnhealthyIndex,
 )
 from kubectl_stack.model.stack.graph import _build, _stack, _workload_stack, stack, workload_stack
-from kubectl_stack.model.stack.index import _ABSENT, _GROUP_KINDS, KINDS, _hpa_target, _Index, _raw
+from kubectl_stack.model.stack.index import (
+    _ABSENT,
+    _GROUP_KINDS,
+    _hpa_target,
+    _Index,
+    _raw,
+    snapshot_kinds,
+)
 from kubectl_stack.model.stack.summary import (
     _age_until,
     _row,
@@ -161,7 +168,7 @@ class Summarizer:
         """Diff the snapshot against the previous one and note what changed; False when the
         snapshot is not shaped as the store serves it (kinds as mappings). ``changed``: the
         keys, by kind, that may have changed since the previous call (None: any)."""
-        raws = {kind: _raw(snapshot, kind) for kind in KINDS}
+        raws = {kind: _raw(snapshot, kind) for kind in snapshot_kinds()}
         if any(v is not _ABSENT and not isinstance(v, Mapping) for v in raws.values()):
             self._shape = None
             self._reset()

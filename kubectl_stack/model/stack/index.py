@@ -36,21 +36,23 @@ KINDS = tuple(
         K.CERTIFICATES,
     )
 )
-
-
 """The snapshot kinds the stacks are built from (store keys of :mod:`kubectl_stack.kinds`)."""
-
-
-WORKLOAD_KINDS = {k.name: k.kind for k in K.WORKLOADS.values() if k is not K.DEPLOYMENTS}
-
-
-"""Snapshot kinds of the workloads other than Deployments, and their ``kind``."""
 
 
 def _other_workloads() -> list[tuple[str, str]]:
     """(kind, store key) of the registered workload kinds other than Deployments, read from
     the registry when asked (a kind registered later is seen)."""
     return [(k.kind, k.name) for k in K.WORKLOADS.values() if k is not K.DEPLOYMENTS]
+
+
+def snapshot_kinds() -> tuple[str, ...]:
+    """:data:`KINDS` and the store keys of every workload kind registered since."""
+    return tuple(dict.fromkeys((*KINDS, *(key for _kind, key in _other_workloads()))))
+
+
+WORKLOAD_KINDS = {key: kind for kind, key in _other_workloads()}
+"""Snapshot kinds of the workloads other than Deployments, and their ``kind`` (the UI's
+table; the model reads the registry through :func:`_other_workloads`)."""
 
 
 _ABSENT = object()
