@@ -229,7 +229,8 @@ async def _patch_checked(
         except ApiError as exc:
             if shown is not None and json_patch and exc.status == 422:
                 return await _changed(connection, kind, namespace, name, shown, exc)
-            if exc.status == 409 and shown is not None and attempt < CONFLICT_RETRIES - 1:
+            retry = shown is not None and not json_patch and attempt < CONFLICT_RETRIES - 1
+            if exc.status == 409 and retry:
                 continue
             raise
         return None
