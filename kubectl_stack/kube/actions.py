@@ -15,8 +15,10 @@ from datetime import datetime
 from typing import Any, Literal
 
 from ..model import preconditions, workloads
-from ..model.history import REVISION_ANNOTATION, UndoPlan, undo_plan
+from ..model.history import JSON_PATCH, REVISION_ANNOTATION
 from ..model.preconditions import Seen
+from ..model.ref import WorkloadRef
+from ..model.workloads.revisions import STRATEGIC_MERGE
 from . import kinds as K
 from .connection import ApiError, Connection, ConnectionFailed
 from .kinds import Kind
@@ -25,8 +27,6 @@ from .store import Obj
 Outcome = Literal["done", "refused", "conflict", "skipped"]
 INT32_MAX = 2**31 - 1
 RESTARTED_AT = "kubectl.kubernetes.io/restartedAt"
-STRATEGIC_MERGE = "application/strategic-merge-patch+json"
-JSON_PATCH = "application/json-patch+json"
 MERGE_PATCH = "application/merge-patch+json"
 # Writes retried after a 409 whose object still matches what the user saw (kubectl's
 # RetryOnConflict backs off 5 times too): a status update landed between read and write.
@@ -58,10 +58,6 @@ def _refused(exc: ApiError | ConnectionFailed) -> ActionResult:
 def _ref(name: str, kind: Kind = K.DEPLOYMENTS) -> str:
     """kubectl's name for the object: ``deployment.apps/web``, ``statefulset.apps/db``."""
     return f"{kind.plural.removesuffix('s')}.{kind.group}/{name}" if kind.group else name
-
-
-def _workload_kind(kind: Kind) -> str:
-    return next((k for k, v in K.WORKLOADS.items() if v.name == kind.name), "Deployment")
 
 
 def hpas_targeting(
@@ -111,7 +107,7 @@ async def scale(
             "refused", f"invalid replica count {replicas}: must be between 0 and {INT32_MAX}"
         )
     warnings = []
-    workload = _workload_kind(kind)
+    workload = kind.kind
     for hpa in hpas_targeting(hpas, namespace, name, workload):
         spec = hpa.get("spec") or {}
         hpa_name = (hpa.get("metadata") or {}).get("name")
@@ -194,15 +190,23 @@ Build = Callable[[Obj], "tuple[Any, str] | ActionResult"]
 
 
 async def _patch_checked(
-    connection: Connection, kind: Kind, namespace: str, name: str, shown: Seen | None, build: Build
+    connection: Connection,
+    kind: Kind,
+    namespace: str,
+    name: str,
+    shown: Seen | None,
+    build: Build,
+    *,
+    first: Obj | None = None,
 ) -> ActionResult | None:
-    """Read the object; when it no longer matches ``shown``, the conflict. Otherwise send the
-    patch ``build`` makes of it (a body and its content type, or a result instead), guarded by
-    the version read, and start over after a 409 while it still matches. None once sent.
-    Raises ApiError / ConnectionFailed."""
+    """Read the object (``first``: as just read); when it no longer matches ``shown``, the
+    conflict. Otherwise send the patch ``build`` makes of it (a body and its content type, or a
+    result instead), guarded by what the user saw: a JSON patch by ``test`` operations (a
+    refusal names what changed), any other patch by the version read (starting over after a
+    409 while it still matches). None once sent. Raises ApiError / ConnectionFailed."""
     path = kind.path(namespace, name)
     for attempt in range(CONFLICT_RETRIES):
-        obj = await connection.get_json(path)
+        obj = first if first is not None and attempt == 0 else await connection.get_json(path)
         if shown is not None:
             lines = preconditions.changes(shown, obj)
             if lines:
@@ -211,7 +215,10 @@ async def _patch_checked(
         if isinstance(built, ActionResult):
             return built
         body, content_type = built
-        if shown is not None:
+        json_patch = content_type == JSON_PATCH
+        if shown is not None and json_patch:
+            body = [*_tests(shown), *body]
+        elif shown is not None:
             version = ((obj.get("metadata") or {}).get("resourceVersion")) or ""
             body = {
                 **body,
@@ -220,7 +227,10 @@ async def _patch_checked(
         try:
             await connection.request("PATCH", path, body=body, content_type=content_type)
         except ApiError as exc:
-            if exc.status == 409 and shown is not None and attempt < CONFLICT_RETRIES - 1:
+            if shown is not None and json_patch and exc.status == 422:
+                return await _changed(connection, kind, namespace, name, shown, exc)
+            retry = shown is not None and not json_patch and attempt < CONFLICT_RETRIES - 1
+            if exc.status == 409 and retry:
                 continue
             raise
         return None
@@ -228,71 +238,28 @@ async def _patch_checked(
 
 
 async def undo_preview(
-    connection: Connection, namespace: str, name: str, to_revision: int = 0
-) -> UndoPlan:
-    """What ``rollout undo`` would do now (read-only), incl. the template diff.
-    Raises ApiError / ConnectionFailed when the objects cannot be read."""
-    return (await _undo_inputs(connection, namespace, name, to_revision))[1]
+    connection: Connection, ref: WorkloadRef, to_revision: int = 0
+) -> workloads.UndoPlan:
+    """What ``rollout undo`` would do now (read-only), incl. the template diff: the workload
+    and the revisions (ReplicaSets, ControllerRevisions) its selector selects, through its
+    kind's undo plan. Raises ApiError / ConnectionFailed when they cannot be read."""
+    workload_kind = workloads.for_kind(ref.kind)
+    workload, candidates = await _undo_inputs(connection, workload_kind, ref)
+    return workload_kind.undo_plan(workload, candidates, to_revision)
 
 
 async def _undo_inputs(
-    connection: Connection, namespace: str, name: str, to_revision: int
-) -> tuple[Obj, UndoPlan]:
-    deployment = await connection.get_json(K.DEPLOYMENTS.path(namespace, name))
-    replicasets = await _selected(connection, deployment, K.REPLICASETS, namespace)
-    return deployment, undo_plan(deployment, replicasets, to_revision)
-
-
-async def _selected(connection: Connection, workload: Obj, kind: Kind, namespace: str) -> list[Obj]:
-    """The ``kind`` objects of ``namespace`` that ``workload``'s matchLabels select (as
-    kubectl lists them for an undo)."""
+    connection: Connection, workload_kind: workloads.WorkloadKind, ref: WorkloadRef
+) -> tuple[Obj, list[Obj]]:
+    """The workload, and the objects of ``ref.namespace`` that keep its revisions and that its
+    matchLabels select (as kubectl lists them for an undo)."""
+    workload = await connection.get_json(workload_kind.kind.path(ref.namespace, ref.name))
     match = ((workload.get("spec") or {}).get("selector") or {}).get("matchLabels") or {}
     selector = ",".join(f"{k}={v}" for k, v in match.items())
     params = {"labelSelector": selector} if selector else None
-    listed = await connection.get_json(kind.path(namespace), params)
+    listed = await connection.get_json(workload_kind.revisions.path(ref.namespace), params)
     items: list[Obj] = (listed or {}).get("items") or []
-    return items
-
-
-async def workload_undo_preview(
-    connection: Connection, kind: Kind, namespace: str, name: str, to_revision: int = 0
-) -> workloads.WorkloadUndoPlan:
-    """What ``rollout undo`` of a StatefulSet or DaemonSet would do now (read-only): the
-    workload and the ControllerRevisions its selector selects, through
-    :func:`kubectl_stack.model.workloads.undo_plan`. Raises ApiError / ConnectionFailed."""
-    workload = await connection.get_json(kind.path(namespace, name))
-    revisions = await _selected(connection, workload, K.CONTROLLERREVISIONS, namespace)
-    return workloads.undo_plan(workload, revisions, to_revision)
-
-
-async def _workload_undo(
-    connection: Connection,
-    kind: Kind,
-    namespace: str,
-    name: str,
-    to_revision: int,
-    shown: Seen | None,
-) -> ActionResult:
-    try:
-        revisions = await _selected(
-            connection,
-            await connection.get_json(kind.path(namespace, name)),
-            K.CONTROLLERREVISIONS,
-            namespace,
-        )
-
-        def build(workload: Obj) -> tuple[Any, str] | ActionResult:
-            plan = workloads.undo_plan(workload, revisions, to_revision)
-            if plan.error:
-                return ActionResult("refused", f"error: {plan.error}")
-            if plan.skipped:
-                return ActionResult("skipped", f"{_ref(name, kind)} {plan.message}")
-            return dict(plan.patch or {}), STRATEGIC_MERGE
-
-        early = await _patch_checked(connection, kind, namespace, name, shown, build)
-    except (ApiError, ConnectionFailed) as exc:
-        return _refused(exc)
-    return early or ActionResult("done", f"{_ref(name, kind)} rolled back")
+    return workload, items
 
 
 def _tests(shown: Seen) -> list[dict[str, Any]]:
@@ -311,50 +278,37 @@ def _tests(shown: Seen) -> list[dict[str, Any]]:
 
 async def rollout_undo(
     connection: Connection,
-    namespace: str,
-    name: str,
+    ref: WorkloadRef,
     to_revision: int = 0,
     *,
-    kind: Kind = K.DEPLOYMENTS,
     shown: Seen | None = None,
 ) -> ActionResult:
-    """kubectl rollout undo [--to-revision]. A Deployment: the client-side algorithm of
-    :func:`kubectl_stack.model.history.undo_plan`, sent as one JSON patch; a StatefulSet or
-    DaemonSet (``kind``): the revision's data from its ControllerRevision, sent as kubectl
-    sends it, one strategic merge patch.
+    """kubectl rollout undo [--to-revision] of any workload kind: its kind's undo plan, sent
+    as kubectl sends it (a Deployment: one JSON patch of the template and annotations; a
+    StatefulSet or DaemonSet: the revision's data, one strategic merge patch).
 
     ``shown``: what the user saw (its revision and pod template); the undo is made only while
     the workload still matches it -- otherwise a ``conflict`` naming what changed (a rollout
     made meanwhile would otherwise be lost: the undo replaces the template)."""
-    if kind.name != K.DEPLOYMENTS.name:
-        return await _workload_undo(connection, kind, namespace, name, to_revision, shown)
+    workload_kind = workloads.for_kind(ref.kind)
+    kind = workload_kind.kind
     try:
-        deployment, plan = await _undo_inputs(connection, namespace, name, to_revision)
+        workload, candidates = await _undo_inputs(connection, workload_kind, ref)
+
+        def build(obj: Obj) -> tuple[Any, str] | ActionResult:
+            plan = workload_kind.undo_plan(obj, candidates, to_revision)
+            if plan.error:
+                return ActionResult("refused", f"error: {plan.error}")
+            if plan.skipped:
+                return ActionResult("skipped", f"{_ref(ref.name, kind)} {plan.message}")
+            return plan.body(), plan.content_type
+
+        early = await _patch_checked(
+            connection, kind, ref.namespace, ref.name, shown, build, first=workload
+        )
     except (ApiError, ConnectionFailed) as exc:
         return _refused(exc)
-    if shown is not None:
-        lines = preconditions.changes(shown, deployment)
-        if lines:
-            return _conflict(kind, name, lines)
-    if plan.error:
-        return ActionResult("refused", f"error: {plan.error}")
-    if plan.skipped:
-        return ActionResult("skipped", f"{_ref(name)} {plan.message}")
-    guard = _tests(shown) if shown is not None else []
-    try:
-        await connection.request(
-            "PATCH",
-            K.DEPLOYMENTS.path(namespace, name),
-            body=[*guard, *(dict(op) for op in plan.patch)],
-            content_type=JSON_PATCH,
-        )
-    except ApiError as exc:
-        if shown is not None and exc.status == 422:
-            return await _changed(connection, kind, namespace, name, shown, exc)
-        return _refused(exc)
-    except ConnectionFailed as exc:
-        return _refused(exc)
-    return ActionResult("done", f"{_ref(name)} rolled back")
+    return early or ActionResult("done", f"{_ref(ref.name, kind)} rolled back")
 
 
 def go_rfc3339(now: datetime | None = None) -> str:

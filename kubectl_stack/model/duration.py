@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 
-from kubectl_stack.model._util import ts
+from kubectl_stack.model.fields import ts
 
 _NS = 1_000_000_000
 _MAX_NS = 2**63 - 1

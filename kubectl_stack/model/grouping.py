@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from kubectl_stack.model import _util as u
+from kubectl_stack.model import fields as u
 
 PART_OF = "app.kubernetes.io/part-of"
 HELM_RELEASE = "meta.helm.sh/release-name"

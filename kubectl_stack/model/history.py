@@ -16,12 +16,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from kubectl_stack.model import _util as u
+from kubectl_stack.model import fields as u
 from kubectl_stack.model.duration import age
 
 REVISION_ANNOTATION = "deployment.kubernetes.io/revision"
 CHANGE_CAUSE_ANNOTATION = "kubernetes.io/change-cause"
 POD_TEMPLATE_HASH = "pod-template-hash"
+JSON_PATCH = "application/json-patch+json"
 
 # rollback.go annotationsToSkip: kept from the Deployment, never copied from the ReplicaSet.
 ANNOTATIONS_TO_SKIP = frozenset(
@@ -311,10 +312,15 @@ class UndoPlan:
     patch: tuple[Mapping[str, Any], ...] = ()
     diff: tuple[DiffLine, ...] = ()
 
+    content_type = JSON_PATCH
+
     @property
     def ok(self) -> bool:
         """A patch should be sent."""
         return not self.error and not self.skipped
+
+    def body(self) -> list[dict[str, Any]]:
+        return [dict(op) for op in self.patch]
 
 
 def _revision_not_found(revision: int) -> str:

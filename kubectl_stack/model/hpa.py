@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from kubectl_stack.model import _util as u
+from kubectl_stack.model import fields as u
 from kubectl_stack.model.duration import age, clock
 from kubectl_stack.model.pods import FAILING, HEALTHY, WARNING
 
@@ -23,7 +23,7 @@ TOLERANCE = 0.1
 DEFAULT_SCALE_DOWN_WINDOW = 300
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Metric:
     """One entry of spec.metrics with its matching status.currentMetrics entry."""
 
@@ -105,7 +105,16 @@ def _metric(spec: Mapping[str, Any], status: Mapping[str, Any] | None) -> Metric
         "External": "external",
     }.get(mtype)
     if key is None:
-        return Metric(mtype, "", "", "", "", "<unknown type>", None, None)
+        return Metric(
+            type=mtype,
+            name="",
+            target_type="",
+            current="",
+            target="",
+            text="<unknown type>",
+            current_value=None,
+            target_value=None,
+        )
     source = u.d(spec.get(key))
     target = u.d(source.get("target"))
     raw_st = status.get(key) if status is not None else None
@@ -121,40 +130,40 @@ def _metric(spec: Mapping[str, Any], status: Mapping[str, Any] | None) -> Metric
             cur = _q(current.get("averageValue")) if st is not None else "<unknown>"
             tgt = _q(avg_target)
             return Metric(
-                mtype,
-                name,
-                "AverageValue",
-                cur,
-                tgt,
-                f"{name}: {cur}/{tgt}",
-                _float(current.get("averageValue")),
-                _float(avg_target),
+                type=mtype,
+                name=name,
+                target_type="AverageValue",
+                current=cur,
+                target=tgt,
+                text=f"{name}: {cur}/{tgt}",
+                current_value=_float(current.get("averageValue")),
+                target_value=_float(avg_target),
             )
         cur = _pct(current.get("averageUtilization")) if st is not None else "<unknown>"
         tgt_n = u.opt_i(target.get("averageUtilization"))
         tgt = f"{tgt_n}%" if tgt_n is not None else "<auto>"
         return Metric(
-            mtype,
-            name,
-            "Utilization",
-            cur,
-            tgt,
-            f"{name}: {cur}/{tgt}",
-            _float(current.get("averageUtilization")),
-            float(tgt_n) if tgt_n is not None else None,
+            type=mtype,
+            name=name,
+            target_type="Utilization",
+            current=cur,
+            target=tgt,
+            text=f"{name}: {cur}/{tgt}",
+            current_value=_float(current.get("averageUtilization")),
+            target_value=float(tgt_n) if tgt_n is not None else None,
         )
     if mtype == "Pods":
         cur = _q(current.get("averageValue")) if st is not None else "<unknown>"
         tgt = _q(avg_target)
         return Metric(
-            mtype,
-            name,
-            "AverageValue",
-            cur,
-            tgt,
-            f"{cur}/{tgt}",
-            _float(current.get("averageValue")),
-            _float(avg_target),
+            type=mtype,
+            name=name,
+            target_type="AverageValue",
+            current=cur,
+            target=tgt,
+            text=f"{cur}/{tgt}",
+            current_value=_float(current.get("averageValue")),
+            target_value=_float(avg_target),
         )
     # Object and External: AverageValue targets print "(avg)".
     if avg_target is not None:
@@ -162,26 +171,26 @@ def _metric(spec: Mapping[str, Any], status: Mapping[str, Any] | None) -> Metric
         cur = cur or "<unknown>"
         tgt = _q(avg_target)
         return Metric(
-            mtype,
-            name,
-            "AverageValue",
-            cur,
-            tgt,
-            f"{cur}/{tgt} (avg)",
-            _float(current.get("averageValue")),
-            _float(avg_target),
+            type=mtype,
+            name=name,
+            target_type="AverageValue",
+            current=cur,
+            target=tgt,
+            text=f"{cur}/{tgt} (avg)",
+            current_value=_float(current.get("averageValue")),
+            target_value=_float(avg_target),
         )
     cur = _q(current.get("value")) if st is not None else "<unknown>"
     tgt = _q(target.get("value"))
     return Metric(
-        mtype,
-        name,
-        "Value",
-        cur,
-        tgt,
-        f"{cur}/{tgt}",
-        _float(current.get("value")),
-        _float(target.get("value")),
+        type=mtype,
+        name=name,
+        target_type="Value",
+        current=cur,
+        target=tgt,
+        text=f"{cur}/{tgt}",
+        current_value=_float(current.get("value")),
+        target_value=_float(target.get("value")),
     )
 
 
@@ -283,14 +292,14 @@ def hpa_view(hpa: Any, now: float) -> Hpa:
         cur_text = f"{cur}%" if cur is not None else "<unknown>"
         metrics = (
             Metric(
-                "Resource",
-                "cpu",
-                "Utilization",
-                cur_text,
-                f"{v1_target}%",
-                f"cpu: {cur_text}/{v1_target}%",
-                float(cur) if cur is not None else None,
-                float(v1_target),
+                type="Resource",
+                name="cpu",
+                target_type="Utilization",
+                current=cur_text,
+                target=f"{v1_target}%",
+                text=f"cpu: {cur_text}/{v1_target}%",
+                current_value=float(cur) if cur is not None else None,
+                target_value=float(v1_target),
             ),
         )
     min_opt = u.opt_i(spec.get("minReplicas"))

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from kubectl_stack.model import _util as u
+from kubectl_stack.model import fields as u
 from kubectl_stack.model.duration import age, human_duration
 from kubectl_stack.model.events import ProbeFailures
 

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from typing import Any
 
-from . import _util as u
+from . import fields as u
 from .history import REVISION_ANNOTATION, template_diff
 
 MAX_TEMPLATE_LINES = 3  # template changes listed before "and N more"

@@ -17,7 +17,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from kubectl_stack.model import _util as u
+from kubectl_stack.model import fields as u
 from kubectl_stack.model.duration import age, clock
 from kubectl_stack.model.history import revision_of, templates_equal
 from kubectl_stack.model.pods import FAILING, PodRow

@@ -22,6 +22,7 @@ from ..kube.store import ClusterState, SyncState
 from ..model import labelselector
 from ..model.events import ProbeFailures
 from ..model.preconditions import Seen
+from ..model.ref import WorkloadRef
 from ..model.stack import Stack, StackRow, Summarizer, WorkloadStack
 from ..options import ConnectionOptions, Options
 
@@ -315,9 +316,8 @@ class Source:
     async def undo(
         self, namespace: str, name: str, revision: int, kind: str = "Deployment", *, shown: Seen
     ) -> ActionResult:
-        return await actions.rollout_undo(
-            self.connection, namespace, name, revision, kind=K.WORKLOADS[kind], shown=shown
-        )
+        ref = WorkloadRef(kind, namespace, name)
+        return await actions.rollout_undo(self.connection, ref, revision, shown=shown)
 
     async def restart(
         self, namespace: str, name: str, kind: str = "Deployment", *, shown: Seen

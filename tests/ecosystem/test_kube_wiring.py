@@ -17,6 +17,7 @@ from kubectl_stack.kube import kinds as K
 from kubectl_stack.kube.connection import Connection, connect
 from kubectl_stack.kube.informer import Informers
 from kubectl_stack.kube.store import ClusterState
+from kubectl_stack.model.ref import WorkloadRef
 from kubectl_stack.model.workloads import workload_rollout_status
 from kubectl_stack.options import ConnectionOptions
 from kubectl_stack_sim.runner import RunningSim
@@ -109,15 +110,9 @@ def _converged(sim: RunningSim, kubectl: Kubectl, resource: str) -> None:
     raise AssertionError(f"{resource} did not finish its rollout")
 
 
-@pytest.mark.parametrize(
-    ("kind", "kube_kind"), [("StatefulSet", K.STATEFULSETS), ("DaemonSet", K.DAEMONSETS)]
-)
+@pytest.mark.parametrize("kind", ["StatefulSet", "DaemonSet"])
 async def test_undo_matches_kubectl_rollout_undo_on_a_twin(
-    conn: Connection,
-    helm_argo: RunningSim,
-    kubectl_for: KubectlFor,
-    kind: str,
-    kube_kind: K.Kind,
+    conn: Connection, helm_argo: RunningSim, kubectl_for: KubectlFor, kind: str
 ) -> None:
     kubectl = kubectl_for(helm_argo)
     _twins(helm_argo, kubectl, kind, ("twin-a", "twin-b"))
@@ -125,14 +120,14 @@ async def test_undo_matches_kubectl_rollout_undo_on_a_twin(
         _converged(helm_argo, kubectl, f"{kind.lower()}/{name}")
     theirs = kubectl("rollout", "undo", f"{kind.lower()}/twin-a")
     assert theirs.returncode == 0, theirs.stderr
-    ours = await actions.rollout_undo(conn, "default", "twin-b", kind=kube_kind)
+    ours = await actions.rollout_undo(conn, WorkloadRef(kind, "default", "twin-b"))
     assert ours.ok
     assert ours.message == theirs.stdout.strip().replace("twin-a", "twin-b")
     a = get_json(kubectl, kind.lower(), "twin-a")
     b = get_json(kubectl, kind.lower(), "twin-b")
     assert b["spec"]["template"]["spec"]["containers"][0]["image"] == "twin-b:1"
     assert _json(a["spec"]["template"]).replace("twin-a", "twin-b") == _json(b["spec"]["template"])
-    again = await actions.rollout_undo(conn, "default", "twin-b", to_revision=1, kind=kube_kind)
+    again = await actions.rollout_undo(conn, WorkloadRef(kind, "default", "twin-b"), to_revision=1)
     theirs = kubectl("rollout", "undo", f"{kind.lower()}/twin-a", "--to-revision=1")
     assert again.outcome == "skipped"
     assert again.message == theirs.stdout.strip().replace("twin-a", "twin-b")
@@ -175,7 +170,7 @@ async def test_undo_without_history_says_what_kubectl_says(
     conn: Connection, helm_argo: RunningSim, kubectl_for: KubectlFor
 ) -> None:
     kubectl = kubectl_for(helm_argo)
-    ours = await actions.rollout_undo(conn, "default", "shop-db", kind=K.STATEFULSETS)
+    ours = await actions.rollout_undo(conn, WorkloadRef("StatefulSet", "default", "shop-db"))
     theirs = kubectl("rollout", "undo", "statefulset/shop-db")
     assert theirs.returncode != 0
     assert ours.outcome == "refused"

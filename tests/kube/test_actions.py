@@ -12,6 +12,7 @@ from kubectl_stack.kube import actions
 from kubectl_stack.kube.connection import Connection, connect
 from kubectl_stack.kube.kinds import DEPLOYMENTS
 from kubectl_stack.model.preconditions import Seen, seen
+from kubectl_stack.model.ref import WorkloadRef
 from kubectl_stack_sim.runner import RunningSim
 
 from .conftest import options_for, populate
@@ -101,7 +102,7 @@ async def test_undo_matches_kubectl_rollout_undo_on_a_twin(
     add_revisioned_deployment(sim, "twin-b")
     theirs = kubectl("rollout", "undo", "deployment/twin-a")
     assert theirs.returncode == 0, theirs.stderr
-    ours = await actions.rollout_undo(conn, "default", "twin-b")
+    ours = await actions.rollout_undo(conn, WorkloadRef("Deployment", "default", "twin-b"))
     assert ours.ok
     assert ours.message == theirs.stdout.strip().replace("twin-a", "twin-b")
     a, b = deployment(kubectl, "twin-a"), deployment(kubectl, "twin-b")
@@ -119,7 +120,9 @@ async def test_undo_to_the_current_template_is_skipped(
 ) -> None:
     add_revisioned_deployment(sim, "same")
     version = deployment(kubectl, "same")["metadata"]["resourceVersion"]
-    result = await actions.rollout_undo(conn, "default", "same", to_revision=2)
+    result = await actions.rollout_undo(
+        conn, WorkloadRef("Deployment", "default", "same"), to_revision=2
+    )
     assert result.outcome == "skipped"
     assert result.message == (
         "deployment.apps/same skipped rollback (current template already matches revision 2)"
@@ -256,7 +259,7 @@ async def test_viewer_is_refused_every_action_and_nothing_changes(
     try:
         results = [
             await actions.scale(viewer, "default", "shop", 1),
-            await actions.rollout_undo(viewer, "default", "twin"),
+            await actions.rollout_undo(viewer, WorkloadRef("Deployment", "default", "twin")),
             await actions.rollout_restart(viewer, "default", "shop"),
             await actions.rollout_pause(viewer, "default", "shop"),
             await actions.delete_pod(viewer, "default", "shop-1-0"),
@@ -274,7 +277,7 @@ async def test_viewer_is_refused_every_action_and_nothing_changes(
 
 async def test_undo_preview_lists_the_template_change(conn: Connection, sim: RunningSim) -> None:
     add_revisioned_deployment(sim, "preview")
-    plan = await actions.undo_preview(conn, "default", "preview")
+    plan = await actions.undo_preview(conn, WorkloadRef("Deployment", "default", "preview"))
     assert plan.ok and plan.to_revision == 1
     assert [(d.old, d.new) for d in plan.diff if "image" in d.path] == [("preview:2", "preview:1")]
     current = await conn.get_json(DEPLOYMENTS.path("default", "preview"))
@@ -313,7 +316,7 @@ async def test_undo_after_a_real_rollout_matches_kubectl(
     for _ in range(12):
         sim.advance(10)
     theirs = kubectl("rollout", "undo", "deployment/real-a")
-    ours = await actions.rollout_undo(conn, "default", "real-b")
+    ours = await actions.rollout_undo(conn, WorkloadRef("Deployment", "default", "real-b"))
     assert ours.message == theirs.stdout.strip().replace("real-a", "real-b")
     for _ in range(12):
         sim.advance(10)
@@ -342,7 +345,9 @@ async def test_undo_refusals_say_what_kubectl_says(
             assert kubectl("rollout", "pause", f"deployment/{name}").returncode == 0
     flags = [f"--to-revision={revision}"] if revision else []
     theirs = kubectl("rollout", "undo", "deployment/ref-a", *flags)
-    ours = await actions.rollout_undo(conn, "default", "ref-b", to_revision=revision)
+    ours = await actions.rollout_undo(
+        conn, WorkloadRef("Deployment", "default", "ref-b"), to_revision=revision
+    )
     assert theirs.returncode != 0
     assert ours.outcome == "refused"
     assert ours.message == theirs.stderr.strip().replace("ref-a", "ref-b")
@@ -387,7 +392,9 @@ async def test_undo_after_an_outside_rollout_conflicts_and_keeps_that_rollout(
         conn.request = change_before_patch  # type: ignore[method-assign]
     else:
         outside_change()
-    result = await actions.rollout_undo(conn, "default", "lost", 1, shown=decided_on)
+    result = await actions.rollout_undo(
+        conn, WorkloadRef("Deployment", "default", "lost"), 1, shown=decided_on
+    )
     assert result.outcome == "conflict", result.message
     assert "containers[app].image lost:2 → lost:3" in result.changes
     assert result.message.endswith("Nothing was changed")
@@ -400,7 +407,9 @@ async def test_undo_with_what_is_still_shown_rolls_back(
     add_revisioned_deployment(sim, "fresh")
     decided_on = shown(kubectl, "fresh", "uid", "revision", "template")
     assert kubectl("scale", "deployment/fresh", "--replicas=4").returncode == 0  # not shown
-    result = await actions.rollout_undo(conn, "default", "fresh", 1, shown=decided_on)
+    result = await actions.rollout_undo(
+        conn, WorkloadRef("Deployment", "default", "fresh"), 1, shown=decided_on
+    )
     assert (result.outcome, result.message) == ("done", "deployment.apps/fresh rolled back")
     assert image_of(kubectl, "fresh") == "fresh:1"
 

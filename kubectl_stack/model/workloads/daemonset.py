@@ -1,0 +1,73 @@
+"""DaemonSets: `kubectl rollout status` word for word (DaemonSetStatusViewer, including the
+OnDelete refusal), printDaemonSet's cells, and history and undo from ControllerRevisions (see
+:mod:`.revisions`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kubectl_stack import kinds as K
+from kubectl_stack.model import fields as u
+from kubectl_stack.model.duration import age
+from kubectl_stack.model.rollout import RolloutStatus
+from kubectl_stack.model.workloads.base import WorkloadRow
+from kubectl_stack.model.workloads.revisions import ONLY_ROLLING, RevisionedKind
+
+
+def daemonset_rollout_status(daemonset: Any) -> RolloutStatus:
+    """DaemonSetStatusViewer.Status, exactly (message without the trailing newline)."""
+    ds = u.d(daemonset)
+    name = u.name(ds)
+    strategy = u.d(u.path(ds, "spec", "updateStrategy"))
+    if u.s(strategy.get("type")) != "RollingUpdate":
+        return RolloutStatus("", True, ONLY_ROLLING)
+    status = u.d(ds.get("status"))
+    if u.i(u.meta(ds).get("generation")) <= u.i(status.get("observedGeneration")):
+        desired = u.i(status.get("desiredNumberScheduled"))
+        updated = u.i(status.get("updatedNumberScheduled"))
+        available = u.i(status.get("numberAvailable"))
+        if updated < desired:
+            return RolloutStatus(
+                f'Waiting for daemon set "{name}" rollout to finish: {updated} out of {desired} '
+                "new pods have been updated...",
+                False,
+                "",
+            )
+        if available < desired:
+            return RolloutStatus(
+                f'Waiting for daemon set "{name}" rollout to finish: {available} of {desired} '
+                "updated pods are available...",
+                False,
+                "",
+            )
+        return RolloutStatus(f'daemon set "{name}" successfully rolled out', True, "")
+    return RolloutStatus("Waiting for daemon set spec update to be observed...", False, "")
+
+
+class DaemonSetKind(RevisionedKind):
+    kind = K.DAEMONSETS
+
+    def status(self, workload: Any) -> RolloutStatus:
+        return daemonset_rollout_status(workload)
+
+    def row(self, workload: Any, now: float) -> WorkloadRow:
+        """printDaemonSet's cells."""
+        obj = u.d(workload)
+        status = u.d(obj.get("status"))
+        desired = u.i(status.get("desiredNumberScheduled"))
+        ready = u.i(status.get("numberReady"))
+        selector = u.str_map(u.path(obj, "spec", "template", "spec", "nodeSelector"))
+        return WorkloadRow(
+            name=u.name(obj),
+            kind=self.kind.kind,
+            ready=f"{ready}/{desired}",
+            desired=desired,
+            current=u.i(status.get("currentNumberScheduled")),
+            updated=u.i(status.get("updatedNumberScheduled")),
+            available=u.i(status.get("numberAvailable")),
+            node_selector=",".join(f"{k}={selector[k]}" for k in sorted(selector)) or "<none>",
+            age=age(u.meta(obj).get("creationTimestamp"), now),
+        )
+
+
+DAEMONSET = DaemonSetKind()
