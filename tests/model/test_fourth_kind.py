@@ -78,7 +78,7 @@ def test_a_registered_kind_is_listed_built_and_undone_like_the_others() -> None:
     snapshot = {"fakesets": [_fakeset(ready=1)], "pods": [_pod("cache-0"), _pod("cache-1")]}
     (row,) = summarize(snapshot, NOW)
     assert (row.kind, row.display_name, row.ready) == ("FakeSet", "fks/cache", "1/2")
-    assert (row.rollout_state, row.rollout_label) == (PROGRESSING, "Progressing 2/2")
+    assert (row.rollout_state, row.rollout_label) == (PROGRESSING, "Waiting 2/2 updated")
     assert sum(row.pod_counts.values()) == 2
 
     done = summarize({"fakesets": [_fakeset(ready=2)]}, NOW)[0]

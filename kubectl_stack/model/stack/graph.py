@@ -278,11 +278,13 @@ def _build_workload(
 
 def _workload_state(status: RolloutStatus, row: WorkloadRow) -> tuple[str, str, float]:
     """(state, label, progress) of a StatefulSet / DaemonSet rollout: Complete when kubectl's
-    status viewer says done, else Progressing with updated/desired pods."""
+    status viewer says done, else what it is waiting for, in short, as for a Deployment
+    ("Waiting 2/3 ready")."""
     if status.done:
         return COMPLETE, "Complete", 1.0
     progress = min(row.updated, row.available) / row.desired if row.desired else 0.0
-    return ROLLOUT_PROGRESSING, f"Progressing {row.updated}/{row.desired}", progress
+    label = status.waiting or f"Waiting {row.updated}/{row.desired} updated"
+    return ROLLOUT_PROGRESSING, label, progress
 
 
 def workload_stack(

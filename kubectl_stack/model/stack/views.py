@@ -131,7 +131,7 @@ class WorkloadStack:
     status: RolloutStatus
     row: WorkloadRow
     rollout_state: str  # rollout.COMPLETE / PROGRESSING, as in its StackRow
-    rollout_label: str  # "Complete", "Progressing 2/3"
+    rollout_label: str  # "Complete", "Waiting 2/3 ready"
     progress: float  # 0..1
     revisions: tuple[WorkloadRevision, ...]  # oldest first
     pods: tuple[PodRow, ...]  # sorted by name

@@ -32,6 +32,7 @@ def daemonset_rollout_status(daemonset: Any) -> RolloutStatus:
                 "new pods have been updated...",
                 False,
                 "",
+                f"Waiting {updated}/{desired} updated",
             )
         if available < desired:
             return RolloutStatus(
@@ -39,9 +40,15 @@ def daemonset_rollout_status(daemonset: Any) -> RolloutStatus:
                 "updated pods are available...",
                 False,
                 "",
+                f"Waiting {available}/{desired} available",
             )
         return RolloutStatus(f'daemon set "{name}" successfully rolled out', True, "")
-    return RolloutStatus("Waiting for daemon set spec update to be observed...", False, "")
+    return RolloutStatus(
+        "Waiting for daemon set spec update to be observed...",
+        False,
+        "",
+        "Waiting for spec update",
+    )
 
 
 class DaemonSetKind(RevisionedKind):

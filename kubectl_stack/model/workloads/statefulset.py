@@ -28,12 +28,22 @@ def statefulset_rollout_status(statefulset: Any) -> RolloutStatus:
     status = u.d(sts.get("status"))
     observed = u.i(status.get("observedGeneration"))
     if observed == 0 or u.i(u.meta(sts).get("generation")) > observed:
-        return RolloutStatus("Waiting for statefulset spec update to be observed...", False, "")
+        return RolloutStatus(
+            "Waiting for statefulset spec update to be observed...",
+            False,
+            "",
+            "Waiting for spec update",
+        )
     replicas = u.opt_i(spec.get("replicas"))
     ready = u.i(status.get("readyReplicas"))
     updated = u.i(status.get("updatedReplicas"))
     if replicas is not None and ready < replicas:
-        return RolloutStatus(f"Waiting for {replicas - ready} pods to be ready...", False, "")
+        return RolloutStatus(
+            f"Waiting for {replicas - ready} pods to be ready...",
+            False,
+            "",
+            f"Waiting {ready}/{replicas} ready",
+        )
     rolling = strategy.get("rollingUpdate")
     if isinstance(rolling, Mapping):
         partition = u.opt_i(rolling.get("partition"))
@@ -43,6 +53,7 @@ def statefulset_rollout_status(statefulset: Any) -> RolloutStatus:
                 f"{replicas - partition} new pods have been updated...",
                 False,
                 "",
+                f"Waiting {updated}/{replicas - partition} updated",
             )
         return RolloutStatus(
             f"partitioned roll out complete: {updated} new pods have been updated...", True, ""
@@ -55,6 +66,7 @@ def statefulset_rollout_status(statefulset: Any) -> RolloutStatus:
             f"{update_rev}...",
             False,
             "",
+            f"Waiting {updated} updated",
         )
     current = u.i(status.get("currentReplicas"))
     return RolloutStatus(
