@@ -131,7 +131,7 @@ class StackApp(NoContentActions[int], KubectlTools):
         None."""
         if self.options.read_only:
             return "--read-only"
-        context = self.source.connection.context if self.source is not None else None
+        context = self.source.context if self.source is not None else None
         if self.settings.context_read_only(context):
             return f"context {context} is read-only in {config_path()}"
         return None

@@ -597,7 +597,7 @@ class StacksPresenter:
         if not rows:
             if summary and name_filter:
                 empty = fmt("no {} matches {}", kind or "Deployment", repr(name_filter))
-            elif summary:
+            elif summary and kind:
                 empty = fmt("no {} in this scope (:stacks shows every kind)", kind)
             else:
                 where = "any namespace" if namespace is None else f'namespace "{namespace}"'

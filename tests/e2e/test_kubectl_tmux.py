@@ -24,7 +24,7 @@ DIRECT = f"{sys.executable} {REPO / 'plugin' / 'kubectl-stack'} --demo"
 
 def start(tmux: Tmux, command: str) -> None:
     """Run ``command``; its exit code is printed after it (``EXIT-CODE=N``)."""
-    start(tmux, f"{command}; echo EXIT-CODE=$?; /bin/sleep 60")
+    tmux.start(f"{command}; echo EXIT-CODE=$?; /bin/sleep 60")
 
 
 def flag(tmux: Tmux, name: str) -> str:
