@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
-from typing import Any, Protocol
+from typing import Any
 
 from rich.syntax import Syntax
 from rich.text import Text
@@ -30,6 +30,7 @@ from ..model import stack as model_stack
 from ..model import storage as model_storage
 from ..model import workloads as model_workloads
 from ..model import yamlview as model_yamlview
+from ..model.workloads.base import Revision, UndoPlan
 from .glyphs import GLYPHS
 from .presenters.text import cut_strings, document, fmt, shown
 from .screens.dialogs import RevisionChoice
@@ -144,7 +145,7 @@ def _workload_history_view(
     return _history_table((i, i.name, "—") for i in revisions)
 
 
-def _history_table(entries: Iterable[tuple[_Revision, str, str]]) -> TableView:
+def _history_table(entries: Iterable[tuple[Revision, str, str]]) -> TableView:
     """The History table from (revision, its ReplicaSet or ControllerRevision, READY),
     newest first, the current one marked ``*``."""
     rows: dict[str, Cells] = {}
@@ -253,34 +254,8 @@ def _workload_undo_info(
     return _undo_dialog(plan_for(preferred or 0), plan_for, history, current)
 
 
-class _Plan(Protocol):
-    @property
-    def error(self) -> str: ...
-    @property
-    def skipped(self) -> bool: ...
-    @property
-    def message(self) -> str: ...
-    @property
-    def to_revision(self) -> int: ...
-    @property
-    def diff(self) -> tuple[model_history.DiffLine, ...]: ...
-
-
-class _Revision(Protocol):
-    @property
-    def revision(self) -> int: ...
-    @property
-    def images(self) -> Sequence[str]: ...
-    @property
-    def change_cause(self) -> str: ...
-    @property
-    def current(self) -> bool: ...
-    @property
-    def age(self) -> str: ...
-
-
 def _undo_dialog(
-    plan: _Plan, plan_for: Callable[[int], _Plan], history: Sequence[_Revision], current: int
+    plan: UndoPlan, plan_for: Callable[[int], UndoPlan], history: Sequence[Revision], current: int
 ) -> UndoInfo:
     """The undo dialog's content from a kind's undo plan (Deployment: ReplicaSets;
     StatefulSet/DaemonSet: ControllerRevisions) and its revision history."""
