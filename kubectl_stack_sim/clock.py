@@ -17,6 +17,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
+from .deadline import timeout as within
+
 
 @dataclass(order=True)
 class _Timer:
@@ -136,4 +138,5 @@ class Clock:
             self._wake.clear()
             timeout = None if deadline is None else max(0.0, (deadline - self.now()) / self.speed)
             with contextlib.suppress(asyncio.TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=min(timeout or 1.0, 1.0))
+                async with within(min(timeout or 1.0, 1.0)):
+                    await self._wake.wait()

@@ -36,6 +36,7 @@ from multidict import CIMultiDict
 from .. import jsonutil
 from ..options import ConnectionOptions
 from . import oidc
+from .deadline import timeout as deadline
 from .kubeconfig import ConfigError, ResolvedConfig, resolve
 
 USER_AGENT = "kubectl-stack"
@@ -548,8 +549,8 @@ class Connection:
             base, ssl_ctx = await self._prepare()
             headers = self._headers_with_impersonation(base, {"Accept": accept})
             try:
-                resp = await asyncio.wait_for(
-                    self._get_session().get(
+                async with deadline(headers_timeout):
+                    resp = await self._get_session().get(
                         self.config.server + path,
                         params=params,
                         headers=headers,
@@ -557,9 +558,7 @@ class Connection:
                         server_hostname=self.config.tls_server_name,
                         proxy=self.config.proxy_url,
                         timeout=self._timeout(None, streaming=True),
-                    ),
-                    headers_timeout,
-                )
+                    )
             except (aiohttp.ClientError, asyncio.TimeoutError, ssl.SSLError, OSError) as exc:
                 raise transport_error(self.config.server, exc) from exc
             try:

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from ..options import ConnectionOptions
 from . import kinds as K
+from .deadline import timeout as deadline
 from .kubectl import connection_flags, kubectl_binary, resource
 from .store import ClusterState
 
@@ -86,7 +87,8 @@ async def describe(
     except OSError as exc:
         return Described(error=f"could not run {kubectl}: {exc.strerror or exc}")
     try:
-        out, err = await asyncio.wait_for(process.communicate(), timeout)
+        async with deadline(timeout):
+            out, err = await process.communicate()
     except asyncio.TimeoutError:
         await _kill(process)
         return Described(error=f"kubectl describe did not finish within {timeout:g}s")

@@ -45,8 +45,10 @@ from typing import Any
 import aiohttp
 
 from .. import jsonutil
+from . import deadline
 from . import kinds as K
 from .connection import ApiError, Connection, ConnectionFailed, Response
+from .deadline import cancel_and_wait
 from .hpa import v1_as_v2
 from .kinds import Kind
 from .store import ClusterState, Obj, SyncState
@@ -180,9 +182,7 @@ class Liveness:
     async def stop(self) -> None:
         probe, self._probe = self._probe, None
         if probe is not None:
-            probe.cancel()
-            with contextlib.suppress(BaseException):
-                await probe
+            await cancel_and_wait([probe])
 
 
 class Backoff:
@@ -403,9 +403,8 @@ class Informer:
                 else:
                     give_up = heard + MISSED_BOOKMARKS * max(self.bookmark_gap, liveness.interval)
                 try:
-                    chunk = await asyncio.wait_for(
-                        resp.content.readany(), min(liveness.wait_hint(), give_up - loop.time())
-                    )
+                    async with deadline.timeout(min(liveness.wait_hint(), give_up - loop.time())):
+                        chunk = await resp.content.readany()
                 except asyncio.TimeoutError:
                     await liveness.verify()
                     if loop.time() >= give_up:
@@ -530,7 +529,8 @@ class Informer:
     async def sleep(self, delay: float) -> None:
         """Wait ``delay`` seconds, or less if :meth:`reconnect` is called meanwhile."""
         with contextlib.suppress(asyncio.TimeoutError):
-            await asyncio.wait_for(self._wake.wait(), delay)
+            async with deadline.timeout(delay):
+                await self._wake.wait()
         self._wake.clear()
 
     def reconnect(self) -> None:
@@ -693,7 +693,8 @@ class Informers:
         unsubscribe = self.state.subscribe(check)
         try:
             check()
-            await asyncio.wait_for(done.wait(), timeout)
+            async with deadline.timeout(timeout):
+                await done.wait()
         except asyncio.TimeoutError:
             return False
         finally:
@@ -744,9 +745,5 @@ class Informers:
             tasks.append(self._metrics_task)
         self._tasks.clear()
         self._metrics_task = None
-        for task in tasks:
-            task.cancel()
-        for task in tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await cancel_and_wait(tasks)
         await self.liveness.stop()

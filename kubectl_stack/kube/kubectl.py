@@ -23,6 +23,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 from ..options import ConnectionOptions
+from .deadline import timeout as deadline
 from .kinds import Kind
 
 SHELL = "command -v bash >/dev/null 2>&1 && exec bash || exec sh"
@@ -238,7 +239,8 @@ class PortForward:
     async def settled(self, timeout: float) -> None:
         """Wait until kubectl forwards or has ended, at most ``timeout`` seconds."""
         with contextlib.suppress(asyncio.TimeoutError):
-            await asyncio.wait_for(self._settled.wait(), timeout)
+            async with deadline(timeout):
+                await self._settled.wait()
 
     async def stop(self) -> None:
         """End the forward (SIGTERM, then SIGKILL after 3 s)."""
@@ -249,7 +251,8 @@ class PortForward:
         with contextlib.suppress(ProcessLookupError):
             process.terminate()
         try:
-            await asyncio.wait_for(process.wait(), 3.0)
+            async with deadline(3.0):
+                await process.wait()
         except asyncio.TimeoutError:
             with contextlib.suppress(ProcessLookupError):
                 process.kill()

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import asyncio
 import calendar
-import contextlib
 import functools
 import re
 import time
@@ -36,6 +35,7 @@ import aiohttp
 
 from . import kinds as K
 from .connection import ApiError, Connection, ConnectionFailed, transport_error
+from .deadline import cancel_and_wait
 from .store import ClusterState
 
 DEFAULT_CONTAINER = "kubectl.kubernetes.io/default-container"
@@ -408,12 +408,7 @@ class LogStream:
         if self._unsubscribe is not None:
             self._unsubscribe()
             self._unsubscribe = None
-        tasks = list(self._tasks.values())
-        for task in tasks:
-            task.cancel()
-        for task in tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await cancel_and_wait(list(self._tasks.values()))
         self._wake.set()
 
 

@@ -24,6 +24,7 @@ from typing import Any
 from aiohttp import web
 
 from .. import jsonutil
+from ..deadline import timeout as within
 from ..store import Event, Expired, Watcher
 from . import tables
 from .errors import status_body, too_large_resource_version
@@ -176,7 +177,8 @@ async def _wait_for_version(registry: Registry, wanted: int) -> None:
     store.add_listener("*", check)
     try:
         with contextlib.suppress(asyncio.TimeoutError):
-            await asyncio.wait_for(reached.wait(), BLOCK_TIMEOUT)
+            async with within(BLOCK_TIMEOUT):
+                await reached.wait()
     finally:
         store.remove_listener("*", check)
 
@@ -206,7 +208,8 @@ async def _pump(
         if bookmarks:
             wait = min(wait, max(0.0, next_bookmark - now))
         try:
-            event = await asyncio.wait_for(watcher.events.get(), timeout=wait)
+            async with within(wait):
+                event = await watcher.events.get()
         except asyncio.TimeoutError:
             if bookmarks and loop.time() >= next_bookmark:
                 current = registry.store.resource_version
