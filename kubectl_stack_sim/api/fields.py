@@ -1,0 +1,192 @@
+"""Server-side field validation: the ``fieldValidation`` query parameter (``Strict``, ``Warn``
+— the API server's default — or ``Ignore``) of create, update and patch.
+
+The API server decodes a body into the kind's Go type; a field the type does not have is an
+"unknown field" (k8s.io/apimachinery's strict decoding, paths as ``spec.template.spec.
+containers[0].foo``). ``Strict`` refuses the request with every such field named, ``Warn``
+drops them and says so in ``Warning`` headers, ``Ignore`` drops them silently. The handlers
+word the refusal as kube-apiserver's do (staging/src/k8s.io/apiserver/pkg/endpoints/handlers:
+``transformDecodeError`` for create and update, the patchers' ``field.Invalid`` on ``patch``).
+
+Which fields a type has comes from the models the official Python client generates from
+Kubernetes' published OpenAPI document (the ``kubernetes`` package every install has), read
+lazily on the first write: their ``attribute_map`` names each JSON field, ``openapi_types``
+its type. Kinds without a model (custom resources) are not checked.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from .errors import ApiError, bad_request, invalid
+
+DIRECTIVES = ("Ignore", "Warn", "Strict")
+# Group -> the client's prefix for model names that collide across groups.
+_PREFIX = {"": "Core", "events.k8s.io": "Events", "rbac.authorization.k8s.io": "Rbac"}
+
+
+@functools.cache
+def _models() -> Any:
+    return importlib.import_module("kubernetes.client.models")
+
+
+@functools.cache
+def model_of(api_version: str, kind: str) -> str | None:
+    """The client's model name for a kind (``V1Deployment``), None when it has none."""
+    group, _, version = api_version.rpartition("/")
+    name = version[:1].upper() + version[1:] + kind
+    models = _models()
+    for candidate in (_PREFIX.get(group, "") + name, name):
+        model = getattr(models, candidate, None)
+        if model is not None and "kind" in getattr(model, "attribute_map", {}).values():
+            return candidate
+    return None
+
+
+@functools.cache
+def _fields(model_name: str) -> dict[str, str]:
+    """JSON field name -> client type of one model."""
+    model = getattr(_models(), model_name)
+    return {json_key: model.openapi_types[attr] for attr, json_key in model.attribute_map.items()}
+
+
+def unknown_fields(value: Any, type_name: str, path: str = "") -> list[str]:
+    """Paths of the fields of ``value`` its type does not have, in document order; each is
+    removed from ``value`` (the API server's decoder drops what its type cannot hold)."""
+    found: list[str] = []
+    if type_name.startswith("List[") and isinstance(value, list):
+        for i, item in enumerate(value):
+            found += unknown_fields(item, type_name[5:-1], f"{path}[{i}]")
+    elif type_name.startswith("Dict[") and isinstance(value, dict):
+        inner = type_name[5:-1].split(", ", 1)[1]
+        for key, item in value.items():
+            found += unknown_fields(item, inner, f"{path}.{key}" if path else key)
+    elif isinstance(value, dict) and hasattr(_models(), type_name):
+        known = _fields(type_name)
+        for key in list(value):
+            where = f"{path}.{key}" if path else key
+            if key not in known:
+                found.append(where)
+                del value[key]
+            else:
+                found += unknown_fields(value[key], known[key], where)
+    return found
+
+
+def directive(params: dict[str, str], verb: str) -> str:
+    """The request's field validation directive (Warn when it names none); another value is
+    refused as the API server validates its Create/Update/PatchOptions."""
+    value = params.get("fieldValidation") or "Warn"
+    if value not in DIRECTIVES:
+        supported = ", ".join(f'"{v}"' for v in ("", *sorted(DIRECTIVES)))
+        cause = {
+            "reason": "FieldValueNotSupported",
+            "message": f'Unsupported value: "{_go_quote(value)}": supported values: {supported}',
+            "field": "fieldValidation",
+        }
+        raise invalid(f"{verb.capitalize()}Options", "meta.k8s.io", "", [cause])
+    return value
+
+
+def _message(paths: list[str]) -> str:
+    return "strict decoding error: " + ", ".join(f'unknown field "{p}"' for p in paths)
+
+
+@dataclass
+class FieldValidation:
+    """One request's directive and the warnings it collected."""
+
+    directive: str = "Warn"
+    warnings: list[str] = field(default_factory=list)
+
+    def _check(self, obj: Any, api_version: str, kind: str) -> list[str]:
+        if not isinstance(obj, dict):
+            return []
+        model = model_of(api_version, kind)
+        return unknown_fields(obj, model) if model else []
+
+    def decode(self, body: Any, api_version: str, kind: str) -> None:
+        """A create or update body (of ``kind`` at ``api_version`` unless it says otherwise)."""
+        if isinstance(body, dict):
+            api_version = str(body.get("apiVersion") or api_version)
+            kind = str(body.get("kind") or kind)
+        paths = self._check(body, api_version, kind)
+        if paths and self.directive == "Strict":
+            version = api_version.rpartition("/")[2]
+            raise bad_request(
+                f'{kind} in version "{version}" cannot be handled as a {kind}: {_message(paths)}'
+            )
+        self._record(paths)
+
+    def patched(self, obj: Any, api_version: str, kind: str, shown: str) -> None:
+        """The object a patch produced; ``shown`` is how the refusal shows the patch (see
+        :func:`patch_value`)."""
+        paths = self._check(obj, api_version, kind)
+        if paths and self.directive == "Strict":
+            message = f'Invalid value: "{_go_quote(shown)}": {_message(paths)}'
+            raise ApiError(
+                422,
+                f' "" is invalid: patch: {message}',
+                reason="Invalid",
+                details={
+                    "causes": [
+                        {"reason": "FieldValueInvalid", "message": message, "field": "patch"}
+                    ]
+                },
+            )
+        self._record(paths)
+
+    def _record(self, paths: list[str]) -> None:
+        if self.directive == "Warn":
+            self.warnings += [f'unknown field "{p}"' for p in paths]
+
+    def headers(self) -> list[tuple[str, str]]:
+        """The response's ``Warning`` headers, one each (RFC 7234 code 299, as the API server
+        sends them)."""
+        return [("Warning", f'299 - "{_go_quote(w)}"') for w in self.warnings]
+
+
+def patch_value(patch: Any, patched: Any, strategic: bool) -> str:
+    """The value the API server's refusal quotes: a strategic merge patch as Go prints the
+    decoded patch (``%+v`` of its map), the object a JSON or merge patch produced as the
+    JSON its merge re-encodes (keys sorted, compact)."""
+    if strategic:
+        return go_print(patch)
+    return json.dumps(patched, sort_keys=True, separators=(",", ":"))
+
+
+def go_print(value: Any) -> str:
+    """Go's ``%+v`` of a value ``encoding/json`` decoded into ``interface{}``."""
+    if isinstance(value, dict):
+        inner = " ".join(f"{k}:{go_print(value[k])}" for k in sorted(value))
+        return f"map[{inner}]"
+    if isinstance(value, list):
+        return "[" + " ".join(go_print(v) for v in value) + "]"
+    if value is None:
+        return "<nil>"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return _go_float(float(value))
+    return str(value)
+
+
+def _go_float(number: float) -> str:
+    """``%v`` of a float64: the shortest form, exponent from 1e21 or below 1e-4."""
+    if number == int(number) and abs(number) < 1e21:
+        return str(int(number))
+    text = repr(number)
+    if "e" in text:
+        mantissa, exponent = text.split("e")
+        sign = "-" if exponent.startswith("-") else "+"
+        return f"{mantissa}e{sign}{abs(int(exponent)):02d}"
+    return text
+
+
+def _go_quote(text: str) -> str:
+    """The inside of Go's ``%q`` of ``text`` (ASCII text as the API server writes it)."""
+    return json.dumps(text)[1:-1]
