@@ -232,12 +232,12 @@ async def _route(
             content_type=openapi.V2_PROTOBUF_SERVED if protobuf else "application/json",
         )
     if path == "/openapi/v3":
-        return _json(openapi.root(custom, hidden))
+        return openapi.serve_root(request, custom, hidden)
     if path.startswith("/openapi/v3/"):
-        doc = openapi.group_version(path[len("/openapi/v3/") :], custom)
-        if doc is None:
+        served = openapi.serve_group_version(request, path[len("/openapi/v3/") :], custom)
+        if served is None:
             raise ApiError(404, "the server could not find the requested resource")
-        return _json(doc)
+        return served
     parts = path.strip("/").split("/")
     if parts[0] == "api" and len(parts) == 2:
         doc = discovery.resource_list("", parts[1])
