@@ -16,6 +16,7 @@ its type. Kinds without a model (custom resources) are not checked.
 
 from __future__ import annotations
 
+import copy
 import functools
 import importlib
 import json
@@ -54,27 +55,95 @@ def _fields(model_name: str) -> dict[str, str]:
     return {json_key: model.openapi_types[attr] for attr, json_key in model.attribute_map.items()}
 
 
-def unknown_fields(value: Any, type_name: str, path: str = "") -> list[str]:
+# Item type -> the keys of the associative lists (x-kubernetes-list-type: map) it is an item of,
+# as Kubernetes 1.37 publishes them (``x-kubernetes-list-map-keys``), with the defaults of key
+# fields an item may leave out. Server-side apply names a list item by these keys.
+LIST_MAP_KEYS: dict[str, tuple[str, ...]] = {
+    "V1Container": ("name",),
+    "V1EphemeralContainer": ("name",),
+    "V1EnvVar": ("name",),
+    "V1ContainerPort": ("containerPort", "protocol"),
+    "V1ServicePort": ("port", "protocol"),
+    "V1Volume": ("name",),
+    "V1VolumeMount": ("mountPath",),
+    "V1VolumeDevice": ("devicePath",),
+    "V1HostAlias": ("ip",),
+    "V1LocalObjectReference": ("name",),
+    "V1PodResourceClaim": ("name",),
+    "V1PodSchedulingGate": ("name",),
+    "V1TopologySpreadConstraint": ("topologyKey", "whenUnsatisfiable"),
+    "V1OwnerReference": ("uid",),
+    "V1Condition": ("type",),
+    "V1PodCondition": ("type",),
+    "V1DeploymentCondition": ("type",),
+    "V1ReplicaSetCondition": ("type",),
+    "V1StatefulSetCondition": ("type",),
+    "V1DaemonSetCondition": ("type",),
+    "V2HorizontalPodAutoscalerCondition": ("type",),
+    "V1NamespaceCondition": ("type",),
+    "V1NodeCondition": ("type",),
+    "V1NodeAddress": ("type",),
+    "V1PersistentVolumeClaimCondition": ("type",),
+}
+_KEY_DEFAULTS = {"protocol": "TCP"}
+
+
+def _item(item: Any, type_name: str, index: int, keyed: bool) -> str:
+    keys = LIST_MAP_KEYS.get(type_name) if keyed else None
+    if not keys or not isinstance(item, dict):
+        return f"[{index}]"
+    values = {k: item.get(k, _KEY_DEFAULTS.get(k)) for k in keys}
+    return "[" + ",".join(f"{k}={json.dumps(v)}" for k, v in values.items() if v is not None) + "]"
+
+
+def unknown_fields(value: Any, type_name: str, path: str = "", keyed: bool = False) -> list[str]:
     """Paths of the fields of ``value`` its type does not have, in document order; each is
-    removed from ``value`` (the API server's decoder drops what its type cannot hold)."""
+    removed from ``value`` (the API server's decoder drops what its type cannot hold).
+
+    Paths are the strict decoder's (``spec.containers[0].foo``), or with ``keyed``
+    structured-merge-diff's (``.spec.containers[name="app"].foo``, as server-side apply
+    reports them)."""
     found: list[str] = []
+    dot = "." if path or keyed else ""
     if type_name.startswith("List[") and isinstance(value, list):
+        inner = type_name[5:-1]
         for i, item in enumerate(value):
-            found += unknown_fields(item, type_name[5:-1], f"{path}[{i}]")
+            found += unknown_fields(item, inner, path + _item(item, inner, i, keyed), keyed)
     elif type_name.startswith("Dict[") and isinstance(value, dict):
         inner = type_name[5:-1].split(", ", 1)[1]
         for key, item in value.items():
-            found += unknown_fields(item, inner, f"{path}.{key}" if path else key)
+            found += unknown_fields(item, inner, f"{path}{dot}{key}", keyed)
     elif isinstance(value, dict) and hasattr(_models(), type_name):
         known = _fields(type_name)
         for key in list(value):
-            where = f"{path}.{key}" if path else key
+            where = f"{path}{dot}{key}"
             if key not in known:
                 found.append(where)
                 del value[key]
             else:
-                found += unknown_fields(value[key], known[key], where)
+                found += unknown_fields(value[key], known[key], where, keyed)
     return found
+
+
+def check_apply(patch: Any, api_version: str, kind: str, namespace: str, name: str) -> None:
+    """Server-side apply of a configuration with fields its kind does not have: always
+    refused, whatever ``fieldValidation`` says (structured-merge-diff cannot make a typed
+    patch of it), as a 500 without a reason, worded as the field manager words it."""
+    model = model_of(api_version, kind)
+    if model is None or not isinstance(patch, dict):
+        return
+    paths = unknown_fields(copy.deepcopy(patch), model, keyed=True)
+    if not paths:
+        return
+    errors = [f"{p}: field not declared in schema" for p in paths]
+    text = errors[0] if len(errors) == 1 else "\n".join(["errors:", *("  " + e for e in errors)])
+    group, _, version = api_version.rpartition("/")
+    raise ApiError(
+        500,
+        f"failed to create typed patch object ({namespace}/{name}; {group}/{version}, "
+        f"Kind={kind}): {text}",
+        reason="",
+    )
 
 
 def directive(params: dict[str, str], verb: str) -> str:

@@ -30,7 +30,7 @@ from .errors import (
     qualified,
     too_large_resource_version,
 )
-from .fields import FieldValidation, patch_value
+from .fields import FieldValidation, check_apply, patch_value
 from .media import Form, partial_metadata
 from .patch import APPLY_PATCH, STRATEGIC_PATCH, apply_patch
 from .selectors import (
@@ -359,6 +359,11 @@ class Registry:
         fields: FieldValidation | None = None,
     ) -> Obj:
         assert target.name is not None
+        if content_type == APPLY_PATCH and fields is not None:
+            sent = patch if isinstance(patch, dict) else {}
+            api_version = str(sent.get("apiVersion") or target.api_version)
+            kind = str(sent.get("kind") or target.rtype.kind)
+            check_apply(patch, api_version, kind, target.namespace or "", target.name)
         if content_type == APPLY_PATCH and target.subresource is None:
             existing = self.store.get(target.gr, target.namespace or "", target.name)
             if existing is None:

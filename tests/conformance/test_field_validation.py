@@ -173,3 +173,31 @@ def test_patches_are_printed_as_go_prints_a_decoded_map() -> None:
     decoded = {"b": [1, 2.5, 1e21, None, True], "a": {"z": "x y", "c": 0.0001}}
     assert go_print(decoded) == "map[a:map[c:0.0001 z:x y] b:[1 2.5 1e+21 <nil> true]]"
     assert go_print({"n": 0.00001}) == "map[n:1e-05]"
+
+
+def test_server_side_apply_refuses_unknown_fields_whatever_the_directive(
+    kubectl: Any, tmp_path: Path
+) -> None:
+    # structured-merge-diff names list items by their keys, with a key's default when absent.
+    manifest = MANIFEST.replace(
+        "image: nginx", "image: nginx\n          ports: [{containerPort: 80, hostPot: 1}]"
+    )
+    result = kubectl("apply", "--server-side", "-f", _write(tmp_path, manifest))
+    assert result.returncode == 1
+    assert result.stderr == (
+        "Error from server: failed to create typed patch object (default/typo; apps/v1, "
+        "Kind=Deployment): errors:\n"
+        "  .spec.replica: field not declared in schema\n"
+        '  .spec.template.spec.containers[name="app"].imagePullPolice: field not declared in '
+        "schema\n"
+        '  .spec.template.spec.containers[name="app"].ports[containerPort=80,protocol="TCP"]'
+        ".hostPot: field not declared in schema\n"
+    )
+    configmap = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cm}\nsops: {mac: x}\n"
+    result = kubectl("apply", "--server-side", "--validate=false", "-f", "-", input=configmap)
+    assert result.returncode == 1
+    assert result.stderr == (
+        "Error from server: failed to create typed patch object (default/cm; /v1, "
+        "Kind=ConfigMap): .sops: field not declared in schema\n"
+    )
+    assert "NotFound" in kubectl("get", "deploy", "typo").stderr

@@ -14,6 +14,7 @@ published document; the test says so by name rather than skipping anything unkno
 from __future__ import annotations
 
 import json
+import re
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -21,10 +22,11 @@ from typing import Any
 
 import pytest
 
+from kubectl_stack_sim.api.fields import LIST_MAP_KEYS
 from kubectl_stack_sim.runner import RunningSim, start_sim
 from kubectl_stack_sim.scenario import available, create_object
 
-from .published_schemas import definition_of, errors
+from .published_schemas import definition_of, definitions, errors
 
 META = "io.k8s.apimachinery.pkg.apis.meta.v1."
 TABLE = "application/json;as=Table;v=v1;g=meta.k8s.io"
@@ -383,3 +385,19 @@ def test_the_validator_flags_unknown_fields_wrong_types_and_formats() -> None:
         "pod.spec.containers[0].resources.limits.memory: '12 Mi' is not a 'quantity'",
         "pod.spec.nodeName: None is not of type 'string'",
     ]
+
+
+def test_the_sims_list_keys_are_the_published_ones() -> None:
+    """Server-side apply's paths name list items by the keys the schemas publish."""
+    published: dict[str, set[tuple[str, ...]]] = {}
+    for schema in definitions().values():
+        for prop in (schema.get("properties") or {}).values():
+            if prop.get("x-kubernetes-list-type") == "map":
+                item = prop["items"]["$ref"].rsplit(".", 2)
+                published.setdefault(item[-2] + "." + item[-1], set()).add(
+                    tuple(prop["x-kubernetes-list-map-keys"])
+                )
+    for model, keys in LIST_MAP_KEYS.items():
+        named = re.fullmatch(r"(V\d\w*?)([A-Z]\w*)", model)
+        assert named, model
+        assert published[f"{named[1].lower()}.{named[2]}"] == {keys}, model
