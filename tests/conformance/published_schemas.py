@@ -22,7 +22,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from jsonschema import Draft202012Validator, FormatChecker
+from jsonschema import Draft202012Validator, FormatChecker, validators
 from jsonschema.exceptions import ValidationError
 
 VERSION = "v1.37.0"
@@ -173,10 +173,30 @@ def by_kind() -> dict[tuple[str, str, str], str]:
     return out
 
 
+def _list_type(validator: Any, list_type: str, instance: Any, schema: dict[str, Any]) -> Any:
+    """``x-kubernetes-list-type``: a ``map`` list has one item per key, a ``set`` no repeats
+    (what structured-merge-diff refuses as "duplicate entries")."""
+    if not isinstance(instance, list) or list_type not in ("map", "set"):
+        return
+    keys = schema.get("x-kubernetes-list-map-keys") or []
+    seen: set[str] = set()
+    for item in instance:
+        if list_type == "map" and isinstance(item, dict):
+            key = ",".join(f"{k}={json.dumps(item.get(k))}" for k in keys)
+        else:
+            key = json.dumps(item, sort_keys=True)
+        if key in seen:
+            yield ValidationError(f"duplicate entries for key [{key}]")
+        seen.add(key)
+
+
+_Validator = validators.extend(Draft202012Validator, {"x-kubernetes-list-type": _list_type})
+
+
 @functools.cache
-def validator(name: str) -> Draft202012Validator:
+def validator(name: str) -> Any:
     schema = {"$defs": definitions(), "$ref": f"#/$defs/{name}"}
-    return Draft202012Validator(schema, format_checker=FORMATS)
+    return _Validator(schema, format_checker=FORMATS)
 
 
 def definition_of(api_version: str, kind: str) -> str:

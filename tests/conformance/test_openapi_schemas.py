@@ -371,7 +371,9 @@ def test_the_validator_flags_unknown_fields_wrong_types_and_formats() -> None:
             ],
             "bogus": 1,
             "nodeName": None,
+            "tolerations": [{"key": "a"}, {"key": "a"}],
         },
+        "status": {"conditions": [{"type": "Ready", "status": "True"}] * 2},
     }
     assert errors(pod, definition_of("v1", "Pod"), "pod") == [
         "pod.metadata.creationTimestamp: 'yesterday' is not a 'date-time'",
@@ -384,6 +386,7 @@ def test_the_validator_flags_unknown_fields_wrong_types_and_formats() -> None:
         "pod.spec.containers[0].resources.limits.cpu: 0.5 is not of type 'string'",
         "pod.spec.containers[0].resources.limits.memory: '12 Mi' is not a 'quantity'",
         "pod.spec.nodeName: None is not of type 'string'",
+        'pod.status.conditions: duplicate entries for key [type="Ready"]',
     ]
 
 
