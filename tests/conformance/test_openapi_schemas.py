@@ -5,7 +5,8 @@ fields present.
 
 For every scenario, every kind discovery lists is read the ways clients read it: the list,
 each object, the Table with the full objects and with their metadata, the metadata-only list,
-the WatchList's initial events and, after the clock moved, the change events of a plain watch;
+the WatchList's initial events (as JSON and as the Tables kubectl get --watch reads) and, after
+the clock moved, the change events of a plain watch;
 plus the scale subresource, discovery, /version and an error Status. Kinds discovery adds later
 are checked without changing this file. Custom resources and metrics.k8s.io are not in the
 published document; the test says so by name rather than skipping anything unknown.
@@ -41,11 +42,19 @@ def _get(sim: RunningSim, path: str, accept: str = "application/json") -> Any:
         return json.load(resp)
 
 
-def _events(sim: RunningSim, path: str) -> Iterator[dict[str, Any]]:
-    with urllib.request.urlopen(sim.url + path, timeout=30) as resp:
+def _events(
+    sim: RunningSim, path: str, accept: str = "application/json"
+) -> Iterator[dict[str, Any]]:
+    request = urllib.request.Request(sim.url + path, headers={"Accept": accept})
+    with urllib.request.urlopen(request, timeout=30) as resp:
         for line in resp:
             if line.strip():
                 yield json.loads(line)
+
+
+def _initial_events_end(event: dict[str, Any]) -> bool:
+    annotations = event["object"].get("metadata", {}).get("annotations") or {}
+    return event["type"] == "BOOKMARK" and "k8s.io/initial-events-end" in annotations
 
 
 def served_resources(sim: RunningSim) -> list[tuple[str, dict[str, Any]]]:
@@ -107,9 +116,18 @@ class Checker:
         )
         for event in _events(self.sim, f"{base}/{plural}?{query}"):
             self.watch_event(event, name, f"{plural} {gv} watch")
-            annotations = event["object"]["metadata"].get("annotations") or {}
-            if event["type"] == "BOOKMARK" and "k8s.io/initial-events-end" in annotations:
+            if _initial_events_end(event):
                 break
+        # The same as kubectl get --watch reads it: one Table per event, the object in its row.
+        table_watch = f"{base}/{plural}?{query}&includeObject=Object"
+        for event in _events(self.sim, table_watch, TABLE):
+            if _initial_events_end(event):
+                break
+            label = f"{plural} {gv} Table watch"
+            self.check(event, META + "WatchEvent", label)
+            self.check(event["object"], META + "Table", label)
+            for row in event["object"]["rows"]:
+                self.check(row["object"], name, f"{label} row")
 
     def watch_event(self, event: dict[str, Any], name: str, label: str) -> None:
         self.check(event, META + "WatchEvent", label)
