@@ -28,7 +28,7 @@ from .api.media import JSON_TYPE, Form, decode_body, negotiate
 from .api.patch import PATCH_TYPES
 from .api.watch import serve_watch
 from .cluster import Cluster
-from .crds import custom_types, is_served
+from .crds import custom_types, is_served, version_schema
 from .resources import lookup
 from .store import Store
 
@@ -337,7 +337,9 @@ async def _serve(
         )
     form = negotiated.form if negotiated.form is not Form.TABLE else Form.JSON
     if verb in ("create", "update", "patch"):
-        fields = FieldValidation(directive(params, verb))
+        store = registry.cluster.store
+        schema = version_schema(store, target.rtype, target.version)
+        fields = FieldValidation(directive(params, verb), schema)
         if verb == "create":
             obj = registry.create(target, await _body(request), fields)
         elif verb == "update":

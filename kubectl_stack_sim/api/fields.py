@@ -11,7 +11,7 @@ word the refusal as kube-apiserver's do (staging/src/k8s.io/apiserver/pkg/endpoi
 Which fields a type has comes from the models the official Python client generates from
 Kubernetes' published OpenAPI document (the ``kubernetes`` package every install has), read
 lazily on the first write: their ``attribute_map`` names each JSON field, ``openapi_types``
-its type. Kinds without a model (custom resources) are not checked.
+its type. A custom resource's fields are its CRD version's structural schema's.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ import copy
 import functools
 import importlib
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -88,8 +89,7 @@ LIST_MAP_KEYS: dict[str, tuple[str, ...]] = {
 _KEY_DEFAULTS = {"protocol": "TCP"}
 
 
-def _item(item: Any, type_name: str, index: int, keyed: bool) -> str:
-    keys = LIST_MAP_KEYS.get(type_name) if keyed else None
+def _item(item: Any, keys: Sequence[str] | None, index: int) -> str:
     if not keys or not isinstance(item, dict):
         return f"[{index}]"
     values = {k: item.get(k, _KEY_DEFAULTS.get(k)) for k in keys}
@@ -108,7 +108,8 @@ def unknown_fields(value: Any, type_name: str, path: str = "", keyed: bool = Fal
     if type_name.startswith("List[") and isinstance(value, list):
         inner = type_name[5:-1]
         for i, item in enumerate(value):
-            found += unknown_fields(item, inner, path + _item(item, inner, i, keyed), keyed)
+            keys = LIST_MAP_KEYS.get(inner) if keyed else None
+            found += unknown_fields(item, inner, path + _item(item, keys, i), keyed)
     elif type_name.startswith("Dict[") and isinstance(value, dict):
         inner = type_name[5:-1].split(", ", 1)[1]
         for key, item in value.items():
@@ -125,14 +126,58 @@ def unknown_fields(value: Any, type_name: str, path: str = "", keyed: bool = Fal
     return found
 
 
-def check_apply(patch: Any, api_version: str, kind: str, namespace: str, name: str) -> None:
-    """Server-side apply of a configuration with fields its kind does not have: always
-    refused, whatever ``fieldValidation`` says (structured-merge-diff cannot make a typed
-    patch of it), as a 500 without a reason, worded as the field manager words it."""
-    model = model_of(api_version, kind)
-    if model is None or not isinstance(patch, dict):
+def pruned_fields(
+    value: Any, schema: Any, path: str = "", keyed: bool = False, root: bool = False
+) -> list[str]:
+    """:func:`unknown_fields` for a custom resource: what the structural schema of its CRD
+    version prunes (apiextensions-apiserver's pruning: fields not among ``properties``, unless
+    ``additionalProperties`` or ``x-kubernetes-preserve-unknown-fields`` keeps them; the root's
+    and embedded resources' apiVersion, kind and metadata, the root's metadata as ObjectMeta)."""
+    found: list[str] = []
+    if not isinstance(schema, dict):
+        return found
+    dot = "." if path or keyed else ""
+    if isinstance(value, dict):
+        props = schema.get("properties") or {}
+        extra = schema.get("additionalProperties")
+        keep = schema.get("x-kubernetes-preserve-unknown-fields") is True or extra is True
+        embedded = root or schema.get("x-kubernetes-embedded-resource") is True
+        for key in list(value):
+            where = f"{path}{dot}{key}"
+            if embedded and key in ("apiVersion", "kind", "metadata"):
+                if root and key == "metadata":
+                    found += unknown_fields(value[key], "V1ObjectMeta", where, keyed)
+            elif key in props:
+                found += pruned_fields(value[key], props[key], where, keyed)
+            elif isinstance(extra, dict):
+                found += pruned_fields(value[key], extra, where, keyed)
+            elif not keep:
+                found.append(where)
+                del value[key]
+    elif isinstance(value, list):
+        map_keys = schema.get("x-kubernetes-list-map-keys")
+        keys = map_keys if keyed and schema.get("x-kubernetes-list-type") == "map" else None
+        for i, item in enumerate(value):
+            found += pruned_fields(item, schema.get("items"), path + _item(item, keys, i), keyed)
+    return found
+
+
+def check_apply(
+    patch: Any, api_version: str, kind: str, namespace: str, name: str, schema: Any = None
+) -> None:
+    """Server-side apply of a configuration with fields its kind does not have (``schema``:
+    a custom resource's) is always refused, whatever ``fieldValidation`` says
+    (structured-merge-diff cannot make a typed patch of it): a 500 without a reason, worded as
+    the field manager words it."""
+    if not isinstance(patch, dict):
         return
-    paths = unknown_fields(copy.deepcopy(patch), model, keyed=True)
+    model = model_of(api_version, kind)
+    if model is not None:
+        paths = unknown_fields(copy.deepcopy(patch), model, keyed=True)
+    elif schema is not None:
+        paths = pruned_fields(copy.deepcopy(patch), schema, keyed=True, root=True)
+    else:
+        return
     if not paths:
         return
     errors = [f"{p}: field not declared in schema" for p in paths]
@@ -170,13 +215,19 @@ class FieldValidation:
     """One request's directive and the warnings it collected."""
 
     directive: str = "Warn"
+    # A custom resource's: its CRD version's openAPIV3Schema.
+    schema: Any = None
     warnings: list[str] = field(default_factory=list)
 
     def _check(self, obj: Any, api_version: str, kind: str) -> list[str]:
         if not isinstance(obj, dict):
             return []
         model = model_of(api_version, kind)
-        return unknown_fields(obj, model) if model else []
+        if model is not None:
+            return unknown_fields(obj, model)
+        if self.schema is not None:
+            return pruned_fields(obj, self.schema, root=True)
+        return []
 
     def decode(self, body: Any, api_version: str, kind: str) -> None:
         """A create or update body (of ``kind`` at ``api_version`` unless it says otherwise)."""

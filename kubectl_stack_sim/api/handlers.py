@@ -363,7 +363,8 @@ class Registry:
             sent = patch if isinstance(patch, dict) else {}
             api_version = str(sent.get("apiVersion") or target.api_version)
             kind = str(sent.get("kind") or target.rtype.kind)
-            check_apply(patch, api_version, kind, target.namespace or "", target.name)
+            namespace = target.namespace or ""
+            check_apply(patch, api_version, kind, namespace, target.name, fields.schema)
         if content_type == APPLY_PATCH and target.subresource is None:
             existing = self.store.get(target.gr, target.namespace or "", target.name)
             if existing is None:

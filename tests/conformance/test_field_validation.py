@@ -201,3 +201,77 @@ def test_server_side_apply_refuses_unknown_fields_whatever_the_directive(
         "Kind=ConfigMap): .sops: field not declared in schema\n"
     )
     assert "NotFound" in kubectl("get", "deploy", "typo").stderr
+
+
+WIDGET_CRD = """apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata: {name: widgets.example.com}
+spec:
+  group: example.com
+  scope: Namespaced
+  names: {plural: widgets, singular: widget, kind: Widget}
+  versions:
+    - name: v1
+      served: true
+      storage: true
+      schema:
+        openAPIV3Schema:
+          type: object
+          properties:
+            spec:
+              type: object
+              properties:
+                size: {type: integer}
+                labels: {type: object, additionalProperties: {type: string}}
+                extra: {type: object, x-kubernetes-preserve-unknown-fields: true}
+                parts:
+                  type: array
+                  x-kubernetes-list-type: map
+                  x-kubernetes-list-map-keys: [name]
+                  items:
+                    type: object
+                    properties: {name: {type: string}}
+"""
+WIDGET = """apiVersion: example.com/v1
+kind: Widget
+metadata: {name: w}
+spec:
+  size: 2
+  colour: red
+  labels: {any: thing}
+  extra: {anything: [1, 2]}
+  parts: [{name: a, weight: 3}]
+"""
+
+
+def test_custom_resources_are_validated_against_their_crds_schema(
+    kubectl: Any, sim: RunningSim, tmp_path: Path
+) -> None:
+    ok(kubectl("apply", "-f", "-", input=WIDGET_CRD))
+    sim.advance(2)
+    result = kubectl("apply", "-f", "-", input=WIDGET)
+    assert result.returncode == 1
+    assert result.stderr == (
+        'Error from server (BadRequest): error when creating "STDIN": Widget in version "v1" '
+        'cannot be handled as a Widget: strict decoding error: unknown field "spec.colour", '
+        'unknown field "spec.parts[0].weight"\n'
+    )
+    result = kubectl("apply", "--server-side", "-f", "-", input=WIDGET)
+    assert result.stderr == (
+        "Error from server: failed to create typed patch object (default/w; example.com/v1, "
+        "Kind=Widget): errors:\n"
+        "  .spec.colour: field not declared in schema\n"
+        '  .spec.parts[name="a"].weight: field not declared in schema\n'
+    )
+    result = kubectl("apply", "--validate=warn", "-f", "-", input=WIDGET)
+    assert result.returncode == 0
+    assert result.stderr == (
+        'Warning: unknown field "spec.colour"\nWarning: unknown field "spec.parts[0].weight"\n'
+    )
+    spec = json.loads(ok(kubectl("get", "widget", "w", "-o", "json")))["spec"]
+    assert spec == {
+        "size": 2,
+        "labels": {"any": "thing"},
+        "extra": {"anything": [1, 2]},
+        "parts": [{"name": "a"}],
+    }
