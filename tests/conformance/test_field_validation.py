@@ -12,7 +12,8 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-from kubectl_stack_sim.api.fields import go_print
+from kubectl_stack_sim.api.fields import go_print, model_of
+from kubectl_stack_sim.resources import RESOURCES
 from kubectl_stack_sim.runner import RunningSim
 
 from .helpers import ok
@@ -275,3 +276,15 @@ def test_custom_resources_are_validated_against_their_crds_schema(
         "extra": {"anything": [1, 2]},
         "parts": [{"name": "a"}],
     }
+
+
+def test_every_writable_built_in_kind_has_its_fields_known() -> None:
+    """A kind added to the sim is field-validated too: the client's models name it."""
+    writable = [
+        (r.api_version(v), r.kind)
+        for r in RESOURCES
+        if {"create", "update", "patch"} & set(r.verbs)
+        for v in r.versions
+    ]
+    assert len(writable) > 25
+    assert [gvk for gvk in writable if model_of(*gvk) is None] == []
