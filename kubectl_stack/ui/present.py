@@ -15,9 +15,9 @@ from typing import Any
 from rich.syntax import Syntax
 from rich.text import Text
 
-from ..model import _util as u
 from ..model import duration as model_duration
 from ..model import events as model_events
+from ..model import fields as u
 from ..model import findings as model_findings
 from ..model import grouping as model_grouping
 from ..model import history as model_history

@@ -9,7 +9,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ..model import _util as u
+from ..model import fields as u
 from ..model import history as model_history
 from ..model import stack as model_stack
 from .source import Source

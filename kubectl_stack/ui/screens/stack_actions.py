@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from textual.binding import Binding
 
-from ...model import _util as u
+from ...model import fields as u
 from ...model.history import revision_of
 from ...model.pods import pod_row
 from ...model.preconditions import Seen, seen
