@@ -15,9 +15,9 @@ from datetime import datetime
 from typing import Any, Literal
 
 from ..model import preconditions, workloads
-from ..model.history import JSON_PATCH, REVISION_ANNOTATION
 from ..model.preconditions import Seen
 from ..model.ref import WorkloadRef
+from ..model.workloads.replicasets import JSON_PATCH, REVISION_ANNOTATION
 from ..model.workloads.revisions import STRATEGIC_MERGE
 from . import kinds as K
 from .connection import ApiError, Connection, ConnectionFailed

@@ -20,16 +20,18 @@ from ..model import events as model_events
 from ..model import fields as u
 from ..model import findings as model_findings
 from ..model import grouping as model_grouping
-from ..model import history as model_history
 from ..model import hpa as model_hpa
 from ..model import managedby as model_managedby
 from ..model import pods as model_pods
 from ..model import probes as model_probes
-from ..model import rollout as model_rollout
 from ..model import stack as model_stack
 from ..model import storage as model_storage
 from ..model import workloads as model_workloads
 from ..model import yamlview as model_yamlview
+from ..model.workloads import base as model_workload
+from ..model.workloads import deployment as model_deployment
+from ..model.workloads import replicasets as model_replicasets
+from ..model.workloads import templates as model_templates
 from ..model.workloads.base import Revision, UndoPlan
 from .glyphs import GLYPHS
 from .presenters.text import cut_strings, document, fmt, shown
@@ -129,7 +131,7 @@ def history_view(
     dep = source.get("deployments", namespace, name)
     if dep is None:
         return TableView({}, {}, fmt('deployment "{}" not found', name))
-    revisions = model_history.history(dep, source.objects("replicasets", namespace), now)
+    revisions = model_replicasets.history(dep, source.objects("replicasets", namespace), now)
     return _history_table((i, i.replicaset, f"{i.ready}/{i.replicas}") for i in revisions)
 
 
@@ -166,7 +168,7 @@ def _history_table(entries: Iterable[tuple[Revision, str, str]]) -> TableView:
     return TableView(rows, order, empty)
 
 
-def _diff_text(lines: Sequence[model_history.DiffLine]) -> Text:
+def _diff_text(lines: Sequence[model_templates.DiffLine]) -> Text:
     text = Text()
     paths = [shown(line.path, style="bold") for line in lines]
     width = max((path.cell_len for path in paths), default=0)
@@ -190,7 +192,7 @@ def history_diff(
         return Text("")
     if kind == DEPLOYMENT:
         rss = source.objects("replicasets", namespace)
-        target = model_history.revision_template(dep, rss, revision)
+        target = model_replicasets.revision_template(dep, rss, revision)
     else:
         owned = model_workloads.owned_revisions(
             dep, source.objects("controllerrevisions", namespace)
@@ -199,7 +201,7 @@ def history_diff(
         target = model_workloads.revision_template(found[-1]) if found else None
     if target is None:
         return Text(f"revision {revision} is no longer in the history")
-    lines = model_history.template_diff(_template(dep), target)
+    lines = model_templates.template_diff(_template(dep), target)
     if not lines:
         return Text(f"revision {revision} has the current pod template")
     return _diff_text(lines)
@@ -235,9 +237,9 @@ def undo_info(
     if dep is None:
         return UndoInfo(f'deployment "{name}" not found')
     rss = source.objects("replicasets", namespace)
-    plan_for = partial(model_history.undo_plan, dep, rss)
+    plan_for = partial(model_replicasets.undo_plan, dep, rss)
     plan = plan_for(preferred or 0)
-    history = model_history.history(dep, rss, 0.0)
+    history = model_replicasets.history(dep, rss, 0.0)
     return _undo_dialog(plan, plan_for, history, plan.from_revision)
 
 
@@ -364,10 +366,10 @@ _STACK_COLUMNS_WIDE = [
 _NARROW = ("namespace", "name", "rollout", "ready", "pods", "hpa")
 
 STATE_STYLE = {
-    model_rollout.COMPLETE: ("✓", "green"),
-    model_rollout.PROGRESSING: ("◐", "yellow"),
-    model_rollout.PAUSED: ("⏸", "blue"),
-    model_rollout.DEADLINE_EXCEEDED: ("✗", "red"),
+    model_workload.COMPLETE: ("✓", "green"),
+    model_workload.PROGRESSING: ("◐", "yellow"),
+    model_workload.PAUSED: ("⏸", "blue"),
+    model_workload.DEADLINE_EXCEEDED: ("✗", "red"),
 }
 
 
@@ -381,13 +383,13 @@ def stack_columns(*, wide: bool, all_namespaces: bool) -> list[tuple[str, str]]:
     return columns
 
 
-def rollout_cell(state: model_rollout.Rollout, width: int = 8) -> Text:
+def rollout_cell(state: model_deployment.Rollout, width: int = 8) -> Text:
     symbol, style = STATE_STYLE.get(state.state, ("?", ""))
     text = Text()
-    if state.state == model_rollout.PAUSED:
+    if state.state == model_workload.PAUSED:
         text.append(fmt("{} {}", symbol, state.label, style=style))
         return text
-    text.append(model_rollout.progress_bar(state.progress, width), style=style)
+    text.append(model_workload.progress_bar(state.progress, width), style=style)
     text.append(fmt(" {} {}", symbol, state.label, style=style))
     return text
 
@@ -406,10 +408,10 @@ def _symbols(text: str) -> Text:
 def _stack_cells(row: model_stack.StackRow) -> dict[str, Text]:
     symbol, style = STATE_STYLE.get(row.rollout_state, ("?", ""))
     rollout = Text()
-    if row.rollout_state == model_rollout.PAUSED:
+    if row.rollout_state == model_workload.PAUSED:
         rollout.append(fmt("{} {}", symbol, row.rollout_label, style=style))
     else:
-        rollout.append(model_rollout.progress_bar(row.progress), style=style)
+        rollout.append(model_workload.progress_bar(row.progress), style=style)
         rollout.append(fmt(" {} {}", symbol, row.rollout_label, style=style))
     hpa = row.hpa_targets + (f"  {row.hpa_replicas}" if row.hpa_replicas else "")
     return {
@@ -734,7 +736,7 @@ def _stack_view(
         return _missing(name, f'deployment "{name}" not found in namespace "{namespace}"')
     state = graph.rollout
     budget = state.budget
-    images = ", ".join(model_history.images_of(u.path(graph.deployment, "spec", "template")))
+    images = ", ".join(model_templates.images_of(u.path(graph.deployment, "spec", "template")))
     strategy = budget.strategy
     if strategy == "RollingUpdate":
         strategy += f" (maxSurge {budget.max_surge}, maxUnavailable {budget.max_unavailable})"
@@ -754,7 +756,7 @@ def _stack_view(
     if state.failing_pod:
         summary.append(fmt(" · ✗ {}", state.failing_pod, style="red"))
     revision_by_hash = {
-        u.labels(rs).get(model_history.POD_TEMPLATE_HASH, ""): model_history.revision_of(rs)
+        u.labels(rs).get(model_templates.POD_TEMPLATE_HASH, ""): model_replicasets.revision_of(rs)
         for rs in graph.replicasets
     }
     pods, pod_order = _pod_rows(
@@ -762,7 +764,7 @@ def _stack_view(
         graph.namespace,
         graph.pods,
         now,
-        lambda pod: revision_by_hash.get(u.labels(pod).get(model_history.POD_TEMPLATE_HASH, "")),
+        lambda pod: revision_by_hash.get(u.labels(pod).get(model_templates.POD_TEMPLATE_HASH, "")),
     )
     events, event_order = _event_rows(graph.events)
     autoscaler, autoscaler_title = _autoscaler(graph, hpa_history or {})
@@ -798,7 +800,7 @@ def _workload_view(source: Source, kind: str, namespace: str, name: str, now: fl
         return _missing(name, f'{kind.lower()} "{name}" not found in namespace "{namespace}"')
     obj = graph.workload
     current = next((r for r in reversed(graph.revisions) if r.current), None)
-    images = ", ".join(model_history.images_of(u.path(obj, "spec", "template")))
+    images = ", ".join(model_templates.images_of(u.path(obj, "spec", "template")))
     strategy = u.s(u.path(obj, "spec", "updateStrategy", "type")) or "RollingUpdate"
     partition = u.opt_i(u.path(obj, "spec", "updateStrategy", "rollingUpdate", "partition"))
     if partition:
@@ -808,7 +810,7 @@ def _workload_view(source: Source, kind: str, namespace: str, name: str, now: fl
     title.append_text(_managed_line(source, kind, namespace, name))
     symbol, style = STATE_STYLE.get(graph.rollout_state, ("?", ""))
     summary = Text()
-    summary.append(model_rollout.progress_bar(graph.progress, 10), style=style)
+    summary.append(model_workload.progress_bar(graph.progress, 10), style=style)
     summary.append(fmt(" {} {}", symbol, graph.rollout_label, style=style))
     summary.append(fmt(" · {} ready", graph.row.ready))
 
@@ -863,7 +865,7 @@ def _rollout_panel(graph: model_stack.Stack) -> Text:
     text = Text()
     verdict = state.status
     text.append(shown(f"error: {verdict.error}" if verdict.error else verdict.message, "bold"))
-    for rs in sorted(graph.replicasets, key=lambda r: -(model_history.revision_of(r) or 0)):
+    for rs in sorted(graph.replicasets, key=lambda r: -(model_replicasets.revision_of(r) or 0)):
         desired = u.i(u.path(rs, "spec", "replicas"))
         current = u.i(u.path(rs, "status", "replicas"))
         new = u.name(rs) == state.new_replicaset
@@ -872,9 +874,9 @@ def _rollout_panel(graph: model_stack.Stack) -> Text:
         ready = u.i(u.path(rs, "status", "readyReplicas"))
         available = u.i(u.path(rs, "status", "availableReplicas"))
         fraction = available / desired if desired else (0.0 if current else 1.0)
-        text.append(f"\nrev {model_history.revision_of(rs)}  ", style="bold" if new else "")
+        text.append(f"\nrev {model_replicasets.revision_of(rs)}  ", style="bold" if new else "")
         text.append(fmt("{}  ", u.name(rs)))
-        text.append(model_rollout.progress_bar(fraction, 9), style="green" if new else "dim")
+        text.append(model_workload.progress_bar(fraction, 9), style="green" if new else "dim")
         text.append(f"  {'new' if new else 'old'} desired {desired}")
         if current != desired:  # pods still starting or terminating
             text.append(f" current {current}")

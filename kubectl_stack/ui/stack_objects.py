@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..model import fields as u
-from ..model import history as model_history
 from ..model import stack as model_stack
+from ..model.workloads import replicasets as model_replicasets
 from .source import Source
 
 STORE_KIND = {
@@ -113,8 +113,8 @@ def _replicaset_dependents(graph: model_stack.Stack, name: str, workload: str) -
     pods = u.i(u.path(rs, "status", "replicas"))
     if pods:
         lines.append(f"its {pods} pod(s) will be deleted with it")
-    current = model_history.revision_of(graph.deployment)
-    revision = model_history.revision_of(rs)
+    current = model_replicasets.revision_of(graph.deployment)
+    revision = model_replicasets.revision_of(rs)
     if revision is not None and revision == current:
         lines.append(
             f"it is the current revision ({revision}) of {workload}: it will be created again"

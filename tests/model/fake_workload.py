@@ -7,8 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from kubectl_stack.kinds import Kind
-from kubectl_stack.model.rollout import RolloutStatus
-from kubectl_stack.model.workloads.base import WorkloadRow
+from kubectl_stack.model.workloads.base import RolloutStatus, WorkloadRow
 from kubectl_stack.model.workloads.revisions import RevisionedKind
 
 FAKESETS = Kind("fakesets", "example.com", "v1", "fakesets", "FakeSet", "fks", workload=True)

@@ -10,8 +10,8 @@ import pytest
 
 from kubectl_stack import kinds as K
 from kubectl_stack.model import workloads
-from kubectl_stack.model.rollout import COMPLETE, PROGRESSING
 from kubectl_stack.model.stack import Summarizer, summarize, workload_stack
+from kubectl_stack.model.workloads.base import COMPLETE, PROGRESSING
 
 from .factories import NOW, stamp, template
 from .fake_workload import FAKESET, FAKESETS

@@ -24,15 +24,6 @@ from kubectl_stack.model.pods import (
     PodRow,
     pod_row,
 )
-from kubectl_stack.model.rollout import (
-    COMPLETE,
-    Rollout,
-    RolloutStatus,
-    rollout,
-)
-from kubectl_stack.model.rollout import (
-    PROGRESSING as ROLLOUT_PROGRESSING,
-)
 from kubectl_stack.model.stack.index import _Index, _objects
 from kubectl_stack.model.stack.links import _config_refs, _hpa_findings, _links
 from kubectl_stack.model.stack.views import (
@@ -48,6 +39,9 @@ from kubectl_stack.model.workloads import (
     for_kind,
     revision_history,
 )
+from kubectl_stack.model.workloads.base import COMPLETE, RolloutStatus
+from kubectl_stack.model.workloads.base import PROGRESSING as ROLLOUT_PROGRESSING
+from kubectl_stack.model.workloads.deployment import Rollout, rollout
 
 
 @dataclass

@@ -14,12 +14,6 @@ from kubectl_stack.model.pods import (
     TERMINATING,
     WARNING,
 )
-from kubectl_stack.model.rollout import (
-    DEADLINE_EXCEEDED,
-)
-from kubectl_stack.model.rollout import (
-    PROGRESSING as ROLLOUT_PROGRESSING,
-)
 from kubectl_stack.model.stack.graph import (
     _build,
     _build_workload,
@@ -29,6 +23,8 @@ from kubectl_stack.model.stack.graph import (
 )
 from kubectl_stack.model.stack.index import _Index
 from kubectl_stack.model.stack.views import IngressRoute, ServiceLink, StackRow
+from kubectl_stack.model.workloads.base import DEADLINE_EXCEEDED
+from kubectl_stack.model.workloads.base import PROGRESSING as ROLLOUT_PROGRESSING
 
 _SYMBOLS = ((HEALTHY, "✓"), (PROGRESSING, "◐"), (WARNING, "⚠"), (FAILING, "✗"), (TERMINATING, "◌"))
 

@@ -17,15 +17,13 @@ from kubectl_stack.model.hpa import Hpa
 from kubectl_stack.model.pods import (
     PodRow,
 )
-from kubectl_stack.model.rollout import (
-    Rollout,
-    RolloutStatus,
-)
 from kubectl_stack.model.storage import ClaimInfo
 from kubectl_stack.model.workloads import (
     WorkloadRevision,
     WorkloadRow,
 )
+from kubectl_stack.model.workloads.base import RolloutStatus
+from kubectl_stack.model.workloads.deployment import Rollout
 
 
 @dataclass(frozen=True)

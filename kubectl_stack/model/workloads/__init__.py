@@ -11,12 +11,16 @@ from __future__ import annotations
 from typing import Any
 
 from kubectl_stack.model import fields as u
-from kubectl_stack.model.rollout import RolloutStatus
-from kubectl_stack.model.workloads.base import Revision, UndoPlan, WorkloadKind, WorkloadRow
+from kubectl_stack.model.workloads.base import (
+    Revision,
+    RolloutStatus,
+    UndoPlan,
+    WorkloadKind,
+    WorkloadRow,
+)
 from kubectl_stack.model.workloads.daemonset import DAEMONSET, daemonset_rollout_status
 from kubectl_stack.model.workloads.deployment import DEPLOYMENT
 from kubectl_stack.model.workloads.revisions import (
-    CHANGE_CAUSE,
     WorkloadRevision,
     WorkloadUndoPlan,
     history_text,
@@ -26,6 +30,7 @@ from kubectl_stack.model.workloads.revisions import (
     undo_plan,
 )
 from kubectl_stack.model.workloads.statefulset import STATEFULSET, statefulset_rollout_status
+from kubectl_stack.model.workloads.templates import CHANGE_CAUSE
 
 __all__ = [
     "CHANGE_CAUSE",

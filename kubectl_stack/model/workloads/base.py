@@ -10,8 +10,36 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from kubectl_stack.kinds import Kind
-from kubectl_stack.model.history import DiffLine
-from kubectl_stack.model.rollout import RolloutStatus
+from kubectl_stack.model.workloads.templates import DiffLine
+
+COMPLETE = "complete"
+PROGRESSING = "progressing"  # kubectl rollout status is still "Waiting for ..."
+PAUSED = "paused"
+DEADLINE_EXCEEDED = "deadline-exceeded"  # Progressing False/ProgressDeadlineExceeded: stalled
+
+
+@dataclass(frozen=True)
+class RolloutStatus:
+    """What `kubectl rollout status deployment/x --watch=false` prints and whether it is done.
+
+    `message` has no trailing newline; when `error` is set kubectl prints `error: <error>` and
+    exits non-zero (message is then ''). `waiting` says in a few words what kubectl is
+    waiting for ("Waiting 1/3 updated", "Waiting 2 old pending", "Waiting 2/3 available",
+    "Waiting for spec update"; '' when it is not waiting)."""
+
+    message: str
+    done: bool
+    error: str
+    waiting: str = ""
+
+
+def progress_bar(fraction: float, width: int = 8) -> str:
+    """▰▰▰▱▱ for a fraction in [0, 1] (clamped; NaN counts as 0)."""
+    if not isinstance(fraction, (int, float)) or fraction != fraction:
+        fraction = 0.0
+    width = max(int(width), 0) if isinstance(width, int) else 8
+    filled = round(max(0.0, min(float(fraction), 1.0)) * width)
+    return "▰" * filled + "▱" * (width - filled)
 
 
 @dataclass(frozen=True, kw_only=True)

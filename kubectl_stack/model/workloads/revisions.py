@@ -16,9 +16,8 @@ from typing import Any
 from kubectl_stack import kinds as K
 from kubectl_stack.model import fields as u
 from kubectl_stack.model.duration import age
-from kubectl_stack.model.history import DiffLine, images_of, template_diff
+from kubectl_stack.model.workloads.templates import CHANGE_CAUSE, DiffLine, images_of, template_diff
 
-CHANGE_CAUSE = "kubernetes.io/change-cause"
 STRATEGIC_MERGE = "application/strategic-merge-patch+json"
 
 

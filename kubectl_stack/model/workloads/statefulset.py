@@ -10,8 +10,7 @@ from typing import Any
 from kubectl_stack import kinds as K
 from kubectl_stack.model import fields as u
 from kubectl_stack.model.duration import age
-from kubectl_stack.model.rollout import RolloutStatus
-from kubectl_stack.model.workloads.base import WorkloadRow
+from kubectl_stack.model.workloads.base import RolloutStatus, WorkloadRow
 from kubectl_stack.model.workloads.revisions import ONLY_ROLLING, RevisionedKind
 
 

@@ -15,9 +15,9 @@ from typing import TYPE_CHECKING, Any
 from textual.binding import Binding
 
 from ...model import fields as u
-from ...model.history import revision_of
 from ...model.pods import pod_row
 from ...model.preconditions import Seen, seen
+from ...model.workloads.replicasets import revision_of
 from .. import present
 from .dialogs import (
     ConfirmDialog,
