@@ -15,6 +15,7 @@ from typing import Any
 from rich.syntax import Syntax
 from rich.text import Text
 
+from .. import kinds as K
 from ..model import duration as model_duration
 from ..model import events as model_events
 from ..model import fields as u
@@ -37,7 +38,6 @@ from .glyphs import GLYPHS
 from .presenters.text import cut_strings, document, fmt, shown
 from .screens.dialogs import RevisionChoice
 from .source import Source
-from .stack_objects import STORE_KIND
 
 # Text, never str: a str cell is read as markup by the table (see presenters.text).
 Cells = tuple[Text, ...]
@@ -54,15 +54,11 @@ HEALTH_SYMBOL = {
 
 
 DEPLOYMENT = "Deployment"
-_STORE_KIND = {
-    DEPLOYMENT: "deployments",
-    **{kind: key for key, kind in model_stack.WORKLOAD_KINDS.items()},
-}
 
 
 def store_kind(kind: str) -> str:
     """The cache's kind name for a workload ``kind`` (Deployment, StatefulSet, DaemonSet)."""
-    return _STORE_KIND.get(kind, "deployments")
+    return K.store_key(kind)
 
 
 def workload(source: Source, kind: str, namespace: str, name: str) -> Obj | None:
@@ -115,52 +111,43 @@ class TableView:
 
 
 def history_columns(kind: str = DEPLOYMENT) -> list[tuple[str, str]]:
-    """The History table's columns: a Deployment's revisions are ReplicaSets, the others'
-    ControllerRevisions (which have no pods of their own)."""
-    if kind == DEPLOYMENT:
-        return HISTORY_COLUMNS
-    return [(k, "CONTROLLERREVISION" if k == "replicaset" else t) for k, t in HISTORY_COLUMNS]
+    """The History table's columns: the fourth names the objects keeping the revisions (a
+    Deployment's ReplicaSets, the others' ControllerRevisions)."""
+    keeper = model_workloads.for_kind(kind).revisions.kind.upper()
+    return [(k, keeper if k == "replicaset" else t) for k, t in HISTORY_COLUMNS]
+
+
+def _revisions(source: Source, kind: str, namespace: str) -> list[Obj]:
+    """The objects that may keep revisions of a workload of ``kind`` in ``namespace``."""
+    return source.objects(model_workloads.for_kind(kind).revisions.name, namespace)
 
 
 def history_view(
     source: Source, namespace: str, name: str, now: float, kind: str = DEPLOYMENT
 ) -> TableView:
     """Revisions newest first, the current one marked ``*``."""
-    if kind != DEPLOYMENT:
-        return _workload_history_view(source, kind, namespace, name, now)
-    dep = source.get("deployments", namespace, name)
-    if dep is None:
-        return TableView({}, {}, fmt('deployment "{}" not found', name))
-    revisions = model_replicasets.history(dep, source.objects("replicasets", namespace), now)
-    return _history_table((i, i.replicaset, f"{i.ready}/{i.replicas}") for i in revisions)
-
-
-def _workload_history_view(
-    source: Source, kind: str, namespace: str, name: str, now: float
-) -> TableView:
     obj = workload(source, kind, namespace, name)
     if obj is None:
         return TableView({}, {}, fmt('{} "{}" not found', kind.lower(), name))
-    revisions = model_workloads.revision_history(
-        obj, source.objects("controllerrevisions", namespace), now
+    revisions = model_workloads.for_kind(kind).history(
+        obj, _revisions(source, kind, namespace), now
     )
-    return _history_table((i, i.name, "—") for i in revisions)
+    return _history_table(revisions)
 
 
-def _history_table(entries: Iterable[tuple[Revision, str, str]]) -> TableView:
-    """The History table from (revision, its ReplicaSet or ControllerRevision, READY),
-    newest first, the current one marked ``*``."""
+def _history_table(entries: Iterable[Revision]) -> TableView:
+    """The History table, newest first, the current one marked ``*``."""
     rows: dict[str, Cells] = {}
     order: dict[str, Any] = {}
-    for info, name, ready in entries:
+    for info in entries:
         marker = " *" if info.current else ""
         key = str(info.revision)
         rows[key] = (
             Text(f"{info.revision}{marker}"),
             shown(info.change_cause),
             shown(", ".join(info.images)),
-            shown(name),
-            Text(ready),
+            shown(info.name),
+            Text(info.ready_text),
             Text(info.age),
         )
         order[key] = -info.revision
@@ -190,15 +177,8 @@ def history_diff(
     dep = workload(source, kind, namespace, name)
     if dep is None:
         return Text("")
-    if kind == DEPLOYMENT:
-        rss = source.objects("replicasets", namespace)
-        target = model_replicasets.revision_template(dep, rss, revision)
-    else:
-        owned = model_workloads.owned_revisions(
-            dep, source.objects("controllerrevisions", namespace)
-        )
-        found = [r for r in owned if u.i(r.get("revision")) == revision]
-        target = model_workloads.revision_template(found[-1]) if found else None
+    revisions = _revisions(source, kind, namespace)
+    target = model_workloads.for_kind(kind).template(dep, revisions, revision)
     if target is None:
         return Text(f"revision {revision} is no longer in the history")
     lines = model_templates.template_diff(_template(dep), target)
@@ -231,29 +211,15 @@ def undo_info(
     preferred: int | None = None,
     kind: str = DEPLOYMENT,
 ) -> UndoInfo:
-    if kind != DEPLOYMENT:
-        return _workload_undo_info(source, kind, namespace, name, preferred)
-    dep = source.get("deployments", namespace, name)
-    if dep is None:
-        return UndoInfo(f'deployment "{name}" not found')
-    rss = source.objects("replicasets", namespace)
-    plan_for = partial(model_replicasets.undo_plan, dep, rss)
-    plan = plan_for(preferred or 0)
-    history = model_replicasets.history(dep, rss, 0.0)
-    return _undo_dialog(plan, plan_for, history, plan.from_revision)
-
-
-def _workload_undo_info(
-    source: Source, kind: str, namespace: str, name: str, preferred: int | None
-) -> UndoInfo:
     obj = workload(source, kind, namespace, name)
     if obj is None:
         return UndoInfo(f'{kind.lower()} "{name}" not found')
-    revisions = source.objects("controllerrevisions", namespace)
-    plan_for = partial(model_workloads.undo_plan, obj, revisions)
-    history = model_workloads.revision_history(obj, revisions, 0.0)
-    current = max((r.revision for r in history if r.current), default=0)
-    return _undo_dialog(plan_for(preferred or 0), plan_for, history, current)
+    workload_kind = model_workloads.for_kind(kind)
+    revisions = _revisions(source, kind, namespace)
+    plan_for = partial(workload_kind.undo_plan, obj, revisions)
+    plan = plan_for(preferred or 0)
+    history = workload_kind.history(obj, revisions, 0.0)
+    return _undo_dialog(plan, plan_for, history, plan.from_revision)
 
 
 def _undo_dialog(
@@ -1064,13 +1030,11 @@ def containers_of(source: Source, namespace: str, pod: str) -> list[str]:
 
 # -- YAML --------------------------------------------------------------------------------
 
-_KINDS = STORE_KIND
-
 
 def cached_object(source: Source, kind: str, namespace: str, name: str) -> Obj | None:
     """The cached object the YAML view shows (the same object until it changes: the cache
     replaces, never mutates)."""
-    return source.get(_KINDS.get(kind, kind), namespace, name)
+    return source.get(K.store_key(kind), namespace, name)
 
 
 def object_yaml(source: Source, kind: str, namespace: str, name: str) -> Text | Syntax:

@@ -347,12 +347,12 @@ class Source:
         return await describe.describe(self.kubectl_options(), kind, namespace, name)
 
     def edit_command(self, kind: str, namespace: str, name: str) -> list[str] | None:
-        """``kubectl edit`` of one object (``kind`` one of :data:`describe.DESCRIBED`); None
+        """``kubectl edit`` of one object (``kind`` one of :func:`describe.described`); None
         when there is no kubectl."""
         binary = kubectl.kubectl_binary()
         if binary is None:
             return None
-        resource = describe.DESCRIBED[kind]
+        resource = describe.described()[kind]
         return kubectl.edit_command(binary, self.kubectl_options(), resource, namespace, name)
 
     def shell_command(self, namespace: str, pod: str, container: str) -> list[str] | None:

@@ -9,25 +9,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from .. import kinds as K
 from ..model import fields as u
 from ..model import stack as model_stack
 from ..model.workloads import replicasets as model_replicasets
 from .source import Source
-
-STORE_KIND = {
-    "Pod": "pods",
-    "Deployment": "deployments",
-    "StatefulSet": "statefulsets",
-    "DaemonSet": "daemonsets",
-    "ReplicaSet": "replicasets",
-    "Service": "services",
-    "Ingress": "ingresses",
-    "HorizontalPodAutoscaler": "horizontalpodautoscalers",
-    "ConfigMap": "configmaps",
-    "Secret": "secrets",
-    "PersistentVolumeClaim": "persistentvolumeclaims",
-}
-"""The cache's kind name for each ``kind`` a stack shows."""
 
 
 @dataclass(frozen=True)
@@ -126,7 +112,7 @@ def _replicaset_dependents(graph: model_stack.Stack, name: str, workload: str) -
 
 def resource_version(source: Source, kind: str, namespace: str, name: str) -> str | None:
     """The resourceVersion of the cached object (what a confirmation records), or None."""
-    obj: Mapping[str, Any] | None = source.get(STORE_KIND[kind], namespace, name)
+    obj: Mapping[str, Any] | None = source.get(K.store_key(kind), namespace, name)
     version = u.path(obj, "metadata", "resourceVersion") if obj is not None else None
     return str(version) if version else None
 
@@ -134,7 +120,7 @@ def resource_version(source: Source, kind: str, namespace: str, name: str) -> st
 def ports(source: Source, kind: str, namespace: str, name: str) -> Sequence[tuple[int, str]]:
     """(port, label) a forward to a Pod (its containers' ports) or a Service (its ports)
     may reach; TCP only (port-forward forwards TCP)."""
-    obj = source.get(STORE_KIND[kind], namespace, name)
+    obj = source.get(K.store_key(kind), namespace, name)
     found: list[tuple[int, str]] = []
     if kind == "Pod":
         for container in u.dicts(u.path(obj, "spec", "containers")):

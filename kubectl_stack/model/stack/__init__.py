@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from kubectl_stack.model.stack.cache import Change, Summarizer
 from kubectl_stack.model.stack.graph import namespace_findings, stack, workload_stack
-from kubectl_stack.model.stack.index import KINDS, WORKLOAD_KINDS
+from kubectl_stack.model.stack.index import KINDS
 from kubectl_stack.model.stack.summary import summarize, urgency_key
 from kubectl_stack.model.stack.views import (
     ConfigRef,
@@ -40,7 +40,6 @@ __all__ = [
     "Stack",
     "StackRow",
     "Summarizer",
-    "WORKLOAD_KINDS",
     "WorkloadStack",
     "namespace_findings",
     "stack",

@@ -50,11 +50,6 @@ def snapshot_kinds() -> tuple[str, ...]:
     return tuple(dict.fromkeys((*KINDS, *(key for _kind, key in _other_workloads()))))
 
 
-WORKLOAD_KINDS = {key: kind for kind, key in _other_workloads()}
-"""Snapshot kinds of the workloads other than Deployments, and their ``kind`` (the UI's
-table; the model reads the registry through :func:`_other_workloads`)."""
-
-
 _ABSENT = object()
 
 

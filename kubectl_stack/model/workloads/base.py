@@ -65,6 +65,10 @@ class Revision(Protocol):
     @property
     def revision(self) -> int: ...
     @property
+    def name(self) -> str: ...  # the object keeping it (ReplicaSet, ControllerRevision)
+    @property
+    def ready_text(self) -> str: ...  # its pods, "2/3" ("—" for an object without pods)
+    @property
     def change_cause(self) -> str: ...
     @property
     def images(self) -> tuple[str, ...]: ...
@@ -85,6 +89,8 @@ class UndoPlan(Protocol):
     @property
     def message(self) -> str: ...
     @property
+    def from_revision(self) -> int: ...
+    @property
     def to_revision(self) -> int: ...
     @property
     def diff(self) -> tuple[DiffLine, ...]: ...
@@ -103,6 +109,12 @@ class WorkloadKind(Protocol):
     def kind(self) -> Kind: ...
     @property
     def revisions(self) -> Kind: ...
+    @property
+    def no_scale(self) -> str: ...  # why it has no scale subresource ('' when it has one)
+    @property
+    def pausable(self) -> bool: ...  # kubectl rollout pause / resume (ObjectPauserFn)
+    @property
+    def pod_owner(self) -> Kind: ...  # what controls its pods: itself or its revisions
 
     def status(self, workload: Any) -> RolloutStatus:
         """`kubectl rollout status`'s verdict (StatusViewer.Status)."""
@@ -118,6 +130,12 @@ class WorkloadKind(Protocol):
 
     def history(self, workload: Any, candidates: Sequence[Any], now: float) -> Sequence[Revision]:
         """The revisions `kubectl rollout history` lists, oldest first (HistoryViewer)."""
+        ...
+
+    def template(
+        self, workload: Any, candidates: Sequence[Any], revision: int
+    ) -> Mapping[str, Any] | None:
+        """The pod template revision ``revision`` keeps (`rollout history --revision=N`)."""
         ...
 
     def undo_plan(self, workload: Any, candidates: Sequence[Any], to_revision: int) -> UndoPlan:

@@ -52,6 +52,8 @@ def daemonset_rollout_status(daemonset: Any) -> RolloutStatus:
 
 class DaemonSetKind(RevisionedKind):
     kind = K.DAEMONSETS
+    pod_owner = K.DAEMONSETS
+    no_scale = "runs one pod per node"
 
     def status(self, workload: Any) -> RolloutStatus:
         return daemonset_rollout_status(workload)

@@ -397,6 +397,9 @@ def rollout(
 class DeploymentKind:
     kind = K.DEPLOYMENTS
     revisions = K.REPLICASETS
+    no_scale = ""
+    pausable = True
+    pod_owner = K.REPLICASETS
 
     def status(self, workload: Any) -> RolloutStatus:
         return rollout_status(workload)
@@ -423,6 +426,11 @@ class DeploymentKind:
         self, workload: Any, candidates: Sequence[Any], now: float
     ) -> tuple[replicasets.RevisionInfo, ...]:
         return replicasets.history(workload, candidates, now)
+
+    def template(
+        self, workload: Any, candidates: Sequence[Any], revision: int
+    ) -> Mapping[str, Any] | None:
+        return replicasets.revision_template(workload, candidates, revision)
 
     def undo_plan(
         self, workload: Any, candidates: Sequence[Any], to_revision: int

@@ -110,6 +110,14 @@ class RevisionInfo:
     ready: int  # the ReplicaSet's status.readyReplicas
     current: bool  # this is the Deployment's new (current-template) ReplicaSet
 
+    @property
+    def name(self) -> str:
+        return self.replicaset
+
+    @property
+    def ready_text(self) -> str:
+        return f"{self.ready}/{self.replicas}"
+
 
 def history(deployment: Any, replicasets: Sequence[Any], now: float) -> tuple[RevisionInfo, ...]:
     """The revision history, oldest first, exactly the revisions `kubectl rollout history` lists

@@ -63,6 +63,8 @@ class WorkloadRevision:
     age: str
     current: bool  # the template the workload has now
 
+    ready_text = "—"  # a ControllerRevision has no pods of its own
+
 
 def revision_history(
     workload: Any, revisions: Sequence[Any], now: float
@@ -122,6 +124,7 @@ class WorkloadUndoPlan:
     error: str = ""
     skipped: bool = False
     message: str = ""
+    from_revision: int = 0  # the revision whose template the workload has now (0: none)
     to_revision: int = 0
     revision_name: str = ""
     patch: Mapping[str, Any] | None = None
@@ -158,16 +161,23 @@ def undo_plan(workload: Any, revisions: Sequence[Any], to_revision: int = 0) -> 
         return WorkloadUndoPlan(error=f"unable to find specified revision {to_revision} in history")
     number = u.i(target.get("revision"))
     data = u.d(target.get("data"))
-    if _normalised(data) == _current_data(workload):
+    current = _current_data(workload)
+    from_revision = max(
+        (u.i(r.get("revision")) for r in history if _normalised(u.d(r.get("data"))) == current),
+        default=0,
+    )
+    if _normalised(data) == current:
         return WorkloadUndoPlan(
             skipped=True,
             message=f"skipped rollback (current template already matches revision {to_revision})",
+            from_revision=from_revision,
             to_revision=number,
             revision_name=u.name(target),
         )
     current_template = u.d(u.path(workload, "spec", "template"))
     return WorkloadUndoPlan(
         message="rolled back",
+        from_revision=from_revision,
         to_revision=number,
         revision_name=u.name(target),
         patch=copy.deepcopy(dict(data)),
@@ -200,6 +210,8 @@ class RevisionedKind:
     a subclass gives ``kind``, ``status`` and ``row``."""
 
     revisions = K.CONTROLLERREVISIONS
+    no_scale = ""
+    pausable = False
 
     def owned(self, workload: Any, candidates: Sequence[Any]) -> list[Mapping[str, Any]]:
         return owned_revisions(workload, candidates)
@@ -208,6 +220,14 @@ class RevisionedKind:
         self, workload: Any, candidates: Sequence[Any], now: float
     ) -> tuple[WorkloadRevision, ...]:
         return revision_history(workload, candidates, now)
+
+    def template(
+        self, workload: Any, candidates: Sequence[Any], revision: int
+    ) -> Mapping[str, Any] | None:
+        found = [
+            r for r in owned_revisions(workload, candidates) if u.i(r.get("revision")) == revision
+        ]
+        return revision_template(found[-1]) if found else None
 
     def undo_plan(
         self, workload: Any, candidates: Sequence[Any], to_revision: int

@@ -77,6 +77,7 @@ def statefulset_rollout_status(statefulset: Any) -> RolloutStatus:
 
 class StatefulSetKind(RevisionedKind):
     kind = K.STATEFULSETS
+    pod_owner = K.STATEFULSETS
 
     def status(self, workload: Any) -> RolloutStatus:
         return statefulset_rollout_status(workload)

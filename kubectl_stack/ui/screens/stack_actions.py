@@ -17,6 +17,7 @@ from textual.binding import Binding
 from ...model import fields as u
 from ...model.pods import pod_row
 from ...model.preconditions import Seen, seen
+from ...model.workloads import for_kind
 from ...model.workloads.replicasets import revision_of
 from .. import present
 from .dialogs import (
@@ -100,11 +101,11 @@ class StackActions(_Base):
     def _notes(self, target: Target, action: str) -> tuple[str, ...]:
         return present.action_notes(self.source, *target, action)
 
-    def _only_deployments(self, target: Target, what: str) -> bool:
-        """True (and a notice) when ``what`` does not apply to the target's kind."""
-        if target[0] == present.DEPLOYMENT:
+    def _not_pausable(self, target: Target) -> bool:
+        """True (and a notice) when the target's kind has no rollout pause."""
+        if for_kind(target[0]).pausable:
             return False
-        self.stack_app.tell(f"{what} is only for Deployments ({target[2]} is a {target[0]})")
+        self.stack_app.tell(f"pause/resume is only for Deployments ({target[2]} is a {target[0]})")
         return True
 
     def _workload(self, target: Target) -> Mapping[str, Any] | None:
@@ -117,8 +118,9 @@ class StackActions(_Base):
         if target is None or self.refuse_read_only("scale"):
             return
         kind, namespace, name = target
-        if kind == "DaemonSet":
-            self.stack_app.tell(f"DaemonSet {name} runs one pod per node: it has no scale")
+        no_scale = for_kind(kind).no_scale
+        if no_scale:
+            self.stack_app.tell(f"{kind} {name} {no_scale}: it has no scale")
             return
 
         def read() -> ScaleShown | None:
@@ -207,7 +209,7 @@ class StackActions(_Base):
         target = self.target_workload()
         if target is None or self.refuse_read_only("pause"):
             return
-        if self._only_deployments(target, "pause/resume"):
+        if self._not_pausable(target):
             return
         kind, namespace, name = target
 
