@@ -1,30 +1,27 @@
-"""Adding a workload kind touches the registry and one module (tests/model/fake_workload.py):
-the stacks list, the stack graph and the undo plan take it without a change elsewhere."""
+"""Adding a workload kind touches the registry and one module (tests/fakeset.py): the stacks
+list, the stack graph and the undo plan take it without a change elsewhere."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from typing import Any
 
+import fakeset
 import pytest
 
-from kubectl_stack import kinds as K
 from kubectl_stack.model import workloads
 from kubectl_stack.model.stack import Summarizer, summarize, workload_stack
 from kubectl_stack.model.workloads.base import COMPLETE, PROGRESSING
 
 from .factories import NOW, stamp, template
-from .fake_workload import FAKESET, FAKESETS
 
 UID = "0f0f0f0f-0000-4000-8000-000000000001"
 
 
-@pytest.fixture
-def registered(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    monkeypatch.setitem(K.WORKLOADS, "FakeSet", FAKESETS)
-    monkeypatch.setitem(K.BY_KIND, "FakeSet", FAKESETS)
-    monkeypatch.setitem(workloads.REGISTRY, "FakeSet", FAKESET)
-    yield
+@pytest.fixture(name="registered")
+def _registered() -> Iterator[None]:
+    with fakeset.registered():
+        yield
 
 
 def _fakeset(ready: int, image: str = "my-app:2") -> dict[str, Any]:
