@@ -15,7 +15,7 @@ from ..kube import access, actions, describe, kubectl
 from ..kube import kinds as K
 from ..kube.actions import ActionResult
 from ..kube.connection import ApiError, Connection, ConnectionFailed, connect
-from ..kube.informer import Informers
+from ..kube.informers import Informers
 from ..kube.kubeconfig import ConfigError, kubeconfig_paths, load_merged
 from ..kube.logs import LogOptions, LogStream
 from ..kube.store import ClusterState, SyncState

@@ -15,7 +15,7 @@ from conftest import ok
 from kubectl_stack.kube import actions
 from kubectl_stack.kube import kinds as K
 from kubectl_stack.kube.connection import Connection, connect
-from kubectl_stack.kube.informer import Informers
+from kubectl_stack.kube.informers import Informers
 from kubectl_stack.kube.store import ClusterState
 from kubectl_stack.model.ref import WorkloadRef
 from kubectl_stack.model.workloads import workload_rollout_status
