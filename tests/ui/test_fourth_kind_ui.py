@@ -35,8 +35,21 @@ def _template(image: str) -> dict[str, Any]:
     }
 
 
+def _owned(name: str, uid: str, **extra: Any) -> dict[str, Any]:
+    """Metadata of an object the FakeSet controls."""
+    owner = {"uid": UID, "controller": True, "kind": "FakeSet", "name": "cache"}
+    return {
+        "name": name,
+        "namespace": "shop",
+        "uid": uid,
+        "labels": {"app": "cache"},
+        "ownerReferences": [owner],
+        "creationTimestamp": CREATED,
+        **extra,
+    }
+
+
 def _objects() -> dict[str, list[dict[str, Any]]]:
-    owner = [{"uid": UID, "controller": True, "kind": "FakeSet", "name": "cache"}]
     fake = {
         "metadata": {
             "name": "cache",
@@ -53,15 +66,11 @@ def _objects() -> dict[str, list[dict[str, Any]]]:
     }
     revisions = [
         {
-            "metadata": {
-                "name": f"cache-rev{n}",
-                "namespace": "shop",
-                "uid": f"rev-{n}",
-                "labels": {"app": "cache"},
-                "ownerReferences": owner,
-                "creationTimestamp": CREATED,
-                "annotations": {"kubernetes.io/change-cause": f"image cache:{n}"},
-            },
+            "metadata": _owned(
+                f"cache-rev{n}",
+                f"rev-{n}",
+                annotations={"kubernetes.io/change-cause": f"image cache:{n}"},
+            ),
             "revision": n,
             "data": {"spec": {"template": {**_template(f"cache:{n}"), "$patch": "replace"}}},
         }
@@ -69,14 +78,7 @@ def _objects() -> dict[str, list[dict[str, Any]]]:
     ]
     pods = [
         {
-            "metadata": {
-                "name": f"cache-{i}",
-                "namespace": "shop",
-                "uid": f"pod-{i}",
-                "labels": {"app": "cache"},
-                "ownerReferences": owner,
-                "creationTimestamp": CREATED,
-            },
+            "metadata": _owned(f"cache-{i}", f"pod-{i}"),
             "spec": _template("cache:2")["spec"],
             "status": {"phase": "Pending"},
         }

@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from kubectl_stack.kinds import Kind
+from kubectl_stack.model import fields as u
+from kubectl_stack.model.duration import age
 from kubectl_stack.model.workloads.templates import DiffLine
 
 COMPLETE = "complete"
@@ -57,6 +59,39 @@ class WorkloadRow:
     available: int
     node_selector: str  # DaemonSet NODE SELECTOR ("<none>"); '' for the other kinds
     age: str
+
+
+@dataclass(frozen=True)
+class Counts:
+    """Where a kind keeps the counts `kubectl get` prints: ``desired`` a path from the object,
+    the others fields of its status."""
+
+    desired: tuple[str, ...]
+    ready: str
+    current: str
+    updated: str
+    available: str
+
+
+def counted_row(
+    kind: Kind, workload: Any, now: float, counts: Counts, node_selector: str = ""
+) -> WorkloadRow:
+    """The `kubectl get` cells of a workload whose counts are where ``counts`` says (READY
+    is ready/desired)."""
+    obj = u.d(workload)
+    status = u.d(obj.get("status"))
+    desired = u.i(u.path(obj, *counts.desired))
+    return WorkloadRow(
+        name=u.name(obj),
+        kind=kind.kind,
+        ready=f"{u.i(status.get(counts.ready))}/{desired}",
+        desired=desired,
+        current=u.i(status.get(counts.current)),
+        updated=u.i(status.get(counts.updated)),
+        available=u.i(status.get(counts.available)),
+        node_selector=node_selector,
+        age=age(u.meta(obj).get("creationTimestamp"), now),
+    )
 
 
 class Revision(Protocol):

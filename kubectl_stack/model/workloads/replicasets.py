@@ -119,16 +119,26 @@ class RevisionInfo:
         return f"{self.ready}/{self.replicas}"
 
 
-def history(deployment: Any, replicasets: Sequence[Any], now: float) -> tuple[RevisionInfo, ...]:
-    """The revision history, oldest first, exactly the revisions `kubectl rollout history` lists
-    (an empty tuple where kubectl says "No rollout history found.")."""
-    owned = owned_replicasets(deployment, replicasets)
+def _walked(
+    deployment: Any, replicasets: Sequence[Any]
+) -> tuple[list[Mapping[str, Any]], Mapping[str, Any] | None]:
+    """The owned ReplicaSets in the order kubectl walks them (the old ones, then the new
+    one), and the new one (None before it exists)."""
     new_rs = find_new_replicaset(deployment, replicasets)
     new_uid = u.uid(new_rs) if new_rs is not None else None
-    # kubectl walks old ReplicaSets then the new one; a later duplicate revision wins.
+    owned = owned_replicasets(deployment, replicasets)
     ordered = [rs for rs in owned if new_rs is None or u.uid(rs) != new_uid]
     if new_rs is not None:
         ordered.append(new_rs)
+    return ordered, new_rs
+
+
+def history(deployment: Any, replicasets: Sequence[Any], now: float) -> tuple[RevisionInfo, ...]:
+    """The revision history, oldest first, exactly the revisions `kubectl rollout history` lists
+    (an empty tuple where kubectl says "No rollout history found.")."""
+    ordered, new_rs = _walked(deployment, replicasets)
+    new_uid = u.uid(new_rs) if new_rs is not None else None
+    # A later duplicate revision wins.
     by_rev: dict[int, RevisionInfo] = {}
     for rs in ordered:
         rev = revision_of(rs)
@@ -204,12 +214,7 @@ def undo_plan(deployment: Any, replicasets: Sequence[Any], to_revision: int = 0)
         return UndoPlan(error=_revision_not_found(to_revision))
     dep = u.d(deployment)
     current_rev = revision_of(dep) or 0
-    owned = owned_replicasets(dep, replicasets)
-    new_rs = find_new_replicaset(dep, replicasets)
-    new_uid = u.uid(new_rs) if new_rs is not None else None
-    ordered = [rs for rs in owned if new_rs is None or u.uid(rs) != new_uid]
-    if new_rs is not None:
-        ordered.append(new_rs)
+    ordered, _new_rs = _walked(dep, replicasets)
 
     target: Mapping[str, Any] | None = None
     target_rev = 0
