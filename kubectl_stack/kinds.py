@@ -72,6 +72,10 @@ APPLICATIONS = _k(
 )
 POD_METRICS = Kind("podmetrics", "metrics.k8s.io", "v1beta1", "pods", "PodMetrics", polled=True)
 
+DEFAULT_WORKLOAD = DEPLOYMENTS
+"""The kind a bare workload name means (``kubectl stack NAME``, the stacks list's keys and
+names), as ``kubectl rollout status NAME`` takes a Deployment."""
+
 WATCHED: list[Kind] = [
     DEPLOYMENTS,
     REPLICASETS,

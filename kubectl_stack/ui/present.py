@@ -29,6 +29,7 @@ from ..model import stack as model_stack
 from ..model import storage as model_storage
 from ..model import workloads as model_workloads
 from ..model import yamlview as model_yamlview
+from ..model.ref import GROUP_PREFIX, WorkloadRef
 from ..model.workloads import base as model_workload
 from ..model.workloads import deployment as model_deployment
 from ..model.workloads import replicasets as model_replicasets
@@ -296,7 +297,7 @@ def scale_info(
     status = dep.get("status") or {}
     replicas = _int(spec.get("replicas"), 1)
     warning = None
-    for hpa in source.hpa_owners(namespace, name, kind):
+    for hpa in source.hpa_owners(WorkloadRef(kind, namespace, name)):
         hpa_spec = hpa.get("spec") or {}
         hpa_name = (hpa.get("metadata") or {}).get("name", "")
         low = _int(hpa_spec.get("minReplicas"), 1)
@@ -397,24 +398,15 @@ def _stack_cells(row: model_stack.StackRow) -> dict[str, Text]:
     }
 
 
-GROUP_PREFIX = "#group/"
-
-
 def stack_key(kind: str, namespace: str, name: str) -> str:
-    """The Stacks table's row key: ``namespace/name`` for a Deployment,
-    ``namespace/Kind/name`` for a StatefulSet or DaemonSet."""
-    return f"{namespace}/{name}" if kind == DEPLOYMENT else f"{namespace}/{kind}/{name}"
+    """The Stacks table's row key (:attr:`WorkloadRef.key`)."""
+    return WorkloadRef(kind, namespace, name).key
 
 
 def parse_stack_key(key: str) -> tuple[str, str, str] | None:
     """(kind, namespace, name) of a row key from :func:`stack_key`; None for a group row."""
-    if key.startswith(GROUP_PREFIX):
-        return None
-    parts = key.split("/")
-    if len(parts) == 3:
-        return parts[1], parts[0], parts[2]
-    namespace, _, name = key.partition("/")
-    return DEPLOYMENT, namespace, name
+    ref = WorkloadRef.parse(key)
+    return None if ref is None else (ref.kind, ref.namespace, ref.name)
 
 
 def stack_ages(source: Source, keys: Iterable[str], now: float) -> dict[str, Text]:
@@ -693,28 +685,30 @@ def _stack_view(
     hpa_history: Mapping[tuple[str, str], model_hpa.HpaHistory] | None,
     kind: str,
 ) -> StackView:
-    if kind != DEPLOYMENT:
-        return _workload_view(source, kind, namespace, name, now)
-    graph = source.stack(namespace, name, now)
+    graph = source.stack(WorkloadRef(kind, namespace, name), now)
     if graph is None:
         if not source.synced():
             return _missing(name, "loading…")
-        return _missing(name, f'deployment "{name}" not found in namespace "{namespace}"')
+        return _missing(name, f'{kind.lower()} "{name}" not found in namespace "{namespace}"')
     state = graph.rollout
+    if not isinstance(state, model_deployment.Rollout):
+        # The whole rollout panel (budget, deadline, ReplicaSets) is a Rollout's.
+        return _workload_view(source, graph, now)
     budget = state.budget
-    images = ", ".join(model_templates.images_of(u.path(graph.deployment, "spec", "template")))
+    images = ", ".join(model_templates.images_of(u.path(graph.workload, "spec", "template")))
     strategy = budget.strategy
     if strategy == "RollingUpdate":
         strategy += f" (maxSurge {budget.max_surge}, maxUnavailable {budget.max_unavailable})"
     title = fmt(
-        "{} · Deployment · ns {} · rev {} · {} · {}",
+        "{} · {} · ns {} · rev {} · {} · {}",
         name,
+        kind,
         namespace,
         state.revision,
         images,
         strategy,
     )
-    title.append_text(_managed_line(source, DEPLOYMENT, namespace, name))
+    title.append_text(_managed_line(source, kind, namespace, name))
     summary = rollout_cell(state, 10)
     for extra in (state.elapsed_text, state.deadline_text):
         if extra:
@@ -723,7 +717,7 @@ def _stack_view(
         summary.append(fmt(" · ✗ {}", state.failing_pod, style="red"))
     revision_by_hash = {
         u.labels(rs).get(model_templates.POD_TEMPLATE_HASH, ""): model_replicasets.revision_of(rs)
-        for rs in graph.replicasets
+        for rs in graph.owned
     }
     pods, pod_order = _pod_rows(
         source,
@@ -738,7 +732,7 @@ def _stack_view(
         True,
         title,
         summary,
-        _rollout_panel(graph),
+        _rollout_panel(graph, state),
         autoscaler,
         autoscaler_title,
         _traffic(source, graph.services, graph.ingresses, graph.config, graph.findings),
@@ -756,14 +750,10 @@ def _event_rows(
     return events, {row.name: i for i, row in enumerate(rows[:200])}
 
 
-def _workload_view(source: Source, kind: str, namespace: str, name: str, now: float) -> StackView:
+def _workload_view(source: Source, graph: model_stack.Stack, now: float) -> StackView:
     """The Stack screen for a StatefulSet or DaemonSet: kubectl's rollout status, its
     ControllerRevisions, pods, links, claims and events."""
-    graph = source.workload_stack(kind, namespace, name, now)
-    if graph is None:
-        if not source.synced():
-            return _missing(name, "loading…")
-        return _missing(name, f'{kind.lower()} "{name}" not found in namespace "{namespace}"')
+    kind, namespace, name = graph.kind, graph.namespace, graph.name
     obj = graph.workload
     current = next((r for r in reversed(graph.revisions) if r.current), None)
     images = ", ".join(model_templates.images_of(u.path(obj, "spec", "template")))
@@ -774,10 +764,10 @@ def _workload_view(source: Source, kind: str, namespace: str, name: str, now: fl
     rev = f" · rev {current.revision}" if current is not None else ""
     title = fmt("{} · {} · ns {}{} · {} · {}", name, kind, namespace, rev, images, strategy)
     title.append_text(_managed_line(source, kind, namespace, name))
-    symbol, style = STATE_STYLE.get(graph.rollout_state, ("?", ""))
+    symbol, style = STATE_STYLE.get(graph.rollout.state, ("?", ""))
     summary = Text()
-    summary.append(model_workload.progress_bar(graph.progress, 10), style=style)
-    summary.append(fmt(" {} {}", symbol, graph.rollout_label, style=style))
+    summary.append(model_workload.progress_bar(graph.rollout.progress, 10), style=style)
+    summary.append(fmt(" {} {}", symbol, graph.rollout.label, style=style))
     summary.append(fmt(" · {} ready", graph.row.ready))
 
     rollout = Text()
@@ -826,12 +816,11 @@ def _workload_view(source: Source, kind: str, namespace: str, name: str, now: fl
     )
 
 
-def _rollout_panel(graph: model_stack.Stack) -> Text:
-    state = graph.rollout
+def _rollout_panel(graph: model_stack.Stack, state: model_deployment.Rollout) -> Text:
     text = Text()
     verdict = state.status
     text.append(shown(f"error: {verdict.error}" if verdict.error else verdict.message, "bold"))
-    for rs in sorted(graph.replicasets, key=lambda r: -(model_replicasets.revision_of(r) or 0)):
+    for rs in sorted(graph.owned, key=lambda r: -(model_replicasets.revision_of(r) or 0)):
         desired = u.i(u.path(rs, "spec", "replicas"))
         current = u.i(u.path(rs, "status", "replicas"))
         new = u.name(rs) == state.new_replicaset
@@ -865,7 +854,7 @@ def _pod_rows(
     now: float,
     revision_of: Callable[[Obj], int | None],
 ) -> tuple[dict[str, Cells], dict[str, Any]]:
-    # Kept by the stack just read (source.stack / workload_stack), not aggregated again.
+    # Kept by the stack just read (source.stack), not aggregated again.
     failures = source.probe_failures()
     claims = source.objects("persistentvolumeclaims", namespace)
     rows: dict[str, Cells] = {}

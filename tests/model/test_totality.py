@@ -22,6 +22,7 @@ from kubectl_stack.model import (
     stack,
     yamlview,
 )
+from kubectl_stack.model.ref import WorkloadRef
 from kubectl_stack.model.workloads import base, replicasets, templates
 from kubectl_stack.model.workloads import deployment as rollout
 
@@ -246,9 +247,9 @@ def test_object_functions_are_total(a: Any, b: Any, many: list[Any], x: Any) -> 
 def test_stack_functions_are_total(snapshot: dict[str, Any]) -> None:
     stack.summarize(snapshot, NOW)
     stack.namespace_findings(snapshot, NOW)
-    stack.stack(snapshot, "", "", NOW)
+    stack.stack(snapshot, WorkloadRef("Deployment", "", ""), NOW)
     for row in stack.summarize(snapshot, NOW)[:2]:
-        stack.stack(snapshot, row.namespace, row.name, NOW)
+        stack.stack(snapshot, WorkloadRef(row.kind, row.namespace, row.name), NOW)
 
 
 @RELAXED
@@ -330,9 +331,9 @@ def test_damaged_seed_stack_never_raises(damage: list[tuple[tuple[Any, ...], Any
             with contextlib.suppress(IndexError, TypeError):
                 parent[where[-1]] = junk
     for row in stack.summarize(snap, NOW):
-        graph = stack.stack(snap, row.namespace, row.name, NOW)
+        graph = stack.stack(snap, WorkloadRef(row.kind, row.namespace, row.name), NOW)
         assert graph is not None
-        replicasets.undo_plan(graph.deployment, snap["replicasets"])
+        replicasets.undo_plan(graph.workload, snap["replicasets"])
     stack.namespace_findings(snap, NOW)
     for pod in snap["pods"] if isinstance(snap["pods"], list) else []:
         probes.container_probes(pod, NOW)

@@ -12,6 +12,7 @@ from typing import Any, Protocol
 from kubectl_stack.kinds import Kind
 from kubectl_stack.model import fields as u
 from kubectl_stack.model.duration import age
+from kubectl_stack.model.pods import PodRow
 from kubectl_stack.model.workloads.templates import DiffLine
 
 COMPLETE = "complete"
@@ -71,6 +72,7 @@ class Counts:
     current: str
     updated: str
     available: str
+    desired_unset: int = 0  # the API's default when ``desired`` is unset
 
 
 def counted_row(
@@ -80,7 +82,7 @@ def counted_row(
     is ready/desired)."""
     obj = u.d(workload)
     status = u.d(obj.get("status"))
-    desired = u.i(u.path(obj, *counts.desired))
+    desired = u.i(u.path(obj, *counts.desired), counts.desired_unset)
     return WorkloadRow(
         name=u.name(obj),
         kind=kind.kind,
@@ -92,6 +94,41 @@ def counted_row(
         node_selector=node_selector,
         age=age(u.meta(obj).get("creationTimestamp"), now),
     )
+
+
+class Progress(Protocol):
+    """A rollout as the stacks list sorts and draws it: a state (:data:`COMPLETE`,
+    :data:`PROGRESSING`, :data:`PAUSED`, :data:`DEADLINE_EXCEEDED`), its label ("Complete",
+    "Waiting 2/3 ready"), how far (0..1), and kubectl rollout status's verdict."""
+
+    @property
+    def state(self) -> str: ...
+    @property
+    def label(self) -> str: ...
+    @property
+    def progress(self) -> float: ...
+    @property
+    def status(self) -> RolloutStatus: ...
+
+
+@dataclass(frozen=True)
+class RolloutState:
+    """The :class:`Progress` of a kind whose status viewer and counts say it all."""
+
+    state: str
+    label: str
+    progress: float
+    status: RolloutStatus
+
+
+def rollout_state(status: RolloutStatus, row: WorkloadRow) -> RolloutState:
+    """Complete when kubectl's status viewer says done, else what it waits for, in short
+    ("Waiting 2/3 ready"; from the counts when the viewer has no short word)."""
+    if status.done:
+        return RolloutState(COMPLETE, "Complete", 1.0, status)
+    progress = min(row.updated, row.available) / row.desired if row.desired else 0.0
+    label = status.waiting or f"Waiting {row.updated}/{row.desired} updated"
+    return RolloutState(PROGRESSING, label, progress, status)
 
 
 class Revision(Protocol):
@@ -157,6 +194,18 @@ class WorkloadKind(Protocol):
 
     def row(self, workload: Any, now: float) -> WorkloadRow:
         """`kubectl get`'s cells."""
+        ...
+
+    def revision(self, workload: Any) -> int | None:
+        """The revision the object records of itself (a Deployment's revision annotation; 0
+        when absent or unreadable), None for a kind whose object records none."""
+        ...
+
+    def rollout(
+        self, workload: Any, owned: Sequence[Any], pods: Sequence[PodRow], now: float
+    ) -> Progress:
+        """Its rollout for the stacks list and the Stack screen; ``owned``: its revision
+        objects, ``pods``: rows of its pods (those out of the ordinary at least)."""
         ...
 
     def owned(self, workload: Any, candidates: Sequence[Any]) -> list[Mapping[str, Any]]:

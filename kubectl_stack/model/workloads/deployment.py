@@ -28,8 +28,10 @@ from kubectl_stack.model.workloads.base import (
     DEADLINE_EXCEEDED,
     PAUSED,
     PROGRESSING,
+    Counts,
     RolloutStatus,
     WorkloadRow,
+    counted_row,
 )
 from kubectl_stack.model.workloads.replicasets import revision_of
 from kubectl_stack.model.workloads.templates import templates_equal
@@ -394,6 +396,11 @@ def rollout(
     )
 
 
+_COUNTS = Counts(
+    ("spec", "replicas"), "readyReplicas", "replicas", "updatedReplicas", "availableReplicas", 1
+)
+
+
 class DeploymentKind:
     kind = K.DEPLOYMENTS
     revisions = K.REPLICASETS
@@ -405,19 +412,16 @@ class DeploymentKind:
         return rollout_status(workload)
 
     def row(self, workload: Any, now: float) -> WorkloadRow:
-        """printDeployment's cells."""
-        cells = deployment_row(workload, now)
-        return WorkloadRow(
-            name=cells.name,
-            kind=self.kind.kind,
-            ready=cells.ready,
-            desired=spec_replicas(workload),
-            current=u.i(u.path(workload, "status", "replicas")),
-            updated=cells.up_to_date,
-            available=cells.available,
-            node_selector="",
-            age=cells.age,
-        )
+        """printDeployment's counts (:func:`deployment_row` has the wide cells)."""
+        return counted_row(self.kind, workload, now, _COUNTS)
+
+    def revision(self, workload: Any) -> int:
+        return revision_of(workload) or 0
+
+    def rollout(
+        self, workload: Any, owned: Sequence[Any], pods: Sequence[PodRow], now: float
+    ) -> Rollout:
+        return rollout(workload, owned, pods, now)
 
     def owned(self, workload: Any, candidates: Sequence[Any]) -> list[Mapping[str, Any]]:
         return replicasets.owned_replicasets(workload, candidates)

@@ -9,6 +9,7 @@ data).
 from __future__ import annotations
 
 import copy
+from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -16,6 +17,13 @@ from typing import Any
 from kubectl_stack import kinds as K
 from kubectl_stack.model import fields as u
 from kubectl_stack.model.duration import age
+from kubectl_stack.model.pods import PodRow
+from kubectl_stack.model.workloads.base import (
+    RolloutState,
+    RolloutStatus,
+    WorkloadRow,
+    rollout_state,
+)
 from kubectl_stack.model.workloads.templates import CHANGE_CAUSE, DiffLine, images_of, template_diff
 
 STRATEGIC_MERGE = "application/strategic-merge-patch+json"
@@ -205,13 +213,27 @@ def _normalised(value: Any) -> Any:
 ONLY_ROLLING = "rollout status is only available for RollingUpdate strategy type"
 
 
-class RevisionedKind:
+class RevisionedKind(ABC):
     """The history and undo shared by the kinds whose revisions are ControllerRevisions;
     a subclass gives ``kind``, ``status`` and ``row``."""
 
     revisions = K.CONTROLLERREVISIONS
     no_scale = ""
     pausable = False
+
+    @abstractmethod
+    def status(self, workload: Any) -> RolloutStatus: ...
+
+    @abstractmethod
+    def row(self, workload: Any, now: float) -> WorkloadRow: ...
+
+    def revision(self, workload: Any) -> None:
+        return None  # the number is in its ControllerRevisions only
+
+    def rollout(
+        self, workload: Any, owned: Sequence[Any], pods: Sequence[PodRow], now: float
+    ) -> RolloutState:
+        return rollout_state(self.status(workload), self.row(workload, now))
 
     def owned(self, workload: Any, candidates: Sequence[Any]) -> list[Mapping[str, Any]]:
         return owned_revisions(workload, candidates)

@@ -17,8 +17,8 @@ from textual.binding import Binding
 from ...model import fields as u
 from ...model.pods import pod_row
 from ...model.preconditions import Seen, seen
+from ...model.ref import WorkloadRef
 from ...model.workloads import for_kind
-from ...model.workloads.replicasets import revision_of
 from .. import present
 from .dialogs import (
     ConfirmDialog,
@@ -60,11 +60,8 @@ def _template_facts(obj: Mapping[str, Any], kind: str) -> tuple[str, ...]:
     status = u.d(obj.get("status"))
     containers = u.dicts(u.d(u.d(spec.get("template")).get("spec")).get("containers"))
     images = ", ".join(u.s(c.get("image")) for c in containers) or "<none>"
-    facts = []
-    if kind == present.DEPLOYMENT:
-        facts.append(f"revision {revision_of(obj) or '<none>'} · {images}")
-    else:
-        facts.append(images)
+    revision = for_kind(kind).revision(obj)
+    facts = [images if revision is None else f"revision {revision or '<none>'} · {images}"]
     desired = u.i(spec.get("replicas"), 1) if "replicas" in spec else None
     ready = u.i(status.get("readyReplicas"))
     facts.append(f"ready {ready}/{desired}" if desired is not None else f"ready {ready}")
@@ -133,7 +130,7 @@ class StackActions(_Base):
         async def apply(count: object, shown: Seen) -> ActionResult:
             assert isinstance(count, int)
             return await self.source.scale(
-                namespace, name, count, kind, current_replicas=shown.replicas
+                WorkloadRef(*target), count, current_replicas=shown.replicas
             )
 
         if read() is None:
@@ -153,14 +150,14 @@ class StackActions(_Base):
         if info.problem is not None:
             self.stack_app.tell(info.problem, severity="warning")
             return
-        parts = (
-            ("uid", "revision", "template") if kind == present.DEPLOYMENT else ("uid", "template")
-        )
 
         def read() -> UndoShown | None:
             obj = self._workload(target)
             if obj is None:
                 return None
+            # What the undo rests on: the template, and the revision the object records.
+            records = for_kind(kind).revision(obj) is not None
+            parts = ("uid", "revision", "template") if records else ("uid", "template")
             now = present.undo_info(self.source, namespace, name, preferred, kind)
             if now.problem is not None:
                 problem = now.problem
@@ -170,7 +167,7 @@ class StackActions(_Base):
 
         async def apply(revision: object, shown: Seen) -> ActionResult:
             assert isinstance(revision, int)
-            return await self.source.undo(namespace, name, revision, kind, shown=shown)
+            return await self.source.undo(WorkloadRef(*target), revision, shown=shown)
 
         self.app.push_screen(
             UndoDialog(f"Undo rollout of {name}", read, apply, self._notes(target, "undo")),
@@ -194,7 +191,7 @@ class StackActions(_Base):
             return ConfirmShown(seen(obj).only("uid", "template", "paused"), question, facts)
 
         async def apply(_yes: object, shown: Seen) -> ActionResult:
-            return await self.source.restart(namespace, name, kind, shown=shown)
+            return await self.source.restart(WorkloadRef(*target), shown=shown)
 
         if read() is None:
             return
