@@ -184,6 +184,7 @@ class Summarizer:
             changed = None  # nothing seen yet: every object is new
         self._taken = True
         workload_kinds = {k.kind.name: k.kind.kind for k in REGISTRY.values()}
+        revision_kinds = frozenset(_revision_keys())
         groups = group_kinds()
         for kind, raw in raws.items():
             if raw is _ABSENT:
@@ -209,7 +210,7 @@ class Summarizer:
             for _key, old, new in changes:
                 for obj in (old, new):
                     if isinstance(obj, Mapping):
-                        self._affected(kind, obj, workload_kinds)
+                        self._affected(kind, obj, workload_kinds, revision_kinds)
         return True
 
     def _indexed(self, snapshot: Any, now: float) -> _Index:
@@ -352,16 +353,20 @@ class Summarizer:
         return _stack(self._indexed(snapshot, now), ref)
 
     def _affected(
-        self, kind: str, obj: Mapping[str, Any], workload_kinds: Mapping[str, str]
+        self,
+        kind: str,
+        obj: Mapping[str, Any],
+        workload_kinds: Mapping[str, str],
+        revision_kinds: frozenset[str],
     ) -> None:
         """Note which stacks a change of ``obj`` (of store key ``kind``) may alter: by
         workload key, workload uid (of a revision object), a pod's owner uid, or whole
         namespace (Services and what links to them). ``workload_kinds``: the workloads'
-        kinds by store key."""
+        kinds by store key; ``revision_kinds``: the store keys of their revision objects."""
         ns = u.namespace(obj)
         if kind in workload_kinds:
             self._keys.add((workload_kinds[kind], ns, u.name(obj)))
-        elif kind in _revision_keys():
+        elif kind in revision_kinds:
             self._uids.add(u.controller_uid(obj))
         elif kind == "pods":
             self._pod_owners.add(u.controller_uid(obj))
