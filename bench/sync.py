@@ -35,7 +35,7 @@ REPO = str(Path(__file__).resolve().parent.parent)
 def _child(kubeconfig: str) -> int:
     """The measured process: connect, sync everything, print JSON figures."""
     from kubectl_stack.kube.connection import connect
-    from kubectl_stack.kube.informer import Informers
+    from kubectl_stack.kube.informers import Informers
     from kubectl_stack.kube.store import ClusterState
     from kubectl_stack.options import ConnectionOptions
 

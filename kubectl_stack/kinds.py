@@ -72,7 +72,11 @@ APPLICATIONS = _k(
 )
 POD_METRICS = Kind("podmetrics", "metrics.k8s.io", "v1beta1", "pods", "PodMetrics", polled=True)
 
-WATCHED: tuple[Kind, ...] = (
+DEFAULT_WORKLOAD = DEPLOYMENTS
+"""The kind a bare workload name means (``kubectl stack NAME``, the stacks list's keys and
+names), as ``kubectl rollout status NAME`` takes a Deployment."""
+
+WATCHED: list[Kind] = [
     DEPLOYMENTS,
     REPLICASETS,
     PODS,
@@ -87,18 +91,46 @@ WATCHED: tuple[Kind, ...] = (
     STATEFULSETS,
     DAEMONSETS,
     CONTROLLERREVISIONS,
-)
+]
+"""What the data layer lists and watches; :func:`register` adds to it."""
 
 OPTIONAL: tuple[Kind, ...] = (CERTIFICATES, APPLICATIONS)
 """Kinds from CRDs: a cluster without them simply shows nothing for them."""
 
 ALL: tuple[Kind, ...] = (*WATCHED, *OPTIONAL, POD_METRICS)
+"""The kinds built in (a registered kind is in :data:`BY_KIND`, not here)."""
 
 BY_KIND: dict[str, Kind] = {k.kind: k for k in ALL}
 """Every kind by its ``kind`` ("Deployment" -> DEPLOYMENTS)."""
 
 WORKLOADS: dict[str, Kind] = {k.kind: k for k in ALL if k.workload}
 """The workload kinds a stack is built around, by ``kind``."""
+
+
+def register(kind: Kind) -> None:
+    """Make ``kind`` known to every layer: watched by the data layer, found by its ``kind``
+    and, when it is a workload, listed among :data:`WORKLOADS`. A new workload kind also
+    needs its interface in :mod:`kubectl_stack.model.workloads` (``workloads.register``)."""
+    if kind not in WATCHED:
+        WATCHED.append(kind)
+    BY_KIND[kind.kind] = kind
+    if kind.workload:
+        WORKLOADS[kind.kind] = kind
+
+
+def unregister(kind: Kind) -> None:
+    """Undo :func:`register` (a test's kind)."""
+    if kind in WATCHED:
+        WATCHED.remove(kind)
+    for table in (BY_KIND, WORKLOADS):
+        if table.get(kind.kind) is kind:
+            del table[kind.kind]
+
+
+def workload_by_alias(word: str) -> Kind | None:
+    """The workload kind ``word`` names by its short name or plural, as kubectl accepts them
+    (``deploy``, ``statefulsets``); None for anything else."""
+    return next((k for k in WORKLOADS.values() if word in (k.short, k.plural)), None)
 
 
 def store_key(kind: str) -> str:

@@ -18,7 +18,7 @@ from typing import Any, TextIO
 
 from .kube import kinds as K
 from .kube.connection import ApiError, Connection, ConnectionFailed, connect
-from .kube.informer import Informers
+from .kube.informers import Informers
 from .kube.kubeconfig import parse_request_timeout
 from .kube.store import ClusterState, SyncState
 from .model.stack import KINDS, StackRow, summarize

@@ -15,7 +15,7 @@ from typing import Any
 from . import kinds as K
 from .actions import DELETABLE
 from .connection import Connection
-from .describe import DESCRIBED
+from .describe import described
 from .kinds import Kind
 
 REVIEW_PATH = "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews"
@@ -66,16 +66,13 @@ class Need:
         return f"{self.kind.plural}{sub} {self.verb}"
 
 
-EDITABLE = (
-    "Deployment",
-    "StatefulSet",
-    "DaemonSet",
-    "HorizontalPodAutoscaler",
-    "Service",
-    "Ingress",
-    "ConfigMap",
-)
-"""What ``kubectl edit`` is offered for (never Secrets: the editor would show their values)."""
+_EDITABLE_OTHERS = ("HorizontalPodAutoscaler", "Service", "Ingress", "ConfigMap")
+
+
+def editable(kind: str) -> bool:
+    """Whether ``kubectl edit`` is offered for ``kind``: every workload kind and the objects
+    above (never Secrets: the editor would show their values)."""
+    return kind in K.WORKLOADS or kind in _EDITABLE_OTHERS
 
 
 def need(action: str, kind: str) -> Need | None:
@@ -91,8 +88,8 @@ def need(action: str, kind: str) -> Need | None:
         return Need("create", K.PODS, "exec")
     if action == "port_forward":
         return Need("create", K.PODS, "portforward")
-    if action == "edit" and kind in EDITABLE:
-        return Need("patch", DESCRIBED[kind])
+    if action == "edit" and editable(kind):
+        return Need("patch", described()[kind])
     if action == "delete" and kind in DELETABLE:
         return Need("delete", DELETABLE[kind])
     if workload is None:
@@ -115,15 +112,18 @@ ACTIONS = (
     "shell",
     "port_forward",
 )
-NEEDS: tuple[Need, ...] = tuple(
-    dict.fromkeys(n for a in ACTIONS for k in DESCRIBED if (n := need(a, k)) is not None)
-)
-"""Every permission a key may need, asked together once per namespace."""
+
+
+def needs() -> tuple[Need, ...]:
+    """Every permission a key may need, asked together once per namespace."""
+    return tuple(
+        dict.fromkeys(n for a in ACTIONS for k in described() if (n := need(a, k)) is not None)
+    )
 
 
 @dataclass(frozen=True)
 class Permissions:
-    """The server's answers for :data:`NEEDS` in one namespace. A question that could not be
+    """The server's answers for :func:`needs` in one namespace. A question that could not be
     asked is not a refusal: the key stays available and the server decides."""
 
     namespace: str
@@ -142,14 +142,15 @@ async def permissions(connection: Connection, namespace: str) -> Permissions:
     """Ask the server about every key's permission in ``namespace``, concurrently (one
     SelfSubjectAccessReview each, as ``kubectl auth can-i`` asks: exact, impersonation and
     every authorizer included)."""
+    asked = needs()
     answers = await asyncio.gather(
         *(
             can_i(connection, n.verb, n.kind, namespace, subresource=n.subresource or None)
-            for n in NEEDS
+            for n in asked
         ),
         return_exceptions=True,
     )
-    allowed = {n: a for n, a in zip(NEEDS, answers, strict=True) if isinstance(a, bool)}
+    allowed = {n: a for n, a in zip(asked, answers, strict=True) if isinstance(a, bool)}
     for answer in answers:
         if isinstance(answer, BaseException) and not isinstance(answer, Exception):
             raise answer  # cancelled: not an answer

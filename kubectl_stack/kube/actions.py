@@ -15,9 +15,9 @@ from datetime import datetime
 from typing import Any, Literal
 
 from ..model import preconditions, workloads
-from ..model.history import JSON_PATCH, REVISION_ANNOTATION
 from ..model.preconditions import Seen
 from ..model.ref import WorkloadRef
+from ..model.workloads.replicasets import JSON_PATCH, REVISION_ANNOTATION
 from ..model.workloads.revisions import STRATEGIC_MERGE
 from . import kinds as K
 from .connection import ApiError, Connection, ConnectionFailed
@@ -55,23 +55,21 @@ def _refused(exc: ApiError | ConnectionFailed) -> ActionResult:
     return ActionResult("refused", exc.message)
 
 
-def _ref(name: str, kind: Kind = K.DEPLOYMENTS) -> str:
+def _ref(name: str, kind: Kind) -> str:
     """kubectl's name for the object: ``deployment.apps/web``, ``statefulset.apps/db``."""
     return f"{kind.plural.removesuffix('s')}.{kind.group}/{name}" if kind.group else name
 
 
-def hpas_targeting(
-    hpas: Iterable[Mapping[str, Any]], namespace: str, deployment: str, kind: str = "Deployment"
-) -> list[Mapping[str, Any]]:
-    """The HorizontalPodAutoscalers whose scaleTargetRef is this workload (of ``kind``)."""
+def hpas_targeting(hpas: Iterable[Mapping[str, Any]], ref: WorkloadRef) -> list[Mapping[str, Any]]:
+    """The HorizontalPodAutoscalers whose scaleTargetRef is this workload."""
     found = []
     for hpa in hpas:
         meta = hpa.get("metadata") or {}
-        ref = (hpa.get("spec") or {}).get("scaleTargetRef") or {}
+        target = (hpa.get("spec") or {}).get("scaleTargetRef") or {}
         if (
-            meta.get("namespace") == namespace
-            and ref.get("kind") == kind
-            and ref.get("name") == deployment
+            meta.get("namespace") == ref.namespace
+            and target.get("kind") == ref.kind
+            and target.get("name") == ref.name
         ):
             found.append(hpa)
     return found
@@ -79,15 +77,13 @@ def hpas_targeting(
 
 async def scale(
     connection: Connection,
-    namespace: str,
-    name: str,
+    ref: WorkloadRef,
     replicas: Any,
     *,
     current_replicas: int | None = None,
     hpas: Iterable[Mapping[str, Any]] = (),
-    kind: Kind = K.DEPLOYMENTS,
 ) -> ActionResult:
-    """Set a Deployment's (or StatefulSet's, with ``kind``) replicas through its ``scale``
+    """Set a workload's replicas (a Deployment's, a StatefulSet's) through its ``scale``
     subresource, as ``kubectl scale`` does.
 
     ``current_replicas`` is the count the user saw (kubectl's ``--current-replicas``): the
@@ -107,8 +103,8 @@ async def scale(
             "refused", f"invalid replica count {replicas}: must be between 0 and {INT32_MAX}"
         )
     warnings = []
-    workload = kind.kind
-    for hpa in hpas_targeting(hpas, namespace, name, workload):
+    kind, workload = K.WORKLOADS[ref.kind], ref.kind
+    for hpa in hpas_targeting(hpas, ref):
         spec = hpa.get("spec") or {}
         hpa_name = (hpa.get("metadata") or {}).get("name")
         warnings.append(
@@ -116,7 +112,7 @@ async def scale(
             f"(min {spec.get('minReplicas', 1)}, max {spec.get('maxReplicas')}): "
             "it will change the replica count again"
         )
-    path = kind.path(namespace, name) + "/scale"
+    path = kind.path(ref.namespace, ref.name) + "/scale"
     try:
         if current_replicas is None:
             body = {"spec": {"replicas": replicas}}
@@ -127,7 +123,7 @@ async def scale(
                 return conflict
     except (ApiError, ConnectionFailed) as exc:
         return _refused(exc)
-    return ActionResult("done", f"{_ref(name, kind)} scaled", tuple(warnings))
+    return ActionResult("done", f"{_ref(ref.name, kind)} scaled", tuple(warnings))
 
 
 async def _scale_if(
@@ -319,19 +315,19 @@ def go_rfc3339(now: datetime | None = None) -> str:
 
 async def rollout_restart(
     connection: Connection,
-    namespace: str,
-    name: str,
+    ref: WorkloadRef,
     *,
     now: datetime | None = None,
-    kind: Kind = K.DEPLOYMENTS,
     shown: Seen | None = None,
 ) -> ActionResult:
     """kubectl rollout restart: stamp the pod template with restartedAt (strategic merge).
-    ``kind``: a StatefulSet or DaemonSet instead of a Deployment. ``shown``: made only while
-    the workload still matches what the user saw (else a ``conflict``)."""
+    ``shown``: made only while the workload still matches what the user saw (else a
+    ``conflict``). A paused rollout is refused, as kubectl refuses it."""
+    kind, name = K.WORKLOADS[ref.kind], ref.name
+    pausable = workloads.for_kind(ref.kind).pausable
 
     def build(workload: Obj) -> tuple[Any, str] | ActionResult:
-        if kind.name == K.DEPLOYMENTS.name and (workload.get("spec") or {}).get("paused"):
+        if pausable and (workload.get("spec") or {}).get("paused"):
             return ActionResult(
                 "refused",
                 f'error: deployments.apps "{name}" can\'t restart paused deployment '
@@ -341,7 +337,7 @@ async def rollout_restart(
         return {"spec": {"template": {"metadata": {"annotations": stamp}}}}, STRATEGIC_MERGE
 
     try:
-        early = await _patch_checked(connection, kind, namespace, name, shown, build)
+        early = await _patch_checked(connection, kind, ref.namespace, name, shown, build)
     except (ApiError, ConnectionFailed) as exc:
         return _refused(exc)
     return early or ActionResult("done", f"{_ref(name, kind)} restarted")
@@ -360,7 +356,8 @@ async def _set_paused(
         early = await _patch_checked(connection, K.DEPLOYMENTS, namespace, name, shown, build)
     except (ApiError, ConnectionFailed) as exc:
         return _refused(exc)
-    return early or ActionResult("done", f"{_ref(name)} {'paused' if paused else 'resumed'}")
+    done = "paused" if paused else "resumed"
+    return early or ActionResult("done", f"{_ref(name, K.DEPLOYMENTS)} {done}")
 
 
 async def rollout_pause(

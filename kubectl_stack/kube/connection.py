@@ -1,4 +1,6 @@
-"""An authenticated HTTP connection to one API server, configured as kubectl would be.
+"""Over ~500 lines on purpose: credentials, TLS and requests raise and refresh one another.
+
+An authenticated HTTP connection to one API server, configured as kubectl would be.
 
 :func:`connect` resolves the kubeconfig (:mod:`.kubeconfig`), obtains credentials (bearer
 token, token file, client certificate, basic auth, exec plugin through the ``kubernetes``

@@ -25,20 +25,23 @@ TIMEOUT = 30.0
 """Seconds kubectl may take before it is killed (kubectl's own --request-timeout, when
 given, bounds each of its requests)."""
 
-DESCRIBED: dict[str, K.Kind] = {
-    "Pod": K.PODS,
-    "Deployment": K.DEPLOYMENTS,
-    "ReplicaSet": K.REPLICASETS,
-    "StatefulSet": K.STATEFULSETS,
-    "DaemonSet": K.DAEMONSETS,
-    "HorizontalPodAutoscaler": K.HPAS,
-    "Service": K.SERVICES,
-    "Ingress": K.INGRESSES,
-    "ConfigMap": K.CONFIGMAPS,
-    "Secret": K.SECRETS,
-    "PersistentVolumeClaim": K.PVCS,
-}
-"""The kinds the app describes, by ``kind``."""
+_STACK_OBJECTS = (
+    K.PODS,
+    K.REPLICASETS,
+    K.HPAS,
+    K.SERVICES,
+    K.INGRESSES,
+    K.CONFIGMAPS,
+    K.SECRETS,
+    K.PVCS,
+)
+
+
+def described() -> dict[str, K.Kind]:
+    """The kinds the app describes, by ``kind``: every workload kind of the registry and the
+    other objects of a stack."""
+    return {**K.WORKLOADS, **{k.kind: k for k in _STACK_OBJECTS}}
+
 
 SERVICE_NAME_LABEL = "kubernetes.io/service-name"
 
@@ -54,8 +57,8 @@ class Described:
 def describe_command(
     kubectl: str, options: ConnectionOptions, kind: str, namespace: str, name: str
 ) -> list[str]:
-    """The command line that describes one object (``kind`` a key of :data:`DESCRIBED`)."""
-    kind_ = DESCRIBED[kind]
+    """The command line that describes one object (``kind`` a key of :func:`described`)."""
+    kind_ = described()[kind]
     where = ["--namespace", namespace] if kind_.namespaced else []
     return [kubectl, "describe", *connection_flags(options), *where, resource(kind_), name]
 
@@ -70,7 +73,7 @@ async def describe(
     environ: Mapping[str, str] | None = None,
 ) -> Described:
     """Run ``kubectl describe`` for one object; never raises for kubectl's failures."""
-    if kind not in DESCRIBED:
+    if kind not in described():
         return Described(error=f"describe: {kind} is not a kind the app describes")
     kubectl = kubectl_binary(environ)
     if kubectl is None:
@@ -112,7 +115,7 @@ def inputs(state: ClusterState, kind: str, namespace: str, name: str) -> tuple[s
     """What describe's text is read from, as versions: the object's resourceVersion, those of
     the events about it and, for a Service, of its EndpointSlices (its Endpoints line).
     Describe is worth running again when this changes."""
-    resource = DESCRIBED.get(kind)
+    resource = described().get(kind)
     obj = state.get(resource.name, namespace, name) if resource else None
     if obj is None:
         return ()

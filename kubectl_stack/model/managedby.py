@@ -222,7 +222,7 @@ _ARGO_EFFECT = {
 }
 
 
-def action_warnings(managed: ManagedBy, action: str, kind: str = "Deployment") -> tuple[str, ...]:
+def action_warnings(managed: ManagedBy, action: str, kind: str) -> tuple[str, ...]:
     """What a confirm dialog says before `action` (scale / undo / restart / delete) on a
     managed `kind`, most decisive first; () when nothing will fight the change.
 

@@ -14,7 +14,8 @@ from dataclasses import dataclass, fields
 from typing import Any
 
 from . import fields as u
-from .history import REVISION_ANNOTATION, template_diff
+from .workloads.replicasets import REVISION_ANNOTATION
+from .workloads.templates import template_diff
 
 MAX_TEMPLATE_LINES = 3  # template changes listed before "and N more"
 

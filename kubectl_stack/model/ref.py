@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from kubectl_stack.kinds import DEPLOYMENTS
+from kubectl_stack.kinds import DEFAULT_WORKLOAD
 
 GROUP_PREFIX = "#group/"
 """Row keys starting so name a group of stacks, not a workload."""
@@ -22,7 +22,7 @@ class WorkloadRef:
     def key(self) -> str:
         """The stacks list's row key: ``namespace/name`` for the default kind (Deployment),
         ``namespace/Kind/name`` for the others. :meth:`parse` reads it back."""
-        if self.kind == DEPLOYMENTS.kind:
+        if self.kind == DEFAULT_WORKLOAD.kind:
             return f"{self.namespace}/{self.name}"
         return f"{self.namespace}/{self.kind}/{self.name}"
 
@@ -35,4 +35,4 @@ class WorkloadRef:
         if len(parts) == 3:
             return cls(parts[1], parts[0], parts[2])
         namespace, _, name = key.partition("/")
-        return cls(DEPLOYMENTS.kind, namespace, name)
+        return cls(DEFAULT_WORKLOAD.kind, namespace, name)

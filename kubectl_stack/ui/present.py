@@ -15,27 +15,30 @@ from typing import Any
 from rich.syntax import Syntax
 from rich.text import Text
 
-from ..model import _util as u
+from .. import kinds as K
 from ..model import duration as model_duration
 from ..model import events as model_events
+from ..model import fields as u
 from ..model import findings as model_findings
 from ..model import grouping as model_grouping
-from ..model import history as model_history
 from ..model import hpa as model_hpa
 from ..model import managedby as model_managedby
 from ..model import pods as model_pods
 from ..model import probes as model_probes
-from ..model import rollout as model_rollout
 from ..model import stack as model_stack
 from ..model import storage as model_storage
 from ..model import workloads as model_workloads
 from ..model import yamlview as model_yamlview
+from ..model.ref import GROUP_PREFIX, WorkloadRef
+from ..model.workloads import base as model_workload
+from ..model.workloads import deployment as model_deployment
+from ..model.workloads import replicasets as model_replicasets
+from ..model.workloads import templates as model_templates
 from ..model.workloads.base import Revision, UndoPlan
 from .glyphs import GLYPHS
 from .presenters.text import cut_strings, document, fmt, shown
 from .screens.dialogs import RevisionChoice
 from .source import Source
-from .stack_objects import STORE_KIND
 
 # Text, never str: a str cell is read as markup by the table (see presenters.text).
 Cells = tuple[Text, ...]
@@ -52,15 +55,11 @@ HEALTH_SYMBOL = {
 
 
 DEPLOYMENT = "Deployment"
-_STORE_KIND = {
-    DEPLOYMENT: "deployments",
-    **{kind: key for key, kind in model_stack.WORKLOAD_KINDS.items()},
-}
 
 
 def store_kind(kind: str) -> str:
     """The cache's kind name for a workload ``kind`` (Deployment, StatefulSet, DaemonSet)."""
-    return _STORE_KIND.get(kind, "deployments")
+    return K.store_key(kind)
 
 
 def workload(source: Source, kind: str, namespace: str, name: str) -> Obj | None:
@@ -113,52 +112,43 @@ class TableView:
 
 
 def history_columns(kind: str = DEPLOYMENT) -> list[tuple[str, str]]:
-    """The History table's columns: a Deployment's revisions are ReplicaSets, the others'
-    ControllerRevisions (which have no pods of their own)."""
-    if kind == DEPLOYMENT:
-        return HISTORY_COLUMNS
-    return [(k, "CONTROLLERREVISION" if k == "replicaset" else t) for k, t in HISTORY_COLUMNS]
+    """The History table's columns: the fourth names the objects keeping the revisions (a
+    Deployment's ReplicaSets, the others' ControllerRevisions)."""
+    keeper = model_workloads.for_kind(kind).revisions.kind.upper()
+    return [(k, keeper if k == "replicaset" else t) for k, t in HISTORY_COLUMNS]
+
+
+def _revisions(source: Source, kind: str, namespace: str) -> list[Obj]:
+    """The objects that may keep revisions of a workload of ``kind`` in ``namespace``."""
+    return source.objects(model_workloads.for_kind(kind).revisions.name, namespace)
 
 
 def history_view(
     source: Source, namespace: str, name: str, now: float, kind: str = DEPLOYMENT
 ) -> TableView:
     """Revisions newest first, the current one marked ``*``."""
-    if kind != DEPLOYMENT:
-        return _workload_history_view(source, kind, namespace, name, now)
-    dep = source.get("deployments", namespace, name)
-    if dep is None:
-        return TableView({}, {}, fmt('deployment "{}" not found', name))
-    revisions = model_history.history(dep, source.objects("replicasets", namespace), now)
-    return _history_table((i, i.replicaset, f"{i.ready}/{i.replicas}") for i in revisions)
-
-
-def _workload_history_view(
-    source: Source, kind: str, namespace: str, name: str, now: float
-) -> TableView:
     obj = workload(source, kind, namespace, name)
     if obj is None:
         return TableView({}, {}, fmt('{} "{}" not found', kind.lower(), name))
-    revisions = model_workloads.revision_history(
-        obj, source.objects("controllerrevisions", namespace), now
+    revisions = model_workloads.for_kind(kind).history(
+        obj, _revisions(source, kind, namespace), now
     )
-    return _history_table((i, i.name, "—") for i in revisions)
+    return _history_table(revisions)
 
 
-def _history_table(entries: Iterable[tuple[Revision, str, str]]) -> TableView:
-    """The History table from (revision, its ReplicaSet or ControllerRevision, READY),
-    newest first, the current one marked ``*``."""
+def _history_table(entries: Iterable[Revision]) -> TableView:
+    """The History table, newest first, the current one marked ``*``."""
     rows: dict[str, Cells] = {}
     order: dict[str, Any] = {}
-    for info, name, ready in entries:
+    for info in entries:
         marker = " *" if info.current else ""
         key = str(info.revision)
         rows[key] = (
             Text(f"{info.revision}{marker}"),
             shown(info.change_cause),
             shown(", ".join(info.images)),
-            shown(name),
-            Text(ready),
+            shown(info.name),
+            Text(info.ready_text),
             Text(info.age),
         )
         order[key] = -info.revision
@@ -166,7 +156,7 @@ def _history_table(entries: Iterable[tuple[Revision, str, str]]) -> TableView:
     return TableView(rows, order, empty)
 
 
-def _diff_text(lines: Sequence[model_history.DiffLine]) -> Text:
+def _diff_text(lines: Sequence[model_templates.DiffLine]) -> Text:
     text = Text()
     paths = [shown(line.path, style="bold") for line in lines]
     width = max((path.cell_len for path in paths), default=0)
@@ -188,18 +178,11 @@ def history_diff(
     dep = workload(source, kind, namespace, name)
     if dep is None:
         return Text("")
-    if kind == DEPLOYMENT:
-        rss = source.objects("replicasets", namespace)
-        target = model_history.revision_template(dep, rss, revision)
-    else:
-        owned = model_workloads.owned_revisions(
-            dep, source.objects("controllerrevisions", namespace)
-        )
-        found = [r for r in owned if u.i(r.get("revision")) == revision]
-        target = model_workloads.revision_template(found[-1]) if found else None
+    revisions = _revisions(source, kind, namespace)
+    target = model_workloads.for_kind(kind).template(dep, revisions, revision)
     if target is None:
         return Text(f"revision {revision} is no longer in the history")
-    lines = model_history.template_diff(_template(dep), target)
+    lines = model_templates.template_diff(_template(dep), target)
     if not lines:
         return Text(f"revision {revision} has the current pod template")
     return _diff_text(lines)
@@ -229,29 +212,15 @@ def undo_info(
     preferred: int | None = None,
     kind: str = DEPLOYMENT,
 ) -> UndoInfo:
-    if kind != DEPLOYMENT:
-        return _workload_undo_info(source, kind, namespace, name, preferred)
-    dep = source.get("deployments", namespace, name)
-    if dep is None:
-        return UndoInfo(f'deployment "{name}" not found')
-    rss = source.objects("replicasets", namespace)
-    plan_for = partial(model_history.undo_plan, dep, rss)
-    plan = plan_for(preferred or 0)
-    history = model_history.history(dep, rss, 0.0)
-    return _undo_dialog(plan, plan_for, history, plan.from_revision)
-
-
-def _workload_undo_info(
-    source: Source, kind: str, namespace: str, name: str, preferred: int | None
-) -> UndoInfo:
     obj = workload(source, kind, namespace, name)
     if obj is None:
         return UndoInfo(f'{kind.lower()} "{name}" not found')
-    revisions = source.objects("controllerrevisions", namespace)
-    plan_for = partial(model_workloads.undo_plan, obj, revisions)
-    history = model_workloads.revision_history(obj, revisions, 0.0)
-    current = max((r.revision for r in history if r.current), default=0)
-    return _undo_dialog(plan_for(preferred or 0), plan_for, history, current)
+    workload_kind = model_workloads.for_kind(kind)
+    revisions = _revisions(source, kind, namespace)
+    plan_for = partial(workload_kind.undo_plan, obj, revisions)
+    plan = plan_for(preferred or 0)
+    history = workload_kind.history(obj, revisions, 0.0)
+    return _undo_dialog(plan, plan_for, history, plan.from_revision)
 
 
 def _undo_dialog(
@@ -328,7 +297,7 @@ def scale_info(
     status = dep.get("status") or {}
     replicas = _int(spec.get("replicas"), 1)
     warning = None
-    for hpa in source.hpa_owners(namespace, name, kind):
+    for hpa in source.hpa_owners(WorkloadRef(kind, namespace, name)):
         hpa_spec = hpa.get("spec") or {}
         hpa_name = (hpa.get("metadata") or {}).get("name", "")
         low = _int(hpa_spec.get("minReplicas"), 1)
@@ -364,10 +333,10 @@ _STACK_COLUMNS_WIDE = [
 _NARROW = ("namespace", "name", "rollout", "ready", "pods", "hpa")
 
 STATE_STYLE = {
-    model_rollout.COMPLETE: ("✓", "green"),
-    model_rollout.PROGRESSING: ("◐", "yellow"),
-    model_rollout.PAUSED: ("⏸", "blue"),
-    model_rollout.DEADLINE_EXCEEDED: ("✗", "red"),
+    model_workload.COMPLETE: ("✓", "green"),
+    model_workload.PROGRESSING: ("◐", "yellow"),
+    model_workload.PAUSED: ("⏸", "blue"),
+    model_workload.DEADLINE_EXCEEDED: ("✗", "red"),
 }
 
 
@@ -381,13 +350,13 @@ def stack_columns(*, wide: bool, all_namespaces: bool) -> list[tuple[str, str]]:
     return columns
 
 
-def rollout_cell(state: model_rollout.Rollout, width: int = 8) -> Text:
+def rollout_cell(state: model_deployment.Rollout, width: int = 8) -> Text:
     symbol, style = STATE_STYLE.get(state.state, ("?", ""))
     text = Text()
-    if state.state == model_rollout.PAUSED:
+    if state.state == model_workload.PAUSED:
         text.append(fmt("{} {}", symbol, state.label, style=style))
         return text
-    text.append(model_rollout.progress_bar(state.progress, width), style=style)
+    text.append(model_workload.progress_bar(state.progress, width), style=style)
     text.append(fmt(" {} {}", symbol, state.label, style=style))
     return text
 
@@ -406,10 +375,10 @@ def _symbols(text: str) -> Text:
 def _stack_cells(row: model_stack.StackRow) -> dict[str, Text]:
     symbol, style = STATE_STYLE.get(row.rollout_state, ("?", ""))
     rollout = Text()
-    if row.rollout_state == model_rollout.PAUSED:
+    if row.rollout_state == model_workload.PAUSED:
         rollout.append(fmt("{} {}", symbol, row.rollout_label, style=style))
     else:
-        rollout.append(model_rollout.progress_bar(row.progress), style=style)
+        rollout.append(model_workload.progress_bar(row.progress), style=style)
         rollout.append(fmt(" {} {}", symbol, row.rollout_label, style=style))
     hpa = row.hpa_targets + (f"  {row.hpa_replicas}" if row.hpa_replicas else "")
     return {
@@ -429,24 +398,15 @@ def _stack_cells(row: model_stack.StackRow) -> dict[str, Text]:
     }
 
 
-GROUP_PREFIX = "#group/"
-
-
 def stack_key(kind: str, namespace: str, name: str) -> str:
-    """The Stacks table's row key: ``namespace/name`` for a Deployment,
-    ``namespace/Kind/name`` for a StatefulSet or DaemonSet."""
-    return f"{namespace}/{name}" if kind == DEPLOYMENT else f"{namespace}/{kind}/{name}"
+    """The Stacks table's row key (:attr:`WorkloadRef.key`)."""
+    return WorkloadRef(kind, namespace, name).key
 
 
 def parse_stack_key(key: str) -> tuple[str, str, str] | None:
     """(kind, namespace, name) of a row key from :func:`stack_key`; None for a group row."""
-    if key.startswith(GROUP_PREFIX):
-        return None
-    parts = key.split("/")
-    if len(parts) == 3:
-        return parts[1], parts[0], parts[2]
-    namespace, _, name = key.partition("/")
-    return DEPLOYMENT, namespace, name
+    ref = WorkloadRef.parse(key)
+    return None if ref is None else (ref.kind, ref.namespace, ref.name)
 
 
 def stack_ages(source: Source, keys: Iterable[str], now: float) -> dict[str, Text]:
@@ -725,28 +685,30 @@ def _stack_view(
     hpa_history: Mapping[tuple[str, str], model_hpa.HpaHistory] | None,
     kind: str,
 ) -> StackView:
-    if kind != DEPLOYMENT:
-        return _workload_view(source, kind, namespace, name, now)
-    graph = source.stack(namespace, name, now)
+    graph = source.stack(WorkloadRef(kind, namespace, name), now)
     if graph is None:
         if not source.synced():
             return _missing(name, "loading…")
-        return _missing(name, f'deployment "{name}" not found in namespace "{namespace}"')
+        return _missing(name, f'{kind.lower()} "{name}" not found in namespace "{namespace}"')
     state = graph.rollout
+    if not isinstance(state, model_deployment.Rollout):
+        # The whole rollout panel (budget, deadline, ReplicaSets) is a Rollout's.
+        return _workload_view(source, graph, now)
     budget = state.budget
-    images = ", ".join(model_history.images_of(u.path(graph.deployment, "spec", "template")))
+    images = ", ".join(model_templates.images_of(u.path(graph.workload, "spec", "template")))
     strategy = budget.strategy
     if strategy == "RollingUpdate":
         strategy += f" (maxSurge {budget.max_surge}, maxUnavailable {budget.max_unavailable})"
     title = fmt(
-        "{} · Deployment · ns {} · rev {} · {} · {}",
+        "{} · {} · ns {} · rev {} · {} · {}",
         name,
+        kind,
         namespace,
         state.revision,
         images,
         strategy,
     )
-    title.append_text(_managed_line(source, DEPLOYMENT, namespace, name))
+    title.append_text(_managed_line(source, kind, namespace, name))
     summary = rollout_cell(state, 10)
     for extra in (state.elapsed_text, state.deadline_text):
         if extra:
@@ -754,15 +716,15 @@ def _stack_view(
     if state.failing_pod:
         summary.append(fmt(" · ✗ {}", state.failing_pod, style="red"))
     revision_by_hash = {
-        u.labels(rs).get(model_history.POD_TEMPLATE_HASH, ""): model_history.revision_of(rs)
-        for rs in graph.replicasets
+        u.labels(rs).get(model_templates.POD_TEMPLATE_HASH, ""): model_replicasets.revision_of(rs)
+        for rs in graph.owned
     }
     pods, pod_order = _pod_rows(
         source,
         graph.namespace,
         graph.pods,
         now,
-        lambda pod: revision_by_hash.get(u.labels(pod).get(model_history.POD_TEMPLATE_HASH, "")),
+        lambda pod: revision_by_hash.get(u.labels(pod).get(model_templates.POD_TEMPLATE_HASH, "")),
     )
     events, event_order = _event_rows(graph.events)
     autoscaler, autoscaler_title = _autoscaler(graph, hpa_history or {})
@@ -770,7 +732,7 @@ def _stack_view(
         True,
         title,
         summary,
-        _rollout_panel(graph),
+        _rollout_panel(graph, state),
         autoscaler,
         autoscaler_title,
         _traffic(source, graph.services, graph.ingresses, graph.config, graph.findings),
@@ -788,17 +750,13 @@ def _event_rows(
     return events, {row.name: i for i, row in enumerate(rows[:200])}
 
 
-def _workload_view(source: Source, kind: str, namespace: str, name: str, now: float) -> StackView:
+def _workload_view(source: Source, graph: model_stack.Stack, now: float) -> StackView:
     """The Stack screen for a StatefulSet or DaemonSet: kubectl's rollout status, its
     ControllerRevisions, pods, links, claims and events."""
-    graph = source.workload_stack(kind, namespace, name, now)
-    if graph is None:
-        if not source.synced():
-            return _missing(name, "loading…")
-        return _missing(name, f'{kind.lower()} "{name}" not found in namespace "{namespace}"')
+    kind, namespace, name = graph.kind, graph.namespace, graph.name
     obj = graph.workload
     current = next((r for r in reversed(graph.revisions) if r.current), None)
-    images = ", ".join(model_history.images_of(u.path(obj, "spec", "template")))
+    images = ", ".join(model_templates.images_of(u.path(obj, "spec", "template")))
     strategy = u.s(u.path(obj, "spec", "updateStrategy", "type")) or "RollingUpdate"
     partition = u.opt_i(u.path(obj, "spec", "updateStrategy", "rollingUpdate", "partition"))
     if partition:
@@ -806,10 +764,10 @@ def _workload_view(source: Source, kind: str, namespace: str, name: str, now: fl
     rev = f" · rev {current.revision}" if current is not None else ""
     title = fmt("{} · {} · ns {}{} · {} · {}", name, kind, namespace, rev, images, strategy)
     title.append_text(_managed_line(source, kind, namespace, name))
-    symbol, style = STATE_STYLE.get(graph.rollout_state, ("?", ""))
+    symbol, style = STATE_STYLE.get(graph.rollout.state, ("?", ""))
     summary = Text()
-    summary.append(model_rollout.progress_bar(graph.progress, 10), style=style)
-    summary.append(fmt(" {} {}", symbol, graph.rollout_label, style=style))
+    summary.append(model_workload.progress_bar(graph.rollout.progress, 10), style=style)
+    summary.append(fmt(" {} {}", symbol, graph.rollout.label, style=style))
     summary.append(fmt(" · {} ready", graph.row.ready))
 
     rollout = Text()
@@ -858,12 +816,11 @@ def _workload_view(source: Source, kind: str, namespace: str, name: str, now: fl
     )
 
 
-def _rollout_panel(graph: model_stack.Stack) -> Text:
-    state = graph.rollout
+def _rollout_panel(graph: model_stack.Stack, state: model_deployment.Rollout) -> Text:
     text = Text()
     verdict = state.status
     text.append(shown(f"error: {verdict.error}" if verdict.error else verdict.message, "bold"))
-    for rs in sorted(graph.replicasets, key=lambda r: -(model_history.revision_of(r) or 0)):
+    for rs in sorted(graph.owned, key=lambda r: -(model_replicasets.revision_of(r) or 0)):
         desired = u.i(u.path(rs, "spec", "replicas"))
         current = u.i(u.path(rs, "status", "replicas"))
         new = u.name(rs) == state.new_replicaset
@@ -872,9 +829,9 @@ def _rollout_panel(graph: model_stack.Stack) -> Text:
         ready = u.i(u.path(rs, "status", "readyReplicas"))
         available = u.i(u.path(rs, "status", "availableReplicas"))
         fraction = available / desired if desired else (0.0 if current else 1.0)
-        text.append(f"\nrev {model_history.revision_of(rs)}  ", style="bold" if new else "")
+        text.append(f"\nrev {model_replicasets.revision_of(rs)}  ", style="bold" if new else "")
         text.append(fmt("{}  ", u.name(rs)))
-        text.append(model_rollout.progress_bar(fraction, 9), style="green" if new else "dim")
+        text.append(model_workload.progress_bar(fraction, 9), style="green" if new else "dim")
         text.append(f"  {'new' if new else 'old'} desired {desired}")
         if current != desired:  # pods still starting or terminating
             text.append(f" current {current}")
@@ -897,7 +854,7 @@ def _pod_rows(
     now: float,
     revision_of: Callable[[Obj], int | None],
 ) -> tuple[dict[str, Cells], dict[str, Any]]:
-    # Kept by the stack just read (source.stack / workload_stack), not aggregated again.
+    # Kept by the stack just read (source.stack), not aggregated again.
     failures = source.probe_failures()
     claims = source.objects("persistentvolumeclaims", namespace)
     rows: dict[str, Cells] = {}
@@ -1062,13 +1019,11 @@ def containers_of(source: Source, namespace: str, pod: str) -> list[str]:
 
 # -- YAML --------------------------------------------------------------------------------
 
-_KINDS = STORE_KIND
-
 
 def cached_object(source: Source, kind: str, namespace: str, name: str) -> Obj | None:
     """The cached object the YAML view shows (the same object until it changes: the cache
     replaces, never mutates)."""
-    return source.get(_KINDS.get(kind, kind), namespace, name)
+    return source.get(K.store_key(kind), namespace, name)
 
 
 def object_yaml(source: Source, kind: str, namespace: str, name: str) -> Text | Syntax:

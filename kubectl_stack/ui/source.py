@@ -15,7 +15,7 @@ from ..kube import access, actions, describe, kubectl
 from ..kube import kinds as K
 from ..kube.actions import ActionResult
 from ..kube.connection import ApiError, Connection, ConnectionFailed, connect
-from ..kube.informer import Informers
+from ..kube.informers import Informers
 from ..kube.kubeconfig import ConfigError, kubeconfig_paths, load_merged
 from ..kube.logs import LogOptions, LogStream
 from ..kube.store import ClusterState, SyncState
@@ -23,7 +23,7 @@ from ..model import labelselector
 from ..model.events import ProbeFailures
 from ..model.preconditions import Seen
 from ..model.ref import WorkloadRef
-from ..model.stack import Stack, StackRow, Summarizer, WorkloadStack
+from ..model.stack import Stack, StackRow, Summarizer
 from ..options import ConnectionOptions, Options
 
 Key = tuple[str, str]
@@ -141,21 +141,13 @@ class Source:
         change log names them), not the whole cache. Shared by every screen."""
         return self._summarizer(self.snapshot(), now, self._changed_keys())
 
-    def stack(self, namespace: str, name: str, now: float) -> Stack | None:
-        """One Deployment's graph (:func:`model.stack.stack`) from the same kept indexes."""
-        return self._summarizer.stack(self.snapshot(), namespace, name, now, self._changed_keys())
-
-    def workload_stack(
-        self, kind: str, namespace: str, name: str, now: float
-    ) -> WorkloadStack | None:
-        """One StatefulSet's or DaemonSet's graph from the same kept indexes."""
-        return self._summarizer.workload_stack(
-            self.snapshot(), kind, namespace, name, now, self._changed_keys()
-        )
+    def stack(self, ref: WorkloadRef, now: float) -> Stack | None:
+        """One workload's graph (:func:`model.stack.stack`) from the same kept indexes."""
+        return self._summarizer.stack(self.snapshot(), ref, now, self._changed_keys())
 
     def probe_failures(self) -> Mapping[str, tuple[ProbeFailures, ...]]:
         """Probe failures by pod uid (``model.events.failures_for`` reads them) as of the last
-        :meth:`summary`, :meth:`stack` or :meth:`workload_stack`: kept as the events change,
+        :meth:`summary` or :meth:`stack`: kept as the events change,
         not aggregated again on each look."""
         return self._summarizer.probe_failures
 
@@ -289,42 +281,27 @@ class Source:
     # -- acting -------------------------------------------------------------------------------
 
     async def scale(
-        self,
-        namespace: str,
-        name: str,
-        replicas: int,
-        kind: str = "Deployment",
-        *,
-        current_replicas: int | None,
+        self, ref: WorkloadRef, replicas: int, *, current_replicas: int | None
     ) -> ActionResult:
         """Scale through the scale subresource, only while the workload (a Deployment or a
         StatefulSet) still asks for ``current_replicas`` (kubectl's ``--current-replicas``)."""
         return await actions.scale(
             self.connection,
-            namespace,
-            name,
+            ref,
             replicas,
             current_replicas=current_replicas,
-            hpas=self.objects(K.HPAS.name, namespace),
-            kind=K.WORKLOADS[kind],
+            hpas=self.objects(K.HPAS.name, ref.namespace),
         )
 
-    def hpa_owners(self, namespace: str, name: str, kind: str = "Deployment") -> list[Obj]:
+    def hpa_owners(self, ref: WorkloadRef) -> list[Obj]:
         """The HPAs whose scale target is this workload."""
-        return actions.hpas_targeting(self.objects(K.HPAS.name, namespace), namespace, name, kind)
+        return actions.hpas_targeting(self.objects(K.HPAS.name, ref.namespace), ref)
 
-    async def undo(
-        self, namespace: str, name: str, revision: int, kind: str = "Deployment", *, shown: Seen
-    ) -> ActionResult:
-        ref = WorkloadRef(kind, namespace, name)
+    async def undo(self, ref: WorkloadRef, revision: int, *, shown: Seen) -> ActionResult:
         return await actions.rollout_undo(self.connection, ref, revision, shown=shown)
 
-    async def restart(
-        self, namespace: str, name: str, kind: str = "Deployment", *, shown: Seen
-    ) -> ActionResult:
-        return await actions.rollout_restart(
-            self.connection, namespace, name, kind=K.WORKLOADS[kind], shown=shown
-        )
+    async def restart(self, ref: WorkloadRef, *, shown: Seen) -> ActionResult:
+        return await actions.rollout_restart(self.connection, ref, shown=shown)
 
     async def pause(self, namespace: str, name: str, pause: bool, *, shown: Seen) -> ActionResult:
         act = actions.rollout_pause if pause else actions.rollout_resume
@@ -347,12 +324,12 @@ class Source:
         return await describe.describe(self.kubectl_options(), kind, namespace, name)
 
     def edit_command(self, kind: str, namespace: str, name: str) -> list[str] | None:
-        """``kubectl edit`` of one object (``kind`` one of :data:`describe.DESCRIBED`); None
+        """``kubectl edit`` of one object (``kind`` one of :func:`describe.described`); None
         when there is no kubectl."""
         binary = kubectl.kubectl_binary()
         if binary is None:
             return None
-        resource = describe.DESCRIBED[kind]
+        resource = describe.described()[kind]
         return kubectl.edit_command(binary, self.kubectl_options(), resource, namespace, name)
 
     def shell_command(self, namespace: str, pod: str, container: str) -> list[str] | None:

@@ -9,25 +9,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ..model import _util as u
-from ..model import history as model_history
+from .. import kinds as K
+from ..model import fields as u
 from ..model import stack as model_stack
+from ..model.ref import WorkloadRef
+from ..model.workloads import for_kind
+from ..model.workloads import replicasets as model_replicasets
 from .source import Source
-
-STORE_KIND = {
-    "Pod": "pods",
-    "Deployment": "deployments",
-    "StatefulSet": "statefulsets",
-    "DaemonSet": "daemonsets",
-    "ReplicaSet": "replicasets",
-    "Service": "services",
-    "Ingress": "ingresses",
-    "HorizontalPodAutoscaler": "horizontalpodautoscalers",
-    "ConfigMap": "configmaps",
-    "Secret": "secrets",
-    "PersistentVolumeClaim": "persistentvolumeclaims",
-}
-"""The cache's kind name for each ``kind`` a stack shows."""
 
 
 @dataclass(frozen=True)
@@ -41,35 +29,34 @@ class StackObject:
         return f"{self.kind.lower()}/{self.name}"
 
 
-Graph = model_stack.Stack | model_stack.WorkloadStack
-
-
-def _graph(source: Source, kind: str, namespace: str, name: str, now: float) -> Graph | None:
-    if kind == "Deployment":
-        return source.stack(namespace, name, now)
-    return source.workload_stack(kind, namespace, name, now)
+def _graph(
+    source: Source, kind: str, namespace: str, name: str, now: float
+) -> model_stack.Stack | None:
+    return source.stack(WorkloadRef(kind, namespace, name), now)
 
 
 def stack_objects(
     source: Source, kind: str, namespace: str, name: str, now: float
 ) -> list[StackObject]:
-    """The workload, then its ReplicaSets (newest first), Services, Ingresses, HPAs and the
-    ConfigMaps, Secrets and claims its pod template uses (those that exist)."""
+    """The workload, then the revision objects that own its pods (a Deployment's ReplicaSets,
+    newest first), its Services, Ingresses, HPAs and the ConfigMaps, Secrets and claims its
+    pods use (those that exist)."""
     graph = _graph(source, kind, namespace, name, now)
     if graph is None:
         return []
     found = [StackObject(kind, name)]
-    if isinstance(graph, model_stack.Stack):
-        found += [StackObject("ReplicaSet", u.name(rs)) for rs in reversed(graph.replicasets)]
+    workload_kind = for_kind(kind)
+    if workload_kind.pod_owner == workload_kind.revisions:
+        owner = workload_kind.revisions.kind
+        found += [StackObject(owner, u.name(r)) for r in reversed(graph.owned)]
     found += [StackObject("Service", svc.name) for svc in graph.services]
     found += [StackObject("Ingress", r.ingress) for r in graph.ingresses]
     found += [
         StackObject("HorizontalPodAutoscaler", u.name(hpa))
-        for hpa in source.hpa_owners(namespace, name, kind)
+        for hpa in source.hpa_owners(WorkloadRef(kind, namespace, name))
     ]
     found += [StackObject(ref.kind, ref.name) for ref in graph.config if ref.exists is not False]
-    if isinstance(graph, model_stack.WorkloadStack):
-        found += [StackObject("PersistentVolumeClaim", c.name) for c in graph.claims]
+    found += [StackObject("PersistentVolumeClaim", c.name) for c in graph.claims if c.exists]
     return list(dict.fromkeys(found))
 
 
@@ -100,21 +87,21 @@ def dependents(
         for route in graph.ingresses:
             if target.kind == "Secret" and route.tls_secret == target.name:
                 lines.append(f"ingress/{route.ingress} serves TLS for {route.host} with it")
-    elif target.kind == "ReplicaSet" and isinstance(graph, model_stack.Stack):
+    elif target.kind == "ReplicaSet":
         lines += _replicaset_dependents(graph, target.name, workload)
     return lines
 
 
 def _replicaset_dependents(graph: model_stack.Stack, name: str, workload: str) -> list[str]:
-    rs = next((r for r in graph.replicasets if u.name(r) == name), None)
+    rs = next((r for r in graph.owned if u.name(r) == name), None)
     if rs is None:
         return []
     lines: list[str] = []
     pods = u.i(u.path(rs, "status", "replicas"))
     if pods:
         lines.append(f"its {pods} pod(s) will be deleted with it")
-    current = model_history.revision_of(graph.deployment)
-    revision = model_history.revision_of(rs)
+    current = model_replicasets.revision_of(graph.workload)
+    revision = model_replicasets.revision_of(rs)
     if revision is not None and revision == current:
         lines.append(
             f"it is the current revision ({revision}) of {workload}: it will be created again"
@@ -126,7 +113,7 @@ def _replicaset_dependents(graph: model_stack.Stack, name: str, workload: str) -
 
 def resource_version(source: Source, kind: str, namespace: str, name: str) -> str | None:
     """The resourceVersion of the cached object (what a confirmation records), or None."""
-    obj: Mapping[str, Any] | None = source.get(STORE_KIND[kind], namespace, name)
+    obj: Mapping[str, Any] | None = source.get(K.store_key(kind), namespace, name)
     version = u.path(obj, "metadata", "resourceVersion") if obj is not None else None
     return str(version) if version else None
 
@@ -134,7 +121,7 @@ def resource_version(source: Source, kind: str, namespace: str, name: str) -> st
 def ports(source: Source, kind: str, namespace: str, name: str) -> Sequence[tuple[int, str]]:
     """(port, label) a forward to a Pod (its containers' ports) or a Service (its ports)
     may reach; TCP only (port-forward forwards TCP)."""
-    obj = source.get(STORE_KIND[kind], namespace, name)
+    obj = source.get(K.store_key(kind), namespace, name)
     found: list[tuple[int, str]] = []
     if kind == "Pod":
         for container in u.dicts(u.path(obj, "spec", "containers")):

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from kubectl_stack.model.pods import pod_row
-from kubectl_stack.model.rollout import deployment_row
+from kubectl_stack.model.workloads.deployment import deployment_row
 from kubectl_stack_sim.runner import RunningSim
 
 from .helpers import ok, store_put, table

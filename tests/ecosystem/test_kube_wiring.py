@@ -15,7 +15,7 @@ from conftest import ok
 from kubectl_stack.kube import actions
 from kubectl_stack.kube import kinds as K
 from kubectl_stack.kube.connection import Connection, connect
-from kubectl_stack.kube.informer import Informers
+from kubectl_stack.kube.informers import Informers
 from kubectl_stack.kube.store import ClusterState
 from kubectl_stack.model.ref import WorkloadRef
 from kubectl_stack.model.workloads import workload_rollout_status
@@ -138,9 +138,8 @@ async def test_scale_of_a_statefulset_shows_in_kubectl(
 ) -> None:
     kubectl = kubectl_for(helm_argo)
     current = get_json(kubectl, "sts", "shop-db")["spec"]["replicas"]
-    result = await actions.scale(
-        conn, "default", "shop-db", 4, current_replicas=current, kind=K.STATEFULSETS
-    )
+    ref = WorkloadRef("StatefulSet", "default", "shop-db")
+    result = await actions.scale(conn, ref, 4, current_replicas=current)
     assert (result.outcome, result.message) == ("done", "statefulset.apps/shop-db scaled")
     assert get_json(kubectl, "sts", "shop-db")["spec"]["replicas"] == 4
 
@@ -160,7 +159,8 @@ async def test_restart_stamps_the_template_like_kubectl(
     name = resource.split("/")[1]
     # A minute back, so kubectl's own restart right after is not "within the past second".
     earlier = datetime.now() - timedelta(minutes=1)
-    result = await actions.rollout_restart(conn, "default", name, now=earlier, kind=kube_kind)
+    ref = WorkloadRef(kube_kind.kind, "default", name)
+    result = await actions.rollout_restart(conn, ref, now=earlier)
     annotations = get_json(kubectl, resource)["spec"]["template"]["metadata"]["annotations"]
     assert actions.RESTARTED_AT in annotations
     assert result.message == ok(kubectl, "rollout", "restart", resource).strip()

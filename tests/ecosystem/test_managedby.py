@@ -148,7 +148,7 @@ def test_unmanaged_workload_needs_no_warning() -> None:
     managed = managed_by(_deployment({"app": "web"}))
     assert not managed.managed
     assert managed.summary == ""
-    assert action_warnings(managed, "scale") == ()
+    assert action_warnings(managed, "scale", "Deployment") == ()
 
 
 def test_confirm_dialog_warns_that_self_heal_reverts_a_manual_scale() -> None:
@@ -164,11 +164,11 @@ def test_confirm_dialog_warns_that_self_heal_reverts_a_manual_scale() -> None:
         "spec": {"syncPolicy": {"automated": {"selfHeal": True}}},
     }
     managed = managed_by(obj, applications=[app], helm_secrets=HELM_SECRETS)
-    scale = action_warnings(managed, "scale")
+    scale = action_warnings(managed, "scale", "Deployment")
     assert scale[0] == (
         "Argo CD app `shop` manages this Deployment: self-heal will revert a manual scale"
     )
-    undo = action_warnings(managed, "undo")
+    undo = action_warnings(managed, "undo", "Deployment")
     assert undo[1].startswith("Helm release `shop` rev 7: an undo here is not a helm rollback")
     assert managed.summary == (
         "Argo CD app shop (self-heal) · Helm release shop rev 7, chart postgresql-16.4.5, "
@@ -178,8 +178,10 @@ def test_confirm_dialog_warns_that_self_heal_reverts_a_manual_scale() -> None:
 
 def test_restart_on_a_helm_only_workload_is_not_a_warning() -> None:
     managed = managed_by(_deployment(HELM_LABELS, HELM_ANNOTATIONS))
-    assert action_warnings(managed, "restart") == ()
-    assert action_warnings(managed, "delete")[0].startswith("Helm release `shop`: deleting it")
+    assert action_warnings(managed, "restart", "Deployment") == ()
+    assert action_warnings(managed, "delete", "Deployment")[0].startswith(
+        "Helm release `shop`: deleting it"
+    )
 
 
 def test_malformed_metadata_is_simply_unmanaged() -> None:

@@ -191,7 +191,7 @@ def test_ecosystem_models_never_raise_on_malformed_objects(a: Any, b: Any) -> No
     workloads.revision_history(a, [b], 0.0)
     workloads.undo_plan(a, [b, b])
     managed = managedby.managed_by(a, applications=[b], helm_secrets=[b])
-    managedby.action_warnings(managed, "undo")
+    managedby.action_warnings(managed, "undo", "Deployment")
     sidecars.sidecar_readiness(a)
     tls.tls_findings(tls.ingress_tls(a, secrets=[b], certificates=[b], now=0.0))
     storage.storage_findings(storage.pod_claims([a], [b], [b]))

@@ -26,10 +26,10 @@ def test_self_heal_reverts_a_manual_scale_after_the_delay(
     apps = get_json(kubectl, "applications", "-A")["items"]
     secrets = get_json(kubectl, "secrets")["items"]
     managed = managed_by(deployment, applications=apps, helm_secrets=secrets)
-    assert action_warnings(managed, "scale")[0] == (
+    assert action_warnings(managed, "scale", "Deployment")[0] == (
         "Argo CD app `shop` manages this Deployment: self-heal will revert a manual scale"
     )
-    assert action_warnings(managed, "undo")[1].startswith(
+    assert action_warnings(managed, "undo", "Deployment")[1].startswith(
         "Helm release `shop` rev 7: an undo here is not a helm rollback"
     )
 
@@ -68,7 +68,7 @@ def test_scaling_a_flux_workload_is_not_reverted_by_the_sim_but_is_warned_about(
 ) -> None:
     kubectl = kubectl_for(helm_argo)
     managed = managed_by(get_json(kubectl, "deploy", "billing"))
-    assert action_warnings(managed, "scale") == (
+    assert action_warnings(managed, "scale", "Deployment") == (
         "Flux Kustomization `flux-system/billing` manages this Deployment: its next "
         "reconciliation reverts a manual scale",
     )

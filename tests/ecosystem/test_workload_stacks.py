@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from kubectl_stack.model.stack import Summarizer, summarize, workload_stack
+from kubectl_stack.model.ref import WorkloadRef
+from kubectl_stack.model.stack import Summarizer, stack, summarize
 from kubectl_stack_sim.runner import RunningSim
 
 _KINDS = {
@@ -59,7 +60,7 @@ def test_statefulset_and_daemonset_rows_have_their_own_rollout_state(
 
 def test_statefulset_stack_lists_revisions_pods_and_claims(helm_argo: RunningSim) -> None:
     now = helm_argo.call(helm_argo.cluster.clock.now)
-    graph = workload_stack(_snapshot(helm_argo), "StatefulSet", "default", "shop-db", now)
+    graph = stack(_snapshot(helm_argo), WorkloadRef("StatefulSet", "default", "shop-db"), now)
     assert graph is not None
     assert graph.status.message == "partitioned roll out complete: 3 new pods have been updated..."
     assert [r.revision for r in graph.revisions] == [1] and graph.revisions[0].current
@@ -68,7 +69,7 @@ def test_statefulset_stack_lists_revisions_pods_and_claims(helm_argo: RunningSim
         (f"data-shop-db-{i}", "Bound") for i in range(3)
     ]
     assert graph.findings == ()
-    assert workload_stack(_snapshot(helm_argo), "DaemonSet", "default", "shop-db", now) is None
+    assert stack(_snapshot(helm_argo), WorkloadRef("DaemonSet", "default", "shop-db"), now) is None
 
 
 def test_a_lost_claim_is_one_finding_on_the_statefulset(helm_argo: RunningSim) -> None:
@@ -80,7 +81,7 @@ def test_a_lost_claim_is_one_finding_on_the_statefulset(helm_argo: RunningSim) -
 
     helm_argo.call(lose)
     snapshot = _snapshot(helm_argo)
-    graph = workload_stack(snapshot, "StatefulSet", "default", "shop-db", 0.0)
+    graph = stack(snapshot, WorkloadRef("StatefulSet", "default", "shop-db"), 0.0)
     assert graph is not None
     assert [f.message.split(":")[0] for f in graph.findings] == ["PVC data-shop-db-0 is Lost"]
     row = next(r for r in summarize(snapshot, 0.0) if r.name == "shop-db")

@@ -11,7 +11,8 @@ import pytest
 
 from kubectl_stack.kube import kinds as K
 from kubectl_stack.kube.connection import Connection, connect
-from kubectl_stack.kube.informer import Informer, Informers
+from kubectl_stack.kube.informer import Informer
+from kubectl_stack.kube.informers import Informers
 from kubectl_stack.kube.store import ClusterState
 from kubectl_stack.options import ConnectionOptions
 from kubectl_stack_sim.runner import RunningSim, start_sim

@@ -5,7 +5,7 @@ from __future__ import annotations
 from kubectl_stack.kube import kinds as K
 from kubectl_stack.kube.access import can_i, permissions
 from kubectl_stack.kube.connection import connect
-from kubectl_stack.kube.informer import Informers
+from kubectl_stack.kube.informers import Informers
 from kubectl_stack.kube.store import ClusterState, SyncState
 from kubectl_stack_sim.runner import RunningSim
 

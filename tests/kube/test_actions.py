@@ -17,6 +17,8 @@ from kubectl_stack_sim.runner import RunningSim
 
 from .conftest import options_for, populate
 
+SHOP = WorkloadRef("Deployment", "default", "shop")
+
 Kubectl = Callable[..., Any]
 
 
@@ -132,7 +134,7 @@ async def test_undo_to_the_current_template_is_skipped(
 
 async def test_scale_shows_in_kubectl_get_deploy(conn: Connection, kubectl: Kubectl) -> None:
     current = deployment(kubectl, "shop")["spec"]["replicas"]
-    result = await actions.scale(conn, "default", "shop", 4, current_replicas=current)
+    result = await actions.scale(conn, SHOP, 4, current_replicas=current)
     assert (result.outcome, result.message) == ("done", "deployment.apps/shop scaled")
     listed = kubectl("get", "deploy", "shop", "--no-headers").stdout
     assert listed.split()[1].endswith("/4")
@@ -143,7 +145,7 @@ async def test_scale_after_an_outside_scale_conflicts_as_kubectl_current_replica
 ) -> None:
     seen = deployment(kubectl, "shop")["spec"]["replicas"]
     assert kubectl("scale", "deploy", "shop", "--replicas=5").returncode == 0
-    result = await actions.scale(conn, "default", "shop", 9, current_replicas=seen)
+    result = await actions.scale(conn, SHOP, 9, current_replicas=seen)
     theirs = kubectl("scale", "deploy", "shop", "--replicas=9", f"--current-replicas={seen}")
     assert result.outcome == "conflict"
     assert f"error: {result.message}" == theirs.stderr.strip()
@@ -176,7 +178,7 @@ async def test_scale_goes_through_status_changes_that_keep_the_count(
         return await real(method, path, **kwargs)
 
     conn.request = status_moves_first  # type: ignore[method-assign]
-    result = await actions.scale(conn, "default", "shop", 4, current_replicas=seen)
+    result = await actions.scale(conn, SHOP, 4, current_replicas=seen)
     assert bumped
     assert (result.outcome, result.message) == ("done", "deployment.apps/shop scaled")
     assert deployment(kubectl, "shop")["spec"]["replicas"] == 4
@@ -187,7 +189,7 @@ async def test_scale_refuses_out_of_range_input(
     conn: Connection, kubectl: Kubectl, bad: Any
 ) -> None:
     version = deployment(kubectl, "shop")["metadata"]["resourceVersion"]
-    result = await actions.scale(conn, "default", "shop", bad)
+    result = await actions.scale(conn, SHOP, bad)
     assert result.outcome == "refused"
     assert deployment(kubectl, "shop")["metadata"]["resourceVersion"] == version
 
@@ -201,7 +203,7 @@ async def test_scale_warns_when_an_hpa_controls_the_deployment(conn: Connection)
             "maxReplicas": 8,
         },
     }
-    result = await actions.scale(conn, "default", "shop", 5, hpas=[hpa])
+    result = await actions.scale(conn, SHOP, 5, hpas=[hpa])
     assert result.ok
     assert result.warnings == (
         'HorizontalPodAutoscaler "shop" controls this Deployment (min 2, max 8): '
@@ -210,7 +212,7 @@ async def test_scale_warns_when_an_hpa_controls_the_deployment(conn: Connection)
 
 
 async def test_restart_stamps_the_template_like_kubectl(conn: Connection, kubectl: Kubectl) -> None:
-    result = await actions.rollout_restart(conn, "default", "shop")
+    result = await actions.rollout_restart(conn, SHOP)
     assert result.message == "deployment.apps/shop restarted"
     annotations = deployment(kubectl, "shop")["spec"]["template"]["metadata"]["annotations"]
     assert actions.RESTARTED_AT in annotations
@@ -234,7 +236,7 @@ async def test_restart_of_a_paused_deployment_is_refused(
     conn: Connection, kubectl: Kubectl
 ) -> None:
     await actions.rollout_pause(conn, "default", "shop")
-    result = await actions.rollout_restart(conn, "default", "shop")
+    result = await actions.rollout_restart(conn, SHOP)
     theirs = kubectl("rollout", "restart", "deployment/shop")
     assert result.outcome == "refused"
     assert result.message == theirs.stderr.strip()
@@ -258,9 +260,9 @@ async def test_viewer_is_refused_every_action_and_nothing_changes(
     viewer = await connect(options_for(sim, "viewer"))
     try:
         results = [
-            await actions.scale(viewer, "default", "shop", 1),
+            await actions.scale(viewer, SHOP, 1),
             await actions.rollout_undo(viewer, WorkloadRef("Deployment", "default", "twin")),
-            await actions.rollout_restart(viewer, "default", "shop"),
+            await actions.rollout_restart(viewer, SHOP),
             await actions.rollout_pause(viewer, "default", "shop"),
             await actions.delete_pod(viewer, "default", "shop-1-0"),
         ]
@@ -419,7 +421,7 @@ async def test_restart_after_an_outside_rollout_conflicts(
 ) -> None:
     decided_on = shown(kubectl, "shop", "uid", "template", "paused")
     assert kubectl("set", "image", "deployment/shop", "app=shop:2").returncode == 0
-    result = await actions.rollout_restart(conn, "default", "shop", shown=decided_on)
+    result = await actions.rollout_restart(conn, SHOP, shown=decided_on)
     assert result.outcome == "conflict"
     assert result.changes == ("containers[app].image shop:1 → shop:2",)
     annotations = deployment(kubectl, "shop")["spec"]["template"]["metadata"].get("annotations")

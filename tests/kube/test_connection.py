@@ -25,7 +25,7 @@ from kubectl_stack.kube.connection import (
     Unreachable,
     connect,
 )
-from kubectl_stack.kube.informer import Informers
+from kubectl_stack.kube.informers import Informers
 from kubectl_stack.kube.kinds import PODS, SECRETS
 from kubectl_stack.kube.store import ClusterState
 from kubectl_stack.options import ConnectionOptions

@@ -18,7 +18,8 @@ from proxy import PausableProxy
 
 from kubectl_stack.kube import kinds as K
 from kubectl_stack.kube.connection import Connection, connect
-from kubectl_stack.kube.informer import RETRY_AFTER_CAP, STALE_AFTER, Informers, Liveness
+from kubectl_stack.kube.informer import RETRY_AFTER_CAP, STALE_AFTER, Liveness
+from kubectl_stack.kube.informers import Informers
 from kubectl_stack.kube.store import ClusterState
 from kubectl_stack.options import ConnectionOptions
 from kubectl_stack_sim.runner import RunningSim, start_sim

@@ -11,7 +11,7 @@ import pytest
 
 from kubectl_stack.kube import kinds as K
 from kubectl_stack.kube.connection import connect
-from kubectl_stack.kube.informer import Informers
+from kubectl_stack.kube.informers import Informers
 from kubectl_stack.kube.store import ClusterState
 from kubectl_stack.model.hpa import hpa_view
 from kubectl_stack_sim.runner import RunningSim, start_sim

@@ -11,7 +11,7 @@ from typing import Any
 
 from kubectl_stack.kube import kinds as K
 from kubectl_stack.kube.connection import connect
-from kubectl_stack.kube.informer import Informers
+from kubectl_stack.kube.informers import Informers
 from kubectl_stack.kube.store import ClusterState, SyncState
 from kubectl_stack_sim.runner import RunningSim, start_sim
 

@@ -11,11 +11,11 @@ from typing import Any
 
 import pytest
 
-from kubectl_stack.model.history import history
 from kubectl_stack.model.hpa import hpa_view
 from kubectl_stack.model.pods import pod_row
-from kubectl_stack.model.rollout import deployment_row, rollout_status
 from kubectl_stack.model.stack import summarize
+from kubectl_stack.model.workloads.deployment import deployment_row, rollout_status
+from kubectl_stack.model.workloads.replicasets import history
 from kubectl_stack_sim.runner import start_sim
 
 from .kubectl import Run, kubectl_runner

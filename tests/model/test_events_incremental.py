@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from kubectl_stack.model.events import UnhealthyIndex, unhealthy_by_pod
+from kubectl_stack.model.ref import WorkloadRef
 from kubectl_stack.model.stack import Summarizer, stack, summarize
 
 from .factories import NOW, stamp
@@ -141,4 +142,6 @@ def test_live_summary_and_stack_equal_fresh_ones_as_probe_failures_come_grow_and
         t += rng.choice([0.5, 30.0, 400.0])
         assert summarizer(snap, NOW + t) == summarize(snap, NOW + t)
         ns, name = rng.choice(sorted(snap["deployments"]))
-        assert summarizer.stack(snap, ns, name, NOW + t) == stack(snap, ns, name, NOW + t)
+        assert summarizer.stack(snap, WorkloadRef("Deployment", ns, name), NOW + t) == stack(
+            snap, WorkloadRef("Deployment", ns, name), NOW + t
+        )

@@ -1,30 +1,28 @@
-"""Adding a workload kind touches the registry and one module (tests/model/fake_workload.py):
-the stacks list, the stack graph and the undo plan take it without a change elsewhere."""
+"""Adding a workload kind touches the registry and one module (tests/fakeset.py): the stacks
+list, the stack graph and the undo plan take it without a change elsewhere."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from typing import Any
 
+import fakeset
 import pytest
 
-from kubectl_stack import kinds as K
 from kubectl_stack.model import workloads
-from kubectl_stack.model.rollout import COMPLETE, PROGRESSING
-from kubectl_stack.model.stack import Summarizer, summarize, workload_stack
+from kubectl_stack.model.ref import WorkloadRef
+from kubectl_stack.model.stack import Summarizer, stack, summarize
+from kubectl_stack.model.workloads.base import COMPLETE, PROGRESSING
 
 from .factories import NOW, stamp, template
-from .fake_workload import FAKESET, FAKESETS
 
 UID = "0f0f0f0f-0000-4000-8000-000000000001"
 
 
-@pytest.fixture
-def registered(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    monkeypatch.setitem(K.WORKLOADS, "FakeSet", FAKESETS)
-    monkeypatch.setitem(K.BY_KIND, "FakeSet", FAKESETS)
-    monkeypatch.setitem(workloads.REGISTRY, "FakeSet", FAKESET)
-    yield
+@pytest.fixture(name="registered")
+def _registered() -> Iterator[None]:
+    with fakeset.registered():
+        yield
 
 
 def _fakeset(ready: int, image: str = "my-app:2") -> dict[str, Any]:
@@ -85,7 +83,7 @@ def test_a_registered_kind_is_listed_built_and_undone_like_the_others() -> None:
     assert done.rollout_state == COMPLETE
 
     snapshot["controllerrevisions"] = [_revision(1, "my-app:1"), _revision(2, "my-app:2")]
-    graph = workload_stack(snapshot, "FakeSet", "shop", "cache", NOW)
+    graph = stack(snapshot, WorkloadRef("FakeSet", "shop", "cache"), NOW)
     assert graph is not None
     assert graph.status.message == "Waiting for 1 fakes to be ready..."
     assert [p.name for p in graph.pods] == ["cache-0", "cache-1"]
@@ -113,3 +111,32 @@ def test_an_unregistered_kind_is_not_a_workload() -> None:
     assert summarize({"fakesets": [_fakeset(ready=1)]}, NOW) == ()
     with pytest.raises(KeyError):
         workloads.for_kind("FakeSet")
+
+
+def _ready(pod: dict[str, Any]) -> dict[str, Any]:
+    return {
+        **pod,
+        "status": {
+            "phase": "Running",
+            "conditions": [{"type": "Ready", "status": "True"}],
+            "containerStatuses": [{"name": "app", "ready": True, "restartCount": 0}],
+        },
+    }
+
+
+@pytest.mark.usefixtures("registered")
+def test_the_incremental_summary_follows_a_registered_kind_s_pods_and_its_detail() -> None:
+    """The same incremental path as a Deployment's: a change to one of its pods alone
+    (found by the pod's owner) moves its row; its stack comes from the kept indexes."""
+    pods = {("shop", f"cache-{i}"): _pod(f"cache-{i}") for i in (0, 1)}
+    snapshot = {"fakesets": {("shop", "cache"): _fakeset(ready=1)}, "pods": pods}
+    summarizer = Summarizer()
+    (first,) = summarizer(snapshot, NOW)
+    assert first.pods_text == "◐2"
+    pods = {**pods, ("shop", "cache-0"): _ready(pods[("shop", "cache-0")])}
+    changed = {**snapshot, "pods": pods}
+    (again,) = summarizer(changed, NOW, {"pods": [("shop", "cache-0")]})
+    assert again.pods_text == "✓1 ◐1"
+    assert (again,) == summarize(changed, NOW)
+    ref = WorkloadRef("FakeSet", "shop", "cache")
+    assert summarizer.stack(changed, ref, NOW) == stack(changed, ref, NOW)

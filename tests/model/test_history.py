@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import copy
 
-from kubectl_stack.model.history import history, template_diff, undo_plan
+from kubectl_stack.model.workloads.replicasets import history, undo_plan
+from kubectl_stack.model.workloads.templates import template_diff
 
 from .factories import NOW, deployment, replicaset, stamp, template
 

@@ -16,7 +16,6 @@ def test_every_layer_reads_the_same_kinds() -> None:
     assert kube_kinds.DEPLOYMENTS is K.DEPLOYMENTS
     assert kube_kinds.WORKLOADS is K.WORKLOADS
     assert set(K.WORKLOADS) == {"Deployment", "StatefulSet", "DaemonSet"}
-    assert stack.WORKLOAD_KINDS == {"statefulsets": "StatefulSet", "daemonsets": "DaemonSet"}
     assert set(stack.KINDS) <= {k.name for k in K.ALL}
 
 
@@ -46,3 +45,11 @@ def test_workload_ref_is_a_frozen_value_with_the_stacks_row_key() -> None:
     assert len({web, WorkloadRef("Deployment", "shop", "web")}) == 1
     with pytest.raises(dataclasses.FrozenInstanceError):
         web.name = "other"  # type: ignore[misc]
+
+
+def test_the_command_bar_s_kind_words_are_the_registry_s() -> None:
+    assert K.workload_by_alias("deploy") is K.DEPLOYMENTS
+    assert K.workload_by_alias("statefulsets") is K.STATEFULSETS
+    assert K.workload_by_alias("ds") is K.DAEMONSETS
+    assert K.workload_by_alias("pods") is None
+    assert K.workload_by_alias("") is None

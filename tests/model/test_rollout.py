@@ -8,10 +8,10 @@ from typing import Any
 import pytest
 
 from kubectl_stack.model.pods import PodRow, pod_row
-from kubectl_stack.model.rollout import (
+from kubectl_stack.model.workloads.base import progress_bar
+from kubectl_stack.model.workloads.deployment import (
     budget,
     deployment_row,
-    progress_bar,
     resolve_fenceposts,
     rollout,
     rollout_status,

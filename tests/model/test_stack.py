@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from kubectl_stack.model.ref import WorkloadRef
 from kubectl_stack.model.stack import namespace_findings, stack, summarize
 
 from .factories import NOW, deployment, replicaset, stamp, template
@@ -177,7 +178,7 @@ def test_seed_stack_summary_row() -> None:
 
 
 def test_seed_stack_graph_links_everything() -> None:
-    graph = stack(seed_snapshot(), "default", "my-app", NOW)
+    graph = stack(seed_snapshot(), WorkloadRef("Deployment", "default", "my-app"), NOW)
     assert graph is not None
     assert [p.status for p in graph.pods] == ["Running"] * 3
     (svc,) = graph.services
@@ -203,11 +204,11 @@ def test_seed_stack_graph_links_everything() -> None:
     ]
     assert graph.hpas[0].targets == "cpu: 45%/70%"
     assert graph.findings == ()
-    assert stack(seed_snapshot(), "default", "nope", NOW) is None
+    assert stack(seed_snapshot(), WorkloadRef("Deployment", "default", "nope"), NOW) is None
 
 
 def _messages(snapshot: dict[str, Any]) -> list[str]:
-    graph = stack(snapshot, "default", "my-app", NOW)
+    graph = stack(snapshot, WorkloadRef("Deployment", "default", "my-app"), NOW)
     assert graph is not None
     return [f.message for f in graph.findings]
 
@@ -368,7 +369,7 @@ def test_a_stacks_events_are_those_of_its_namespace() -> None:
         event("RecordedWithoutItsNamespace", "default", None),
         event("SameNameElsewhere", "staging", "staging"),
     ]
-    got = stack(snap, "default", "my-app", NOW)
+    got = stack(snap, WorkloadRef("Deployment", "default", "my-app"), NOW)
     assert got is not None
     reasons = {row.reason for row in got.events}
     assert {"Here", "RecordedWithoutItsNamespace"} <= reasons

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from kubectl_stack.model.ref import WorkloadRef
 from kubectl_stack.model.stack import Summarizer, stack, summarize
 
 from .factories import NOW, stamp
@@ -159,7 +160,9 @@ def test_an_open_stack_and_the_list_both_stay_equal_to_fresh_ones_when_looked_at
         t += rng.choice([0.1, 1.0, 30.0, 700.0])
         ns, name = rng.choice(sorted(snap["deployments"]))
         if rng.random() < 0.5:
-            assert summarizer.stack(snap, ns, name, NOW + t) == stack(snap, ns, name, NOW + t)
+            assert summarizer.stack(snap, WorkloadRef("Deployment", ns, name), NOW + t) == stack(
+                snap, WorkloadRef("Deployment", ns, name), NOW + t
+            )
         else:
             assert summarizer(snap, NOW + t) == summarize(snap, NOW + t)
     assert summarizer(snap, NOW + t) == summarize(snap, NOW + t)
@@ -169,13 +172,13 @@ def test_an_open_stack_reads_its_pods_after_a_change_without_a_summary_in_betwee
     snap = _keyed()
     summarizer = Summarizer()
     ns, name = sorted(snap["deployments"])[0]
-    before = summarizer.stack(snap, ns, name, NOW)
+    before = summarizer.stack(snap, WorkloadRef("Deployment", ns, name), NOW)
     pod_key = next(k for k, p in snap["pods"].items() if p["metadata"]["name"].startswith(name))
     del snap["pods"][pod_key]
-    after = summarizer.stack(snap, ns, name, NOW + 1)
+    after = summarizer.stack(snap, WorkloadRef("Deployment", ns, name), NOW + 1)
     assert before is not None and after is not None
     assert len(after.pods) == len(before.pods) - 1
-    assert after == stack(snap, ns, name, NOW + 1)
+    assert after == stack(snap, WorkloadRef("Deployment", ns, name), NOW + 1)
 
 
 class _Logged(dict[Any, Any]):
@@ -217,7 +220,7 @@ def test_told_which_objects_changed_the_live_summary_still_equals_a_fresh_one(se
             keys.clear()
         ns, name = rng.choice(sorted(snap["deployments"]))
         if rng.random() < 0.3:
-            got = summarizer.stack(snap, ns, name, NOW + t, changed)
-            assert got == stack(snap, ns, name, NOW + t)
+            got = summarizer.stack(snap, WorkloadRef("Deployment", ns, name), NOW + t, changed)
+            assert got == stack(snap, WorkloadRef("Deployment", ns, name), NOW + t)
         else:
             assert summarizer(snap, NOW + t, changed) == summarize(snap, NOW + t)

@@ -16,14 +16,15 @@ from hypothesis import strategies as st
 from kubectl_stack.model import (
     duration,
     events,
-    history,
     hpa,
     pods,
     probes,
-    rollout,
     stack,
     yamlview,
 )
+from kubectl_stack.model.ref import WorkloadRef
+from kubectl_stack.model.workloads import base, replicasets, templates
+from kubectl_stack.model.workloads import deployment as rollout
 
 from .factories import NOW, deployment, replicaset
 
@@ -221,14 +222,14 @@ def test_object_functions_are_total(a: Any, b: Any, many: list[Any], x: Any) -> 
     rollout.resolve_fenceposts(x, x, 3)
     rollout.rollout(a, many, [row], NOW)
     rollout.current_replicaset(a, many)
-    rollout.progress_bar(x if isinstance(x, float) else 0.5)
-    history.history(a, many, NOW)
-    history.undo_plan(a, many)
-    history.undo_plan(a, many, 2)
-    history.template_diff(a, b)
-    history.templates_equal(a, b)
-    history.revision_of(a)
-    history.revision_template(a, many, 1)
+    base.progress_bar(x if isinstance(x, float) else 0.5)
+    replicasets.history(a, many, NOW)
+    replicasets.undo_plan(a, many)
+    replicasets.undo_plan(a, many, 2)
+    templates.template_diff(a, b)
+    templates.templates_equal(a, b)
+    replicasets.revision_of(a)
+    replicasets.revision_template(a, many, 1)
     view = hpa.hpa_view(a, NOW)
     hpa.targets_text(view.metrics)
     hpa.scale_down_hold(a, NOW)
@@ -246,9 +247,9 @@ def test_object_functions_are_total(a: Any, b: Any, many: list[Any], x: Any) -> 
 def test_stack_functions_are_total(snapshot: dict[str, Any]) -> None:
     stack.summarize(snapshot, NOW)
     stack.namespace_findings(snapshot, NOW)
-    stack.stack(snapshot, "", "", NOW)
+    stack.stack(snapshot, WorkloadRef("Deployment", "", ""), NOW)
     for row in stack.summarize(snapshot, NOW)[:2]:
-        stack.stack(snapshot, row.namespace, row.name, NOW)
+        stack.stack(snapshot, WorkloadRef(row.kind, row.namespace, row.name), NOW)
 
 
 @RELAXED
@@ -265,7 +266,7 @@ def test_well_formed_deployment_survives_malformed_replicasets() -> None:
     broken = replicaset(dep, 2, "x")
     broken["spec"]["template"] = ["not", "a", "template"]
     broken["metadata"]["annotations"]["deployment.kubernetes.io/revision"] = "two"
-    assert history.undo_plan(dep, [broken, None, 7]).error.startswith("no rollout history")  # type: ignore[list-item]
+    assert replicasets.undo_plan(dep, [broken, None, 7]).error.startswith("no rollout history")  # type: ignore[list-item]
 
 
 def test_core_layers_never_import_textual() -> None:
@@ -330,9 +331,9 @@ def test_damaged_seed_stack_never_raises(damage: list[tuple[tuple[Any, ...], Any
             with contextlib.suppress(IndexError, TypeError):
                 parent[where[-1]] = junk
     for row in stack.summarize(snap, NOW):
-        graph = stack.stack(snap, row.namespace, row.name, NOW)
+        graph = stack.stack(snap, WorkloadRef(row.kind, row.namespace, row.name), NOW)
         assert graph is not None
-        history.undo_plan(graph.deployment, snap["replicasets"])
+        replicasets.undo_plan(graph.workload, snap["replicasets"])
     stack.namespace_findings(snap, NOW)
     for pod in snap["pods"] if isinstance(snap["pods"], list) else []:
         probes.container_probes(pod, NOW)

@@ -21,7 +21,8 @@ from kubectl_stack.model.events import failures_for, unhealthy_by_pod
 from kubectl_stack.model.hpa import hpa_view
 from kubectl_stack.model.pods import HEALTHY, pod_row
 from kubectl_stack.model.probes import pod_readiness
-from kubectl_stack.model.rollout import DEADLINE_EXCEEDED, PAUSED, PROGRESSING, Rollout, rollout
+from kubectl_stack.model.workloads.base import DEADLINE_EXCEEDED, PAUSED, PROGRESSING
+from kubectl_stack.model.workloads.deployment import Rollout, rollout
 from kubectl_stack_sim.runner import RunningSim, start_sim
 
 from .kubectl import kubectl_runner

@@ -18,7 +18,7 @@ from conftest import Kubectl, kubectl_runner, ok
 from rich.text import Text
 from textual.widgets import Static
 
-from kubectl_stack.kube.describe import DESCRIBED
+from kubectl_stack.kube.describe import described
 from kubectl_stack.ui.screens.stack import StackScreen
 from kubectl_stack.ui.screens.yaml import ObjectScreen
 from kubectl_stack_sim.runner import RunningSim
@@ -38,7 +38,7 @@ def objects(sim: RunningSim) -> list[tuple[str, str, str]]:
 
     def collect() -> list[tuple[str, str, str]]:
         out = []
-        for kind, resource in DESCRIBED.items():
+        for kind, resource in described().items():
             gr = f"{resource.plural}.{resource.group}" if resource.group else resource.plural
             for obj in sim.cluster.store.list(gr):
                 meta = obj["metadata"]
@@ -75,7 +75,7 @@ async def test_describe_screen_shows_kubectl_describe_for_every_object(
             body = screen.query_one("#object-body", Static).content  # what the screen shows
             assert isinstance(body, Text)
             shown = body.plain
-            resource = DESCRIBED[kind]
+            resource = described()[kind]
             qualified = f"{resource.plural}.{resource.group}" if resource.group else resource.plural
             done = kubectl("describe", "-n", namespace, qualified, name)
             assert done.returncode == 0, done.stderr

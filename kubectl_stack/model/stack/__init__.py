@@ -1,11 +1,14 @@
-"""The stack graph (DESIGN.md): a Deployment with its ReplicaSets and Pods, the Services that
-select them (with endpoint readiness from EndpointSlices), the Ingresses routing to those
-Services, the HPAs scaling it, the ConfigMaps / Secrets / PVCs its pod template references, and
-the broken links between them as findings. Plus one summary row per stack and the urgency sort.
+"""The stack graph (DESIGN.md): a workload of any registered kind (a Deployment with its
+ReplicaSets, a StatefulSet or DaemonSet with its ControllerRevisions, each through its
+WorkloadKind) and its Pods, the Services that select them (with endpoint readiness from
+EndpointSlices), the Ingresses routing to those Services, the HPAs scaling it, the ConfigMaps /
+Secrets / PVCs its pod template references, and the broken links between them as findings.
+Plus one summary row per stack and the urgency sort.
 
 Input is a snapshot: a mapping from kind ("deployments", "replicasets", "pods", "services",
 "endpointslices", "ingresses", "horizontalpodautoscalers", "configmaps", "secrets",
-"persistentvolumeclaims", "events"; group-qualified names such as "deployments.apps" work too)
+"persistentvolumeclaims", "events", "statefulsets", "daemonsets", "controllerrevisions";
+group-qualified names such as "deployments.apps" work too)
 to the objects, as a list or as a mapping whose values are the objects. A kind missing from the
 snapshot (forbidden or not yet synced) is unknown: nothing is reported missing because of it.
 Secrets are read for their names only.
@@ -19,8 +22,8 @@ rows) and :mod:`.cache` (the incremental :class:`Summarizer`, stateful: a cache,
 from __future__ import annotations
 
 from kubectl_stack.model.stack.cache import Change, Summarizer
-from kubectl_stack.model.stack.graph import namespace_findings, stack, workload_stack
-from kubectl_stack.model.stack.index import KINDS, WORKLOAD_KINDS
+from kubectl_stack.model.stack.graph import namespace_findings, stack
+from kubectl_stack.model.stack.index import KINDS
 from kubectl_stack.model.stack.summary import summarize, urgency_key
 from kubectl_stack.model.stack.views import (
     ConfigRef,
@@ -28,7 +31,6 @@ from kubectl_stack.model.stack.views import (
     ServiceLink,
     Stack,
     StackRow,
-    WorkloadStack,
 )
 
 __all__ = [
@@ -40,11 +42,8 @@ __all__ = [
     "Stack",
     "StackRow",
     "Summarizer",
-    "WORKLOAD_KINDS",
-    "WorkloadStack",
     "namespace_findings",
     "stack",
     "summarize",
     "urgency_key",
-    "workload_stack",
 ]

@@ -16,25 +16,28 @@ from kubectl_stack.model.events import (
     ProbeFailures,
     UnhealthyIndex,
 )
-from kubectl_stack.model.stack.graph import _build, _stack, _workload_stack, stack, workload_stack
+from kubectl_stack.model.ref import WorkloadRef
+from kubectl_stack.model.stack.graph import _build, _stack, stack
 from kubectl_stack.model.stack.index import (
     _ABSENT,
-    _GROUP_KINDS,
     _hpa_target,
     _Index,
     _raw,
+    _revision_keys,
+    group_kinds,
     snapshot_kinds,
 )
 from kubectl_stack.model.stack.summary import (
     _age_until,
     _row,
-    _workload_summary,
     summarize,
     urgency_key,
 )
-from kubectl_stack.model.stack.views import Stack, StackRow, WorkloadStack
+from kubectl_stack.model.stack.views import Stack, StackRow
+from kubectl_stack.model.workloads import REGISTRY
 
 Change = tuple[Any, Any, Any]  # (key, old object or None, new object or None)
+Key = tuple[str, str, str]  # a workload's (kind, namespace, name)
 
 
 def _diff(
@@ -121,7 +124,7 @@ class _Cached:
     since: float  # computed at this time
     until: float  # valid (objects unchanged) up to this time
     age_until: float
-    dep: Mapping[str, Any]  # the Deployment object it was computed from
+    obj: Mapping[str, Any]  # the workload object it was computed from
 
 
 class Summarizer:
@@ -143,13 +146,13 @@ class Summarizer:
         self._unhealthy = UnhealthyIndex()
         self._seen: dict[str, dict[Any, Any]] = {}
         self._index: _Index | None = None
-        self._rs_owner: dict[str, str] = {}
-        self._cache: dict[tuple[str, str], _Cached] = {}
-        # Deployments by key, and the cached stacks by uid and by namespace: what a change
-        # names leads to the stacks it may alter without a pass over every Deployment.
-        self._deployment_at: dict[tuple[str, str], Mapping[str, Any]] = {}
-        self._keys_by_uid: dict[str, set[tuple[str, str]]] = {}
-        self._keys_by_ns: dict[str, set[tuple[str, str]]] = {}
+        self._revision_owner: dict[str, str] = {}
+        self._cache: dict[Key, _Cached] = {}
+        # Workloads by key, and the cached stacks by uid and by namespace: what a change
+        # names leads to the stacks it may alter without a pass over every workload.
+        self._workload_at: dict[Key, Mapping[str, Any]] = {}
+        self._keys_by_uid: dict[str, set[Key]] = {}
+        self._keys_by_ns: dict[str, set[Key]] = {}
         self._latest = float("-inf")  # the newest time a cached stack was computed at
         self._rows: tuple[StackRow, ...] = ()
         self._summarized = False
@@ -157,11 +160,11 @@ class Summarizer:
         self._next_check = float("inf")
         self._next_due = float("inf")
         # Changes taken in but not yet applied: index groups to rebuild, and the stacks the
-        # changes may alter (by key, uid, ReplicaSet uid, namespace) until the next summary.
-        self._stale: set[str] = set(_GROUP_KINDS)
-        self._keys: set[tuple[str, str]] = set()
+        # changes may alter (by key, uid, a pod's owner uid, namespace) until the next summary.
+        self._stale: set[str] = set(group_kinds())
+        self._keys: set[Key] = set()
         self._uids: set[str] = set()
-        self._rs_uids: set[str] = set()
+        self._pod_owners: set[str] = set()
         self._namespaces: set[str] = set()
 
     def _take_in(self, snapshot: Any, changed: Mapping[str, Iterable[Any]] | None) -> bool:
@@ -180,6 +183,9 @@ class Summarizer:
         if not self._taken:
             changed = None  # nothing seen yet: every object is new
         self._taken = True
+        workload_kinds = {k.kind.name: k.kind.kind for k in REGISTRY.values()}
+        revision_kinds = frozenset(_revision_keys())
+        groups = group_kinds()
         for kind, raw in raws.items():
             if raw is _ABSENT:
                 continue
@@ -192,27 +198,19 @@ class Summarizer:
                 continue
             if kind == "events":
                 self._unhealthy.update(changes)
-            elif kind == "deployments":
-                at = self._deployment_at
+            elif kind in workload_kinds:
+                at, named = self._workload_at, workload_kinds[kind]
                 for _key, old, _new in changes:
                     if isinstance(old, Mapping):
-                        at.pop((u.namespace(old), u.name(old)), None)
+                        at.pop((named, u.namespace(old), u.name(old)), None)
                 for _key, _old, new in changes:
                     if isinstance(new, Mapping):
-                        at[(u.namespace(new), u.name(new))] = new
-            self._stale.update(g for g, kinds in _GROUP_KINDS.items() if kind in kinds)
+                        at[(named, u.namespace(new), u.name(new))] = new
+            self._stale.update(g for g, kinds in groups.items() if kind in kinds)
             for _key, old, new in changes:
                 for obj in (old, new):
                     if isinstance(obj, Mapping):
-                        _affected(
-                            kind,
-                            obj,
-                            self._keys,
-                            self._uids,
-                            self._rs_uids,
-                            self._namespaces,
-                            self._pods.seen,
-                        )
+                        self._affected(kind, obj, workload_kinds, revision_kinds)
         return True
 
     def _indexed(self, snapshot: Any, now: float) -> _Index:
@@ -224,12 +222,14 @@ class Summarizer:
             self._pods.lists(),
             self._index,
             self._stale,
-            self._deployment_at,
+            self._workload_at,
             self._unhealthy.table,
         )
-        if "replicasets" in self._stale or self._index is None:
-            self._rs_owner = {
-                u.uid(rs): owner for owner, rss in index.rs_by_owner.items() for rs in rss
+        if "revisions" in self._stale or self._index is None:
+            self._revision_owner = {
+                u.uid(r): owner
+                for (_key, owner), objs in index.revisions_by_owner.items()
+                for r in objs
             }
         self._index = index
         self._stale = set()
@@ -243,17 +243,19 @@ class Summarizer:
         method here; only those objects are compared. None compares every object."""
         if not self._take_in(snapshot, changed):
             return summarize(snapshot, now)
-        affected = bool(self._keys or self._uids or self._rs_uids or self._namespaces)
+        affected = bool(self._keys or self._uids or self._pod_owners or self._namespaces)
         if self._summarized and not affected and not (self._next_check < now or now < self._latest):
             return self._rows
         index = self._indexed(snapshot, now)
         keys, namespaces = self._keys, self._namespaces
-        uids = self._uids | {self._rs_owner.get(r, "") for r in self._rs_uids}
+        # A pod's owner is a revision object (a ReplicaSet: its workload's uid is looked up)
+        # or the workload itself.
+        uids = self._uids | {self._revision_owner.get(r, r) for r in self._pod_owners}
         uids.discard("")
-        self._keys, self._uids, self._rs_uids, self._namespaces = set(), set(), set(), set()
+        self._keys, self._uids, self._pod_owners, self._namespaces = set(), set(), set(), set()
         if not self._summarized or self._next_check < now or now < self._latest:
             # A time window passed (or the clock went back): look at every stack.
-            candidates: Iterable[tuple[str, str]] = {*self._deployment_at, *self._cache}
+            candidates: Iterable[Key] = {*self._workload_at, *self._cache}
             self._next_check = self._next_due = float("inf")
         else:
             # Only the stacks the changes name; the others keep their rows.
@@ -264,14 +266,8 @@ class Summarizer:
                 named.update(self._keys_by_ns.get(ns, ()))
             candidates = named
         for key in candidates:
-            self._update(index, key, now, key in keys or key[0] in namespaces, uids)
+            self._update(index, key, now, key in keys or key[1] in namespaces, uids)
         rows = [hit.row for hit in self._cache.values()]
-        # StatefulSets and DaemonSets are few: recomputed whenever anything changed.
-        for kind, obj in index.workloads:
-            row, until = _workload_summary(index, kind, obj)
-            rows.append(row)
-            self._next_check = min(self._next_check, until)
-            self._next_due = min(self._next_due, until)
         self._latest = max(self._latest, now)
         self._summarized = True
         rows.sort(key=urgency_key)
@@ -281,17 +277,18 @@ class Summarizer:
     def _update(
         self,
         index: _Index,
-        key: tuple[str, str],
+        key: Key,
         now: float,
         named: bool,
         uids: set[str],
     ) -> None:
-        """Bring the cached row of the Deployment at ``key`` up to date at ``now``: rebuilt
+        """Bring the cached row of the workload at ``key`` up to date at ``now``: rebuilt
         when ``named`` by a change, its uid is among ``uids``, or its inputs' validity
         ended; only its AGE moved when that alone changed; dropped when it is gone."""
         hit = self._cache.get(key)
-        dep = self._deployment_at.get(key)
-        if dep is None:
+        obj = self._workload_at.get(key)
+        kind = REGISTRY.get(key[0])
+        if obj is None or kind is None:
             if hit is not None:
                 self._forget(key, hit)
             return
@@ -300,20 +297,20 @@ class Summarizer:
             or named
             or not hit.since <= now <= hit.until
             or hit.uid in uids
-            or hit.dep is not dep
+            or hit.obj is not obj
         ):
             if hit is not None:
                 self._forget(key, hit)
-            built = _build(index, dep, detail=False)
-            row = _row(index, built)
-            created = u.meta(dep).get("creationTimestamp")
+            built = _build(index, kind, obj, detail=False)
+            row = _row(built)
+            created = u.meta(obj).get("creationTimestamp")
             age_until = _age_until(created, now, row.age)
-            hit = _Cached(row, row.uid, now, built.horizon, age_until, dep)
+            hit = _Cached(row, row.uid, now, built.horizon, age_until, obj)
             self._cache[key] = hit
             self._keys_by_uid.setdefault(hit.uid, set()).add(key)
-            self._keys_by_ns.setdefault(key[0], set()).add(key)
+            self._keys_by_ns.setdefault(key[1], set()).add(key)
         elif now > hit.age_until:
-            created = u.meta(dep).get("creationTimestamp")
+            created = u.meta(obj).get("creationTimestamp")
             shown = age(created, now)
             if shown != hit.row.age:
                 hit.row = replace(hit.row, age=shown)
@@ -321,9 +318,9 @@ class Summarizer:
         self._next_check = min(self._next_check, hit.until, hit.age_until)
         self._next_due = min(self._next_due, hit.until)
 
-    def _forget(self, key: tuple[str, str], hit: _Cached) -> None:
+    def _forget(self, key: Key, hit: _Cached) -> None:
         del self._cache[key]
-        for table, at in ((self._keys_by_uid, hit.uid), (self._keys_by_ns, key[0])):
+        for table, at in ((self._keys_by_uid, hit.uid), (self._keys_by_ns, key[1])):
             keys = table.get(at)
             if keys is not None:
                 keys.discard(key)
@@ -345,66 +342,50 @@ class Summarizer:
     def stack(
         self,
         snapshot: Any,
-        namespace: str,
-        name: str,
+        ref: WorkloadRef,
         now: float,
         changed: Mapping[str, Iterable[Any]] | None = None,
     ) -> Stack | None:
         """Exactly :func:`stack`, from the indexes kept here: costs what changed since the
         last call plus the one stack, not the whole snapshot. ``changed`` as for a call."""
         if not self._take_in(snapshot, changed):
-            return stack(snapshot, namespace, name, now)
-        return _stack(self._indexed(snapshot, now), namespace, name)
+            return stack(snapshot, ref, now)
+        return _stack(self._indexed(snapshot, now), ref)
 
-    def workload_stack(
+    def _affected(
         self,
-        snapshot: Any,
         kind: str,
-        namespace: str,
-        name: str,
-        now: float,
-        changed: Mapping[str, Iterable[Any]] | None = None,
-    ) -> WorkloadStack | None:
-        """Exactly :func:`workload_stack`, from the indexes kept here."""
-        if not self._take_in(snapshot, changed):
-            return workload_stack(snapshot, kind, namespace, name, now)
-        return _workload_stack(self._indexed(snapshot, now), snapshot, kind, namespace, name)
-
-
-def _affected(
-    kind: str,
-    obj: Mapping[str, Any],
-    keys: set[tuple[str, str]],
-    uids: set[str],
-    rs_uids: set[str],
-    namespaces: set[str],
-    pods: Mapping[Any, Any],
-) -> None:
-    """Note which stacks a change of ``obj`` may alter: by Deployment key, Deployment uid,
-    ReplicaSet uid (of a pod) or whole namespace (Services and what links to them). ``pods``:
-    the pods taken in, by (namespace, name)."""
-    if kind == "deployments":
-        keys.add((u.namespace(obj), u.name(obj)))
-    elif kind == "replicasets":
-        uids.add(u.controller_uid(obj))
-    elif kind == "pods":
-        rs_uids.add(u.controller_uid(obj))
-    elif kind == "horizontalpodautoscalers":
-        target = _hpa_target(obj)
-        if target is not None:
-            keys.add((u.namespace(obj), target))
-    elif kind == "events":
-        if obj.get("reason") == "Unhealthy":
-            # A probe failure counts for the pod it names (failures_for: by uid, else by
-            # namespace/name): the stack of the pod of that name, when it is that pod.
-            involved = u.d(obj.get("involvedObject"))
-            ns = u.s(involved.get("namespace")) or u.namespace(obj)
-            uid = u.s(involved.get("uid"))
-            pod = pods.get((ns, u.s(involved.get("name"))))
-            if pod is not None and (not uid or u.uid(pod) == uid):
-                rs_uids.add(u.controller_uid(pod))
-            elif pod is not None or uid:
-                # Some other pod may carry that uid: every stack of the namespace.
-                namespaces.add(ns)
-    else:
-        namespaces.add(u.namespace(obj))
+        obj: Mapping[str, Any],
+        workload_kinds: Mapping[str, str],
+        revision_kinds: frozenset[str],
+    ) -> None:
+        """Note which stacks a change of ``obj`` (of store key ``kind``) may alter: by
+        workload key, workload uid (of a revision object), a pod's owner uid, or whole
+        namespace (Services and what links to them). ``workload_kinds``: the workloads'
+        kinds by store key; ``revision_kinds``: the store keys of their revision objects."""
+        ns = u.namespace(obj)
+        if kind in workload_kinds:
+            self._keys.add((workload_kinds[kind], ns, u.name(obj)))
+        elif kind in revision_kinds:
+            self._uids.add(u.controller_uid(obj))
+        elif kind == "pods":
+            self._pod_owners.add(u.controller_uid(obj))
+        elif kind == "horizontalpodautoscalers":
+            target = _hpa_target(obj)
+            if target is not None:
+                self._keys.add((target[0], ns, target[1]))
+        elif kind == "events":
+            if obj.get("reason") == "Unhealthy":
+                # A probe failure counts for the pod it names (failures_for: by uid, else by
+                # namespace/name): the stack of the pod of that name, when it is that pod.
+                involved = u.d(obj.get("involvedObject"))
+                ns = u.s(involved.get("namespace")) or ns
+                uid = u.s(involved.get("uid"))
+                pod = self._pods.seen.get((ns, u.s(involved.get("name"))))
+                if pod is not None and (not uid or u.uid(pod) == uid):
+                    self._pod_owners.add(u.controller_uid(pod))
+                elif pod is not None or uid:
+                    # Some other pod may carry that uid: every stack of the namespace.
+                    self._namespaces.add(ns)
+        else:
+            self._namespaces.add(ns)

@@ -24,53 +24,18 @@ from kubectl_stack.model.pods import (
     PodRow,
     pod_row,
 )
-from kubectl_stack.model.rollout import (
-    COMPLETE,
-    Rollout,
-    RolloutStatus,
-    rollout,
-)
-from kubectl_stack.model.rollout import (
-    PROGRESSING as ROLLOUT_PROGRESSING,
-)
-from kubectl_stack.model.stack.index import _Index, _objects
+from kubectl_stack.model.ref import WorkloadRef
+from kubectl_stack.model.stack.index import _Index
 from kubectl_stack.model.stack.links import _config_refs, _hpa_findings, _links
 from kubectl_stack.model.stack.views import (
     ConfigRef,
     IngressRoute,
     ServiceLink,
     Stack,
-    WorkloadStack,
 )
 from kubectl_stack.model.storage import ClaimInfo, pod_claims, storage_findings
-from kubectl_stack.model.workloads import (
-    WorkloadRow,
-    for_kind,
-    revision_history,
-)
-
-
-@dataclass
-class _Built:
-    """Per-deployment pieces shared by the summary and the detail view."""
-
-    dep: Mapping[str, Any]
-    ns: str
-    name: str
-    rss: list[Mapping[str, Any]]
-    pod_objs: list[Mapping[str, Any]]
-    rows: list[PodRow]
-    rollout: Rollout
-    services: list[ServiceLink]
-    routes: list[IngressRoute]
-    hpas: list[Hpa]
-    config: tuple[ConfigRef, ...]
-    findings: list[Finding]
-    counts: dict[str, int]
-    crash: int
-    failing_probes: int
-    has_probes: bool
-    horizon: float  # the summary stays valid until this time (inputs unchanged)
+from kubectl_stack.model.workloads import REGISTRY, WorkloadKind
+from kubectl_stack.model.workloads.base import Progress, WorkloadRow
 
 
 def _is_plainly_healthy(pod: Mapping[str, Any], failures: tuple[ProbeFailures, ...]) -> bool:
@@ -109,18 +74,20 @@ def _is_plainly_healthy(pod: Mapping[str, Any], failures: tuple[ProbeFailures, .
 
 
 def _owned(
-    index: _Index, dep: Mapping[str, Any]
+    index: _Index, kind: WorkloadKind, obj: Mapping[str, Any]
 ) -> tuple[list[Mapping[str, Any]], list[Mapping[str, Any]]]:
-    """The Deployment's ReplicaSets (snapshot order) and their pods."""
-    ns = u.namespace(dep)
-    dep_uid = u.uid(dep)
-    if not dep_uid:
+    """The workload's revision objects (snapshot order) and its pods: those of its revision
+    objects when they own its pods (a Deployment's ReplicaSets), else its own."""
+    ns = u.namespace(obj)
+    uid = u.uid(obj)
+    if not uid:
         return [], []
-    rss = [rs for rs in index.rs_by_owner.get(dep_uid, ()) if u.namespace(rs) == ns]
-    pod_objs: list[Mapping[str, Any]] = []
-    for rs in rss:
-        pod_objs.extend(index.pods_by_owner.get(u.uid(rs), ()))
-    return rss, pod_objs
+    owned = [r for r in index.owned(kind, uid) if u.namespace(r) == ns]
+    if kind.pod_owner == kind.revisions:
+        pod_objs = [p for r in owned for p in index.pods_by_owner.get(u.uid(r), ())]
+    else:
+        pod_objs = [p for p in index.pods_by_owner.get(uid, ()) if u.namespace(p) == ns]
+    return owned, pod_objs
 
 
 def _health_horizon(row: PodRow, failures: tuple[ProbeFailures, ...], now: float) -> float:
@@ -146,6 +113,29 @@ class _Health:
     crash: int
     failing_probes: int
     horizon: float
+
+
+@dataclass
+class _Built:
+    """Per-workload pieces shared by the summary and the detail view."""
+
+    kind: WorkloadKind
+    obj: Mapping[str, Any]
+    ns: str
+    name: str
+    owned: list[Mapping[str, Any]]  # its revision objects, oldest first
+    pod_objs: list[Mapping[str, Any]]
+    health: _Health
+    row: WorkloadRow
+    rollout: Progress
+    services: list[ServiceLink]
+    routes: list[IngressRoute]
+    hpas: list[Hpa]
+    config: tuple[ConfigRef, ...]
+    claims: tuple[ClaimInfo, ...]
+    findings: list[Finding]
+    has_probes: bool
+    horizon: float  # the summary stays valid until this time (inputs unchanged)
 
 
 def _pod_health(index: _Index, pod_objs: Iterable[Mapping[str, Any]], detail: bool) -> _Health:
@@ -182,154 +172,95 @@ def _has_probes(template: Mapping[str, Any]) -> bool:
     )
 
 
-def _build(index: _Index, dep: Mapping[str, Any], *, detail: bool) -> _Built:
-    ns = u.namespace(dep)
-    name = u.name(dep)
-    owned_rss, pod_objs = _owned(index, dep)
-    rss = sorted(
-        owned_rss,
-        key=lambda rs: (u.ts(u.meta(rs).get("creationTimestamp")) or 0.0, u.name(rs)),
-    )
+def _claims(
+    index: _Index, obj: Mapping[str, Any], refs: tuple[ConfigRef, ...], pod_objs: list[Any]
+) -> tuple[tuple[ClaimInfo, ...], list[Finding]]:
+    """The claims its pods use and the findings about those its template does not name (a
+    StatefulSet's volumeClaimTemplates: claims the template names are reported by
+    _config_refs). Nothing to look at when neither names a claim."""
+    pvcs = index.names.get("persistentvolumeclaims")
+    named = {r.name for r in refs if r.kind == "PersistentVolumeClaim"}
+    if pvcs is None or not (named or u.lst(u.path(obj, "spec", "volumeClaimTemplates"))):
+        return (), []
+    ns = u.namespace(obj)
+    claims = pod_claims(pod_objs, list(pvcs.get(ns, {}).values()), index.in_ns_events(ns))
+    return claims, list(storage_findings([c for c in claims if c.name not in named]))
+
+
+def _build(index: _Index, kind: WorkloadKind, obj: Mapping[str, Any], *, detail: bool) -> _Built:
+    ns = u.namespace(obj)
+    name = u.name(obj)
+    owned, pod_objs = _owned(index, kind, obj)
+    owned.sort(key=lambda r: (u.ts(u.meta(r).get("creationTimestamp")) or 0.0, u.name(r)))
     health = _pod_health(index, pod_objs, detail)
-    template = u.d(u.path(dep, "spec", "template"))
-    rollout_ = rollout(dep, rss, health.rows, index.now)
+    row = kind.row(obj, index.now)
+    rollout = kind.rollout(obj, owned, health.rows, index.now)
+    template = u.d(u.path(obj, "spec", "template"))
     services, routes, findings, horizon = _links(
-        index, ns, name, template, pod_objs, rollout_.desired, detail
+        index, ns, name, template, pod_objs, row.desired, detail
     )
-    hpas = [hpa_view(h, index.now) for h in index.hpa_by_target.get((ns, name), ())]
+    hpas = [hpa_view(h, index.now) for h in index.hpa_by_target.get((ns, kind.kind.kind, name), ())]
     for view in hpas:
         findings.extend(_hpa_findings(view))
     refs, ref_findings = _config_refs(index, ns, template)
     findings.extend(ref_findings)
+    claims, claim_findings = _claims(index, obj, refs, pod_objs)
+    findings.extend(claim_findings)
     return _Built(
-        dep=dep,
+        kind=kind,
+        obj=obj,
         ns=ns,
         name=name,
-        rss=rss,
+        owned=owned,
         pod_objs=pod_objs,
-        rows=health.rows,
-        rollout=rollout_,
+        health=health,
+        row=row,
+        rollout=rollout,
         services=services,
         routes=routes,
         hpas=hpas,
         config=refs,
+        claims=claims,
         # Identical findings (one per port, say) are shown once.
         findings=list(dict.fromkeys(findings)),
-        counts=health.counts,
-        crash=health.crash,
-        failing_probes=health.failing_probes,
         has_probes=_has_probes(template),
         horizon=min(health.horizon, horizon),
     )
 
 
-@dataclass
-class _BuiltWorkload:
-    health: _Health
-    status: RolloutStatus
-    row: WorkloadRow
-    services: list[ServiceLink]
-    routes: list[IngressRoute]
-    config: tuple[ConfigRef, ...]
-    claims: tuple[ClaimInfo, ...]
-    findings: list[Finding]
-    pod_objs: list[Mapping[str, Any]]
-    horizon: float
+def stack(snapshot: Any, ref: WorkloadRef, now: float) -> Stack | None:
+    """The full graph of one workload (None when it is not in the snapshot, or its kind is
+    not a registered workload kind)."""
+    return _stack(_Index(snapshot, now), ref)
 
 
-def _build_workload(
-    index: _Index, kind: str, obj: Mapping[str, Any], *, detail: bool
-) -> _BuiltWorkload:
-    ns = u.namespace(obj)
-    name = u.name(obj)
-    owner = u.uid(obj)
-    pod_objs = (
-        [p for p in index.pods_by_owner.get(owner, ()) if u.namespace(p) == ns] if owner else []
-    )
-    health = _pod_health(index, pod_objs, detail)
-    row = for_kind(kind).row(obj, index.now)
-    template = u.d(u.path(obj, "spec", "template"))
-    services, routes, findings, horizon = _links(
-        index, ns, name, template, pod_objs, row.desired, detail
-    )
-    refs, ref_findings = _config_refs(index, ns, template)
-    findings.extend(ref_findings)
-    # Claims of the pods themselves: a StatefulSet's come from its volumeClaimTemplates, which
-    # the template does not name. Claims the template names are reported by _config_refs.
-    pvcs = index.names.get("persistentvolumeclaims")
-    named = {r.name for r in refs if r.kind == "PersistentVolumeClaim"}
-    claims: tuple[ClaimInfo, ...] = ()
-    if pvcs is not None:
-        claims = pod_claims(pod_objs, list(pvcs.get(ns, {}).values()), index.in_ns_events(ns))
-        findings.extend(storage_findings([c for c in claims if c.name not in named]))
-    return _BuiltWorkload(
-        health,
-        for_kind(kind).status(obj),
-        row,
-        services,
-        routes,
-        refs,
-        claims,
-        list(dict.fromkeys(findings)),
-        pod_objs,
-        min(horizon, health.horizon),
-    )
-
-
-def _workload_state(status: RolloutStatus, row: WorkloadRow) -> tuple[str, str, float]:
-    """(state, label, progress) of a StatefulSet / DaemonSet rollout: Complete when kubectl's
-    status viewer says done, else what it is waiting for, in short, as for a Deployment
-    ("Waiting 2/3 ready")."""
-    if status.done:
-        return COMPLETE, "Complete", 1.0
-    progress = min(row.updated, row.available) / row.desired if row.desired else 0.0
-    label = status.waiting or f"Waiting {row.updated}/{row.desired} updated"
-    return ROLLOUT_PROGRESSING, label, progress
-
-
-def workload_stack(
-    snapshot: Any, kind: str, namespace: str, name: str, now: float
-) -> WorkloadStack | None:
-    """The full graph of one StatefulSet or DaemonSet (None when it is not in the snapshot).
-    Revisions come from the snapshot's "controllerrevisions"."""
-    return _workload_stack(_Index(snapshot, now), snapshot, kind, namespace, name)
-
-
-def _workload_stack(
-    index: _Index, snapshot: Any, kind: str, namespace: str, name: str
-) -> WorkloadStack | None:
-    now = index.now
-    obj = next(
-        (
-            o
-            for k, o in index.workloads
-            if k == kind and u.namespace(o) == namespace and u.name(o) == name
-        ),
-        None,
-    )
-    if obj is None:
+def _stack(index: _Index, ref: WorkloadRef) -> Stack | None:
+    kind = REGISTRY.get(ref.kind)
+    obj = index.workload(kind, ref.namespace, ref.name) if kind is not None else None
+    if kind is None or obj is None:
         return None
-    b = _build_workload(index, kind, obj, detail=True)
-    revisions = _objects(snapshot, for_kind(kind).revisions.name) or []
-    uids = {u.uid(obj)} | {u.uid(p) for p in b.pod_objs} | {u.uid(r) for r in revisions}
+    now = index.now
+    b = _build(index, kind, obj, detail=True)
+    hpas = index.hpa_by_target.get((b.ns, ref.kind, b.name), ())
+    uids = {u.uid(o) for o in (obj, *b.owned, *b.pod_objs, *hpas)}
     uids.discard("")
-    events = events_for(index.in_ns_events(namespace), now, uids=uids, objects={(kind, name)})
-    state, label, progress = _workload_state(b.status, b.row)
-    return WorkloadStack(
-        kind=kind,
-        namespace=namespace,
-        name=name,
+    objects = {(ref.kind, b.name)} | {(kind.revisions.kind, u.name(r)) for r in b.owned}
+    events = events_for(index.in_ns_events(b.ns), now, uids=uids, objects=objects)
+    return Stack(
+        kind=ref.kind,
+        namespace=b.ns,
+        name=b.name,
         uid=u.uid(obj),
         workload=obj,
-        status=b.status,
+        status=b.rollout.status,
         row=b.row,
-        rollout_state=state,
-        rollout_label=label,
-        progress=progress,
-        revisions=revision_history(obj, revisions, now),
+        rollout=b.rollout,
+        owned=tuple(b.owned),
+        revisions=tuple(kind.history(obj, b.owned, now)),
         pods=tuple(b.health.rows),
         services=tuple(b.services),
         ingresses=tuple(b.routes),
+        hpas=tuple(b.hpas),
         config=b.config,
         claims=b.claims,
         findings=tuple(b.findings),
@@ -337,60 +268,28 @@ def _workload_stack(
     )
 
 
-def stack(snapshot: Any, namespace: str, name: str, now: float) -> Stack | None:
-    """The full graph of one Deployment (None when it is not in the snapshot)."""
-    return _stack(_Index(snapshot, now), namespace, name)
-
-
-def _stack(index: _Index, namespace: str, name: str) -> Stack | None:
-    now = index.now
-    dep = index.deployment(namespace, name)
-    if dep is None:
-        return None
-    b = _build(index, dep, detail=True)
-    uids = {u.uid(dep)} | {u.uid(rs) for rs in b.rss} | {u.uid(p) for p in b.pod_objs}
-    uids.discard("")
-    hpa_uids = {u.uid(h) for h in index.hpa_by_target.get((b.ns, b.name), ())} - {""}
-    objects = {("Deployment", b.name)} | {("ReplicaSet", u.name(rs)) for rs in b.rss}
-    events = events_for(index.in_ns_events(b.ns), now, uids=uids | hpa_uids, objects=objects)
-    return Stack(
-        namespace=b.ns,
-        name=b.name,
-        uid=u.uid(dep),
-        deployment=dep,
-        replicasets=tuple(b.rss),
-        pods=tuple(b.rows),
-        rollout=b.rollout,
-        services=tuple(b.services),
-        ingresses=tuple(b.routes),
-        hpas=tuple(b.hpas),
-        config=b.config,
-        findings=tuple(b.findings),
-        events=events,
-    )
-
-
 def namespace_findings(snapshot: Any, now: float) -> tuple[Finding, ...]:
-    """Broken links that belong to no stack: HPAs whose target Deployment is missing, Ingress
-    routes to Services that do not exist and match no Deployment's name."""
+    """Broken links that belong to no stack: HPAs whose target workload is missing, Ingress
+    routes to Services that do not exist and match no workload's name."""
     index = _Index(snapshot, now)
-    dep_names = {(u.namespace(d), u.name(d)) for d in index.deployments}
+    found = {(u.namespace(o), k.kind.kind, u.name(o)) for k, o in index.workloads}
+    names = {(ns, name) for ns, _kind, name in found}
     out: list[Finding] = []
-    for (ns, target), hpas in index.hpa_by_target.items():
-        if (ns, target) not in dep_names:
+    for (ns, kind, target), hpas in index.hpa_by_target.items():
+        if (ns, kind, target) not in found:
             for h in hpas:
                 out.append(
                     Finding(
                         ERROR,
                         "HorizontalPodAutoscaler",
                         u.name(h),
-                        f"HPA {u.name(h)} targets missing Deployment {target}",
+                        f"HPA {u.name(h)} targets missing {kind} {target}",
                     )
                 )
     if index.services is not None:
         for ns, routes in index.routes_to_missing.items():
             for r in routes:
-                if (ns, r.service) not in dep_names:
+                if (ns, r.service) not in names:
                     out.append(
                         Finding(
                             ERROR,

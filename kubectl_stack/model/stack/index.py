@@ -16,6 +16,7 @@ from kubectl_stack.model.events import (
     unhealthy_by_pod,
 )
 from kubectl_stack.model.stack.views import IngressRoute
+from kubectl_stack.model.workloads import REGISTRY, WorkloadKind
 
 KINDS = tuple(
     k.name
@@ -39,20 +40,22 @@ KINDS = tuple(
 """The snapshot kinds the stacks are built from (store keys of :mod:`kubectl_stack.kinds`)."""
 
 
-def _other_workloads() -> list[tuple[str, str]]:
-    """(kind, store key) of the registered workload kinds other than Deployments, read from
-    the registry when asked (a kind registered later is seen)."""
-    return [(k.kind, k.name) for k in K.WORKLOADS.values() if k is not K.DEPLOYMENTS]
+def _workloads() -> list[WorkloadKind]:
+    """Every registered workload kind, read from the registry when asked (a kind registered
+    later is seen)."""
+    return list(REGISTRY.values())
+
+
+def _revision_keys() -> tuple[str, ...]:
+    """Store keys of the objects that keep the workloads' revisions (ReplicaSets,
+    ControllerRevisions)."""
+    return tuple(dict.fromkeys(k.revisions.name for k in _workloads()))
 
 
 def snapshot_kinds() -> tuple[str, ...]:
-    """:data:`KINDS` and the store keys of every workload kind registered since."""
-    return tuple(dict.fromkeys((*KINDS, *(key for _kind, key in _other_workloads()))))
-
-
-WORKLOAD_KINDS = {key: kind for kind, key in _other_workloads()}
-"""Snapshot kinds of the workloads other than Deployments, and their ``kind`` (the UI's
-table; the model reads the registry through :func:`_other_workloads`)."""
+    """:data:`KINDS` and the store keys of every registered workload kind and its revisions."""
+    workloads = (k.kind.name for k in _workloads())
+    return tuple(dict.fromkeys((*KINDS, *workloads, *_revision_keys())))
 
 
 _ABSENT = object()
@@ -79,15 +82,20 @@ def _objects(snapshot: Any, kind: str) -> list[Mapping[str, Any]] | None:
     return [o for o in value if isinstance(o, Mapping)]
 
 
-def _hpa_target(hpa: Mapping[str, Any]) -> str | None:
-    """The name of the Deployment an HPA scales (None for other targets)."""
+def _hpa_target(hpa: Mapping[str, Any]) -> tuple[str, str] | None:
+    """The (kind, name) of the workload an HPA scales (None for a target that is not a
+    registered workload kind)."""
     ref = u.d(u.path(hpa, "spec", "scaleTargetRef"))
-    return u.s(ref.get("name")) if u.s(ref.get("kind")) == "Deployment" else None
+    kind = u.s(ref.get("kind"))
+    return (kind, u.s(ref.get("name"))) if kind in REGISTRY else None
 
 
-# Parts of the index, each rebuilt only from the kinds that feed it (see Summarizer).
+def group_kinds() -> dict[str, tuple[str, ...]]:
+    """Parts of the index, each rebuilt only from the kinds that feed it (see Summarizer)."""
+    return {"revisions": _revision_keys(), **_GROUP_KINDS}
+
+
 _GROUP_KINDS = {
-    "replicasets": ("replicasets",),
     "links": (
         "services",
         "endpointslices",
@@ -103,7 +111,7 @@ _GROUP_KINDS = {
 
 
 _GROUP_ATTRS = {
-    "replicasets": ("replicasets", "rs_by_owner"),
+    "revisions": ("revisions_by_owner",),
     "links": (
         "services",
         "slices",
@@ -127,7 +135,8 @@ _NOT_YET: dict[str, list[Mapping[str, Any]]] = {}  # events_by_ns until a stack 
 
 class _Index:
     """Everything looked up more than once, built in one pass per kind. With ``reuse``, the
-    groups of ``_GROUP_KINDS`` not named in ``stale`` are taken from that earlier index;
+    groups of :func:`group_kinds` not named in ``stale`` are taken from that earlier index;
+    ``workload_at``: the workloads by (kind, namespace, name), when the caller keeps them;
     ``unhealthy``: the events' probe failures by pod, when the caller keeps them."""
 
     def __init__(
@@ -136,17 +145,14 @@ class _Index:
         now: float,
         pods_by_owner: Mapping[str, Iterable[Mapping[str, Any]]] | None = None,
         reuse: _Index | None = None,
-        stale: Iterable[str] = tuple(_GROUP_KINDS),
-        deployment_at: Mapping[tuple[str, str], Mapping[str, Any]] | None = None,
+        stale: Iterable[str] = tuple(_GROUP_ATTRS),
+        workload_at: Mapping[tuple[str, str, str], Mapping[str, Any]] | None = None,
         unhealthy: Mapping[str, tuple[ProbeFailures, ...]] | None = None,
     ) -> None:
         self.now = now
         self._snapshot = snapshot
-        self._deployment_at = deployment_at
+        self._workload_at = workload_at
         self._unhealthy = unhealthy
-        self.workloads = [
-            (kind, obj) for kind, key in _other_workloads() for obj in _objects(snapshot, key) or ()
-        ]
         self.pods_by_owner: Mapping[str, Iterable[Mapping[str, Any]]]
         if pods_by_owner is None:
             by_owner: dict[str, list[Mapping[str, Any]]] = defaultdict(list)
@@ -167,26 +173,36 @@ class _Index:
                     setattr(self, attr, getattr(reuse, attr))
 
     @cached_property
-    def deployments(self) -> list[Mapping[str, Any]]:
-        """Every Deployment, in snapshot order (built on first use: a kept index looks
-        Deployments up by key instead)."""
-        return _objects(self._snapshot, "deployments") or []
+    def workloads(self) -> list[tuple[WorkloadKind, Mapping[str, Any]]]:
+        """Every workload with its kind, kind by kind in the registry's order, each in
+        snapshot order (built on first use: a kept index looks workloads up by key)."""
+        return [
+            (k, obj) for k in _workloads() for obj in _objects(self._snapshot, k.kind.name) or ()
+        ]
 
-    def deployment(self, namespace: str, name: str) -> Mapping[str, Any] | None:
-        if self._deployment_at is not None:
-            return self._deployment_at.get((namespace, name))
+    def workload(self, kind: WorkloadKind, namespace: str, name: str) -> Mapping[str, Any] | None:
+        if self._workload_at is not None:
+            return self._workload_at.get((kind.kind.kind, namespace, name))
         return next(
-            (d for d in self.deployments if u.namespace(d) == namespace and u.name(d) == name),
+            (
+                o
+                for k, o in self.workloads
+                if k is kind and u.namespace(o) == namespace and u.name(o) == name
+            ),
             None,
         )
 
-    def _index_replicasets(self, snapshot: Any) -> None:
-        self.replicasets = _objects(snapshot, "replicasets") or []
-        self.rs_by_owner: dict[str, list[Mapping[str, Any]]] = defaultdict(list)
-        for rs in self.replicasets:
-            owner = u.controller_uid(rs)
-            if owner:
-                self.rs_by_owner[owner].append(rs)
+    def owned(self, kind: WorkloadKind, uid: str) -> list[Mapping[str, Any]]:
+        """The revision objects (of ``kind``'s revisions kind) whose controller is ``uid``."""
+        return self.revisions_by_owner.get((kind.revisions.name, uid), [])
+
+    def _index_revisions(self, snapshot: Any) -> None:
+        self.revisions_by_owner: dict[tuple[str, str], list[Mapping[str, Any]]] = defaultdict(list)
+        for key in _revision_keys():
+            for obj in _objects(snapshot, key) or ():
+                owner = u.controller_uid(obj)
+                if owner:
+                    self.revisions_by_owner[(key, owner)].append(obj)
 
     def _index_links(self, snapshot: Any) -> None:
         self.services = _objects(snapshot, "services")
@@ -227,11 +243,11 @@ class _Index:
 
     def _index_hpas(self, snapshot: Any) -> None:
         self.hpas = _objects(snapshot, "horizontalpodautoscalers")
-        self.hpa_by_target: dict[tuple[str, str], list[Mapping[str, Any]]] = defaultdict(list)
+        self.hpa_by_target: dict[tuple[str, str, str], list[Mapping[str, Any]]] = defaultdict(list)
         for h in self.hpas or []:
             target = _hpa_target(h)
             if target is not None:
-                self.hpa_by_target[(u.namespace(h), target)].append(h)
+                self.hpa_by_target[(u.namespace(h), target[0], target[1])].append(h)
 
     def _index_events(self, snapshot: Any) -> None:
         self.unhealthy: Mapping[str, tuple[ProbeFailures, ...]] = (

@@ -6,7 +6,6 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from kubectl_stack.model import fields as u
-from kubectl_stack.model.duration import age
 from kubectl_stack.model.pods import (
     FAILING,
     HEALTHY,
@@ -14,21 +13,15 @@ from kubectl_stack.model.pods import (
     TERMINATING,
     WARNING,
 )
-from kubectl_stack.model.rollout import (
-    DEADLINE_EXCEEDED,
-)
-from kubectl_stack.model.rollout import (
-    PROGRESSING as ROLLOUT_PROGRESSING,
-)
 from kubectl_stack.model.stack.graph import (
     _build,
-    _build_workload,
     _Built,
-    _has_probes,
-    _workload_state,
 )
 from kubectl_stack.model.stack.index import _Index
 from kubectl_stack.model.stack.views import IngressRoute, ServiceLink, StackRow
+from kubectl_stack.model.workloads import REGISTRY
+from kubectl_stack.model.workloads.base import DEADLINE_EXCEEDED
+from kubectl_stack.model.workloads.base import PROGRESSING as ROLLOUT_PROGRESSING
 
 _SYMBOLS = ((HEALTHY, "✓"), (PROGRESSING, "◐"), (WARNING, "⚠"), (FAILING, "✗"), (TERMINATING, "◌"))
 
@@ -74,78 +67,49 @@ def _link_cells(services: Sequence[ServiceLink], routes: Sequence[IngressRoute])
     }
 
 
-def _row(index: _Index, b: _Built) -> StackRow:
+def _row(b: _Built) -> StackRow:
+    """The stacks-list row of one built workload."""
     hpa = b.hpas[0] if b.hpas else None
+    h = b.health
     return StackRow(
         namespace=b.ns,
         name=b.name,
-        uid=u.uid(b.dep),
+        uid=u.uid(b.obj),
         rollout_state=b.rollout.state,
         rollout_label=b.rollout.label,
         progress=b.rollout.progress,
-        ready=f"{b.rollout.ready}/{b.rollout.desired}",
-        up_to_date=b.rollout.updated,
-        available=b.rollout.available,
-        pod_counts=dict(b.counts),
-        crash_looping=b.crash,
-        pods_text=_pods_text(b.counts, b.crash),
-        failing_probes=b.failing_probes,
-        probes_text=_probes_text(b.has_probes, b.failing_probes),
-        hpa_targets=hpa.targets if hpa is not None else "—",
-        hpa_replicas=f"{hpa.current}→{hpa.desired}" if hpa is not None else "",
-        **_link_cells(b.services, b.routes),
-        findings=len(b.findings),
-        age=age(u.meta(b.dep).get("creationTimestamp"), index.now),
-        urgency=_urgency(b.rollout.state, b.counts),
-    )
-
-
-def urgency_key(row: StackRow) -> tuple[int, str, str]:
-    """Sort key: stalled, failing, progressing, the rest; then by name and namespace."""
-    return (row.urgency, row.name, row.namespace)
-
-
-def summarize(snapshot: Any, now: float) -> tuple[StackRow, ...]:
-    """One StackRow per Deployment in the snapshot, sorted by urgency then name."""
-    index = _Index(snapshot, now)
-    rows = [_row(index, _build(index, dep, detail=False)) for dep in index.deployments]
-    rows += [_workload_summary(index, kind, obj)[0] for kind, obj in index.workloads]
-    rows.sort(key=urgency_key)
-    return tuple(rows)
-
-
-def _workload_summary(index: _Index, kind: str, obj: Mapping[str, Any]) -> tuple[StackRow, float]:
-    """The stacks-list row of a StatefulSet or DaemonSet, and until when it holds."""
-    b = _build_workload(index, kind, obj, detail=False)
-    row = b.row
-    state, label, progress = _workload_state(b.status, row)
-    h = b.health
-    has_probes = _has_probes(u.d(u.path(obj, "spec", "template")))
-    summary = StackRow(
-        namespace=u.namespace(obj),
-        name=u.name(obj),
-        uid=u.uid(obj),
-        rollout_state=state,
-        rollout_label=label,
-        progress=progress,
-        ready=row.ready,
-        up_to_date=row.updated,
-        available=row.available,
+        ready=b.row.ready,
+        up_to_date=b.row.updated,
+        available=b.row.available,
         pod_counts=dict(h.counts),
         crash_looping=h.crash,
         pods_text=_pods_text(h.counts, h.crash),
         failing_probes=h.failing_probes,
-        probes_text=_probes_text(has_probes, h.failing_probes),
-        hpa_targets="—",
-        hpa_replicas="",
+        probes_text=_probes_text(b.has_probes, h.failing_probes),
+        hpa_targets=hpa.targets if hpa is not None else "—",
+        hpa_replicas=f"{hpa.current}→{hpa.desired}" if hpa is not None else "",
         **_link_cells(b.services, b.routes),
         findings=len(b.findings),
-        age=row.age,
-        urgency=_urgency(state, h.counts),
-        kind=kind,
+        age=b.row.age,
+        urgency=_urgency(b.rollout.state, h.counts),
+        kind=b.kind.kind.kind,
     )
-    created = u.meta(obj).get("creationTimestamp")
-    return summary, min(b.horizon, _age_until(created, index.now, row.age))
+
+
+def urgency_key(row: StackRow) -> tuple[int, str, str, int]:
+    """Sort key: stalled, failing, progressing, the rest; then by name and namespace, then
+    kind in the registry's order."""
+    kinds = list(REGISTRY)
+    rank = kinds.index(row.kind) if row.kind in REGISTRY else len(kinds)
+    return (row.urgency, row.name, row.namespace, rank)
+
+
+def summarize(snapshot: Any, now: float) -> tuple[StackRow, ...]:
+    """One StackRow per workload in the snapshot, sorted by urgency then name."""
+    index = _Index(snapshot, now)
+    rows = [_row(_build(index, kind, obj, detail=False)) for kind, obj in index.workloads]
+    rows.sort(key=urgency_key)
+    return tuple(rows)
 
 
 def _age_until(created: Any, now: float, shown: str) -> float:

@@ -1,6 +1,5 @@
-"""The values the stack graph is made of: one Deployment's or workload's graph (Stack,
-WorkloadStack), its links (Services, Ingress routes, config references) and one stacks-list row
-(StackRow). Frozen; pure."""
+"""The values the stack graph is made of: one workload's graph (Stack), its links (Services,
+Ingress routes, config references) and one stacks-list row (StackRow). Frozen; pure."""
 
 from __future__ import annotations
 
@@ -17,15 +16,8 @@ from kubectl_stack.model.hpa import Hpa
 from kubectl_stack.model.pods import (
     PodRow,
 )
-from kubectl_stack.model.rollout import (
-    Rollout,
-    RolloutStatus,
-)
 from kubectl_stack.model.storage import ClaimInfo
-from kubectl_stack.model.workloads import (
-    WorkloadRevision,
-    WorkloadRow,
-)
+from kubectl_stack.model.workloads.base import Progress, Revision, RolloutStatus, WorkloadRow
 
 
 @dataclass(frozen=True)
@@ -62,21 +54,26 @@ class ConfigRef:
 
 @dataclass(frozen=True)
 class Stack:
-    """One Deployment and everything linked to it."""
+    """One workload, of any kind, and everything linked to it."""
 
+    kind: str  # Deployment, StatefulSet, DaemonSet, ... (a registered workload kind)
     namespace: str
     name: str
     uid: str
-    deployment: Mapping[str, Any]
-    replicasets: tuple[Mapping[str, Any], ...]  # owned, oldest first
+    workload: Mapping[str, Any]
+    status: RolloutStatus  # kubectl rollout status's verdict
+    row: WorkloadRow  # kubectl get's cells
+    rollout: Progress  # as in its StackRow (a Deployment's: its whole Rollout)
+    owned: tuple[Mapping[str, Any], ...]  # its revision objects (ReplicaSets...), oldest first
+    revisions: tuple[Revision, ...]  # kubectl rollout history's, oldest first
     pods: tuple[PodRow, ...]  # sorted by name
-    rollout: Rollout
     services: tuple[ServiceLink, ...]
     ingresses: tuple[IngressRoute, ...]
     hpas: tuple[Hpa, ...]
     config: tuple[ConfigRef, ...]
+    claims: tuple[ClaimInfo, ...]  # PVCs its pods use (volumeClaimTemplates included)
     findings: tuple[Finding, ...]
-    events: tuple[EventRow, ...]  # about the Deployment, its ReplicaSets and Pods; newest first
+    events: tuple[EventRow, ...]  # about it, its revision objects, pods and HPAs; newest first
 
 
 @dataclass(frozen=True)
@@ -106,38 +103,14 @@ class StackRow:
     findings: int
     age: str
     urgency: int  # 0 stalled, 1 failing, 2 progressing, 3 otherwise (sort key, then name)
-    kind: str = "Deployment"  # or StatefulSet / DaemonSet
+    kind: str = K.DEFAULT_WORKLOAD.kind  # or StatefulSet / DaemonSet / ...
 
     @property
     def display_name(self) -> str:
         """The name as the stacks list shows it: kubectl's short resource name before
-        StatefulSets and DaemonSets (``sts/db``, ``ds/agent``), the bare name for Deployments."""
+        StatefulSets and DaemonSets (``sts/db``, ``ds/agent``), the bare name for the default
+        kind (Deployments)."""
         found = K.WORKLOADS.get(self.kind)
-        if found is None or found is K.DEPLOYMENTS:
+        if found is None or found is K.DEFAULT_WORKLOAD:
             return self.name
         return f"{found.short}/{self.name}"
-
-
-@dataclass(frozen=True)
-class WorkloadStack:
-    """One StatefulSet or DaemonSet and everything linked to it. ``status`` is
-    ``kubectl rollout status``'s verdict; ``row`` its ``kubectl get`` cells."""
-
-    kind: str  # StatefulSet / DaemonSet
-    namespace: str
-    name: str
-    uid: str
-    workload: Mapping[str, Any]
-    status: RolloutStatus
-    row: WorkloadRow
-    rollout_state: str  # rollout.COMPLETE / PROGRESSING, as in its StackRow
-    rollout_label: str  # "Complete", "Waiting 2/3 ready"
-    progress: float  # 0..1
-    revisions: tuple[WorkloadRevision, ...]  # oldest first
-    pods: tuple[PodRow, ...]  # sorted by name
-    services: tuple[ServiceLink, ...]
-    ingresses: tuple[IngressRoute, ...]
-    config: tuple[ConfigRef, ...]
-    claims: tuple[ClaimInfo, ...]  # PVCs its pods use (volumeClaimTemplates included)
-    findings: tuple[Finding, ...]
-    events: tuple[EventRow, ...]  # about the workload, its revisions and pods; newest first

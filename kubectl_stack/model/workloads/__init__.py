@@ -2,21 +2,27 @@
 (:class:`~kubectl_stack.model.workloads.base.WorkloadKind`), looked up by kind as kubectl's
 ``StatusViewerFor(kind)``: callers never branch on the kind.
 
-Adding a kind: its entry in :mod:`kubectl_stack.kinds` (``workload=True``) and one module here
-whose object is listed in :data:`REGISTRY`.
+Adding a kind: one module with its :class:`~kubectl_stack.kinds.Kind` (``workload=True``) and
+its interface, listed in :data:`REGISTRY` here (or given to :func:`register`, as the tests'
+fake fourth kind is): every layer finds it from there.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from kubectl_stack import kinds as K
 from kubectl_stack.model import fields as u
-from kubectl_stack.model.rollout import RolloutStatus
-from kubectl_stack.model.workloads.base import Revision, UndoPlan, WorkloadKind, WorkloadRow
+from kubectl_stack.model.workloads.base import (
+    Revision,
+    RolloutStatus,
+    UndoPlan,
+    WorkloadKind,
+    WorkloadRow,
+)
 from kubectl_stack.model.workloads.daemonset import DAEMONSET, daemonset_rollout_status
 from kubectl_stack.model.workloads.deployment import DEPLOYMENT
 from kubectl_stack.model.workloads.revisions import (
-    CHANGE_CAUSE,
     WorkloadRevision,
     WorkloadUndoPlan,
     history_text,
@@ -26,6 +32,7 @@ from kubectl_stack.model.workloads.revisions import (
     undo_plan,
 )
 from kubectl_stack.model.workloads.statefulset import STATEFULSET, statefulset_rollout_status
+from kubectl_stack.model.workloads.templates import CHANGE_CAUSE
 
 __all__ = [
     "CHANGE_CAUSE",
@@ -38,6 +45,8 @@ __all__ = [
     "WorkloadUndoPlan",
     "daemonset_rollout_status",
     "for_kind",
+    "register",
+    "unregister",
     "history_text",
     "kind_of",
     "owned_revisions",
@@ -51,6 +60,19 @@ __all__ = [
 
 REGISTRY: dict[str, WorkloadKind] = {k.kind.kind: k for k in (DEPLOYMENT, STATEFULSET, DAEMONSET)}
 """Every workload kind by its ``kind`` ("Deployment")."""
+
+
+def register(workload_kind: WorkloadKind) -> None:
+    """Add a workload kind to every layer: its :class:`~kubectl_stack.kinds.Kind` to the
+    kinds registry (watched, named, listed as a workload) and its interface here."""
+    K.register(workload_kind.kind)
+    REGISTRY[workload_kind.kind.kind] = workload_kind
+
+
+def unregister(workload_kind: WorkloadKind) -> None:
+    """Undo :func:`register`."""
+    REGISTRY.pop(workload_kind.kind.kind, None)
+    K.unregister(workload_kind.kind)
 
 
 def for_kind(kind: str) -> WorkloadKind:

@@ -8,9 +8,7 @@ from typing import Any
 
 from kubectl_stack import kinds as K
 from kubectl_stack.model import fields as u
-from kubectl_stack.model.duration import age
-from kubectl_stack.model.rollout import RolloutStatus
-from kubectl_stack.model.workloads.base import WorkloadRow
+from kubectl_stack.model.workloads.base import Counts, RolloutStatus, WorkloadRow, counted_row
 from kubectl_stack.model.workloads.revisions import ONLY_ROLLING, RevisionedKind
 
 
@@ -51,30 +49,28 @@ def daemonset_rollout_status(daemonset: Any) -> RolloutStatus:
     )
 
 
+_COUNTS = Counts(
+    ("status", "desiredNumberScheduled"),
+    "numberReady",
+    "currentNumberScheduled",
+    "updatedNumberScheduled",
+    "numberAvailable",
+)
+
+
 class DaemonSetKind(RevisionedKind):
     kind = K.DAEMONSETS
+    pod_owner = K.DAEMONSETS
+    no_scale = "runs one pod per node"
 
     def status(self, workload: Any) -> RolloutStatus:
         return daemonset_rollout_status(workload)
 
     def row(self, workload: Any, now: float) -> WorkloadRow:
-        """printDaemonSet's cells."""
-        obj = u.d(workload)
-        status = u.d(obj.get("status"))
-        desired = u.i(status.get("desiredNumberScheduled"))
-        ready = u.i(status.get("numberReady"))
-        selector = u.str_map(u.path(obj, "spec", "template", "spec", "nodeSelector"))
-        return WorkloadRow(
-            name=u.name(obj),
-            kind=self.kind.kind,
-            ready=f"{ready}/{desired}",
-            desired=desired,
-            current=u.i(status.get("currentNumberScheduled")),
-            updated=u.i(status.get("updatedNumberScheduled")),
-            available=u.i(status.get("numberAvailable")),
-            node_selector=",".join(f"{k}={selector[k]}" for k in sorted(selector)) or "<none>",
-            age=age(u.meta(obj).get("creationTimestamp"), now),
-        )
+        """printDaemonSet's cells, NODE SELECTOR included."""
+        selector = u.str_map(u.path(workload, "spec", "template", "spec", "nodeSelector"))
+        shown = ",".join(f"{k}={selector[k]}" for k in sorted(selector)) or "<none>"
+        return counted_row(self.kind, workload, now, _COUNTS, shown)
 
 
 DAEMONSET = DaemonSetKind()

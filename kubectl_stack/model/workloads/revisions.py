@@ -9,6 +9,7 @@ data).
 from __future__ import annotations
 
 import copy
+from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -16,9 +17,15 @@ from typing import Any
 from kubectl_stack import kinds as K
 from kubectl_stack.model import fields as u
 from kubectl_stack.model.duration import age
-from kubectl_stack.model.history import DiffLine, images_of, template_diff
+from kubectl_stack.model.pods import PodRow
+from kubectl_stack.model.workloads.base import (
+    RolloutState,
+    RolloutStatus,
+    WorkloadRow,
+    rollout_state,
+)
+from kubectl_stack.model.workloads.templates import CHANGE_CAUSE, DiffLine, images_of, template_diff
 
-CHANGE_CAUSE = "kubernetes.io/change-cause"
 STRATEGIC_MERGE = "application/strategic-merge-patch+json"
 
 
@@ -63,6 +70,8 @@ class WorkloadRevision:
     created: str
     age: str
     current: bool  # the template the workload has now
+
+    ready_text = "—"  # a ControllerRevision has no pods of its own
 
 
 def revision_history(
@@ -123,6 +132,7 @@ class WorkloadUndoPlan:
     error: str = ""
     skipped: bool = False
     message: str = ""
+    from_revision: int = 0  # the revision whose template the workload has now (0: none)
     to_revision: int = 0
     revision_name: str = ""
     patch: Mapping[str, Any] | None = None
@@ -159,16 +169,23 @@ def undo_plan(workload: Any, revisions: Sequence[Any], to_revision: int = 0) -> 
         return WorkloadUndoPlan(error=f"unable to find specified revision {to_revision} in history")
     number = u.i(target.get("revision"))
     data = u.d(target.get("data"))
-    if _normalised(data) == _current_data(workload):
+    current = _current_data(workload)
+    from_revision = max(
+        (u.i(r.get("revision")) for r in history if _normalised(u.d(r.get("data"))) == current),
+        default=0,
+    )
+    if _normalised(data) == current:
         return WorkloadUndoPlan(
             skipped=True,
             message=f"skipped rollback (current template already matches revision {to_revision})",
+            from_revision=from_revision,
             to_revision=number,
             revision_name=u.name(target),
         )
     current_template = u.d(u.path(workload, "spec", "template"))
     return WorkloadUndoPlan(
         message="rolled back",
+        from_revision=from_revision,
         to_revision=number,
         revision_name=u.name(target),
         patch=copy.deepcopy(dict(data)),
@@ -196,11 +213,27 @@ def _normalised(value: Any) -> Any:
 ONLY_ROLLING = "rollout status is only available for RollingUpdate strategy type"
 
 
-class RevisionedKind:
+class RevisionedKind(ABC):
     """The history and undo shared by the kinds whose revisions are ControllerRevisions;
     a subclass gives ``kind``, ``status`` and ``row``."""
 
     revisions = K.CONTROLLERREVISIONS
+    no_scale = ""
+    pausable = False
+
+    @abstractmethod
+    def status(self, workload: Any) -> RolloutStatus: ...
+
+    @abstractmethod
+    def row(self, workload: Any, now: float) -> WorkloadRow: ...
+
+    def revision(self, workload: Any) -> None:
+        return None  # the number is in its ControllerRevisions only
+
+    def rollout(
+        self, workload: Any, owned: Sequence[Any], pods: Sequence[PodRow], now: float
+    ) -> RolloutState:
+        return rollout_state(self.status(workload), self.row(workload, now))
 
     def owned(self, workload: Any, candidates: Sequence[Any]) -> list[Mapping[str, Any]]:
         return owned_revisions(workload, candidates)
@@ -209,6 +242,14 @@ class RevisionedKind:
         self, workload: Any, candidates: Sequence[Any], now: float
     ) -> tuple[WorkloadRevision, ...]:
         return revision_history(workload, candidates, now)
+
+    def template(
+        self, workload: Any, candidates: Sequence[Any], revision: int
+    ) -> Mapping[str, Any] | None:
+        found = [
+            r for r in owned_revisions(workload, candidates) if u.i(r.get("revision")) == revision
+        ]
+        return revision_template(found[-1]) if found else None
 
     def undo_plan(
         self, workload: Any, candidates: Sequence[Any], to_revision: int

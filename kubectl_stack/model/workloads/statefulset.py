@@ -9,9 +9,7 @@ from typing import Any
 
 from kubectl_stack import kinds as K
 from kubectl_stack.model import fields as u
-from kubectl_stack.model.duration import age
-from kubectl_stack.model.rollout import RolloutStatus
-from kubectl_stack.model.workloads.base import WorkloadRow
+from kubectl_stack.model.workloads.base import Counts, RolloutStatus, WorkloadRow, counted_row
 from kubectl_stack.model.workloads.revisions import ONLY_ROLLING, RevisionedKind
 
 
@@ -76,28 +74,21 @@ def statefulset_rollout_status(statefulset: Any) -> RolloutStatus:
     )
 
 
+_COUNTS = Counts(
+    ("spec", "replicas"), "readyReplicas", "replicas", "updatedReplicas", "availableReplicas"
+)
+
+
 class StatefulSetKind(RevisionedKind):
     kind = K.STATEFULSETS
+    pod_owner = K.STATEFULSETS
 
     def status(self, workload: Any) -> RolloutStatus:
         return statefulset_rollout_status(workload)
 
     def row(self, workload: Any, now: float) -> WorkloadRow:
         """printStatefulSet's cells."""
-        obj = u.d(workload)
-        status = u.d(obj.get("status"))
-        desired = u.i(u.path(obj, "spec", "replicas"))
-        return WorkloadRow(
-            name=u.name(obj),
-            kind=self.kind.kind,
-            ready=f"{u.i(status.get('readyReplicas'))}/{desired}",
-            desired=desired,
-            current=u.i(status.get("replicas")),
-            updated=u.i(status.get("updatedReplicas")),
-            available=u.i(status.get("availableReplicas")),
-            node_selector="",
-            age=age(u.meta(obj).get("creationTimestamp"), now),
-        )
+        return counted_row(self.kind, workload, now, _COUNTS)
 
 
 STATEFULSET = StatefulSetKind()

@@ -17,7 +17,7 @@ from textual.screen import ModalScreen
 from textual.suggester import Suggester
 from textual.widgets import Input, Static
 
-from .. import present
+from ... import kinds as K
 from ..presenters.text import shown
 from ..widgets.text_input import TextInput
 
@@ -26,17 +26,23 @@ if TYPE_CHECKING:
     from ..source import Source
     from .stacks import StacksScreen
 
-WORKLOAD_KINDS = ("Deployment", "StatefulSet", "DaemonSet")
-KIND_COMMANDS = {
-    "deploy": "Deployment",
-    "deployments": "Deployment",
-    "sts": "StatefulSet",
-    "statefulsets": "StatefulSet",
-    "ds": "DaemonSet",
-    "daemonsets": "DaemonSet",
-}
-COMMANDS = ("stack", "ns", "ctx", "deploy", "sts", "ds", "stacks", "pf", "q")
-USAGE = "commands: stack NAME, ns NAME|all, ctx NAME, deploy, sts, ds, stacks, pf, q"
+
+def _kind_commands() -> list[str]:
+    """One command per workload kind, its short name (``deploy``, ``sts``, ``ds``)."""
+    return [k.short or k.plural for k in K.WORKLOADS.values()]
+
+
+def commands() -> list[str]:
+    """The command verbs, as completed."""
+    return ["stack", "ns", "ctx", *_kind_commands(), "stacks", "pf", "q"]
+
+
+def usage() -> str:
+    return (
+        f"commands: stack NAME, ns NAME|all, ctx NAME, {', '.join(_kind_commands())}, stacks, pf, q"
+    )
+
+
 SHOWN_MATCHES = 6
 
 
@@ -63,8 +69,8 @@ def workloads(source: Source) -> list[tuple[str, str, str]]:
     scope = None if source.all_namespaces else source.namespace
     found = [
         (kind, ns, name)
-        for kind in WORKLOAD_KINDS
-        for obj in source.objects(present.store_kind(kind), scope)
+        for kind, registered in K.WORKLOADS.items()
+        for obj in source.objects(registered.name, scope)
         for ns, name in [_key(obj)]
     ]
     return sorted(found, key=lambda w: (w[2], w[1], w[0]))
@@ -87,7 +93,7 @@ class CommandBar(ModalScreen[object]):
     def __init__(self, source: Source) -> None:
         super().__init__()
         self._source = source
-        self._candidates = list(COMMANDS)
+        self._candidates = commands()
         for _kind, namespace, name in workloads(source):
             self._candidates.append(
                 f"stack {namespace}/{name}" if source.all_namespaces else f"stack {name}"
@@ -97,11 +103,12 @@ class CommandBar(ModalScreen[object]):
     def compose(self) -> ComposeResult:
         with Vertical(id="command-bar"):
             yield TextInput(
-                placeholder="stack NAME · ns NAME · ctx NAME · deploy · sts · ds · pf · q",
+                placeholder=" · ".join(("stack NAME", "ns NAME", "ctx NAME", *_kind_commands()))
+                + " · pf · q",
                 id="command-input",
                 suggester=_Completer(self._candidates),
             )
-            yield Static(Text(USAGE), id="command-matches")
+            yield Static(Text(usage()), id="command-matches")
 
     def on_mount(self) -> None:
         self.query_one("#command-input", Input).focus()
@@ -119,7 +126,7 @@ class CommandBar(ModalScreen[object]):
 
     def _show_matches(self, typed: str) -> None:
         found = matches(self._candidates, typed.strip()) if typed.strip() else []
-        text = "   ".join(found[:SHOWN_MATCHES]) if found else USAGE
+        text = "   ".join(found[:SHOWN_MATCHES]) if found else usage()
         if len(found) > SHOWN_MATCHES:
             text += f"   … {len(found) - SHOWN_MATCHES} more"
         # Names are the cluster's: through the sanitiser, never markup.
@@ -149,10 +156,10 @@ def run_command(app: StackApp, line: str) -> None:
     verb, arg = words[0].lower(), (words[1] if len(words) > 1 else None)
     if verb in ("q", "q!", "quit"):
         app.exit()
-    elif verb in KIND_COMMANDS or verb == "stacks":
+    elif (named := K.workload_by_alias(verb)) is not None or verb == "stacks":
         stacks = _to_stacks(app)
         if stacks is not None:
-            stacks.show_kind(KIND_COMMANDS.get(verb))
+            stacks.show_kind(named.kind if named is not None else None)
     elif verb in ("stack", "st"):
         _open_stack(app, source, arg)
     elif verb in ("ns", "namespace"):
@@ -175,7 +182,7 @@ def run_command(app: StackApp, line: str) -> None:
 
         app.push_screen(ForwardsScreen())
     else:
-        app.tell(f"unknown command {verb!r} — {USAGE}", severity="warning")
+        app.tell(f"unknown command {verb!r} — {usage()}", severity="warning")
 
 
 def _to_stacks(app: StackApp) -> StacksScreen | None:

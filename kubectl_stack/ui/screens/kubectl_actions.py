@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING
 from textual import work
 from textual.binding import Binding
 
-from ...kube.access import EDITABLE
+from ... import kinds as K
+from ...kube.access import editable
 from ...kube.actions import DELETABLE, ActionResult
 from ...kube.kubectl import Finished, PortForward
 from ...kube.logs import DEFAULT_CONTAINER
@@ -78,7 +79,7 @@ class KubectlActions(_Base):
         target, picked = self.target_workload(), self.picked_object()
         if target is None or picked is None:
             return
-        if picked.kind not in EDITABLE:
+        if not editable(picked.kind):
             self._tell(f"edit: {picked.kind}s are not edited here (o picks another object)")
             return
         if self.refuse_read_only("edit"):
@@ -140,7 +141,7 @@ class KubectlActions(_Base):
         if self.refuse_read_only("delete"):
             return
         kind, namespace, name = target
-        store = stack_objects.STORE_KIND[picked.kind]
+        store = K.store_key(picked.kind)
 
         def read() -> ConfirmShown | None:
             obj = self.source.get(store, namespace, picked.name)

@@ -19,6 +19,7 @@ from textual.geometry import Size
 from textual.widget import Widget
 from textual.widgets import DataTable, Static, Tab, Tabs
 
+from ...model.workloads import for_kind
 from .. import present
 from ..widgets.bars import Banner, KeysFooter, TopBar
 from ..widgets.table import DetailLine, KeyedTable
@@ -373,5 +374,5 @@ class StackScreen(kubectl_actions.KubectlActions, stack_actions.StackActions, Cl
             self.show_tab("pods")
             self.stack_app.tell("choose a pod in the Pods tab, then press x again")
             return
-        owner = "ReplicaSet" if self.kind == "Deployment" else self.kind
+        owner = for_kind(self.kind).pod_owner.kind
         self.confirm_delete_pod(self.namespace, pod, owner)

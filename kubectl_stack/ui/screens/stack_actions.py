@@ -14,10 +14,11 @@ from typing import TYPE_CHECKING, Any
 
 from textual.binding import Binding
 
-from ...model import _util as u
-from ...model.history import revision_of
+from ...model import fields as u
 from ...model.pods import pod_row
 from ...model.preconditions import Seen, seen
+from ...model.ref import WorkloadRef
+from ...model.workloads import for_kind
 from .. import present
 from .dialogs import (
     ConfirmDialog,
@@ -59,11 +60,8 @@ def _template_facts(obj: Mapping[str, Any], kind: str) -> tuple[str, ...]:
     status = u.d(obj.get("status"))
     containers = u.dicts(u.d(u.d(spec.get("template")).get("spec")).get("containers"))
     images = ", ".join(u.s(c.get("image")) for c in containers) or "<none>"
-    facts = []
-    if kind == present.DEPLOYMENT:
-        facts.append(f"revision {revision_of(obj) or '<none>'} · {images}")
-    else:
-        facts.append(images)
+    revision = for_kind(kind).revision(obj)
+    facts = [images if revision is None else f"revision {revision or '<none>'} · {images}"]
     desired = u.i(spec.get("replicas"), 1) if "replicas" in spec else None
     ready = u.i(status.get("readyReplicas"))
     facts.append(f"ready {ready}/{desired}" if desired is not None else f"ready {ready}")
@@ -100,11 +98,11 @@ class StackActions(_Base):
     def _notes(self, target: Target, action: str) -> tuple[str, ...]:
         return present.action_notes(self.source, *target, action)
 
-    def _only_deployments(self, target: Target, what: str) -> bool:
-        """True (and a notice) when ``what`` does not apply to the target's kind."""
-        if target[0] == present.DEPLOYMENT:
+    def _not_pausable(self, target: Target) -> bool:
+        """True (and a notice) when the target's kind has no rollout pause."""
+        if for_kind(target[0]).pausable:
             return False
-        self.stack_app.tell(f"{what} is only for Deployments ({target[2]} is a {target[0]})")
+        self.stack_app.tell(f"pause/resume is only for Deployments ({target[2]} is a {target[0]})")
         return True
 
     def _workload(self, target: Target) -> Mapping[str, Any] | None:
@@ -117,8 +115,9 @@ class StackActions(_Base):
         if target is None or self.refuse_read_only("scale"):
             return
         kind, namespace, name = target
-        if kind == "DaemonSet":
-            self.stack_app.tell(f"DaemonSet {name} runs one pod per node: it has no scale")
+        no_scale = for_kind(kind).no_scale
+        if no_scale:
+            self.stack_app.tell(f"{kind} {name} {no_scale}: it has no scale")
             return
 
         def read() -> ScaleShown | None:
@@ -131,7 +130,7 @@ class StackActions(_Base):
         async def apply(count: object, shown: Seen) -> ActionResult:
             assert isinstance(count, int)
             return await self.source.scale(
-                namespace, name, count, kind, current_replicas=shown.replicas
+                WorkloadRef(*target), count, current_replicas=shown.replicas
             )
 
         if read() is None:
@@ -151,14 +150,14 @@ class StackActions(_Base):
         if info.problem is not None:
             self.stack_app.tell(info.problem, severity="warning")
             return
-        parts = (
-            ("uid", "revision", "template") if kind == present.DEPLOYMENT else ("uid", "template")
-        )
 
         def read() -> UndoShown | None:
             obj = self._workload(target)
             if obj is None:
                 return None
+            # What the undo rests on: the template, and the revision the object records.
+            records = for_kind(kind).revision(obj) is not None
+            parts = ("uid", "revision", "template") if records else ("uid", "template")
             now = present.undo_info(self.source, namespace, name, preferred, kind)
             if now.problem is not None:
                 problem = now.problem
@@ -168,7 +167,7 @@ class StackActions(_Base):
 
         async def apply(revision: object, shown: Seen) -> ActionResult:
             assert isinstance(revision, int)
-            return await self.source.undo(namespace, name, revision, kind, shown=shown)
+            return await self.source.undo(WorkloadRef(*target), revision, shown=shown)
 
         self.app.push_screen(
             UndoDialog(f"Undo rollout of {name}", read, apply, self._notes(target, "undo")),
@@ -192,7 +191,7 @@ class StackActions(_Base):
             return ConfirmShown(seen(obj).only("uid", "template", "paused"), question, facts)
 
         async def apply(_yes: object, shown: Seen) -> ActionResult:
-            return await self.source.restart(namespace, name, kind, shown=shown)
+            return await self.source.restart(WorkloadRef(*target), shown=shown)
 
         if read() is None:
             return
@@ -207,7 +206,7 @@ class StackActions(_Base):
         target = self.target_workload()
         if target is None or self.refuse_read_only("pause"):
             return
-        if self._only_deployments(target, "pause/resume"):
+        if self._not_pausable(target):
             return
         kind, namespace, name = target
 

@@ -1,4 +1,5 @@
-"""Revision history and `kubectl rollout undo`, computed client-side as kubectl does.
+"""A Deployment's history from its ReplicaSets and `kubectl rollout undo`, computed
+client-side as kubectl does.
 
 Ported behaviour (kubernetes/kubectl pkg/polymorphichelpers/history.go, rollback.go and
 pkg/util/deployment): a Deployment's history is its ReplicaSets controlled by its uid (and
@@ -18,10 +19,17 @@ from typing import Any
 
 from kubectl_stack.model import fields as u
 from kubectl_stack.model.duration import age
+from kubectl_stack.model.workloads.templates import (
+    CHANGE_CAUSE,
+    POD_TEMPLATE_HASH,
+    DiffLine,
+    images_of,
+    template_diff,
+    template_of,
+    templates_equal,
+)
 
 REVISION_ANNOTATION = "deployment.kubernetes.io/revision"
-CHANGE_CAUSE_ANNOTATION = "kubernetes.io/change-cause"
-POD_TEMPLATE_HASH = "pod-template-hash"
 JSON_PATCH = "application/json-patch+json"
 
 # rollback.go annotationsToSkip: kept from the Deployment, never copied from the ReplicaSet.
@@ -78,63 +86,14 @@ def owned_replicasets(deployment: Any, replicasets: Sequence[Any]) -> list[Mappi
     return owned
 
 
-def _template(obj: Any) -> Mapping[str, Any]:
-    return u.d(u.path(obj, "spec", "template"))
-
-
-_QUANTITY_PARENTS = frozenset({"limits", "requests", "capacity", "allocatable"})
-
-
-def _normalise(value: Any, parent: str = "") -> Any:
-    """A comparable form of a template: Semantic.DeepEqual treats nil and empty slices/maps as
-    equal and compares resource quantities by value, so "500m" equals "0.5"."""
-    if isinstance(value, Mapping):
-        out: dict[str, Any] = {}
-        for k, v in value.items():
-            if parent in _QUANTITY_PARENTS:
-                q = u.quantity(v)
-                out[str(k)] = ("qty", q) if q is not None else _normalise(v, str(k))
-                continue
-            nv = _normalise(v, str(k))
-            if nv is None or nv == {} or nv == []:
-                continue
-            out[str(k)] = nv
-        return out
-    if isinstance(value, list):
-        return [_normalise(v, parent) for v in value]
-    return value
-
-
-def _without_hash(template: Mapping[str, Any]) -> dict[str, Any]:
-    t = dict(template)
-    md = dict(u.d(t.get("metadata")))
-    lbls = md.get("labels")
-    if isinstance(lbls, Mapping) and POD_TEMPLATE_HASH in lbls:
-        md["labels"] = {k: v for k, v in lbls.items() if k != POD_TEMPLATE_HASH}
-    # The API always serialises creationTimestamp: null in templates; it carries no meaning.
-    md.pop("creationTimestamp", None)
-    t["metadata"] = md
-    return t
-
-
-def templates_equal(a: Any, b: Any) -> bool:
-    """equalIgnoreHash: two pod templates are the same apart from the pod-template-hash label."""
-    return bool(_normalise(_without_hash(u.d(a))) == _normalise(_without_hash(u.d(b))))
-
-
 def find_new_replicaset(deployment: Any, replicasets: Sequence[Any]) -> Mapping[str, Any] | None:
     """deploymentutil.FindNewReplicaSet: the oldest owned ReplicaSet whose template equals the
     Deployment's (ignoring the hash label); None while it does not exist yet."""
-    template = _template(deployment)
+    template = template_of(deployment)
     for rs in owned_replicasets(deployment, replicasets):
-        if templates_equal(_template(rs), template):
+        if templates_equal(template_of(rs), template):
             return rs
     return None
-
-
-def images_of(template: Any) -> tuple[str, ...]:
-    """The images of a pod template's containers, in order."""
-    return tuple(u.s(c.get("image")) for c in u.dicts(u.path(template, "spec", "containers")))
 
 
 @dataclass(frozen=True)
@@ -151,26 +110,42 @@ class RevisionInfo:
     ready: int  # the ReplicaSet's status.readyReplicas
     current: bool  # this is the Deployment's new (current-template) ReplicaSet
 
+    @property
+    def name(self) -> str:
+        return self.replicaset
+
+    @property
+    def ready_text(self) -> str:
+        return f"{self.ready}/{self.replicas}"
+
+
+def _walked(
+    deployment: Any, replicasets: Sequence[Any]
+) -> tuple[list[Mapping[str, Any]], Mapping[str, Any] | None]:
+    """The owned ReplicaSets in the order kubectl walks them (the old ones, then the new
+    one), and the new one (None before it exists)."""
+    new_rs = find_new_replicaset(deployment, replicasets)
+    new_uid = u.uid(new_rs) if new_rs is not None else None
+    owned = owned_replicasets(deployment, replicasets)
+    ordered = [rs for rs in owned if new_rs is None or u.uid(rs) != new_uid]
+    if new_rs is not None:
+        ordered.append(new_rs)
+    return ordered, new_rs
+
 
 def history(deployment: Any, replicasets: Sequence[Any], now: float) -> tuple[RevisionInfo, ...]:
     """The revision history, oldest first, exactly the revisions `kubectl rollout history` lists
     (an empty tuple where kubectl says "No rollout history found.")."""
-    owned = owned_replicasets(deployment, replicasets)
-    new_rs = find_new_replicaset(deployment, replicasets)
+    ordered, new_rs = _walked(deployment, replicasets)
     new_uid = u.uid(new_rs) if new_rs is not None else None
-    # kubectl walks old ReplicaSets then the new one; a later duplicate revision wins.
-    ordered = [rs for rs in owned if new_rs is None or u.uid(rs) != new_uid]
-    if new_rs is not None:
-        ordered.append(new_rs)
+    # A later duplicate revision wins.
     by_rev: dict[int, RevisionInfo] = {}
     for rs in ordered:
         rev = revision_of(rs)
         if rev is None:
             continue
-        template = _template(rs)
-        cause = u.annots(rs).get(CHANGE_CAUSE_ANNOTATION, "") or u.annots(template).get(
-            CHANGE_CAUSE_ANNOTATION, ""
-        )
+        template = template_of(rs)
+        cause = u.annots(rs).get(CHANGE_CAUSE, "") or u.annots(template).get(CHANGE_CAUSE, "")
         created = u.s(u.meta(rs).get("creationTimestamp"))
         by_rev[rev] = RevisionInfo(
             revision=rev,
@@ -184,110 +159,6 @@ def history(deployment: Any, replicasets: Sequence[Any], now: float) -> tuple[Re
             current=new_uid is not None and u.uid(rs) == new_uid,
         )
     return tuple(by_rev[r] for r in sorted(by_rev))
-
-
-@dataclass(frozen=True)
-class DiffLine:
-    """One changed field between two pod templates."""
-
-    path: str  # e.g. "containers[app].image", "containers[app].env.LOG_LEVEL"
-    old: str  # "<none>" when the field is absent on that side
-    new: str
-
-    @property
-    def text(self) -> str:
-        return f"{self.path}   {self.old} → {self.new}"
-
-
-_KEYED_LISTS = {
-    "containers": "name",
-    "initContainers": "name",
-    "ephemeralContainers": "name",
-    "env": "name",
-    "volumes": "name",
-    "volumeMounts": "mountPath",
-    "imagePullSecrets": "name",
-    "readinessGates": "conditionType",
-}
-
-
-def _flatten(value: Any, prefix: str, out: dict[str, str], parent: str = "") -> None:
-    if isinstance(value, Mapping):
-        if parent in _QUANTITY_PARENTS:
-            for k, v in value.items():
-                out[f"{prefix}.{k}"] = _scalar(v)
-            return
-        for k, v in value.items():
-            _flatten(v, f"{prefix}.{k}" if prefix else str(k), out, str(k))
-        return
-    if isinstance(value, list):
-        key = _KEYED_LISTS.get(parent)
-        for index, item in enumerate(value):
-            ident = u.s(item.get(key)) if key and isinstance(item, Mapping) else ""
-            if parent in ("containers", "initContainers", "ephemeralContainers") and ident:
-                _flatten(item, f"{parent}[{ident}]", out)
-            elif ident:
-                _flatten(item, f"{prefix}.{ident}", out)
-            else:
-                _flatten(item, f"{prefix}[{index}]", out)
-        return
-    out[prefix] = _scalar(value)
-
-
-def _scalar(value: Any) -> str:
-    if value is None:
-        return "null"
-    if value is True:
-        return "true"
-    if value is False:
-        return "false"
-    if isinstance(value, (Mapping, list)):
-        return "{}" if isinstance(value, Mapping) else "[]"
-    return str(value)
-
-
-def _flat_template(template: Any) -> dict[str, str]:
-    t = _without_hash(u.d(template))
-    out: dict[str, str] = {}
-    lbls = u.d(u.path(t, "metadata", "labels"))
-    for k, v in lbls.items():
-        out[f"labels.{k}"] = _scalar(v)
-    for k, v in u.d(u.path(t, "metadata", "annotations")).items():
-        out[f"annotations.{k}"] = _scalar(v)
-    spec = u.d(t.get("spec"))
-    for key in ("initContainers", "containers"):
-        _flatten(u.lst(spec.get(key)), key, out, key)
-    rest = {k: v for k, v in spec.items() if k not in ("initContainers", "containers")}
-    _flatten(rest, "", out)
-    return out
-
-
-def _same_scalar(a: str, b: str, path: str) -> bool:
-    if a == b:
-        return True
-    if ".limits." in path or ".requests." in path:
-        qa, qb = u.quantity(a), u.quantity(b)
-        return qa is not None and qa == qb
-    return False
-
-
-def template_diff(current: Any, target: Any) -> tuple[DiffLine, ...]:
-    """What changes when `current` pod template is replaced by `target`: image, env, resources,
-    probes, volumes, labels... one line per leaf field, containers named rather than indexed.
-    Empty when the templates are equal (ignoring the pod-template-hash label)."""
-    old = _flat_template(current)
-    new = _flat_template(target)
-    lines: list[DiffLine] = []
-    for key, value in new.items():
-        before = old.get(key)
-        if before is None:
-            lines.append(DiffLine(key, "<none>", value))
-        elif not _same_scalar(before, value, key):
-            lines.append(DiffLine(key, before, value))
-    for key, value in old.items():
-        if key not in new:
-            lines.append(DiffLine(key, value, "<none>"))
-    return tuple(lines)
 
 
 @dataclass(frozen=True)
@@ -343,12 +214,7 @@ def undo_plan(deployment: Any, replicasets: Sequence[Any], to_revision: int = 0)
         return UndoPlan(error=_revision_not_found(to_revision))
     dep = u.d(deployment)
     current_rev = revision_of(dep) or 0
-    owned = owned_replicasets(dep, replicasets)
-    new_rs = find_new_replicaset(dep, replicasets)
-    new_uid = u.uid(new_rs) if new_rs is not None else None
-    ordered = [rs for rs in owned if new_rs is None or u.uid(rs) != new_uid]
-    if new_rs is not None:
-        ordered.append(new_rs)
+    ordered, _new_rs = _walked(dep, replicasets)
 
     target: Mapping[str, Any] | None = None
     target_rev = 0
@@ -387,8 +253,8 @@ def undo_plan(deployment: Any, replicasets: Sequence[Any], to_revision: int = 0)
             error="you cannot rollback a paused deployment; resume it first with "
             "'kubectl rollout resume' and try again",
         )
-    target_template = _template(target)
-    current_template = _template(dep)
+    target_template = template_of(target)
+    current_template = template_of(dep)
     if templates_equal(target_template, current_template):
         return replace(
             base,
@@ -425,5 +291,5 @@ def revision_template(
     """The pod template of one revision (what `rollout history --revision=N` describes), or None."""
     for info_rs in owned_replicasets(deployment, replicasets):
         if revision_of(info_rs) == revision:
-            return _template(info_rs)
+            return template_of(info_rs)
     return None

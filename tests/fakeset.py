@@ -1,14 +1,18 @@
-"""A fourth workload kind that exists only in the tests: all it takes to add a kind is its
-entry in the kinds registry and this one module (its status, its `kubectl get` cells; history
-and undo from ControllerRevisions, as StatefulSets and DaemonSets keep them)."""
+"""A fourth workload kind that exists only in the tests: all it takes to add a kind is this one
+module (its Kind, its status, its `kubectl get` cells; history and undo from
+ControllerRevisions, as StatefulSets and DaemonSets keep them) and :func:`registered`, which
+gives it to the registry. No other module of the app names it."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
+from kubectl_stack import kinds as K
 from kubectl_stack.kinds import Kind
-from kubectl_stack.model.rollout import RolloutStatus
-from kubectl_stack.model.workloads.base import WorkloadRow
+from kubectl_stack.model import workloads
+from kubectl_stack.model.workloads.base import RolloutStatus, WorkloadRow
 from kubectl_stack.model.workloads.revisions import RevisionedKind
 
 FAKESETS = Kind("fakesets", "example.com", "v1", "fakesets", "FakeSet", "fks", workload=True)
@@ -16,6 +20,7 @@ FAKESETS = Kind("fakesets", "example.com", "v1", "fakesets", "FakeSet", "fks", w
 
 class FakeSetKind(RevisionedKind):
     kind = FAKESETS
+    pod_owner = FAKESETS
 
     def status(self, workload: Any) -> RolloutStatus:
         spec, status = workload.get("spec", {}), workload.get("status", {})
@@ -41,3 +46,15 @@ class FakeSetKind(RevisionedKind):
 
 
 FAKESET = FakeSetKind()
+
+
+@contextmanager
+def registered() -> Iterator[FakeSetKind]:
+    """FakeSet known to every layer (the kinds registry and the workload interfaces) inside
+    the block, and forgotten after it."""
+    workloads.register(FAKESET)
+    try:
+        assert K.WORKLOADS["FakeSet"] is FAKESETS
+        yield FAKESET
+    finally:
+        workloads.unregister(FAKESET)
