@@ -118,7 +118,9 @@ class CommandBar(ModalScreen[object]):
     async def _load_namespaces(self) -> None:
         names = await self._source.namespaces()
         self._candidates += [f"ns {n}" for n in names] + ["ns all"]
-        self._show_matches(self.query_one("#command-input", Input).value)
+        fields = self.query("#command-input")
+        if fields:  # else the bar was dismissed (Enter) before the names came
+            self._show_matches(fields.first(Input).value)
 
     @on(Input.Changed, "#command-input")
     def _changed(self, event: Input.Changed) -> None:
