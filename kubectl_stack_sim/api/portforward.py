@@ -1,0 +1,298 @@
+"""``pods/portforward``: SPDY/3.1 tunnelled through a WebSocket, as kubectl 1.31+ dials it.
+
+kubectl (client-go ``tools/portforward``, ``tunneling_connection.go``) sends a GET upgrading to
+a WebSocket with the subprotocol ``SPDY/3.1+portforward.k8s.io`` and then speaks SPDY over
+binary messages (:mod:`..spdy`). Per local connection it opens an *error* stream, then a *data*
+stream, both with headers ``streamtype``, ``port`` and ``requestid``; each gets a SYN_REPLY
+at once, and the pair is served as the kubelet's port-forward handler does: bytes to and from
+the port, then FIN on both streams, with a message on the error stream if the port could not
+be reached (kubectl then prints it and ends with ``lost connection to pod``).
+
+Behind every ``containerPort`` (TCP) the pod's containers declare, a small HTTP/1.1 responder
+answers any request with a text body naming the pod, its namespace, the container, its image,
+the port and whether the container is ready; keep-alive is honoured. Nothing listens on any
+other port: a connection there gets containerd's "connection refused" error. When the pod is
+deleted the tunnel closes, as the kubelet's streams end with the pod.
+
+As for exec, refusals before the upgrade (missing pod, no node, RBAC's ``create`` on
+``pods/portforward``) are HTTP errors, which kubectl reports after its SPDY fallback.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import WSMsgType, web
+
+from .. import spdy
+from ..store import Event
+from .errors import ApiError, bad_request
+from .handlers import Registry, Target
+
+Obj = dict[str, Any]
+
+TUNNEL = "SPDY/3.1+portforward.k8s.io"
+_MAX_REQUEST = 64 * 1024
+
+
+@dataclass
+class _Stream:
+    headers: dict[str, str]
+    inbound: asyncio.Queue[bytes | None] = field(default_factory=asyncio.Queue)
+    reset: bool = False
+
+
+def sandbox_id(pod: Obj) -> str:
+    """A stable stand-in for the pod's sandbox id (what the kubelet names the pod by)."""
+    return hashlib.sha256(str(pod["metadata"].get("uid", "")).encode()).hexdigest()
+
+
+def refused(pod: Obj, port: int) -> str:
+    """containerd's error for a port nothing listens on, as the kubelet wraps it."""
+    sandbox = sandbox_id(pod)
+    netns = uuid.uuid5(uuid.NAMESPACE_OID, sandbox)
+    return (
+        f"error forwarding port {port} to pod {sandbox}, uid : failed to execute portforward "
+        f'in network namespace "/var/run/netns/cni-{netns}": failed to connect to '
+        f'localhost:{port} inside namespace "{sandbox}", IPv4: dial tcp4 127.0.0.1:{port}: '
+        f"connect: connection refused IPv6 dial tcp6 [::1]:{port}: connect: connection refused "
+    )
+
+
+def listener(pod: Obj, port: int) -> Obj | None:
+    """The container declaring TCP ``port``, if any."""
+    for container in (pod.get("spec") or {}).get("containers") or []:
+        for declared in container.get("ports") or []:
+            if declared.get("containerPort") == port and declared.get("protocol", "TCP") == "TCP":
+                return dict(container)
+    return None
+
+
+def page(pod: Obj, container: Obj, port: int) -> bytes:
+    """What the responder answers: the pod, image and readiness (read when asked)."""
+    name = container.get("name", "")
+    statuses = (pod.get("status") or {}).get("containerStatuses") or []
+    ready = any(s.get("name") == name and s.get("ready") for s in statuses)
+    meta = pod["metadata"]
+    return (
+        f"pod: {meta['name']}\nnamespace: {meta.get('namespace', '')}\ncontainer: {name}\n"
+        f"image: {container.get('image', '')}\nport: {port}\nready: {str(ready).lower()}\n"
+    ).encode()
+
+
+def _response(status: str, body: bytes, *, close: bool, head: bool = False) -> bytes:
+    headers = [
+        f"HTTP/1.1 {status}",
+        "Content-Type: text/plain; charset=utf-8",
+        f"Content-Length: {len(body)}",
+    ]
+    if close:
+        headers.append("Connection: close")
+    return ("\r\n".join(headers) + "\r\n\r\n").encode() + (b"" if head else body)
+
+
+def _request(buffer: bytes) -> tuple[str, bool, int] | None:
+    """(method, keep-alive, bytes used) of the first complete request in ``buffer``; None:
+    incomplete. Raises ValueError for what is not HTTP/1.x."""
+    end = buffer.find(b"\r\n\r\n")
+    if end < 0:
+        if len(buffer) > _MAX_REQUEST:
+            raise ValueError("request too large")
+        return None
+    lines = buffer[:end].decode("latin-1").split("\r\n")
+    parts = lines[0].split(" ")
+    if len(parts) != 3 or not parts[2].startswith("HTTP/1."):
+        raise ValueError("malformed request line")
+    headers = {}
+    for line in lines[1:]:
+        key, sep, value = line.partition(":")
+        if not sep:
+            raise ValueError("malformed header")
+        headers[key.strip().lower()] = value.strip().lower()
+    length = int(headers.get("content-length", "0") or 0)
+    if len(buffer) < end + 4 + length:
+        return None
+    connection = headers.get("connection", "")
+    keep = "close" not in connection and (parts[2] == "HTTP/1.1" or "keep-alive" in connection)
+    return parts[0], keep, end + 4 + length
+
+
+class Forwarder:
+    """One tunnel: the SPDY session and the port requests on it."""
+
+    def __init__(self, ws: web.WebSocketResponse, registry: Registry, pod: Obj) -> None:
+        self.ws = ws
+        self.registry = registry
+        self.namespace = pod["metadata"].get("namespace", "")
+        self.name = pod["metadata"]["name"]
+        self.uid = pod["metadata"].get("uid")
+        self.session = spdy.Session()
+        self.streams: dict[int, _Stream] = {}
+        self.pairs: dict[str, dict[str, int]] = {}
+        self.tasks: set[asyncio.Task[None]] = set()
+        self._lock = asyncio.Lock()
+
+    def _pod(self) -> Obj | None:
+        pod = self.registry.store.get("pods", self.namespace, self.name)
+        if pod is None or pod["metadata"].get("uid") != self.uid:
+            return None
+        return pod
+
+    async def send(self, frame: bytes) -> None:
+        async with self._lock:
+            if not self.ws.closed:
+                with contextlib.suppress(ConnectionError):
+                    await self.ws.send_bytes(frame)
+
+    async def run(self) -> None:
+        watcher = asyncio.ensure_future(self._watch_pod())
+        try:
+            while True:
+                msg = await self.ws.receive()
+                if msg.type != WSMsgType.BINARY:
+                    if msg.type in (WSMsgType.TEXT, WSMsgType.PING, WSMsgType.PONG):
+                        continue
+                    break
+                try:
+                    frames = self.session.feed(msg.data)
+                except (spdy.ProtocolError, ValueError):
+                    await self.send(self.session.goaway_frame(0))
+                    break
+                for frame in frames:
+                    if not await self._frame(frame):
+                        return
+        finally:
+            watcher.cancel()
+            for task in list(self.tasks):
+                task.cancel()
+            await self.ws.close()
+
+    async def _watch_pod(self) -> None:
+        """Close the tunnel when the pod is gone (the kubelet's streams end with it)."""
+        gone = asyncio.Event()
+
+        def changed(event: Event) -> None:
+            if event.type == "DELETED" and event.obj["metadata"].get("uid") == self.uid:
+                gone.set()
+
+        store = self.registry.store
+        store.add_listener("pods", changed)
+        try:
+            if self._pod() is not None:
+                await gone.wait()
+        finally:
+            store.remove_listener("pods", changed)
+        await self.ws.close()
+
+    async def _frame(self, frame: spdy.Frame) -> bool:
+        if frame.kind == spdy.SYN_STREAM:
+            await self._open(frame)
+        elif frame.kind == 0:
+            stream = self.streams.get(frame.stream_id)
+            if stream is not None:
+                if frame.data:
+                    stream.inbound.put_nowait(frame.data)
+                if frame.flags & spdy.FLAG_FIN:
+                    stream.inbound.put_nowait(None)
+        elif frame.kind == spdy.RST_STREAM:
+            stream = self.streams.get(frame.stream_id)
+            if stream is not None:
+                stream.reset = True
+                stream.inbound.put_nowait(None)
+        elif frame.kind == spdy.PING:
+            await self.send(self.session.ping_frame(frame))
+        elif frame.kind == spdy.GOAWAY:
+            return False
+        return True
+
+    async def _open(self, frame: spdy.Frame) -> None:
+        headers = frame.headers
+        kind = headers.get("streamtype", "")
+        if kind not in ("error", "data"):
+            await self.send(self.session.reset_frame(frame.stream_id, spdy.PROTOCOL_ERROR))
+            return
+        self.streams[frame.stream_id] = _Stream(headers)
+        await self.send(self.session.reply_frame(frame.stream_id))
+        pair = self.pairs.setdefault(headers.get("requestid", ""), {})
+        pair[kind] = frame.stream_id
+        if "error" in pair and "data" in pair:
+            del self.pairs[headers.get("requestid", "")]
+            task = asyncio.ensure_future(self._forward(headers.get("port", ""), pair))
+            self.tasks.add(task)
+            task.add_done_callback(self.tasks.discard)
+
+    async def _forward(self, port_text: str, pair: dict[str, int]) -> None:
+        data_id, error_id = pair["data"], pair["error"]
+        message = ""
+        pod = self._pod()
+        try:
+            port = int(port_text)
+            if not 0 < port < 65536:
+                raise ValueError
+        except ValueError:
+            message = f'encountered error parsing port "{port_text}"'
+        else:
+            container = listener(pod, port) if pod is not None else None
+            if pod is None:
+                message = f"error forwarding port {port} to pod {self.name}: pod not found"
+            elif container is None:
+                message = refused(pod, port)
+            else:
+                await self._respond(data_id, pod, container, port)
+        await self.send(self.session.data_frame(data_id, b"", fin=True))
+        if message:
+            await self.send(self.session.data_frame(error_id, message.encode()))
+        await self.send(self.session.data_frame(error_id, b"", fin=True))
+
+    async def _respond(self, data_id: int, pod: Obj, container: Obj, port: int) -> None:
+        stream = self.streams[data_id]
+        buffer = b""
+        while not stream.reset:
+            chunk = await stream.inbound.get()
+            if chunk is None:
+                return
+            buffer += chunk
+            while True:
+                try:
+                    parsed = _request(buffer)
+                except ValueError:
+                    reply = _response("400 Bad Request", b"400 Bad Request", close=True)
+                    await self.send(self.session.data_frame(data_id, reply))
+                    return
+                if parsed is None:
+                    break
+                method, keep, used = parsed
+                buffer = buffer[used:]
+                current = self._pod() or pod
+                body = page(current, container, port)
+                reply = _response("200 OK", body, close=not keep, head=method == "HEAD")
+                await self.send(self.session.data_frame(data_id, reply))
+                if not keep:
+                    return
+
+
+async def serve(request: web.Request, registry: Registry, target: Target) -> web.StreamResponse:
+    """port-forward to ``target`` (a pod's subresource)."""
+    pod = registry.get(target)
+    if not (pod.get("spec") or {}).get("nodeName"):
+        raise bad_request(f"pod {pod['metadata']['name']} does not have a host assigned")
+    ws = web.WebSocketResponse(protocols=(TUNNEL,), autoping=True)
+    ready = ws.can_prepare(request)
+    if not ready.ok:
+        raise ApiError(
+            400,
+            f"the embedded cluster serves port-forward over WebSocket ({TUNNEL}) only, "
+            "not over a SPDY upgrade",
+        )
+    if ready.protocol is None:
+        raise bad_request(
+            f"unable to negotiate a port-forward protocol: the server supports {TUNNEL}"
+        )
+    await ws.prepare(request)
+    await Forwarder(ws, registry, pod).run()
+    return ws
