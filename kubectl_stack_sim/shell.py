@@ -231,6 +231,7 @@ class Shell:
             out.err(f"{self.name}: syntax error: {exc}\n")
             self.status = 2
             return out
+        was_interactive = self.interactive
         try:
             for connector, pipeline in program:
                 if connector == "&&" and self.status != 0:
@@ -238,8 +239,8 @@ class Shell:
                 if connector == "||" and self.status == 0:
                     continue
                 self.status = self._pipeline(pipeline, stdin, out)
-                if self.interactive:
-                    break
+                if self.interactive and not was_interactive:
+                    break  # a shell started here reads the rest from stdin
         except ExitShell as done:
             self.status = done.status
             self.exited = done.status
@@ -260,6 +261,7 @@ class Shell:
     def _pipeline(self, pipeline: Pipeline, stdin: bytes, out: Output) -> int:
         data = stdin
         status = 0
+        was_interactive = self.interactive
         for index, command in enumerate(pipeline):
             last = index == len(pipeline) - 1
             stage = out if last else Output()
@@ -267,7 +269,7 @@ class Shell:
             if not last:
                 data = b"".join(d for fd, d in stage.chunks if fd == 1)
                 out.chunks.extend((fd, d) for fd, d in stage.chunks if fd != 1)
-            if self.interactive:
+            if self.interactive and not was_interactive:
                 break
         return status
 

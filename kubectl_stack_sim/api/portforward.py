@@ -15,7 +15,7 @@ other port: a connection there gets containerd's "connection refused" error. Whe
 deleted the tunnel closes, as the kubelet's streams end with the pod.
 
 As for exec, refusals before the upgrade (missing pod, no node, RBAC's ``create`` on
-``pods/portforward``) are HTTP errors, which kubectl reports after its SPDY fallback.
+``pods/portforward``) are HTTP errors with a ``Status`` body.
 """
 
 from __future__ import annotations

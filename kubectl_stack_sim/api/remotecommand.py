@@ -10,11 +10,11 @@ reason ``NonZeroExitCode`` and an ``ExitCode`` cause, which kubectl turns into i
 code), then a normal close.
 
 What the API server refuses before upgrading (a missing pod, an invalid container, a pod
-without a node, RBAC's ``create`` on the subresource) is an HTTP error: kubectl falls back to
-SPDY on a failed WebSocket handshake, gets the same error there and prints it as ``Error from
-server``. A container that is not running fails after the upgrade, with the error the
-translator relays from the kubelet. The sim serves these streams over WebSocket only; a
-SPDY upgrade that gets past those checks is refused.
+without a node, RBAC's ``create`` on the subresource) is an HTTP error with a ``Status`` body,
+which kubectl 1.37 prints as ``unable to upgrade connection: <message>`` without retrying over
+SPDY. A container that is not running fails after the upgrade, with the error the stream
+translator relays from the kubelet. The sim serves these streams over WebSocket only; a SPDY
+upgrade that gets past those checks is refused.
 
 ``exec`` runs the container's built-in shell (:mod:`..shell`); ``attach`` streams what the
 container prints from then on (its new log lines) until the client goes.
