@@ -5,15 +5,25 @@ containers run the built-in shell and answer HTTP on their declared ports."""
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import json
 import os
+import pty
 import re
+import select
+import struct
 import subprocess
+import termios
+import threading
+import time
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+
+from kubernetes import client
+from kubernetes.stream import stream
 
 from kubectl_stack_sim.runner import RunningSim
 
@@ -248,3 +258,130 @@ def test_port_forward_to_a_pod_and_to_a_port_nothing_listens_on(
     assert "An error occurred forwarding" in stderr
     assert "dial tcp4 127.0.0.1:81: connect: connection refused" in stderr
     assert stderr.rstrip().endswith("error: lost connection to pod")
+
+
+def _read_until(fd: int, needle: bytes, timeout: float = 20) -> bytes:
+    """What the terminal shows until ``needle`` appears (bounded)."""
+    seen = b""
+    deadline = time.monotonic() + timeout
+    while needle not in seen and time.monotonic() < deadline:
+        ready, _, _ = select.select([fd], [], [], 0.2)
+        if ready:
+            try:
+                seen += os.read(fd, 4096)
+            except OSError:
+                break
+    assert needle in seen, seen
+    return seen
+
+
+def test_exec_it_is_a_terminal_with_prompt_echo_and_size(
+    sim: RunningSim, kubectl: Any, kubectl_path: Path, tmp_path: Path
+) -> None:
+    env = {
+        **os.environ,
+        "KUBECONFIG": str(sim.kubeconfig),
+        "KUBECACHEDIR": str(tmp_path / "tty-cache"),
+        "TERM": "xterm",
+    }
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 33, 111, 0, 0))
+    proc = subprocess.Popen(
+        [str(kubectl_path), "exec", "-it", "deploy/my-app", "--", "sh"],
+        stdin=slave,
+        stdout=slave,
+        stderr=slave,
+        env=env,
+        start_new_session=True,
+    )
+    os.close(slave)
+    try:
+        _read_until(master, b"/ # ")
+        os.write(master, b"hostname\r")
+        shown = _read_until(master, b"/ # ")
+        assert shown == f"hostname\r\n{_pod(kubectl)}\r\n/ # ".encode()
+        os.write(master, b"stty size\r")
+        assert _read_until(master, b"/ # ") == b"stty size\r\n33 111\r\n/ # "
+        # Erase, Ctrl+U and Ctrl+C act on the line being typed, as a cooked terminal does.
+        os.write(master, b"cd /etcc\x7f\r")
+        assert _read_until(master, b"/etc # ").endswith(b"\b \b\r\n/etc # ")
+        os.write(master, b"nope\x15pwd\r")
+        assert _read_until(master, b"# ").endswith(b"pwd\r\n/etc\r\n/etc # ")
+        os.write(master, b"sleepy\x03")
+        assert _read_until(master, b"# ").endswith(b"sleepy^C\r\n/etc # ")
+        os.write(master, b"exit 7\r")
+        assert proc.wait(timeout=20) == 7
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        proc.wait(timeout=20)
+        os.close(master)
+
+
+def test_the_official_clients_stream_speaks_v4(sim: RunningSim, official: Any) -> None:
+    core = client.CoreV1Api(official)
+    meta = core.list_namespaced_pod("default", label_selector="app=my-app").items[0].metadata
+    assert meta is not None
+    name = meta.name
+    session = stream(
+        core.connect_get_namespaced_pod_exec,
+        name,
+        "default",
+        command=["sh", "-c", "hostname; echo oops >&2; exit 3"],
+        stderr=True,
+        stdin=False,
+        stdout=True,
+        tty=False,
+        _preload_content=False,
+    )
+    session.run_forever(timeout=20)
+    assert session.read_stdout() == f"{name}\n"
+    assert session.read_stderr() == "oops\n"
+    assert session.returncode == 3
+
+
+def test_attach_streams_what_the_container_prints_next(
+    sim: RunningSim, kubectl_path: Path, tmp_path: Path
+) -> None:
+    env = {
+        **os.environ,
+        "KUBECONFIG": str(sim.kubeconfig),
+        "KUBECACHEDIR": str(tmp_path / "attach-cache"),
+    }
+    name = sim.call(lambda: sim.cluster.store.list("pods", "default")[0]["metadata"]["name"])
+    proc = subprocess.Popen(
+        [str(kubectl_path), "attach", name],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    out = proc.stdout
+    assert out is not None
+    lines: list[str] = []
+    reader = threading.Thread(target=lambda: lines.append(out.readline()), daemon=True)
+    reader.start()
+    try:
+        deadline = time.monotonic() + 30
+        while not lines and time.monotonic() < deadline:
+            sim.advance(5)  # the container logs requests as the virtual clock runs
+            reader.join(0.2)
+    finally:
+        proc.terminate()
+        proc.communicate(timeout=20)
+    assert lines and '"GET ' in lines[0], lines
+
+
+def test_a_port_forward_ends_when_its_pod_is_deleted(
+    sim: RunningSim, kubectl: Any, kubectl_path: Path, tmp_path: Path
+) -> None:
+    pod = _pod(kubectl)
+    with _forward(kubectl_path, sim, tmp_path, f"pod/{pod}", ":3000") as (proc, local, _remote):
+        assert _get(local)[0] == 200
+        ok(kubectl("delete", "pod", pod, "--wait=false"))
+        sim.advance(40)  # past the grace period: the kubelet removes the pod
+        code = proc.wait(timeout=30)
+        assert proc.stderr is not None
+        stderr = proc.stderr.read()
+    assert code == 1
+    assert "lost connection to pod" in stderr
