@@ -61,6 +61,11 @@ spec:
 """
 
 
+def _env(sim: RunningSim, cache: Path, **extra: str) -> dict[str, str]:
+    """The environment of a kubectl run against ``sim`` (a private discovery cache)."""
+    return {**os.environ, "KUBECONFIG": str(sim.kubeconfig), "KUBECACHEDIR": str(cache), **extra}
+
+
 def _pod(kubectl: Any) -> str:
     return ok(
         kubectl("get", "pods", "-l", "app=my-app", "-o", "jsonpath={.items[0].metadata.name}")
@@ -198,14 +203,9 @@ def test_exec_straight_to_the_api_answers_the_api_servers_errors(sim: RunningSim
 @contextmanager
 def _forward(kubectl_path: Path, sim: RunningSim, tmp_path: Path, *args: str) -> Iterator[Any]:
     """A running ``kubectl port-forward``; yields (process, local port)."""
-    env = {
-        **os.environ,
-        "KUBECONFIG": str(sim.kubeconfig),
-        "KUBECACHEDIR": str(tmp_path / "pf-cache"),
-    }
     proc = subprocess.Popen(
         [str(kubectl_path), "port-forward", *args],
-        env=env,
+        env=_env(sim, tmp_path / "pf-cache"),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -278,12 +278,6 @@ def _read_until(fd: int, needle: bytes, timeout: float = 20) -> bytes:
 def test_exec_it_is_a_terminal_with_prompt_echo_and_size(
     sim: RunningSim, kubectl: Any, kubectl_path: Path, tmp_path: Path
 ) -> None:
-    env = {
-        **os.environ,
-        "KUBECONFIG": str(sim.kubeconfig),
-        "KUBECACHEDIR": str(tmp_path / "tty-cache"),
-        "TERM": "xterm",
-    }
     master, slave = pty.openpty()
     fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 33, 111, 0, 0))
     proc = subprocess.Popen(
@@ -291,7 +285,7 @@ def test_exec_it_is_a_terminal_with_prompt_echo_and_size(
         stdin=slave,
         stdout=slave,
         stderr=slave,
-        env=env,
+        env=_env(sim, tmp_path / "tty-cache", TERM="xterm"),
         start_new_session=True,
     )
     os.close(slave)
@@ -343,15 +337,10 @@ def test_the_official_clients_stream_speaks_v4(sim: RunningSim, official: Any) -
 def test_attach_streams_what_the_container_prints_next(
     sim: RunningSim, kubectl_path: Path, tmp_path: Path
 ) -> None:
-    env = {
-        **os.environ,
-        "KUBECONFIG": str(sim.kubeconfig),
-        "KUBECACHEDIR": str(tmp_path / "attach-cache"),
-    }
     name = sim.call(lambda: sim.cluster.store.list("pods", "default")[0]["metadata"]["name"])
     proc = subprocess.Popen(
         [str(kubectl_path), "attach", name],
-        env=env,
+        env=_env(sim, tmp_path / "attach-cache"),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
