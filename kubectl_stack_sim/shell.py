@@ -14,7 +14,8 @@ A simulated container has no programs, so every exec reaches this small POSIX-li
   ``export``, ``unset``, ``exit [N]``, ``true``, ``false``, ``:``, ``id``, ``whoami`` (root),
   ``command -v NAME``, ``which NAME``, ``exec CMD...``, ``grep [-i] [-v] [-c] PATTERN [FILE...]``,
   ``head [-n N]``, ``wc [-l|-w|-c]``, ``sort [-r]``, ``stty size`` (the terminal's size from
-  kubectl's resize messages), ``sh``/``bash`` (``-c SCRIPT``, or interactive: reads lines from
+  kubectl's resize messages), ``tar c`` (``kubectl cp`` out of the container; ``tar x`` meets
+  the read-only file system), ``sh``/``bash`` (``-c SCRIPT``, or interactive: reads lines from
   stdin, with a ``/ # `` prompt and the terminal's echo when there is a tty). ``bash`` exists
   only where :attr:`.container.Container.has_bash` says so.
 - **Anything else** prints ``sh: NAME: not found`` and exits 127, as busybox does; a missing
@@ -28,7 +29,9 @@ Ctrl+C, Ctrl+D and CR/LF translation.
 
 from __future__ import annotations
 
+import io
 import re
+import tarfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -37,7 +40,7 @@ from .container import Container
 BUILTINS = ("cd", "command", "echo", "exec", "exit", "export", "pwd", "unset", "true", "false", ":")
 UTILITIES = (
     "cat", "env", "grep", "head", "hostname", "id", "ls", "printenv", "sh", "sort", "stty",
-    "wc", "which", "whoami",
+    "tar", "wc", "which", "whoami",
 )  # fmt: skip
 _OPERATORS = ("&&", "||", "2>&1", ">&2", "1>&2", "2>", ">>", ">", "<", ";", "|", "&", "\n")
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -209,7 +212,7 @@ class Shell:
             "true": lambda a, i, o: 0, "false": lambda a, i, o: 1, ":": lambda a, i, o: 0,
             "id": self._id, "whoami": self._whoami, "command": self._command,
             "which": self._which, "exec": self._exec, "grep": self._grep, "head": self._head,
-            "wc": self._wc, "sort": self._sort, "stty": self._stty,
+            "wc": self._wc, "sort": self._sort, "stty": self._stty, "tar": self._tar,
             "sh": lambda a, i, o: self._sh("sh", a, i, o),
             "bash": lambda a, i, o: self._sh("bash", a, i, o),
         }  # fmt: skip
@@ -644,6 +647,59 @@ class Shell:
         if args == ["size"]:
             out.out(f"{self.size[0]} {self.size[1]}\n")
         return 0
+
+    def _tar(self, args: list[str], stdin: bytes, out: Output) -> int:
+        """``tar c`` of files and directories to stdout (what ``kubectl cp POD:PATH`` runs);
+        ``tar x`` meets the read-only file system (``kubectl cp`` into a pod)."""
+        letters, operands, directory = "", [], self.cwd
+        items = list(args)
+        if items and not items[0].startswith("-"):
+            letters = items.pop(0)
+        while items:
+            item = items.pop(0)
+            if item == "-C" and items:
+                directory = self._path(items.pop(0))
+            elif item.startswith("-") and len(item) > 1:
+                letters += item[1:]
+            else:
+                operands.append(item)
+        if "f" in letters and operands and operands[0] == "-":
+            operands = operands[1:]
+        if "x" in letters:
+            out.err(f"tar: can't create files in {directory}: Read-only file system\n")
+            return 1
+        if "c" not in letters:
+            out.err("tar: need at least one of 'ctx'\n")
+            return 1
+        buffer = io.BytesIO()
+        status = 0
+        with tarfile.open(fileobj=buffer, mode="w", format=tarfile.USTAR_FORMAT) as archive:
+            for operand in operands:
+                full = self._path(operand if operand.startswith("/") else f"{directory}/{operand}")
+                name = operand.lstrip("/") if operand.startswith("/") else operand
+                if operand.startswith("/"):
+                    out.err("tar: removing leading '/' from member names\n")
+                if not self._archive(archive, full, name):
+                    out.err(f"tar: {operand}: No such file or directory\n")
+                    status = 1
+        out.write(1, buffer.getvalue())
+        return status
+
+    def _archive(self, archive: tarfile.TarFile, full: str, name: str) -> bool:
+        data = self.container.files.get(full)
+        if data is not None:
+            info = tarfile.TarInfo(name)
+            info.size, info.mode = len(data), 0o644
+            archive.addfile(info, io.BytesIO(data))
+            return True
+        if not self.container.is_dir(full):
+            return False
+        info = tarfile.TarInfo(name.rstrip("/") or ".")
+        info.type, info.mode = tarfile.DIRTYPE, 0o755
+        archive.addfile(info)
+        for entry in self.container.entries(full):
+            self._archive(archive, f"{full.rstrip('/')}/{entry}", f"{name.rstrip('/')}/{entry}")
+        return True
 
     def _sh(self, name: str, args: list[str], stdin: bytes, out: Output) -> int:
         """``sh -c SCRIPT [NAME [ARG...]]`` runs in a child shell; ``sh`` alone (or with

@@ -374,3 +374,18 @@ def test_a_port_forward_ends_when_its_pod_is_deleted(
         stderr = proc.stderr.read()
     assert code == 1
     assert "lost connection to pod" in stderr
+
+
+def test_kubectl_cp_out_of_a_container_and_into_its_read_only_files(
+    kubectl: Any, tmp_path: Path
+) -> None:
+    pod = _pod(kubectl)
+    done = kubectl("cp", f"{pod}:/etc/hostname", str(tmp_path / "hostname"))
+    assert done.returncode == 0, done.stderr
+    assert "tar: removing leading '/' from member names" in done.stdout  # tar's stderr
+    assert (tmp_path / "hostname").read_text() == f"{pod}\n"
+    ok(kubectl("cp", f"{pod}:/etc", str(tmp_path / "etc")))
+    assert (tmp_path / "etc" / "hostname").read_text() == f"{pod}\n"
+    done = kubectl("cp", str(tmp_path / "hostname"), f"{pod}:/tmp/hostname")
+    assert done.returncode == 1
+    assert "Read-only file system" in done.stderr
