@@ -30,9 +30,9 @@ from typing import Any
 from aiohttp import WSMsgType, web
 
 from .. import spdy
-from ..store import Event
 from .errors import ApiError, bad_request
 from .handlers import Registry, Target
+from .streaming import deletion, scheduled_pod
 
 Obj = dict[str, Any]
 
@@ -174,19 +174,10 @@ class Forwarder:
 
     async def _watch_pod(self) -> None:
         """Close the tunnel when the pod is gone (the kubelet's streams end with it)."""
-        gone = asyncio.Event()
-
-        def changed(event: Event) -> None:
-            if event.type == "DELETED" and event.obj["metadata"].get("uid") == self.uid:
-                gone.set()
-
-        store = self.registry.store
-        store.add_listener("pods", changed)
-        try:
-            if self._pod() is not None:
+        pod = self._pod()
+        if pod is not None:
+            with deletion(self.registry.store, pod) as gone:
                 await gone.wait()
-        finally:
-            store.remove_listener("pods", changed)
         await self.ws.close()
 
     async def _frame(self, frame: spdy.Frame) -> bool:
@@ -278,9 +269,7 @@ class Forwarder:
 
 async def serve(request: web.Request, registry: Registry, target: Target) -> web.StreamResponse:
     """port-forward to ``target`` (a pod's subresource)."""
-    pod = registry.get(target)
-    if not (pod.get("spec") or {}).get("nodeName"):
-        raise bad_request(f"pod {pod['metadata']['name']} does not have a host assigned")
+    pod = scheduled_pod(registry, target)
     ws = web.WebSocketResponse(protocols=(TUNNEL,), autoping=True)
     ready = ws.can_prepare(request)
     if not ready.ok:

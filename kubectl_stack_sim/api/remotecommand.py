@@ -16,8 +16,9 @@ SPDY. A container that is not running fails after the upgrade, with the error th
 translator relays from the kubelet. The sim serves these streams over WebSocket only; a SPDY
 upgrade that gets past those checks is refused.
 
-``exec`` runs the container's built-in shell (:mod:`..shell`); ``attach`` streams what the
-container prints from then on (its new log lines) until the client goes.
+``exec`` runs the container's built-in shell (:mod:`..shell`), killed (exit code 137) if the
+pod is deleted meanwhile; ``attach`` streams what the container prints from then on (its new
+log lines) until the client goes or the container ends.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from ..shell import LineDiscipline, Output, Shell
 from .errors import ApiError, bad_request
 from .handlers import Registry, Target
 from .logs import choose_container
+from .streaming import deletion, scheduled_pod
 
 Obj = dict[str, Any]
 
@@ -70,16 +72,6 @@ def _options(request: web.Request) -> Options:
         stderr=_flag(request, "stderr"),
         tty=_flag(request, "tty"),
     )
-
-
-def located(registry: Registry, target: Target, requested: str) -> tuple[Obj, str]:
-    """The pod and container a stream goes to, or the API server's refusal
-    (pkg/registry/core/pod strategy's streamLocation)."""
-    pod = registry.get(target)
-    container = choose_container(pod, requested)
-    if not (pod.get("spec") or {}).get("nodeName"):
-        raise bad_request(f"pod {pod['metadata']['name']} does not have a host assigned")
-    return pod, container
 
 
 def running(pod: Obj, container: str) -> bool:
@@ -313,7 +305,9 @@ async def _attach(io: Channels, registry: Registry, pod: Obj, container: str) ->
 async def serve(request: web.Request, registry: Registry, target: Target) -> web.StreamResponse:
     """exec or attach of ``target`` (a pod's subresource)."""
     options = _options(request)
-    pod, container = located(registry, target, options.container)
+    pod = registry.get(target)
+    container = choose_container(pod, options.container)
+    scheduled_pod(registry, target)
     attach = target.subresource == "attach"
     if not attach and not options.command:
         raise bad_request("you must specify at least 1 command")
@@ -344,7 +338,19 @@ async def serve(request: web.Request, registry: Registry, target: Target) -> web
             await io.finish(exit_status(options.command, 0))
             return ws
         box = containers.build(registry.store, pod, container)
-        await io.finish(await _exec(io, box))
+        with deletion(registry.store, pod) as gone:
+            process = asyncio.ensure_future(_exec(io, box))
+            killed = asyncio.ensure_future(gone.wait())
+            await asyncio.wait({process, killed}, return_when=asyncio.FIRST_COMPLETED)
+            killed.cancel()
+            if not process.done():
+                # The container went with its pod: the runtime killed the process (SIGKILL).
+                process.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await process
+                await io.finish(exit_status(options.command, 137))
+                return ws
+        await io.finish(process.result())
         return ws
     finally:
         reader.cancel()

@@ -389,3 +389,30 @@ def test_kubectl_cp_out_of_a_container_and_into_its_read_only_files(
     done = kubectl("cp", str(tmp_path / "hostname"), f"{pod}:/tmp/hostname")
     assert done.returncode == 1
     assert "Read-only file system" in done.stderr
+
+
+def test_a_shell_ends_when_its_pod_is_deleted(
+    sim: RunningSim, kubectl: Any, kubectl_path: Path, tmp_path: Path
+) -> None:
+    pod = _pod(kubectl)
+    proc = subprocess.Popen(
+        [str(kubectl_path), "exec", "-i", pod, "--", "sh"],
+        env=_env(sim, tmp_path / "exec-cache"),
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stdin is not None and proc.stdout is not None
+    proc.stdin.write("hostname\n")
+    proc.stdin.flush()
+    assert proc.stdout.readline() == f"{pod}\n"  # the session is up
+    ok(kubectl("delete", "pod", pod, "--wait=false"))
+    sim.advance(40)  # past the grace period: the kubelet removes the pod
+    try:
+        _, stderr = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 137
+    assert stderr == "command terminated with exit code 137\n"
