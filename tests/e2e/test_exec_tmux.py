@@ -18,20 +18,40 @@ pytestmark = pytest.mark.e2e
 POD = re.compile(r"my-app-[a-z0-9]+-[a-z0-9]{5}")
 
 
-def test_shell_runs_in_the_simulated_container_and_the_app_comes_back(tmux: Tmux) -> None:
-    start(tmux, "kubectl stack --demo")
-    open_pods(tmux)
-    tmux.wait_for(lambda s: "Delete pod" in s, "the Pods tab's keys")
+def shell_hostname(tmux: Tmux) -> str:
+    """Open the shell (S) on the pod under the cursor, run ``hostname`` in the simulated
+    container, ``exit``, and wait for the app to take the terminal back: the answer."""
     tmux.keys("S")
-    screen = tmux.wait_for(lambda s: s.rstrip().endswith("/ #"), "the container's prompt")
-    assert flag(tmux, "alternate_on") == "0"  # kubectl exec -it has the terminal
+    # kubectl exec -it has the terminal: the app left the alternate screen.
+    tmux.wait_for(lambda s: flag(tmux, "alternate_on") == "0", "the app to hand over")
+    tmux.wait_for(lambda s: s.rstrip().endswith("/ #"), "the container's prompt")
     tmux.keys("hostname", "Enter")
-    screen = tmux.wait_for(lambda s: s.count("/ #") == 2, "hostname's answer")
-    answer = screen.split("hostname", 1)[1].split("/ #", 1)[0].strip()
+    # The terminal keeps what an earlier shell printed: read the last three lines.
+    screen = tmux.wait_for(
+        lambda s: (
+            [line.strip() for line in s.splitlines() if line.strip()][-3:-2] == ["/ # hostname"]
+            and s.rstrip().endswith("/ #")
+        ),
+        "hostname's answer",
+    )
+    answer = [line.strip() for line in screen.splitlines() if line.strip()][-2]
     assert POD.fullmatch(answer), screen
     tmux.keys("exit", "Enter")
     screen = tmux.wait_for(lambda s: "ended" in s and "READY" in s, "the app back")
     assert f"shell in {answer}/app ended" in screen
+    return answer
+
+
+def test_shell_runs_in_the_simulated_container_and_the_app_comes_back(tmux: Tmux) -> None:
+    start(tmux, "kubectl stack --demo")
+    open_pods(tmux)
+    screen = tmux.wait_for(lambda s: "Delete pod" in s, "the Pods tab's keys")
+    pods = POD.findall(screen.split("READY", 1)[1])
+    assert len(pods) == 3, screen
+    tmux.keys("Down")
+    assert shell_hostname(tmux) == pods[1]  # the pod under the cursor
+    # Back on the same screen with the cursor where it was: the next shell is the same pod's.
+    assert shell_hostname(tmux) == pods[1]
     assert_app_has_the_terminal(tmux)
     quit_app(tmux)
 
@@ -43,7 +63,13 @@ def test_port_forward_from_the_app_answers_and_is_listed(tmux: Tmux) -> None:
     tmux.wait_for(lambda s: "service/my-app 80" in s, "the port picker")
     tmux.keys("Enter")
     tmux.wait_for(lambda s: "1 forward" in s, "the forward to start")
-    tmux.keys(":", "pf", "Enter")
+    # The command bar loads the namespaces for its completions: let it finish first (Enter
+    # before that crashed the app: the late load updated the dismissed bar).
+    tmux.keys(":", "ns")
+    tmux.wait_for(lambda s: "ns kube-system" in s, "the command bar's namespaces")
+    tmux.keys("BSpace", "BSpace", "pf")
+    tmux.wait_for(lambda s: s.rstrip().endswith(" pf"), "the command bar's pf")
+    tmux.keys("Enter")
     screen = tmux.wait_for(
         lambda s: re.search(r"127\.0\.0\.1:\d+ → 80", s) is not None and "forwarding" in s,
         "the forwards list",
