@@ -64,6 +64,10 @@ def _dictionary() -> bytes:
 DICTIONARY = _dictionary()
 
 
+# A header block may not inflate beyond this (kubectl's are a few dozen bytes).
+MAX_HEADER_BLOCK = 64 * 1024
+
+
 class ProtocolError(Exception):
     pass
 
@@ -128,7 +132,11 @@ class Session:
             self._buffer = self._buffer[8 + length :]
             flags = second >> 24
             if first & 0x80000000:
-                frames.append(self._control((first >> 16) & 0x7FFF, first & 0xFFFF, flags, payload))
+                version, kind = (first >> 16) & 0x7FFF, first & 0xFFFF
+                try:
+                    frames.append(self._control(version, kind, flags, payload))
+                except struct.error:
+                    raise ProtocolError(f"short control frame of type {kind}") from None
             else:
                 frames.append(Frame(0, flags, first & 0x7FFFFFFF, data=payload))
         return frames
@@ -136,13 +144,9 @@ class Session:
     def _control(self, version: int, kind: int, flags: int, payload: bytes) -> Frame:
         if version != VERSION:
             raise ProtocolError(f"unsupported SPDY version {version}")
-        if kind == SYN_STREAM:
+        if kind in (SYN_STREAM, HEADERS):
             (stream_id,) = struct.unpack_from(">I", payload, 0)
-            block = self._inflate.decompress(payload[10:])
-            return Frame(kind, flags, stream_id & 0x7FFFFFFF, headers=decode_headers(block))
-        if kind == HEADERS:
-            (stream_id,) = struct.unpack_from(">I", payload, 0)
-            block = self._inflate.decompress(payload[4:])
+            block = self._headers(payload[10:] if kind == SYN_STREAM else payload[4:])
             return Frame(kind, flags, stream_id & 0x7FFFFFFF, headers=decode_headers(block))
         if kind in (RST_STREAM, GOAWAY, WINDOW_UPDATE):
             stream_id, value = struct.unpack_from(">II", payload, 0)
@@ -150,6 +154,15 @@ class Session:
         if kind == PING:
             return Frame(kind, flags, data=payload)
         return Frame(kind, flags, data=payload)
+
+    def _headers(self, compressed: bytes) -> bytes:
+        try:
+            block = self._inflate.decompress(compressed, MAX_HEADER_BLOCK)
+        except zlib.error as exc:
+            raise ProtocolError(f"bad header compression: {exc}") from None
+        if self._inflate.unconsumed_tail:
+            raise ProtocolError("header block too large")
+        return block
 
     @staticmethod
     def _control_frame(kind: int, flags: int, payload: bytes) -> bytes:

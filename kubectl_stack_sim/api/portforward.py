@@ -115,6 +115,8 @@ def _request(buffer: bytes) -> tuple[str, bool, int] | None:
             raise ValueError("malformed header")
         headers[key.strip().lower()] = value.strip().lower()
     length = int(headers.get("content-length", "0") or 0)
+    if not 0 <= length <= _MAX_REQUEST:
+        raise ValueError("bad content length")
     if len(buffer) < end + 4 + length:
         return None
     connection = headers.get("connection", "")
@@ -160,7 +162,7 @@ class Forwarder:
                     break
                 try:
                     frames = self.session.feed(msg.data)
-                except (spdy.ProtocolError, ValueError):
+                except spdy.ProtocolError:
                     await self.send(self.session.goaway_frame(0))
                     break
                 for frame in frames:

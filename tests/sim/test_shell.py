@@ -206,3 +206,26 @@ def test_spdy_dictionary_and_frames_as_spdystream_reads_and_writes_them() -> Non
     inflate = zlib.decompressobj(zdict=spdy.DICTIONARY)
     assert spdy.decode_headers(inflate.decompress(reply[12:])) == {}
     assert session.data_frame(3, b"", fin=True) == struct.pack(">II", 3, 1 << 24)
+
+
+def _syn_stream(block: bytes) -> bytes:
+    payload = struct.pack(">IIBB", 1, 0, 0, 0) + block
+    return struct.pack(">II", 0x80030001, len(payload)) + payload
+
+
+_BOMB = zlib.compressobj(zdict=spdy.DICTIONARY)
+
+
+@pytest.mark.parametrize(
+    "frame",
+    [
+        struct.pack(">II", 0x80020001, 0),  # SPDY/2
+        struct.pack(">II", 0x80030003, 2) + b"\0\0",  # a short RST_STREAM
+        _syn_stream(b"garbage"),  # not zlib
+        # A header block inflating past the limit.
+        _syn_stream(_BOMB.compress(b"\0" * spdy.MAX_HEADER_BLOCK * 4) + _BOMB.flush()),
+    ],
+)
+def test_spdy_refuses_what_is_not_spdy_3(frame: bytes) -> None:
+    with pytest.raises(spdy.ProtocolError):
+        spdy.Session().feed(frame)
