@@ -241,6 +241,9 @@ class Forwarder:
         if message:
             await self.send(self.session.data_frame(error_id, message.encode()))
         await self.send(self.session.data_frame(error_id, b"", fin=True))
+        # Both streams are done on this side; a long forward must not keep them all.
+        self.streams.pop(data_id, None)
+        self.streams.pop(error_id, None)
 
     async def _respond(self, data_id: int, pod: Obj, container: Obj, port: int) -> None:
         stream = self.streams[data_id]

@@ -259,7 +259,7 @@ async def _exec(io: Channels, box: containers.Container) -> Obj:
         return not_executable(options.command[0])
     if options.tty and io.size == (0, 0):
         # kubectl sends the terminal's size right after the upgrade.
-        with contextlib.suppress(TimeoutError):
+        with contextlib.suppress(asyncio.TimeoutError):
             async with timeout(0.5):
                 await io.resized.wait()
     shell.size = io.size
@@ -285,8 +285,8 @@ async def _attach(io: Channels, registry: Registry, pod: Obj, container: str) ->
     queue = logs.follow(key, restarts)
     if queue is None:
         return
+    gone = asyncio.ensure_future(io.gone.wait())
     try:
-        gone = asyncio.ensure_future(io.gone.wait())
         while True:
             line = asyncio.ensure_future(queue.get())
             done, _ = await asyncio.wait({line, gone}, return_when=asyncio.FIRST_COMPLETED)
@@ -297,8 +297,8 @@ async def _attach(io: Channels, registry: Registry, pod: Obj, container: str) ->
             if item is None:
                 break
             await io.write(1, (item.text + "\n").encode())
-        gone.cancel()
     finally:
+        gone.cancel()
         logs.unfollow(key, restarts, queue)
 
 
