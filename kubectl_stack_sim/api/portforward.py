@@ -14,6 +14,9 @@ the port and whether the container is ready; keep-alive is honoured. Nothing lis
 other port: a connection there gets containerd's "connection refused" error. When the pod is
 deleted the tunnel closes, as the kubelet's streams end with the pod.
 
+The kubelet's own WebSocket protocol (``v4.channel.k8s.io``, the official Python client's) is
+served too, by :class:`ChannelForwarder`.
+
 As for exec, refusals before the upgrade (missing pod, no node, RBAC's ``create`` on
 ``pods/portforward``) are HTTP errors with a ``Status`` body.
 """
@@ -23,7 +26,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
+import struct
 import uuid
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -37,6 +42,7 @@ from .streaming import deletion, scheduled_pod
 Obj = dict[str, Any]
 
 TUNNEL = "SPDY/3.1+portforward.k8s.io"
+CHANNEL = "v4.channel.k8s.io"
 _MAX_REQUEST = 64 * 1024
 
 
@@ -44,7 +50,6 @@ _MAX_REQUEST = 64 * 1024
 class _Stream:
     headers: dict[str, str]
     inbound: asyncio.Queue[bytes | None] = field(default_factory=asyncio.Queue)
-    reset: bool = False
 
 
 def sandbox_id(pod: Obj) -> str:
@@ -124,8 +129,39 @@ def _request(buffer: bytes) -> tuple[str, bool, int] | None:
     return parts[0], keep, end + 4 + length
 
 
-class Forwarder:
-    """One tunnel: the SPDY session and the port requests on it."""
+async def respond(
+    inbound: asyncio.Queue[bytes | None],
+    send: Callable[[bytes], Awaitable[None]],
+    current: Callable[[], Obj | None],
+    container: Obj,
+    port: int,
+) -> None:
+    """The HTTP/1.1 responder behind ``port``: requests from ``inbound`` (None: the client
+    closed), answers through ``send``, until the client closes or asks to."""
+    buffer = b""
+    while (chunk := await inbound.get()) is not None:
+        buffer += chunk
+        while True:
+            try:
+                parsed = _request(buffer)
+            except ValueError:
+                await send(_response("400 Bad Request", b"400 Bad Request", close=True))
+                return
+            if parsed is None:
+                break
+            method, keep, used = parsed
+            buffer = buffer[used:]
+            pod = current()
+            if pod is None:
+                return
+            body = page(pod, container, port)
+            await send(_response("200 OK", body, close=not keep, head=method == "HEAD"))
+            if not keep:
+                return
+
+
+class _Forwarder:
+    """One port-forward connection to a pod: what both protocols share."""
 
     def __init__(self, ws: web.WebSocketResponse, registry: Registry, pod: Obj) -> None:
         self.ws = ws
@@ -133,23 +169,52 @@ class Forwarder:
         self.namespace = pod["metadata"].get("namespace", "")
         self.name = pod["metadata"]["name"]
         self.uid = pod["metadata"].get("uid")
-        self.session = spdy.Session()
-        self.streams: dict[int, _Stream] = {}
-        self.pairs: dict[str, dict[str, int]] = {}
         self.tasks: set[asyncio.Task[None]] = set()
         self._lock = asyncio.Lock()
 
-    def _pod(self) -> Obj | None:
+    def current(self) -> Obj | None:
+        """The pod now, None once it is gone (the same name with another uid is another pod)."""
         pod = self.registry.store.get("pods", self.namespace, self.name)
         if pod is None or pod["metadata"].get("uid") != self.uid:
             return None
         return pod
 
-    async def send(self, frame: bytes) -> None:
+    def target(self, port: int) -> tuple[Obj | None, str]:
+        """(the container listening on ``port``, "") or (None, the kubelet's error)."""
+        pod = self.current()
+        if pod is None:
+            return None, f"error forwarding port {port} to pod {self.name}: pod not found"
+        container = listener(pod, port)
+        return (container, "") if container is not None else (None, refused(pod, port))
+
+    async def send(self, message: bytes) -> None:
         async with self._lock:
             if not self.ws.closed:
                 with contextlib.suppress(ConnectionError):
-                    await self.ws.send_bytes(frame)
+                    await self.ws.send_bytes(message)
+
+    def spawn(self, work: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.ensure_future(work)
+        self.tasks.add(task)
+        task.add_done_callback(self.tasks.discard)
+
+    async def _watch_pod(self) -> None:
+        """Close the connection when the pod is gone (the kubelet's streams end with it)."""
+        pod = self.current()
+        if pod is not None:
+            with deletion(self.registry.store, pod) as gone:
+                await gone.wait()
+        await self.ws.close()
+
+
+class Forwarder(_Forwarder):
+    """One tunnel: the SPDY session and the port requests on it."""
+
+    def __init__(self, ws: web.WebSocketResponse, registry: Registry, pod: Obj) -> None:
+        super().__init__(ws, registry, pod)
+        self.session = spdy.Session()
+        self.streams: dict[int, _Stream] = {}
+        self.pairs: dict[str, dict[str, int]] = {}
 
     async def run(self) -> None:
         watcher = asyncio.ensure_future(self._watch_pod())
@@ -174,14 +239,6 @@ class Forwarder:
                 task.cancel()
             await self.ws.close()
 
-    async def _watch_pod(self) -> None:
-        """Close the tunnel when the pod is gone (the kubelet's streams end with it)."""
-        pod = self._pod()
-        if pod is not None:
-            with deletion(self.registry.store, pod) as gone:
-                await gone.wait()
-        await self.ws.close()
-
     async def _frame(self, frame: spdy.Frame) -> bool:
         if frame.kind == spdy.SYN_STREAM:
             await self._open(frame)
@@ -195,7 +252,6 @@ class Forwarder:
         elif frame.kind == spdy.RST_STREAM:
             stream = self.streams.get(frame.stream_id)
             if stream is not None:
-                stream.reset = True
                 stream.inbound.put_nowait(None)
         elif frame.kind == spdy.PING:
             await self.send(self.session.ping_frame(frame))
@@ -215,14 +271,10 @@ class Forwarder:
         pair[kind] = frame.stream_id
         if "error" in pair and "data" in pair:
             del self.pairs[headers.get("requestid", "")]
-            task = asyncio.ensure_future(self._forward(headers.get("port", ""), pair))
-            self.tasks.add(task)
-            task.add_done_callback(self.tasks.discard)
+            self.spawn(self._forward(headers.get("port", ""), pair))
 
     async def _forward(self, port_text: str, pair: dict[str, int]) -> None:
         data_id, error_id = pair["data"], pair["error"]
-        message = ""
-        pod = self._pod()
         try:
             port = int(port_text)
             if not 0 < port < 65536:
@@ -230,13 +282,14 @@ class Forwarder:
         except ValueError:
             message = f'encountered error parsing port "{port_text}"'
         else:
-            container = listener(pod, port) if pod is not None else None
-            if pod is None:
-                message = f"error forwarding port {port} to pod {self.name}: pod not found"
-            elif container is None:
-                message = refused(pod, port)
-            else:
-                await self._respond(data_id, pod, container, port)
+            container, message = self.target(port)
+            if container is not None:
+
+                async def send(data: bytes) -> None:
+                    await self.send(self.session.data_frame(data_id, data))
+
+                inbound = self.streams[data_id].inbound
+                await respond(inbound, send, self.current, container, port)
         await self.send(self.session.data_frame(data_id, b"", fin=True))
         if message:
             await self.send(self.session.data_frame(error_id, message.encode()))
@@ -245,37 +298,81 @@ class Forwarder:
         self.streams.pop(data_id, None)
         self.streams.pop(error_id, None)
 
-    async def _respond(self, data_id: int, pod: Obj, container: Obj, port: int) -> None:
-        stream = self.streams[data_id]
-        buffer = b""
-        while not stream.reset:
-            chunk = await stream.inbound.get()
-            if chunk is None:
-                return
-            buffer += chunk
+
+class ChannelForwarder(_Forwarder):
+    """The kubelet's WebSocket port-forward (``v4.channel.k8s.io``, what the official Python
+    client speaks): the ``ports`` of the query, channel 2i carrying port i's data and 2i+1
+    its error, each opened by the port number (2 bytes, little-endian)."""
+
+    def __init__(
+        self, ws: web.WebSocketResponse, registry: Registry, pod: Obj, ports: list[int]
+    ) -> None:
+        super().__init__(ws, registry, pod)
+        self.ports = ports
+        self.inbound: list[asyncio.Queue[bytes | None]] = [asyncio.Queue() for _ in ports]
+
+    async def run(self) -> None:
+        for index, port in enumerate(self.ports):
+            for channel in (2 * index, 2 * index + 1):
+                await self.send(bytes([channel]) + struct.pack("<H", port))
+        served = [asyncio.ensure_future(self._serve(i, p)) for i, p in enumerate(self.ports)]
+        reader = asyncio.ensure_future(self._read())
+        watcher = asyncio.ensure_future(self._watch_pod())
+        try:
+            await asyncio.gather(*served)
+        finally:
+            for task in (*served, reader, watcher):
+                task.cancel()
+            await self.ws.close()
+
+    async def _read(self) -> None:
+        try:
             while True:
-                try:
-                    parsed = _request(buffer)
-                except ValueError:
-                    reply = _response("400 Bad Request", b"400 Bad Request", close=True)
-                    await self.send(self.session.data_frame(data_id, reply))
-                    return
-                if parsed is None:
+                msg = await self.ws.receive()
+                if msg.type != WSMsgType.BINARY:
+                    if msg.type in (WSMsgType.TEXT, WSMsgType.PING, WSMsgType.PONG):
+                        continue
                     break
-                method, keep, used = parsed
-                buffer = buffer[used:]
-                current = self._pod() or pod
-                body = page(current, container, port)
-                reply = _response("200 OK", body, close=not keep, head=method == "HEAD")
-                await self.send(self.session.data_frame(data_id, reply))
-                if not keep:
-                    return
+                channel = msg.data[0] if msg.data else -1
+                if channel % 2 == 0 and channel // 2 < len(self.ports):
+                    self.inbound[channel // 2].put_nowait(msg.data[1:])
+        finally:
+            for queue in self.inbound:
+                queue.put_nowait(None)
+
+    async def _serve(self, index: int, port: int) -> None:
+        container, message = self.target(port)
+        if container is None:
+            await self.send(bytes([2 * index + 1]) + message.encode())
+            return
+
+        async def send(data: bytes) -> None:
+            await self.send(bytes([2 * index]) + data)
+
+        await respond(self.inbound[index], send, self.current, container, port)
+
+
+def _ports(request: web.Request) -> list[int]:
+    """The ``ports`` of the query, or the kubelet's refusal (portforward NewV4Options)."""
+    texts = [p for value in request.query.getall("ports", []) for p in value.split(",") if p]
+    if not texts:
+        raise bad_request('query parameter "port" is required')
+    ports = []
+    for text in texts:
+        try:
+            port = int(text)
+        except ValueError:
+            raise bad_request(f'unable to parse "{text}" as a port') from None
+        if not 0 < port < 65536:
+            raise bad_request(f'port "{port}" must be > 0')
+        ports.append(port)
+    return ports
 
 
 async def serve(request: web.Request, registry: Registry, target: Target) -> web.StreamResponse:
     """port-forward to ``target`` (a pod's subresource)."""
     pod = scheduled_pod(registry, target)
-    ws = web.WebSocketResponse(protocols=(TUNNEL,), autoping=True)
+    ws = web.WebSocketResponse(protocols=(TUNNEL, CHANNEL), autoping=True)
     ready = ws.can_prepare(request)
     if not ready.ok:
         raise ApiError(
@@ -285,8 +382,13 @@ async def serve(request: web.Request, registry: Registry, target: Target) -> web
         )
     if ready.protocol is None:
         raise bad_request(
-            f"unable to negotiate a port-forward protocol: the server supports {TUNNEL}"
+            f"unable to negotiate a port-forward protocol: the server supports {TUNNEL}, {CHANNEL}"
         )
+    if ready.protocol == CHANNEL:
+        ports = _ports(request)
+        await ws.prepare(request)
+        await ChannelForwarder(ws, registry, pod, ports).run()
+        return ws
     await ws.prepare(request)
     await Forwarder(ws, registry, pod).run()
     return ws

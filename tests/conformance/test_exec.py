@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from kubernetes import client
-from kubernetes.stream import stream
+from kubernetes.stream import portforward, stream
 
 from kubectl_stack_sim.runner import RunningSim
 
@@ -416,3 +416,29 @@ def test_a_shell_ends_when_its_pod_is_deleted(
             proc.kill()
     assert proc.returncode == 137
     assert stderr == "command terminated with exit code 137\n"
+
+
+def test_the_official_clients_port_forward_speaks_the_kubelets_websocket(
+    sim: RunningSim, official: Any
+) -> None:
+    core = client.CoreV1Api(official)
+    meta = core.list_namespaced_pod("default", label_selector="app=my-app").items[0].metadata
+    assert meta is not None and meta.name is not None
+    forward = portforward(
+        core.connect_get_namespaced_pod_portforward, meta.name, "default", ports="3000,81"
+    )
+    try:
+        sock = forward.socket(3000)
+        sock.setblocking(True)
+        sock.settimeout(20)
+        sock.sendall(b"GET / HTTP/1.1\r\nHost: pod\r\nConnection: close\r\n\r\n")
+        answer = b""
+        while chunk := sock.recv(4096):
+            answer += chunk
+    finally:
+        forward.close()
+    head, _, body = answer.decode().partition("\r\n\r\n")
+    assert head.splitlines()[0] == "HTTP/1.1 200 OK"
+    assert body.startswith(f"pod: {meta.name}\n") and "port: 3000\n" in body
+    assert forward.error(3000) is None
+    assert "dial tcp4 127.0.0.1:81: connect: connection refused" in (forward.error(81) or "")
