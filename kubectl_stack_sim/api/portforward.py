@@ -32,12 +32,12 @@ from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
 from typing import Any
 
-from aiohttp import WSMsgType, web
+from aiohttp import web
 
 from .. import spdy
 from .errors import ApiError, bad_request
 from .handlers import Registry, Target
-from .streaming import deletion, scheduled_pod
+from .streaming import binary_messages, deletion, scheduled_pod
 
 Obj = dict[str, Any]
 
@@ -219,14 +219,9 @@ class Forwarder(_Forwarder):
     async def run(self) -> None:
         watcher = asyncio.ensure_future(self._watch_pod())
         try:
-            while True:
-                msg = await self.ws.receive()
-                if msg.type != WSMsgType.BINARY:
-                    if msg.type in (WSMsgType.TEXT, WSMsgType.PING, WSMsgType.PONG):
-                        continue
-                    break
+            async for data in binary_messages(self.ws):
                 try:
-                    frames = self.session.feed(msg.data)
+                    frames = self.session.feed(data)
                 except spdy.ProtocolError:
                     await self.send(self.session.goaway_frame(0))
                     break
@@ -327,15 +322,10 @@ class ChannelForwarder(_Forwarder):
 
     async def _read(self) -> None:
         try:
-            while True:
-                msg = await self.ws.receive()
-                if msg.type != WSMsgType.BINARY:
-                    if msg.type in (WSMsgType.TEXT, WSMsgType.PING, WSMsgType.PONG):
-                        continue
-                    break
-                channel = msg.data[0] if msg.data else -1
+            async for data in binary_messages(self.ws):
+                channel = data[0] if data else -1
                 if channel % 2 == 0 and channel // 2 < len(self.ports):
-                    self.inbound[channel // 2].put_nowait(msg.data[1:])
+                    self.inbound[channel // 2].put_nowait(data[1:])
         finally:
             for queue in self.inbound:
                 queue.put_nowait(None)

@@ -29,7 +29,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from aiohttp import WSMsgType, web
+from aiohttp import web
 
 from .. import container as containers
 from ..deadline import timeout
@@ -37,7 +37,7 @@ from ..shell import LineDiscipline, Output, Shell
 from .errors import ApiError, bad_request
 from .handlers import Registry, Target
 from .logs import choose_container
-from .streaming import deletion, scheduled_pod
+from .streaming import binary_messages, deletion, scheduled_pod
 
 Obj = dict[str, Any]
 
@@ -128,15 +128,7 @@ class Channels:
     async def read_loop(self) -> None:
         """Demultiplex the client's messages until it closes the connection."""
         try:
-            while True:
-                msg = await self.ws.receive()
-                if msg.type != WSMsgType.BINARY:
-                    if msg.type in (WSMsgType.CLOSE, WSMsgType.CLOSING, WSMsgType.CLOSED):
-                        break
-                    if msg.type == WSMsgType.ERROR:
-                        break
-                    continue
-                data: bytes = msg.data
+            async for data in binary_messages(self.ws):
                 if not data:
                     continue
                 channel, payload = data[0], data[1:]

@@ -4,9 +4,11 @@ opened, and the end of a pod's streams when the pod goes."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
 from typing import Any
+
+from aiohttp import WSMsgType, web
 
 from ..store import Event, Store
 from .errors import bad_request
@@ -43,3 +45,14 @@ def deletion(store: Store, pod: Obj) -> Iterator[asyncio.Event]:
         yield gone
     finally:
         store.remove_listener("pods", changed)
+
+
+async def binary_messages(ws: web.WebSocketResponse) -> AsyncIterator[bytes]:
+    """The client's binary messages until it closes the connection (or it breaks); every
+    streaming protocol here is binary, so other data messages are skipped."""
+    while True:
+        msg = await ws.receive()
+        if msg.type == WSMsgType.BINARY:
+            yield msg.data
+        elif msg.type in (WSMsgType.CLOSE, WSMsgType.CLOSING, WSMsgType.CLOSED, WSMsgType.ERROR):
+            return
