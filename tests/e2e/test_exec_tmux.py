@@ -16,11 +16,13 @@ from .test_kubectl_tmux import assert_app_has_the_terminal, flag, open_pods, qui
 pytestmark = pytest.mark.e2e
 
 POD = re.compile(r"my-app-[a-z0-9]+-[a-z0-9]{5}")
+DETAIL = re.compile(r"NODE \S+\s+IP \S+")
 
 
-def shell_hostname(tmux: Tmux) -> str:
+def shell_hostname(tmux: Tmux) -> tuple[str, str]:
     """Open the shell (S) on the pod under the cursor, run ``hostname`` in the simulated
-    container, ``exit``, and wait for the app to take the terminal back: the answer."""
+    container, ``exit``, and wait for the app to take the terminal back: the answer and the
+    app's screen then."""
     tmux.keys("S")
     # kubectl exec -it has the terminal: the app left the alternate screen.
     tmux.wait_for(lambda s: flag(tmux, "alternate_on") == "0", "the app to hand over")
@@ -39,19 +41,27 @@ def shell_hostname(tmux: Tmux) -> str:
     tmux.keys("exit", "Enter")
     screen = tmux.wait_for(lambda s: "ended" in s and "READY" in s, "the app back")
     assert f"shell in {answer}/app ended" in screen
-    return answer
+    return answer, screen
 
 
 def test_shell_runs_in_the_simulated_container_and_the_app_comes_back(tmux: Tmux) -> None:
     start(tmux, "kubectl stack --demo")
     open_pods(tmux)
-    screen = tmux.wait_for(lambda s: "Delete pod" in s, "the Pods tab's keys")
+    # The Pods panel details the pod under the cursor (its node and IP): wait for one, then
+    # for the next pod's after Down.
+    screen = tmux.wait_for(lambda s: DETAIL.search(s) is not None, "a pod under the cursor")
     pods = POD.findall(screen.split("READY", 1)[1])
     assert len(pods) == 3, screen
+    first = DETAIL.findall(screen)
     tmux.keys("Down")
-    assert shell_hostname(tmux) == pods[1]  # the pod under the cursor
-    # Back on the same screen with the cursor where it was: the next shell is the same pod's.
-    assert shell_hostname(tmux) == pods[1]
+    screen = tmux.wait_for(
+        lambda s: DETAIL.findall(s) not in ([], first), "the cursor on the next pod"
+    )
+    second = DETAIL.findall(screen)
+    answer, back = shell_hostname(tmux)
+    assert answer == pods[1]  # the pod under the cursor
+    # Back on the same screen (the Pods tab) with the cursor where it was.
+    assert "Delete pod" in back and DETAIL.findall(back) == second
     assert_app_has_the_terminal(tmux)
     quit_app(tmux)
 
