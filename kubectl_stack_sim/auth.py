@@ -19,7 +19,7 @@ from typing import Any
 
 from . import rbac
 from .cluster import User
-from .resources import BY_GR, RESOURCES
+from .resources import BY_GR, CONNECT_SUBRESOURCES, RESOURCES
 from .store import Store
 
 READ_VERBS = frozenset({"get", "list", "watch"})
@@ -259,7 +259,9 @@ def _viewer_rules() -> list[dict[str, Any]]:
             continue
         names = by_group.setdefault(rtype.group, [])
         names.append(rtype.plural)
-        names.extend(f"{rtype.plural}/{sub}" for sub in rtype.subresources)
+        names.extend(
+            f"{rtype.plural}/{sub}" for sub in rtype.subresources if sub not in CONNECT_SUBRESOURCES
+        )
     return [
         {"verbs": sorted(READ_VERBS), "apiGroups": [group], "resources": names}
         for group, names in by_group.items()

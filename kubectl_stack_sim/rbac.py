@@ -18,7 +18,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from .resources import RESOURCES
+from .resources import CONNECT_SUBRESOURCES, RESOURCES
 from .store import Obj, Store
 
 GROUP = "rbac.authorization.k8s.io"
@@ -32,7 +32,17 @@ READ = ["get", "list", "watch"]
 WRITE = ["create", "delete", "deletecollection", "patch", "update"]
 # What the bootstrap edit role may change (and admin too), among the kinds served here.
 _EDITABLE = {
-    "": ["pods", "pods/log", "services", "configmaps", "secrets", "serviceaccounts"]
+    "": [
+        "pods",
+        "pods/log",
+        "pods/attach",
+        "pods/exec",
+        "pods/portforward",
+        "services",
+        "configmaps",
+        "secrets",
+        "serviceaccounts",
+    ]
     + ["persistentvolumeclaims", "endpoints"],
     "apps": ["deployments", "deployments/scale", "replicasets", "replicasets/scale"]
     + ["statefulsets", "statefulsets/scale", "daemonsets"],
@@ -157,7 +167,7 @@ def _view_rules() -> list[Obj]:
         for r in RESOURCES
         if r.plural not in _SKIPPED_BY_VIEW and r.plural not in _REVIEWS and r.group != GROUP
         for sub in ("", *r.subresources)
-        if sub not in ("scale",)
+        if sub not in ("scale", *CONNECT_SUBRESOURCES)
     )
     return [{"verbs": READ, "apiGroups": [g], "resources": rs} for g, rs in readable.items()]
 

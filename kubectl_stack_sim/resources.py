@@ -12,6 +12,8 @@ from typing import Any
 
 ALL_VERBS = ("create", "delete", "deletecollection", "get", "list", "patch", "update", "watch")
 READ_VERBS = ("get", "list")
+# Subresources that stream (exec, attach, port-forward): authorized as create, never read.
+CONNECT_SUBRESOURCES = ("attach", "exec", "portforward")
 
 
 @dataclass(frozen=True)
@@ -66,7 +68,7 @@ RESOURCES: tuple[ResourceType, ...] = (
         "Pod",
         short_names=("po",),
         categories=("all",),
-        subresources=("status", "log", "eviction"),
+        subresources=("status", "log", "eviction", *CONNECT_SUBRESOURCES),
     ),
     _core(
         "services",

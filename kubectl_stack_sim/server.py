@@ -19,7 +19,7 @@ from aiohttp import web
 from multidict import CIMultiDict
 
 from . import auth, deletion, jsonutil
-from .api import discovery, listoptions, openapi, protobuf, reviews
+from .api import discovery, listoptions, openapi, portforward, protobuf, remotecommand, reviews
 from .api.errors import ApiError, forbidden, success_status
 from .api.fields import FieldValidation, directive
 from .api.handlers import Registry, Target
@@ -29,7 +29,7 @@ from .api.patch import PATCH_TYPES
 from .api.watch import serve_watch
 from .cluster import Cluster
 from .crds import custom_types, is_served, version_schema
-from .resources import lookup
+from .resources import CONNECT_SUBRESOURCES, lookup
 from .store import Store
 
 
@@ -106,6 +106,10 @@ def _group_version(path: str) -> str | None:
 
 def _verb(method: str, target: Target, params: dict[str, str]) -> str:
     watching = params.get("watch") in ("1", "true", "True")
+    if target.subresource in CONNECT_SUBRESOURCES:
+        # A WebSocket GET is authorized as create, as a SPDY POST is
+        # (AuthorizePodWebsocketUpgradeCreatePermission).
+        return "create" if method in ("GET", "POST") else ""
     if method == "GET":
         if watching:
             return "watch"
@@ -309,6 +313,10 @@ async def _serve(
 ) -> web.StreamResponse:
     if target.subresource == "log":
         return await serve_logs(request, registry, target, params)
+    if target.subresource == "portforward":
+        return await portforward.serve(request, registry, target)
+    if target.subresource in CONNECT_SUBRESOURCES:
+        return await remotecommand.serve(request, registry, target)
     if target.subresource == "eviction":
         return _json(registry.evict(target, await _body(request)), status=201)
     if target.subresource == "scale":

@@ -1,6 +1,7 @@
-"""A recording stand-in for kubectl, for what the embedded cluster does not serve yet
-(pods/exec, pods/portforward). Tests install it as an executable named ``kubectl`` (see
-:func:`install`) and point KUBECTL_PLUGINS_CALLER or PATH at it.
+"""A recording stand-in for kubectl, for tests of the command lines the app runs and of a
+kubectl that fails (the embedded cluster serves exec and port-forward to the real kubectl:
+see ``tests/e2e/test_exec_tmux.py``). Tests install it as an executable named ``kubectl``
+(see :func:`install`) and point KUBECTL_PLUGINS_CALLER or PATH at it.
 
 It appends its argv (one JSON list a line) to ``$STANDIN_RECORD``, then:
 - ``exec``: prints ``STANDIN-SHELL`` and whether stdin/stdout are a terminal, reads one line

@@ -30,7 +30,19 @@ KUBE_VERSION = {
 
 # Subresource -> (group, version, kind, verbs) when it differs from the parent resource.
 _SUBRESOURCE_KINDS = {"scale": ("autoscaling", "v1", "Scale")}
-_SUBRESOURCE_VERBS = {"status": ["get", "patch", "update"], "scale": ["get", "patch", "update"]}
+_SUBRESOURCE_VERBS = {
+    "status": ["get", "patch", "update"],
+    "scale": ["get", "patch", "update"],
+    "attach": ["create", "get"],
+    "exec": ["create", "get"],
+    "portforward": ["create", "get"],
+}
+# The options kinds the streaming subresources take (served without group and version).
+_OPTIONS_KINDS = {
+    "attach": "PodAttachOptions",
+    "exec": "PodExecOptions",
+    "portforward": "PodPortForwardOptions",
+}
 
 
 def groups(
@@ -112,7 +124,7 @@ def resource_list(
                 "name": f"{r.plural}/{sub}",
                 "singularName": "",
                 "namespaced": r.namespaced,
-                "kind": r.kind,
+                "kind": _OPTIONS_KINDS.get(sub, r.kind),
                 "verbs": _SUBRESOURCE_VERBS.get(sub, ["get"]),
             }
             if sub in _SUBRESOURCE_KINDS:

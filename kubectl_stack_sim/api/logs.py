@@ -29,7 +29,7 @@ def rfc3339nano(when: float) -> str:
     return f"{base}.{frac}Z" if frac else f"{base}Z"
 
 
-def _choose_container(pod: Obj, requested: str) -> str:
+def choose_container(pod: Obj, requested: str) -> str:
     name = pod["metadata"]["name"]
     spec = pod.get("spec") or {}
     containers = [c.get("name") for c in spec.get("containers") or []]
@@ -109,7 +109,7 @@ async def serve_logs(
     request: web.Request, registry: Registry, target: Target, params: dict[str, str]
 ) -> web.StreamResponse:
     pod = registry.get(target)
-    container = _choose_container(pod, params.get("container", ""))
+    container = choose_container(pod, params.get("container", ""))
     previous = params.get("previous") in ("1", "true", "True")
     follow = params.get("follow") in ("1", "true", "True")
     stamps = params.get("timestamps") in ("1", "true", "True")

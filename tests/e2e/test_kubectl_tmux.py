@@ -1,10 +1,11 @@
 """End to end: the app hands the real terminal (tmux) to kubectl and takes it back.
 
 Edit runs the real kubectl (``kubectl stack --demo``, so kubectl itself sets
-KUBECTL_PLUGINS_CALLER) with an editor script. The embedded cluster serves neither pods/exec
-nor portforward yet, so the shell runs the recording stand-in (``kubectl-stack --demo`` run
-directly with KUBECTL_PLUGINS_CALLER pointing at it). After each hand-over the alternate
-screen and mouse reporting are back and keys work, also when kubectl fails or is absent."""
+KUBECTL_PLUGINS_CALLER) with an editor script. The shell tests here run the recording stand-in
+(``kubectl-stack --demo`` run directly with KUBECTL_PLUGINS_CALLER pointing at it) to check the
+command line and a failing kubectl; ``test_exec_tmux`` runs the real one against the embedded
+cluster's exec and port-forward. After each hand-over the alternate screen and mouse reporting
+are back and keys work, also when kubectl fails or is absent."""
 
 from __future__ import annotations
 
