@@ -10,6 +10,7 @@ are back and keys work, also when kubectl fails or is absent."""
 from __future__ import annotations
 
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -85,6 +86,9 @@ def open_pods(tmux: Tmux) -> None:
     tmux.wait_for(lambda s: "Deployment" in s and "Rollout" in s, "the stack screen")
     tmux("send-keys", "-t", "e2e", "Right")
     tmux.wait_for(lambda s: "Running" in s and "READY" in s, "the pods tab")
+    # The Pods panel details the pod under the cursor (its node and IP): a pod key pressed
+    # before that asks to choose a pod first.
+    tmux.wait_for(lambda s: re.search(r"NODE \S+ +IP \d", s) is not None, "a pod under the cursor")
 
 
 def test_shell_hands_the_terminal_to_kubectl_exec_and_takes_it_back(

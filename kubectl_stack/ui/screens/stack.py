@@ -23,6 +23,7 @@ from ...model.workloads import for_kind
 from .. import present
 from ..widgets.bars import Banner, KeysFooter, TopBar
 from ..widgets.table import DetailLine, KeyedTable
+from ..widgets.tabs import StackTabs
 from . import kubectl_actions, stack_actions
 from .base import ClusterScreen
 
@@ -105,9 +106,7 @@ class StackScreen(kubectl_actions.KubectlActions, stack_actions.StackActions, Cl
         yield Banner()
         yield Static(id="stack-title")
         yield Static(id="rollout-summary")
-        # The first tab is chosen here, not on mount: a screen built ahead can be mounted
-        # while the app quits, before the Tabs widget has mounted its tabs.
-        yield Tabs(
+        yield StackTabs(
             *[Tab(label, id=f"tab-{key}") for key, label in TABS],
             active=f"tab-{self._initial_tab}",
             id="stack-tabs",
