@@ -1,7 +1,8 @@
 """Run a program on a real pseudo-terminal and read its screen as a person would see it.
 
-Everything the program writes is counted (what would cross an SSH link) and, while
-``emulate`` is on, fed to a pyte terminal emulator so waits can look at the screen's text.
+Everything the program writes is counted (what would cross an SSH link), optionally read
+no faster than a slow link would carry it, and, while ``emulate`` is on, fed to a pyte
+terminal emulator so waits can look at the screen's text.
 
 A wait answers with the time the output that made the screen show what it waited for came
 out of the pty, not the time pyte was done with it: pyte is pure Python and parses a 4 KB
@@ -42,8 +43,17 @@ class Terminal:
     """``argv`` on a pty of ``cols`` x ``rows``; close() ends it."""
 
     def __init__(
-        self, argv: list[str], env: Mapping[str, str], cols: int = 80, rows: int = 24
+        self,
+        argv: list[str],
+        env: Mapping[str, str],
+        cols: int = 80,
+        rows: int = 24,
+        *,
+        drain: float | None = None,
     ) -> None:
+        """``drain``: read at most that many bytes a second, as a slow link would (8,000 for
+        64 kbit/s): once the pty's buffer is full, the program's writes block."""
+        self._drain = drain
         self._master, slave = pty.openpty()
         try:
             self._size(slave, cols, rows)
@@ -84,9 +94,11 @@ class Terminal:
     def _read(self) -> None:
         while True:
             try:
-                data = os.read(self._master, 65536)
+                data = os.read(self._master, 65536 if self._drain is None else 512)
             except OSError:
                 data = b""
+            if self._drain is not None and data:
+                time.sleep(len(data) / self._drain)  # the link carrying it
             arrived = time.perf_counter()
             with self._changed:
                 if not data:

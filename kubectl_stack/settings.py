@@ -58,6 +58,11 @@ class Settings:
     sample_seconds: int = 5
     """Seconds between two autoscaler samples (sparklines cover points x seconds)."""
 
+    max_fps: int = 30
+    """Screen refreshes a second at most (``--max-fps``). The app also draws less often
+    when the terminal drains slowly or the refreshes would exceed about 8 KB/s at 80x24
+    (24 KB/s at 200x60 and up); lower it for a metered or very slow link."""
+
     show_clock: bool = True
     """Show the time of day (UTC) in the title bar."""
 

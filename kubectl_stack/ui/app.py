@@ -23,8 +23,10 @@ from ..model.hpa import HpaHistory
 from ..model.visible import visible
 from ..options import ConnectionOptions, Options
 from ..settings import Settings, config_path, load_settings
+from . import pacing
 from .collector import IdleCollector
 from .content_actions import NoContentActions
+from .driver import terminal_output
 from .glyphs import GLYPHS, AsciiFilter
 from .handover import KubectlTools
 from .keyorder import KeyRouter
@@ -39,8 +41,6 @@ if TYPE_CHECKING:
     from .screens.stack import StackScreen
 
 Connector = Callable[[ConnectionOptions, Options], Awaitable[Source]]
-MIN_REFRESH_INTERVAL = 0.03  # seconds between two coalesced screen refreshes
-REFRESH_SHARE = 1 / 3  # of the time, at most, spent refreshing screens under churn
 # Seconds after a key before the next coalesced refresh: one started meanwhile would run
 # between the key and its answer (2 to 10 ms at 10,000 pods), and the answer draws the
 # screen from the current state anyway. Keys held down still see a change within KEY_STARVE.
@@ -107,6 +107,9 @@ class StackApp(NoContentActions[int], KubectlTools):
         self._key_at = float("-inf")  # the last key read from the terminal
         self._keys_from = float("-inf")  # keys read before this (monotonic) are dropped
         self._refreshed_version = -1
+        self._written_at_refresh = 0  # what the terminal had been sent at the last refresh
+        self._link_share = 1.0  # of the byte budget the terminal's link takes (.pacing)
+        self._link_blocked = False  # a refresh waited for the terminal since the last one
         self._sampled_at = float("-inf")
         self._gc_frozen = False
         self._collector = IdleCollector(self.set_timer)
@@ -300,6 +303,12 @@ class StackApp(NoContentActions[int], KubectlTools):
         # Not before the last key's answer, unless a change has waited too long for it.
         after_key = min(self._key_at + KEY_FIRST, self._changed_at + KEY_STARVE)
         wait = max(self._next_refresh, after_key) - now
+        output = terminal_output(self)
+        if wait <= 0 and output is not None and output.blocked_for() > 0:
+            # The terminal has not taken the last frame yet (a slow link): a new one would
+            # only queue behind it, and keys' answers behind both.
+            wait = 1.0 / self.settings.max_fps
+            self._link_blocked = True
         if wait > 0:
             if self._refresh_timer is None:
                 self._refresh_timer = self.set_timer(wait, self._deferred_refresh)
@@ -322,19 +331,27 @@ class StackApp(NoContentActions[int], KubectlTools):
             shown.refresh_data()
         if isinstance(self.screen, MutationDialog) and self.screen.is_mounted:
             self.screen.refresh_data()  # a decision is made on the object as it is now
-        # Spend at most REFRESH_SHARE of the time refreshing, so keys stay responsive, and
-        # at most ~33 refreshes a second. A refresh costs what changed (10,000 pods under 50
-        # changes/s: ~6 ms) and repaints only changed lines in view, so a change reaches the
-        # screen within about 30 ms plus that cost. A garbage collection that ran meanwhile
-        # is not the refresh's cost: counted, one 60 ms collection held the next refresh
-        # back by 180 ms.
+        # Paced by CPU, frame rate and bandwidth (see .pacing). A refresh costs what changed
+        # (10,000 pods under 50 changes/s: ~6 ms) and repaints only changed lines in view,
+        # so a change reaches the screen within a frame plus that cost. A garbage
+        # collection that ran meanwhile is not the refresh's cost: counted, one 60 ms
+        # collection held the next refresh back by 180 ms.
         self._refreshed_at = time.monotonic()
         self._changed_at = None
         self._refreshed_version = self.source.state.version if self.source else -1
         collected = self._collector.collecting - collecting
         cost = max(0.0, self._refreshed_at - started - collected)
-        self._next_refresh = self._refreshed_at + max(
-            cost * (1 / REFRESH_SHARE - 1), MIN_REFRESH_INTERVAL
+        output = terminal_output(self)
+        written = 0
+        if output is not None:
+            written = output.written - self._written_at_refresh
+            self._written_at_refresh = output.written
+            blocked = self._link_blocked or output.blocked_for() > 0
+            self._link_share = pacing.link_share(self._link_share, blocked)
+            self._link_blocked = False
+        cols, rows = self.size
+        self._next_refresh = self._refreshed_at + pacing.refresh_gap(
+            cost, written, cols, rows, self.settings.max_fps, self._link_share
         )
         if not self._gc_frozen and self.source is not None and self.source.synced():
             # The first full list lives as long as the cache: out of the collector's
@@ -502,6 +519,8 @@ def make_app(
     ``options.connection`` when it starts (failure: exit code 1, ``app.fatal_error``)."""
     if settings is None:
         overrides: dict[str, Any] = {"mouse": not options.no_mouse}
+        if options.max_fps is not None:
+            overrides["max_fps"] = options.max_fps
         if options.ascii:  # adds to the config file's ``ascii``, never takes it away
             overrides["ascii"] = True
         settings = load_settings(**overrides)

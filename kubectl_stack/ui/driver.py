@@ -8,12 +8,19 @@ fail with EIO. Textual's input thread then sees "readable" at once, reads nothin
 a core spinning for as long as the process lives, and its output thread dies on the first
 failed write. This driver reads input with the same parser but ends the app on end of input
 or EIO, and drops output once the terminal has failed instead of raising.
+
+It also tells the app how fast the terminal drains (:class:`TerminalOutput`): the characters
+written so far, and whether a write is blocked right now. On a slow link (SSH through a jump
+host, a 64 kbit/s line) writes to the pty block once the kernel's buffer is full; the app
+then waits for the terminal before it draws again, instead of queueing frames that would
+arrive seconds late and hold the keys' answers behind them.
 """
 
 from __future__ import annotations
 
 import os
 import selectors
+import time
 from codecs import getincrementaldecoder
 from collections.abc import Iterable
 from typing import IO, Any
@@ -27,29 +34,54 @@ from textual.message import Message
 from .run import TERMINAL_GONE
 
 
-class _Output:
-    """The driver's output file: stops writing (and raising) once a write has failed."""
+class TerminalOutput:
+    """The driver's output file: counts what it wrote, knows when a write is blocked, and
+    stops writing (and raising) once a write has failed. Written to by Textual's output
+    thread; read by the app (plain attributes: a torn read costs one frame's pacing)."""
 
     def __init__(self, file: IO[str]) -> None:
         self._file = file
         self.failed = False
+        self.written = 0
+        """Bytes written so far (as UTF-8)."""
+        self._blocked_since: float | None = None
+
+    def blocked_for(self) -> float:
+        """Seconds the write under way has been waiting for the terminal (0: none is)."""
+        since = self._blocked_since
+        return 0.0 if since is None else max(0.0, time.monotonic() - since)
 
     def write(self, text: str) -> None:
         if not self.failed:
+            self._blocked_since = time.monotonic()
             try:
                 self._file.write(text)
+                # In bytes: the table's glyphs (▰ ✓ ◐) are three each in UTF-8.
+                self.written += len(text.encode("utf-8", "replace"))
             except OSError:
                 self.failed = True
+            finally:
+                self._blocked_since = None
 
     def flush(self) -> None:
         if not self.failed:
+            self._blocked_since = time.monotonic()
             try:
                 self._file.flush()
             except OSError:
                 self.failed = True
+            finally:
+                self._blocked_since = None
 
     def fileno(self) -> int:
         return self._file.fileno()
+
+
+def terminal_output(app: App[Any]) -> TerminalOutput | None:
+    """The output of ``app``'s :class:`TerminalDriver`, if it runs on one."""
+    driver = getattr(app, "_driver", None)  # Textual has no public accessor
+    output = getattr(driver, "_file", None)
+    return output if isinstance(output, TerminalOutput) else None
 
 
 class TerminalDriver(LinuxDriver):
@@ -59,7 +91,7 @@ class TerminalDriver(LinuxDriver):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         assert self._file is not None  # sys.__stderr__, where Textual draws
-        self._file = _Output(self._file)  # type: ignore[assignment]
+        self._file = TerminalOutput(self._file)  # type: ignore[assignment]
 
     def run_input_thread(self) -> None:
         """Textual's input loop (read, parse, dispatch; the parser's tick times out a lone
