@@ -12,6 +12,7 @@ latency measured after it was off by 10 to 20 ms.
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import os
 import pty
@@ -28,6 +29,7 @@ import pyte
 from bench.sync import stop
 
 Screen = list[str]
+QUERY = b"\x1b[6n"  # cursor position query
 
 
 def _controlling_terminal() -> None:
@@ -54,6 +56,9 @@ class Terminal:
         """``drain``: read at most that many bytes a second, as a slow link would (8,000 for
         64 kbit/s): once the pty's buffer is full, the program's writes block."""
         self._drain = drain
+        self.answers = True
+        """Answer cursor position queries, as terminals do."""
+        self._tail = b""
         self._master, slave = pty.openpty()
         try:
             self._size(slave, cols, rows)
@@ -100,6 +105,13 @@ class Terminal:
             if self._drain is not None and data:
                 time.sleep(len(data) / self._drain)  # the link carrying it
             arrived = time.perf_counter()
+            # A terminal answers a cursor position query once it has read all before it;
+            # the app paces what it sends by these answers (kubectl_stack/ui/pacing.py).
+            queries = (self._tail + data).count(QUERY)
+            self._tail = data[-(len(QUERY) - 1) :]
+            for _ in range(queries if self.answers else 0):
+                with contextlib.suppress(OSError):
+                    os.write(self._master, b"\x1b[1;1R")
             with self._changed:
                 if not data:
                     self.proc.poll()

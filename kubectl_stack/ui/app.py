@@ -26,7 +26,6 @@ from ..settings import Settings, config_path, load_settings
 from . import pacing
 from .collector import IdleCollector
 from .content_actions import NoContentActions
-from .driver import terminal_output
 from .glyphs import GLYPHS, AsciiFilter
 from .handover import KubectlTools
 from .keyorder import KeyRouter
@@ -41,11 +40,6 @@ if TYPE_CHECKING:
     from .screens.stack import StackScreen
 
 Connector = Callable[[ConnectionOptions, Options], Awaitable[Source]]
-# Seconds after a key before the next coalesced refresh: one started meanwhile would run
-# between the key and its answer (2 to 10 ms at 10,000 pods), and the answer draws the
-# screen from the current state anyway. Keys held down still see a change within KEY_STARVE.
-KEY_FIRST = 0.05
-KEY_STARVE = 0.25
 Clock = Callable[[], float]
 
 
@@ -100,18 +94,11 @@ class StackApp(NoContentActions[int], KubectlTools):
             self.settings = settings = replace(settings, warnings=(*settings.warnings, warning))
         GLYPHS.select(settings.ascii)
         self._ascii_filter = [AsciiFilter()] if settings.ascii else []
-        self._next_refresh = 0.0
         self._refresh_timer: Timer | None = None
-        self._refreshed_at = 0.0
-        self._changed_at: float | None = None  # the oldest change not drawn yet
-        self._key_at = float("-inf")  # the last key read from the terminal
+        self._refreshes = pacing.Refreshes()
         self._keys_from = float("-inf")  # keys read before this (monotonic) are dropped
         self._refreshed_version = -1
-        self._written_at_refresh = 0  # what the terminal had been sent at the last refresh
-        self._link_share = 1.0  # of the byte budget the terminal's link takes (.pacing)
-        self._link_blocked = False  # a refresh waited for the terminal since the last one
         self._sampled_at = float("-inf")
-        self._gc_frozen = False
         self._collector = IdleCollector(self.set_timer)
         self._stack_screen: StackScreen | None = None
         self._keys = KeyRouter()
@@ -191,8 +178,8 @@ class StackApp(NoContentActions[int], KubectlTools):
     def input_arriving(self) -> None:
         """A key was read (the terminal driver calls this from its input thread, before the
         key reaches the app's queue, where a refresh may be about to start): the next
-        coalesced refresh waits for its answer. It only stores a float."""
-        self._key_at = time.monotonic()
+        coalesced refresh waits for its answer (see .pacing). It only stores a float."""
+        self._refreshes.key_at = time.monotonic()
 
     def _tick(self) -> None:
         self._collector.tick()
@@ -284,7 +271,7 @@ class StackApp(NoContentActions[int], KubectlTools):
                 self.tell(str(exc), severity="error")
             return
         old, self.source = self.source, source
-        self._gc_frozen = False
+        self._refreshes.gc_frozen = False
         if old is not None:
             await old.close()
             while len(self.screen_stack) > 1:
@@ -297,18 +284,7 @@ class StackApp(NoContentActions[int], KubectlTools):
     def on_state_changed(self, message: StateChanged) -> None:
         if not self.is_running:  # shutting down: screens are being taken apart
             return
-        now = time.monotonic()
-        if self._changed_at is None:
-            self._changed_at = now
-        # Not before the last key's answer, unless a change has waited too long for it.
-        after_key = min(self._key_at + KEY_FIRST, self._changed_at + KEY_STARVE)
-        wait = max(self._next_refresh, after_key) - now
-        output = terminal_output(self)
-        if wait <= 0 and output is not None and output.blocked_for() > 0:
-            # The terminal has not taken the last frame yet (a slow link): a new one would
-            # only queue behind it, and keys' answers behind both.
-            wait = 1.0 / self.settings.max_fps
-            self._link_blocked = True
+        wait = self._refreshes.wait(time.monotonic())
         if wait > 0:
             if self._refresh_timer is None:
                 self._refresh_timer = self.set_timer(wait, self._deferred_refresh)
@@ -331,36 +307,14 @@ class StackApp(NoContentActions[int], KubectlTools):
             shown.refresh_data()
         if isinstance(self.screen, MutationDialog) and self.screen.is_mounted:
             self.screen.refresh_data()  # a decision is made on the object as it is now
-        # Paced by CPU, frame rate and bandwidth (see .pacing). A refresh costs what changed
-        # (10,000 pods under 50 changes/s: ~6 ms) and repaints only changed lines in view,
-        # so a change reaches the screen within a frame plus that cost. A garbage
-        # collection that ran meanwhile is not the refresh's cost: counted, one 60 ms
-        # collection held the next refresh back by 180 ms.
-        self._refreshed_at = time.monotonic()
-        self._changed_at = None
+        # Paced by CPU and frame rate (see .pacing); what reaches the terminal, by the link
+        # (.driver).
         self._refreshed_version = self.source.state.version if self.source else -1
         collected = self._collector.collecting - collecting
-        cost = max(0.0, self._refreshed_at - started - collected)
-        output = terminal_output(self)
-        written = 0
-        if output is not None:
-            written = output.written - self._written_at_refresh
-            self._written_at_refresh = output.written
-            blocked = self._link_blocked or output.blocked_for() > 0
-            self._link_share = pacing.link_share(self._link_share, blocked)
-            self._link_blocked = False
-        cols, rows = self.size
-        self._next_refresh = self._refreshed_at + pacing.refresh_gap(
-            cost, written, cols, rows, self.settings.max_fps, self._link_share
-        )
-        if not self._gc_frozen and self.source is not None and self.source.synced():
-            # The first full list lives as long as the cache: out of the collector's
-            # generations, full collections stop rescanning it (10,000 pods: pauses of ~0.6 s
-            # several times a minute under churn). Replaced objects are still freed by
-            # reference counting (API objects hold no cycles).
-            self._gc_frozen = True
+        self._refreshes.done(started, time.monotonic(), collected, self.settings.max_fps)
+        if self.source is not None and self._refreshes.freeze(self.source.synced()):
             self._collector.freeze()
-            self.set_timer(0.5, self._build_stack_screen)
+            self.set_timer(pacing.STACK_SCREEN_AHEAD, self._build_stack_screen)
 
     def _sample_autoscalers(self) -> None:
         if self.source is None:

@@ -9,17 +9,21 @@ a core spinning for as long as the process lives, and its output thread dies on 
 failed write. This driver reads input with the same parser but ends the app on end of input
 or EIO, and drops output once the terminal has failed instead of raising.
 
-It also tells the app how fast the terminal drains (:class:`TerminalOutput`): the characters
-written so far, and whether a write is blocked right now. On a slow link (SSH through a jump
-host, a 64 kbit/s line) writes to the pty block once the kernel's buffer is full; the app
-then waits for the terminal before it draws again, instead of queueing frames that would
-arrive seconds late and hold the keys' answers behind them.
+Its output goes through :class:`TerminalOutput`: a cell-diff writer (:mod:`.framebuffer`)
+that sends only the cells that changed, paced by the link (:class:`.pacing.Link`): each send
+ends with a cursor position query (``CSI 6 n``) whose answer, read by the input thread, says
+the terminal has taken everything before it. On a slow link (SSH through a jump host, a
+64 kbit/s line) what the app draws meanwhile waits in the framebuffer, each row in its
+latest state, instead of queueing frames that would arrive seconds late with the keys'
+answers behind them.
 """
 
 from __future__ import annotations
 
+import math
 import os
 import selectors
+import threading
 import time
 from codecs import getincrementaldecoder
 from collections.abc import Iterable
@@ -31,47 +35,91 @@ from textual.app import App
 from textual.drivers.linux_driver import LinuxDriver
 from textual.message import Message
 
+from . import pacing
+from .framebuffer import Framebuffer, terminal_size
+from .pacing import Link
 from .run import TERMINAL_GONE
 
 
 class TerminalOutput:
-    """The driver's output file: counts what it wrote, knows when a write is blocked, and
-    stops writing (and raising) once a write has failed. Written to by Textual's output
-    thread; read by the app (plain attributes: a torn read costs one frame's pacing)."""
+    """The driver's output file. Textual's output thread writes frames into a
+    :class:`.framebuffer.Framebuffer` and flushes; a flush sends what changed when the link
+    (:class:`.pacing.Link`) allows, else leaves it for :meth:`due` to say. Writing stops
+    (and never raises) once a write has failed."""
+
+    QUERY = "\x1b[6n"  # the terminal answers with its cursor position, after all before it
 
     def __init__(self, file: IO[str]) -> None:
         self._file = file
         self.failed = False
         self.written = 0
-        """Bytes written so far (as UTF-8)."""
-        self._blocked_since: float | None = None
-
-    def blocked_for(self) -> float:
-        """Seconds the write under way has been waiting for the terminal (0: none is)."""
-        since = self._blocked_since
-        return 0.0 if since is None else max(0.0, time.monotonic() - since)
+        """Bytes sent so far (as UTF-8)."""
+        self._screen = Framebuffer(terminal_size(file.fileno()))
+        self._link = Link()
+        self._lock = threading.Lock()  # the link: the input thread tells of answers
+        self.key_at = -math.inf
+        """When the input thread last read a key (monotonic)."""
+        self._wake = False  # the output thread was asked to flush
 
     def write(self, text: str) -> None:
-        if not self.failed:
-            self._blocked_since = time.monotonic()
-            try:
-                self._file.write(text)
-                # In bytes: the table's glyphs (▰ ✓ ◐) are three each in UTF-8.
-                self.written += len(text.encode("utf-8", "replace"))
-            except OSError:
-                self.failed = True
-            finally:
-                self._blocked_since = None
+        self._screen.feed(text, time.monotonic())
 
     def flush(self) -> None:
-        if not self.failed:
-            self._blocked_since = time.monotonic()
-            try:
-                self._file.flush()
-            except OSError:
-                self.failed = True
-            finally:
-                self._blocked_since = None
+        """Send what changed if the link allows (Textual's output thread, once its queue is
+        empty). What Textual wrote that is not cells (modes, the alternate screen: at start,
+        exit and resume) goes at once, and what was pending with it."""
+        self._wake = False
+        if self.failed:
+            return
+        size = terminal_size(self._file.fileno())
+        if size is not None:
+            self._screen.resized(size)
+            self._link.resize(*size)
+        now = time.monotonic()
+        with self._lock:
+            if not self._screen.pending:
+                return
+            if not self._screen.urgent and self._link.wait(now, self.key_at) > 0:
+                return
+            limit = self._link.limit()
+            query = self._link.query is None
+        key = self.key_at if now - self.key_at <= pacing.KEY_ANSWER else None
+        text = self._screen.take(limit, first=key)
+        if query:
+            text += self.QUERY
+        try:
+            self._file.write(text)
+            self._file.flush()
+        except OSError:
+            self.failed = True
+            return
+        done = time.monotonic()
+        size_sent = len(text.encode("utf-8", "replace"))  # the table's glyphs: 3 bytes each
+        self.written += size_sent
+        with self._lock:
+            self._link.wrote(done, size_sent, done - now, query)
+
+    def wake(self) -> bool:
+        """Whether the output thread should be woken to send what waits (the input thread
+        asks; True once until the next flush, so its queue never fills with wake-ups)."""
+        if self._wake or self.failed or not self._screen.pending:
+            return False
+        with self._lock:
+            due = self._link.wait(time.monotonic(), self.key_at)
+        self._wake = due <= 0
+        return self._wake
+
+    def answered(self) -> None:
+        """The terminal answered a query (the input thread)."""
+        with self._lock:
+            self._link.answered_query(time.monotonic())
+
+    def due(self) -> float | None:
+        """Seconds until what waits may be sent (None: nothing waits)."""
+        if self.failed or not self._screen.pending:
+            return None
+        with self._lock:
+            return self._link.wait(time.monotonic(), self.key_at)
 
     def fileno(self) -> int:
         return self._file.fileno()
@@ -101,7 +149,8 @@ class TerminalDriver(LinuxDriver):
         with selectors.SelectSelector() as selector:
             selector.register(self.fileno, selectors.EVENT_READ)
             while not self.exit_event.is_set():
-                if selector.select(0.1):
+                due = self._file.due() if isinstance(self._file, TerminalOutput) else None
+                if selector.select(0.1 if due is None else min(0.1, max(0.005, due))):
                     try:
                         data = os.read(self.fileno, 4096)
                     except BlockingIOError:
@@ -115,10 +164,27 @@ class TerminalDriver(LinuxDriver):
                         return
                     self._dispatch(parser.feed(decode(data)))
                 self._dispatch(parser.tick())
+                self._send_due()
+
+    def _send_due(self) -> None:
+        """Wake the output thread when what waits in the framebuffer may go now."""
+        if (
+            isinstance(self._file, TerminalOutput)
+            and self._writer_thread is not None
+            and self._file.wake()
+        ):
+            self._writer_thread.write("")  # it flushes once its queue is empty
 
     def _dispatch(self, messages: Iterable[Message]) -> None:
         for message in messages:
+            if isinstance(message, events.CursorPosition):  # the answer to our query
+                if isinstance(self._file, TerminalOutput):
+                    self._file.answered()
+                    self._send_due()
+                continue
             if isinstance(message, events.Key):
+                if isinstance(self._file, TerminalOutput):
+                    self._file.key_at = time.monotonic()
                 # Before the key is queued: the app then holds back work queued after it.
                 arriving = getattr(self._app, "input_arriving", None)
                 if arriving is not None:

@@ -61,6 +61,11 @@ class Framebuffer:
         """Something waits to be sent."""
         return bool(self._out or self._dirty or self._cursor_moved())
 
+    @property
+    def urgent(self) -> bool:
+        """What waits holds what Textual wrote that is not cells: it goes at once."""
+        return bool(self._out)
+
     def resized(self, size: tuple[int, int]) -> None:
         """The terminal is ``size`` (columns, rows) now: a new size forgets both screens
         (the terminal may have reflowed or cleared what it showed)."""

@@ -1,57 +1,165 @@
-"""When the app may draw again: pure arithmetic, unit-tested (tests/ui/test_pacing.py).
+"""When the app refreshes its screens and when the terminal is sent what changed: every
+timing rule of the UI, as arithmetic on times and byte counts, unit-tested
+(tests/ui/test_pacing.py). The figures behind the constants are in bench/README.md.
 
-Three limits, the tightest wins, after each coalesced refresh of the screens:
+Two clocks, each with its own job:
 
-- **CPU**: refreshing takes at most :data:`REFRESH_SHARE` of the time, so keys stay
-  responsive however fast the cluster changes;
-- **frame rate**: at most ``max_fps`` refreshes a second (the ``max_fps`` setting,
-  ``--max-fps``);
-- **bandwidth**: what the terminal was sent since the last refresh, at
-  :func:`byte_budget` bytes a second, must have had time to go (mosh's idea: a slow link gets
-  fewer, fuller frames, each row in its latest state, rather than a queue of stale ones).
-
-The clock, ages and sparklines move once a second at most whatever this says (the app's
-tick), and a key's answer is drawn at once: both count against the next refresh's budget.
+- **Refreshes** (:func:`delay`, :func:`refresh_gap`, used by the app): a state change is drawn
+  at once unless a key was just read (its answer first, :data:`KEY_FIRST`; a change never
+  waits more than :data:`KEY_STARVE` for keys held down), refreshing takes at most
+  :data:`REFRESH_SHARE` of the time, and there are at most ``max_fps`` a second (the
+  ``max_fps`` setting, ``--max-fps``). Nothing here looks at bytes: a fast terminal sees a
+  change within a frame.
+- **The link** (:class:`Link`, used by the terminal driver): what the refreshes changed is
+  kept in :mod:`.framebuffer` and sent when the link can take it. Over a sustained
+  :func:`byte_budget` a second (a bucket with half a second in hand, so ordinary churn never
+  waits), rows wait and are sent in their latest state. When the terminal answers cursor
+  position queries, each send ends with one and the next waits for its answer (at most
+  :data:`WINDOW` bytes unanswered): a slow link (a pty whose reader lags, SSH through a jump
+  host) then never holds more than one send, and a key's answer waits behind at most
+  :data:`SEND_TIME` of it. A terminal that does not answer is paced by the budget alone,
+  lowered to half the rate its writes drain at once a write blocks. A key's answer is sent
+  whatever the budget (it is counted all the same).
 """
 
 from __future__ import annotations
 
+import math
+from dataclasses import dataclass
+
+KEY_FIRST = 0.05  # seconds after a key before the next coalesced refresh
+KEY_STARVE = 0.25  # ... unless a change has waited this long
 REFRESH_SHARE = 1 / 3  # of the time, at most, spent refreshing screens under churn
+STACK_SCREEN_AHEAD = 0.5  # seconds after the first complete sync: build the Stack screen
+
 # Bytes a second the app means to stay under, per terminal cell, and the bounds: issue 16's
-# limits are 10 KB/s at 80x24 and 30 KB/s at 200x60; these keep a fifth in hand for the
-# clock's tick and the answers to keys, which are not paced.
+# limits are 10 KB/s at 80x24 and 30 KB/s at 200x60, with a fifth in hand for the clock.
 BYTES_PER_CELL = 2.0
 MIN_BUDGET = 8_000.0
 MAX_BUDGET = 24_000.0
-# The least share of the byte budget a slow link is given (8 KB/s x 1/16: 500 bytes a second).
-MIN_SHARE = 1 / 16
-# However big a frame was (a resize, a full redraw), the next may come this soon: a change
-# waits a second at most for a link the budget says is full.
-MAX_GAP = 1.0
+BURST = 0.5  # seconds of budget a quiet link saves up
+KEY_ANSWER = 0.25  # seconds after a key during which sends skip the budget
+WINDOW = 512  # bytes sent but not yet answered beyond which the next send waits
+SEND_TIME = 0.08  # seconds of the link's rate one send takes at most, on a slow link
+MIN_SEND = 256  # ... but never fewer bytes than this
+STALL = 5.0  # seconds without an answer after which the terminal is taken not to answer
 
 
 def byte_budget(cols: int, rows: int) -> float:
-    """Bytes a second the screen's refreshes may send to a ``cols`` x ``rows`` terminal."""
+    """Bytes a second the screen's changes may send to a ``cols`` x ``rows`` terminal."""
     return min(MAX_BUDGET, max(MIN_BUDGET, BYTES_PER_CELL * cols * rows))
 
 
-def refresh_gap(
-    cost: float, written: int, cols: int, rows: int, max_fps: int, share: float = 1.0
-) -> float:
+def delay(now: float, changed_at: float, key_at: float, next_refresh: float) -> float:
+    """Seconds until the refresh for a change first seen at ``changed_at`` may run (<= 0:
+    now), the last key read at ``key_at`` and the pace allowing one from ``next_refresh``."""
+    after_key = min(key_at + KEY_FIRST, changed_at + KEY_STARVE)
+    return max(next_refresh, after_key) - now
+
+
+def refresh_gap(cost: float, max_fps: int) -> float:
     """Seconds from the end of a refresh that took ``cost`` seconds of CPU until the next
-    may start, when ``written`` bytes went to the terminal since the refresh before and the
-    link takes ``share`` of the byte budget (see :func:`link_share`)."""
-    cpu = cost * (1 / REFRESH_SHARE - 1)
-    frame = 1.0 / max(1, max_fps)
-    bandwidth = min(MAX_GAP, written / (byte_budget(cols, rows) * share))
-    return max(cpu, frame, bandwidth)
+    may start."""
+    return max(cost * (1 / REFRESH_SHARE - 1), 1.0 / max(1, max_fps))
 
 
-def link_share(share: float, blocked: bool) -> float:
-    """The share of the byte budget a link takes, after a refresh that found the terminal
-    ``blocked`` (still writing the frame before) or not: halved when it was, regained by a
-    tenth when it was not (TCP's additive increase, multiplicative decrease, in reverse
-    order of speed), within [:data:`MIN_SHARE`, 1]. A slow link thus settles at a rate it
-    drains with room to spare, so a key's answer does not queue behind frames."""
-    share = share / 2 if blocked else share + 0.1
-    return min(1.0, max(MIN_SHARE, share))
+@dataclass
+class Link:
+    """The terminal's link as the sends see it; every method takes the time."""
+
+    budget: float = MIN_BUDGET
+    tokens: float = MIN_BUDGET * BURST
+    stamp: float = -math.inf
+    sent: int = 0  # bytes sent so far
+    answered: int = 0  # ... of which the terminal has answered a query sent after them
+    query: tuple[float, int] | None = None  # the query unanswered: sent at, bytes before it
+    answers: bool = False  # the terminal has answered a query
+    rate: float = math.inf  # bytes a second the link was seen to drain (inf: not slow)
+
+    def resize(self, cols: int, rows: int) -> None:
+        self.budget = byte_budget(cols, rows)
+
+    def _refill(self, now: float) -> None:
+        rate = min(self.budget, self.rate / 2)
+        self.tokens = min(rate * BURST, self.tokens + rate * max(0.0, now - self.stamp))
+        self.stamp = now
+
+    def wait(self, now: float, key_at: float) -> float:
+        """Seconds until something may be sent (0: now)."""
+        self._refill(now)
+        if self.query is not None and self.answers and self.sent - self.answered > WINDOW:
+            if now - self.query[0] < STALL:
+                return STALL - (now - self.query[0])  # an answer ends the wait sooner
+            self.answers = False  # it stopped answering: the budget alone, from now
+        if now - key_at <= KEY_ANSWER or self.tokens > 0:
+            return 0.0
+        return -self.tokens / min(self.budget, self.rate / 2)
+
+    def limit(self) -> int | None:
+        """Bytes one send may hold (None: all that is pending): a key's answer then waits
+        behind at most :data:`SEND_TIME` of a send."""
+        if math.isinf(self.rate):
+            return None
+        return max(MIN_SEND, int(self.rate * SEND_TIME))
+
+    def wrote(self, now: float, size: int, took: float, query: bool) -> None:
+        """``size`` bytes were sent in ``took`` seconds, ending with a query if ``query``."""
+        self._refill(now)
+        self.tokens -= size
+        self.sent += size
+        if query:
+            self.query = (now, self.sent)
+        if took > 0.05 and size >= MIN_SEND:  # the write blocked: the link drains this fast
+            self._drained(size / took)
+
+    def answered_query(self, now: float) -> None:
+        """The terminal answered the query unanswered (if one is)."""
+        if self.query is None:
+            return
+        at, sent = self.query
+        unanswered = sent - self.answered
+        self.answered, self.query, self.answers = sent, None, True
+        if unanswered >= MIN_SEND and now > at:
+            self._drained(unanswered / (now - at))
+        elif now - at < 0.01:
+            self.rate = math.inf  # answered at once: not a slow link (any more)
+
+    def _drained(self, rate: float) -> None:
+        self.rate = rate if math.isinf(self.rate) else (self.rate + rate) / 2
+        if rate > 4 * self.budget:
+            self.rate = math.inf
+
+
+@dataclass
+class Refreshes:
+    """The app's coalesced refreshes: when the next may run, and when to freeze the heap."""
+
+    next_refresh: float = 0.0  # monotonic: the pace allows a refresh from then
+    changed_at: float | None = None  # the oldest change not drawn yet
+    key_at: float = -math.inf  # the last key read from the terminal
+    gc_frozen: bool = False
+
+    def wait(self, now: float) -> float:
+        """A change came at ``now``: seconds until the refresh may run (<= 0: now)."""
+        if self.changed_at is None:
+            self.changed_at = now
+        return delay(now, self.changed_at, self.key_at, self.next_refresh)
+
+    def done(self, started: float, ended: float, collected: float, max_fps: int) -> None:
+        """A refresh ran from ``started`` to ``ended``; ``collected`` seconds of it were a
+        garbage collection, which is not the refresh's cost (counted, one 60 ms collection
+        held the next refresh back by 180 ms)."""
+        self.changed_at = None
+        self.next_refresh = ended + refresh_gap(max(0.0, ended - started - collected), max_fps)
+
+    def freeze(self, synced: bool) -> bool:
+        """True once, at the first refresh after the cluster's first complete sync: the
+        first full list lives as long as the cache, so it goes out of the collector's
+        generations (``gc.freeze``) and full collections stop rescanning it (10,000 pods:
+        pauses of ~0.6 s several times a minute under churn; see bench/README.md).
+        Replaced objects are still freed by reference counting (API objects hold no
+        cycles)."""
+        if self.gc_frozen or not synced:
+            return False
+        self.gc_frozen = True
+        return True

@@ -1,10 +1,11 @@
-"""The refresh pacing's arithmetic (kubectl_stack/ui/pacing.py)."""
+"""The UI's timing rules (kubectl_stack/ui/pacing.py) and the terminal output that applies
+the link's (kubectl_stack/ui/driver.py)."""
 
 from __future__ import annotations
 
+import io
+import math
 import os
-import threading
-import time
 from pathlib import Path
 
 import pytest
@@ -12,7 +13,18 @@ import pytest
 from kubectl_stack.cli import parse
 from kubectl_stack.settings import load_settings
 from kubectl_stack.ui.driver import TerminalOutput
-from kubectl_stack.ui.pacing import MAX_GAP, MIN_SHARE, byte_budget, link_share, refresh_gap
+from kubectl_stack.ui.pacing import (
+    BURST,
+    KEY_FIRST,
+    KEY_STARVE,
+    STALL,
+    WINDOW,
+    Link,
+    Refreshes,
+    byte_budget,
+    delay,
+    refresh_gap,
+)
 
 
 @pytest.mark.parametrize(("cols", "rows", "limit"), [(80, 24, 10_000), (200, 60, 30_000)])
@@ -21,26 +33,150 @@ def test_the_byte_budget_keeps_under_issue_16s_limits(cols: int, rows: int, limi
 
 
 def test_a_quiet_terminal_refreshes_at_the_frame_rate() -> None:
-    assert refresh_gap(0.001, 200, 80, 24, 30) == pytest.approx(1 / 30)
-    assert refresh_gap(0.001, 200, 80, 24, 5) == pytest.approx(0.2)
+    assert refresh_gap(0.001, 30) == pytest.approx(1 / 30)
+    assert refresh_gap(0.001, 5) == pytest.approx(0.2)
 
 
 def test_an_expensive_refresh_leaves_two_thirds_of_the_time_to_keys() -> None:
-    assert refresh_gap(0.05, 0, 80, 24, 30) == pytest.approx(0.1)
+    assert refresh_gap(0.05, 30) == pytest.approx(0.1)
 
 
-def test_a_full_frame_waits_until_the_link_could_carry_it() -> None:
-    # 4 KB to an 80x24 terminal: at 8 KB/s the next refresh waits half a second, so that
-    # whatever the churn the terminal gets at most the budget.
-    assert refresh_gap(0.001, 4_000, 80, 24, 30) == pytest.approx(0.5)
-    frames = 0.0
-    for _ in range(100):
-        frames += refresh_gap(0.001, 4_000, 80, 24, 30)
-    assert 100 * 4_000 / frames <= byte_budget(80, 24)
+def test_a_change_is_drawn_at_once_unless_a_key_was_just_read() -> None:
+    assert delay(10.0, changed_at=10.0, key_at=-math.inf, next_refresh=9.0) <= 0
+    # The pace: not before the next refresh is allowed.
+    assert delay(10.0, changed_at=10.0, key_at=-math.inf, next_refresh=10.02) == pytest.approx(0.02)
+    # A key just read: its answer first.
+    assert delay(10.0, changed_at=10.0, key_at=10.0, next_refresh=0) == pytest.approx(KEY_FIRST)
+    # Keys held down: a change still waits no more than KEY_STARVE in all.
+    assert delay(10.2, changed_at=10.0, key_at=10.2, next_refresh=0) == pytest.approx(
+        KEY_STARVE - 0.2
+    )
 
 
-def test_a_huge_frame_does_not_freeze_the_screen() -> None:
-    assert refresh_gap(0.001, 10_000_000, 200, 60, 30) == MAX_GAP
+def test_a_refresh_paces_the_next_by_its_cost_but_not_by_a_collection() -> None:
+    refreshes = Refreshes()
+    assert refreshes.wait(1.0) <= 0
+    refreshes.done(started=1.0, ended=1.06, collected=0.05, max_fps=30)
+    assert refreshes.changed_at is None
+    assert refreshes.next_refresh == pytest.approx(1.06 + 1 / 30)
+    refreshes.done(started=2.0, ended=2.06, collected=0.0, max_fps=30)
+    assert refreshes.next_refresh == pytest.approx(2.06 + 0.12)
+
+
+def test_the_heap_is_frozen_once_after_the_first_complete_sync() -> None:
+    refreshes = Refreshes()
+    assert not refreshes.freeze(synced=False)
+    assert refreshes.freeze(synced=True)
+    assert not refreshes.freeze(synced=True)
+
+
+def _fast_terminal(link: Link, seconds: float, every: float, size: int) -> tuple[int, int]:
+    """Sends of ``size`` bytes every ``every`` s, each answered at once: (sent, waited)."""
+    sent = waited = 0
+    now = 0.0
+    while now < seconds:
+        if link.wait(now, key_at=-math.inf) > 0:
+            waited += 1
+        else:
+            link.wrote(now, size, 0.0, query=True)
+            link.answered_query(now + 0.001)
+            sent += size
+        now += every
+    return sent, waited
+
+
+def test_a_fast_terminal_under_ordinary_churn_never_waits() -> None:
+    link = Link()
+    link.resize(80, 24)
+    # 30 frames a second of 200 bytes: 6 KB/s, under the 8 KB/s budget.
+    sent, waited = _fast_terminal(link, 10.0, 1 / 30, 200)
+    assert waited == 0 and sent >= 10 * 30 * 200 - 200
+
+
+def test_whatever_the_churn_a_terminal_gets_at_most_the_budget() -> None:
+    link = Link()
+    link.resize(80, 24)
+    sent, waited = _fast_terminal(link, 10.0, 1 / 30, 2_000)
+    assert waited > 0
+    assert sent <= 10 * byte_budget(80, 24) + BURST * byte_budget(80, 24) + 2_000
+
+
+def test_a_keys_answer_goes_whatever_the_budget() -> None:
+    link = Link()
+    link.resize(80, 24)
+    link.wrote(0.0, 20_000, 0.0, query=False)
+    assert link.wait(0.1, key_at=-math.inf) > 0
+    assert link.wait(0.1, key_at=0.05) == 0
+
+
+def test_on_a_slow_link_a_send_waits_for_the_answer_to_the_one_before() -> None:
+    link = Link()
+    link.resize(80, 24)
+    link.wrote(-1.0, 100, 0.0, query=True)
+    link.answered_query(-0.99)  # the terminal answers queries
+    link.wrote(0.0, 2_000, 0.0, query=True)
+    assert link.wait(0.01, key_at=0.0) > 0, "2 KB unanswered: even a key's answer waits"
+    # 64 kbit/s: the answer comes once the 2 KB went, a quarter of a second later.
+    link.answered_query(0.25)
+    assert link.rate == pytest.approx(8_000)
+    assert link.wait(0.25, key_at=0.24) == 0
+    # A send then holds at most 80 ms of the link, so that a key's answer waits no longer.
+    assert link.limit() == 640
+    # The sustained rate is half what the link drains.
+    link.wrote(0.25, 640, 0.0, query=True)
+    link.answered_query(0.33)
+    assert link.wait(0.33, key_at=-math.inf) >= 0
+
+
+def test_a_terminal_that_answers_at_once_is_not_a_slow_link() -> None:
+    link = Link()
+    link.wrote(0.0, 2_000, 0.0, query=True)
+    link.answered_query(0.001)
+    assert link.limit() is None and math.isinf(link.rate)
+
+
+def test_a_terminal_that_stops_answering_is_paced_by_the_budget_alone() -> None:
+    link = Link()
+    link.wrote(0.0, 100, 0.0, query=True)
+    link.answered_query(0.001)
+    link.wrote(1.0, WINDOW + 1, 0.0, query=True)
+    assert link.wait(1.5, key_at=-math.inf) > 0
+    assert link.wait(1.0 + STALL + 0.1, key_at=-math.inf) == 0
+    assert not link.answers
+
+
+def test_a_write_that_blocks_tells_how_fast_the_link_drains() -> None:
+    link = Link()
+    link.wrote(0.0, 4_000, 0.5, query=False)  # no answers: the blocked write says it
+    assert link.rate == pytest.approx(8_000)
+    assert link.limit() == 640
+
+
+class _Terminal(io.StringIO):
+    """What the output writes to: a file that is not a terminal (it has no size)."""
+
+    def fileno(self) -> int:
+        return _DEV_NULL
+
+
+_DEV_NULL = os.open(os.devnull, os.O_RDONLY)
+
+
+def test_the_terminal_output_sends_only_what_changed_and_asks_for_an_answer() -> None:
+    file = _Terminal()
+    output = TerminalOutput(file)
+    output.write("\x1b[1;1H\x1b[1mkubectl stack\x1b[0m")
+    output.flush()
+    first = file.getvalue()
+    assert "kubectl stack" in first and first.endswith(TerminalOutput.QUERY)
+    output.write("\x1b[1;1H\x1b[1mkubectl stack\x1b[0m")  # the same again
+    output.flush()
+    assert file.getvalue() == first
+    output.write("\x1b[1;1H\x1b[1mkubectl stock\x1b[0m")
+    output.answered()
+    output.flush()
+    change = file.getvalue()[len(first) :]
+    assert "o" in change and "stack" not in change and "stock" not in change
 
 
 def test_max_fps_comes_from_the_config_the_environment_and_the_command_line(
@@ -65,37 +201,12 @@ def test_a_max_fps_that_is_not_a_positive_number_is_a_usage_error(
     assert "positive whole number" in capsys.readouterr().err
 
 
-def test_the_terminal_output_knows_when_the_terminal_stops_draining() -> None:
-    read_end, write_end = os.pipe()
-    pipe = os.fdopen(write_end, "w", buffering=1)
-    output = TerminalOutput(pipe)
-    writer = threading.Thread(target=output.write, args=("x" * 1_000_000,))
-    writer.start()
-    try:
-        deadline = time.monotonic() + 5
-        while output.blocked_for() < 0.1:
-            assert time.monotonic() < deadline, "the write never blocked"
-            time.sleep(0.02)
-    finally:
-        with os.fdopen(read_end, "rb") as reader:
-            drained = 0
-            while drained < 1_000_000:
-                drained += len(reader.read1(65536))
-            writer.join()
-        pipe.close()
-    assert output.blocked_for() == 0.0
-    assert output.written == 1_000_000
-
-
-def test_a_link_that_blocks_gets_less_of_the_budget_and_recovers_slowly() -> None:
-    share = 1.0
-    for _ in range(3):
-        share = link_share(share, blocked=True)
-    assert share == pytest.approx(1 / 8)
-    assert refresh_gap(0.001, 1_000, 80, 24, 30, share) == pytest.approx(1.0)
-    for _ in range(4):
-        share = link_share(share, blocked=False)
-    assert share == pytest.approx(0.525)
-    for _ in range(20):
-        share = link_share(share, blocked=True)
-    assert share == MIN_SHARE
+def test_the_alternate_screen_and_modes_go_at_once_whatever_the_link() -> None:
+    file = _Terminal()
+    output = TerminalOutput(file)
+    output.write("\x1b[1;1H" + "x" * 80)
+    output.flush()  # the query unanswered from now on
+    output.write("\x1b[2;1H" + "y" * 80)
+    output.write("\x1b[?1049l")  # the app leaves: nothing may be held back
+    output.flush()
+    assert file.getvalue().endswith("\x1b[?1049l")
