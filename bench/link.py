@@ -133,10 +133,18 @@ def _proxied(cluster: Cluster) -> Iterator[tuple[CountingProxy, str]]:
 
 @contextlib.contextmanager
 def _app(
-    kubeconfig: str, cols: int, rows: int, drain: float | None = None, *extra: str
+    kubeconfig: str,
+    cols: int,
+    rows: int,
+    drain: float | None = None,
+    *extra: str,
+    tree: str | None = None,
 ) -> Iterator[Terminal]:
+    """The app from ``tree`` (a source tree; default this one) on a pty."""
     with tempfile.TemporaryDirectory() as home:
         env = {**app_env(), "KUBECONFIG": kubeconfig, "XDG_CONFIG_HOME": home, "HOME": home}
+        if tree is not None:
+            env["PYTHONPATH"] = tree
         argv = [sys.executable, "-m", "kubectl_stack", "-A", *extra]
         term = Terminal(argv, env, cols, rows, drain=drain)
         try:
@@ -188,82 +196,104 @@ def subprocess_watch(argv: list[str], env: dict[str, str]) -> Any:
     )
 
 
-def run_size(pods: int, args: argparse.Namespace, log: Any) -> dict[str, float | None]:
-    fig: dict[str, float | None] = {"pods": float(pods)}
+def run_size(pods: int, args: argparse.Namespace, log: Any) -> list[dict[str, float | None]]:
+    """The figures at ``pods`` pods, one dict per app tree (``--apps``), on one cluster."""
     deployments = max(1, pods // 10)
     namespaces = min(args.namespaces, deployments)
     log(f"[{pods} pods] starting the embedded cluster ({deployments} Deployments)")
     cluster = Cluster(pods, deployments, namespaces)
+    figures = []
     replicas = 10
     try:
         with _proxied(cluster) as (proxy, kubeconfig):
-            for cols, rows in args.screens:
-                size = f"{cols}x{rows}"
-                load = os.getloadavg()[0]
-                with _app(kubeconfig, cols, rows) as term:
-                    # Churn has left pods not ready for the later sizes: every row drawn
-                    # then, rather than every row showing ten ready pods.
-                    first = (cols, rows) == args.screens[0]
-                    ready = _complete(deployments, rows, 10) if first else _drawn(deployments, rows)
-                    shown = term.wait_for(ready, 300.0)
-                    if shown is None:
-                        log(f"[{pods} pods] {size}: no complete screen within 300 s:")
-                        log("\n".join(term.lines()))
-                        continue
-                    if (cols, rows) == (80, 24):
-                        fig["first_screen_s"] = shown - term.started
-                        fig["first_screen_load"] = load
-                        log(
-                            f"[{pods} pods] first screen {shown - term.started:.2f} s, "
-                            f"load {load:.1f}"
-                        )
-                        traffic(proxy, cluster, args.window, fig, "api")
-                    for rate in (50.0, 500.0):
-                        samples, replicas = latency(cluster, term, rate, args.probes, replicas)
-                        fig[f"e2s_p50_ms_{size}_{rate:.0f}"] = _ms(_pct(samples, 0.5))
-                        fig[f"e2s_p99_ms_{size}_{rate:.0f}"] = _ms(_pct(samples, 0.99))
-                        fig[f"e2s_missed_{size}_{rate:.0f}"] = float(args.probes - len(samples))
-                        cluster.churn(rate)
-                        term.emulate = False
-                        time.sleep(1.0)
-                        fig[f"tty_bps_{size}_{rate:.0f}"] = bytes_per_second(term, args.window)
-                        cluster.churn(0)
-                        term.emulate = True
-                        log(
-                            f"[{pods} pods] {size} churn {rate:.0f}/s: "
-                            f"{fig[f'tty_bps_{size}_{rate:.0f}']:,.0f} B/s, "
-                            f"e2s p99 {fig[f'e2s_p99_ms_{size}_{rate:.0f}']} ms"
-                        )
-            if args.no_slow:
-                return fig
-            log(f"[{pods} pods] kubectl get pods -A --watch on the same churn")
-            kubectl_watch_load(cluster, args.window, fig)
-            log(f"[{pods} pods] a 64 kbit/s link")
-            with _app(kubeconfig, 80, 24, SLOW_LINK) as term:
-                shown = term.wait_for(_drawn(deployments, 24), 300.0)
-                fig["slow_first_screen_s"] = None if shown is None else shown - term.started
-                if shown is not None:
-                    cluster.churn(50)
-                    time.sleep(2.0)
-                    before = term.bytes
-                    started = time.perf_counter()
-                    moves, _opens = key_latency(term, args.keys, opens=False)
-                    fig["slow_tty_bps_50"] = (term.bytes - before) / (time.perf_counter() - started)
-                    fig["slow_key_p50_ms"] = _ms(_pct(moves, 0.5))
-                    fig["slow_key_p99_ms"] = _ms(_pct(moves, 0.99))
-                    fig["slow_key_missed"] = float(args.keys - len(moves))
-                    cluster.churn(0)
-                    replicas += 1
-                    sent = time.perf_counter()
-                    cluster.scale("team-00", "svc-0000", replicas)
-                    seen = term.wait_for(_shows_replicas(replicas), CONVERGE)
-                    fig["slow_converged_s"] = None if seen is None else seen - sent
-                    drawn = term.wait_for(_drawn(deployments, 24), CONVERGE)
-                    fig["slow_converged_all"] = 0.0 if drawn is None else 1.0
+            for label, tree in args.apps:
+                fig: dict[str, float | None] = {"pods": float(pods)}
+                fig["app"] = label  # type: ignore[assignment]
+                figures.append(fig)
+                replicas = _run_app(cluster, proxy, kubeconfig, tree, fig, replicas, args, log)
+            if not args.no_slow:
+                log(f"[{pods} pods] kubectl get pods -A --watch on the same churn")
+                kubectl_watch_load(cluster, args.window, figures[0])
     finally:
         cluster.close()
-    fig["load_after"] = os.getloadavg()[0]
-    return fig
+    for fig in figures:
+        fig["load_after"] = os.getloadavg()[0]
+    return figures
+
+
+def _run_app(
+    cluster: Cluster,
+    proxy: CountingProxy,
+    kubeconfig: str,
+    tree: str | None,
+    fig: dict[str, float | None],
+    replicas: int,
+    args: argparse.Namespace,
+    log: Any,
+) -> int:
+    """Every figure of one app tree; answers the next unused replica count."""
+    pods = int(fig["pods"] or 0)
+    deployments = max(1, pods // 10)
+    log(f"[{pods} pods] the app from {tree or 'this tree'}")
+    for cols, rows in args.screens:
+        size = f"{cols}x{rows}"
+        load = os.getloadavg()[0]
+        with _app(kubeconfig, cols, rows, tree=tree) as term:
+            # Churn has left pods not ready for the later sizes: every row drawn
+            # then, rather than every row showing ten ready pods.
+            first = (cols, rows) == args.screens[0] and replicas == 10
+            ready = _complete(deployments, rows, 10) if first else _drawn(deployments, rows)
+            shown = term.wait_for(ready, 300.0)
+            if shown is None:
+                log(f"[{pods} pods] {size}: no complete screen within 300 s:")
+                log("\n".join(term.lines()))
+                continue
+            if (cols, rows) == (80, 24):
+                fig["first_screen_s"] = shown - term.started
+                fig["first_screen_load"] = load
+                log(f"[{pods} pods] first screen {shown - term.started:.2f} s, load {load:.1f}")
+                traffic(proxy, cluster, args.window, fig, "api")
+            for rate in (50.0, 500.0):
+                samples, replicas = latency(cluster, term, rate, args.probes, replicas)
+                fig[f"e2s_p50_ms_{size}_{rate:.0f}"] = _ms(_pct(samples, 0.5))
+                fig[f"e2s_p99_ms_{size}_{rate:.0f}"] = _ms(_pct(samples, 0.99))
+                fig[f"e2s_missed_{size}_{rate:.0f}"] = float(args.probes - len(samples))
+                cluster.churn(rate)
+                term.emulate = False
+                time.sleep(1.0)
+                fig[f"tty_bps_{size}_{rate:.0f}"] = bytes_per_second(term, args.window)
+                cluster.churn(0)
+                term.emulate = True
+                log(
+                    f"[{pods} pods] {size} churn {rate:.0f}/s: "
+                    f"{fig[f'tty_bps_{size}_{rate:.0f}']:,.0f} B/s, "
+                    f"e2s p99 {fig[f'e2s_p99_ms_{size}_{rate:.0f}']} ms"
+                )
+    if args.no_slow:
+        return replicas
+    log(f"[{pods} pods] a 64 kbit/s link")
+    with _app(kubeconfig, 80, 24, SLOW_LINK, tree=tree) as term:
+        shown = term.wait_for(_drawn(deployments, 24), 300.0)
+        fig["slow_first_screen_s"] = None if shown is None else shown - term.started
+        if shown is not None:
+            cluster.churn(50)
+            time.sleep(2.0)
+            before = term.bytes
+            started = time.perf_counter()
+            moves, _opens = key_latency(term, args.keys, opens=False)
+            fig["slow_tty_bps_50"] = (term.bytes - before) / (time.perf_counter() - started)
+            fig["slow_key_p50_ms"] = _ms(_pct(moves, 0.5))
+            fig["slow_key_p99_ms"] = _ms(_pct(moves, 0.99))
+            fig["slow_key_missed"] = float(args.keys - len(moves))
+            cluster.churn(0)
+            replicas += 1
+            sent = time.perf_counter()
+            cluster.scale("team-00", "svc-0000", replicas)
+            seen = term.wait_for(_shows_replicas(replicas), CONVERGE)
+            fig["slow_converged_s"] = None if seen is None else seen - sent
+            drawn = term.wait_for(_drawn(deployments, 24), CONVERGE)
+            fig["slow_converged_all"] = 0.0 if drawn is None else 1.0
+    return replicas
 
 
 ROWS = [
@@ -312,7 +342,13 @@ def _target(name: str, pods: float | None) -> tuple[str, float | None]:
 
 
 def table(figures: list[dict[str, float | None]]) -> str:
-    lines = [["figure", *[f"{int(f['pods'] or 0):,} pods" for f in figures], "target"]]
+    lines = [
+        [
+            "figure",
+            *[f"{int(f['pods'] or 0):,} pods {f.get('app') or ''}".rstrip() for f in figures],
+            "target",
+        ]
+    ]
     for name, label in ROWS:
         if all(f.get(name) is None for f in figures):
             continue
@@ -353,9 +389,19 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--screens", default="80x24,200x60", help="terminal sizes, COLSxROWS")
     parser.add_argument("--no-slow", action="store_true", help="skip the 64 kbit/s link")
+    parser.add_argument(
+        "--apps",
+        default="",
+        help="LABEL=TREE,...: measure the app from each source tree (e.g. main=/tmp/main, "
+        "a `git archive` of another commit) on the same clusters, in turn; default this tree",
+    )
     args = parser.parse_args(argv)
     args.screens = [tuple(int(n) for n in s.split("x")) for s in args.screens.split(",")]
     sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
+    args.apps = [
+        (label, tree or None)
+        for label, _, tree in (a.partition("=") for a in args.apps.split(",") if a.strip())
+    ] or [("", None)]
 
     def log(text: str) -> None:
         sys.stderr.write(f"{time.strftime('%H:%M:%S')} {text}\n")
@@ -370,7 +416,7 @@ def main(argv: list[str] | None = None) -> int:
             continue
         if pods >= 100_000:
             args.namespaces = max(args.namespaces, 100)
-        figures.append(run_size(pods, args, log))
+        figures.extend(run_size(pods, args, log))
     print(table(figures))
     return 0
 

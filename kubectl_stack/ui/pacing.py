@@ -27,9 +27,11 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-KEY_FIRST = 0.05  # seconds after a key before the next coalesced refresh
-KEY_STARVE = 0.25  # ... unless a change has waited this long
-REFRESH_SHARE = 1 / 3  # of the time, at most, spent refreshing screens under churn
+# Seconds after a key before the next coalesced refresh: one started meanwhile would run
+# between the key and its answer, which draws the screen from the current state anyway.
+KEY_FIRST = 0.05
+KEY_STARVE = 0.25  # ... unless a change has waited this long (keys held down)
+REFRESH_SHARE = 1 / 3  # of the CPU time, at most, spent refreshing screens under churn
 STACK_SCREEN_AHEAD = 0.5  # seconds after the first complete sync: build the Stack screen
 
 # Bytes a second the app means to stay under, per terminal cell, and the bounds: issue 16's
@@ -145,20 +147,20 @@ class Refreshes:
             self.changed_at = now
         return delay(now, self.changed_at, self.key_at, self.next_refresh)
 
-    def done(self, started: float, ended: float, collected: float, max_fps: int) -> None:
-        """A refresh ran from ``started`` to ``ended``; ``collected`` seconds of it were a
-        garbage collection, which is not the refresh's cost (counted, one 60 ms collection
-        held the next refresh back by 180 ms)."""
+    def done(self, ended: float, cpu: float, collected: float, max_fps: int) -> None:
+        """A refresh ended at ``ended`` after ``cpu`` seconds of the main thread's CPU, of
+        which ``collected`` were a garbage collection: neither time the machine gave other
+        processes (on a loaded machine, wall time counted doubled what others took) nor the
+        collection is the refresh's cost (bench/README.md, "Pacing")."""
         self.changed_at = None
-        self.next_refresh = ended + refresh_gap(max(0.0, ended - started - collected), max_fps)
+        self.next_refresh = ended + refresh_gap(max(0.0, cpu - collected), max_fps)
 
     def freeze(self, synced: bool) -> bool:
         """True once, at the first refresh after the cluster's first complete sync: the
         first full list lives as long as the cache, so it goes out of the collector's
-        generations (``gc.freeze``) and full collections stop rescanning it (10,000 pods:
-        pauses of ~0.6 s several times a minute under churn; see bench/README.md).
-        Replaced objects are still freed by reference counting (API objects hold no
-        cycles)."""
+        generations (``gc.freeze``) and full collections stop rescanning it (the pauses
+        this ends: bench/README.md, "Pacing"). Replaced objects are still freed by
+        reference counting (API objects hold no cycles)."""
         if self.gc_frozen or not synced:
             return False
         self.gc_frozen = True
