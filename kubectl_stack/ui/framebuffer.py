@@ -30,10 +30,14 @@ _TOKEN = re.compile(
     r"|([^\x00-\x1f\x7f-\x9f]+)"  # 4: printable text
     r"|(\r?\n)"  # 5: Textual's line separator (always followed by a cursor move)
 )
-# Sequences that change neither cells nor the cursor: passed through, nothing forgotten.
 # The start of an escape sequence at the end of a write: kept for the next one.
 _PARTIAL = re.compile(r"\x1b(?:\[[0-9;?]*)?\Z")
-_HARMLESS = re.compile(r"\x1b\[\?(?:25|2026|1004)[hl]")
+# Sequences that change neither cells nor the cursor: sent with the next cells, nothing
+# forgotten. Textual's synchronized-update brackets are its frames': the framebuffer sends
+# its own frames, each bracketed once Textual is seen to use them (the terminal takes them).
+_HARMLESS = re.compile(r"\x1b\[\?(?:25|1004)[hl]")
+_SYNC = re.compile(r"\x1b\[\?2026[hl]")
+SYNC_START, SYNC_END = "\x1b[?2026h", "\x1b[?2026l"
 _GAP = 6  # unchanged cells sent rather than a cursor move (``\x1b[y;xH`` is 6 to 8 bytes)
 Cells = list[str | None]  # per column: the cell's text ("" right of a wide one), None: unknown
 Styles = list[str]
@@ -54,12 +58,14 @@ class Framebuffer:
         self._term_at: tuple[int, int] | None = None  # the terminal's cursor
         self._out: list[str] = []  # what must go before the pending cells (passed through)
         self._partial = ""  # an escape sequence cut at the end of the last write
+        self._modes: list[str] = []  # harmless sequences, sent before the next cells
+        self._sync = False  # Textual brackets its frames: so do we
         self._deltas: dict[tuple[str | None, str], str] = {}
 
     @property
     def pending(self) -> bool:
         """Something waits to be sent."""
-        return bool(self._out or self._dirty or self._cursor_moved())
+        return bool(self._out or self._modes or self._dirty or self._cursor_moved())
 
     @property
     def urgent(self) -> bool:
@@ -110,11 +116,14 @@ class Framebuffer:
     def _pass(self, raw: str) -> None:
         """``raw`` goes to the terminal as it is, after what is pending, from the app's
         cursor and style."""
+        if _SYNC.fullmatch(raw) is not None:
+            self._sync = True
+            return
+        if _HARMLESS.fullmatch(raw) is not None:
+            self._modes.append(raw)
+            return
         pending = self.take()  # (before self._out is read: take() replaces it)
         self._out.append(pending)
-        if _HARMLESS.fullmatch(raw) is not None:
-            self._out.append(raw)
-            return
         if self._term_sgr != self._sgr:
             self._out.append(sgr_delta(self._term_sgr, self._sgr) or "")
         self._out.append(raw)
@@ -171,6 +180,8 @@ class Framebuffer:
         or after ``first`` go first (a key's answer), then the others in the order they
         were first written."""
         out, self._out = self._out, []
+        out += self._modes
+        self._modes = []
         rows = list(self._dirty)
         if first is not None:
             rows.sort(key=lambda y: self._dirty[y] < first)
@@ -185,6 +196,8 @@ class Framebuffer:
         if self._cursor_moved() and self._y is not None:
             out.append(f"\x1b[{self._y + 1};{self._x + 1}H")
             self._term_at = (self._y, self._x)
+        if self._sync and any(out):
+            return f"{SYNC_START}{''.join(out)}{SYNC_END}"
         return "".join(out)
 
     def _row_changes(self, y: int) -> Iterator[str]:

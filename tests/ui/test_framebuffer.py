@@ -163,3 +163,16 @@ def test_a_new_terminal_size_sends_the_next_frame_whole() -> None:
 )
 def test_a_style_is_sent_as_what_changed(before: str | None, after: str, delta: str) -> None:
     assert sgr_delta(before, after) == delta
+
+
+def test_textuals_frame_brackets_do_not_send_its_frames_one_by_one() -> None:
+    fb = Framebuffer((COLS, ROWS))
+    for text in ("one", "two"):
+        fb.feed("\x1b[?2026h")
+        fb.feed("\x1b[1;1H" + _render([Segment(text, STYLES[0])]))
+        fb.feed("\x1b[?2026l")
+    assert not fb.urgent
+    out = fb.take()
+    assert out.startswith("\x1b[?2026h") and out.endswith("\x1b[?2026l")
+    assert "one" not in out and "two" in out
+    assert fb.take() == ""
