@@ -101,12 +101,20 @@ def test_whatever_the_churn_a_terminal_gets_at_most_the_budget() -> None:
     assert sent <= 10 * byte_budget(80, 24) + BURST * byte_budget(80, 24) + 2_000
 
 
-def test_a_keys_answer_goes_whatever_the_budget() -> None:
+def test_a_keys_answer_goes_whatever_the_budget_but_the_debt_is_bounded() -> None:
     link = Link()
     link.resize(80, 24)
-    link.wrote(0.0, 20_000, 0.0, query=False)
-    assert link.wait(0.1, key_at=-math.inf) > 0
+    for _ in range(10):
+        link.wrote(0.0, 20_000, 0.0, query=False)
     assert link.wait(0.1, key_at=0.05) == 0
+    assert 0 < link.wait(0.1, key_at=-math.inf) <= 2 * BURST
+
+
+def test_a_whole_new_screen_does_not_hold_back_the_next_change() -> None:
+    link = Link()
+    link.resize(80, 24)
+    link.wrote(0.0, 8_000, 0.0, query=False)  # the first screen, a stack opened
+    assert link.wait(0.05, key_at=-math.inf) == 0
 
 
 def test_on_a_slow_link_a_send_waits_for_the_answer_to_the_one_before() -> None:
@@ -122,10 +130,10 @@ def test_on_a_slow_link_a_send_waits_for_the_answer_to_the_one_before() -> None:
     assert link.wait(0.25, key_at=0.24) == 0
     # A send then holds at most 80 ms of the link, so that a key's answer waits no longer.
     assert link.limit() == 640
-    # The sustained rate is half what the link drains.
     link.wrote(0.25, 640, 0.0, query=True)
+    assert link.wait(0.3, key_at=0.29) > 0, "the send before is still on its way"
     link.answered_query(0.33)
-    assert link.wait(0.33, key_at=-math.inf) >= 0
+    assert link.wait(0.33, key_at=0.29) == 0
 
 
 def test_a_terminal_that_answers_at_once_is_not_a_slow_link() -> None:
