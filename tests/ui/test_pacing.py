@@ -7,6 +7,7 @@ import io
 import math
 import os
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -218,3 +219,31 @@ def test_the_alternate_screen_and_modes_go_at_once_whatever_the_link() -> None:
     output.write("\x1b[?1049l")  # the app leaves: nothing may be held back
     output.flush()
     assert file.getvalue().endswith("\x1b[?1049l")
+
+
+def test_the_answer_to_a_query_paces_the_output_and_is_never_a_key() -> None:
+    from textual import events
+
+    from kubectl_stack.ui.driver import TerminalDriver
+
+    driver = TerminalDriver.__new__(TerminalDriver)  # no terminal: only its dispatch
+    driver._file = output = TerminalOutput(_Terminal())  # type: ignore[assignment]
+    woken: list[str] = []
+    driver._writer_thread = SimpleNamespace(write=woken.append)  # type: ignore[assignment]
+    processed: list[object] = []
+    driver.process_message = processed.append  # type: ignore[method-assign,assignment]
+    driver._app = SimpleNamespace()  # type: ignore[assignment]
+    output.write("\x1b[1;1H" + "x" * 2_000)
+    output.flush()  # sent with a query
+    driver._dispatch([events.CursorPosition(0, 0)])
+    assert processed == [], "an answer is no event of the app's"
+    output.write("\x1b[1;1H" + "y" * 2_000)
+    output.flush()  # sent, with a query: the terminal answers them
+    output.write("\x1b[1;1H" + "z" * 2_000)
+    output.flush()
+    assert "z" not in output._file.getvalue()  # type: ignore[attr-defined]
+    woken.clear()
+    driver._dispatch([events.CursorPosition(0, 0)])
+    assert processed == [] and woken == [""], "the answer wakes the output thread"
+    output.flush()
+    assert "z" in output._file.getvalue()  # type: ignore[attr-defined]
