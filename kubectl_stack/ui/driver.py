@@ -87,17 +87,19 @@ class TerminalOutput:
         text = self._screen.take(limit, first=key)
         if query:
             text += self.QUERY
+        sent = len(text.encode("utf-8", "replace"))  # the table's glyphs: 3 bytes each
+        with self._lock:
+            self._link.wrote(now, sent, query)
         try:
             self._file.write(text)
             self._file.flush()
         except OSError:
             self.failed = True
             return
-        done = time.monotonic()
-        size_sent = len(text.encode("utf-8", "replace"))  # the table's glyphs: 3 bytes each
-        self.written += size_sent
+        self.written += sent
+        took = time.monotonic() - now
         with self._lock:
-            self._link.wrote(done, size_sent, done - now, query)
+            self._link.blocked(sent, took)
 
     def wake(self) -> bool:
         """Whether the output thread should be woken to send what waits (the input thread

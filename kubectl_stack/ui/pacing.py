@@ -47,7 +47,9 @@ KEY_ANSWER = 0.25  # seconds after a key during which sends skip the budget
 WINDOW = 512  # bytes sent but not yet answered beyond which the next send waits
 SEND_TIME = 0.08  # seconds of the link's rate one send takes at most, on a slow link
 MIN_SEND = 256  # ... but never fewer bytes than this
-STALL = 5.0  # seconds without an answer after which the terminal is taken not to answer
+# Seconds without an answer after which the query is taken as lost (the next send asks
+# again) and the terminal as not answering, until it does.
+STALL = 2.0
 
 
 def byte_budget(cols: int, rows: int) -> float:
@@ -95,7 +97,7 @@ class Link:
         if self.query is not None and self.answers and self.sent - self.answered > WINDOW:
             if now - self.query[0] < STALL:
                 return STALL - (now - self.query[0])  # an answer ends the wait sooner
-            self.answers = False  # it stopped answering: the budget alone, from now
+            self.answers, self.query = False, None  # the budget alone until it answers
         if now - key_at <= KEY_ANSWER or self.tokens > 0:
             return 0.0
         return -self.tokens / self.budget
@@ -107,14 +109,18 @@ class Link:
             return None
         return max(MIN_SEND, int(self.rate * SEND_TIME))
 
-    def wrote(self, now: float, size: int, took: float, query: bool) -> None:
-        """``size`` bytes were sent in ``took`` seconds, ending with a query if ``query``."""
+    def wrote(self, now: float, size: int, query: bool) -> None:
+        """``size`` bytes are being sent, ending with a query if ``query`` (told before the
+        write: the answer may come before the write returns)."""
         self._refill(now)
         # Keys' answers and modes are sent whatever the budget: a debt of a burst at most.
         self.tokens = max(-self.budget * BURST, self.tokens - size)
         self.sent += size
         if query:
             self.query = (now, self.sent)
+
+    def blocked(self, size: int, took: float) -> None:
+        """A write of ``size`` bytes took ``took`` seconds."""
         if took > 0.05 and size >= MIN_SEND:  # the write blocked: the link drains this fast
             self._drained(size / took)
 

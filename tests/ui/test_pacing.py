@@ -79,7 +79,7 @@ def _fast_terminal(link: Link, seconds: float, every: float, size: int) -> tuple
         if link.wait(now, key_at=-math.inf) > 0:
             waited += 1
         else:
-            link.wrote(now, size, 0.0, query=True)
+            link.wrote(now, size, query=True)
             link.answered_query(now + 0.001)
             sent += size
         now += every
@@ -106,7 +106,7 @@ def test_a_keys_answer_goes_whatever_the_budget_but_the_debt_is_bounded() -> Non
     link = Link()
     link.resize(80, 24)
     for _ in range(10):
-        link.wrote(0.0, 20_000, 0.0, query=False)
+        link.wrote(0.0, 20_000, query=False)
     assert link.wait(0.1, key_at=0.05) == 0
     assert 0 < link.wait(0.1, key_at=-math.inf) <= 2 * BURST
 
@@ -114,16 +114,16 @@ def test_a_keys_answer_goes_whatever_the_budget_but_the_debt_is_bounded() -> Non
 def test_a_whole_new_screen_does_not_hold_back_the_next_change() -> None:
     link = Link()
     link.resize(80, 24)
-    link.wrote(0.0, 8_000, 0.0, query=False)  # the first screen, a stack opened
+    link.wrote(0.0, 8_000, query=False)  # the first screen, a stack opened
     assert link.wait(0.05, key_at=-math.inf) == 0
 
 
 def test_on_a_slow_link_a_send_waits_for_the_answer_to_the_one_before() -> None:
     link = Link()
     link.resize(80, 24)
-    link.wrote(-1.0, 100, 0.0, query=True)
+    link.wrote(-1.0, 100, query=True)
     link.answered_query(-0.99)  # the terminal answers queries
-    link.wrote(0.0, 2_000, 0.0, query=True)
+    link.wrote(0.0, 2_000, query=True)
     assert link.wait(0.01, key_at=0.0) > 0, "2 KB unanswered: even a key's answer waits"
     # 64 kbit/s: the answer comes once the 2 KB went, a quarter of a second later.
     link.answered_query(0.25)
@@ -131,7 +131,7 @@ def test_on_a_slow_link_a_send_waits_for_the_answer_to_the_one_before() -> None:
     assert link.wait(0.25, key_at=0.24) == 0
     # A send then holds at most 80 ms of the link, so that a key's answer waits no longer.
     assert link.limit() == 640
-    link.wrote(0.25, 640, 0.0, query=True)
+    link.wrote(0.25, 640, query=True)
     assert link.wait(0.3, key_at=0.29) > 0, "the send before is still on its way"
     link.answered_query(0.33)
     assert link.wait(0.33, key_at=0.29) == 0
@@ -139,24 +139,32 @@ def test_on_a_slow_link_a_send_waits_for_the_answer_to_the_one_before() -> None:
 
 def test_a_terminal_that_answers_at_once_is_not_a_slow_link() -> None:
     link = Link()
-    link.wrote(0.0, 2_000, 0.0, query=True)
+    link.wrote(0.0, 2_000, query=True)
     link.answered_query(0.001)
     assert link.limit() is None and math.isinf(link.rate)
 
 
 def test_a_terminal_that_stops_answering_is_paced_by_the_budget_alone() -> None:
     link = Link()
-    link.wrote(0.0, 100, 0.0, query=True)
+    link.wrote(0.0, 100, query=True)
     link.answered_query(0.001)
-    link.wrote(1.0, WINDOW + 1, 0.0, query=True)
+    link.wrote(1.0, WINDOW + 1, query=True)
     assert link.wait(1.5, key_at=-math.inf) > 0
     assert link.wait(1.0 + STALL + 0.1, key_at=-math.inf) == 0
-    assert not link.answers
+    assert not link.answers and link.query is None, "the next send asks again"
+
+
+def test_an_answer_that_comes_before_the_write_returns_is_not_lost() -> None:
+    link = Link()
+    link.wrote(0.0, 100, query=True)  # told before the write
+    link.answered_query(0.0001)  # the terminal answered at once
+    assert link.answers and link.query is None and link.answered == 100
 
 
 def test_a_write_that_blocks_tells_how_fast_the_link_drains() -> None:
     link = Link()
-    link.wrote(0.0, 4_000, 0.5, query=False)  # no answers: the blocked write says it
+    link.wrote(0.0, 4_000, query=False)
+    link.blocked(4_000, 0.5)  # no answers: the blocked write says it
     assert link.rate == pytest.approx(8_000)
     assert link.limit() == 640
 
