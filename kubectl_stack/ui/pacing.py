@@ -12,14 +12,15 @@ Two clocks, each with its own job:
   change within a frame.
 - **The link** (:class:`Link`, used by the terminal driver): what the refreshes changed is
   kept in :mod:`.framebuffer` and sent when the link can take it. Over a sustained
-  :func:`byte_budget` a second (a bucket with :data:`BURST` seconds in hand, so ordinary churn never
-  waits), rows wait and are sent in their latest state. When the terminal answers cursor
-  position queries, each send ends with one and the next waits for its answer (at most
-  :data:`WINDOW` bytes unanswered): a slow link (a pty whose reader lags, SSH through a jump
-  host) then never holds more than one send, and a key's answer waits behind at most
-  :data:`SEND_TIME` of it. A terminal that does not answer is paced by the budget alone,
-  its sends cut to :data:`SEND_TIME` of the rate its writes drained at once a write
-  blocked. A key's answer is sent whatever the budget (it is counted all the same).
+  :func:`byte_budget` a second (a bucket with :data:`BURST` seconds in hand, so ordinary
+  churn never waits), rows wait and are sent in their latest state. Each send ends with a
+  cursor position query; the time its answer takes tells how fast the link drains. A fast
+  terminal answers at once and nothing waits for answers. On a slow link (a pty whose
+  reader lags, SSH through a jump host) a send holds at most :data:`SEND_TIME` of the link
+  and the next waits for its answer, so the link never queues more than one: a key's
+  answer waits behind at most that much. A terminal that does not answer is paced by the
+  budget alone, its sends cut the same way once a write blocked (the rate it drained at).
+  A key's answer is sent whatever the budget (it is counted all the same).
 """
 
 from __future__ import annotations
@@ -44,9 +45,9 @@ MAX_BUDGET = 24_000.0
 # stays under the limit all the same ((8 + 1.5) x 8 KB / 8 s = 9.5 KB/s).
 BURST = 1.5
 KEY_ANSWER = 0.25  # seconds after a key during which sends skip the budget
-WINDOW = 512  # bytes sent but not yet answered beyond which the next send waits
-SEND_TIME = 0.08  # seconds of the link's rate one send takes at most, on a slow link
+SEND_TIME = 0.08  # seconds of a slow link one send, and what is unanswered, takes at most
 MIN_SEND = 256  # ... but never fewer bytes than this
+RATE_SAMPLE = 512  # bytes unanswered from which an answer's delay tells the link's rate
 # Seconds without an answer after which the query is taken as lost (the next send asks
 # again) and the terminal as not answering, until it does.
 STALL = 2.0
@@ -94,7 +95,9 @@ class Link:
     def wait(self, now: float, key_at: float) -> float:
         """Seconds until something may be sent (0: now)."""
         self._refill(now)
-        if self.query is not None and self.answers and self.sent - self.answered > WINDOW:
+        limit = self.limit()
+        unanswered = self.sent - self.answered
+        if self.query is not None and self.answers and limit and unanswered >= limit:
             if now - self.query[0] < STALL:
                 return STALL - (now - self.query[0])  # an answer ends the wait sooner
             self.answers, self.query = False, None  # the budget alone until it answers
@@ -131,7 +134,7 @@ class Link:
         at, sent = self.query
         unanswered = sent - self.answered
         self.answered, self.query, self.answers = sent, None, True
-        if unanswered >= MIN_SEND and now > at:
+        if unanswered >= RATE_SAMPLE and now > at:
             self._drained(unanswered / (now - at))
         elif now - at < 0.01:
             self.rate = math.inf  # answered at once: not a slow link (any more)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import math
 import os
+import time
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -19,7 +20,6 @@ from kubectl_stack.ui.pacing import (
     KEY_FIRST,
     KEY_STARVE,
     STALL,
-    WINDOW,
     Link,
     Refreshes,
     byte_budget,
@@ -121,34 +121,47 @@ def test_a_whole_new_screen_does_not_hold_back_the_next_change() -> None:
 def test_on_a_slow_link_a_send_waits_for_the_answer_to_the_one_before() -> None:
     link = Link()
     link.resize(80, 24)
-    link.wrote(-1.0, 100, query=True)
-    link.answered_query(-0.99)  # the terminal answers queries
+    # The first screen, 2 KB: a fast terminal would answer at once; at 64 kbit/s the answer
+    # comes once the 2 KB went, a quarter of a second later.
     link.wrote(0.0, 2_000, query=True)
-    assert link.wait(0.01, key_at=0.0) > 0, "2 KB unanswered: even a key's answer waits"
-    # 64 kbit/s: the answer comes once the 2 KB went, a quarter of a second later.
+    assert link.wait(0.01, key_at=-math.inf) == 0, "nothing waits before the link is known"
     link.answered_query(0.25)
     assert link.rate == pytest.approx(8_000)
-    assert link.wait(0.25, key_at=0.24) == 0
-    # A send then holds at most 80 ms of the link, so that a key's answer waits no longer.
+    # A send then holds at most 80 ms of the link, so that a key's answer waits no longer,
+    # and the next waits for its answer: the link never queues more than one.
     assert link.limit() == 640
     link.wrote(0.25, 640, query=True)
     assert link.wait(0.3, key_at=0.29) > 0, "the send before is still on its way"
     link.answered_query(0.33)
     assert link.wait(0.33, key_at=0.29) == 0
+    # A small change does not wait for the answer before it.
+    link.wrote(0.33, 100, query=True)
+    assert link.wait(0.34, key_at=-math.inf) == 0
+
+
+def test_a_fast_terminal_never_waits_for_an_answer() -> None:
+    link = Link()
+    link.wrote(0.0, 100, query=True)
+    link.answered_query(0.001)
+    link.wrote(1.0, 20_000, query=True)
+    assert link.wait(1.0, key_at=1.0) == 0
 
 
 def test_a_terminal_that_answers_at_once_is_not_a_slow_link() -> None:
     link = Link()
     link.wrote(0.0, 2_000, query=True)
-    link.answered_query(0.001)
+    link.answered_query(0.25)
+    assert link.limit() == 640
+    link.wrote(1.0, 2_000, query=True)
+    link.answered_query(1.001)
     assert link.limit() is None and math.isinf(link.rate)
 
 
 def test_a_terminal_that_stops_answering_is_paced_by_the_budget_alone() -> None:
     link = Link()
-    link.wrote(0.0, 100, query=True)
-    link.answered_query(0.001)
-    link.wrote(1.0, WINDOW + 1, query=True)
+    link.wrote(0.0, 2_000, query=True)
+    link.answered_query(0.25)  # a slow link
+    link.wrote(1.0, 1_000, query=True)
     assert link.wait(1.5, key_at=-math.inf) > 0
     assert link.wait(1.0 + STALL + 0.1, key_at=-math.inf) == 0
     assert not link.answers and link.query is None, "the next send asks again"
@@ -243,6 +256,7 @@ def test_the_answer_to_a_query_paces_the_output_and_is_never_a_key() -> None:
     driver._app = SimpleNamespace()  # type: ignore[assignment]
     output.write("\x1b[1;1H" + "x" * 2_000)
     output.flush()  # sent with a query
+    time.sleep(0.3)  # the 2 KB take 0.3 s to go: a slow link
     driver._dispatch([events.CursorPosition(0, 0)])
     assert processed == [], "an answer is no event of the app's"
     output.write("\x1b[1;1H" + "y" * 2_000)
