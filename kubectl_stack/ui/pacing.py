@@ -83,6 +83,7 @@ class Link:
     query: tuple[float, int] | None = None  # the query unanswered: sent at, bytes before it
     answers: bool = False  # the terminal has answered a query
     rate: float = math.inf  # bytes a second the link was seen to drain (inf: not slow)
+    delay: float = math.inf  # seconds a small send's answer takes (inf: none seen yet)
 
     def resize(self, cols: int, rows: int) -> None:
         self.budget = byte_budget(cols, rows)
@@ -128,16 +129,21 @@ class Link:
             self._drained(size / took)
 
     def answered_query(self, now: float) -> None:
-        """The terminal answered the query unanswered (if one is)."""
+        """The terminal answered the query unanswered (if one is). The answer to a small
+        send measures the delay that is not the link's bandwidth (the round trip, a busy
+        terminal or machine); one to a big send, less that delay, the rate it drains at."""
         if self.query is None:
             return
         at, sent = self.query
-        unanswered = sent - self.answered
+        unanswered, delay = sent - self.answered, now - at
         self.answered, self.query, self.answers = sent, None, True
-        if unanswered >= RATE_SAMPLE and now > at:
-            self._drained(unanswered / (now - at))
-        elif now - at < 0.01:
+        if unanswered < RATE_SAMPLE:
+            self.delay = delay if math.isinf(self.delay) else (3 * self.delay + delay) / 4
+        if delay < 0.01:
             self.rate = math.inf  # answered at once: not a slow link (any more)
+        elif unanswered >= RATE_SAMPLE:
+            base = 0.0 if math.isinf(self.delay) else self.delay
+            self._drained(unanswered / max(0.001, delay - base))
 
     def _drained(self, rate: float) -> None:
         self.rate = rate if math.isinf(self.rate) else (self.rate + rate) / 2

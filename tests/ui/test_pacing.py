@@ -157,6 +157,19 @@ def test_a_terminal_that_answers_at_once_is_not_a_slow_link() -> None:
     assert link.limit() is None and math.isinf(link.rate)
 
 
+def test_a_terminal_slow_to_answer_but_not_to_drain_is_not_a_slow_link() -> None:
+    link = Link()
+    for i in range(4):  # small sends answered 0.1 s later: a round trip, a busy terminal
+        link.wrote(float(i), 100, query=True)
+        link.answered_query(i + 0.1)
+    link.wrote(10.0, 2_000, query=True)
+    link.answered_query(10.11)  # 2 KB took 10 ms more than 100 bytes: 200 KB/s
+    assert link.limit() is None
+    link.wrote(11.0, 2_000, query=True)
+    link.answered_query(11.35)  # took 250 ms more: 8 KB/s
+    assert link.limit() == 640
+
+
 def test_a_terminal_that_stops_answering_is_paced_by_the_budget_alone() -> None:
     link = Link()
     link.wrote(0.0, 2_000, query=True)
