@@ -52,8 +52,6 @@ class TerminalOutput:
     def __init__(self, file: IO[str]) -> None:
         self._file = file
         self.failed = False
-        self.written = 0
-        """Bytes sent so far (as UTF-8)."""
         self._screen = Framebuffer(terminal_size(file.fileno()))
         self._link = Link()
         self._lock = threading.Lock()  # the link: the input thread tells of answers
@@ -96,7 +94,6 @@ class TerminalOutput:
         except OSError:
             self.failed = True
             return
-        self.written += sent
         took = time.monotonic() - now
         with self._lock:
             self._link.blocked(sent, took)
@@ -125,13 +122,6 @@ class TerminalOutput:
 
     def fileno(self) -> int:
         return self._file.fileno()
-
-
-def terminal_output(app: App[Any]) -> TerminalOutput | None:
-    """The output of ``app``'s :class:`TerminalDriver`, if it runs on one."""
-    driver = getattr(app, "_driver", None)  # Textual has no public accessor
-    output = getattr(driver, "_file", None)
-    return output if isinstance(output, TerminalOutput) else None
 
 
 class TerminalDriver(LinuxDriver):
