@@ -296,7 +296,7 @@ class StackApp(NoContentActions[int], KubectlTools):
         self.on_state_changed(StateChanged())  # not yet, if a key moved the next refresh
 
     def _refresh_screens(self) -> None:
-        started, collecting = time.thread_time(), self._collector.collecting
+        started, collecting = time.monotonic(), self._collector.collecting
         self._sample_autoscalers()
         # Connection status changes arrive through the same coalesced notification.
         for screen in self.screen_stack:
@@ -311,8 +311,8 @@ class StackApp(NoContentActions[int], KubectlTools):
         # (.driver).
         self._refreshed_version = self.source.state.version if self.source else -1
         collected = self._collector.collecting - collecting
-        cost = time.thread_time() - started
-        self._refreshes.done(time.monotonic(), cost, collected, self.settings.max_fps)
+        ended = time.monotonic()
+        self._refreshes.done(ended, ended - started, collected, self.settings.max_fps)
         if self.source is not None and self._refreshes.freeze(self.source.synced()):
             self._collector.freeze()
             self.set_timer(pacing.STACK_SCREEN_AHEAD, self._build_stack_screen)

@@ -32,7 +32,7 @@ from dataclasses import dataclass
 # between the key and its answer, which draws the screen from the current state anyway.
 KEY_FIRST = 0.05
 KEY_STARVE = 0.25  # ... unless a change has waited this long (keys held down)
-REFRESH_SHARE = 1 / 3  # of the CPU time, at most, spent refreshing screens under churn
+REFRESH_SHARE = 1 / 3  # of the time, at most, spent refreshing screens under churn
 STACK_SCREEN_AHEAD = 0.5  # seconds after the first complete sync: build the Stack screen
 
 # Bytes a second the app means to stay under, per terminal cell, and the bounds: issue 16's
@@ -166,13 +166,13 @@ class Refreshes:
             self.changed_at = now
         return delay(now, self.changed_at, self.key_at, self.next_refresh)
 
-    def done(self, ended: float, cpu: float, collected: float, max_fps: int) -> None:
-        """A refresh ended at ``ended`` after ``cpu`` seconds of the main thread's CPU, of
-        which ``collected`` were a garbage collection: neither time the machine gave other
-        processes (on a loaded machine, wall time counted doubled what others took) nor the
-        collection is the refresh's cost (bench/README.md, "Pacing")."""
+    def done(self, ended: float, took: float, collected: float, max_fps: int) -> None:
+        """A refresh ended at ``ended`` after ``took`` seconds (wall time: on a loaded
+        machine a preempted refresh leaves the main thread's time to events and keys all
+        the more), of which ``collected`` were a garbage collection, which is not the
+        refresh's cost (bench/README.md, "Pacing")."""
         self.changed_at = None
-        self.next_refresh = ended + refresh_gap(max(0.0, cpu - collected), max_fps)
+        self.next_refresh = ended + refresh_gap(max(0.0, took - collected), max_fps)
 
     def freeze(self, synced: bool) -> bool:
         """True once, at the first refresh after the cluster's first complete sync: the

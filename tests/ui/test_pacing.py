@@ -57,10 +57,10 @@ def test_a_change_is_drawn_at_once_unless_a_key_was_just_read() -> None:
 def test_a_refresh_paces_the_next_by_its_cost_but_not_by_a_collection() -> None:
     refreshes = Refreshes()
     assert refreshes.wait(1.0) <= 0
-    refreshes.done(ended=1.06, cpu=0.06, collected=0.05, max_fps=30)
+    refreshes.done(ended=1.06, took=0.06, collected=0.05, max_fps=30)
     assert refreshes.changed_at is None
     assert refreshes.next_refresh == pytest.approx(1.06 + 1 / 30)
-    refreshes.done(ended=2.06, cpu=0.06, collected=0.0, max_fps=30)
+    refreshes.done(ended=2.06, took=0.06, collected=0.0, max_fps=30)
     assert refreshes.next_refresh == pytest.approx(2.06 + 0.12)
 
 
