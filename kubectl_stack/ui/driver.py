@@ -80,7 +80,7 @@ class TerminalOutput:
             if not self._screen.urgent and self._link.wait(now, self.key_at) > 0:
                 return
             limit = self._link.limit()
-            query = self._link.query is None
+            query = self._link.asks(now)
         key = self.key_at if now - self.key_at <= pacing.KEY_ANSWER else None
         text = self._screen.take(limit, first=key)
         if query:

@@ -48,6 +48,7 @@ KEY_ANSWER = 0.25  # seconds after a key during which sends skip the budget
 SEND_TIME = 0.08  # seconds of a slow link one send, and what is unanswered, takes at most
 MIN_SEND = 256  # ... but never fewer bytes than this
 RATE_SAMPLE = 512  # bytes unanswered from which an answer's delay tells the link's rate
+QUERY_EVERY = 0.25  # seconds between queries while the link is fast (every send once slow)
 # Seconds without an answer after which the query is taken as lost (the next send asks
 # again) and the terminal as not answering, until it does.
 STALL = 2.0
@@ -84,6 +85,7 @@ class Link:
     answers: bool = False  # the terminal has answered a query
     rate: float = math.inf  # bytes a second the link was seen to drain (inf: not slow)
     delay: float = math.inf  # seconds a small send's answer takes (inf: none seen yet)
+    asked_at: float = -math.inf  # when the last query was sent
 
     def resize(self, cols: int, rows: int) -> None:
         self.budget = byte_budget(cols, rows)
@@ -113,6 +115,14 @@ class Link:
             return None
         return max(MIN_SEND, int(self.rate * SEND_TIME))
 
+    def asks(self, now: float) -> bool:
+        """Whether the send about to go should end with a query: each one on a slow link,
+        a few a second on a fast one (enough to see it slow down; every send's answer would
+        wake two threads a frame for nothing)."""
+        if self.query is not None:
+            return False
+        return not math.isinf(self.rate) or now - self.asked_at >= QUERY_EVERY
+
     def wrote(self, now: float, size: int, query: bool) -> None:
         """``size`` bytes are being sent, ending with a query if ``query`` (told before the
         write: the answer may come before the write returns)."""
@@ -121,7 +131,7 @@ class Link:
         self.tokens = max(-self.budget * BURST, self.tokens - size)
         self.sent += size
         if query:
-            self.query = (now, self.sent)
+            self.query, self.asked_at = (now, self.sent), now
 
     def blocked(self, size: int, took: float) -> None:
         """A write of ``size`` bytes took ``took`` seconds."""

@@ -157,6 +157,18 @@ def test_a_terminal_that_answers_at_once_is_not_a_slow_link() -> None:
     assert link.limit() is None and math.isinf(link.rate)
 
 
+def test_a_fast_link_is_asked_a_few_times_a_second_a_slow_one_at_every_send() -> None:
+    link = Link()
+    assert link.asks(0.0)
+    link.wrote(0.0, 100, query=True)
+    assert not link.asks(0.01), "one query at a time"
+    link.answered_query(0.001)
+    assert not link.asks(0.1) and link.asks(0.3)
+    link.wrote(1.0, 2_000, query=True)
+    link.answered_query(1.25)  # slow
+    assert link.asks(1.26)
+
+
 def test_a_terminal_slow_to_answer_but_not_to_drain_is_not_a_slow_link() -> None:
     link = Link()
     for i in range(4):  # small sends answered 0.1 s later: a round trip, a busy terminal
