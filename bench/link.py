@@ -196,6 +196,14 @@ def subprocess_watch(argv: list[str], env: dict[str, str]) -> Any:
     )
 
 
+def parse_apps(text: str) -> list[tuple[str, str | None]]:
+    """``LABEL=TREE,...`` as (label, source tree or None for this one)."""
+    return [
+        (label, tree or None)
+        for label, _, tree in (a.partition("=") for a in text.split(",") if a.strip())
+    ]
+
+
 def run_size(pods: int, args: argparse.Namespace, log: Any) -> list[dict[str, float | None]]:
     """The figures at ``pods`` pods, one dict per app tree (``--apps``), on one cluster."""
     deployments = max(1, pods // 10)
@@ -208,7 +216,7 @@ def run_size(pods: int, args: argparse.Namespace, log: Any) -> list[dict[str, fl
         with _proxied(cluster) as (proxy, kubeconfig):
             for label, tree in args.apps:
                 fig: dict[str, float | None] = {"pods": float(pods)}
-                fig["app"] = label  # type: ignore[assignment]
+                fig["app"] = label  # type: ignore[assignment,unused-ignore]
                 figures.append(fig)
                 replicas = _run_app(cluster, proxy, kubeconfig, tree, fig, replicas, args, log)
             if not args.no_slow:
@@ -398,10 +406,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     args.screens = [tuple(int(n) for n in s.split("x")) for s in args.screens.split(",")]
     sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
-    args.apps = [
-        (label, tree or None)
-        for label, _, tree in (a.partition("=") for a in args.apps.split(",") if a.strip())
-    ] or [("", None)]
+    args.apps = parse_apps(args.apps) or [("", None)]
 
     def log(text: str) -> None:
         sys.stderr.write(f"{time.strftime('%H:%M:%S')} {text}\n")

@@ -46,3 +46,8 @@ def test_link_measures_terminal_and_api_traffic_on_a_tiny_cluster() -> None:
 def test_watchlist_syncs_the_same_pods_as_a_paginated_list() -> None:
     out = _bench("bench.watchlist", "--pods=100", "--runs=1")
     assert "list: 100 pods" in out and "watchlist: 100 pods" in out
+
+
+def test_ab_compares_two_trees_of_the_app_on_the_same_cluster() -> None:
+    out = _bench("bench.ab", "--sizes=100", "--probes=1", "--rounds=1", "--apps=one=,two=")
+    assert "one" in out and "two" in out and "churn 500/s" in out and "p99" in out
