@@ -40,6 +40,8 @@ from .framebuffer import Framebuffer, terminal_size
 from .pacing import Link
 from .run import TERMINAL_GONE
 
+CLOSE_WAIT = 0.5  # seconds the app waits, when it stops, for the answer to its last query
+
 
 class TerminalOutput:
     """The driver's output file. Textual's output thread writes frames into a
@@ -58,6 +60,8 @@ class TerminalOutput:
         self.key_at = -math.inf
         """When the input thread last read a key (monotonic)."""
         self._wake = False  # the output thread was asked to flush
+        self._closing = False  # no more queries: their answers would go to the shell
+        self._answered = threading.Event()
 
     def write(self, text: str) -> None:
         self._screen.feed(text, time.monotonic())
@@ -80,7 +84,7 @@ class TerminalOutput:
             if not self._screen.urgent and self._link.wait(now, self.key_at) > 0:
                 return
             limit = self._link.limit()
-            query = self._link.asks(now)
+            query = not self._closing and self._link.asks(now)
         key = self.key_at if now - self.key_at <= pacing.KEY_ANSWER else None
         text = self._screen.take(limit, first=key)
         if query:
@@ -112,6 +116,18 @@ class TerminalOutput:
         """The terminal answered a query (the input thread)."""
         with self._lock:
             self._link.answered_query(time.monotonic())
+        self._answered.set()
+
+    def close(self, timeout: float) -> None:
+        """Ask no more, and wait up to ``timeout`` seconds for the answer to the query under
+        way from a terminal that answers: once the app has given the terminal back, the
+        answer would reach the shell as typed text (``^[[3;1R``)."""
+        with self._lock:
+            self._closing = True
+            waiting = self._link.query is not None and self._link.answers
+            self._answered.clear()
+        if waiting:
+            self._answered.wait(timeout)
 
     def due(self) -> float | None:
         """Seconds until what waits may be sent (None: nothing waits)."""
@@ -132,6 +148,12 @@ class TerminalDriver(LinuxDriver):
         super().__init__(*args, **kwargs)
         assert self._file is not None  # sys.__stderr__, where Textual draws
         self._file = TerminalOutput(self._file)  # type: ignore[assignment]
+
+    def stop_application_mode(self) -> None:
+        """Textual's, once the answer to our last query is in (while input is still read)."""
+        if isinstance(self._file, TerminalOutput):
+            self._file.close(CLOSE_WAIT)
+        super().stop_application_mode()
 
     def run_input_thread(self) -> None:
         """Textual's input loop (read, parse, dispatch; the parser's tick times out a lone

@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import math
 import os
+import threading
 import time
 from pathlib import Path
 from types import SimpleNamespace
@@ -19,6 +20,7 @@ from kubectl_stack.ui.pacing import (
     BURST,
     KEY_FIRST,
     KEY_STARVE,
+    QUERY_EVERY,
     STALL,
     Link,
     Refreshes,
@@ -294,3 +296,21 @@ def test_the_answer_to_a_query_paces_the_output_and_is_never_a_key() -> None:
     assert processed == [] and woken == [""], "the answer wakes the output thread"
     output.flush()
     assert "z" in output._file.getvalue()  # type: ignore[attr-defined]
+
+
+def test_the_app_stops_once_the_terminal_answered_its_last_query() -> None:
+    output = TerminalOutput(_Terminal())
+    output.write("\x1b[1;1Hfirst")
+    output.flush()
+    output.answered()  # the terminal answers queries
+    time.sleep(QUERY_EVERY + 0.05)  # a fast terminal is asked a few times a second
+    output.write("\x1b[1;1Hsecond")
+    output.flush()  # a query under way
+    answer = threading.Timer(0.2, output.answered)
+    answer.start()
+    started = time.monotonic()
+    output.close(timeout=10)
+    assert 0.1 < time.monotonic() - started < 5, "it waited for the answer, not the timeout"
+    output.write("\x1b[?1049l")  # the app gives the terminal back: nothing more to answer
+    output.flush()
+    assert output._file.getvalue().count(TerminalOutput.QUERY) == 2  # type: ignore[attr-defined]
