@@ -21,7 +21,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from types import FrameType
 from typing import Any, NoReturn
@@ -108,20 +108,29 @@ if pid == 0:
         os._exit(127)
 _, status, usage = os.wait4(pid, 0)
 wall = time.perf_counter() - started
-os.write(int(sys.argv[1]), f"{wall} {usage.ru_maxrss} {os.waitstatus_to_exitcode(status)}".encode())
+code = os.waitstatus_to_exitcode(status)
+cpu = usage.ru_utime + usage.ru_stime
+os.write(int(sys.argv[1]), f"{wall} {usage.ru_maxrss} {code} {cpu}".encode())
 """
 
 
 def _measure(argv: list[str], env: dict[str, str]) -> tuple[float, float, bytes]:
     """Run one process; (wall seconds, peak RSS MiB, stdout). Both figures are the
     program's own (see ``_LAUNCHER``)."""
+    wall, _cpu, rss, out = measure(argv, env)
+    return wall, rss, out
+
+
+def measure(argv: Sequence[str], env: Mapping[str, str]) -> tuple[float, float, float, bytes]:
+    """Run one process; (wall seconds, CPU seconds, peak RSS MiB, stdout), the program's
+    own figures (see ``_LAUNCHER``)."""
     report_r, report_w = os.pipe()
     with tempfile.TemporaryFile() as out, os.fdopen(report_r, "rb") as report:
         proc = subprocess.Popen(
             [sys.executable, "-S", "-c", _LAUNCHER, str(report_w), *argv],
             stdout=out,
             stderr=subprocess.PIPE,
-            env=env,
+            env=dict(env),
             start_new_session=True,
             pass_fds=(report_w,),
         )
@@ -132,12 +141,12 @@ def _measure(argv: list[str], env: dict[str, str]) -> tuple[float, float, bytes]
             stop(proc)
             raise
         figures = report.read().decode().split()
-        if proc.returncode != 0 or len(figures) != 3 or figures[2] != "0":
+        if proc.returncode != 0 or len(figures) != 4 or figures[2] != "0":
             raise SystemExit(f"{argv[0]} failed: {stderr.decode(errors='replace').strip()}")
-        wall, maxrss, _code = figures
+        wall, maxrss, _code, cpu = figures
         out.seek(0)
         # Linux reports ru_maxrss in KiB.
-        return float(wall), int(maxrss) / 1024.0, out.read()
+        return float(wall), float(cpu), int(maxrss) / 1024.0, out.read()
 
 
 def _count_items(listing: bytes) -> int:

@@ -1,7 +1,8 @@
 """Run a program on a real pseudo-terminal and read its screen as a person would see it.
 
-Everything the program writes is counted (what would cross an SSH link) and, while
-``emulate`` is on, fed to a pyte terminal emulator so waits can look at the screen's text.
+Everything the program writes is counted (what would cross an SSH link), optionally read
+no faster than a slow link would carry it, and, while ``emulate`` is on, fed to a pyte
+terminal emulator so waits can look at the screen's text.
 
 A wait answers with the time the output that made the screen show what it waited for came
 out of the pty, not the time pyte was done with it: pyte is pure Python and parses a 4 KB
@@ -11,6 +12,7 @@ latency measured after it was off by 10 to 20 ms.
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import os
 import pty
@@ -27,6 +29,7 @@ import pyte
 from bench.sync import stop
 
 Screen = list[str]
+QUERY = b"\x1b[6n"  # cursor position query
 
 
 def _controlling_terminal() -> None:
@@ -42,8 +45,20 @@ class Terminal:
     """``argv`` on a pty of ``cols`` x ``rows``; close() ends it."""
 
     def __init__(
-        self, argv: list[str], env: Mapping[str, str], cols: int = 80, rows: int = 24
+        self,
+        argv: list[str],
+        env: Mapping[str, str],
+        cols: int = 80,
+        rows: int = 24,
+        *,
+        drain: float | None = None,
     ) -> None:
+        """``drain``: read at most that many bytes a second, as a slow link would (8,000 for
+        64 kbit/s): once the pty's buffer is full, the program's writes block."""
+        self._drain = drain
+        self.answers = True
+        """Answer cursor position queries, as terminals do."""
+        self._tail = b""
         self._master, slave = pty.openpty()
         try:
             self._size(slave, cols, rows)
@@ -84,10 +99,19 @@ class Terminal:
     def _read(self) -> None:
         while True:
             try:
-                data = os.read(self._master, 65536)
+                data = os.read(self._master, 65536 if self._drain is None else 512)
             except OSError:
                 data = b""
+            if self._drain is not None and data:
+                time.sleep(len(data) / self._drain)  # the link carrying it
             arrived = time.perf_counter()
+            # A terminal answers a cursor position query once it has read all before it;
+            # the app paces what it sends by these answers (kubectl_stack/ui/pacing.py).
+            queries = (self._tail + data).count(QUERY)
+            self._tail = data[-(len(QUERY) - 1) :]
+            for _ in range(queries if self.answers else 0):
+                with contextlib.suppress(OSError):
+                    os.write(self._master, b"\x1b[1;1R")
             with self._changed:
                 if not data:
                     self.proc.poll()

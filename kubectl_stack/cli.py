@@ -38,6 +38,16 @@ class _Parser(argparse.ArgumentParser):
         raise SystemExit(2)
 
 
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"expected a positive whole number, got {text!r}")
+    return value
+
+
 def add_connection_flags(parser: argparse.ArgumentParser) -> None:
     """kubectl's global flags, spelled as kubectl spells them."""
     g = parser.add_argument_group(CONNECTION_FLAG_GROUP)
@@ -109,6 +119,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--no-mouse", action="store_true", help="do not capture the mouse")
     parser.add_argument(
+        "--max-fps",
+        type=_positive_int,
+        metavar="N",
+        help="screen refreshes a second at most (default 30; fewer on a slow link anyway)",
+    )
+    parser.add_argument(
         "--ascii",
         action="store_true",
         help="draw with ASCII only (default when the locale is not UTF-8, or TERM=linux/vt100)",
@@ -154,6 +170,7 @@ def _options(ns: argparse.Namespace) -> Options:
         demo=ns.demo,
         demo_speed=ns.demo_speed,
         no_mouse=ns.no_mouse,
+        max_fps=ns.max_fps,
         ascii=ns.ascii,
     )
 

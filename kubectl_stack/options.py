@@ -42,4 +42,5 @@ class Options:
     demo: str | None = None  # scenario name or file; None = use the kubeconfig's cluster
     demo_speed: float = 1.0
     no_mouse: bool = False
+    max_fps: int | None = None  # screen refreshes a second at most; None = the setting's
     ascii: bool = False  # draw with ASCII only (also when the terminal cannot take UTF-8)

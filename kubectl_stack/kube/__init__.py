@@ -10,3 +10,7 @@
   ``ActionResult``.
 - :mod:`.logs`: ``LogStream`` for one pod or a whole Deployment.
 """
+
+from ._certs import import_aiohttp
+
+import_aiohttp()

@@ -5,9 +5,18 @@ reflector (tools/cache/reflector.go).
 
 Each :class:`Informer` keeps one kind in one scope (a namespace, or all) current:
 
-- list in pages of 500 following ``continue``, then hand the whole result to the store, which
-  keeps the old objects until then and records only the differences (deletions missed while
-  disconnected included);
+- sync with a WatchList first (``watch=1&sendInitialEvents=true&resourceVersionMatch=
+  NotOlderThan``, the API server's streaming list, on by default from Kubernetes 1.34): the
+  current objects arrive as ADDED events, one at a time, and a BOOKMARK annotated
+  ``k8s.io/initial-events-end: "true"`` carries the version they are at; the same stream then
+  goes on as the watch. No page is ever held whole, and nothing is asked twice. As client-go's
+  reflector does, fall back to LIST+WATCH (for good, for this informer) when the server
+  refuses the request, and also when the end bookmark does not come within
+  :data:`INITIAL_EVENTS_TIMEOUT` of the last initial event or a live event (MODIFIED,
+  DELETED) comes before it: servers up to 1.33 ignore ``sendInitialEvents``;
+- otherwise list in pages of 500 following ``continue``, then hand the whole result to the
+  store, which keeps the old objects until then and records only the differences
+  (deletions missed while disconnected included);
 - watch from the list's resourceVersion with ``allowWatchBookmarks=true`` and a random
   ``timeoutSeconds`` in 300-600; after a close, watch again from the last version seen, once
   a one-item list at that version (``resourceVersionMatch=NotOlderThan``) shows the server
@@ -69,6 +78,13 @@ RETRY_AFTER_CAP = 60.0
 BACKOFF_INITIAL = 0.8
 BACKOFF_CAP = 30.0
 FORBIDDEN_RECHECK = 60.0
+# A WatchList's initial events come back to back; a server that has sent none for this long
+# without its initial-events-end bookmark does not speak WatchList.
+INITIAL_EVENTS_TIMEOUT = 10.0
+INITIAL_EVENTS_END = "k8s.io/initial-events-end"
+# Inside Informer, ``list`` names its method.
+Objs = list[Obj]
+Lines = list[bytes]
 
 
 @contextlib.contextmanager
@@ -103,6 +119,10 @@ class Stalled(ConnectionFailed):
 
 class _Silent(Exception):
     """One watch fell silent while the server still answers: open it again."""
+
+
+class _NoWatchList(Exception):
+    """The server does not stream lists (WatchList): list and watch instead."""
 
 
 def _too_large(exc: ApiError) -> bool:
@@ -234,6 +254,7 @@ class Informer:
         backoff_initial: float = BACKOFF_INITIAL,
         fallback_namespace: str | None = None,
         liveness: Liveness | None = None,
+        watch_list: bool = True,
     ) -> None:
         self.connection = connection
         self.liveness = liveness or Liveness(connection)
@@ -246,7 +267,11 @@ class Informer:
         # Where to look when listing across all namespaces is forbidden (the context's).
         self.fallback_namespace = fallback_namespace if kind.namespaced else None
         self.resource_version: str | None = None
-        self.lists = 0  # how many (re)lists completed; for tests and diagnostics
+        self.lists = 0  # how many (re)lists completed (WatchLists included); for tests
+        # Sync with a WatchList; False once the server has refused one (see the module).
+        self.watch_list = watch_list
+        self.watch_list_fallback: str | None = None  # why it fell back, when it did
+        self.initial_events_timeout = INITIAL_EVENTS_TIMEOUT
         self.watches = 0
         self.silences = 0  # watches reopened because they alone fell silent
         self.resets = 0  # how many times the server's history was found reset
@@ -310,12 +335,19 @@ class Informer:
                 pending.cancel()
                 with contextlib.suppress(BaseException):
                     await pending
+        self._listed(items, rv, new_history=new_history)
+
+    def _listed(self, items: Objs, rv: str, *, new_history: bool) -> None:
+        """A complete list (paged, or a WatchList's initial events) replaces the store's."""
         self.state.replace(
             self.kind.name, self.namespace, items, prepared=True, new_history=new_history
         )
         self.resource_version = rv or None
         self.lists += 1
         self._heard()
+        self.state.set_status(self.kind.name, SyncState.SYNCED)
+        self.state.report_ok(self.kind.name)
+        self.backoff.reset()
 
     def _clean(self, obj: Obj) -> Obj:
         if self.kind.metadata_only:
@@ -363,9 +395,14 @@ class Informer:
             raise _NewHistory(f"the server lists at resourceVersion {listed}, below {resume}")
         self._heard()
 
-    async def watch(self) -> bool:
+    async def watch(self, *, initial: bool = False, new_history: bool = False) -> bool:
         """One watch request, applied to the store until the server closes it. True when it
         was worth having: it brought events or stayed open at least a second.
+
+        ``initial``: a WatchList. Its initial events replace the store's view of the kind
+        (``new_history`` as for :meth:`list`) at the initial-events-end bookmark, after which
+        the stream goes on as a watch. Raises :class:`_NoWatchList` when the server answers
+        it as a server without WatchList would (see the module).
 
         Raises :class:`Stalled` when the server stops answering (see :class:`Liveness`),
         and :class:`_Silent` when this watch alone falls silent although the server answers
@@ -381,49 +418,109 @@ class Informer:
             "allowWatchBookmarks": "true",
             "timeoutSeconds": str(timeout),
         }
-        if self.resource_version:
+        if initial:
+            # As client-go's watchList: from the last version known, else a consistent read.
+            params["sendInitialEvents"] = "true"
+            params["resourceVersionMatch"] = "NotOlderThan"
+            params["resourceVersion"] = "" if new_history else self.resource_version or ""
+        elif self.resource_version:
             params["resourceVersion"] = self.resource_version
+        # The initial events received so far; None once they ended (or for a plain watch).
+        items: Objs | None = [] if initial else None
         liveness = self.liveness
-        async with self.connection.stream(
-            self.kind.path(self.namespace),
-            params,
-            accept=self._accept(watch=True),
-            headers_timeout=liveness.stale_after,
-        ) as resp:
-            self.watches += 1
-            self._heard()
-            self.state.report_ok(self.kind.name)
-            buffer = b""
-            heard = started
-            bookmarked: float | None = None
-            while True:
-                if self.bookmark_gap is None:
-                    give_up = started + timeout + liveness.stale_after
-                else:
-                    give_up = heard + MISSED_BOOKMARKS * max(self.bookmark_gap, liveness.interval)
-                try:
-                    async with deadline.timeout(min(liveness.wait_hint(), give_up - loop.time())):
-                        chunk = await resp.content.readany()
-                except asyncio.TimeoutError:
-                    await liveness.verify()
-                    if loop.time() >= give_up:
-                        raise _Silent from None
-                    continue
-                if not chunk:
-                    break
-                heard = loop.time()
+        try:
+            async with self.connection.stream(
+                self.kind.path(self.namespace),
+                params,
+                accept=self._accept(watch=True),
+                headers_timeout=liveness.stale_after,
+            ) as resp:
+                self.watches += 1
                 self._heard()
-                buffer += chunk
-                *lines, buffer = buffer.split(b"\n")
-                for line in lines:
-                    if line.strip():
-                        events += 1
-                        if self._apply(jsonutil.loads(line)) == "BOOKMARK":
-                            if bookmarked is not None:
-                                gap = heard - bookmarked
-                                self.bookmark_gap = max(self.bookmark_gap or 0.0, gap)
-                            bookmarked = heard
+                self.state.report_ok(self.kind.name)
+                buffer = b""
+                heard = started
+                bookmarked: float | None = None
+                while True:
+                    if self.bookmark_gap is None:
+                        give_up = started + timeout + liveness.stale_after
+                    else:
+                        gap = max(self.bookmark_gap, liveness.interval)
+                        give_up = heard + MISSED_BOOKMARKS * gap
+                    if items is not None:
+                        give_up = min(give_up, heard + self.initial_events_timeout)
+                    try:
+                        async with deadline.timeout(
+                            min(liveness.wait_hint(), give_up - loop.time())
+                        ):
+                            chunk = await resp.content.readany()
+                    except asyncio.TimeoutError:
+                        await liveness.verify()
+                        if loop.time() >= give_up:
+                            if items is not None:
+                                raise _NoWatchList(
+                                    "no initial-events-end bookmark within "
+                                    f"{self.initial_events_timeout:g}s"
+                                ) from None
+                            raise _Silent from None
+                        continue
+                    if not chunk:
+                        break
+                    heard = loop.time()
+                    self._heard()
+                    buffer += chunk
+                    *lines, buffer = buffer.split(b"\n")
+                    if items is not None:
+                        with gc_paused():
+                            rest = self._initial_events(lines, items, new_history)
+                        if rest is None:
+                            continue
+                        lines, items = rest, None
+                    for line in lines:
+                        if line.strip():
+                            events += 1
+                            if self._apply(jsonutil.loads(line)) == "BOOKMARK":
+                                if bookmarked is not None:
+                                    gap = heard - bookmarked
+                                    self.bookmark_gap = max(self.bookmark_gap or 0.0, gap)
+                                bookmarked = heard
+        except ApiError as exc:
+            # client-go falls back to LIST when a WatchList fails; here only when the server
+            # refused it (an expired or too-new version, throttling or a failing server would
+            # fail a list just the same, and are handled as for one).
+            if items is not None and exc.status not in (410, 429) and exc.status < 500:
+                raise _NoWatchList(exc.kubectl_message()) from exc
+            raise
+        if items is not None:
+            raise _NoWatchList("the stream ended before its initial-events-end bookmark")
         return events > 0 or loop.time() - started >= 1.0
+
+    def _initial_events(self, lines: Lines, items: Objs, new_history: bool) -> Lines | None:
+        """Take a WatchList's initial events from ``lines`` into ``items``. At the
+        initial-events-end bookmark the list is complete (see :meth:`_listed`): returns the
+        lines after it, to apply as watch events; None while the initial events go on."""
+        for at, line in enumerate(lines):
+            if not line.strip():
+                continue
+            event = jsonutil.loads(line)
+            etype = event.get("type") if isinstance(event, dict) else None
+            obj = event.get("object") if isinstance(event, dict) else None
+            if not isinstance(obj, dict):
+                continue
+            if etype == "ADDED":
+                items.append(self.state.prepare(self._clean(obj), self.kind.name))
+            elif etype == "BOOKMARK":
+                meta = obj.get("metadata") or {}
+                if (meta.get("annotations") or {}).get(INITIAL_EVENTS_END) == "true":
+                    self._listed(
+                        items, str(meta.get("resourceVersion") or ""), new_history=new_history
+                    )
+                    return lines[at + 1 :]
+            elif etype == "ERROR":
+                self._apply(event)  # raises, as for any watch
+            else:
+                raise _NoWatchList(f"a {etype} event came before the initial events ended")
+        return None
 
     def _apply(self, event: Any) -> str | None:
         """Apply one watch event to the store; its type, None when it was not one."""
@@ -465,12 +562,20 @@ class Informer:
         name = self.kind.name
         while True:
             try:
+                if need_list and self.watch_list:
+                    lists = self.lists
+                    try:
+                        worth = await self.watch(initial=True, new_history=new_history)
+                    finally:
+                        if self.lists != lists:  # its initial events ended: listed
+                            need_list = new_history = False
+                            resumed = True
+                    if not worth:
+                        await self.sleep(self.backoff.next())
+                    continue
                 if need_list:
                     await self.list(new_history=new_history)
                     need_list = new_history = resumed = False
-                    self.state.set_status(name, SyncState.SYNCED)
-                    self.state.report_ok(name)
-                    self.backoff.reset()
                 elif resumed:
                     await self.check_history()
                 resumed = True
@@ -480,6 +585,9 @@ class Informer:
                     # Closed at once with nothing in it (a proxy cutting watches, say):
                     # do not hammer the server, as client-go's reflector does not.
                     await self.sleep(self.backoff.next())
+            except _NoWatchList as exc:
+                self.watch_list = False
+                self.watch_list_fallback = str(exc)
             except _Silent:
                 self.silences += 1  # resumed at once, after the history check
             except _Expired:

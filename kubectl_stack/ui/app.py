@@ -23,6 +23,7 @@ from ..model.hpa import HpaHistory
 from ..model.visible import visible
 from ..options import ConnectionOptions, Options
 from ..settings import Settings, config_path, load_settings
+from . import pacing
 from .collector import IdleCollector
 from .content_actions import NoContentActions
 from .glyphs import GLYPHS, AsciiFilter
@@ -39,13 +40,6 @@ if TYPE_CHECKING:
     from .screens.stack import StackScreen
 
 Connector = Callable[[ConnectionOptions, Options], Awaitable[Source]]
-MIN_REFRESH_INTERVAL = 0.03  # seconds between two coalesced screen refreshes
-REFRESH_SHARE = 1 / 3  # of the time, at most, spent refreshing screens under churn
-# Seconds after a key before the next coalesced refresh: one started meanwhile would run
-# between the key and its answer (2 to 10 ms at 10,000 pods), and the answer draws the
-# screen from the current state anyway. Keys held down still see a change within KEY_STARVE.
-KEY_FIRST = 0.05
-KEY_STARVE = 0.25
 Clock = Callable[[], float]
 
 
@@ -100,15 +94,11 @@ class StackApp(NoContentActions[int], KubectlTools):
             self.settings = settings = replace(settings, warnings=(*settings.warnings, warning))
         GLYPHS.select(settings.ascii)
         self._ascii_filter = [AsciiFilter()] if settings.ascii else []
-        self._next_refresh = 0.0
         self._refresh_timer: Timer | None = None
-        self._refreshed_at = 0.0
-        self._changed_at: float | None = None  # the oldest change not drawn yet
-        self._key_at = float("-inf")  # the last key read from the terminal
+        self._refreshes = pacing.Refreshes()
         self._keys_from = float("-inf")  # keys read before this (monotonic) are dropped
         self._refreshed_version = -1
         self._sampled_at = float("-inf")
-        self._gc_frozen = False
         self._collector = IdleCollector(self.set_timer)
         self._stack_screen: StackScreen | None = None
         self._keys = KeyRouter()
@@ -188,8 +178,8 @@ class StackApp(NoContentActions[int], KubectlTools):
     def input_arriving(self) -> None:
         """A key was read (the terminal driver calls this from its input thread, before the
         key reaches the app's queue, where a refresh may be about to start): the next
-        coalesced refresh waits for its answer. It only stores a float."""
-        self._key_at = time.monotonic()
+        coalesced refresh waits for its answer (see .pacing). It only stores a float."""
+        self._refreshes.key_at = time.monotonic()
 
     def _tick(self) -> None:
         self._collector.tick()
@@ -258,7 +248,7 @@ class StackApp(NoContentActions[int], KubectlTools):
 
     def _build_stack_screen(self) -> None:
         """Build the kept Stack screen ahead, hidden, so that the first stack opened is as
-        quick as the next ones (40 to 60 ms more otherwise)."""
+        quick as the next ones (bench/README.md, "Pacing")."""
         from .screens.stack import StackScreen
 
         if self._stack_screen is None and self.is_running:
@@ -281,7 +271,7 @@ class StackApp(NoContentActions[int], KubectlTools):
                 self.tell(str(exc), severity="error")
             return
         old, self.source = self.source, source
-        self._gc_frozen = False
+        self._refreshes.gc_frozen = False
         if old is not None:
             await old.close()
             while len(self.screen_stack) > 1:
@@ -294,12 +284,7 @@ class StackApp(NoContentActions[int], KubectlTools):
     def on_state_changed(self, message: StateChanged) -> None:
         if not self.is_running:  # shutting down: screens are being taken apart
             return
-        now = time.monotonic()
-        if self._changed_at is None:
-            self._changed_at = now
-        # Not before the last key's answer, unless a change has waited too long for it.
-        after_key = min(self._key_at + KEY_FIRST, self._changed_at + KEY_STARVE)
-        wait = max(self._next_refresh, after_key) - now
+        wait = self._refreshes.wait(time.monotonic())
         if wait > 0:
             if self._refresh_timer is None:
                 self._refresh_timer = self.set_timer(wait, self._deferred_refresh)
@@ -322,28 +307,15 @@ class StackApp(NoContentActions[int], KubectlTools):
             shown.refresh_data()
         if isinstance(self.screen, MutationDialog) and self.screen.is_mounted:
             self.screen.refresh_data()  # a decision is made on the object as it is now
-        # Spend at most REFRESH_SHARE of the time refreshing, so keys stay responsive, and
-        # at most ~33 refreshes a second. A refresh costs what changed (10,000 pods under 50
-        # changes/s: ~6 ms) and repaints only changed lines in view, so a change reaches the
-        # screen within about 30 ms plus that cost. A garbage collection that ran meanwhile
-        # is not the refresh's cost: counted, one 60 ms collection held the next refresh
-        # back by 180 ms.
-        self._refreshed_at = time.monotonic()
-        self._changed_at = None
+        # Paced by CPU and frame rate (see .pacing); what reaches the terminal, by the link
+        # (.driver).
         self._refreshed_version = self.source.state.version if self.source else -1
         collected = self._collector.collecting - collecting
-        cost = max(0.0, self._refreshed_at - started - collected)
-        self._next_refresh = self._refreshed_at + max(
-            cost * (1 / REFRESH_SHARE - 1), MIN_REFRESH_INTERVAL
-        )
-        if not self._gc_frozen and self.source is not None and self.source.synced():
-            # The first full list lives as long as the cache: out of the collector's
-            # generations, full collections stop rescanning it (10,000 pods: pauses of ~0.6 s
-            # several times a minute under churn). Replaced objects are still freed by
-            # reference counting (API objects hold no cycles).
-            self._gc_frozen = True
+        ended = time.monotonic()
+        self._refreshes.done(ended, ended - started, collected, self.settings.max_fps)
+        if self.source is not None and self._refreshes.freeze(self.source.synced()):
             self._collector.freeze()
-            self.set_timer(0.5, self._build_stack_screen)
+            self.set_timer(pacing.STACK_SCREEN_AHEAD, self._build_stack_screen)
 
     def _sample_autoscalers(self) -> None:
         if self.source is None:
@@ -502,6 +474,8 @@ def make_app(
     ``options.connection`` when it starts (failure: exit code 1, ``app.fatal_error``)."""
     if settings is None:
         overrides: dict[str, Any] = {"mouse": not options.no_mouse}
+        if options.max_fps is not None:
+            overrides["max_fps"] = options.max_fps
         if options.ascii:  # adds to the config file's ``ascii``, never takes it away
             overrides["ascii"] = True
         settings = load_settings(**overrides)

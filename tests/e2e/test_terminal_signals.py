@@ -54,9 +54,15 @@ def test_sigterm_and_sighup_end_the_app_and_give_the_terminal_back(
 ) -> None:
     _start_app(tmux)
     os.kill(_app_pid(tmux), signum)
-    screen = tmux.wait_for(lambda s: "EXIT-CODE=" in s, f"the app to end on {signum.name}")
+    # The typed line holds "EXIT-CODE=$?": wait for the echo's line, not for the alternate
+    # screen to go (which showed the typed line before the process had ended).
+    screen = tmux.wait_for(
+        lambda s: "EXIT-CODE=" in s.replace("EXIT-CODE=$", ""),
+        f"the app to end on {signum.name}",
+    )
     assert f"EXIT-CODE={code}" in screen
     assert "Traceback" not in screen
+    assert "^[[" not in screen, "an answer to the app's query reached the shell"
     _assert_terminal_given_back(tmux)
 
 

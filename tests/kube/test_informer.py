@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import contextvars
 import gc
+import json
 import weakref
 from pathlib import Path
 from typing import Any
@@ -248,3 +250,179 @@ async def test_the_metrics_poller_does_not_keep_its_callers_context_alive(
     await asyncio.sleep(0)
     gc.collect()
     assert gone() is None
+
+
+# -- WatchList (streaming lists) --------------------------------------------------------------
+
+
+class _StandIn:
+    """A small API server for one namespace's Deployments, answering a WatchList as
+    ``mode`` says: ``stream`` (initial events, then the initial-events-end bookmark, as
+    Kubernetes >= 1.34), ``refuse`` (422, as a server with the feature off), ``ignore`` (the
+    initial events and no end bookmark, as a server <= 1.33 ignoring ``sendInitialEvents``).
+    Lists and plain watches it answers as any server. ``requests`` logs each request's query."""
+
+    def __init__(self, mode: str) -> None:
+        self.mode = mode
+        self.requests: list[dict[str, str]] = []
+        self.items = [
+            {
+                "apiVersion": "apps/v1",
+                "kind": "Deployment",
+                "metadata": {"name": n, "namespace": "default", "resourceVersion": str(i + 1)},
+            }
+            for i, n in enumerate(("web", "api"))
+        ]
+
+    def app(self) -> Any:
+        from aiohttp import web
+
+        async def version(_request: web.Request) -> web.Response:
+            return web.json_response({"major": "1", "minor": "34"})
+
+        async def deployments(request: web.Request) -> web.StreamResponse:
+            query = dict(request.query)
+            self.requests.append(query)
+            if query.get("watch") != "1":
+                return web.json_response(
+                    {
+                        "kind": "DeploymentList",
+                        "metadata": {"resourceVersion": "10"},
+                        "items": self.items,
+                    }
+                )
+            if query.get("sendInitialEvents") == "true" and self.mode == "refuse":
+                return web.json_response(
+                    {
+                        "kind": "Status",
+                        "status": "Failure",
+                        "code": 422,
+                        "reason": "Invalid",
+                        "message": "sendInitialEvents is forbidden for watch unless the "
+                        "WatchList feature gate is enabled",
+                    },
+                    status=422,
+                )
+            response = web.StreamResponse(headers={"Content-Type": "application/json"})
+            await response.prepare(request)
+            lines = []
+            if query.get("sendInitialEvents") == "true":
+                lines = [{"type": "ADDED", "object": item} for item in self.items]
+                if self.mode == "stream":
+                    end = {
+                        "resourceVersion": "10",
+                        "annotations": {"k8s.io/initial-events-end": "true"},
+                    }
+                    lines.append(
+                        {
+                            "type": "BOOKMARK",
+                            "object": {
+                                "kind": "Deployment",
+                                "apiVersion": "apps/v1",
+                                "metadata": end,
+                            },
+                        }
+                    )
+            await response.write(b"".join(json.dumps(line).encode() + b"\n" for line in lines))
+            await asyncio.sleep(30)
+            return response
+
+        app = web.Application()
+        app.router.add_get("/version", version)
+        app.router.add_get("/apis/apps/v1/namespaces/default/deployments", deployments)
+        return app
+
+
+async def _informer_on(stand_in: _StandIn, tmp_path: Path) -> tuple[Any, Any, Any, Any]:
+    from aiohttp import web
+
+    from kubectl_stack.kube.informer import Informer
+    from kubectl_stack.options import ConnectionOptions
+
+    runner = web.AppRunner(stand_in.app(), shutdown_timeout=0.1)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    config = tmp_path / "kubeconfig"
+    config.write_text(
+        "apiVersion: v1\nkind: Config\ncurrent-context: c\n"
+        f"clusters: [{{name: c, cluster: {{server: 'http://127.0.0.1:{port}'}}}}]\n"
+        "users: [{name: u, user: {token: t}}]\n"
+        "contexts: [{name: c, context: {cluster: c, user: u, namespace: default}}]\n"
+    )
+    connection = await connect(ConnectionOptions(kubeconfig=str(config)))
+    state = ClusterState()
+    informer = Informer(connection, state, K.DEPLOYMENTS, "default", backoff_initial=0.05)
+    informer.initial_events_timeout = 0.5
+    task = asyncio.create_task(informer.run())
+    return runner, connection, informer, task
+
+
+async def _synced_over(mode: str, tmp_path: Path) -> tuple[_StandIn, Any]:
+    stand_in = _StandIn(mode)
+    runner, connection, informer, task = await _informer_on(stand_in, tmp_path)
+    try:
+        await wait_until(
+            lambda: (
+                informer.state.status(K.DEPLOYMENTS.name).state is SyncState.SYNCED
+                and any(
+                    q.get("watch") == "1" and "sendInitialEvents" not in q
+                    for q in stand_in.requests
+                )
+                or (informer.watch_list and informer.lists == 1)
+            )
+        )
+        names = {key[1] for key in informer.state.objects(K.DEPLOYMENTS.name)}
+        assert names == {"web", "api"}
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        await connection.close()
+        await runner.cleanup()
+    return stand_in, informer
+
+
+async def test_a_watchlist_syncs_from_one_stream_without_listing(tmp_path: Path) -> None:
+    stand_in, informer = await _synced_over("stream", tmp_path)
+    assert informer.watch_list and informer.watch_list_fallback is None
+    assert informer.resource_version == "10"
+    (query,) = stand_in.requests
+    assert query["sendInitialEvents"] == "true"
+    assert query["resourceVersionMatch"] == "NotOlderThan"
+    assert query["allowWatchBookmarks"] == "true"
+
+
+def _request_kinds(stand_in: _StandIn) -> list[str]:
+    """Each request: "list", "watch", or "true" (a WatchList)."""
+    return [
+        ("list" if q.get("watch") != "1" else q.get("sendInitialEvents", "watch"))
+        for q in stand_in.requests
+    ]
+
+
+async def test_a_server_refusing_watchlist_is_listed_and_watched(tmp_path: Path) -> None:
+    stand_in, informer = await _synced_over("refuse", tmp_path)
+    assert not informer.watch_list
+    assert "WatchList" in (informer.watch_list_fallback or "")
+    kinds = _request_kinds(stand_in)
+    assert kinds[:3] == ["true", "list", "watch"]
+    assert stand_in.requests[2]["resourceVersion"] == "10"
+
+
+async def test_a_server_never_ending_its_initial_events_is_listed_and_watched(
+    tmp_path: Path,
+) -> None:
+    stand_in, informer = await _synced_over("ignore", tmp_path)
+    assert not informer.watch_list
+    assert "initial-events-end" in (informer.watch_list_fallback or "")
+    kinds = _request_kinds(stand_in)
+    assert kinds[:3] == ["true", "list", "watch"]
+
+
+async def test_the_embedded_cluster_is_synced_by_watchlist(watching: Watching) -> None:
+    for informer in watching.informers.informers.values():
+        assert informer.watch_list, (informer.kind.name, informer.watch_list_fallback)
+        assert informer.lists == 1
+    await converge(watching.state, watching.connection)

@@ -22,28 +22,36 @@ from kubectl_stack_sim.runner import RunningSim
 
 from .test_run_terminal import _env
 
+pyte = pytest.importorskip("pyte", reason="the terminal emulator (pyte) is not installed")
+
 
 class Terminal:
-    """The app on a pty of 100x30; ``output`` is everything it wrote so far."""
+    """The app on a pty of 100x30; ``output`` is everything it wrote so far, ``screen`` what
+    a terminal shows of it (the app sends only the cells that change: text already on screen
+    is not written again)."""
 
     def __init__(self, master: int, proc: subprocess.Popen[bytes]) -> None:
         self.master = master
         self.proc = proc
         self.output = b""
+        self.screen = pyte.Screen(100, 30)
+        self._stream = pyte.ByteStream(self.screen)
 
     def write(self, keys: str) -> None:
         """One write(): the keys arrive at the app in one read."""
         assert os.write(self.master, keys.encode()) == len(keys.encode())
 
+    def shows(self, text: str) -> bool:
+        return any(text in line for line in self.screen.display)
+
     def wait_for(self, text: str, timeout: float = 60) -> None:
-        """Read until ``text`` is written after the current end of the output."""
-        start = len(self.output)
+        """Read until the screen shows ``text``."""
         deadline = time.monotonic() + timeout
-        while text.encode() not in self.output[start:] and time.monotonic() < deadline:
+        while not self.shows(text) and time.monotonic() < deadline:
             if not self._read():
                 break
-        tail = self.output[-3000:].decode(errors="replace")
-        assert text.encode() in self.output[start:], f"{text!r} never appeared:\n{tail}"
+        screen = "\n".join(self.screen.display)
+        assert self.shows(text), f"{text!r} never appeared:\n{screen}"
 
     def settle(self, seconds: float = 1.0) -> None:
         """Read (and so let the app draw) for a while."""
@@ -56,9 +64,11 @@ class Terminal:
         ready, _, _ = select.select([self.master], [], [], 0.1)
         if ready:
             try:
-                self.output += os.read(self.master, 65536)
+                data = os.read(self.master, 65536)
             except OSError:  # EIO: the app closed the pty
                 return False
+            self.output += data
+            self._stream.feed(data)
         return True
 
 
@@ -128,7 +138,11 @@ def test_keys_typed_ahead_of_a_dialog_never_answer_it(terminal: Terminal, sim: R
             "generation"
         ]
     )
-    for burst, title in (("r\r", "Restart my-app"), ("ry", "Restart my-app"), ("s9y", "Scale")):
+    for burst, title in (
+        ("r\r", "Restart my-app"),
+        ("ry", "Restart my-app"),
+        ("s9y", "Scale my-app"),
+    ):
         terminal.write(burst)
         terminal.wait_for(title)
         terminal.settle(1.0)

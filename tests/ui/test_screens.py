@@ -17,7 +17,7 @@ from textual import events
 from textual.pilot import Pilot
 from textual.widgets import RichLog
 
-from kubectl_stack.ui import app as app_module
+from kubectl_stack.ui import pacing
 from kubectl_stack.ui.driver import TerminalDriver
 from kubectl_stack.ui.messages import StateChanged
 from kubectl_stack.ui.screens.history import HistoryScreen
@@ -405,8 +405,8 @@ async def test_a_key_is_answered_before_the_next_refresh_and_held_keys_still_see
                 pilot,
                 lambda: (
                     app._refresh_timer is None
-                    and time.monotonic() > app._next_refresh
-                    and time.monotonic() > app._key_at + app_module.KEY_FIRST
+                    and time.monotonic() > app._refreshes.next_refresh
+                    and time.monotonic() > app._refreshes.key_at + pacing.KEY_FIRST
                 ),
                 "no refresh due",
             )
@@ -423,7 +423,7 @@ async def test_a_key_is_answered_before_the_next_refresh_and_held_keys_still_see
         app.on_state_changed(StateChanged())  # a change right behind the key
         assert refreshed == [], "the change waits for the key's answer"
         await until(pilot, lambda: bool(refreshed), "the deferred refresh")
-        assert refreshed[0] - key_at >= app_module.KEY_FIRST
+        assert refreshed[0] - key_at >= pacing.KEY_FIRST
 
         # A key read by the terminal's input thread, not yet handled by the app.
         await nothing_due()
@@ -435,7 +435,7 @@ async def test_a_key_is_answered_before_the_next_refresh_and_held_keys_still_see
         app.on_state_changed(StateChanged())
         assert refreshed == [], "a key on its way: the change waits for its answer"
         await until(pilot, lambda: bool(refreshed), "the deferred refresh")
-        assert refreshed[0] - read_at >= app_module.KEY_FIRST - 0.01
+        assert refreshed[0] - read_at >= pacing.KEY_FIRST - 0.01
 
         # A key every 20 ms for a second, a change after each: refreshes still run.
         refreshed.clear()
@@ -445,7 +445,7 @@ async def test_a_key_is_answered_before_the_next_refresh_and_held_keys_still_see
             app.on_state_changed(StateChanged())
             await asyncio.sleep(0.02)
         gaps = [b - a for a, b in zip([started, *refreshed], refreshed, strict=False)]
-        assert len(refreshed) >= 3 and max(gaps) < 2 * app_module.KEY_STARVE, gaps
+        assert len(refreshed) >= 3 and max(gaps) < 2 * pacing.KEY_STARVE, gaps
 
 
 def test_the_terminal_driver_tells_the_app_of_a_key_before_queueing_it() -> None:
