@@ -11,9 +11,10 @@ from typing import Any
 import pytest
 from rich.text import Text
 
+from kubectl_stack.glyphs import wants_ascii
 from kubectl_stack.options import ConnectionOptions, Options
 from kubectl_stack.ui.app import StackApp, make_app
-from kubectl_stack.ui.glyphs import GLYPHS, wants_ascii
+from kubectl_stack.ui.glyphs import GLYPHS
 from kubectl_stack_sim.runner import RunningSim
 
 from .conftest import TEST_SETTINGS, open_synced_source, sim_clock, until_text
