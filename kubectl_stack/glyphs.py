@@ -97,10 +97,17 @@ def word_parts(text: str) -> list[str]:
     return parts
 
 
-@lru_cache(maxsize=4096)
 def words(text: str) -> str:
     """``text`` with its symbols as words (``✓3 ⟳1`` is ``ok3 R1``)."""
-    return text if text.isascii() else "".join(word_parts(text))
+    if text.isascii():
+        return text
+    # Cells and labels come back on every refresh; log lines and documents once.
+    return _short_words(text) if len(text) <= 200 else "".join(word_parts(text))
+
+
+@lru_cache(maxsize=4096)
+def _short_words(text: str) -> str:
+    return "".join(word_parts(text))
 
 
 @lru_cache(maxsize=256)

@@ -133,7 +133,7 @@ class MutationDialog(Dialog, Generic[S]):
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Cancel", id="cancel")
                 yield from self.compose_buttons()
-                yield Button(Text(f"y {self._confirm_label}"), id="ok", variant="primary")
+                yield Button(fmt("y {}", self._confirm_label), id="ok", variant="primary")
 
     def compose_body(self) -> ComposeResult:
         """What the dialog shows of the object (drawn by :meth:`show`)."""
@@ -176,7 +176,7 @@ class MutationDialog(Dialog, Generic[S]):
         ok = self.query_one("#ok", Button)
         if self.state is None:
             self.query_one("#dialog-error", Static).update(
-                Text("✗ it no longer exists: nothing to do")
+                fmt("✗ it no longer exists: nothing to do")
             )
             ok.disabled = True
             self._gone = True
@@ -216,7 +216,7 @@ class MutationDialog(Dialog, Generic[S]):
             return
         if self._waiting:
             self.query_one("#dialog-error", Static).update(
-                Text("✗ waiting for the cluster's current state before asking again")
+                fmt("✗ waiting for the cluster's current state before asking again")
             )
             return
         value = self.decision()
@@ -224,7 +224,7 @@ class MutationDialog(Dialog, Generic[S]):
             return
         self._busy = True
         self.query_one("#ok", Button).disabled = True
-        self.query_one("#dialog-error", Static).update(Text("… sending"))
+        self.query_one("#dialog-error", Static).update(fmt("… sending"))
         self.run_worker(self._send(value, state.seen), group="dialog", exclusive=True)
 
     async def _send(self, value: object, seen: Seen) -> None:
@@ -306,7 +306,7 @@ class ScaleDialog(MutationDialog[ScaleShown]):
         state = self.state
         target = text if replicas_error(text) is None else "…"
         current = f"{state.spec} → " if state is not None else ""
-        self.query_one("#ok", Button).label = Text(f"y Scale {current}{target}")
+        self.query_one("#ok", Button).label = fmt("y Scale {}{}", current, target)
 
     @on(TextInput.Changed, "#replicas")
     def _typed(self) -> None:
@@ -317,7 +317,7 @@ class ScaleDialog(MutationDialog[ScaleShown]):
     def _entered(self) -> None:
         # Enter never confirms (it may be typed ahead): it checks the number and says how.
         if self.decision() is not None:
-            self.query_one("#dialog-error", Static).update(Text("press y to scale, Esc to cancel"))
+            self.query_one("#dialog-error", Static).update(fmt("press y to scale, Esc to cancel"))
 
     def decision(self) -> object | None:
         text = self.query_one("#replicas", TextInput).value
@@ -377,7 +377,7 @@ class UndoDialog(MutationDialog[UndoShown]):
         return [Option(c.label, id=str(c.revision)) for c in choices]
 
     def compose_buttons(self) -> ComposeResult:
-        yield Button("Pick revision…", id="pick")
+        yield Button(fmt("Pick revision…"), id="pick")
 
     @property
     def target(self) -> int:
@@ -395,11 +395,11 @@ class UndoDialog(MutationDialog[UndoShown]):
             options.add_options(self._options(state.choices))
         revision = self.target
         self.query_one("#undo-question", Static).update(
-            Text(f"Roll back from revision {state.current} to revision {revision}?")
+            fmt("Roll back from revision {} to revision {}?", state.current, revision)
         )
         lines = list(state.diff_for(revision)) or ["(no change to the pod template)"]
         self.query_one("#undo-diff", Static).update(_lines(lines))
-        self.query_one("#ok", Button).label = Text(f"y Undo to rev {revision}")
+        self.query_one("#ok", Button).label = fmt("y Undo to rev {}", revision)
 
     def decision(self) -> object | None:
         return self.target
@@ -452,7 +452,7 @@ class ConfirmDialog(MutationDialog[ConfirmShown]):
         self.query_one("#confirm-question", Static).update(shown(state.question))
         self.query_one("#confirm-facts", Static).update(_lines(state.facts))
         if state.verb is not None:
-            self.query_one("#ok", Button).label = Text(f"y {state.verb}")
+            self.query_one("#ok", Button).label = fmt("y {}", state.verb)
 
 
 # -- pick -------------------------------------------------------------------------------------
