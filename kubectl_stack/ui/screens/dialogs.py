@@ -1,10 +1,15 @@
 """Modal dialogs: scale, undo, confirm a change, pick one of a list.
 
-A dialog that changes the cluster (:class:`MutationDialog`) opens with the focus on Cancel (the
-scale dialog: on its digits-only field) and confirms only with ``y`` or a click on its button,
-never with Enter. It stays live while open: the app calls :meth:`MutationDialog.refresh_data`
-on every cache change; when what the decision rests on changed (``Seen``), the dialog shows the
-difference, puts the focus back on Cancel and takes no ``y`` for a moment. Confirming runs the
+A dialog that changes the cluster (:class:`MutationDialog`) opens with the focus on Cancel and
+confirms only with ``y`` or a click on its button, never with Enter. The scale dialog opens on
+its replica field instead, since typing the count is what it is for, and the field is as safe
+as Cancel: it takes digits only (``y`` is never a digit), and Enter in it only checks the count
+and shows the change (``3 → 6 replicas: press y to scale``); the confirm button never takes the
+focus by itself, so no Enter can press it.
+
+A mutation dialog stays live while open: the app calls :meth:`MutationDialog.refresh_data` on
+every cache change; when what the decision rests on changed (``Seen``), the dialog shows the
+difference, puts the focus back where it opened and takes no ``y`` for a moment. Confirming runs the
 screen's ``apply`` with the decision and the ``Seen`` on screen, the precondition of the change;
 a conflict (the cluster moved before the cache showed it) is shown the same way and asked again.
 Keys typed before a dialog was there never act on it (:meth:`Dialog.accepts`).
@@ -315,9 +320,14 @@ class ScaleDialog(MutationDialog[ScaleShown]):
 
     @on(TextInput.Submitted, "#replicas")
     def _entered(self) -> None:
-        # Enter never confirms (it may be typed ahead): it checks the number and says how.
-        if self.decision() is not None:
-            self.query_one("#dialog-error", Static).update(fmt("press y to scale, Esc to cancel"))
+        # Enter never confirms (``6`` Enter arrives in one burst over SSH, and a stray Enter
+        # is the commonest stray key): it checks the number, says the change it would make
+        # and how to make it. The focus stays in the field, a second Enter does nothing more.
+        state, target = self.state, self.decision()
+        if state is not None and target is not None:
+            self.query_one("#dialog-error", Static).update(
+                fmt("{} → {} replicas: press y to scale, Esc to cancel", state.spec, target)
+            )
 
     def decision(self) -> object | None:
         text = self.query_one("#replicas", TextInput).value
