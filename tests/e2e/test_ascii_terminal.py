@@ -13,6 +13,18 @@ from .conftest import Tmux
 pytestmark = pytest.mark.e2e
 
 
+def quit_with_ascii_only(tmux: Tmux, raw: Path) -> None:
+    """Quit the app, then check every byte it wrote to the pane (``raw``) is below 0x80."""
+    tmux.keys("q")
+    tmux.wait_for(lambda s: "EXIT-CODE=0" in s, "the app to exit")
+    time.sleep(0.5)  # pipe-pane's cat flushes
+    data = raw.read_bytes()
+    assert len(data) > 5000, "pipe-pane saw too little"
+    outside = sorted({b for b in data if b > 0x7F})
+    first = next((i for i, b in enumerate(data) if b > 0x7F), 0)
+    assert not outside, (outside, data[max(0, first - 60) : first + 20])
+
+
 @pytest.mark.parametrize(
     "env",
     # Set on the command line: tmux gives a pane's program its own TERM.
@@ -37,14 +49,7 @@ def test_no_byte_outside_ascii_reaches_a_terminal_without_utf8(
     assert "down, j" in screen
     tmux.keys("Escape")
     tmux.wait_for(lambda s: "Keys" not in s, "the help screen to close")
-    tmux.keys("q")
-    tmux.wait_for(lambda s: "EXIT-CODE=" in s, "the app to exit")
-    time.sleep(0.5)  # pipe-pane's cat flushes
-    data = raw.read_bytes()
-    assert len(data) > 5000, "pipe-pane saw too little"
-    outside = sorted({b for b in data if b > 0x7F})
-    first = next((i for i, b in enumerate(data) if b > 0x7F), 0)
-    assert not outside, (outside, data[max(0, first - 60) : first + 20])
+    quit_with_ascii_only(tmux, raw)
 
 
 def test_dialogs_and_logs_say_the_main_screens_words_at_80x24_under_lang_c(
@@ -75,10 +80,4 @@ def test_dialogs_and_logs_say_the_main_screens_words_at_80x24_under_lang_c(
     assert "logs - my-app (" in screen, screen
     tmux.keys("Escape")
     tmux.wait_for(lambda s: "+- Rollout" in s, "back on the stack screen")
-    tmux.keys("q")
-    tmux.wait_for(lambda s: "EXIT-CODE=0" in s, "the app to exit")
-    time.sleep(0.5)  # pipe-pane's cat flushes
-    data = raw.read_bytes()
-    assert len(data) > 5000, "pipe-pane saw too little"
-    first = next((i for i, b in enumerate(data) if b > 0x7F), None)
-    assert first is None, data[max(0, first - 60) : first + 20]
+    quit_with_ascii_only(tmux, raw)

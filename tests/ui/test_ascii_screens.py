@@ -13,7 +13,6 @@ from __future__ import annotations
 import os
 import subprocess
 from collections.abc import Iterator
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -23,8 +22,6 @@ from textual.color import Color
 from textual.pilot import Pilot
 
 from kubectl_stack.glyphs import WORDS
-from kubectl_stack.options import ConnectionOptions, Options
-from kubectl_stack.ui.app import StackApp, make_app
 from kubectl_stack.ui.glyphs import GLYPHS, AsciiFilter
 from kubectl_stack.ui.screens.command import CommandBar
 from kubectl_stack.ui.screens.dialogs import ConfirmDialog, PickerDialog, ScaleDialog, UndoDialog
@@ -37,8 +34,9 @@ from kubectl_stack.ui.screens.stack import StackScreen
 from kubectl_stack.ui.screens.yaml import ObjectScreen
 from kubectl_stack_sim.runner import RunningSim
 
-from .conftest import TEST_SETTINGS, open_synced_source, sim_clock, until, until_text
+from .conftest import until, until_text
 from .screen import screen_text
+from .test_ascii import ascii_app
 
 
 def _chrome(char: str) -> bool:
@@ -65,16 +63,6 @@ def cut_symbols(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, str]]:
     monkeypatch.setattr(AsciiFilter, "apply", recording)
     yield seen
     GLYPHS.select(False)  # the glyph set is global: later tests start from Unicode
-
-
-def _ascii_app(sim: RunningSim, stack: str | None) -> StackApp:
-    options = Options(connection=ConnectionOptions(kubeconfig=str(sim.kubeconfig)), stack=stack)
-    return make_app(
-        options,
-        settings=replace(TEST_SETTINGS, ascii=True),
-        now=sim_clock(sim),
-        connector=open_synced_source,
-    )
 
 
 async def _visit(pilot: Pilot[Any], keys: tuple[str, ...], screen: type, text: str) -> str:
@@ -121,7 +109,7 @@ def rolled_sim(frozen_sim: RunningSim, kubectl_path: Path, tmp_path: Path) -> Ru
 async def test_every_secondary_screen_uses_the_words_of_the_main_screens(
     rolled_sim: RunningSim, cut_symbols: dict[str, str]
 ) -> None:
-    app = _ascii_app(rolled_sim, "my-app")
+    app = ascii_app(rolled_sim, "my-app")
     texts: dict[str, str] = {}
     async with app.run_test(size=(80, 24), notifications=True) as pilot:
         await until(pilot, lambda: isinstance(app.screen, StackScreen), "the stack screen")
