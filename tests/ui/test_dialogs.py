@@ -343,7 +343,10 @@ async def test_delete_keys_typed_ahead_never_delete(sim: RunningSim) -> None:
     async with app.run_test(size=(100, 30)) as pilot:
         await until(pilot, lambda: isinstance(app.screen, StackScreen), "the stack screen")
         await pilot.press("right")
-        await until_text(pilot, "Running")
+        # Not the text "Running": from 100x30 the Pods panel shows before it has the focus.
+        screen = app.screen
+        assert isinstance(screen, StackScreen)
+        await until(pilot, lambda: screen.selected_pod() is not None, "a pod under the cursor")
         await burst(pilot, "xy\r")
         await until(pilot, lambda: isinstance(app.screen, ConfirmDialog), "the dialog")
         assert focused_id(pilot) == "cancel"
