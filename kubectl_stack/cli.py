@@ -12,6 +12,7 @@ import sys
 from collections.abc import Sequence
 
 from . import __version__
+from .glyphs import wants_ascii
 from .options import ConnectionOptions, Options
 
 PROG = "kubectl stack"
@@ -188,6 +189,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return complete_main(args[1:])
     ns = build_parser().parse_args(args)
     options = _options(ns)
+    if wants_ascii():
+        options.ascii = True
     if ns.once:
         from .once import run_once
 
@@ -197,11 +200,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         # only wait for keys that never come.
         sys.stderr.write(f"error: {PROG} needs a terminal; use --once for plain text\n")
         return 1
-    from .ui.glyphs import wants_ascii
     from .ui.run import run
 
-    if wants_ascii():
-        options.ascii = True
     return run(options)
 
 

@@ -3,7 +3,9 @@ tests. No Textual on this path.
 
 Connects as kubectl would (:mod:`kubectl_stack.kube`), waits for the first list of every kind
 the summary reads, prints one row per Deployment from :func:`kubectl_stack.model.stack.summarize`
-in its order (most urgent first) and exits 0. ``-l`` keeps the Deployments the API server
+in its order (most urgent first) and exits 0. A terminal without UTF-8 (``--ascii``, the
+config file's ``ascii``, ``LANG=C``, ``TERM=linux``) gets ASCII only, in the app's words for its
+symbols (``ok3 R1``, ``3->3``). ``-l`` keeps the Deployments the API server
 selects with that label selector; a STACK argument keeps that one. A cluster that cannot be
 used (bad kubeconfig, unreachable, refused) is one ``error:`` line on stderr and exit status 1.
 """
@@ -14,8 +16,10 @@ import asyncio
 import sys
 import time
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any, TextIO
 
+from .glyphs import ascii_text
 from .kube import kinds as K
 from .kube.connection import ApiError, Connection, ConnectionFailed, connect
 from .kube.informers import Informers
@@ -24,6 +28,7 @@ from .kube.store import ClusterState, SyncState
 from .model.stack import KINDS, StackRow, summarize
 from .model.visible import visible
 from .options import Options
+from .settings import load_settings
 
 # The first list of every kind must arrive within this (or --request-timeout, if longer).
 SYNC_TIMEOUT = 30.0
@@ -57,14 +62,16 @@ def _cells(row: StackRow) -> list[str]:
     ]
 
 
-def format_table(rows: Sequence[StackRow], *, all_namespaces: bool) -> str:
+def format_table(rows: Sequence[StackRow], *, all_namespaces: bool, ascii: bool = False) -> str:
     """The table as kubectl prints one: upper-case headers, columns padded by three spaces.
-    Cluster strings are printed through the sanitiser: no control character reaches stdout."""
+    Cluster strings are printed through the sanitiser: no control character reaches stdout;
+    with ``ascii``, no byte above 0x7F either."""
     header = ["NAMESPACE", *COLUMNS] if all_namespaces else list(COLUMNS)
     lines = [header]
+    shown = (lambda text: ascii_text(visible(text))) if ascii else visible
     for row in rows:
         cells = _cells(row)
-        lines.append([visible(c) for c in ([row.namespace, *cells] if all_namespaces else cells)])
+        lines.append([shown(c) for c in ([row.namespace, *cells] if all_namespaces else cells)])
     widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
     return "".join(
         "   ".join(cell.ljust(w) for cell, w in zip(line, widths, strict=True)).rstrip() + "\n"
@@ -143,13 +150,16 @@ def run_once(options: Options, out: TextIO | None = None, err: TextIO | None = N
     on an embedded cluster started for the purpose."""
     out = out or sys.stdout
     err = err or sys.stderr
+    if not options.ascii and load_settings().ascii:
+        options = replace(options, ascii=True)
+    say = ascii_text if options.ascii else str
     if options.demo is not None:
         from .demo import DemoError, start_demo
 
         try:
             sim, demo_options = start_demo(options, live=False)
         except DemoError as exc:
-            err.write(f"error: {exc}\n")
+            err.write(say(f"error: {exc}\n"))
             return 1
         with sim:
             return run_once(demo_options, out, err)
@@ -157,11 +167,11 @@ def run_once(options: Options, out: TextIO | None = None, err: TextIO | None = N
         rows, namespace = asyncio.run(collect(options))
     except OnceError as exc:
         # Server messages quote cluster strings (names, selectors) back.
-        err.write(f"error: {visible(exc)}\n")
+        err.write(say(f"error: {visible(exc)}\n"))
         return 1
     if not rows:
         where = "any namespace" if namespace is None else f"{namespace} namespace"
         err.write(f"No resources found in {where}.\n")
         return 0
-    out.write(format_table(rows, all_namespaces=namespace is None))
+    out.write(format_table(rows, all_namespaces=namespace is None, ascii=options.ascii))
     return 0

@@ -352,7 +352,8 @@ class StackApp(NoContentActions[int], KubectlTools):
         characters in them shown as escapes)."""
         self.notices.append((severity, message))
         timeout = 10.0 if severity == "error" else 5.0
-        self.notify(visible(message), severity=severity, markup=False, timeout=timeout)  # type: ignore[arg-type]
+        shown = GLYPHS.text(visible(message))
+        self.notify(shown, severity=severity, markup=False, timeout=timeout)  # type: ignore[arg-type]
 
     def action_help(self) -> None:
         screen = self.screen

@@ -166,7 +166,7 @@ def _diff_text(lines: Sequence[model_templates.DiffLine]) -> Text:
         path.pad_right(width + 2 - path.cell_len)
         text.append(path)
         text.append(fmt("- {}", line.old, style="red"))
-        text.append("  →  ")
+        text.append(fmt("  →  "))
         text.append(fmt("+ {}", line.new, style="green"))
     return text
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 import subprocess
 import sys
 from collections.abc import Callable
@@ -12,10 +13,12 @@ import pytest
 
 from kubectl_stack.cli import parse
 from kubectl_stack.once import run_once
+from kubectl_stack.ui.glyphs import GLYPHS
 from kubectl_stack_sim.runner import RunningSim
+from kubectl_stack_sim.scenario import available
 
-from .conftest import REPO, refused_url, run
-from .test_plugin import imported_modules
+from .conftest import KUBECTL, REPO, refused_url, run
+from .test_plugin import imported_modules, plugin_env
 
 Kubectl = Callable[..., subprocess.CompletedProcess[str]]
 
@@ -185,3 +188,60 @@ def test_once_error_lines_carry_no_control_byte(sim: RunningSim) -> None:
     code, out, err = once("--kubeconfig", str(sim.kubeconfig), "web\x1b]0;pwned\x07")
     assert (code, out) == (1, "")
     assert err == 'error: deployments.apps "web\\e]0;pwned\\a" not found\n'
+
+
+SCENARIOS = available()
+UTF8 = {"LANG": "C.UTF-8", "LC_ALL": "C.UTF-8"}
+C_LOCALE = {"LANG": "C", "LC_ALL": "C"}
+
+
+def installed_once(tmp_path: Path, scenario: str, locale: dict[str, str]) -> bytes:
+    """What ``kubectl stack --once --demo SCENARIO -A`` writes, as bytes, run by real kubectl
+    in ``locale``."""
+    home = tmp_path / locale["LANG"]
+    home.mkdir()
+    env = {**plugin_env(home), **locale}
+    args = [str(KUBECTL), "stack", "--once", "--demo", scenario, "-A"]
+    result = subprocess.run(args, env=env, capture_output=True, timeout=120, check=False)
+    assert result.returncode == 0, result.stderr.decode(errors="replace")[-2000:]
+    return result.stdout + result.stderr
+
+
+def _cells(text: str) -> list[list[str]]:
+    # Ages and live figures move between two runs; the words around them do not.
+    return [[re.sub(r"[0-9]+", "N", cell) for cell in row] for row in table(text)]
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS)
+def test_once_in_a_c_locale_prints_only_ascii_in_the_apps_words(
+    scenario: str, tmp_path: Path
+) -> None:
+    """``LANG=C LC_ALL=C`` (the jump host): not one byte above 0x7F, and every cell is the
+    UTF-8 table's cell as the app's ASCII mode words it (``✓3`` ``ok3``, ``3→3`` ``3->3``)."""
+    plain = installed_once(tmp_path, scenario, C_LOCALE)
+    assert not [b for b in plain if b > 0x7F], plain.decode(errors="replace")
+    utf8 = installed_once(tmp_path, scenario, UTF8).decode()
+    GLYPHS.select(True)
+    try:
+        expected = [[GLYPHS.text(cell) for cell in row] for row in _cells(utf8)]
+    finally:
+        GLYPHS.select(False)
+    assert _cells(plain.decode()) == expected
+    if scenario == "seed":
+        assert "✓3" in utf8 and "3→3" in utf8  # a UTF-8 locale keeps the symbols
+        assert re.search(r" ok3 .* cpu: \d+%/70% 3->3 ", plain.decode())
+    if scenario == "crashloop":
+        assert "⟳1" in utf8
+        assert re.search(r"worker .* R1 +- ", plain.decode())
+
+
+def test_once_ascii_flag_and_config_key_print_ascii_under_utf8(
+    sim: RunningSim, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    code, out, _ = once("--kubeconfig", str(sim.kubeconfig))
+    assert code == 0 and "✓3" in out
+    code, flagged, _ = once("--kubeconfig", str(sim.kubeconfig), "--ascii")
+    assert code == 0 and flagged.isascii() and " ok3 " in flagged
+    monkeypatch.setenv("KUBECTL_STACK_ASCII", "true")
+    code, configured, _ = once("--kubeconfig", str(sim.kubeconfig))
+    assert code == 0 and configured.isascii() and " ok3 " in configured

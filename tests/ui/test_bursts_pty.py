@@ -117,10 +117,36 @@ def test_a_burst_in_the_scale_field_is_applied_in_order(
     terminal.write("s")
     terminal.wait_for("Replicas")
     terminal.write(burst)
-    terminal.wait_for("press y to scale")
+    terminal.wait_for(f"3 → {count} replicas: press y to scale")
     assert replicas(sim) == 3  # Enter never confirms
     terminal.write("y")
     eventually(lambda: replicas(sim) == count, f"spec.replicas {count}")
+
+
+def test_enter_in_the_scale_dialog_never_scales(terminal: Terminal, sim: RunningSim) -> None:
+    """The scale dialog opens on its field, not on Cancel: nothing typed there but ``y`` can
+    scale. Enters in a burst (a stray one, or one typed ahead of a slow draw) only check the
+    count and say what ``y`` would do; Esc then leaves the Deployment as it was."""
+    terminal.write("s")
+    terminal.wait_for("Replicas")
+    terminal.write("\x7f6\r\r\r")
+    terminal.wait_for("3 → 6 replicas: press y to scale")
+    terminal.settle(1.5)
+    assert replicas(sim) == 3
+    terminal.write("\x1b")
+    terminal.wait_for("Complete")
+    terminal.settle(1.0)
+    assert replicas(sim) == 3
+    # The key that opens the dialog and a count with Enter, all in one read: the count and
+    # the Enter were typed before the dialog was there, so they are not its answer.
+    terminal.write("s\x7f6\r")
+    terminal.wait_for("Replicas")
+    terminal.settle(1.5)
+    drawn = terminal.output.rsplit(b"Replicas", 1)[1]
+    assert "3 → 6".encode() not in drawn and b"press y to scale" not in drawn
+    terminal.write("\x1b")
+    terminal.settle(1.0)
+    assert replicas(sim) == 3
 
 
 def test_a_burst_in_the_filter_is_applied_in_order(terminal: Terminal) -> None:

@@ -233,3 +233,26 @@ async def test_stacks_columns_left_out_at_narrow_sizes_are_on_the_detail_line(
         assert f"UP-TO-DATE {up_to_date} AVAILABLE {available}" in flat
         assert f"AGE {age}" in flat and "SVC 3/3" in flat
         assert text.splitlines()[-1].rstrip().endswith("? Help")
+
+
+async def test_a_tab_change_while_a_panel_is_taking_the_focus_settles_on_the_new_tab(
+    frozen_sim: RunningSim,
+) -> None:
+    """A panel still taking the focus (the Rollout panel, as the screen opens) when the tab
+    changes (``right`` typed at once) must not pull the tabs back to itself: the two fought,
+    the focus flipping between them forever, and keys typed meanwhile (``x``) acted on
+    whichever panel had it then. Here the Autoscaler panel is taking the focus when ``right``
+    moves from Rollout to Pods."""
+    app = build_app(frozen_sim, stack="my-app", synced=True)
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await _stack(pilot)
+        pods = screen.query_one("#pods", KeyedTable)
+        focused: list[str | None] = []
+        assert screen.active_tab == "rollout"
+        screen.query_one("#panel-autoscaler").focus()  # a focus on its way...
+        screen.action_next_tab()  # ...and ``right`` behind it, before it has landed
+        for _ in range(20):
+            await pilot.pause(0.05)
+            focused.append(screen.focused.id if screen.focused else None)
+        assert screen.focused is pods and screen.active_tab == "pods", focused
+        assert focused[-10:] == ["pods"] * 10, focused

@@ -1,6 +1,6 @@
 """SVG snapshots of every screen (Stacks, Stack and its Pods panel, Logs, History, YAML,
-describe, Help, the scale, restart and undo dialogs) at the sizes people use — 80x24,
-100x30, 120x40, 160x48 and 200x60 — and without colour (NO_COLOR).
+describe, Help, Port-forwards, the scale, restart and undo dialogs) at the sizes people use —
+80x24, 100x30, 120x40, 160x48 and 200x60 — and without colour (NO_COLOR).
 
 The app's clock is the sim's manual clock and the sim's seed fixes pod names; the app starts
 only once every kind's first list is in (``build_app(synced=True)``), so the row a table's
@@ -22,6 +22,7 @@ from textual.pilot import Pilot
 from textual.widgets import Input
 
 from kubectl_stack.ui.screens.dialogs import ConfirmDialog, ScaleDialog, UndoDialog
+from kubectl_stack.ui.screens.forwards import ForwardsScreen
 from kubectl_stack.ui.screens.help import HelpScreen
 from kubectl_stack.ui.screens.history import HistoryScreen
 from kubectl_stack.ui.screens.logs import LogsScreen
@@ -89,6 +90,7 @@ SCREENS: dict[str, tuple[str | None, Steps]] = {
     "help": ("my-app", _press("question_mark", screen=HelpScreen, text="Keys")),
     "scale": ("my-app", _press("s", screen=ScaleDialog, text="Replicas")),
     "restart": ("my-app", _press("r", screen=ConfirmDialog, text="Restart my-app")),
+    "forwards": ("my-app", _press("colon", *"pf", "enter", screen=ForwardsScreen, text="F (")),
 }
 
 

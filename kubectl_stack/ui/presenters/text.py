@@ -9,6 +9,10 @@ is parsed as Textual markup (``[@click=app.quit]`` becomes a live action, ``[lin
 exception), and a ``Text`` built straight from a cluster string keeps its control bytes.
 Presenters build their text from our own literals plus these functions; ``Text(cluster)`` and
 f-strings of cluster values into markup are the mistakes this module exists to prevent.
+
+It is also where text meets the glyph set: in ASCII mode every function here returns its text
+with the symbols' word forms (``✓`` ``ok``, ``→`` ``->``, :data:`~kubectl_stack.ui.glyphs.GLYPHS`),
+so a dialog, the logs or describe say what the main screens say.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from rich.style import StyleType
 from rich.text import Text
 
 from ...model.visible import visible
+from ..glyphs import GLYPHS
 
 MAX_CHARS = 4096
 """A cluster string longer than this is cut (and says how much was left out): a cell or a
@@ -41,24 +46,24 @@ def shown(value: object, style: StyleType = "") -> Text:
     """``value`` (from the cluster, or anything formatted with ``str``) as one line of text to
     draw: control characters and bidi overrides made visible escapes, brackets just brackets,
     cut after :data:`MAX_CHARS` characters."""
-    return Text(_clipped(value), style=style, end="")
+    return Text(GLYPHS.text(_clipped(value)), style=style, end="")
 
 
 def fmt(template: str, *values: object, style: StyleType = "") -> Text:
     """Our own ``template`` with its ``{}`` fields filled by ``values`` (``str.format``), each
     value as :func:`shown` makes it; the template is ours, so only it may hold line breaks."""
-    return Text(template.format(*map(_clipped, values)), style=style, end="")
+    return Text(GLYPHS.text(template.format(*map(_clipped, values))), style=style, end="")
 
 
 def log_line(value: str, style: StyleType = "") -> Text:
     """A log line, whole (long lines are the point of reading logs), through the sanitiser."""
-    return Text(visible(value), style=style, end="")
+    return Text(GLYPHS.text(visible(value)), style=style, end="")
 
 
 def document(value: str) -> str:
     """Multi-line cluster text for a viewer that highlights it itself (the YAML view): each
     line as :func:`shown` makes a string, line breaks kept."""
-    return "\n".join(map(_clipped, value.split("\n")))
+    return "\n".join(GLYPHS.text(_clipped(line)) for line in value.split("\n"))
 
 
 def cut_strings(obj: Any) -> Any:

@@ -1,10 +1,15 @@
 """Modal dialogs: scale, undo, confirm a change, pick one of a list.
 
-A dialog that changes the cluster (:class:`MutationDialog`) opens with the focus on Cancel (the
-scale dialog: on its digits-only field) and confirms only with ``y`` or a click on its button,
-never with Enter. It stays live while open: the app calls :meth:`MutationDialog.refresh_data`
-on every cache change; when what the decision rests on changed (``Seen``), the dialog shows the
-difference, puts the focus back on Cancel and takes no ``y`` for a moment. Confirming runs the
+A dialog that changes the cluster (:class:`MutationDialog`) opens with the focus on Cancel and
+confirms only with ``y`` or a click on its button, never with Enter. The scale dialog opens on
+its replica field instead, since typing the count is what it is for, and the field is as safe
+as Cancel: it takes digits only (``y`` is never a digit), and Enter in it only checks the count
+and shows the change (``3 → 6 replicas: press y to scale``); the confirm button never takes the
+focus by itself, so no Enter can press it.
+
+A mutation dialog stays live while open: the app calls :meth:`MutationDialog.refresh_data` on
+every cache change; when what the decision rests on changed (``Seen``), the dialog shows the
+difference, puts the focus back where it opened and takes no ``y`` for a moment. Confirming runs the
 screen's ``apply`` with the decision and the ``Seen`` on screen, the precondition of the change;
 a conflict (the cluster moved before the cache showed it) is shown the same way and asked again.
 Keys typed before a dialog was there never act on it (:meth:`Dialog.accepts`).
@@ -133,7 +138,7 @@ class MutationDialog(Dialog, Generic[S]):
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Cancel", id="cancel")
                 yield from self.compose_buttons()
-                yield Button(Text(f"y {self._confirm_label}"), id="ok", variant="primary")
+                yield Button(fmt("y {}", self._confirm_label), id="ok", variant="primary")
 
     def compose_body(self) -> ComposeResult:
         """What the dialog shows of the object (drawn by :meth:`show`)."""
@@ -176,7 +181,7 @@ class MutationDialog(Dialog, Generic[S]):
         ok = self.query_one("#ok", Button)
         if self.state is None:
             self.query_one("#dialog-error", Static).update(
-                Text("✗ it no longer exists: nothing to do")
+                fmt("✗ it no longer exists: nothing to do")
             )
             ok.disabled = True
             self._gone = True
@@ -216,7 +221,7 @@ class MutationDialog(Dialog, Generic[S]):
             return
         if self._waiting:
             self.query_one("#dialog-error", Static).update(
-                Text("✗ waiting for the cluster's current state before asking again")
+                fmt("✗ waiting for the cluster's current state before asking again")
             )
             return
         value = self.decision()
@@ -224,7 +229,7 @@ class MutationDialog(Dialog, Generic[S]):
             return
         self._busy = True
         self.query_one("#ok", Button).disabled = True
-        self.query_one("#dialog-error", Static).update(Text("… sending"))
+        self.query_one("#dialog-error", Static).update(fmt("… sending"))
         self.run_worker(self._send(value, state.seen), group="dialog", exclusive=True)
 
     async def _send(self, value: object, seen: Seen) -> None:
@@ -306,7 +311,7 @@ class ScaleDialog(MutationDialog[ScaleShown]):
         state = self.state
         target = text if replicas_error(text) is None else "…"
         current = f"{state.spec} → " if state is not None else ""
-        self.query_one("#ok", Button).label = Text(f"y Scale {current}{target}")
+        self.query_one("#ok", Button).label = fmt("y Scale {}{}", current, target)
 
     @on(TextInput.Changed, "#replicas")
     def _typed(self) -> None:
@@ -315,9 +320,14 @@ class ScaleDialog(MutationDialog[ScaleShown]):
 
     @on(TextInput.Submitted, "#replicas")
     def _entered(self) -> None:
-        # Enter never confirms (it may be typed ahead): it checks the number and says how.
-        if self.decision() is not None:
-            self.query_one("#dialog-error", Static).update(Text("press y to scale, Esc to cancel"))
+        # Enter never confirms (``6`` Enter arrives in one burst over SSH, and a stray Enter
+        # is the commonest stray key): it checks the number, says the change it would make
+        # and how to make it. The focus stays in the field, a second Enter does nothing more.
+        state, target = self.state, self.decision()
+        if state is not None and target is not None:
+            self.query_one("#dialog-error", Static).update(
+                fmt("{} → {} replicas: press y to scale, Esc to cancel", state.spec, target)
+            )
 
     def decision(self) -> object | None:
         text = self.query_one("#replicas", TextInput).value
@@ -377,7 +387,7 @@ class UndoDialog(MutationDialog[UndoShown]):
         return [Option(c.label, id=str(c.revision)) for c in choices]
 
     def compose_buttons(self) -> ComposeResult:
-        yield Button("Pick revision…", id="pick")
+        yield Button(fmt("Pick revision…"), id="pick")
 
     @property
     def target(self) -> int:
@@ -395,11 +405,11 @@ class UndoDialog(MutationDialog[UndoShown]):
             options.add_options(self._options(state.choices))
         revision = self.target
         self.query_one("#undo-question", Static).update(
-            Text(f"Roll back from revision {state.current} to revision {revision}?")
+            fmt("Roll back from revision {} to revision {}?", state.current, revision)
         )
         lines = list(state.diff_for(revision)) or ["(no change to the pod template)"]
         self.query_one("#undo-diff", Static).update(_lines(lines))
-        self.query_one("#ok", Button).label = Text(f"y Undo to rev {revision}")
+        self.query_one("#ok", Button).label = fmt("y Undo to rev {}", revision)
 
     def decision(self) -> object | None:
         return self.target
@@ -452,7 +462,7 @@ class ConfirmDialog(MutationDialog[ConfirmShown]):
         self.query_one("#confirm-question", Static).update(shown(state.question))
         self.query_one("#confirm-facts", Static).update(_lines(state.facts))
         if state.verb is not None:
-            self.query_one("#ok", Button).label = Text(f"y {state.verb}")
+            self.query_one("#ok", Button).label = fmt("y {}", state.verb)
 
 
 # -- pick -------------------------------------------------------------------------------------

@@ -57,7 +57,7 @@ class ForwardsScreen(ClusterScreen):
                 shown(forward.target),
                 shown(forward.namespace),
                 fmt("{} → {}", local, forward.remote),
-                Text(f"{STATE_MARK[state]} {state}"),
+                fmt("{} {}", STATE_MARK[state], state),
                 # kubectl's own words, which may quote cluster names.
                 shown(forward.reason),
             )

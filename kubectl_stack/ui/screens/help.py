@@ -13,7 +13,7 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from ..presenters.text import fmt
+from ..presenters.text import fmt, shown
 
 
 class HelpScreen(ModalScreen[None]):
@@ -38,7 +38,8 @@ class HelpScreen(ModalScreen[None]):
         left, right = self.keys[:half], self.keys[half:]
         for i, (keys, description) in enumerate(left):
             more = right[i] if i < len(right) else ("", "")
-            table.add_row(keys, description, *more)
+            # Our words, but Rich would read a str cell as markup: Text, as all text is.
+            table.add_row(*map(shown, (keys, description, *more)))
         with VerticalScroll(id="help-body") as body:
             body.border_title = fmt("Keys · {}", self._title)
             body.border_subtitle = "esc close"

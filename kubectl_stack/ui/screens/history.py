@@ -79,7 +79,7 @@ class HistoryScreen(stack_actions.StackActions, ClusterScreen):
         if revision is None:
             diff.update("")
             return
-        box.border_title = f"Template diff: current → revision {revision}"
+        box.border_title = fmt("Template diff: current → revision {}", revision)
         diff.update(
             present.history_diff(self.source, self.namespace, self.name_, revision, self.kind)
         )

@@ -100,6 +100,8 @@ class StackScreen(kubectl_actions.KubectlActions, stack_actions.StackActions, Cl
         self.sized_for: Size | None = None
         """The terminal size its layout classes are for."""
         self._details: dict[KeyedTable, DetailLine] = {}
+        self._focusing: Widget | None = None
+        """The widget :meth:`_focus_panel` asked to take the focus, until it has it."""
 
     def compose(self) -> ComposeResult:
         yield TopBar()
@@ -229,12 +231,23 @@ class StackScreen(kubectl_actions.KubectlActions, stack_actions.StackActions, Cl
         if key in ("pods", "events"):
             target = self.query_one(f"#{key}", KeyedTable)
         if self.focused is not target:
+            self._focusing = target
             target.focus()
 
     @on(events.DescendantFocus)
     def _focus_moved(self, event: events.DescendantFocus) -> None:
         """The panel that took the focus (tab, click, left/right) is the one in use, so the
-        tabs show it when the terminal shrinks, and keys act on its row."""
+        tabs show it when the terminal shrinks, and keys act on its row. Not a focus the tabs
+        asked for (:meth:`_focus_panel`), nor one landing while they ask for another: the
+        tabs may have moved on meanwhile (``right`` typed as the screen opened), and the two
+        pulled each other back and forth for ever."""
+        pending = self._focusing
+        if pending is event.widget:
+            self._focusing = None
+            return
+        if pending is not None and pending.focusable:
+            return
+        self._focusing = None
         panel = next((w for w in event.widget.ancestors_with_self if w.has_class("panel")), None)
         if panel is not None and panel.id:
             key = panel.id.removeprefix("panel-")

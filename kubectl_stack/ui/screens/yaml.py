@@ -78,7 +78,7 @@ class ObjectScreen(ClusterScreen):
 
     def _show_title(self, extra: str) -> None:
         title = fmt("{} · {}/{} · ns {}", self.mode, self.kind.lower(), self.name_, self.namespace)
-        self.query_one("#object-title", Static).update(title.append(extra))
+        self.query_one("#object-title", Static).update(title.append_text(shown(extra)))
 
     # -- describe -----------------------------------------------------------------------------
 

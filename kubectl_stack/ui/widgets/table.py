@@ -15,6 +15,8 @@ from textual._two_way_dict import TwoWayDict
 from textual.widgets import DataTable, Static
 from textual.widgets.data_table import CellDoesNotExist, ColumnKey, RowDoesNotExist, RowKey
 
+from ..glyphs import GLYPHS
+
 # Text only: DataTable reads a str cell as markup, and cells carry cluster strings (see
 # ui.presenters.text, the untrusted-text boundary).
 Cell = Text
@@ -36,7 +38,7 @@ class KeyedTable(DataTable[Cell]):
         classes: str | None = None,
     ) -> None:
         super().__init__(id=id, classes=classes, cursor_type="row", zebra_stripes=False)
-        self._column_spec = list(columns)
+        self._column_spec = [(key, GLYPHS.text(label)) for key, label in columns]
         self._rows: dict[str, tuple[Cell, ...]] = {}
         self._sort_keys: dict[str, Any] = {}
         self.sort_column: str | None = None

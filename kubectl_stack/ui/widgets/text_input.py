@@ -17,6 +17,8 @@ from __future__ import annotations
 from textual import events
 from textual.widgets import Input
 
+from ..glyphs import GLYPHS
+
 
 class TextInput(Input):
     """An ``Input`` whose keys take effect in the order they were typed."""
@@ -25,6 +27,9 @@ class TextInput(Input):
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         self._rejected = False
         self._held: list[events.Key] | None = None
+
+    def validate_placeholder(self, placeholder: str) -> str:
+        return GLYPHS.text(placeholder)  # ``…`` is ``...`` in ASCII mode, as everywhere
 
     def restricted(self) -> None:
         # A character the field refuses (``restrict``, ``max_length``) may be a key bound
