@@ -17,7 +17,7 @@ from typing import Any
 from . import cron, quantity
 from .cluster import Cluster
 from .names import random_suffix
-from .objects import selector_matches
+from .objects import labels_match, selector_matches
 from .resources import BY_GR
 from .store import Store, clone
 
@@ -211,6 +211,7 @@ def admit(
 _STATUS_ON_CREATE: dict[str, Any] = {
     "deployments.apps": {},
     "replicasets.apps": {"replicas": 0},
+    "replicationcontrollers": {"replicas": 0},
     "horizontalpodautoscalers.autoscaling": {"currentReplicas": 0, "desiredReplicas": 0},
     "services": {"loadBalancer": {}},
     "ingresses.networking.k8s.io": {"loadBalancer": {}},
@@ -353,6 +354,23 @@ def _default_replicaset(cluster: Cluster, obj: Obj, old: Obj | None) -> None:
     spec = obj.setdefault("spec", {})
     if isinstance(spec, dict):
         spec.setdefault("replicas", 1)
+    _default_template(obj)
+
+
+def _default_replicationcontroller(cluster: Cluster, obj: Obj, old: Obj | None) -> None:
+    """core/v1 SetDefaults_ReplicationController: the selector and the object's labels from
+    the template's labels when empty, one replica."""
+    spec = obj.setdefault("spec", {})
+    if not isinstance(spec, dict):
+        return
+    template = spec.get("template")
+    labels = (template.get("metadata") or {}).get("labels") if isinstance(template, dict) else None
+    if labels is not None:
+        if not spec.get("selector"):
+            spec["selector"] = dict(labels)
+        if not obj["metadata"].get("labels"):
+            obj["metadata"]["labels"] = dict(labels)
+    spec.setdefault("replicas", 1)
     _default_template(obj)
 
 
@@ -746,6 +764,7 @@ def _default_networkpolicy(cluster: Cluster, obj: Obj, old: Obj | None) -> None:
 _DEFAULTERS = {
     "deployments.apps": _default_deployment,
     "replicasets.apps": _default_replicaset,
+    "replicationcontrollers": _default_replicationcontroller,
     "pods": _default_pod,
     "services": _default_service,
     "horizontalpodautoscalers.autoscaling": _default_hpa,
@@ -1029,6 +1048,41 @@ def _validate_replicaset(obj: Obj, old: Obj | None, errs: _Errors) -> None:
     _validate_workload(obj, old, errs, deployment=False)
 
 
+def _validate_replicationcontroller(obj: Obj, old: Obj | None, errs: _Errors) -> None:
+    """ValidateReplicationControllerSpec with ValidatePodTemplateSpecForRC: a non-empty
+    selector matching the template's labels, counts not negative, an Always template."""
+    spec = obj.get("spec")
+    if not isinstance(spec, dict):
+        errs.required("spec.selector")
+        errs.required("spec.template")
+        return
+    _validate_non_negative(spec.get("minReadySeconds"), "spec.minReadySeconds", errs)
+    selector = spec.get("selector")
+    if not selector:
+        errs.required("spec.selector")
+    else:
+        _validate_labels(selector, "spec.selector", errs)
+    _validate_non_negative(spec.get("replicas"), "spec.replicas", errs)
+    template = spec.get("template")
+    if not isinstance(template, dict):
+        errs.required("spec.template")
+        return
+    labels = (template.get("metadata") or {}).get("labels") or {}
+    if isinstance(selector, dict) and selector and not labels_match(selector, labels):
+        errs.invalid(
+            "spec.template.metadata.labels",
+            labels,
+            "selector does not match labels in spec.template",
+        )
+    _validate_labels(labels, "spec.template.metadata.labels", errs)
+    _validate_pod_spec(template.get("spec"), "spec.template.spec", errs, template=True)
+    if (template.get("spec") or {}).get("activeDeadlineSeconds") is not None:
+        errs.forbidden(
+            "spec.template.spec.activeDeadlineSeconds",
+            "activeDeadlineSeconds in ReplicationController is not Supported",
+        )
+
+
 def _strip_images(spec: Any) -> Any:
     if not isinstance(spec, dict):
         return spec
@@ -1305,6 +1359,7 @@ _VALIDATORS = {
     f"clusterrolebindings.{_RBAC}": _validate_cluster_role_binding,
     "deployments.apps": _validate_deployment,
     "replicasets.apps": _validate_replicaset,
+    "replicationcontrollers": _validate_replicationcontroller,
     "pods": _validate_pod,
     "services": _validate_service,
     "horizontalpodautoscalers.autoscaling": _validate_hpa,

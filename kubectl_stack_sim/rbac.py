@@ -33,7 +33,8 @@ WRITE = ["create", "delete", "deletecollection", "patch", "update"]
 # What the bootstrap edit role may change (and admin too), among the kinds served here.
 _EDITABLE = {
     "": ["pods", "pods/log", "services", "configmaps", "secrets", "serviceaccounts"]
-    + ["persistentvolumeclaims", "endpoints"],
+    + ["persistentvolumeclaims", "endpoints", "replicationcontrollers"]
+    + ["replicationcontrollers/scale"],
     "apps": ["deployments", "deployments/scale", "replicasets", "replicasets/scale"]
     + ["statefulsets", "statefulsets/scale", "daemonsets"],
     "autoscaling": ["horizontalpodautoscalers"],

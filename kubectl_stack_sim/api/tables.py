@@ -127,6 +127,22 @@ def _replicaset(obj: Obj, now: float) -> Row:
     ]
 
 
+def _replicationcontroller(obj: Obj, now: float) -> Row:
+    """printReplicationController: as a ReplicaSet's, the selector as labels.FormatLabels."""
+    status = obj.get("status") or {}
+    names, images = _layout_containers(_containers(obj))
+    return [
+        obj["metadata"]["name"],
+        int(_get(obj, "spec", "replicas") or 0),
+        int(status.get("replicas") or 0),
+        int(status.get("readyReplicas") or 0),
+        _created(obj, now),
+        names,
+        images,
+        format_labels(_get(obj, "spec", "selector") or {}),
+    ]
+
+
 def _statefulset(obj: Obj, now: float) -> Row:
     names, images = _layout_containers(_containers(obj))
     ready = int(_get(obj, "status", "readyReplicas") or 0)
@@ -678,6 +694,17 @@ def _serviceaccount(obj: Obj, now: float) -> Row:
     return [obj["metadata"]["name"], len(obj.get("secrets") or []), _created(obj, now)]
 
 
+_REPLICAS_COLUMNS: tuple[Column, ...] = (
+    _NAME,
+    ("Desired", "integer", 0),
+    ("Current", "integer", 0),
+    ("Ready", "integer", 0),
+    _AGE,
+    ("Containers", "string", _W),
+    ("Images", "string", _W),
+    ("Selector", "string", _W),
+)
+
 PRINTERS: dict[str, tuple[tuple[Column, ...], Printer]] = {
     "pods": (
         (
@@ -706,19 +733,8 @@ PRINTERS: dict[str, tuple[tuple[Column, ...], Printer]] = {
         ),
         _deployment,
     ),
-    "replicasets.apps": (
-        (
-            _NAME,
-            ("Desired", "integer", 0),
-            ("Current", "integer", 0),
-            ("Ready", "integer", 0),
-            _AGE,
-            ("Containers", "string", _W),
-            ("Images", "string", _W),
-            ("Selector", "string", _W),
-        ),
-        _replicaset,
-    ),
+    "replicasets.apps": (_REPLICAS_COLUMNS, _replicaset),
+    "replicationcontrollers": (_REPLICAS_COLUMNS, _replicationcontroller),
     "statefulsets.apps": (
         (
             _NAME,

@@ -1,6 +1,7 @@
-"""Controllers of the embedded cluster: deployment, replicaset, scheduler+kubelet, endpoints,
-Job, CronJob, disruption (PodDisruptionBudgets), HPA, metrics-server, garbage collector, root
-CA publisher, namespace deletion, service accounts and the scenario script.
+"""Controllers of the embedded cluster: deployment, replicaset, replication controller,
+scheduler+kubelet, endpoints, Job, CronJob, disruption (PodDisruptionBudgets), HPA,
+metrics-server, garbage collector, root CA publisher, namespace deletion, service accounts and
+the scenario script.
 
 :func:`make_controllers` returns the one :class:`SimControllers` a cluster runs; after
 ``cluster.start()`` its attributes give tests and scenarios the individual loops.
@@ -25,7 +26,7 @@ from .kubelet import Kubelet
 from .load import LoadCurve
 from .metrics import MetricsServer
 from .namespaces import NamespaceController
-from .replicaset import ReplicaSetController
+from .replicaset import ReplicaSetController, ReplicationManager
 from .script import ScriptRunner, Step
 from .serviceaccounts import ServiceAccountsController
 
@@ -84,6 +85,7 @@ class SimControllers:
         self.ctx = ctx
         self.kubelet = ctx.kubelet = Kubelet(ctx, self.nodes)
         self.replicasets = ctx.replicasets = ReplicaSetController(ctx)
+        self.replication = ReplicationManager(ctx)
         self.deployments = DeploymentController(ctx)
         self.endpoints = EndpointsController(ctx)
         self.hpa = HPAController(ctx)
@@ -103,6 +105,7 @@ class SimControllers:
             self.disruption,
             self.kubelet,
             self.replicasets,
+            self.replication,
             self.deployments,
             self.endpoints,
             self.hpa,

@@ -94,7 +94,7 @@ CHECKED = [
 
 
 # Objects of the kinds no scenario starts with: a finished Job, a failed one, a CronJob, a
-# NetworkPolicy, a PodDisruptionBudget, RBAC.
+# NetworkPolicy, a PodDisruptionBudget, RBAC, a ReplicationController.
 EXTRA = [
     {
         "apiVersion": "batch/v1",
@@ -145,6 +145,18 @@ EXTRA = [
         "metadata": {"name": "readers", "namespace": "default"},
         "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "view"},
         "subjects": [{"kind": "User", "name": "ann"}, {"kind": "ServiceAccount", "name": "x"}],
+    },
+    {
+        "apiVersion": "v1",
+        "kind": "ReplicationController",
+        "metadata": {"name": "rc", "namespace": "default"},
+        "spec": {
+            "replicas": 2,
+            "template": {
+                "metadata": {"labels": {"app": "rc"}},
+                "spec": {"containers": [{"name": "c", "image": "nginx:1.27"}]},
+            },
+        },
     },
 ]
 
