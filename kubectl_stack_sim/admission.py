@@ -216,6 +216,7 @@ _STATUS_ON_CREATE: dict[str, Any] = {
     "services": {"loadBalancer": {}},
     "ingresses.networking.k8s.io": {"loadBalancer": {}},
     "persistentvolumeclaims": {"phase": "Pending"},
+    "persistentvolumes": {"phase": "Pending"},
     "namespaces": {"phase": "Active"},
 }
 
@@ -628,6 +629,24 @@ def _default_pvc(cluster: Cluster, obj: Obj, old: Obj | None) -> None:
         finalizers.append(PVC_PROTECTION)
 
 
+# The same plugin's finalizer on every new volume.
+PV_PROTECTION = "kubernetes.io/pv-protection"
+
+
+def _default_pv(cluster: Cluster, obj: Obj, old: Obj | None) -> None:
+    """core/v1 SetDefaults_PersistentVolume (Retain, Filesystem; a hostPath's type "") and
+    StorageObjectInUseProtection's finalizer."""
+    spec = obj.setdefault("spec", {})
+    if isinstance(spec, dict):
+        spec.setdefault("persistentVolumeReclaimPolicy", "Retain")
+        spec.setdefault("volumeMode", "Filesystem")
+        if isinstance(spec.get("hostPath"), dict):
+            spec["hostPath"].setdefault("type", "")
+    finalizers = obj["metadata"].setdefault("finalizers", [])
+    if old is None and isinstance(finalizers, list) and PV_PROTECTION not in finalizers:
+        finalizers.append(PV_PROTECTION)
+
+
 def _default_ingress(cluster: Cluster, obj: Obj, old: Obj | None) -> None:
     for rule in (obj.get("spec") or {}).get("rules") or []:
         for path in ((rule or {}).get("http") or {}).get("paths") or []:
@@ -771,6 +790,7 @@ _DEFAULTERS = {
     "namespaces": _default_namespace,
     "secrets": _default_secret,
     "persistentvolumeclaims": _default_pvc,
+    "persistentvolumes": _default_pv,
     "ingresses.networking.k8s.io": _default_ingress,
     "rolebindings.rbac.authorization.k8s.io": _default_binding,
     "jobs.batch": _default_job,
@@ -1083,6 +1103,81 @@ def _validate_replicationcontroller(obj: Obj, old: Obj | None, errs: _Errors) ->
         )
 
 
+_ACCESS_MODES = ["ReadOnlyMany", "ReadWriteMany", "ReadWriteOnce", "ReadWriteOncePod"]
+_PV_SOURCES = (
+    "hostPath",
+    "gcePersistentDisk",
+    "awsElasticBlockStore",
+    "glusterfs",
+    "flocker",
+    "nfs",
+    "rbd",
+    "quobyte",
+    "cephfs",
+    "iscsi",
+    "cinder",
+    "fc",
+    "flexVolume",
+    "azureFile",
+    "vsphereVolume",
+    "photonPersistentDisk",
+    "portworxVolume",
+    "azureDisk",
+    "scaleIO",
+    "local",
+    "storageos",
+    "csi",
+)
+
+
+def _validate_pv(obj: Obj, old: Obj | None, errs: _Errors) -> None:
+    """ValidatePersistentVolumeSpec: access modes, a storage capacity, a known reclaim policy
+    and volume mode, exactly one volume source; the source does not change on update."""
+    spec_value = obj.get("spec")
+    spec: Obj = spec_value if isinstance(spec_value, dict) else {}
+    modes = spec.get("accessModes") or []
+    if not modes:
+        errs.required("spec.accessModes")
+    for mode in modes:
+        if mode not in _ACCESS_MODES:
+            errs.not_supported("spec.accessModes", mode, _ACCESS_MODES)
+    if "ReadWriteOncePod" in modes and len(set(modes)) > 1:
+        errs.forbidden("spec.accessModes", "may not use ReadWriteOncePod with other access modes")
+    capacity = spec.get("capacity") or {}
+    if not capacity:
+        errs.required("spec.capacity")
+    for name, value in capacity.items() if isinstance(capacity, dict) else ():
+        if quantity.parse(value) <= 0:
+            errs.invalid(f"spec.capacity[{name}]", str(value), "must be greater than zero")
+    policy = spec.get("persistentVolumeReclaimPolicy")
+    if policy and policy not in ("Delete", "Recycle", "Retain"):
+        errs.not_supported(
+            "spec.persistentVolumeReclaimPolicy", policy, ["Delete", "Recycle", "Retain"]
+        )
+    sources = [key for key in _PV_SOURCES if spec.get(key) is not None]
+    for extra in sources[1:]:
+        errs.forbidden(f"spec.{extra}", "may not specify more than 1 volume type")
+    if not sources:
+        errs.required("spec", "must specify a volume type")
+    host_path = spec.get("hostPath")
+    if isinstance(host_path, dict) and not host_path.get("path"):
+        errs.required("spec.hostPath.path")
+    if spec.get("local") is not None and spec.get("nodeAffinity") is None:
+        errs.required("spec.nodeAffinity", "Local volume requires node affinity")
+    mode = spec.get("volumeMode")
+    if mode is not None and mode not in ("Block", "Filesystem"):
+        errs.not_supported("spec.volumeMode", mode, ["Block", "Filesystem"])
+    if old is not None:
+        old_spec = old.get("spec") or {}
+        if any(spec.get(k) != old_spec.get(k) for k in _PV_SOURCES):
+            errs.forbidden(
+                "spec.persistentvolumesource",
+                "spec.persistentvolumesource is immutable after creation",
+            )
+        if spec.get("volumeMode") != old_spec.get("volumeMode"):
+            errs.invalid("volumeMode", spec.get("volumeMode"), "field is immutable")
+
+
 def _strip_images(spec: Any) -> Any:
     if not isinstance(spec, dict):
         return spec
@@ -1360,6 +1455,7 @@ _VALIDATORS = {
     "deployments.apps": _validate_deployment,
     "replicasets.apps": _validate_replicaset,
     "replicationcontrollers": _validate_replicationcontroller,
+    "persistentvolumes": _validate_pv,
     "pods": _validate_pod,
     "services": _validate_service,
     "horizontalpodautoscalers.autoscaling": _validate_hpa,

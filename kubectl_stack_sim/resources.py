@@ -96,6 +96,14 @@ RESOURCES: tuple[ResourceType, ...] = (
         short_names=("pvc",),
         subresources=("status",),
     ),
+    _core(
+        "persistentvolumes",
+        "persistentvolume",
+        "PersistentVolume",
+        False,
+        short_names=("pv",),
+        subresources=("status",),
+    ),
     ResourceType(
         "apps",
         ("v1",),

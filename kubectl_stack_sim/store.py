@@ -343,6 +343,7 @@ _NO_GENERATION = frozenset(
         "endpointslices",
         "services",
         "persistentvolumeclaims",
+        "persistentvolumes",
         "pods.metrics.k8s.io",
         "nodes.metrics.k8s.io",
     }

@@ -514,8 +514,7 @@ def _pvc(obj: Obj, now: float) -> Row:
         phase = "Terminating"
     capacity = modes = ""
     if spec.get("volumeName"):
-        present = set(status.get("accessModes") or [])
-        modes = ",".join(v for k, v in _ACCESS_MODES.items() if k in present)
+        modes = _access_modes(status.get("accessModes"))
         capacity = str(_get(status, "capacity", "storage") or "0")
     storage_class = spec.get("storageClassName")
     if storage_class is None:
@@ -529,6 +528,38 @@ def _pvc(obj: Obj, now: float) -> Row:
         modes,
         storage_class,
         spec.get("volumeAttributesClassName") or "<unset>",
+        _created(obj, now),
+        spec.get("volumeMode") or "<unset>",
+    ]
+
+
+def _access_modes(modes: list[str] | None) -> str:
+    """helper.GetAccessModesAsString: RWO, ROX, RWX, RWOP in that order."""
+    present = set(modes or [])
+    return ",".join(v for k, v in _ACCESS_MODES.items() if k in present)
+
+
+def _pv(obj: Obj, now: float) -> Row:
+    """printPersistentVolume: CLAIM as namespace/name, the class as GetPersistentVolumeClass."""
+    spec = obj.get("spec") or {}
+    status = obj.get("status") or {}
+    ref = spec.get("claimRef")
+    claim = f"{ref.get('namespace', '')}/{ref.get('name', '')}" if isinstance(ref, dict) else ""
+    phase = "Terminating" if obj["metadata"].get("deletionTimestamp") else status.get("phase")
+    annotations = obj["metadata"].get("annotations") or {}
+    storage_class = annotations.get(
+        "volume.beta.kubernetes.io/storage-class", spec.get("storageClassName") or ""
+    )
+    return [
+        obj["metadata"]["name"],
+        str(_get(spec, "capacity", "storage") or "0"),
+        _access_modes(spec.get("accessModes")),
+        spec.get("persistentVolumeReclaimPolicy") or "",
+        phase or "",
+        claim,
+        storage_class,
+        spec.get("volumeAttributesClassName") or "<unset>",
+        status.get("reason") or "",
         _created(obj, now),
         spec.get("volumeMode") or "<unset>",
     ]
@@ -920,6 +951,22 @@ PRINTERS: dict[str, tuple[tuple[Column, ...], Printer]] = {
             ("VolumeMode", "string", _W),
         ),
         _pvc,
+    ),
+    "persistentvolumes": (
+        (
+            _NAME,
+            ("Capacity", "string", 0),
+            ("Access Modes", "string", 0),
+            ("Reclaim Policy", "string", 0),
+            ("Status", "string", 0),
+            ("Claim", "string", 0),
+            ("StorageClass", "string", 0),
+            ("VolumeAttributesClass", "string", 0),
+            ("Reason", "string", 0),
+            _AGE,
+            ("VolumeMode", "string", _W),
+        ),
+        _pv,
     ),
     # metrics-server's own table: name, usage and the sampling window.
     "pods.metrics.k8s.io": (

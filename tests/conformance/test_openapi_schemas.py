@@ -94,7 +94,7 @@ CHECKED = [
 
 
 # Objects of the kinds no scenario starts with: a finished Job, a failed one, a CronJob, a
-# NetworkPolicy, a PodDisruptionBudget, RBAC, a ReplicationController.
+# NetworkPolicy, a PodDisruptionBudget, RBAC, a ReplicationController, a PersistentVolume.
 EXTRA = [
     {
         "apiVersion": "batch/v1",
@@ -156,6 +156,16 @@ EXTRA = [
                 "metadata": {"labels": {"app": "rc"}},
                 "spec": {"containers": [{"name": "c", "image": "nginx:1.27"}]},
             },
+        },
+    },
+    {
+        "apiVersion": "v1",
+        "kind": "PersistentVolume",
+        "metadata": {"name": "static"},
+        "spec": {
+            "capacity": {"storage": "1Gi"},
+            "accessModes": ["ReadWriteOnce"],
+            "hostPath": {"path": "/data"},
         },
     },
 ]
