@@ -14,7 +14,7 @@ import re
 import weakref
 from typing import Any
 
-from . import cron, quantity
+from . import cron, quantity, quota
 from .cluster import Cluster
 from .names import random_suffix
 from .objects import labels_match, selector_matches
@@ -158,7 +158,13 @@ class _Errors:
 
 
 def admit(
-    cluster: Cluster, gr: str, obj: Obj, old: Obj | None, *, server_named: bool = False
+    cluster: Cluster,
+    gr: str,
+    obj: Obj,
+    old: Obj | None,
+    *,
+    server_named: bool = False,
+    dry_run: bool = False,
 ) -> Obj:
     """Default, mutate and validate ``obj`` (a fresh dict the caller owns) for a create
     (``old`` None) or an update of ``old``; returns the object to store.
@@ -205,6 +211,11 @@ def admit(
         validator(obj, old, errs)
     if errs.causes:
         raise Invalid(rtype.kind, str(meta.get("name") or ""), errs.causes, rtype.group)
+    if old is None:
+        try:
+            quota.admit(cluster.store, gr, obj, dry_run=dry_run)
+        except quota.Refused as exc:
+            raise Forbidden(rtype.gr, admitted_name, str(exc)) from None
     return obj
 
 
@@ -217,6 +228,7 @@ _STATUS_ON_CREATE: dict[str, Any] = {
     "ingresses.networking.k8s.io": {"loadBalancer": {}},
     "persistentvolumeclaims": {"phase": "Pending"},
     "persistentvolumes": {"phase": "Pending"},
+    "resourcequotas": {},
     "namespaces": {"phase": "Active"},
 }
 
@@ -1178,6 +1190,24 @@ def _validate_pv(obj: Obj, old: Obj | None, errs: _Errors) -> None:
             errs.invalid("volumeMode", spec.get("volumeMode"), "field is immutable")
 
 
+def _validate_resourcequota(obj: Obj, old: Obj | None, errs: _Errors) -> None:
+    """ValidateResourceQuotaSpec: standard (or qualified) resource names, quantities not
+    negative, whole numbers for object counts."""
+    spec_value = obj.get("spec")
+    spec: Obj = spec_value if isinstance(spec_value, dict) else {}
+    hard = spec.get("hard") or {}
+    for name, value in hard.items() if isinstance(hard, dict) else ():
+        field = f"spec.hard[{name}]"
+        standard = name in quota.STANDARD or name.startswith(("hugepages-", "requests.hugepages-"))
+        if "/" not in name and not standard:
+            errs.invalid(field, name, "must be a standard resource for quota")
+        nanos = quantity.amount(value).nanos
+        if nanos < 0:
+            errs.invalid(field, str(value), "must be greater than or equal to 0")
+        elif (name.startswith("count/") or name in quota.COUNTED) and nanos % 10**9:
+            errs.invalid(field, str(value), "must be an integer")
+
+
 def _strip_images(spec: Any) -> Any:
     if not isinstance(spec, dict):
         return spec
@@ -1456,6 +1486,7 @@ _VALIDATORS = {
     "replicasets.apps": _validate_replicaset,
     "replicationcontrollers": _validate_replicationcontroller,
     "persistentvolumes": _validate_pv,
+    "resourcequotas": _validate_resourcequota,
     "pods": _validate_pod,
     "services": _validate_service,
     "horizontalpodautoscalers.autoscaling": _validate_hpa,

@@ -85,6 +85,13 @@ RESOURCES: tuple[ResourceType, ...] = (
         subresources=("scale", "status"),
     ),
     _core("endpoints", "endpoints", "Endpoints", short_names=("ep",)),
+    _core(
+        "resourcequotas",
+        "resourcequota",
+        "ResourceQuota",
+        short_names=("quota",),
+        subresources=("status",),
+    ),
     _core("events", "event", "Event", short_names=("ev",)),
     _core("configmaps", "configmap", "ConfigMap", short_names=("cm",)),
     _core("secrets", "secret", "Secret"),

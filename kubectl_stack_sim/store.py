@@ -344,6 +344,7 @@ _NO_GENERATION = frozenset(
         "services",
         "persistentvolumeclaims",
         "persistentvolumes",
+        "resourcequotas",
         "pods.metrics.k8s.io",
         "nodes.metrics.k8s.io",
     }

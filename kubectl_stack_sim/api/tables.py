@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from ..labels import format_label_selector, format_labels, label_selector_string
+from ..quantity import amount
 from ..quantity import parse as parse_quantity
 from ..timefmt import human_duration, parse_timestamp, since
 from .printpod import print_pod
@@ -565,6 +566,19 @@ def _pv(obj: Obj, now: float) -> Row:
     ]
 
 
+def _resourcequota(obj: Obj, now: float) -> Row:
+    """printResourceQuota: ``name: used/hard`` for each hard resource, sorted, the
+    ``limits.*`` ones in LIMIT and the rest in REQUEST."""
+    status = obj.get("status") or {}
+    hard, used = status.get("hard") or {}, status.get("used") or {}
+    request: list[str] = []
+    limit: list[str] = []
+    for name in sorted(hard):
+        column = limit if name.split(".")[0] == "limits" and "." in name else request
+        column.append(f"{name}: {amount(used.get(name, 0))}/{amount(hard[name])}")
+    return [obj["metadata"]["name"], ", ".join(request), ", ".join(limit), _created(obj, now)]
+
+
 def _metrics(obj: Obj, now: float) -> Row:
     usage: dict[str, Any] = dict(obj.get("usage") or {})
     if "containers" in obj:
@@ -967,6 +981,10 @@ PRINTERS: dict[str, tuple[tuple[Column, ...], Printer]] = {
             ("VolumeMode", "string", _W),
         ),
         _pv,
+    ),
+    "resourcequotas": (
+        (_NAME, ("Request", "string", 0), ("Limit", "string", 0), _AGE),
+        _resourcequota,
     ),
     # metrics-server's own table: name, usage and the sampling window.
     "pods.metrics.k8s.io": (

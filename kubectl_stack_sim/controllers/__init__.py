@@ -1,7 +1,7 @@
 """Controllers of the embedded cluster: deployment, replicaset, replication controller,
 scheduler+kubelet, endpoints, Job, CronJob, disruption (PodDisruptionBudgets), HPA,
-metrics-server, garbage collector, root CA publisher, namespace deletion, service accounts and
-the scenario script.
+metrics-server, garbage collector, root CA publisher, namespace deletion, service accounts,
+resource quotas and the scenario script.
 
 :func:`make_controllers` returns the one :class:`SimControllers` a cluster runs; after
 ``cluster.start()`` its attributes give tests and scenarios the individual loops.
@@ -27,6 +27,7 @@ from .load import LoadCurve
 from .metrics import MetricsServer
 from .namespaces import NamespaceController
 from .replicaset import ReplicaSetController, ReplicationManager
+from .resourcequota import ResourceQuotaController
 from .script import ScriptRunner, Step
 from .serviceaccounts import ServiceAccountsController
 
@@ -97,12 +98,14 @@ class SimControllers:
         self.jobs = JobController(ctx)
         self.cronjobs = CronJobController(ctx)
         self.disruption = DisruptionController(ctx)
+        self.quotas = ResourceQuotaController(ctx)
         self.script = ScriptRunner(ctx)
         for loop in (
             self.serviceaccounts,
             self.jobs,
             self.cronjobs,
             self.disruption,
+            self.quotas,
             self.kubelet,
             self.replicasets,
             self.replication,

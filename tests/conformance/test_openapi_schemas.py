@@ -94,7 +94,8 @@ CHECKED = [
 
 
 # Objects of the kinds no scenario starts with: a finished Job, a failed one, a CronJob, a
-# NetworkPolicy, a PodDisruptionBudget, RBAC, a ReplicationController, a PersistentVolume.
+# NetworkPolicy, a PodDisruptionBudget, RBAC, a ReplicationController, a PersistentVolume, a
+# ResourceQuota.
 EXTRA = [
     {
         "apiVersion": "batch/v1",
@@ -167,6 +168,12 @@ EXTRA = [
             "accessModes": ["ReadWriteOnce"],
             "hostPath": {"path": "/data"},
         },
+    },
+    {
+        "apiVersion": "v1",
+        "kind": "ResourceQuota",
+        "metadata": {"name": "counts", "namespace": "default"},
+        "spec": {"hard": {"pods": "10", "requests.memory": "1Gi", "count/jobs.batch": "5"}},
     },
 ]
 
