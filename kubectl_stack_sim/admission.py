@@ -14,7 +14,7 @@ import re
 import weakref
 from typing import Any
 
-from . import cron, quantity, quota
+from . import cron, limitranges, quantity, quota
 from .cluster import Cluster
 from .names import random_suffix
 from .objects import labels_match, selector_matches
@@ -194,6 +194,7 @@ def admit(
     if defaulter is not None:
         defaulter(cluster, obj, old)
     if gr == "pods" and old is None:
+        limitranges.mutate_pod(cluster.store, obj)
         _check_service_account(cluster, obj, admitted_name)
     if old is None:
         _prepare_create(gr, obj)
@@ -211,6 +212,9 @@ def admit(
         validator(obj, old, errs)
     if errs.causes:
         raise Invalid(rtype.kind, str(meta.get("name") or ""), errs.causes, rtype.group)
+    refused = limitranges.refusal(cluster.store, gr, obj, old)
+    if refused:
+        raise Forbidden(rtype.gr, admitted_name, refused)
     if old is None:
         try:
             quota.admit(cluster.store, gr, obj, dry_run=dry_run)
@@ -659,6 +663,12 @@ def _default_pv(cluster: Cluster, obj: Obj, old: Obj | None) -> None:
         finalizers.append(PV_PROTECTION)
 
 
+def _default_limitrange(cluster: Cluster, obj: Obj, old: Obj | None) -> None:
+    for item in (obj.get("spec") or {}).get("limits") or []:
+        if isinstance(item, dict):
+            limitranges.default_item(item)
+
+
 def _default_ingress(cluster: Cluster, obj: Obj, old: Obj | None) -> None:
     for rule in (obj.get("spec") or {}).get("rules") or []:
         for path in ((rule or {}).get("http") or {}).get("paths") or []:
@@ -803,6 +813,7 @@ _DEFAULTERS = {
     "secrets": _default_secret,
     "persistentvolumeclaims": _default_pvc,
     "persistentvolumes": _default_pv,
+    "limitranges": _default_limitrange,
     "ingresses.networking.k8s.io": _default_ingress,
     "rolebindings.rbac.authorization.k8s.io": _default_binding,
     "jobs.batch": _default_job,
@@ -1208,6 +1219,68 @@ def _validate_resourcequota(obj: Obj, old: Obj | None, errs: _Errors) -> None:
             errs.invalid(field, str(value), "must be an integer")
 
 
+_LIMIT_TYPES = ["Container", "PersistentVolumeClaim", "Pod"]
+
+
+def _validate_limitrange(obj: Obj, old: Obj | None, errs: _Errors) -> None:
+    """ValidateLimitRange, its common cases: known types, no defaults for a Pod, storage
+    bounds for a claim, and min <= default request <= default <= max for each resource."""
+    spec_value = obj.get("spec")
+    spec: Obj = spec_value if isinstance(spec_value, dict) else {}
+    for i, item in enumerate(spec.get("limits") or []):
+        item = item if isinstance(item, dict) else {}
+        path = f"spec.limits[{i}]"
+        kind = item.get("type")
+        if kind not in _LIMIT_TYPES and "/" not in str(kind or ""):
+            errs.not_supported(f"{path}.type", kind, _LIMIT_TYPES)
+        if kind == "Pod":
+            for key in ("default", "defaultRequest"):
+                if item.get(key):
+                    errs.forbidden(f"{path}.{key}", "may not be specified when `type` is 'Pod'")
+        if kind == "PersistentVolumeClaim" and not (
+            "storage" in (item.get("min") or {}) or "storage" in (item.get("max") or {})
+        ):
+            errs.required(
+                f"{path}.limits",
+                "either minimum or maximum storage value is required, but neither was provided",
+            )
+        bounds = {
+            key: {str(k): quantity.amount(v) for k, v in (item.get(key) or {}).items()}
+            for key in ("min", "max", "default", "defaultRequest")
+        }
+        names = sorted({name for values in bounds.values() for name in values})
+        for name in names:
+            low, high = bounds["min"].get(name), bounds["max"].get(name)
+            dflt, dreq = bounds["default"].get(name), bounds["defaultRequest"].get(name)
+            checks = (
+                ("min", low, high, f"min value {low} is greater than max value {high}"),
+                (
+                    "defaultRequest",
+                    low,
+                    dreq,
+                    f"min value {low} is greater than default request value {dreq}",
+                ),
+                (
+                    "defaultRequest",
+                    dreq,
+                    high,
+                    f"default request value {dreq} is greater than max value {high}",
+                ),
+                (
+                    "defaultRequest",
+                    dreq,
+                    dflt,
+                    f"default request value {dreq} is greater than default limit value {dflt}",
+                ),
+                ("default", low, dflt, f"min value {low} is greater than default value {dflt}"),
+                ("default", dflt, high, f"default value {dflt} is greater than max value {high}"),
+            )
+            for key, small, big, message in checks:
+                if small is not None and big is not None and small.nanos > big.nanos:
+                    shown = bounds[key][name]
+                    errs.invalid(f"{path}.{key}[{name}]", str(shown), message)
+
+
 def _strip_images(spec: Any) -> Any:
     if not isinstance(spec, dict):
         return spec
@@ -1487,6 +1560,7 @@ _VALIDATORS = {
     "replicationcontrollers": _validate_replicationcontroller,
     "persistentvolumes": _validate_pv,
     "resourcequotas": _validate_resourcequota,
+    "limitranges": _validate_limitrange,
     "pods": _validate_pod,
     "services": _validate_service,
     "horizontalpodautoscalers.autoscaling": _validate_hpa,

@@ -85,6 +85,7 @@ RESOURCES: tuple[ResourceType, ...] = (
         subresources=("scale", "status"),
     ),
     _core("endpoints", "endpoints", "Endpoints", short_names=("ep",)),
+    _core("limitranges", "limitrange", "LimitRange", short_names=("limits",)),
     _core(
         "resourcequotas",
         "resourcequota",

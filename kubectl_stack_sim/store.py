@@ -345,6 +345,7 @@ _NO_GENERATION = frozenset(
         "persistentvolumeclaims",
         "persistentvolumes",
         "resourcequotas",
+        "limitranges",
         "pods.metrics.k8s.io",
         "nodes.metrics.k8s.io",
     }

@@ -750,6 +750,11 @@ _REPLICAS_COLUMNS: tuple[Column, ...] = (
     ("Selector", "string", _W),
 )
 
+_CREATED_AT: tuple[tuple[Column, ...], Printer] = (
+    (_NAME, ("Created At", "date", 0)),
+    lambda obj, now: [obj["metadata"]["name"], obj["metadata"].get("creationTimestamp")],
+)
+
 PRINTERS: dict[str, tuple[tuple[Column, ...], Printer]] = {
     "pods": (
         (
@@ -810,11 +815,9 @@ PRINTERS: dict[str, tuple[tuple[Column, ...], Printer]] = {
         (_NAME, ("Controller", "string", 0), ("Revision", "integer", 0), _AGE),
         _controllerrevision,
     ),
-    # apiextensions-apiserver's default table: the creation time as an RFC 3339 date.
-    "customresourcedefinitions.apiextensions.k8s.io": (
-        (_NAME, ("Created At", "date", 0)),
-        lambda obj, now: [obj["metadata"]["name"], obj["metadata"].get("creationTimestamp")],
-    ),
+    # The default table (rest.NewDefaultTableConvertor): the creation time as an RFC 3339 date.
+    "customresourcedefinitions.apiextensions.k8s.io": _CREATED_AT,
+    "limitranges": _CREATED_AT,
     "storageclasses.storage.k8s.io": (
         (
             _NAME,

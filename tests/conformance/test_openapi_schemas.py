@@ -95,7 +95,7 @@ CHECKED = [
 
 # Objects of the kinds no scenario starts with: a finished Job, a failed one, a CronJob, a
 # NetworkPolicy, a PodDisruptionBudget, RBAC, a ReplicationController, a PersistentVolume, a
-# ResourceQuota.
+# ResourceQuota, a LimitRange.
 EXTRA = [
     {
         "apiVersion": "batch/v1",
@@ -174,6 +174,12 @@ EXTRA = [
         "kind": "ResourceQuota",
         "metadata": {"name": "counts", "namespace": "default"},
         "spec": {"hard": {"pods": "10", "requests.memory": "1Gi", "count/jobs.batch": "5"}},
+    },
+    {
+        "apiVersion": "v1",
+        "kind": "LimitRange",
+        "metadata": {"name": "defaults", "namespace": "default"},
+        "spec": {"limits": [{"type": "Container", "max": {"memory": "4Gi"}}]},
     },
 ]
 
