@@ -1281,6 +1281,18 @@ def _validate_limitrange(obj: Obj, old: Obj | None, errs: _Errors) -> None:
                     errs.invalid(f"{path}.{key}[{name}]", str(shown), message)
 
 
+def _validate_lease(obj: Obj, old: Obj | None, errs: _Errors) -> None:
+    """ValidateLeaseSpec: a positive duration, transitions not negative."""
+    spec_value = obj.get("spec")
+    spec: Obj = spec_value if isinstance(spec_value, dict) else {}
+    duration = spec.get("leaseDurationSeconds")
+    if isinstance(duration, int) and duration <= 0:
+        errs.invalid("spec.leaseDurationSeconds", duration, "must be greater than 0")
+    transitions = spec.get("leaseTransitions")
+    if isinstance(transitions, int) and transitions < 0:
+        errs.invalid("spec.leaseTransitions", transitions, "must be greater than or equal to 0")
+
+
 def _strip_images(spec: Any) -> Any:
     if not isinstance(spec, dict):
         return spec
@@ -1561,6 +1573,7 @@ _VALIDATORS = {
     "persistentvolumes": _validate_pv,
     "resourcequotas": _validate_resourcequota,
     "limitranges": _validate_limitrange,
+    "leases.coordination.k8s.io": _validate_lease,
     "pods": _validate_pod,
     "services": _validate_service,
     "horizontalpodautoscalers.autoscaling": _validate_hpa,

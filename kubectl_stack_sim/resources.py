@@ -251,6 +251,7 @@ RESOURCES: tuple[ResourceType, ...] = (
     ResourceType(
         "discovery.k8s.io", ("v1",), "endpointslices", "endpointslice", "EndpointSlice", True
     ),
+    ResourceType("coordination.k8s.io", ("v1",), "leases", "lease", "Lease", True),
     # Answered from the caller's permissions, never stored (see auth.review).
     ResourceType(
         "authorization.k8s.io",

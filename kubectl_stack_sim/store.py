@@ -346,6 +346,7 @@ _NO_GENERATION = frozenset(
         "persistentvolumes",
         "resourcequotas",
         "limitranges",
+        "leases.coordination.k8s.io",
         "pods.metrics.k8s.io",
         "nodes.metrics.k8s.io",
     }

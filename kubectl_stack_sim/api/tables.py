@@ -579,6 +579,12 @@ def _resourcequota(obj: Obj, now: float) -> Row:
     return [obj["metadata"]["name"], ", ".join(request), ", ".join(limit), _created(obj, now)]
 
 
+def _lease(obj: Obj, now: float) -> Row:
+    """printLease: the holder's identity ("" when nobody holds it)."""
+    holder = _get(obj, "spec", "holderIdentity")
+    return [obj["metadata"]["name"], holder or "", _created(obj, now)]
+
+
 def _metrics(obj: Obj, now: float) -> Row:
     usage: dict[str, Any] = dict(obj.get("usage") or {})
     if "containers" in obj:
@@ -989,6 +995,7 @@ PRINTERS: dict[str, tuple[tuple[Column, ...], Printer]] = {
         (_NAME, ("Request", "string", 0), ("Limit", "string", 0), _AGE),
         _resourcequota,
     ),
+    "leases.coordination.k8s.io": ((_NAME, ("Holder", "string", 0), _AGE), _lease),
     # metrics-server's own table: name, usage and the sampling window.
     "pods.metrics.k8s.io": (
         (_NAME, ("CPU", "string", 0), ("Memory", "string", 0), ("Window", "string", 0)),

@@ -1,7 +1,7 @@
 """Controllers of the embedded cluster: deployment, replicaset, replication controller,
 scheduler+kubelet, endpoints, Job, CronJob, disruption (PodDisruptionBudgets), HPA,
 metrics-server, garbage collector, root CA publisher, namespace deletion, service accounts,
-resource quotas and the scenario script.
+resource quotas, node leases and the scenario script.
 
 :func:`make_controllers` returns the one :class:`SimControllers` a cluster runs; after
 ``cluster.start()`` its attributes give tests and scenarios the individual loops.
@@ -23,6 +23,7 @@ from .hpa import HPAController
 from .images import ImageBehaviour
 from .job import JobController
 from .kubelet import Kubelet
+from .leases import NodeLeases
 from .load import LoadCurve
 from .metrics import MetricsServer
 from .namespaces import NamespaceController
@@ -99,6 +100,7 @@ class SimControllers:
         self.cronjobs = CronJobController(ctx)
         self.disruption = DisruptionController(ctx)
         self.quotas = ResourceQuotaController(ctx)
+        self.node_leases = NodeLeases(ctx)
         self.script = ScriptRunner(ctx)
         for loop in (
             self.serviceaccounts,
@@ -106,6 +108,7 @@ class SimControllers:
             self.cronjobs,
             self.disruption,
             self.quotas,
+            self.node_leases,
             self.kubelet,
             self.replicasets,
             self.replication,
