@@ -233,6 +233,7 @@ _STATUS_ON_CREATE: dict[str, Any] = {
     "persistentvolumeclaims": {"phase": "Pending"},
     "persistentvolumes": {"phase": "Pending"},
     "resourcequotas": {},
+    "apiservices.apiregistration.k8s.io": {},
     "namespaces": {"phase": "Active"},
 }
 
@@ -1293,6 +1294,49 @@ def _validate_lease(obj: Obj, old: Obj | None, errs: _Errors) -> None:
         errs.invalid("spec.leaseTransitions", transitions, "must be greater than or equal to 0")
 
 
+def _validate_apiservice(obj: Obj, old: Obj | None, errs: _Errors) -> None:
+    """ValidateAPIService: named version.group, priorities in range, a local APIService
+    without a caBundle or insecureSkipTLSVerify, a remote one naming its Service."""
+    spec_value = obj.get("spec")
+    spec: Obj = spec_value if isinstance(spec_value, dict) else {}
+    group, version = str(spec.get("group") or ""), str(spec.get("version") or "")
+    required = f"{version}.{group}"
+    name = obj["metadata"].get("name")
+    if name and name != required:
+        errs.invalid(
+            "metadata.name", name, f'must be `spec.version+"."+spec.group`: {_go_quote(required)}'
+        )
+    if not group and version != "v1":
+        errs.required("spec.group", "only v1 may have an empty group and it better be legacy kube")
+    if not version:
+        errs.required("spec.version")
+    group_priority = spec.get("groupPriorityMinimum") or 0
+    if not isinstance(group_priority, int) or not 0 < group_priority <= 20000:
+        errs.invalid(
+            "spec.groupPriorityMinimum", group_priority, "must be positive and less than 20000"
+        )
+    version_priority = spec.get("versionPriority") or 0
+    if not isinstance(version_priority, int) or not 0 < version_priority <= 1000:
+        errs.invalid(
+            "spec.versionPriority", version_priority, "must be positive and less than 1000"
+        )
+    service = spec.get("service")
+    if not isinstance(service, dict):
+        if spec.get("caBundle"):
+            errs.forbidden("spec.caBundle", "local APIServices may not have a caBundle")
+        if spec.get("insecureSkipTLSVerify"):
+            errs.forbidden(
+                "spec.insecureSkipTLSVerify", "local APIServices may not have insecureSkipTLSVerify"
+            )
+        return
+    if not service.get("namespace"):
+        errs.required("spec.service.namespace")
+    if not service.get("name"):
+        errs.required("spec.service.name")
+    if spec.get("insecureSkipTLSVerify") and spec.get("caBundle"):
+        errs.invalid("spec.insecureSkipTLSVerify", True, "may not be true if caBundle is present")
+
+
 def _strip_images(spec: Any) -> Any:
     if not isinstance(spec, dict):
         return spec
@@ -1574,6 +1618,7 @@ _VALIDATORS = {
     "resourcequotas": _validate_resourcequota,
     "limitranges": _validate_limitrange,
     "leases.coordination.k8s.io": _validate_lease,
+    "apiservices.apiregistration.k8s.io": _validate_apiservice,
     "pods": _validate_pod,
     "services": _validate_service,
     "horizontalpodautoscalers.autoscaling": _validate_hpa,

@@ -219,6 +219,16 @@ RESOURCES: tuple[ResourceType, ...] = (
         subresources=("status",),
     ),
     ResourceType(
+        "apiregistration.k8s.io",
+        ("v1",),
+        "apiservices",
+        "apiservice",
+        "APIService",
+        False,
+        categories=("api-extensions",),
+        subresources=("status",),
+    ),
+    ResourceType(
         "autoscaling",
         ("v2", "v1"),
         "horizontalpodautoscalers",

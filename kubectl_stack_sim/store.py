@@ -347,6 +347,7 @@ _NO_GENERATION = frozenset(
         "resourcequotas",
         "limitranges",
         "leases.coordination.k8s.io",
+        "apiservices.apiregistration.k8s.io",
         "pods.metrics.k8s.io",
         "nodes.metrics.k8s.io",
     }

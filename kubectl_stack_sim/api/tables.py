@@ -585,6 +585,22 @@ def _lease(obj: Obj, now: float) -> Row:
     return [obj["metadata"]["name"], holder or "", _created(obj, now)]
 
 
+def _apiservice(obj: Obj, now: float) -> Row:
+    """kube-aggregator's APIService table: SERVICE Local or namespace/name, AVAILABLE the
+    Available condition's status (with its reason unless True), Unknown without one."""
+    service = _get(obj, "spec", "service")
+    backend = "Local"
+    if isinstance(service, dict):
+        backend = f"{service.get('namespace', '')}/{service.get('name', '')}"
+    available = "Unknown"
+    for condition in _get(obj, "status", "conditions") or []:
+        if condition.get("type") == "Available":
+            status, reason = str(condition.get("status", "")), condition.get("reason")
+            available = status if status == "True" or not reason else f"{status} ({reason})"
+            break
+    return [obj["metadata"]["name"], backend, available, _created(obj, now)]
+
+
 def _metrics(obj: Obj, now: float) -> Row:
     usage: dict[str, Any] = dict(obj.get("usage") or {})
     if "containers" in obj:
@@ -996,6 +1012,10 @@ PRINTERS: dict[str, tuple[tuple[Column, ...], Printer]] = {
         _resourcequota,
     ),
     "leases.coordination.k8s.io": ((_NAME, ("Holder", "string", 0), _AGE), _lease),
+    "apiservices.apiregistration.k8s.io": (
+        (_NAME, ("Service", "string", 0), ("Available", "string", 0), _AGE),
+        _apiservice,
+    ),
     # metrics-server's own table: name, usage and the sampling window.
     "pods.metrics.k8s.io": (
         (_NAME, ("CPU", "string", 0), ("Memory", "string", 0), ("Window", "string", 0)),

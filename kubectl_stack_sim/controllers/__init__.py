@@ -1,7 +1,7 @@
 """Controllers of the embedded cluster: deployment, replicaset, replication controller,
 scheduler+kubelet, endpoints, Job, CronJob, disruption (PodDisruptionBudgets), HPA,
 metrics-server, garbage collector, root CA publisher, namespace deletion, service accounts,
-resource quotas, node leases and the scenario script.
+resource quotas, node leases, APIService autoregistration and the scenario script.
 
 :func:`make_controllers` returns the one :class:`SimControllers` a cluster runs; after
 ``cluster.start()`` its attributes give tests and scenarios the individual loops.
@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ..cluster import Cluster
+from .apiservices import AutoRegister
 from .base import NamespaceIndex, OwnerIndex
 from .cronjob import CronJobController
 from .deployment import DeploymentController
@@ -101,6 +102,7 @@ class SimControllers:
         self.disruption = DisruptionController(ctx)
         self.quotas = ResourceQuotaController(ctx)
         self.node_leases = NodeLeases(ctx)
+        self.apiservices = AutoRegister(ctx)
         self.script = ScriptRunner(ctx)
         for loop in (
             self.serviceaccounts,
@@ -109,6 +111,7 @@ class SimControllers:
             self.disruption,
             self.quotas,
             self.node_leases,
+            self.apiservices,
             self.kubelet,
             self.replicasets,
             self.replication,
