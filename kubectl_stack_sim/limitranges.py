@@ -16,6 +16,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from .quantity import Amount, amount
+from .quota import pod_totals
 from .store import Store
 
 Obj = dict[str, Any]
@@ -157,19 +158,6 @@ def _check(item: Obj, kind: str, req: Mapping[str, Any], lim: Mapping[str, Any])
     return [f for f in found if f]
 
 
-def _pod_totals(spec: Obj, key: str) -> dict[str, Amount]:
-    """PodRequests / PodLimits: the containers' sum, at least each init container's."""
-    total: dict[str, Amount] = {}
-    for c in spec.get("containers") or []:
-        for name, value in (((c or {}).get("resources") or {}).get(key) or {}).items():
-            total[name] = total[name] + amount(value) if name in total else amount(value)
-    for c in spec.get("initContainers") or []:
-        for name, value in (((c or {}).get("resources") or {}).get(key) or {}).items():
-            if name not in total or amount(value).nanos > total[name].nanos:
-                total[name] = amount(value)
-    return total
-
-
 def _pod_errors(limit_range: Obj, pod: Obj) -> list[str]:
     """PodValidateLimitFunc."""
     spec = pod.get("spec") or {}
@@ -182,8 +170,8 @@ def _pod_errors(limit_range: Obj, pod: Obj) -> list[str]:
                     req, lim = resources.get("requests") or {}, resources.get("limits") or {}
                     errors += _check(item, "Container", req, lim)
         elif item.get("type") == "Pod":
-            req = {k: str(v) for k, v in _pod_totals(spec, "requests").items()}
-            lim = {k: str(v) for k, v in _pod_totals(spec, "limits").items()}
+            req = {k: str(v) for k, v in pod_totals(spec, "requests").items()}
+            lim = {k: str(v) for k, v in pod_totals(spec, "limits").items()}
             errors += _check(item, "Pod", req, lim)
     return errors
 

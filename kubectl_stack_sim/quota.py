@@ -82,14 +82,6 @@ def _container_usage(resources: Any) -> Usage:
     return out
 
 
-def _max(a: Usage, b: Usage) -> Usage:
-    out = dict(a)
-    for key, value in b.items():
-        if key not in out or value.nanos > out[key].nanos:
-            out[key] = value
-    return out
-
-
 def add(a: Usage, b: Mapping[str, Amount]) -> Usage:
     out = dict(a)
     for key, value in b.items():
@@ -97,18 +89,33 @@ def add(a: Usage, b: Mapping[str, Amount]) -> Usage:
     return out
 
 
-def _pod_usage(pod: Obj) -> Usage:
-    """PodRequests / PodLimits: the containers' sum, at least each init container's."""
-    spec = pod.get("spec") or {}
-    usage: Usage = {"pods": _ONE, _count_name("pods"): _ONE}
-    if not pod_counts(pod):
-        return {}
+def pod_totals(spec: Obj, key: str) -> Usage:
+    """resourcehelper.PodRequests / PodLimits (``key`` "requests" or "limits"): the sum over
+    the containers, at least each init container's own."""
     total: Usage = {}
     for c in spec.get("containers") or []:
-        total = add(total, _container_usage((c or {}).get("resources")))
+        own = ((c or {}).get("resources") or {}).get(key) or {}
+        total = add(total, {str(k): amount(v) for k, v in own.items()})
     for c in spec.get("initContainers") or []:
-        total = _max(total, _container_usage((c or {}).get("resources")))
-    return {**usage, **total}
+        for name, value in (((c or {}).get("resources") or {}).get(key) or {}).items():
+            if name not in total or amount(value).nanos > total[name].nanos:
+                total[name] = amount(value)
+    return total
+
+
+def _pod_usage(pod: Obj) -> Usage:
+    """The pod evaluator's usage: one pod, and its compute requests and limits."""
+    if not pod_counts(pod):
+        return {}
+    spec = pod.get("spec") or {}
+    out: Usage = {"pods": _ONE, _count_name("pods"): _ONE}
+    requests, limits = pod_totals(spec, "requests"), pod_totals(spec, "limits")
+    for name in ("cpu", "memory", "ephemeral-storage"):
+        if name in requests:
+            out[name] = out[f"requests.{name}"] = requests[name]
+        if name in limits:
+            out[f"limits.{name}"] = limits[name]
+    return out
 
 
 def usage(gr: str, obj: Obj) -> Usage:

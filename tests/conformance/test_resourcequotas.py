@@ -67,6 +67,10 @@ def test_usage_is_counted_charged_and_enforced(batch: RunningSim, kctl: Any) -> 
         "must specify limits.cpu for: bare; limits.memory for: bare; requests.cpu for: bare; "
         "requests.memory for: bare"
     )
+    # A server-side dry run is checked but not charged.
+    ok(kctl("apply", "--dry-run=server", "-f", "-", input=_pod("p0")))
+    (row,) = table(ok(kctl("get", "quota")))
+    assert row["REQUEST"].startswith("configmaps: 1/5, pods: 0/2,")
     ok(kctl("apply", "-f", "-", input=_pod("p1")))
     ok(kctl("apply", "-f", "-", input=_pod("p2")))
     # Charged at admission, before any controller ran: the third is refused at once.
