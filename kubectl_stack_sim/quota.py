@@ -6,13 +6,14 @@ admission plugin's check (k8s.io/apiserver pkg/admission/plugin/resourcequota): 
 usage would take a quota of its namespace over ``hard`` is refused with the plugin's
 ``exceeded quota`` message, a pod missing a request or limit a quota tracks with ``failed
 quota: ... must specify``, and an admitted create is charged to the quotas' ``status.used`` at
-once (the quota controller recomputes usage from what is stored afterwards). Quota scopes are
-not simulated: every quota covers every object of its namespace.
+once (the quota controller recomputes usage from what is stored afterwards). A scoped quota
+(Terminating, NotTerminating, BestEffort, NotBestEffort, PriorityClass) covers only the pods
+of its scopes.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from .quantity import ZERO, Amount, amount
@@ -145,9 +146,44 @@ def usage(gr: str, obj: Obj) -> Usage:
     return out
 
 
-def namespace_usage(store: Store, namespace: str, names: Iterable[str]) -> Usage:
-    """What the objects of one namespace use of ``names`` (the quota controller's recompute)."""
-    wanted = set(names)
+def _scope_matches(scope: str, operator: str, values: list[str], pod: Obj) -> bool:
+    """The pod evaluator's podMatchesScopeFunc for one scope requirement."""
+    spec = pod.get("spec") or {}
+    if scope in ("Terminating", "NotTerminating"):
+        terminating = spec.get("activeDeadlineSeconds") is not None
+        return terminating == (scope == "Terminating")
+    if scope in ("BestEffort", "NotBestEffort"):
+        best_effort = (pod.get("status") or {}).get("qosClass") == "BestEffort"
+        return best_effort == (scope == "BestEffort")
+    if scope == "PriorityClass":
+        name = spec.get("priorityClassName")
+        if operator == "Exists":
+            return bool(name)
+        if operator == "DoesNotExist":
+            return not name
+        return (name in values) == (operator == "In")
+    return False
+
+
+def covers(quota: Obj, gr: str, obj: Obj) -> bool:
+    """Whether a quota's scopes (``spec.scopes``, ``spec.scopeSelector``) take in the object:
+    an unscoped quota takes every object, a scoped one only the pods of all its scopes."""
+    spec = quota.get("spec") or {}
+    selector = spec.get("scopeSelector") or {}
+    requirements = [(str(s), "Exists", []) for s in spec.get("scopes") or []] + [
+        (str(r.get("scopeName")), str(r.get("operator")), list(r.get("values") or []))
+        for r in selector.get("matchExpressions") or []
+        if isinstance(r, dict)
+    ]
+    if not requirements:
+        return True
+    return gr == "pods" and all(_scope_matches(s, op, v, obj) for s, op, v in requirements)
+
+
+def namespace_usage(store: Store, quota: Obj) -> Usage:
+    """What the objects a quota covers use of its hard resources (the controller's recompute)."""
+    namespace = str(quota["metadata"].get("namespace") or "")
+    wanted = set((quota.get("spec") or {}).get("hard") or {})
     used: Usage = {name: ZERO for name in wanted}
     for gr in list(BY_GR):
         rtype = BY_GR[gr]
@@ -156,6 +192,8 @@ def namespace_usage(store: Store, namespace: str, names: Iterable[str]) -> Usage
         if gr not in _COUNT_NAMES and _count_name(gr) not in wanted:
             continue
         for obj in store.list(gr, namespace):
+            if not covers(quota, gr, obj):
+                continue
             for key, value in usage(gr, obj).items():
                 if key in wanted:
                     used[key] = used[key] + value
@@ -204,6 +242,8 @@ def admit(store: Store, gr: str, obj: Obj, *, dry_run: bool = False) -> None:
         return
     charged: list[tuple[Obj, Usage]] = []
     for quota in quotas:
+        if not covers(quota, gr, obj):
+            continue
         hard = hard_of(quota)
         if gr == "pods":
             problem = _missing_requests(obj, set(hard))

@@ -46,7 +46,7 @@ class ResourceQuotaController:
         if obj is None:
             return
         hard = dict((obj.get("spec") or {}).get("hard") or {})
-        used = quota.namespace_usage(store, key[0], hard)
+        used = quota.namespace_usage(store, obj)
         status: Obj = {
             "hard": {k: str(v) for k, v in quota.hard_of({"spec": {"hard": hard}}).items()},
             "used": {k: str(v) for k, v in used.items()},

@@ -141,3 +141,19 @@ def test_official_client_creates_reads_patches_and_deletes(batch: RunningSim) ->
     )
     deleted = api.delete_namespaced_resource_quota("compute", "default")
     assert deleted.metadata.name == "compute"
+
+
+def test_a_scoped_quota_counts_only_its_pods(batch: RunningSim, kctl: Any) -> None:
+    ok(kctl("create", "quota", "best-effort", "--hard=pods=1", "--scopes=BestEffort"))
+    batch.advance(1)
+    ok(kctl("run", "bare", "--image=nginx"))
+    ok(kctl("apply", "-f", "-", input=_pod("sized")))  # Burstable: not in the scope
+    done = kctl("run", "bare2", "--image=nginx")
+    assert done.stderr.strip() == (
+        'Error from server (Forbidden): pods "bare2" is forbidden: exceeded quota: best-effort, '
+        "requested: pods=1, used: pods=1, limited: pods=1"
+    )
+    batch.advance(5)
+    quota = json.loads(ok(kctl("get", "quota", "best-effort", "-o", "json")))
+    assert quota["spec"]["scopes"] == ["BestEffort"]
+    assert quota["status"]["used"] == {"pods": "1"}
