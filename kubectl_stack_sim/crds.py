@@ -69,6 +69,15 @@ def custom_types(store: Store) -> list[ResourceType]:
 _BUILT_IN = frozenset(r.gr for r in RESOURCES)
 
 
+def version_schema(store: Store, rtype: ResourceType, version: str) -> Any:
+    """The openAPIV3Schema of a custom resource's version (None: built in, or none given)."""
+    crd = None if rtype.gr in _BUILT_IN else store.get(CRD, "", rtype.gr)
+    for served in (crd or {}).get("spec", {}).get("versions") or []:
+        if isinstance(served, dict) and served.get("name") == version:
+            return (served.get("schema") or {}).get("openAPIV3Schema")
+    return None
+
+
 def is_served(store: Store, rtype: ResourceType) -> bool:
     """Whether ``rtype`` is served by this cluster: built in, or defined by a stored CRD."""
     return rtype.gr in _BUILT_IN or store.get(CRD, "", rtype.gr) is not None

@@ -16,17 +16,19 @@ from typing import Any
 from urllib.parse import unquote
 
 from aiohttp import web
+from multidict import CIMultiDict
 
 from . import auth, deletion, jsonutil
 from .api import discovery, listoptions, openapi, protobuf, reviews
 from .api.errors import ApiError, forbidden, success_status
+from .api.fields import FieldValidation, directive
 from .api.handlers import Registry, Target
 from .api.logs import serve_logs
 from .api.media import JSON_TYPE, Form, decode_body, negotiate
 from .api.patch import PATCH_TYPES
 from .api.watch import serve_watch
 from .cluster import Cluster
-from .crds import custom_types, is_served
+from .crds import custom_types, is_served, version_schema
 from .resources import lookup
 from .store import Store
 
@@ -41,11 +43,17 @@ _REGISTRY = web.AppKey("registry", Registry)
 _SETTINGS = web.AppKey("settings", ServerSettings)
 
 
-def _json(body: Any, status: int = 200, content_type: str = JSON_TYPE) -> web.Response:
+def _json(
+    body: Any,
+    status: int = 200,
+    content_type: str = JSON_TYPE,
+    warnings: FieldValidation | None = None,
+) -> web.Response:
     # The API server's JSON encoder ends every document with a newline.
-    return web.Response(
-        body=jsonutil.dumps(body) + b"\n", status=status, headers={"Content-Type": content_type}
-    )
+    headers = CIMultiDict({"Content-Type": content_type})
+    if warnings is not None:
+        headers.extend(warnings.headers())
+    return web.Response(body=jsonutil.dumps(body) + b"\n", status=status, headers=headers)
 
 
 def _error(exc: ApiError) -> web.Response:
@@ -224,12 +232,12 @@ async def _route(
             content_type=openapi.V2_PROTOBUF_SERVED if protobuf else "application/json",
         )
     if path == "/openapi/v3":
-        return _json(openapi.root(custom, hidden))
+        return openapi.serve_root(request, custom, hidden)
     if path.startswith("/openapi/v3/"):
-        doc = openapi.group_version(path[len("/openapi/v3/") :], custom)
-        if doc is None:
+        served = openapi.serve_group_version(request, path[len("/openapi/v3/") :], custom)
+        if served is None:
             raise ApiError(404, "the server could not find the requested resource")
-        return _json(doc)
+        return served
     parts = path.strip("/").split("/")
     if parts[0] == "api" and len(parts) == 2:
         doc = discovery.resource_list("", parts[1])
@@ -328,15 +336,18 @@ async def _serve(
             content_type=negotiated.content_type,
         )
     form = negotiated.form if negotiated.form is not Form.TABLE else Form.JSON
-    if verb == "create":
-        created = registry.create(target, await _body(request))
-        return _json(registry.render_one(target, created, form, include), status=201)
-    if verb == "update":
-        updated = registry.update(target, await _body(request))
-        return _json(registry.render_one(target, updated, form, include))
-    if verb == "patch":
-        patched = registry.patch(target, _patch_type(request), await _body(request))
-        return _json(registry.render_one(target, patched, form, include))
+    if verb in ("create", "update", "patch"):
+        store = registry.cluster.store
+        schema = version_schema(store, target.rtype, target.version)
+        fields = FieldValidation(directive(params, verb), schema)
+        if verb == "create":
+            obj = registry.create(target, await _body(request), fields)
+        elif verb == "update":
+            obj = registry.update(target, await _body(request), fields)
+        else:
+            obj = registry.patch(target, _patch_type(request), await _body(request), fields)
+        rendered = registry.render_one(target, obj, form, include)
+        return _json(rendered, status=201 if verb == "create" else 200, warnings=fields)
     options = await _delete_options(request, params)
     if "All" in (options.get("dryRun") or []):
         target = dataclasses.replace(target, dry_run=True)

@@ -13,8 +13,19 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from kubectl_stack_sim.runner import RunningSim, start_sim
+
+# The suite runs with `pytest -n 2` on a shared 2-core machine: an example's wall time says
+# nothing about the code there, so no property test fails on a deadline or on slow data
+# generation (each test still sets its own max_examples).
+settings.register_profile(
+    "loaded",
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+settings.load_profile("loaded")
 
 Kubectl = Callable[..., "subprocess.CompletedProcess[str]"]
 

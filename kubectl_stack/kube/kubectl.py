@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ctypes
 import os
 import re
 import shutil
 import signal
 import subprocess
+import sys
 import tempfile
 import threading
 from collections.abc import Iterator, Mapping, Sequence
@@ -162,6 +164,28 @@ def _ignore(signum: int, frame: object) -> None:
     """SIGINT while kubectl has the terminal: kubectl's to act on, not the app's."""
 
 
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
+
+
+def _death_signal() -> object | None:
+    """Linux's prctl, looked up in the app (a forked child must not load libraries)."""
+    if not sys.platform.startswith("linux"):
+        return None
+    with contextlib.suppress(OSError, AttributeError):
+        return ctypes.CDLL(None, use_errno=True).prctl
+    return None
+
+
+_PRCTL = _death_signal()
+
+
+def _die_with_the_app() -> None:
+    """In a background kubectl, before exec: SIGTERM when the app dies, even by SIGKILL (a
+    port-forward would otherwise go on holding its port with nobody to stop it)."""
+    if _PRCTL is not None:
+        _PRCTL(PR_SET_PDEATHSIG, signal.SIGTERM)  # type: ignore[operator]
+
+
 _FORWARDING = re.compile(r"Forwarding from 127\.0\.0\.1:(\d+) -> (\d+)")
 
 
@@ -200,9 +224,11 @@ class PortForward:
                 stdin=asyncio.subprocess.DEVNULL,
                 stdout=asyncio.subprocess.PIPE,
                 stderr=asyncio.subprocess.PIPE,
+                preexec_fn=_die_with_the_app if _PRCTL is not None else None,
             )
-        except OSError as exc:
-            self.reason = f"could not run {self.command[0]}: {exc.strerror or exc}"
+        except (OSError, subprocess.SubprocessError) as exc:
+            why = getattr(exc, "strerror", None) or exc
+            self.reason = f"could not run {self.command[0]}: {why}"
             self._settled.set()
             return
         assert self._process.stdout is not None and self._process.stderr is not None

@@ -366,8 +366,8 @@ class StackApp(NoContentActions[int], KubectlTools):
     def check_size(self) -> None:
         """Show the "terminal too small" notice while the terminal is below 80x24, and take it
         away when it is big enough again (screens call this when they are resized)."""
-        if self.source is None:
-            return
+        if self.source is None or not self.screen_stack:
+            return  # a screen built ahead can be resized before any is shown, or after the last
         small = self.size.width < MIN_WIDTH or self.size.height < MIN_HEIGHT
         showing = isinstance(self.screen, TooSmallScreen)
         if small and not showing:

@@ -42,7 +42,8 @@ class ApiError(Exception):
         super().__init__(message)
         self.code = code
         self.message = message
-        self.reason = reason or REASON_BY_CODE.get(code, "Unknown")
+        # "": an error the API server has no reason for (a plain Go error), sent without one.
+        self.reason = REASON_BY_CODE.get(code, "Unknown") if reason is None else reason
         self.details = details
 
     @classmethod
@@ -70,8 +71,9 @@ def status_body(
         "metadata": {},
         "status": "Failure",
         "message": message,
-        "reason": reason,
     }
+    if reason:
+        body["reason"] = reason
     kept = _details(details)
     if kept:
         body["details"] = kept

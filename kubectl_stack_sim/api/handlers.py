@@ -30,8 +30,9 @@ from .errors import (
     qualified,
     too_large_resource_version,
 )
+from .fields import FieldValidation, check_apply, patch_value
 from .media import Form, partial_metadata
-from .patch import APPLY_PATCH, apply_patch
+from .patch import APPLY_PATCH, STRATEGIC_PATCH, apply_patch
 from .selectors import (
     fields_match,
     labels_match,
@@ -284,13 +285,15 @@ class Registry:
                 details={"name": name, "group": target.rtype.group, "kind": target.rtype.plural},
             )
 
-    def create(self, target: Target, body: Any) -> Obj:
+    def create(self, target: Target, body: Any, fields: FieldValidation | None = None) -> Obj:
         if target.rtype.namespaced and target.namespace is None:
             raise ApiError(
                 405,
                 "the server does not allow this method on the requested resource",
                 reason="MethodNotAllowed",
             )
+        if fields is not None:
+            fields.decode(body, target.api_version, target.rtype.kind)
         obj = self._check_body_identity(target, body)
         obj["metadata"].pop("managedFields", None)
         self._require_namespace(target, str(obj["metadata"].get("name") or ""))
@@ -307,10 +310,12 @@ class Registry:
         except AlreadyExists:
             raise already_exists(target.rtype, obj["metadata"]["name"]) from None
 
-    def update(self, target: Target, body: Any) -> Obj:
+    def update(self, target: Target, body: Any, fields: FieldValidation | None = None) -> Obj:
         assert target.name is not None
         if target.subresource == "scale":
             return self._update_scale(target, body)
+        if fields is not None:
+            fields.decode(body, target.api_version, target.rtype.kind)
         obj = self._check_body_identity(target, body)
         meta = obj["metadata"]
         if meta.get("name") and meta["name"] != target.name:
@@ -348,8 +353,20 @@ class Registry:
             raise not_found(target.rtype, target.name or "") from None
         return deletion.finish_if_finalized(self.cluster, target.gr, updated)
 
-    def patch(self, target: Target, content_type: str, patch: Any) -> Obj:
+    def patch(
+        self,
+        target: Target,
+        content_type: str,
+        patch: Any,
+        fields: FieldValidation | None = None,
+    ) -> Obj:
         assert target.name is not None
+        if content_type == APPLY_PATCH and fields is not None:
+            sent = patch if isinstance(patch, dict) else {}
+            api_version = str(sent.get("apiVersion") or target.api_version)
+            kind = str(sent.get("kind") or target.rtype.kind)
+            namespace = target.namespace or ""
+            check_apply(patch, api_version, kind, namespace, target.name, fields.schema)
         if content_type == APPLY_PATCH and target.subresource is None:
             existing = self.store.get(target.gr, target.namespace or "", target.name)
             if existing is None:
@@ -362,6 +379,10 @@ class Registry:
         served = self.served(target, old)
         doc = clone(served)
         patched = apply_patch(content_type, doc, patch)
+        if fields is not None and content_type != APPLY_PATCH:
+            strategic = content_type == STRATEGIC_PATCH
+            shown = patch_value(patch, patched, strategic)
+            fields.patched(patched, target.api_version, target.rtype.kind, shown)
         if target.gr == HPA and target.version == "v1":
             patched = convert.hpa_v1_to_v2(patched, old)
         meta = patched.get("metadata")

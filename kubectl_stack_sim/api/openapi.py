@@ -1,17 +1,30 @@
 """A minimal ``/openapi/v3``: enough for kubectl to see that every kind supports server-side
 field validation (``fieldValidation`` on PATCH), so ``create`` and ``apply`` validate on the
-server instead of downloading schemas."""
+server instead of downloading schemas.
+
+Served as kube-openapi's handler3 serves it: each group-version's document is named in the
+discovery document by a URL whose ``hash`` is its ETag (SHA-512 of its bytes, upper-case hex),
+so a client's cache keeps a document until it changes (a CRD added or removed); a request with
+that hash is cacheable for a year, one with an older hash is redirected to the current URL, and
+``If-None-Match`` with the ETag is answered 304.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import time
 from collections.abc import Sequence
+from email.utils import formatdate
 from typing import Any
+from urllib.parse import urlencode
+
+from aiohttp import web
 
 from ..jsonutil import dumps
 from ..resources import RESOURCES, ResourceType
 from .discovery import groups
 
-_HASH = "sim"
+_YEAR = 365 * 24 * 3600
 
 V2_PROTOBUF = "application/com.github.proto-openapi.spec.v2@v1.0+protobuf"
 # What kube-openapi answers with: Go's mime parser rejects the '@' of the requested type.
@@ -39,6 +52,14 @@ def _gv_path(group: str, version: str) -> str:
     return f"api/{version}" if not group else f"apis/{group}/{version}"
 
 
+def etag(data: bytes) -> str:
+    return hashlib.sha512(data).hexdigest().upper()
+
+
+def _url(path: str, hash_: str) -> str:
+    return f"/openapi/v3/{path}?{urlencode({'hash': hash_})}"
+
+
 def root(
     custom: Sequence[ResourceType] = (), hidden: frozenset[str] = frozenset()
 ) -> dict[str, Any]:
@@ -46,8 +67,43 @@ def root(
     for group, versions in groups(custom, hidden).items():
         for version in versions:
             path = _gv_path(group, version)
-            paths[path] = {"serverRelativeURL": f"/openapi/v3/{path}?hash={_HASH}"}
-    return {"paths": paths}
+            doc = group_version(path, custom)
+            if doc is not None:
+                paths[path] = {"serverRelativeURL": _url(path, etag(dumps(doc)))}
+    return {"paths": dict(sorted(paths.items()))}
+
+
+def _respond(request: web.Request, data: bytes, tag: str, headers: dict[str, str]) -> web.Response:
+    headers = {"Content-Type": "application/json", "Etag": f'"{tag}"', **headers}
+    if request.headers.get("If-None-Match") == f'"{tag}"':
+        return web.Response(status=304, headers=headers)
+    return web.Response(body=data, headers=headers)
+
+
+def serve_root(
+    request: web.Request, custom: Sequence[ResourceType], hidden: frozenset[str]
+) -> web.Response:
+    data = dumps(root(custom, hidden))
+    return _respond(request, data, etag(data), {})
+
+
+def serve_group_version(
+    request: web.Request, path: str, custom: Sequence[ResourceType]
+) -> web.Response | None:
+    """The document of ``path`` (``apis/apps/v1``) with its caching headers, None if none."""
+    doc = group_version(path, custom)
+    if doc is None:
+        return None
+    data = dumps(doc)
+    tag = etag(data)
+    headers = {"Vary": "Accept"}
+    wanted = request.query.get("hash")
+    if wanted:
+        if wanted != tag:
+            raise web.HTTPMovedPermanently(_url(path, tag))
+        headers["Cache-Control"] = "public, immutable"
+        headers["Expires"] = formatdate(time.time() + _YEAR, usegmt=True).replace("GMT", "UTC")
+    return _respond(request, data, tag, headers)
 
 
 def group_version(path: str, custom: Sequence[ResourceType] = ()) -> dict[str, Any] | None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import re
 from pathlib import Path
+from typing import Any
 
 from kubectl_stack.kube.deadline import cancel_and_wait, timeout
 from kubectl_stack_sim.deadline import timeout as sim_timeout
@@ -15,15 +16,14 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 async def test_a_cancel_that_arrives_with_the_result_ends_the_loop() -> None:
+    async def reader(within: Any, queue: asyncio.Queue[int]) -> None:
+        while True:  # an informer's or a watch pump's loop
+            async with within(10):
+                await queue.get()
+
     for within in (timeout, sim_timeout):
         queue: asyncio.Queue[int] = asyncio.Queue()
-
-        async def reader() -> None:
-            while True:  # an informer's or a watch pump's loop
-                async with within(10):
-                    await queue.get()
-
-        task = asyncio.create_task(reader())
+        task = asyncio.create_task(reader(within, queue))
         await asyncio.sleep(0.01)
         queue.put_nowait(1)  # the result and the cancel land in the same step
         task.cancel()

@@ -12,6 +12,7 @@ import signal
 import subprocess
 import sys
 import textwrap
+import time
 import urllib.request
 from pathlib import Path
 
@@ -195,3 +196,47 @@ def test_ctrl_c_while_kubectl_has_the_terminal_ends_kubectl_not_the_app() -> Non
     assert done.returncode == 0, done.stderr  # the app was not interrupted
     # sh was ended by the signal at once, and the app's SIGINT handler is back.
     assert done.stdout.split() == [str(-signal.SIGINT), "True"]
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="prctl(PR_SET_PDEATHSIG)")
+def test_a_forward_ends_when_the_app_is_killed(tmp_path: Path) -> None:
+    # SIGKILL leaves the app no chance to stop its forwards: the kernel must end them.
+    kubectl = standin_kubectl.install(tmp_path)
+    command = port_forward_command(str(kubectl), OPTIONS, "shop", "pod/web-1", 80, None)
+    app = textwrap.dedent(
+        f"""
+        import asyncio, sys
+        from kubectl_stack.kube.kubectl import PortForward
+
+        async def main():
+            forward = PortForward({command!r}, "shop", "pod/web-1", 80)
+            await forward.start()
+            await forward.settled(10)
+            print(forward.state, forward._process.pid, flush=True)
+            await asyncio.sleep(120)
+
+        asyncio.run(main())
+        """
+    )
+    process = subprocess.Popen([sys.executable, "-c", app], stdout=subprocess.PIPE, text=True)
+    try:
+        assert process.stdout is not None
+        state, pid = process.stdout.readline().split()
+        assert state == "forwarding"
+        assert alive(int(pid))
+    finally:
+        process.kill()
+        process.wait()
+    deadline = time.monotonic() + 10
+    while alive(int(pid)) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not alive(int(pid)), "kubectl port-forward outlived the killed app"
+
+
+def alive(pid: int) -> bool:
+    """Running (a zombie nobody reaped has ended)."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except FileNotFoundError:
+        return False
+    return "\nState:\tZ" not in status

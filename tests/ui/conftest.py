@@ -161,6 +161,19 @@ async def until_text(pilot: Pilot[Any], *needles: str, timeout: float = 30.0) ->
     return screen_text(pilot.app)
 
 
+async def until_pod_selected(pilot: Pilot[Any]) -> None:
+    """Wait until the stack screen's Pods panel is in use with a pod under the cursor (after
+    ``right``): "Running" on screen alone can come before the cursor lands on a row, and a
+    pod key pressed then rightly asks to choose a pod first."""
+    from kubectl_stack.ui.screens.stack import StackScreen
+
+    def selected() -> bool:
+        screen = pilot.app.screen
+        return isinstance(screen, StackScreen) and screen.selected_pod() is not None
+
+    await until(pilot, selected, "a pod under the cursor")
+
+
 async def advance(pilot: Pilot[Any], sim: RunningSim, seconds: float, step: float = 5.0) -> None:
     """Move the cluster's clock in steps, letting the app take in each step's changes."""
     left = seconds

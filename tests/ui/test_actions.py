@@ -11,7 +11,7 @@ from kubectl_stack.ui.screens.stack import StackScreen
 from kubectl_stack.ui.screens.stacks import StacksScreen
 from kubectl_stack_sim.runner import RunningSim
 
-from .conftest import advance, build_app, until, until_text
+from .conftest import advance, build_app, until, until_pod_selected, until_text
 from .screen import screen_text
 
 
@@ -109,6 +109,7 @@ async def test_deleted_pod_is_replaced(sim: RunningSim) -> None:
         await until(pilot, lambda: isinstance(app.screen, StackScreen), "the stack screen")
         await pilot.press("right")
         await until_text(pilot, "Running")
+        await until_pod_selected(pilot)
         await pilot.press("x")
         await until(pilot, lambda: isinstance(app.screen, ConfirmDialog), "the confirm dialog")
         await pilot.press("y")

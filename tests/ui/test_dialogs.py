@@ -33,7 +33,7 @@ from kubectl_stack.ui.screens.stacks import StacksScreen
 from kubectl_stack.ui.widgets.text_input import TextInput
 from kubectl_stack_sim.runner import RunningSim
 
-from .conftest import advance, build_app, until, until_text
+from .conftest import advance, build_app, until, until_pod_selected, until_text
 from .screen import screen_text
 
 Kubectl = Callable[..., Any]
@@ -211,6 +211,7 @@ async def test_delete_dialog_of_a_pod_deleted_meanwhile_offers_nothing(
         await until(pilot, lambda: isinstance(app.screen, StackScreen), "the stack screen")
         await pilot.press("right")
         await until_text(pilot, "Running")
+        await until_pod_selected(pilot)
         dialog = await open_dialog(pilot, "x", ConfirmDialog)
         pod = str(dialog._title).removeprefix("Delete pod ")
         await until_text(pilot, "Running · ready 1/1")
@@ -344,6 +345,7 @@ async def test_delete_keys_typed_ahead_never_delete(sim: RunningSim) -> None:
         await until(pilot, lambda: isinstance(app.screen, StackScreen), "the stack screen")
         await pilot.press("right")
         await until_text(pilot, "Running")
+        await until_pod_selected(pilot)
         await burst(pilot, "xy\r")
         await until(pilot, lambda: isinstance(app.screen, ConfirmDialog), "the dialog")
         assert focused_id(pilot) == "cancel"

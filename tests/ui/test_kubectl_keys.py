@@ -30,7 +30,15 @@ from kubectl_stack.ui.screens.stacks import StacksScreen
 from kubectl_stack.ui.screens.yaml import ObjectScreen
 from kubectl_stack_sim.runner import RunningSim
 
-from .conftest import TEST_SETTINGS, advance, build_app, sim_clock, until, until_text
+from .conftest import (
+    TEST_SETTINGS,
+    advance,
+    build_app,
+    sim_clock,
+    until,
+    until_pod_selected,
+    until_text,
+)
 from .screen import screen_text
 
 
@@ -247,6 +255,7 @@ async def test_shell_runs_kubectl_exec_in_the_pod_under_the_cursor_and_comes_bac
         await until(pilot, lambda: isinstance(app.screen, StackScreen), "the stack screen")
         await pilot.press("right")
         await until_text(pilot, "Running")
+        await until_pod_selected(pilot)
         await pilot.press("down")
         screen = app.screen
         assert isinstance(screen, StackScreen)
@@ -282,6 +291,7 @@ async def test_a_failed_shell_is_one_line(
         await until(pilot, lambda: isinstance(app.screen, StackScreen), "the stack screen")
         await pilot.press("right")
         await until_text(pilot, "Running")
+        await until_pod_selected(pilot)
         await pilot.press("S")
         await until(
             pilot,
@@ -394,6 +404,7 @@ async def test_forwards_end_when_the_app_quits(sim: RunningSim, standin: Path) -
         await until(pilot, lambda: isinstance(app.screen, StackScreen), "the stack screen")
         await pilot.press("right")
         await until_text(pilot, "Running")
+        await until_pod_selected(pilot)
         await pilot.press("F")
         text = await until_text(pilot, "3000")
         assert "pod/my-app-" in text

@@ -104,7 +104,13 @@ class StackScreen(kubectl_actions.KubectlActions, stack_actions.StackActions, Cl
         yield Banner()
         yield Static(id="stack-title")
         yield Static(id="rollout-summary")
-        yield Tabs(*[Tab(label, id=f"tab-{key}") for key, label in TABS], id="stack-tabs")
+        # The first tab is chosen here, not on mount: a screen built ahead can be mounted
+        # while the app quits, before the Tabs widget has mounted its tabs.
+        yield Tabs(
+            *[Tab(label, id=f"tab-{key}") for key, label in TABS],
+            active=f"tab-{self._initial_tab}",
+            id="stack-tabs",
+        )
         with Container(id="panels"):
             with Panel(id="panel-rollout", classes="panel") as box:
                 box.border_title = "Rollout"
@@ -126,7 +132,6 @@ class StackScreen(kubectl_actions.KubectlActions, stack_actions.StackActions, Cl
         yield KeysFooter()
 
     def on_mount(self) -> None:
-        self.query_one(Tabs).active = f"tab-{self._initial_tab}"
         self._show_tab(self._initial_tab)
 
     def retarget(self, namespace: str, name: str, *, kind: str, tab: str) -> None:
