@@ -14,10 +14,10 @@ import re
 import weakref
 from typing import Any
 
-from . import cron, quantity
+from . import cron, limitranges, quantity, quota
 from .cluster import Cluster
 from .names import random_suffix
-from .objects import selector_matches
+from .objects import labels_match, selector_matches
 from .resources import BY_GR
 from .store import Store, clone
 
@@ -158,7 +158,13 @@ class _Errors:
 
 
 def admit(
-    cluster: Cluster, gr: str, obj: Obj, old: Obj | None, *, server_named: bool = False
+    cluster: Cluster,
+    gr: str,
+    obj: Obj,
+    old: Obj | None,
+    *,
+    server_named: bool = False,
+    dry_run: bool = False,
 ) -> Obj:
     """Default, mutate and validate ``obj`` (a fresh dict the caller owns) for a create
     (``old`` None) or an update of ``old``; returns the object to store.
@@ -188,6 +194,7 @@ def admit(
     if defaulter is not None:
         defaulter(cluster, obj, old)
     if gr == "pods" and old is None:
+        limitranges.mutate_pod(cluster.store, obj)
         _check_service_account(cluster, obj, admitted_name)
     if old is None:
         _prepare_create(gr, obj)
@@ -205,16 +212,28 @@ def admit(
         validator(obj, old, errs)
     if errs.causes:
         raise Invalid(rtype.kind, str(meta.get("name") or ""), errs.causes, rtype.group)
+    refused = limitranges.refusal(cluster.store, gr, obj, old)
+    if refused:
+        raise Forbidden(rtype.gr, admitted_name, refused)
+    if old is None:
+        try:
+            quota.admit(cluster.store, gr, obj, dry_run=dry_run)
+        except quota.Refused as exc:
+            raise Forbidden(rtype.gr, admitted_name, str(exc)) from None
     return obj
 
 
 _STATUS_ON_CREATE: dict[str, Any] = {
     "deployments.apps": {},
     "replicasets.apps": {"replicas": 0},
+    "replicationcontrollers": {"replicas": 0},
     "horizontalpodautoscalers.autoscaling": {"currentReplicas": 0, "desiredReplicas": 0},
     "services": {"loadBalancer": {}},
     "ingresses.networking.k8s.io": {"loadBalancer": {}},
     "persistentvolumeclaims": {"phase": "Pending"},
+    "persistentvolumes": {"phase": "Pending"},
+    "resourcequotas": {},
+    "apiservices.apiregistration.k8s.io": {},
     "namespaces": {"phase": "Active"},
 }
 
@@ -353,6 +372,23 @@ def _default_replicaset(cluster: Cluster, obj: Obj, old: Obj | None) -> None:
     spec = obj.setdefault("spec", {})
     if isinstance(spec, dict):
         spec.setdefault("replicas", 1)
+    _default_template(obj)
+
+
+def _default_replicationcontroller(cluster: Cluster, obj: Obj, old: Obj | None) -> None:
+    """core/v1 SetDefaults_ReplicationController: the selector and the object's labels from
+    the template's labels when empty, one replica."""
+    spec = obj.setdefault("spec", {})
+    if not isinstance(spec, dict):
+        return
+    template = spec.get("template")
+    labels = (template.get("metadata") or {}).get("labels") if isinstance(template, dict) else None
+    if labels is not None:
+        if not spec.get("selector"):
+            spec["selector"] = dict(labels)
+        if not obj["metadata"].get("labels"):
+            obj["metadata"]["labels"] = dict(labels)
+    spec.setdefault("replicas", 1)
     _default_template(obj)
 
 
@@ -610,6 +646,30 @@ def _default_pvc(cluster: Cluster, obj: Obj, old: Obj | None) -> None:
         finalizers.append(PVC_PROTECTION)
 
 
+# The same plugin's finalizer on every new volume.
+PV_PROTECTION = "kubernetes.io/pv-protection"
+
+
+def _default_pv(cluster: Cluster, obj: Obj, old: Obj | None) -> None:
+    """core/v1 SetDefaults_PersistentVolume (Retain, Filesystem; a hostPath's type "") and
+    StorageObjectInUseProtection's finalizer."""
+    spec = obj.setdefault("spec", {})
+    if isinstance(spec, dict):
+        spec.setdefault("persistentVolumeReclaimPolicy", "Retain")
+        spec.setdefault("volumeMode", "Filesystem")
+        if isinstance(spec.get("hostPath"), dict):
+            spec["hostPath"].setdefault("type", "")
+    finalizers = obj["metadata"].setdefault("finalizers", [])
+    if old is None and isinstance(finalizers, list) and PV_PROTECTION not in finalizers:
+        finalizers.append(PV_PROTECTION)
+
+
+def _default_limitrange(cluster: Cluster, obj: Obj, old: Obj | None) -> None:
+    for item in (obj.get("spec") or {}).get("limits") or []:
+        if isinstance(item, dict):
+            limitranges.default_item(item)
+
+
 def _default_ingress(cluster: Cluster, obj: Obj, old: Obj | None) -> None:
     for rule in (obj.get("spec") or {}).get("rules") or []:
         for path in ((rule or {}).get("http") or {}).get("paths") or []:
@@ -746,12 +806,15 @@ def _default_networkpolicy(cluster: Cluster, obj: Obj, old: Obj | None) -> None:
 _DEFAULTERS = {
     "deployments.apps": _default_deployment,
     "replicasets.apps": _default_replicaset,
+    "replicationcontrollers": _default_replicationcontroller,
     "pods": _default_pod,
     "services": _default_service,
     "horizontalpodautoscalers.autoscaling": _default_hpa,
     "namespaces": _default_namespace,
     "secrets": _default_secret,
     "persistentvolumeclaims": _default_pvc,
+    "persistentvolumes": _default_pv,
+    "limitranges": _default_limitrange,
     "ingresses.networking.k8s.io": _default_ingress,
     "rolebindings.rbac.authorization.k8s.io": _default_binding,
     "jobs.batch": _default_job,
@@ -1027,6 +1090,251 @@ def _validate_deployment(obj: Obj, old: Obj | None, errs: _Errors) -> None:
 
 def _validate_replicaset(obj: Obj, old: Obj | None, errs: _Errors) -> None:
     _validate_workload(obj, old, errs, deployment=False)
+
+
+def _validate_replicationcontroller(obj: Obj, old: Obj | None, errs: _Errors) -> None:
+    """ValidateReplicationControllerSpec with ValidatePodTemplateSpecForRC: a non-empty
+    selector matching the template's labels, counts not negative, an Always template."""
+    spec = obj.get("spec")
+    if not isinstance(spec, dict):
+        errs.required("spec.selector")
+        errs.required("spec.template")
+        return
+    _validate_non_negative(spec.get("minReadySeconds"), "spec.minReadySeconds", errs)
+    selector = spec.get("selector")
+    if not selector:
+        errs.required("spec.selector")
+    else:
+        _validate_labels(selector, "spec.selector", errs)
+    _validate_non_negative(spec.get("replicas"), "spec.replicas", errs)
+    template = spec.get("template")
+    if not isinstance(template, dict):
+        errs.required("spec.template")
+        return
+    labels = (template.get("metadata") or {}).get("labels") or {}
+    if isinstance(selector, dict) and selector and not labels_match(selector, labels):
+        errs.invalid(
+            "spec.template.metadata.labels",
+            labels,
+            "selector does not match labels in spec.template",
+        )
+    _validate_labels(labels, "spec.template.metadata.labels", errs)
+    _validate_pod_spec(template.get("spec"), "spec.template.spec", errs, template=True)
+    if (template.get("spec") or {}).get("activeDeadlineSeconds") is not None:
+        errs.forbidden(
+            "spec.template.spec.activeDeadlineSeconds",
+            "activeDeadlineSeconds in ReplicationController is not Supported",
+        )
+
+
+_ACCESS_MODES = ["ReadOnlyMany", "ReadWriteMany", "ReadWriteOnce", "ReadWriteOncePod"]
+_PV_SOURCES = (
+    "hostPath",
+    "gcePersistentDisk",
+    "awsElasticBlockStore",
+    "glusterfs",
+    "flocker",
+    "nfs",
+    "rbd",
+    "quobyte",
+    "cephfs",
+    "iscsi",
+    "cinder",
+    "fc",
+    "flexVolume",
+    "azureFile",
+    "vsphereVolume",
+    "photonPersistentDisk",
+    "portworxVolume",
+    "azureDisk",
+    "scaleIO",
+    "local",
+    "storageos",
+    "csi",
+)
+
+
+def _validate_pv(obj: Obj, old: Obj | None, errs: _Errors) -> None:
+    """ValidatePersistentVolumeSpec: access modes, a storage capacity, a known reclaim policy
+    and volume mode, exactly one volume source; the source does not change on update."""
+    spec_value = obj.get("spec")
+    spec: Obj = spec_value if isinstance(spec_value, dict) else {}
+    modes = spec.get("accessModes") or []
+    if not modes:
+        errs.required("spec.accessModes")
+    for mode in modes:
+        if mode not in _ACCESS_MODES:
+            errs.not_supported("spec.accessModes", mode, _ACCESS_MODES)
+    if "ReadWriteOncePod" in modes and len(set(modes)) > 1:
+        errs.forbidden("spec.accessModes", "may not use ReadWriteOncePod with other access modes")
+    capacity = spec.get("capacity") or {}
+    if not capacity:
+        errs.required("spec.capacity")
+    for name, value in capacity.items() if isinstance(capacity, dict) else ():
+        if quantity.parse(value) <= 0:
+            errs.invalid(f"spec.capacity[{name}]", str(value), "must be greater than zero")
+    policy = spec.get("persistentVolumeReclaimPolicy")
+    if policy and policy not in ("Delete", "Recycle", "Retain"):
+        errs.not_supported(
+            "spec.persistentVolumeReclaimPolicy", policy, ["Delete", "Recycle", "Retain"]
+        )
+    sources = [key for key in _PV_SOURCES if spec.get(key) is not None]
+    for extra in sources[1:]:
+        errs.forbidden(f"spec.{extra}", "may not specify more than 1 volume type")
+    if not sources:
+        errs.required("spec", "must specify a volume type")
+    host_path = spec.get("hostPath")
+    if isinstance(host_path, dict) and not host_path.get("path"):
+        errs.required("spec.hostPath.path")
+    if spec.get("local") is not None and spec.get("nodeAffinity") is None:
+        errs.required("spec.nodeAffinity", "Local volume requires node affinity")
+    mode = spec.get("volumeMode")
+    if mode is not None and mode not in ("Block", "Filesystem"):
+        errs.not_supported("spec.volumeMode", mode, ["Block", "Filesystem"])
+    if old is not None:
+        old_spec = old.get("spec") or {}
+        if any(spec.get(k) != old_spec.get(k) for k in _PV_SOURCES):
+            errs.forbidden(
+                "spec.persistentvolumesource",
+                "spec.persistentvolumesource is immutable after creation",
+            )
+        if spec.get("volumeMode") != old_spec.get("volumeMode"):
+            errs.invalid("volumeMode", spec.get("volumeMode"), "field is immutable")
+
+
+def _validate_resourcequota(obj: Obj, old: Obj | None, errs: _Errors) -> None:
+    """ValidateResourceQuotaSpec: standard (or qualified) resource names, quantities not
+    negative, whole numbers for object counts."""
+    spec_value = obj.get("spec")
+    spec: Obj = spec_value if isinstance(spec_value, dict) else {}
+    hard = spec.get("hard") or {}
+    for name, value in hard.items() if isinstance(hard, dict) else ():
+        field = f"spec.hard[{name}]"
+        standard = name in quota.STANDARD or name.startswith(("hugepages-", "requests.hugepages-"))
+        if "/" not in name and not standard:
+            errs.invalid(field, name, "must be a standard resource for quota")
+        nanos = quantity.amount(value).nanos
+        if nanos < 0:
+            errs.invalid(field, str(value), "must be greater than or equal to 0")
+        elif (name.startswith("count/") or name in quota.COUNTED) and nanos % 10**9:
+            errs.invalid(field, str(value), "must be an integer")
+
+
+_LIMIT_TYPES = ["Container", "PersistentVolumeClaim", "Pod"]
+
+
+def _validate_limitrange(obj: Obj, old: Obj | None, errs: _Errors) -> None:
+    """ValidateLimitRange, its common cases: known types, no defaults for a Pod, storage
+    bounds for a claim, and min <= default request <= default <= max for each resource."""
+    spec_value = obj.get("spec")
+    spec: Obj = spec_value if isinstance(spec_value, dict) else {}
+    for i, item in enumerate(spec.get("limits") or []):
+        item = item if isinstance(item, dict) else {}
+        path = f"spec.limits[{i}]"
+        kind = item.get("type")
+        if kind not in _LIMIT_TYPES and "/" not in str(kind or ""):
+            errs.not_supported(f"{path}.type", kind, _LIMIT_TYPES)
+        if kind == "Pod":
+            for key in ("default", "defaultRequest"):
+                if item.get(key):
+                    errs.forbidden(f"{path}.{key}", "may not be specified when `type` is 'Pod'")
+        if kind == "PersistentVolumeClaim" and not (
+            "storage" in (item.get("min") or {}) or "storage" in (item.get("max") or {})
+        ):
+            errs.required(
+                f"{path}.limits",
+                "either minimum or maximum storage value is required, but neither was provided",
+            )
+        bounds = {
+            key: {str(k): quantity.amount(v) for k, v in (item.get(key) or {}).items()}
+            for key in ("min", "max", "default", "defaultRequest")
+        }
+        names = sorted({name for values in bounds.values() for name in values})
+        for name in names:
+            low, high = bounds["min"].get(name), bounds["max"].get(name)
+            dflt, dreq = bounds["default"].get(name), bounds["defaultRequest"].get(name)
+            checks = (
+                ("min", low, high, f"min value {low} is greater than max value {high}"),
+                (
+                    "defaultRequest",
+                    low,
+                    dreq,
+                    f"min value {low} is greater than default request value {dreq}",
+                ),
+                (
+                    "defaultRequest",
+                    dreq,
+                    high,
+                    f"default request value {dreq} is greater than max value {high}",
+                ),
+                (
+                    "defaultRequest",
+                    dreq,
+                    dflt,
+                    f"default request value {dreq} is greater than default limit value {dflt}",
+                ),
+                ("default", low, dflt, f"min value {low} is greater than default value {dflt}"),
+                ("default", dflt, high, f"default value {dflt} is greater than max value {high}"),
+            )
+            for key, small, big, message in checks:
+                if small is not None and big is not None and small.nanos > big.nanos:
+                    shown = bounds[key][name]
+                    errs.invalid(f"{path}.{key}[{name}]", str(shown), message)
+
+
+def _validate_lease(obj: Obj, old: Obj | None, errs: _Errors) -> None:
+    """ValidateLeaseSpec: a positive duration, transitions not negative."""
+    spec_value = obj.get("spec")
+    spec: Obj = spec_value if isinstance(spec_value, dict) else {}
+    duration = spec.get("leaseDurationSeconds")
+    if isinstance(duration, int) and duration <= 0:
+        errs.invalid("spec.leaseDurationSeconds", duration, "must be greater than 0")
+    transitions = spec.get("leaseTransitions")
+    if isinstance(transitions, int) and transitions < 0:
+        errs.invalid("spec.leaseTransitions", transitions, "must be greater than or equal to 0")
+
+
+def _validate_apiservice(obj: Obj, old: Obj | None, errs: _Errors) -> None:
+    """ValidateAPIService: named version.group, priorities in range, a local APIService
+    without a caBundle or insecureSkipTLSVerify, a remote one naming its Service."""
+    spec_value = obj.get("spec")
+    spec: Obj = spec_value if isinstance(spec_value, dict) else {}
+    group, version = str(spec.get("group") or ""), str(spec.get("version") or "")
+    required = f"{version}.{group}"
+    name = obj["metadata"].get("name")
+    if name and name != required:
+        errs.invalid(
+            "metadata.name", name, f'must be `spec.version+"."+spec.group`: {_go_quote(required)}'
+        )
+    if not group and version != "v1":
+        errs.required("spec.group", "only v1 may have an empty group and it better be legacy kube")
+    if not version:
+        errs.required("spec.version")
+    group_priority = spec.get("groupPriorityMinimum") or 0
+    if not isinstance(group_priority, int) or not 0 < group_priority <= 20000:
+        errs.invalid(
+            "spec.groupPriorityMinimum", group_priority, "must be positive and less than 20000"
+        )
+    version_priority = spec.get("versionPriority") or 0
+    if not isinstance(version_priority, int) or not 0 < version_priority <= 1000:
+        errs.invalid(
+            "spec.versionPriority", version_priority, "must be positive and less than 1000"
+        )
+    service = spec.get("service")
+    if not isinstance(service, dict):
+        if spec.get("caBundle"):
+            errs.forbidden("spec.caBundle", "local APIServices may not have a caBundle")
+        if spec.get("insecureSkipTLSVerify"):
+            errs.forbidden(
+                "spec.insecureSkipTLSVerify", "local APIServices may not have insecureSkipTLSVerify"
+            )
+        return
+    if not service.get("namespace"):
+        errs.required("spec.service.namespace")
+    if not service.get("name"):
+        errs.required("spec.service.name")
+    if spec.get("insecureSkipTLSVerify") and spec.get("caBundle"):
+        errs.invalid("spec.insecureSkipTLSVerify", True, "may not be true if caBundle is present")
 
 
 def _strip_images(spec: Any) -> Any:
@@ -1305,6 +1613,12 @@ _VALIDATORS = {
     f"clusterrolebindings.{_RBAC}": _validate_cluster_role_binding,
     "deployments.apps": _validate_deployment,
     "replicasets.apps": _validate_replicaset,
+    "replicationcontrollers": _validate_replicationcontroller,
+    "persistentvolumes": _validate_pv,
+    "resourcequotas": _validate_resourcequota,
+    "limitranges": _validate_limitrange,
+    "leases.coordination.k8s.io": _validate_lease,
+    "apiservices.apiregistration.k8s.io": _validate_apiservice,
     "pods": _validate_pod,
     "services": _validate_service,
     "horizontalpodautoscalers.autoscaling": _validate_hpa,

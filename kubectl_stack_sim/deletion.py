@@ -39,6 +39,7 @@ RETURNS_DELETED_OBJECT = frozenset(
         "services",
         "persistentvolumeclaims",
         "persistentvolumes",
+        "resourcequotas",
         "serviceaccounts",
         "namespaces",
         "storageclasses.storage.k8s.io",

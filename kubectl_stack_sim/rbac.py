@@ -43,7 +43,8 @@ _EDITABLE = {
         "secrets",
         "serviceaccounts",
     ]
-    + ["persistentvolumeclaims", "endpoints"],
+    + ["persistentvolumeclaims", "endpoints", "replicationcontrollers"]
+    + ["replicationcontrollers/scale"],
     "apps": ["deployments", "deployments/scale", "replicasets", "replicasets/scale"]
     + ["statefulsets", "statefulsets/scale", "daemonsets"],
     "autoscaling": ["horizontalpodautoscalers"],

@@ -78,7 +78,23 @@ RESOURCES: tuple[ResourceType, ...] = (
         categories=("all",),
         subresources=("status",),
     ),
+    _core(
+        "replicationcontrollers",
+        "replicationcontroller",
+        "ReplicationController",
+        short_names=("rc",),
+        categories=("all",),
+        subresources=("scale", "status"),
+    ),
     _core("endpoints", "endpoints", "Endpoints", short_names=("ep",)),
+    _core("limitranges", "limitrange", "LimitRange", short_names=("limits",)),
+    _core(
+        "resourcequotas",
+        "resourcequota",
+        "ResourceQuota",
+        short_names=("quota",),
+        subresources=("status",),
+    ),
     _core("events", "event", "Event", short_names=("ev",)),
     _core("configmaps", "configmap", "ConfigMap", short_names=("cm",)),
     _core("secrets", "secret", "Secret"),
@@ -88,6 +104,14 @@ RESOURCES: tuple[ResourceType, ...] = (
         "persistentvolumeclaim",
         "PersistentVolumeClaim",
         short_names=("pvc",),
+        subresources=("status",),
+    ),
+    _core(
+        "persistentvolumes",
+        "persistentvolume",
+        "PersistentVolume",
+        False,
+        short_names=("pv",),
         subresources=("status",),
     ),
     ResourceType(
@@ -197,6 +221,16 @@ RESOURCES: tuple[ResourceType, ...] = (
         subresources=("status",),
     ),
     ResourceType(
+        "apiregistration.k8s.io",
+        ("v1",),
+        "apiservices",
+        "apiservice",
+        "APIService",
+        False,
+        categories=("api-extensions",),
+        subresources=("status",),
+    ),
+    ResourceType(
         "autoscaling",
         ("v2", "v1"),
         "horizontalpodautoscalers",
@@ -229,6 +263,7 @@ RESOURCES: tuple[ResourceType, ...] = (
     ResourceType(
         "discovery.k8s.io", ("v1",), "endpointslices", "endpointslice", "EndpointSlice", True
     ),
+    ResourceType("coordination.k8s.io", ("v1",), "leases", "lease", "Lease", True),
     # Answered from the caller's permissions, never stored (see auth.review).
     ResourceType(
         "authorization.k8s.io",

@@ -343,6 +343,11 @@ _NO_GENERATION = frozenset(
         "endpointslices",
         "services",
         "persistentvolumeclaims",
+        "persistentvolumes",
+        "resourcequotas",
+        "limitranges",
+        "leases.coordination.k8s.io",
+        "apiservices.apiregistration.k8s.io",
         "pods.metrics.k8s.io",
         "nodes.metrics.k8s.io",
     }

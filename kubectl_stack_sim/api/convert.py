@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..jsonutil import dumps
-from ..labels import label_selector_string
+from ..labels import label_selector_string, selector_from_set
 
 Obj = dict[str, Any]
 # Where autoscaling/v1 keeps what only v2 has fields for (as the API server converts).
@@ -114,9 +114,14 @@ def hpa_v1_to_v2(obj: Obj, stored: Obj | None) -> Obj:
 
 
 def to_scale(obj: Obj) -> Obj:
-    """The autoscaling/v1 ``Scale`` of a Deployment or ReplicaSet."""
+    """The autoscaling/v1 ``Scale`` of a Deployment, ReplicaSet or ReplicationController (whose
+    selector is a plain label map: labels.SelectorFromSet)."""
     meta = obj.get("metadata") or {}
     spec = obj.get("spec") or {}
+    if obj.get("kind") == "ReplicationController":
+        selector = str(selector_from_set(spec.get("selector") or {}))
+    else:
+        selector = label_selector_string(spec.get("selector"))
     return {
         "kind": "Scale",
         "apiVersion": "autoscaling/v1",
@@ -128,6 +133,6 @@ def to_scale(obj: Obj) -> Obj:
         "spec": {"replicas": spec.get("replicas", 0)},
         "status": {
             "replicas": (obj.get("status") or {}).get("replicas", 0),
-            "selector": label_selector_string(spec.get("selector")),
+            "selector": selector,
         },
     }

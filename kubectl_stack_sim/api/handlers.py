@@ -219,7 +219,9 @@ class Registry:
                 if meta.get(key) == {}:
                     del meta[key]
         try:
-            admitted: Obj = admission.admit(self.cluster, target.gr, obj, old)
+            admitted: Obj = admission.admit(
+                self.cluster, target.gr, obj, old, dry_run=target.dry_run
+            )
             return admitted
         except (admission.Invalid, admission.Forbidden) as exc:
             raise ApiError.from_status(exc.status()) from None

@@ -1,7 +1,7 @@
 """Kubernetes protobuf request bodies, decoded into the JSON objects the JSON path would carry.
 
 kubectl's typed clients (``create namespace|configmap|secret|deployment|service|ingress``,
-``create job|cronjob|pdb|role|clusterrole|rolebinding|clusterrolebinding``,
+``create job|cronjob|pdb|quota|role|clusterrole|rolebinding|clusterrolebinding``,
 ``autoscale``, ``debug --copy-to``, and ``drain``'s DeleteOptions and Evictions) send
 ``application/vnd.kubernetes.protobuf``: the magic ``k8s\\x00`` and a ``runtime.Unknown``
 envelope whose ``raw`` bytes are the object's message. The messages are read against a small
@@ -165,6 +165,10 @@ _SCHEMA_TEXT: dict[str, str] = {
     "17:ipFamilyPolicy:s! 20:allocateLoadBalancerNodePorts:?! 21:loadBalancerClass:s! "
     "22:internalTrafficPolicy:s! 23:trafficDistribution:s!",
     "ServicePort": "1:name:s 2:protocol:s 6:appProtocol:s! 3:port:i! 4:targetPort:x 5:nodePort:i",
+    "ResourceQuota": "1:metadata:ObjectMeta 2:spec:ResourceQuotaSpec 3:status:Status",
+    "ResourceQuotaSpec": "1:hard:{q} 2:scopes:[s] 3:scopeSelector:ScopeSelector",
+    "ScopeSelector": "1:matchExpressions:[ScopedResourceSelectorRequirement]",
+    "ScopedResourceSelectorRequirement": "1:scopeName:s! 2:operator:s! 3:values:[s]",
     "TypedLocalObjectReference": "1:apiGroup:s! 2:kind:s! 3:name:s!",
     # k8s.io/api/apps/v1
     "Deployment": "1:metadata:ObjectMeta 2:spec:DeploymentSpec 3:status:Status",
@@ -242,6 +246,7 @@ _OBJECTS: dict[tuple[str, str], str] = {
     ("v1", "ConfigMap"): "ConfigMap",
     ("v1", "Secret"): "Secret",
     ("v1", "ServiceAccount"): "ServiceAccount",
+    ("v1", "ResourceQuota"): "ResourceQuota",
     ("batch/v1", "Job"): "Job",
     ("policy/v1", "PodDisruptionBudget"): "PodDisruptionBudget",
     ("policy/v1", "Eviction"): "Eviction",

@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from ..labels import format_label_selector, format_labels, label_selector_string
+from ..quantity import amount
 from ..quantity import parse as parse_quantity
 from ..timefmt import human_duration, parse_timestamp, since
 from .printpod import print_pod
@@ -124,6 +125,22 @@ def _replicaset(obj: Obj, now: float) -> Row:
         names,
         images,
         format_label_selector(_get(obj, "spec", "selector")),
+    ]
+
+
+def _replicationcontroller(obj: Obj, now: float) -> Row:
+    """printReplicationController: as a ReplicaSet's, the selector as labels.FormatLabels."""
+    status = obj.get("status") or {}
+    names, images = _layout_containers(_containers(obj))
+    return [
+        obj["metadata"]["name"],
+        int(_get(obj, "spec", "replicas") or 0),
+        int(status.get("replicas") or 0),
+        int(status.get("readyReplicas") or 0),
+        _created(obj, now),
+        names,
+        images,
+        format_labels(_get(obj, "spec", "selector") or {}),
     ]
 
 
@@ -498,8 +515,7 @@ def _pvc(obj: Obj, now: float) -> Row:
         phase = "Terminating"
     capacity = modes = ""
     if spec.get("volumeName"):
-        present = set(status.get("accessModes") or [])
-        modes = ",".join(v for k, v in _ACCESS_MODES.items() if k in present)
+        modes = _access_modes(status.get("accessModes"))
         capacity = str(_get(status, "capacity", "storage") or "0")
     storage_class = spec.get("storageClassName")
     if storage_class is None:
@@ -516,6 +532,73 @@ def _pvc(obj: Obj, now: float) -> Row:
         _created(obj, now),
         spec.get("volumeMode") or "<unset>",
     ]
+
+
+def _access_modes(modes: list[str] | None) -> str:
+    """helper.GetAccessModesAsString: RWO, ROX, RWX, RWOP in that order."""
+    present = set(modes or [])
+    return ",".join(v for k, v in _ACCESS_MODES.items() if k in present)
+
+
+def _pv(obj: Obj, now: float) -> Row:
+    """printPersistentVolume: CLAIM as namespace/name, the class as GetPersistentVolumeClass."""
+    spec = obj.get("spec") or {}
+    status = obj.get("status") or {}
+    ref = spec.get("claimRef")
+    claim = f"{ref.get('namespace', '')}/{ref.get('name', '')}" if isinstance(ref, dict) else ""
+    phase = "Terminating" if obj["metadata"].get("deletionTimestamp") else status.get("phase")
+    annotations = obj["metadata"].get("annotations") or {}
+    storage_class = annotations.get(
+        "volume.beta.kubernetes.io/storage-class", spec.get("storageClassName") or ""
+    )
+    return [
+        obj["metadata"]["name"],
+        str(_get(spec, "capacity", "storage") or "0"),
+        _access_modes(spec.get("accessModes")),
+        spec.get("persistentVolumeReclaimPolicy") or "",
+        phase or "",
+        claim,
+        storage_class,
+        spec.get("volumeAttributesClassName") or "<unset>",
+        status.get("reason") or "",
+        _created(obj, now),
+        spec.get("volumeMode") or "<unset>",
+    ]
+
+
+def _resourcequota(obj: Obj, now: float) -> Row:
+    """printResourceQuota: ``name: used/hard`` for each hard resource, sorted, the
+    ``limits.*`` ones in LIMIT and the rest in REQUEST."""
+    status = obj.get("status") or {}
+    hard, used = status.get("hard") or {}, status.get("used") or {}
+    request: list[str] = []
+    limit: list[str] = []
+    for name in sorted(hard):
+        column = limit if name.split(".")[0] == "limits" and "." in name else request
+        column.append(f"{name}: {amount(used.get(name, 0))}/{amount(hard[name])}")
+    return [obj["metadata"]["name"], ", ".join(request), ", ".join(limit), _created(obj, now)]
+
+
+def _lease(obj: Obj, now: float) -> Row:
+    """printLease: the holder's identity ("" when nobody holds it)."""
+    holder = _get(obj, "spec", "holderIdentity")
+    return [obj["metadata"]["name"], holder or "", _created(obj, now)]
+
+
+def _apiservice(obj: Obj, now: float) -> Row:
+    """kube-aggregator's APIService table: SERVICE Local or namespace/name, AVAILABLE the
+    Available condition's status (with its reason unless True), Unknown without one."""
+    service = _get(obj, "spec", "service")
+    backend = "Local"
+    if isinstance(service, dict):
+        backend = f"{service.get('namespace', '')}/{service.get('name', '')}"
+    available = "Unknown"
+    for condition in _get(obj, "status", "conditions") or []:
+        if condition.get("type") == "Available":
+            status, reason = str(condition.get("status", "")), condition.get("reason")
+            available = status if status == "True" or not reason else f"{status} ({reason})"
+            break
+    return [obj["metadata"]["name"], backend, available, _created(obj, now)]
 
 
 def _metrics(obj: Obj, now: float) -> Row:
@@ -678,6 +761,22 @@ def _serviceaccount(obj: Obj, now: float) -> Row:
     return [obj["metadata"]["name"], len(obj.get("secrets") or []), _created(obj, now)]
 
 
+_REPLICAS_COLUMNS: tuple[Column, ...] = (
+    _NAME,
+    ("Desired", "integer", 0),
+    ("Current", "integer", 0),
+    ("Ready", "integer", 0),
+    _AGE,
+    ("Containers", "string", _W),
+    ("Images", "string", _W),
+    ("Selector", "string", _W),
+)
+
+_CREATED_AT: tuple[tuple[Column, ...], Printer] = (
+    (_NAME, ("Created At", "date", 0)),
+    lambda obj, now: [obj["metadata"]["name"], obj["metadata"].get("creationTimestamp")],
+)
+
 PRINTERS: dict[str, tuple[tuple[Column, ...], Printer]] = {
     "pods": (
         (
@@ -706,19 +805,8 @@ PRINTERS: dict[str, tuple[tuple[Column, ...], Printer]] = {
         ),
         _deployment,
     ),
-    "replicasets.apps": (
-        (
-            _NAME,
-            ("Desired", "integer", 0),
-            ("Current", "integer", 0),
-            ("Ready", "integer", 0),
-            _AGE,
-            ("Containers", "string", _W),
-            ("Images", "string", _W),
-            ("Selector", "string", _W),
-        ),
-        _replicaset,
-    ),
+    "replicasets.apps": (_REPLICAS_COLUMNS, _replicaset),
+    "replicationcontrollers": (_REPLICAS_COLUMNS, _replicationcontroller),
     "statefulsets.apps": (
         (
             _NAME,
@@ -749,11 +837,9 @@ PRINTERS: dict[str, tuple[tuple[Column, ...], Printer]] = {
         (_NAME, ("Controller", "string", 0), ("Revision", "integer", 0), _AGE),
         _controllerrevision,
     ),
-    # apiextensions-apiserver's default table: the creation time as an RFC 3339 date.
-    "customresourcedefinitions.apiextensions.k8s.io": (
-        (_NAME, ("Created At", "date", 0)),
-        lambda obj, now: [obj["metadata"]["name"], obj["metadata"].get("creationTimestamp")],
-    ),
+    # The default table (rest.NewDefaultTableConvertor): the creation time as an RFC 3339 date.
+    "customresourcedefinitions.apiextensions.k8s.io": _CREATED_AT,
+    "limitranges": _CREATED_AT,
     "storageclasses.storage.k8s.io": (
         (
             _NAME,
@@ -904,6 +990,31 @@ PRINTERS: dict[str, tuple[tuple[Column, ...], Printer]] = {
             ("VolumeMode", "string", _W),
         ),
         _pvc,
+    ),
+    "persistentvolumes": (
+        (
+            _NAME,
+            ("Capacity", "string", 0),
+            ("Access Modes", "string", 0),
+            ("Reclaim Policy", "string", 0),
+            ("Status", "string", 0),
+            ("Claim", "string", 0),
+            ("StorageClass", "string", 0),
+            ("VolumeAttributesClass", "string", 0),
+            ("Reason", "string", 0),
+            _AGE,
+            ("VolumeMode", "string", _W),
+        ),
+        _pv,
+    ),
+    "resourcequotas": (
+        (_NAME, ("Request", "string", 0), ("Limit", "string", 0), _AGE),
+        _resourcequota,
+    ),
+    "leases.coordination.k8s.io": ((_NAME, ("Holder", "string", 0), _AGE), _lease),
+    "apiservices.apiregistration.k8s.io": (
+        (_NAME, ("Service", "string", 0), ("Available", "string", 0), _AGE),
+        _apiservice,
     ),
     # metrics-server's own table: name, usage and the sampling window.
     "pods.metrics.k8s.io": (

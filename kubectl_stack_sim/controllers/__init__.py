@@ -1,6 +1,7 @@
-"""Controllers of the embedded cluster: deployment, replicaset, scheduler+kubelet, endpoints,
-Job, CronJob, disruption (PodDisruptionBudgets), HPA, metrics-server, garbage collector, root
-CA publisher, namespace deletion, service accounts and the scenario script.
+"""Controllers of the embedded cluster: deployment, replicaset, replication controller,
+scheduler+kubelet, endpoints, Job, CronJob, disruption (PodDisruptionBudgets), HPA,
+metrics-server, garbage collector, root CA publisher, namespace deletion, service accounts,
+resource quotas, node leases, APIService autoregistration and the scenario script.
 
 :func:`make_controllers` returns the one :class:`SimControllers` a cluster runs; after
 ``cluster.start()`` its attributes give tests and scenarios the individual loops.
@@ -11,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ..cluster import Cluster
+from .apiservices import AutoRegister
 from .base import NamespaceIndex, OwnerIndex
 from .cronjob import CronJobController
 from .deployment import DeploymentController
@@ -22,10 +24,12 @@ from .hpa import HPAController
 from .images import ImageBehaviour
 from .job import JobController
 from .kubelet import Kubelet
+from .leases import NodeLeases
 from .load import LoadCurve
 from .metrics import MetricsServer
 from .namespaces import NamespaceController
-from .replicaset import ReplicaSetController
+from .replicaset import ReplicaSetController, ReplicationManager
+from .resourcequota import ResourceQuotaController
 from .script import ScriptRunner, Step
 from .serviceaccounts import ServiceAccountsController
 
@@ -84,6 +88,7 @@ class SimControllers:
         self.ctx = ctx
         self.kubelet = ctx.kubelet = Kubelet(ctx, self.nodes)
         self.replicasets = ctx.replicasets = ReplicaSetController(ctx)
+        self.replication = ReplicationManager(ctx)
         self.deployments = DeploymentController(ctx)
         self.endpoints = EndpointsController(ctx)
         self.hpa = HPAController(ctx)
@@ -95,14 +100,21 @@ class SimControllers:
         self.jobs = JobController(ctx)
         self.cronjobs = CronJobController(ctx)
         self.disruption = DisruptionController(ctx)
+        self.quotas = ResourceQuotaController(ctx)
+        self.node_leases = NodeLeases(ctx)
+        self.apiservices = AutoRegister(ctx)
         self.script = ScriptRunner(ctx)
         for loop in (
             self.serviceaccounts,
             self.jobs,
             self.cronjobs,
             self.disruption,
+            self.quotas,
+            self.node_leases,
+            self.apiservices,
             self.kubelet,
             self.replicasets,
+            self.replication,
             self.deployments,
             self.endpoints,
             self.hpa,

@@ -33,6 +33,7 @@ class GarbageCollector:
                 ctx.cluster, "endpointslices.discovery.k8s.io"
             ),
             "jobs.batch": OwnerIndex(ctx.cluster, "jobs.batch"),
+            "leases.coordination.k8s.io": OwnerIndex(ctx.cluster, "leases.coordination.k8s.io"),
         }
         # Owners waiting for their dependents: uid -> (group resource, namespace, name).
         self._waiting: dict[str, tuple[str, str, str]] = {}

@@ -1,15 +1,19 @@
-"""PersistentVolumeClaim binding: the PV controller plus a dynamic provisioner, in one loop,
-and the pvc-protection controller: a claim being deleted keeps its
-``kubernetes.io/pvc-protection`` finalizer until no scheduled pod mounts it.
+"""PersistentVolumeClaim binding: the PV controller's claim side plus a dynamic provisioner,
+in one loop (its volume side is :mod:`.volumes`), and the pvc-protection controller: a claim
+being deleted keeps its ``kubernetes.io/pvc-protection`` finalizer until no scheduled pod
+mounts it.
 
-A claim without a class gets the default StorageClass (retroactive default assignment); a
-claim whose class exists is provisioned and Bound after ``PROVISION_SECONDS`` (for
-``WaitForFirstConsumer`` classes, once a pod using it is scheduled) with the requested
-capacity; a claim whose class does not exist stays Pending with a ProvisioningFailed event,
-and binds when the class is created. A scenario can make a bound claim lose its volume: the
-annotation ``sim.kubectl-stack.io/lose-after: "<seconds>"`` (in the manifest, or added later
-with ``kubectl annotate``) turns a bound claim Lost that long after it is seen, as when its
-PersistentVolume is deleted.
+A claim without a class gets the default StorageClass (retroactive default assignment), or,
+with no default class, binds only class-less volumes; a claim binds the smallest fitting
+Available PersistentVolume of its class (or the one its ``volumeName`` names); failing that, a
+claim whose class exists is provisioned (a PersistentVolume made for it, reclaimed by the
+class's policy) and Bound after ``PROVISION_SECONDS`` (for ``WaitForFirstConsumer`` classes,
+once a pod using it is scheduled) with the requested capacity; a claim whose class does not
+exist stays Pending with a ProvisioningFailed event, and binds when the class is created.
+A scenario can make a bound claim lose its volume: the annotation
+``sim.kubectl-stack.io/lose-after: "<seconds>"`` (in the manifest, or added later with
+``kubectl annotate``) turns a bound claim Lost that long after it is seen, its
+PersistentVolume gone.
 """
 
 from __future__ import annotations
@@ -17,10 +21,11 @@ from __future__ import annotations
 import contextlib
 from typing import TYPE_CHECKING
 
-from .. import deletion
+from .. import admission, deletion
 from ..admission import PVC_PROTECTION
-from ..store import Event, NotFound, Obj
+from ..store import AlreadyExists, Event, NotFound, Obj
 from .base import Key, WorkQueue, status_of
+from .volumes import PROVISIONED_BY, PVS, VolumeController, claim_ref, find_matching_volume
 
 if TYPE_CHECKING:
     from . import Context
@@ -69,12 +74,14 @@ class PVCController:
         self.queue = WorkQueue(ctx.cluster, self.sync)
         self._reported: set[tuple[str, str, str]] = set()
         self._doomed: set[str] = set()
+        self.volumes = VolumeController(ctx, self.queue)
 
     def start(self) -> None:
         store = self.cluster.store
         store.add_listener(GR, self._on_claim)
         store.add_listener(CLASSES, self._on_class)
         store.add_listener("pods", self._on_pod)
+        self.volumes.start()
         for pvc in store.iter(GR):
             self._on_claim(Event("ADDED", GR, pvc, 0))
 
@@ -121,27 +128,29 @@ class PVCController:
         if status_of(pvc).get("phase") == "Bound":
             self._arm_loss(pvc)
             return
-        if status_of(pvc).get("phase") not in (None, "", "Pending") or spec.get("volumeName"):
+        if status_of(pvc).get("phase") not in (None, "", "Pending"):
+            return
+        if spec.get("volumeName"):
+            # Bound by the user to a volume by name: bind it once it exists and is free.
+            pv = store.get(PVS, "", str(spec["volumeName"]))
+            if pv is not None and find_matching_volume([pv], pvc) is pv:
+                self.volumes.bind(pv, pvc)
             return
         classes = store.list(CLASSES)
         class_name = spec.get("storageClassName")
         if class_name is None:
             default = default_class(classes)
-            if default is None:
+            if default is not None:
+                name = default["metadata"]["name"]
+
+                def assign(obj: Obj) -> None:
+                    obj["spec"]["storageClassName"] = name
+
+                store.mutate(GR, key[0], key[1], assign)
                 return
-            name = default["metadata"]["name"]
-
-            def assign(obj: Obj) -> None:
-                obj["spec"]["storageClassName"] = name
-
-            store.mutate(GR, key[0], key[1], assign)
-            return
-        sc = store.get(CLASSES, "", str(class_name))
-        if sc is None:
-            self._report(pvc, f'storageclass.storage.k8s.io "{class_name}" not found')
-            return
+        sc = store.get(CLASSES, "", str(class_name)) if class_name else None
         node = None
-        if sc.get("volumeBindingMode") == "WaitForFirstConsumer":
+        if sc is not None and sc.get("volumeBindingMode") == "WaitForFirstConsumer":
             node = self._consumer_node(*key)
             if node is None:
                 self._report(
@@ -151,7 +160,16 @@ class PVCController:
                     "Normal",
                 )
                 return
-        self.cluster.clock.call_later(PROVISION_SECONDS, lambda: self._bind(key, sc, node))
+        pv = find_matching_volume(store.list(PVS), pvc)
+        if pv is not None:
+            self.volumes.bind(pv, pvc)
+        elif not class_name:
+            message = "no persistent volumes available for this claim and no storage class is set"
+            self._report(pvc, message, "FailedBinding", "Normal")
+        elif sc is None:
+            self._report(pvc, f'storageclass.storage.k8s.io "{class_name}" not found')
+        else:
+            self.cluster.clock.call_later(PROVISION_SECONDS, lambda: self._provision(key, sc, node))
 
     def _report(
         self, pvc: Obj, message: str, reason: str = "ProvisioningFailed", etype: str = "Warning"
@@ -162,40 +180,48 @@ class PVCController:
         self._reported.add(marker)
         self.ctx.recorder.record(pvc, etype, reason, message, "persistentvolume-controller")
 
-    def _bind(self, key: Key, sc: Obj, node: str | None) -> None:
+    def _provision(self, key: Key, sc: Obj, node: str | None) -> None:
+        """The provisioner: a volume of the class for the claim, pre-bound to it, then bound."""
         store = self.cluster.store
         pvc = store.get(GR, *key)
         if pvc is None or (pvc.get("spec") or {}).get("volumeName"):
             return
         provisioner = str(sc.get("provisioner", ""))
-        volume = f"pvc-{pvc['metadata']['uid']}"
-        requested = (((pvc.get("spec") or {}).get("resources") or {}).get("requests") or {}).get(
-            "storage", "1Gi"
-        )
 
-        def bind(obj: Obj) -> None:
+        def annotate(obj: Obj) -> None:
             annotations = obj["metadata"].setdefault("annotations", {})
-            annotations["pv.kubernetes.io/bind-completed"] = "yes"
-            annotations["pv.kubernetes.io/bound-by-controller"] = "yes"
             annotations["volume.beta.kubernetes.io/storage-provisioner"] = provisioner
             annotations["volume.kubernetes.io/storage-provisioner"] = provisioner
             if node:
                 annotations["volume.kubernetes.io/selected-node"] = node
-            obj["spec"]["volumeName"] = volume
 
         with contextlib.suppress(NotFound):
-            pvc = store.mutate(GR, key[0], key[1], bind)
-        modes = list((pvc.get("spec") or {}).get("accessModes") or ["ReadWriteOnce"])
-
-        def bound(obj: Obj) -> None:
-            obj["status"] = {
-                "phase": "Bound",
-                "accessModes": modes,
+            pvc = store.mutate(GR, key[0], key[1], annotate)
+        spec = pvc.get("spec") or {}
+        volume = f"pvc-{pvc['metadata']['uid']}"
+        requested = ((spec.get("resources") or {}).get("requests") or {}).get("storage", "1Gi")
+        manifest: Obj = {
+            "apiVersion": "v1",
+            "kind": "PersistentVolume",
+            "metadata": {"name": volume, "annotations": {PROVISIONED_BY: provisioner}},
+            "spec": {
+                "accessModes": list(spec.get("accessModes") or ["ReadWriteOnce"]),
                 "capacity": {"storage": requested},
-            }
-
-        with contextlib.suppress(NotFound):
-            pvc = store.mutate(GR, key[0], key[1], bound)
+                "claimRef": claim_ref(pvc),
+                "csi": {"driver": provisioner, "volumeHandle": volume, "fsType": "ext4"},
+                "persistentVolumeReclaimPolicy": sc.get("reclaimPolicy") or "Delete",
+                "storageClassName": sc["metadata"]["name"],
+                "volumeMode": spec.get("volumeMode") or "Filesystem",
+            },
+        }
+        pv = admission.admit(self.cluster, PVS, manifest, None)
+        # A uid outside the seeded generator: provisioning leaves scenarios' names as they were.
+        pv["metadata"]["uid"] = store.system_uid(PVS, "", volume)
+        try:
+            pv = store.create(PVS, pv)
+        except AlreadyExists:
+            return
+        self.volumes.bind(pv, pvc)
         self.ctx.recorder.record(
             pvc,
             "Normal",
@@ -203,7 +229,7 @@ class PVCController:
             f"Successfully provisioned volume {volume}",
             f"{provisioner}_sim",
         )
-        self._arm_loss(pvc)
+        self._arm_loss(store.require(GR, *key))
 
     def _arm_loss(self, pvc: Obj) -> None:
         """Schedule the scenario's volume loss once per claim (annotation read any time)."""
@@ -227,6 +253,9 @@ class PVCController:
             obj["status"] = {"phase": "Lost"}
 
         pvc = store.mutate(GR, key[0], key[1], lost)
+        volume = (pvc.get("spec") or {}).get("volumeName")
+        if volume and store.get(PVS, "", str(volume)) is not None:
+            store.delete(PVS, "", str(volume))
         self.ctx.recorder.record(
             pvc,
             "Warning",

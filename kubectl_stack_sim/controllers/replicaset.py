@@ -1,15 +1,18 @@
-"""The ReplicaSet controller: keeps ``spec.replicas`` active pods and reports their counts.
+"""The ReplicaSet controller: keeps ``spec.replicas`` active pods and reports their counts,
+and the replication manager, the same controller for ReplicationControllers.
 
 As pkg/controller/replicaset: pods are created from the template named ``<rs>-<5 chars>``
 with an ownerReference, surplus pods are deleted in kube's preference order (unscheduled,
 pending, not ready, recently ready, most restarts, newest first), and the status counts
 ready pods and pods ready for at least minReadySeconds (available).
+pkg/controller/replication runs that controller for ReplicationControllers (whose selector is
+a plain label map), with its own event source.
 """
 
 from __future__ import annotations
 
 from ..names import random_suffix
-from ..objects import get_condition
+from ..objects import get_condition, key_of
 from ..store import Obj, clone
 from ..timefmt import parse_timestamp
 from .base import Key, PodOwnerController, request_pod_deletion, status_of
@@ -61,7 +64,7 @@ class ReplicaSetController(PodOwnerController):
 
     def sync(self, key: Key) -> None:
         store = self.cluster.store
-        rs = store.get("replicasets.apps", *key)
+        rs = store.get(self.gr, *key)
         if rs is None or rs["metadata"].get("deletionTimestamp"):
             return
         spec = rs.get("spec") or {}
@@ -79,7 +82,7 @@ class ReplicaSetController(PodOwnerController):
                     "Normal",
                     "SuccessfulDelete",
                     f"Deleted pod: {pod['metadata']['name']}",
-                    "replicaset-controller",
+                    self.component,
                 )
         self._update_status(key)
 
@@ -110,7 +113,7 @@ class ReplicaSetController(PodOwnerController):
 
     def _update_status(self, key: Key) -> None:
         store = self.cluster.store
-        rs = store.get("replicasets.apps", *key)
+        rs = store.get(self.gr, *key)
         if rs is None:
             return
         spec = rs.get("spec") or {}
@@ -148,4 +151,17 @@ class ReplicaSetController(PodOwnerController):
             def write(obj: Obj) -> None:
                 obj["status"] = status
 
-            store.mutate("replicasets.apps", key[0], key[1], write)
+            store.mutate(self.gr, key[0], key[1], write)
+
+
+class ReplicationManager(ReplicaSetController):
+    """The replication controller (kube-controller-manager's replicationcontroller loop)."""
+
+    gr = "replicationcontrollers"
+    kind = "ReplicationController"
+    component = "replication-controller"
+
+    def start(self) -> None:
+        super().start()
+        for rc in self.cluster.store.iter(self.gr):
+            self.queue.add(key_of(rc))

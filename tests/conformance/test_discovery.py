@@ -27,6 +27,12 @@ def test_api_resources_lists_the_served_kinds(kubectl: Any) -> None:
         ("ingresses", "networking.k8s.io/v1"): ("ing", "true", "Ingress"),
         ("endpointslices", "discovery.k8s.io/v1"): ("", "true", "EndpointSlice"),
         ("pods", "metrics.k8s.io/v1beta1"): ("", "true", "PodMetrics"),
+        ("replicationcontrollers", "v1"): ("rc", "true", "ReplicationController"),
+        ("persistentvolumes", "v1"): ("pv", "false", "PersistentVolume"),
+        ("resourcequotas", "v1"): ("quota", "true", "ResourceQuota"),
+        ("limitranges", "v1"): ("limits", "true", "LimitRange"),
+        ("leases", "coordination.k8s.io/v1"): ("", "true", "Lease"),
+        ("apiservices", "apiregistration.k8s.io/v1"): ("", "false", "APIService"),
     }
     for key, (short, namespaced, kind) in expected.items():
         row = rows[key]
@@ -35,6 +41,20 @@ def test_api_resources_lists_the_served_kinds(kubectl: Any) -> None:
     deploy = next(r for r in wide if r["NAME"] == "deployments")
     assert deploy["VERBS"] == "create,delete,deletecollection,get,list,patch,update,watch"
     assert deploy["CATEGORIES"] == "all"
+    every_verb = "create,delete,deletecollection,get,list,patch,update,watch"
+    wide = {
+        (r["NAME"], r["APIVERSION"]): r for r in table(ok(kubectl("api-resources", "-o", "wide")))
+    }
+    for name, version, categories in (
+        ("replicationcontrollers", "v1", "all"),
+        ("persistentvolumes", "v1", ""),
+        ("resourcequotas", "v1", ""),
+        ("limitranges", "v1", ""),
+        ("leases", "coordination.k8s.io/v1", ""),
+        ("apiservices", "apiregistration.k8s.io/v1", "api-extensions"),
+    ):
+        row = wide[(name, version)]
+        assert (row["VERBS"], row["CATEGORIES"]) == (every_verb, categories)
 
 
 def test_api_versions_and_explicit_versions(kubectl: Any) -> None:

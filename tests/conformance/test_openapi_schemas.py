@@ -139,7 +139,8 @@ class Checker:
 
 
 # Objects of the kinds no scenario starts with: a finished Job, a failed one, a CronJob, a
-# NetworkPolicy, a PodDisruptionBudget, RBAC.
+# NetworkPolicy, a PodDisruptionBudget, RBAC, a ReplicationController, a PersistentVolume, a
+# ResourceQuota, a LimitRange.
 EXTRA = [
     {
         "apiVersion": "batch/v1",
@@ -190,6 +191,40 @@ EXTRA = [
         "metadata": {"name": "readers", "namespace": "default"},
         "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "view"},
         "subjects": [{"kind": "User", "name": "ann"}, {"kind": "ServiceAccount", "name": "x"}],
+    },
+    {
+        "apiVersion": "v1",
+        "kind": "ReplicationController",
+        "metadata": {"name": "rc", "namespace": "default"},
+        "spec": {
+            "replicas": 2,
+            "template": {
+                "metadata": {"labels": {"app": "rc"}},
+                "spec": {"containers": [{"name": "c", "image": "nginx:1.27"}]},
+            },
+        },
+    },
+    {
+        "apiVersion": "v1",
+        "kind": "PersistentVolume",
+        "metadata": {"name": "static"},
+        "spec": {
+            "capacity": {"storage": "1Gi"},
+            "accessModes": ["ReadWriteOnce"],
+            "hostPath": {"path": "/data"},
+        },
+    },
+    {
+        "apiVersion": "v1",
+        "kind": "ResourceQuota",
+        "metadata": {"name": "counts", "namespace": "default"},
+        "spec": {"hard": {"pods": "10", "requests.memory": "1Gi", "count/jobs.batch": "5"}},
+    },
+    {
+        "apiVersion": "v1",
+        "kind": "LimitRange",
+        "metadata": {"name": "defaults", "namespace": "default"},
+        "spec": {"limits": [{"type": "Container", "max": {"memory": "4Gi"}}]},
     },
 ]
 
