@@ -451,6 +451,7 @@ async def test_a_key_is_answered_before_the_next_refresh_and_held_keys_still_see
 def test_the_terminal_driver_tells_the_app_of_a_key_before_queueing_it() -> None:
     calls: list[str] = []
     driver = SimpleNamespace(
+        _file=None,  # not a TerminalOutput: no link pacing
         _app=SimpleNamespace(input_arriving=lambda: calls.append("arriving")),
         process_message=lambda message: calls.append(type(message).__name__),
     )
