@@ -12,6 +12,7 @@ import sys
 from collections.abc import Sequence
 
 from . import __version__
+from .loading import loading
 from .options import ConnectionOptions, Options
 
 PROG = "kubectl stack"
@@ -189,7 +190,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     ns = build_parser().parse_args(args)
     options = _options(ns)
     if ns.once:
-        from .once import run_once
+        with loading():
+            from .once import run_once
 
         return run_once(options)
     if not (sys.stdin.isatty() and sys.stderr.isatty()):
@@ -197,8 +199,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         # only wait for keys that never come.
         sys.stderr.write(f"error: {PROG} needs a terminal; use --once for plain text\n")
         return 1
-    from .ui.glyphs import wants_ascii
-    from .ui.run import run
+    with loading():
+        from .ui.glyphs import wants_ascii
+        from .ui.run import run
 
     if wants_ascii():
         options.ascii = True
