@@ -15,7 +15,7 @@ import time
 from dataclasses import asdict
 from pathlib import Path
 
-from bench import link, soak, startup, suite, sync
+from bench import apiload, link, soak, startup, suite, sync
 from kubectl_stack import jsonutil
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -247,6 +247,10 @@ def main(argv: list[str] | None = None) -> int:
         print("\nterminal and API traffic (python -m bench.link, issue 16):")
         sys.stdout.flush()
         link.main(["--sizes", args.link_sizes])
+    if not args.quick:
+        print("\nAPI server load (python -m bench.apiload, issue 16):")
+        sys.stdout.flush()
+        apiload.main(["--pods", "1000"])
     if not args.no_sync:
         return sync.main(["--runs", "1"])
     return 0
