@@ -102,8 +102,8 @@ def huge_verdicts(figures: list[suite.Figures]) -> list[str]:
         ]
         first_rss, last_rss = v.get("huge_soak_rss_first_mb"), v.get("huge_soak_rss_last_mb")
         if first_rss is not None and last_rss is not None:
-            # "Flat": within 10 % of where it started (churned pods keep fields of their own).
-            checks.append(("RSS flat over the soak (+10 % at most)", last_rss <= 1.1 * first_rss))
+            # "Flat": within 2 % of where it started.
+            checks.append(("RSS flat over the soak (+2 % at most)", last_rss <= 1.02 * first_rss))
         for text, met in checks:
             verdict = "not measured" if met is None else ("ok" if met else "MISSED")
             out.append(f"{fig.size:,} pods: {text}: {verdict}")
