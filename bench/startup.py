@@ -219,6 +219,12 @@ def measure(
     return figures
 
 
+def _verdict(wall: float | None, limit: float | None) -> str:
+    if limit is None or wall is None:
+        return ""
+    return f"<= {limit:g} s " + ("ok" if wall <= limit else "MISSED")
+
+
 def table(figures: Mapping[str, float]) -> str:
     """The figures with their targets; wall verdicts only mean something on a quiet machine."""
     rows = [
@@ -233,19 +239,12 @@ def table(figures: Mapping[str, float]) -> str:
         ("kubectl_get_pods", "kubectl get pods, same server"),
         ("kubectl_get_deployments", "kubectl get deployments, same server"),
     ):
-        limit = TARGETS.get(f"{key}_s")
         wall = figures.get(f"{key}_s")
-        verdict = ""
-        if limit is not None and wall is not None:
-            verdict = f"<= {limit:g} s " + ("ok" if wall <= limit else "MISSED")
-        rows.append((f"{label}: wall (s)", wall, verdict))
+        rows.append((f"{label}: wall (s)", wall, _verdict(wall, TARGETS.get(f"{key}_s"))))
         rows.append((f"{label}: CPU (s)", figures.get(f"{key}_cpu_s"), ""))
     for pods in sorted({int(k.split(":")[1]) for k in figures if k.startswith("first_screen_s:")}):
-        limit = TARGETS.get(f"first_screen_s:{pods}")
         wall = figures.get(f"first_screen_s:{pods}")
-        verdict = ""
-        if limit is not None and wall is not None:
-            verdict = f"<= {limit:g} s " + ("ok" if wall <= limit else "MISSED")
+        verdict = _verdict(wall, TARGETS.get(f"first_screen_s:{pods}"))
         rows.append((f"first complete screen -A, {pods:,} pods: wall (s)", wall, verdict))
         least = figures.get(f"first_screen_least_s:{pods}")
         rows.append(("  least (s)", least, ""))
