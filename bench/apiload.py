@@ -48,13 +48,15 @@ def _count(proxy: CountingProxy, window: float) -> tuple[float, float]:
     return requests, (up + down) / 1000
 
 
-def measure(pods: int, window: float, log: Callable[[str], None]) -> dict[str, float]:
+def measure(
+    pods: int, window: float, log: Callable[[str], None], settle: float = SETTLE
+) -> dict[str, float]:
     figures: dict[str, float] = {"load_before": os.getloadavg()[0]}
     deployments = max(1, pods // 10)
     cluster = Cluster(pods, deployments, min(20, deployments))
     try:
-        app_phases(cluster, deployments, window, figures, log)
-        kubectl_phases(cluster, window, figures, log)
+        app_phases(cluster, deployments, (window, settle), figures, log)
+        kubectl_phases(cluster, (window, settle), figures, log)
     finally:
         cluster.close()
     figures["load_after"] = os.getloadavg()[0]
@@ -64,17 +66,19 @@ def measure(pods: int, window: float, log: Callable[[str], None]) -> dict[str, f
 def app_phases(
     cluster: Cluster,
     deployments: int,
-    window: float,
+    timing: tuple[float, float],
     figures: dict[str, float],
     log: Callable[[str], None],
 ) -> None:
+    """``timing``: seconds counted a phase, seconds to settle before."""
+    window, settle = timing
     with (
         _proxied(cluster) as (proxy, kubeconfig),
         _app(SimpleNamespace(kubeconfig=kubeconfig), env=app_env()) as term,
     ):
         if term.wait_for(_complete(deployments, 24, 10), 300.0) is None:
             raise SystemExit("the app showed no complete screen within 300 s")
-        time.sleep(SETTLE)
+        time.sleep(settle)
         log("app, Stacks list, at rest")
         figures["app_rest"], figures["app_rest_kb"] = _count(proxy, window)
         cluster.churn(50)
@@ -85,19 +89,23 @@ def app_phases(
         term.send(b"\r")
         if term.wait_for(lambda s: any("· Deployment ·" in line for line in s), 30) is None:
             raise SystemExit("the Stack screen did not open within 30 s")
-        time.sleep(SETTLE)
+        time.sleep(settle)
         log("app, a Stack screen open, at rest")
         figures["app_stack"], figures["app_stack_kb"] = _count(proxy, window)
         term.send(b"\x1b")
         term.wait_for(lambda s: "stacks" in s[0], 30)
-        time.sleep(SETTLE)
+        time.sleep(settle)
         log("app, back on the Stacks list, at rest")
         figures["app_back"], figures["app_back_kb"] = _count(proxy, window)
 
 
 def kubectl_phases(
-    cluster: Cluster, window: float, figures: dict[str, float], log: Callable[[str], None]
+    cluster: Cluster,
+    timing: tuple[float, float],
+    figures: dict[str, float],
+    log: Callable[[str], None],
 ) -> None:
+    window, settle = timing
     kinds = [k.plural if not k.group else f"{k.plural}.{k.group}" for k in WATCHED]
     for label, watched in (("all", kinds), ("pods", ["pods"])):
         with _proxied(cluster) as (proxy, kubeconfig), tempfile.TemporaryDirectory() as cache:
@@ -105,7 +113,7 @@ def kubectl_phases(
             argv = [KUBECTL, "get", "-A", "--watch"]
             watches = [subprocess_watch([*argv, kind], env) for kind in watched]
             try:
-                time.sleep(SETTLE * (3 if len(watched) > 1 else 1))  # discovery, first lists
+                time.sleep(settle * (3 if len(watched) > 1 else 1))  # discovery, first lists
                 if label == "all":
                     log(f"kubectl get -A --watch x {len(watched)} kinds, at rest")
                     rest = _count(proxy, window)
@@ -157,6 +165,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.apiload", description=__doc__)
     parser.add_argument("--pods", type=int, default=1_000)
     parser.add_argument("--window", type=float, default=60.0, help="seconds counted a phase")
+    parser.add_argument(
+        "--settle", type=float, default=SETTLE, help="seconds before counting, after a change"
+    )
     args = parser.parse_args(argv)
 
     def log(text: str) -> None:
@@ -164,7 +175,7 @@ def main(argv: list[str] | None = None) -> int:
         sys.stderr.flush()
 
     warm_bytecode()
-    print(table(measure(args.pods, args.window, log), args.pods, args.window))
+    print(table(measure(args.pods, args.window, log, args.settle), args.pods, args.window))
     return 0
 
 
