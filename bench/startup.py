@@ -116,7 +116,7 @@ def first_screens(
     cpus: list[float] = []
     try:
         for i in range(runs + 1):
-            with _app(cluster, env=env) as term:
+            with _app(cluster) as term:
                 cpu_then: list[float] = []
                 seen = _noting_cpu(_complete(deployments, 24, 10), term.pid, cpu_then)
                 shown = term.wait_for(seen, 120.0)

@@ -30,7 +30,7 @@ from typing import Any
 
 import yaml
 
-from bench.sync import REPO, _measure, spawn_cluster, stop
+from bench.sync import _measure, spawn_cluster, stop
 from bench.terminal import Screen, Terminal
 
 KUBECTL = str(Path(sys.executable).parent / "kubectl")
@@ -207,11 +207,15 @@ def _app(
     env: Mapping[str, str] | None = None,
 ) -> Iterator[Terminal]:
     """The app (``python program``) on a pty against ``cluster.kubeconfig``, with a fresh
-    home and ``env`` added."""
+    home and ``env`` added, and compiled bytecode as an installed wheel has it
+    (:func:`bench.startup.app_env`: this machine sets ``PYTHONDONTWRITEBYTECODE``, so a
+    fresh checkout compiled the whole app at every start of a benchmarked app)."""
+    from bench.startup import app_env, warm_bytecode
+
+    warm_bytecode()
     with tempfile.TemporaryDirectory() as home:
         full_env = {
-            **os.environ,
-            "PYTHONPATH": REPO,
+            **app_env(),
             "KUBECONFIG": cluster.kubeconfig,
             "XDG_CONFIG_HOME": home,
             "HOME": home,
