@@ -60,9 +60,13 @@ def test_no_collection_while_loading_and_as_before_after() -> None:
     from kubectl_stack.loading import loading
 
     assert gc.isenabled()
+    frozen = gc.get_freeze_count()
     with loading():
         assert not gc.isenabled()
+        kept = [[i] for i in range(1000)]  # what a module import keeps
     assert gc.isenabled()
+    assert gc.get_freeze_count() >= frozen + len(kept)  # out of later collections
+    gc.unfreeze()
     gc.disable()  # someone else's hold (the app's collector while a key is answered)
     try:
         with loading():
