@@ -15,7 +15,7 @@ import time
 from dataclasses import asdict
 from pathlib import Path
 
-from bench import link, soak, startup, suite, sync
+from bench import apiload, link, soak, startup, suite, sync
 from kubectl_stack import jsonutil
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -33,6 +33,12 @@ ROWS: list[tuple[str, str]] = [
     ("cpu_idle_pct", "app CPU idle (%)"),
     ("cpu_churn_pct_50", "app CPU, churn 50/s (%)"),
     ("cpu_churn_pct_500", "app CPU, churn 500/s (%)"),
+    ("cpu_ms_per_event_50", "app CPU per event, churn 50/s (ms)"),
+    ("cpu_ms_per_event_500", "app CPU per event, churn 500/s (ms)"),
+    ("rss_after_churn_mb", "app RSS after the churn windows (MiB)"),
+    ("huge_soak_rss_first_mb", "100k soak: RSS at its start (MiB)"),
+    ("huge_soak_rss_last_mb", "100k soak: RSS at its end (MiB)"),
+    ("huge_soak_rss_max_mb", "100k soak: RSS, most (MiB)"),
     ("e2s_p50_ms_50", "event-to-screen p50, 50/s (ms)"),
     ("e2s_p99_ms_50", "event-to-screen p99, 50/s (ms)"),
     ("e2s_p50_ms_500", "event-to-screen p50, 500/s (ms)"),
@@ -76,6 +82,36 @@ def _targets(v: dict[str, float | None]) -> dict[str, tuple[str, bool | None]]:
         "key_move_p99_ms": ("< 50 ms", below("key_move_p99_ms", 50)),
         "key_open_p99_ms": ("< 50 ms", below("key_open_p99_ms", 50)),
     }
+
+
+def huge_verdicts(figures: list[suite.Figures]) -> list[str]:
+    """Issue 16's targets at 100,000 pods, on that column's figures."""
+    out = []
+    for fig in figures:
+        if fig.size < suite.HUGE:
+            continue
+        v = fig.values
+        first, kubectl = v.get("first_screen_s"), v.get("kubectl_get_s")
+        checks = [
+            (
+                "first complete screen <= 0.5x kubectl get pods -A",
+                None if first is None or kubectl is None else first <= 0.5 * kubectl,
+            ),
+            ("RSS after sync < 500 MiB", _below(v.get("rss_synced_mb"), 500)),
+            ("event-to-screen p99 at 50/s < 250 ms", _below(v.get("e2s_p99_ms_50"), 250)),
+        ]
+        first_rss, last_rss = v.get("huge_soak_rss_first_mb"), v.get("huge_soak_rss_last_mb")
+        if first_rss is not None and last_rss is not None:
+            # "Flat": within 2 % of where it started.
+            checks.append(("RSS flat over the soak (+2 % at most)", last_rss <= 1.02 * first_rss))
+        for text, met in checks:
+            verdict = "not measured" if met is None else ("ok" if met else "MISSED")
+            out.append(f"{fig.size:,} pods: {text}: {verdict}")
+    return out
+
+
+def _below(value: float | None, limit: float) -> bool | None:
+    return None if value is None else value < limit
 
 
 def _cell(value: float | None) -> str:
@@ -122,6 +158,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--probes", type=int, default=20, help="latency probes per rate")
     parser.add_argument("--kubectl-runs", type=int, default=1)
     parser.add_argument("--quick", action="store_true", help="main-size extras off (smoke)")
+    parser.add_argument(
+        "--huge",
+        action="store_true",
+        help="add the 100,000-pod column (10,000 Deployments, 100 namespaces; 15-30 min)",
+    )
+    parser.add_argument(
+        "--huge-soak",
+        type=float,
+        default=300.0,
+        help="seconds of churn 50/s in the 100,000-pod column, RSS sampled (0: none)",
+    )
     parser.add_argument("--no-sync", action="store_true", help="skip the bench.sync benchmark")
     parser.add_argument(
         "--link-sizes",
@@ -153,6 +200,8 @@ def main(argv: list[str] | None = None) -> int:
         sizes = tuple(int(s) for s in args.sizes.split(",") if s.strip())
     except ValueError:
         parser.error(f"--sizes must be integers: {args.sizes!r}")
+    if args.huge and suite.HUGE not in sizes:
+        sizes = (*sizes, suite.HUGE)
     options = suite.Options(
         sizes=sizes,
         main_size=args.main_size,
@@ -162,6 +211,7 @@ def main(argv: list[str] | None = None) -> int:
         soak_seconds=args.soak,
         kubectl_runs=args.kubectl_runs,
         full=not args.quick,
+        huge_soak_seconds=args.huge_soak,
     )
 
     def log(text: str) -> None:
@@ -170,6 +220,8 @@ def main(argv: list[str] | None = None) -> int:
 
     figures = [suite.run_size(n, options, n == options.main_size, log) for n in sizes]
     print(table(figures, options.main_size))
+    for line in huge_verdicts(figures):
+        print(line)
     out = args.out
     if out is None:
         RESULTS.mkdir(exist_ok=True)
@@ -195,6 +247,10 @@ def main(argv: list[str] | None = None) -> int:
         print("\nterminal and API traffic (python -m bench.link, issue 16):")
         sys.stdout.flush()
         link.main(["--sizes", args.link_sizes])
+    if not args.quick:
+        print("\nAPI server load (python -m bench.apiload, issue 16):")
+        sys.stdout.flush()
+        apiload.main(["--pods", "1000"])
     if not args.no_sync:
         return sync.main(["--runs", "1"])
     return 0

@@ -30,13 +30,16 @@ from typing import Any
 
 import yaml
 
-from bench.sync import REPO, _measure, spawn_cluster, stop
+from bench.sync import _measure, spawn_cluster, stop
 from bench.terminal import Screen, Terminal
 
 KUBECTL = str(Path(sys.executable).parent / "kubectl")
 PROBE_NS, PROBE_DEPLOYMENT = "team-00", "svc-0000"
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 PROBE_TIMEOUT = 5.0  # a change not on screen by then counts as missed
+# Issue 16's largest cluster: 100,000 pods in 10,000 Deployments over 100 namespaces.
+HUGE, HUGE_NAMESPACES = 100_000, 100
+RSS_EVERY = 30.0  # seconds between RSS samples of the huge column's soak
 _READY = re.compile(r" \d+/\d+ ")  # a stacks row's READY cell
 
 
@@ -45,6 +48,7 @@ class Options:
     sizes: tuple[int, ...] = (1_000, 10_000, 30_000)
     main_size: int = 10_000
     namespaces: int = 20
+    huge_soak_seconds: float = 300.0  # the 100,000-pod column's soak (RSS sampled every 30 s)
     pods_per_deployment: int = 10
     idle_seconds: float = 8.0
     window_seconds: float = 8.0
@@ -203,11 +207,15 @@ def _app(
     env: Mapping[str, str] | None = None,
 ) -> Iterator[Terminal]:
     """The app (``python program``) on a pty against ``cluster.kubeconfig``, with a fresh
-    home and ``env`` added."""
+    home and ``env`` added, and compiled bytecode as an installed wheel has it
+    (:func:`bench.startup.app_env`: this machine sets ``PYTHONDONTWRITEBYTECODE``, so a
+    fresh checkout compiled the whole app at every start of a benchmarked app)."""
+    from bench.startup import app_env, warm_bytecode
+
+    warm_bytecode()
     with tempfile.TemporaryDirectory() as home:
         full_env = {
-            **os.environ,
-            "PYTHONPATH": REPO,
+            **app_env(),
             "KUBECONFIG": cluster.kubeconfig,
             "XDG_CONFIG_HOME": home,
             "HOME": home,
@@ -323,7 +331,8 @@ def run_size(pods: int, options: Options, main: bool, log: Any) -> Figures:
     fig = Figures(pods)
     deployments = max(1, pods // options.pods_per_deployment)
     log(f"[{pods} pods] starting the embedded cluster ({deployments} Deployments)")
-    cluster = Cluster(pods, deployments, options.namespaces)
+    namespaces = HUGE_NAMESPACES if pods >= HUGE else options.namespaces
+    cluster = Cluster(pods, deployments, namespaces)
     try:
         log(f"[{pods} pods] kubectl get pods -A, -o json")
         kubectl_list(cluster, options.kubectl_runs, fig)
@@ -357,16 +366,40 @@ def run_size(pods: int, options: Options, main: bool, log: Any) -> Figures:
                 before_cpu, started = _proc_cpu(term.pid), time.perf_counter()
                 fig.put(f"tty_bps_80x24_{rate:.0f}", bytes_per_second(term, options.window_seconds))
                 elapsed = time.perf_counter() - started
-                fig.put(
-                    f"cpu_churn_pct_{rate:.0f}", 100 * (_proc_cpu(term.pid) - before_cpu) / elapsed
-                )
+                cpu = (_proc_cpu(term.pid) - before_cpu) / elapsed
+                fig.put(f"cpu_churn_pct_{rate:.0f}", 100 * cpu)
+                fig.put(f"cpu_ms_per_event_{rate:.0f}", 1000 * cpu / rate)
                 cluster.churn(0)
                 term.emulate = True
+            fig.put("rss_after_churn_mb", _proc_rss(term.pid)[0])
+            if pods >= HUGE and options.huge_soak_seconds > 0:
+                huge_soak(cluster, term, options.huge_soak_seconds, fig, log)
             if main and options.full:
                 main_extras(cluster, term, options, fig, log)
     finally:
         cluster.close()
     return fig
+
+
+def huge_soak(cluster: Cluster, term: Terminal, seconds: float, fig: Figures, log: Any) -> None:
+    """Churn of 50/s for ``seconds`` with the RSS sampled every :data:`RSS_EVERY`: whether
+    the app's memory stays flat at the largest size (the main size's soak measures keys
+    too, which takes much longer at this size)."""
+    log(f"[{fig.size} pods] soak: {seconds:.0f} s of churn at 50/s, RSS every {RSS_EVERY:.0f} s")
+    term.emulate = False  # nothing waits on the screen; feeding the emulator costs CPU
+    cluster.churn(50)
+    samples = [_proc_rss(term.pid)[0]]
+    started = time.perf_counter()
+    while time.perf_counter() - started < seconds:
+        time.sleep(min(RSS_EVERY, seconds - (time.perf_counter() - started)))
+        samples.append(_proc_rss(term.pid)[0])
+    cluster.churn(0)
+    term.emulate = True
+    log(f"[{fig.size} pods] RSS over the soak (MiB): " + " ".join(f"{s:.0f}" for s in samples))
+    fig.put("huge_soak_seconds", seconds)
+    fig.put("huge_soak_rss_first_mb", samples[0])
+    fig.put("huge_soak_rss_last_mb", samples[-1])
+    fig.put("huge_soak_rss_max_mb", max(samples))
 
 
 def main_extras(cluster: Cluster, term: Terminal, options: Options, fig: Figures, log: Any) -> None:

@@ -19,7 +19,7 @@ import yaml
 
 from bench.link import CountingProxy
 from bench.startup import app_env, run, warm_bytecode
-from bench.suite import Cluster
+from bench.suite import HUGE, HUGE_NAMESPACES, Cluster
 
 
 async def _sync(kubeconfig: str, watch_list: bool) -> None:
@@ -58,7 +58,8 @@ def main(argv: list[str] | None = None) -> int:
         asyncio.run(_sync(args.child[0], args.child[1] == "watchlist"))
         return 0
     warm_bytecode()
-    cluster = Cluster(args.pods, max(1, args.pods // 10), 20)
+    namespaces = HUGE_NAMESPACES if args.pods >= HUGE else 20
+    cluster = Cluster(args.pods, max(1, args.pods // 10), namespaces)
     proxy = CountingProxy(cluster.server)
     try:
         config = yaml.safe_load(Path(cluster.kubeconfig).read_text())

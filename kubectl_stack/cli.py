@@ -13,6 +13,7 @@ from collections.abc import Sequence
 
 from . import __version__
 from .glyphs import wants_ascii
+from .loading import loading
 from .options import ConnectionOptions, Options
 
 PROG = "kubectl stack"
@@ -192,7 +193,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if wants_ascii():
         options.ascii = True
     if ns.once:
-        from .once import run_once
+        with loading():
+            from .once import run_once
 
         return run_once(options)
     if not (sys.stdin.isatty() and sys.stderr.isatty()):
@@ -200,7 +202,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         # only wait for keys that never come.
         sys.stderr.write(f"error: {PROG} needs a terminal; use --once for plain text\n")
         return 1
-    from .ui.run import run
+    with loading():
+        from .ui.run import run
 
     return run(options)
 

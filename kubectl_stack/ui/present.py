@@ -10,9 +10,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from rich.syntax import Syntax
 from rich.text import Text
 
 from .. import kinds as K
@@ -39,6 +38,9 @@ from .glyphs import GLYPHS
 from .presenters.text import cut_strings, document, fmt, shown
 from .screens.dialogs import RevisionChoice
 from .source import Source
+
+if TYPE_CHECKING:
+    from rich.syntax import Syntax
 
 # Text, never str: a str cell is read as markup by the table (see presenters.text).
 Cells = tuple[Text, ...]
@@ -1033,4 +1035,6 @@ def object_yaml(source: Source, kind: str, namespace: str, name: str) -> Text | 
         return fmt('{} "{}" not found (it may have been deleted)', kind.lower(), name)
     # PyYAML escapes control characters itself, but not bidi overrides or U+0085.
     yaml_text = document(model_yamlview.to_yaml(cut_strings(obj)))
+    from rich.syntax import Syntax  # pygments: not before the first screen
+
     return Syntax(yaml_text, "yaml", theme="ansi_dark", word_wrap=True)

@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from ..demo import DemoError, start_demo
+from ..loading import loading
 from ..options import Options
 from .source import ConnectError
 
@@ -32,8 +33,9 @@ async def _main(
     notices: Sequence[str] = (),
     demo_kubeconfig: str | None = None,
 ) -> int:
-    from .app import make_app
-    from .source import open_source
+    with loading():
+        from .app import make_app
+        from .source import open_source
 
     try:
         source = await open_source(options.connection, options)

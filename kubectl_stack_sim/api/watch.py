@@ -39,6 +39,8 @@ DEFAULT_TIMEOUT = 1800.0
 # How long a WatchList waits for the server to reach its resourceVersion (the watch cache's
 # blockTimeout).
 BLOCK_TIMEOUT = 3.0
+# Initial events of a WatchList serialised per write.
+INITIAL_CHUNK = 200
 
 
 class WatchStream:
@@ -132,21 +134,22 @@ async def serve_watch(
             jsonutil.dumps({"type": "ERROR", "object": status_body(410, "Expired", str(exc))})
             + b"\n"
         )
-    initial: list[bytes] = []
-    if watcher is not None and send_initial:
-        for obj in store.list(target.gr, target.namespace):
-            if matches(obj):
-                initial.append(stream.encode("ADDED", obj))
-        if end_bookmark:
-            initial.append(stream.bookmark(since, initial_events_end=True))
+    # The state the initial events show: references to the stored objects, which are never
+    # changed in place, so this is a snapshot at ``since`` however long the sending takes.
+    initial = (
+        [obj for obj in store.list(target.gr, target.namespace) if matches(obj)]
+        if watcher is not None and send_initial
+        else []
+    )
     try:
         await response.prepare(request)
         if error is not None:
             await response.write(error)
             return response
         assert watcher is not None
-        if initial:
-            await response.write(b"".join(initial))
+        await _send_initial(response, stream, initial)
+        if send_initial and end_bookmark:
+            await response.write(stream.bookmark(since, initial_events_end=True))
         await _pump(
             response,
             watcher,
@@ -164,6 +167,15 @@ async def serve_watch(
     with contextlib.suppress(ConnectionResetError):
         await response.write_eof()
     return response
+
+
+async def _send_initial(response: web.StreamResponse, stream: WatchStream, objs: list[Obj]) -> None:
+    """The initial ADDED events, :data:`INITIAL_CHUNK` objects a write: what is serialised
+    at once stays small at any size (100,000 pods are ~300 MB of JSON), and each write waits
+    for the client to read, as the API server's watch cache streams them."""
+    for start in range(0, len(objs), INITIAL_CHUNK):
+        chunk = objs[start : start + INITIAL_CHUNK]
+        await response.write(b"".join(stream.encode("ADDED", obj) for obj in chunk))
 
 
 async def _wait_for_version(registry: Registry, wanted: int) -> None:

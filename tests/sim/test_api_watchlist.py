@@ -3,6 +3,7 @@ ListOptions validation gives for combinations it refuses."""
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from typing import Any
@@ -112,3 +113,58 @@ def test_a_bad_boolean_is_a_400(api: Any) -> None:
     code, body = api.json(f"{CMS}?watch=1&sendInitialEvents=yes&resourceVersionMatch=NotOlderThan")
     assert code == 400
     assert body["message"] == 'strconv.ParseBool: parsing "yes": invalid syntax'
+
+
+def test_a_big_initial_state_is_streamed_as_it_was_when_the_watch_began(api: Any) -> None:
+    """More initial events than one write holds (the sim sends them in chunks, waiting for
+    the client to read): a change made while the client is still reading them comes after
+    the end bookmark, and the initial events show every object as it was."""
+    from http.client import HTTPConnection
+    from urllib.parse import urlsplit
+
+    from kubectl_stack_sim.api.watch import INITIAL_CHUNK
+
+    count = 3 * INITIAL_CHUNK + 7
+    padding = "x" * 20_000  # ~12 MB in all: more than the socket's buffers hold
+
+    def create() -> None:
+        store = api.sim.cluster.store
+        for i in range(count):
+            store.create(
+                "configmaps",
+                {
+                    "metadata": {"name": f"big-{i:04d}", "namespace": "default"},
+                    "data": {"p": padding},
+                },
+            )
+
+    api.sim.call(create)
+    url = urlsplit(api.sim.url)
+    conn = HTTPConnection(url.hostname, url.port, timeout=30)
+    conn.request("GET", f"{CMS}?{WATCH_LIST}&allowWatchBookmarks=true&timeoutSeconds=3")
+    response = conn.getresponse()
+    first = json.loads(response.readline())
+    api.sim.call(
+        lambda: api.sim.cluster.store.mutate(
+            "configmaps", "default", f"big-{count - 1:04d}", lambda o: o["data"].update(p="new")
+        )
+    )
+    events = [first, *api.events(response.read())]
+    conn.close()
+    names = [e["object"]["metadata"].get("name") for e in events]
+    big = [n for n in names if n and n.startswith("big-")]
+    assert big[:count] == [f"big-{i:04d}" for i in range(count)]
+    end = names.index(None)
+    assert all(e["type"] == "ADDED" for e in events[:end])
+    assert all(
+        e["object"]["data"]["p"] == padding
+        for e in events[:end]
+        if "p" in e["object"].get("data", {})
+    )
+    assert events[end]["type"] == "BOOKMARK"
+    after = [
+        (e["type"], e["object"]["metadata"]["name"])
+        for e in events[end + 1 :]
+        if e["type"] != "BOOKMARK"
+    ]
+    assert after == [("MODIFIED", f"big-{count - 1:04d}")]

@@ -1,0 +1,76 @@
+"""The first screen loads only what it shows: what other screens need (pygments for the YAML
+view, every screen for the keymap's ids) waits until they are asked for (issue 16: start like
+a native tool). Checked in a fresh interpreter, where nothing else imported them first."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from kubectl_stack_sim.runner import RunningSim
+
+REPO = Path(__file__).resolve().parents[2]
+
+SCRIPT = """
+import asyncio, sys
+from kubectl_stack.options import ConnectionOptions, Options
+from kubectl_stack.settings import Settings
+from kubectl_stack.ui.app import make_app
+sys.path.insert(0, sys.argv[2])
+from screen import screen_text  # tests/ui/screen.py
+
+async def main():
+    options = Options(connection=ConnectionOptions(kubeconfig=sys.argv[1]))
+    app = make_app(options, settings=Settings(show_clock=False))
+    async with app.run_test(size=(80, 24)) as pilot:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + 60
+        while "my-app" not in screen_text(app):
+            if loop.time() > deadline:
+                raise SystemExit("no stacks on screen within 60 s:\\n" + screen_text(app))
+            await pilot.pause(0.05)
+        print(" ".join(sorted(sys.modules)))
+
+asyncio.run(main())
+"""
+
+
+def test_the_first_screen_does_not_load_other_screens_needs(sim: RunningSim) -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", SCRIPT, str(sim.kubeconfig), str(Path(__file__).parent)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=REPO,
+        env={"PATH": "/usr/bin:/bin", "HOME": str(REPO), "PYTHONPATH": str(REPO)},
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    modules = set(done.stdout.split())
+    assert "kubectl_stack.ui.screens.stacks" in modules  # the measurement saw the screen
+    assert not {m for m in modules if m == "pygments" or m.startswith("pygments.")}
+    assert "rich.syntax" not in modules
+    # The keymap's ids are looked for only when the config file has a keymap.
+    assert "kubectl_stack.ui.screens.command" not in modules
+
+
+def test_no_collection_while_loading_and_as_before_after() -> None:
+    import gc
+
+    from kubectl_stack.loading import loading
+
+    assert gc.isenabled()
+    frozen = gc.get_freeze_count()
+    with loading():
+        assert not gc.isenabled()
+        kept = [[i] for i in range(1000)]  # what a module import keeps
+    assert gc.isenabled()
+    assert gc.get_freeze_count() >= frozen + len(kept)  # out of later collections
+    gc.unfreeze()
+    gc.disable()  # someone else's hold (the app's collector while a key is answered)
+    try:
+        with loading():
+            pass
+        assert not gc.isenabled()  # theirs to turn on again
+    finally:
+        gc.enable()
