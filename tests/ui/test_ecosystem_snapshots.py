@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from textual.pilot import Pilot
 
-from kubectl_stack.ui import present
+from kubectl_stack.ui.presenters import stacks as present
 from kubectl_stack.ui.screens.dialogs import ScaleDialog
 from kubectl_stack.ui.screens.stack import StackScreen
 from kubectl_stack.ui.screens.stacks import StacksScreen

@@ -35,8 +35,8 @@ from kubectl_stack.kube import kinds as K
 from kubectl_stack.model.stack import summarize
 from kubectl_stack.once import format_table
 from kubectl_stack.options import ConnectionOptions, Options
-from kubectl_stack.ui import present
 from kubectl_stack.ui.app import StackApp, make_app
+from kubectl_stack.ui.presenters import stacks as present
 from kubectl_stack.ui.screens.dialogs import ConfirmDialog, PickerDialog, ScaleDialog, UndoDialog
 from kubectl_stack.ui.screens.help import HelpScreen
 from kubectl_stack.ui.screens.history import HistoryScreen

@@ -17,7 +17,7 @@ from textual.screen import ModalScreen
 from textual.suggester import Suggester
 from textual.widgets import Input, Static
 
-from .. import present
+from ..presenters import objects as present_objects
 from ..presenters.text import shown
 from ..widgets.text_input import TextInput
 
@@ -64,7 +64,7 @@ def workloads(source: Source) -> list[tuple[str, str, str]]:
     found = [
         (kind, ns, name)
         for kind in WORKLOAD_KINDS
-        for obj in source.objects(present.store_kind(kind), scope)
+        for obj in source.objects(present_objects.store_kind(kind), scope)
         for ns, name in [_key(obj)]
     ]
     return sorted(found, key=lambda w: (w[2], w[1], w[0]))

@@ -29,6 +29,7 @@ from textual.widgets import Button, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from ...model.preconditions import Seen, difference
+from ..presenters.history import RevisionChoice
 from ..presenters.text import fmt, shown
 from ..widgets.text_input import TextInput
 
@@ -329,14 +330,6 @@ class ScaleDialog(MutationDialog[ScaleShown]):
 
 
 # -- undo -------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class RevisionChoice:
-    """One revision the undo dialog offers."""
-
-    revision: int
-    label: Text
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.widgets import DataTable, Static
 
-from .. import present
+from ..presenters import history as present_history
 from ..presenters.text import fmt
 from ..widgets.bars import Banner, KeysFooter, TopBar
 from ..widgets.table import KeyedTable
@@ -43,7 +43,7 @@ class HistoryScreen(stack_actions.StackActions, ClusterScreen):
         yield TopBar()
         yield Banner()
         yield Static(fmt("history · {}/{}", self.kind.lower(), self.name_), id="history-title")
-        yield KeyedTable(present.history_columns(self.kind), id="revisions")
+        yield KeyedTable(present_history.history_columns(self.kind), id="revisions")
         with VerticalScroll(id="history-diff-box", classes="panel") as box:
             box.border_title = "Template diff"
             yield Static(id="history-diff")
@@ -57,7 +57,7 @@ class HistoryScreen(stack_actions.StackActions, ClusterScreen):
         return self.query_one("#revisions", KeyedTable)
 
     def refresh_data(self) -> None:
-        view = present.history_view(
+        view = present_history.history_view(
             self.source, self.namespace, self.name_, self.stack_app.now(), self.kind
         )
         self.table.sync(view.rows, order=view.order)
@@ -81,7 +81,9 @@ class HistoryScreen(stack_actions.StackActions, ClusterScreen):
             return
         box.border_title = f"Template diff: current → revision {revision}"
         diff.update(
-            present.history_diff(self.source, self.namespace, self.name_, revision, self.kind)
+            present_history.history_diff(
+                self.source, self.namespace, self.name_, revision, self.kind
+            )
         )
 
     def action_back(self) -> None:

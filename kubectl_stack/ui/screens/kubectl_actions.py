@@ -19,7 +19,8 @@ from ...kube.actions import DELETABLE, ActionResult
 from ...kube.kubectl import Finished, PortForward
 from ...kube.logs import DEFAULT_CONTAINER
 from ...model.preconditions import Seen, seen
-from .. import present, stack_objects
+from .. import stack_objects
+from ..presenters import objects as present_objects
 from ..stack_objects import StackObject
 from .dialogs import ConfirmDialog, ConfirmShown, PickerDialog
 
@@ -184,7 +185,7 @@ class KubectlActions(_Base):
             self._choose_pod("S")
             return
         namespace = target[1]
-        containers = present.containers_of(self.source, namespace, pod)
+        containers = present_objects.containers_of(self.source, namespace, pod)
         obj = self.source.get("pods", namespace, pod) or {}
         annotations = (obj.get("metadata") or {}).get("annotations") or {}
         default = annotations.get(DEFAULT_CONTAINER)

@@ -19,7 +19,7 @@ from textual.geometry import Size
 from textual.widget import Widget
 from textual.widgets import DataTable, Static, Tab, Tabs
 
-from .. import present
+from ..presenters import stack as present_stack
 from ..widgets.bars import Banner, KeysFooter, TopBar
 from ..widgets.table import DetailLine, KeyedTable
 from . import kubectl_actions, stack_actions
@@ -114,14 +114,14 @@ class StackScreen(kubectl_actions.KubectlActions, stack_actions.StackActions, Cl
                 yield Static(id="autoscaler")
             with TablePanel(id="panel-pods", classes="panel") as box:
                 box.border_title = "Pods"
-                yield KeyedTable(present.POD_COLUMNS, id="pods")
+                yield KeyedTable(present_stack.POD_COLUMNS, id="pods")
                 yield DetailLine(id="pods-detail", classes="-empty")
             with Panel(id="panel-traffic", classes="panel") as box:
                 box.border_title = "Traffic & config"
                 yield Static(id="traffic")
             with TablePanel(id="panel-events", classes="panel") as box:
                 box.border_title = "Events"
-                yield KeyedTable(present.EVENT_COLUMNS, id="events")
+                yield KeyedTable(present_stack.EVENT_COLUMNS, id="events")
                 yield DetailLine(id="events-detail", classes="-empty")
         yield KeysFooter()
 
@@ -285,7 +285,7 @@ class StackScreen(kubectl_actions.KubectlActions, stack_actions.StackActions, Cl
 
     def refresh_data(self) -> None:
         app = self.stack_app
-        view = present.stack_view(
+        view = present_stack.stack_view(
             self.source, self.namespace, self.name_, app.now(), app.hpa_history, self.kind
         )
         self.query_one("#stack-title", Static).update(view.title)

@@ -14,15 +14,17 @@ from typing import TYPE_CHECKING, Any
 
 from textual.binding import Binding
 
-from ...model import _util as u
+from ... import kinds as K
+from ...model import fields as u
 from ...model.history import revision_of
 from ...model.pods import pod_row
 from ...model.preconditions import Seen, seen
-from .. import present
+from ..presenters import actions as present_actions
+from ..presenters import history as present_history
+from ..presenters import objects as present_objects
 from .dialogs import (
     ConfirmDialog,
     ConfirmShown,
-    RevisionChoice,
     ScaleDialog,
     ScaleShown,
     UndoDialog,
@@ -51,6 +53,7 @@ BINDINGS = [
 
 
 Target = tuple[str, str, str]  # (kind, namespace, name)
+DEPLOYMENT = K.DEPLOYMENTS.kind
 
 
 def _template_facts(obj: Mapping[str, Any], kind: str) -> tuple[str, ...]:
@@ -60,7 +63,7 @@ def _template_facts(obj: Mapping[str, Any], kind: str) -> tuple[str, ...]:
     containers = u.dicts(u.d(u.d(spec.get("template")).get("spec")).get("containers"))
     images = ", ".join(u.s(c.get("image")) for c in containers) or "<none>"
     facts = []
-    if kind == present.DEPLOYMENT:
+    if kind == DEPLOYMENT:
         facts.append(f"revision {revision_of(obj) or '<none>'} · {images}")
     else:
         facts.append(images)
@@ -98,17 +101,17 @@ class StackActions(_Base):
         self.refresh_data()
 
     def _notes(self, target: Target, action: str) -> tuple[str, ...]:
-        return present.action_notes(self.source, *target, action)
+        return present_actions.action_notes(self.source, *target, action)
 
     def _only_deployments(self, target: Target, what: str) -> bool:
         """True (and a notice) when ``what`` does not apply to the target's kind."""
-        if target[0] == present.DEPLOYMENT:
+        if target[0] == DEPLOYMENT:
             return False
         self.stack_app.tell(f"{what} is only for Deployments ({target[2]} is a {target[0]})")
         return True
 
     def _workload(self, target: Target) -> Mapping[str, Any] | None:
-        return present.workload(self.source, *target)
+        return present_objects.workload(self.source, *target)
 
     # -- scale --------------------------------------------------------------------------------
 
@@ -122,7 +125,7 @@ class StackActions(_Base):
             return
 
         def read() -> ScaleShown | None:
-            info = present.scale_info(self.source, namespace, name, kind)
+            info = present_actions.scale_info(self.source, namespace, name, kind)
             obj = self._workload(target)
             if info is None or obj is None:
                 return None
@@ -147,24 +150,23 @@ class StackActions(_Base):
             return
         kind, namespace, name = target
         preferred = self.preferred_undo_revision()
-        info = present.undo_info(self.source, namespace, name, preferred, kind)
+        info = present_history.undo_info(self.source, namespace, name, preferred, kind)
         if info.problem is not None:
             self.stack_app.tell(info.problem, severity="warning")
             return
-        parts = (
-            ("uid", "revision", "template") if kind == present.DEPLOYMENT else ("uid", "template")
-        )
+        parts = ("uid", "revision", "template") if kind == DEPLOYMENT else ("uid", "template")
 
         def read() -> UndoShown | None:
             obj = self._workload(target)
             if obj is None:
                 return None
-            now = present.undo_info(self.source, namespace, name, preferred, kind)
+            now = present_history.undo_info(self.source, namespace, name, preferred, kind)
             if now.problem is not None:
                 problem = now.problem
                 return UndoShown(seen(obj).only(*parts), 0, 0, (), lambda _r: [problem])
-            choices = tuple(RevisionChoice(c.revision, c.label) for c in now.choices)
-            return UndoShown(seen(obj).only(*parts), now.current, now.target, choices, now.diff_for)
+            return UndoShown(
+                seen(obj).only(*parts), now.current, now.target, now.choices, now.diff_for
+            )
 
         async def apply(revision: object, shown: Seen) -> ActionResult:
             assert isinstance(revision, int)
@@ -261,7 +263,7 @@ class StackActions(_Base):
         target = self.target_workload()
         if target is None:
             return
-        if target[0] != present.DEPLOYMENT:
+        if target[0] != DEPLOYMENT:
             # Logs of one pod at a time for these: pick it in the Pods tab.
             self.stack_app.open_stack(target[1], target[2], kind=target[0], tab="pods")
             self.stack_app.tell("choose a pod in the Pods tab, then press l")

@@ -9,7 +9,8 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable, Static
 
-from .. import present
+from ..presenters import stacks as present_stacks
+from ..presenters.style import TableView
 from ..widgets.bars import Banner, KeysFooter, TopBar
 from ..widgets.table import DetailLine, KeyedTable
 from ..widgets.text_input import TextInput
@@ -21,7 +22,7 @@ WIDE = 120  # columns at which every column fits
 
 
 class StacksScreen(kubectl_actions.KubectlActions, stack_actions.StackActions, ClusterScreen):
-    """The start screen. Row keys are :func:`present.stack_key`'s (group rows: their own)."""
+    """The start screen. Row keys are :func:`present_stacks.stack_key`'s (group rows: their own)."""
 
     TITLE = "Stacks"
     BINDINGS = [
@@ -47,10 +48,10 @@ class StacksScreen(kubectl_actions.KubectlActions, stack_actions.StackActions, C
         self._wide: bool | None = None
         self._pending_select: str | None = None
         self._table: KeyedTable | None = None
-        self._presenter = present.StacksPresenter()
+        self._presenter = present_stacks.StacksPresenter()
         self._summary = ""
         self._empty_message = Text()
-        self._view: present.TableView | None = None
+        self._view: TableView | None = None
         self._keys_scope: tuple[str, str] | None = None  # what the footer's keys were for
         self._detail_for: tuple[object, ...] = ()
         self.kind_filter: str | None = None
@@ -86,7 +87,7 @@ class StacksScreen(kubectl_actions.KubectlActions, stack_actions.StackActions, C
             return False
         self._wide = wide
         old = self._table
-        columns = present.stack_columns(wide=wide, all_namespaces=self.source.all_namespaces)
+        columns = present_stacks.stack_columns(wide=wide, all_namespaces=self.source.all_namespaces)
         table = KeyedTable(columns, classes="stacks-table")
         if old is not None:
             self._pending_select = old.selected_key
@@ -158,7 +159,7 @@ class StacksScreen(kubectl_actions.KubectlActions, stack_actions.StackActions, C
         shown = set(table.column_keys) - set(table.cut_columns())
         left_out = [
             column
-            for column in present.stack_columns(
+            for column in present_stacks.stack_columns(
                 wide=True, all_namespaces=self.source.all_namespaces
             )
             if column[0] not in shown
@@ -181,7 +182,9 @@ class StacksScreen(kubectl_actions.KubectlActions, stack_actions.StackActions, C
         self.show_connection()
         table = self._table
         if "age" in table.column_keys:
-            table.set_cells("age", present.stack_ages(self.source, table.visible_keys(), now))
+            table.set_cells(
+                "age", present_stacks.stack_ages(self.source, table.visible_keys(), now)
+            )
 
     # -- navigation -------------------------------------------------------------------------
 
@@ -194,7 +197,7 @@ class StacksScreen(kubectl_actions.KubectlActions, stack_actions.StackActions, C
     def selected(self) -> tuple[str, str, str] | None:
         """(kind, namespace, name) under the cursor; None on a group row."""
         key = self.table.selected_key
-        return None if key is None else present.parse_stack_key(key)
+        return None if key is None else present_stacks.parse_stack_key(key)
 
     @on(DataTable.RowSelected, ".stacks-table")
     def _row_selected(self) -> None:
