@@ -8,9 +8,11 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
+from textual.reactive import reactive
 from textual.widgets import DataTable, Static
 
 from ..presenters import history as present_history
+from ..presenters.style import TableView
 from ..presenters.text import fmt
 from ..widgets.bars import Banner, KeysFooter, TopBar
 from ..widgets.table import KeyedTable
@@ -23,6 +25,9 @@ class HistoryScreen(stack_actions.StackActions, ClusterScreen):
     confirm dialog)."""
 
     TITLE = "History"
+
+    view: reactive[TableView | None] = reactive(None, always_update=True, repaint=False, init=False)
+    """The revisions as the presenter last listed them; rendered by :meth:`watch_view`."""
     BINDINGS = [
         Binding("escape", "back", "Back", id="history.back"),
         Binding("down,j", "cursor_down", "Down", show=False, id="history.down"),
@@ -57,9 +62,15 @@ class HistoryScreen(stack_actions.StackActions, ClusterScreen):
         return self.query_one("#revisions", KeyedTable)
 
     def refresh_data(self) -> None:
-        view = present_history.history_view(
-            self.source, self.namespace, self.name_, self.stack_app.now(), self.kind
-        )
+        """The presenter's revisions now, assigned in one batch (:meth:`watch_view`)."""
+        with self.app.batch_update():
+            self.view = present_history.history_view(
+                self.source, self.namespace, self.name_, self.stack_app.now(), self.kind
+            )
+
+    def watch_view(self, view: TableView | None) -> None:
+        if view is None:
+            return
         self.table.sync(view.rows, order=view.order)
         self._show_diff()
         self.update_top_bar()

@@ -16,10 +16,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Container, VerticalScroll
 from textual.geometry import Size
+from textual.reactive import reactive
 from textual.widget import Widget
 from textual.widgets import DataTable, Static, Tab, Tabs
 
 from ..presenters import stack as present_stack
+from ..presenters.stack import StackView
 from ..widgets.bars import Banner, KeysFooter, TopBar
 from ..widgets.table import DetailLine, KeyedTable
 from . import kubectl_actions, stack_actions
@@ -58,6 +60,11 @@ class StackScreen(kubectl_actions.KubectlActions, stack_actions.StackActions, Cl
     """One workload's stack."""
 
     TITLE = "Stack"
+
+    view: reactive[StackView | None] = reactive(None, always_update=True, repaint=False, init=False)
+    """What the screen shows of its workload (:func:`present_stack.stack_view`); each
+    assignment is rendered by :meth:`watch_view`, whether equal to the last or not (comparing
+    two views would cost what rendering their differences costs)."""
     BINDINGS = [
         Binding("escape", "back", "Back", id="back"),
         Binding("down,j", "cursor_down", "Down", show=False, id="stack.down"),
@@ -284,10 +291,17 @@ class StackScreen(kubectl_actions.KubectlActions, stack_actions.StackActions, Cl
     # -- data ---------------------------------------------------------------------------------
 
     def refresh_data(self) -> None:
+        """The app's notification that the cluster or the clock moved: the presenter's view
+        of the workload now, assigned in one batch (:meth:`watch_view` renders it)."""
         app = self.stack_app
-        view = present_stack.stack_view(
-            self.source, self.namespace, self.name_, app.now(), app.hpa_history, self.kind
-        )
+        with app.batch_update():
+            self.view = present_stack.stack_view(
+                self.source, self.namespace, self.name_, app.now(), app.hpa_history, self.kind
+            )
+
+    def watch_view(self, view: StackView | None) -> None:
+        if view is None:
+            return
         self.query_one("#stack-title", Static).update(view.title)
         self.query_one("#rollout-summary", Static).update(view.summary)
         self.query_one("#rollout", Static).update(view.rollout)

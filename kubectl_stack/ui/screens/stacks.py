@@ -7,6 +7,7 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.reactive import reactive
 from textual.widgets import DataTable, Static
 
 from ..presenters import stacks as present_stacks
@@ -25,6 +26,10 @@ class StacksScreen(kubectl_actions.KubectlActions, stack_actions.StackActions, C
     """The start screen. Row keys are :func:`present_stacks.stack_key`'s (group rows: their own)."""
 
     TITLE = "Stacks"
+
+    view: reactive[TableView | None] = reactive(None, always_update=True, repaint=False, init=False)
+    """The list as the presenter last saw it (:meth:`StacksPresenter.view`); each assignment
+    is rendered by :meth:`watch_view`."""
     BINDINGS = [
         Binding("down,j", "cursor_down", "Down", show=False, id="stacks.down"),
         Binding("up,k", "cursor_up", "Up", show=False, id="stacks.up"),
@@ -51,7 +56,7 @@ class StacksScreen(kubectl_actions.KubectlActions, stack_actions.StackActions, C
         self._presenter = present_stacks.StacksPresenter()
         self._summary = ""
         self._empty_message = Text()
-        self._view: TableView | None = None
+        self._synced: TableView | None = None  # what the table holds
         self._keys_scope: tuple[str, str] | None = None  # what the footer's keys were for
         self._detail_for: tuple[object, ...] = ()
         self.kind_filter: str | None = None
@@ -95,27 +100,35 @@ class StacksScreen(kubectl_actions.KubectlActions, stack_actions.StackActions, C
                 table.sort_column, table.sort_reverse = old.sort_column, old.sort_reverse
             old.remove()
         self._table = table
-        self._view = None  # the new table is empty: the next view is synced whole
+        self._synced = None  # the new table is empty: the next view is synced whole
         self.mount(table, before=self.query_one("#stacks-empty"))
         table.focus()
         return True
 
     def refresh_data(self) -> None:
+        """The app's notification that the cluster or the clock moved: the presenter's view
+        of the list now (the very same object when nothing shown changed), assigned in one
+        batch; :meth:`watch_view` renders it."""
         if self._table is None:
             # The app's tick or a store notification can arrive between the screen starting
             # and its mount handler creating the table; resuming it draws the first view.
             return
+        with self.app.batch_update():
+            self.view = self._presenter.view(
+                self.source,
+                self.stack_app.now(),
+                columns=self._table.column_keys,
+                name_filter=self._filter,
+                grouped=self.grouped,
+                kind=self.kind_filter,
+            )
+
+    def watch_view(self, view: TableView | None) -> None:
+        if view is None or self._table is None:
+            return
         table = self._table
-        view = self._presenter.view(
-            self.source,
-            self.stack_app.now(),
-            columns=table.column_keys,
-            name_filter=self._filter,
-            grouped=self.grouped,
-            kind=self.kind_filter,
-        )
-        if view is not self._view:
-            self._view = view
+        if view is not self._synced:
+            self._synced = view
             table.sync(view.rows, order=view.order)
         if self._pending_select is not None:
             table.select_key(self._pending_select)
@@ -152,7 +165,7 @@ class StacksScreen(kubectl_actions.KubectlActions, stack_actions.StackActions, C
             return
         key = table.selected_key
         # The same row of the same view at the same width shows the same cells.
-        state = (key, id(self._view), table.size, table.scroll_x)
+        state = (key, id(self._synced), table.size, table.scroll_x)
         if state == self._detail_for:
             return
         self._detail_for = state
