@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, cast
 from textual import events
 from textual.screen import Screen
 
+from ..textual_internals import skip_restyle
 from ..widgets.bars import Banner, TopBar
 
 if TYPE_CHECKING:
@@ -89,7 +90,7 @@ class ClusterScreen(Screen[None]):
             # Textual would style the whole screen again when it is pushed: 5 to 13 ms of
             # the time to a Stack screen, for nothing (the theme never changes).
             self.styles_current = False
-            event.refresh_styles = False
+            skip_restyle(event)
         self.show_connection()
         self.refresh_data()
 
