@@ -24,6 +24,7 @@ from ..model.visible import visible
 from ..options import ConnectionOptions, Options
 from ..settings import Settings, config_path, load_settings
 from . import textual_internals as internals
+from .cluster import open_source
 from .collector import IdleCollector
 from .content_actions import NoContentActions
 from .glyphs import GLYPHS, AsciiFilter
@@ -34,7 +35,7 @@ from .screens.base import ClusterScreen
 from .screens.dialogs import Dialog, MutationDialog, PickerDialog
 from .screens.help import HelpScreen
 from .screens.too_small import MIN_HEIGHT, MIN_WIDTH, TooSmallScreen
-from .source import ConnectError, Source, open_source
+from .source import ConnectError, Source
 
 if TYPE_CHECKING:
     from .screens.stack import StackScreen

@@ -33,7 +33,7 @@ async def _main(
     demo_kubeconfig: str | None = None,
 ) -> int:
     from .app import make_app
-    from .source import open_source
+    from .cluster import open_source
 
     try:
         source = await open_source(options.connection, options)
