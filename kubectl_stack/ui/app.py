@@ -1,5 +1,7 @@
 """The Textual application: wiring only. Screens live in :mod:`.screens`, widgets in
-:mod:`.widgets`, the cluster behind :class:`.source.Source`."""
+:mod:`.widgets`, the cluster behind :class:`.source.Source`.
+
+Over 500 lines until the refresh pacing moves out to ``ui/pacing.py`` (issue 15 §5)."""
 
 from __future__ import annotations
 
@@ -260,7 +262,7 @@ class StackApp(NoContentActions[int], KubectlTools):
 
     def _build_stack_screen(self) -> None:
         """Build the kept Stack screen ahead, hidden, so that the first stack opened is as
-        quick as the next ones (40 to 60 ms more otherwise)."""
+        quick as the next ones (bench/README.md, "Figures behind the comments")."""
         from .screens.stack import StackScreen
 
         if self._stack_screen is None and self.is_running:

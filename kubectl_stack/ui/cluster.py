@@ -23,7 +23,8 @@ from ..options import ConnectionOptions, Options
 from .source import CachedReads, ConnectError, Status
 
 # Store notifications a second at most. The app paces its refreshes by their cost itself;
-# the store's default 10/s alone added up to 100 ms to every change shown.
+# the store's default 10/s alone delayed every change shown (bench/README.md, "Figures behind
+# the comments").
 NOTIFY_RATE = 50.0
 
 

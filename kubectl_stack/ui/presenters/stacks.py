@@ -122,7 +122,8 @@ class StacksPresenter:
     def _groups(self, source: Source, shown: Sequence[_Memo]) -> tuple[model_grouping.Group, ...]:
         """The applications among ``shown``, recomputed only when what grouping reads (the
         workloads shown, their labels and annotations) changed: under churn only statuses
-        change, and regrouping 1,000 workloads on every refresh was most of its cost."""
+        change, and regrouping every workload on each refresh was most of its cost
+        (bench/README.md, "Figures behind the comments")."""
         signature = [m.signature for m in shown if m.signature is not None]
         if signature != self._group_signature:
             items = []

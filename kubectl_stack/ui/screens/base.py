@@ -87,8 +87,8 @@ class ClusterScreen(Screen[None]):
 
     def on_screen_resume(self, event: events.ScreenResume) -> None:
         if self.styles_current:
-            # Textual would style the whole screen again when it is pushed: 5 to 13 ms of
-            # the time to a Stack screen, for nothing (the theme never changes).
+            # Textual would style the whole screen again when it is pushed, for nothing (the
+            # theme never changes; the cost: bench/README.md, "Figures behind the comments").
             self.styles_current = False
             skip_restyle(event)
         self.show_connection()

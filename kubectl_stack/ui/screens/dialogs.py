@@ -1,5 +1,7 @@
 """Modal dialogs: scale, undo, confirm a change, pick one of a list.
 
+Over 500 lines: the four dialogs share one live-decision base (``MutationDialog``) kept whole.
+
 A dialog that changes the cluster (:class:`MutationDialog`) opens with the focus on Cancel (the
 scale dialog: on its digits-only field) and confirms only with ``y`` or a click on its button,
 never with Enter. It stays live while open: the app calls :meth:`MutationDialog.refresh_data`

@@ -136,7 +136,7 @@ class StacksScreen(kubectl_actions.KubectlActions, stack_actions.StackActions, C
         message = view.empty_message or Text()
         if message != self._empty_message:
             # Static.update lays the screen out again, which repaints every scrollbar: only
-            # when the text changes (10,000 pods under churn: 5 times a second before).
+            # when the text changes (bench/README.md, "Figures behind the comments").
             self._empty_message = message
             empty = self.query_one("#stacks-empty", Static)
             empty.update(message)
@@ -191,7 +191,8 @@ class StacksScreen(kubectl_actions.KubectlActions, stack_actions.StackActions, C
             super().tick()
             return
         # Only the clock, a retry countdown and ages moved: ages are redrawn for the rows in
-        # view and only where the printed text changes (10,000 pods idle: no full refresh).
+        # view and only where the printed text changes (a big idle cluster is not refreshed
+        # whole every second).
         self.show_connection()
         table = self._table
         if "age" in table.column_keys:
