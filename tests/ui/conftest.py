@@ -151,6 +151,7 @@ def memory_app(
     stack: str | None = None,
     read_only: bool = False,
     logs: Sequence[tuple[str, str, str]] = (),
+    settings: Settings = TEST_SETTINGS,
 ) -> tuple[StackApp, MemorySource]:
     """The app over :class:`MemorySource` holding ``captured``, its clock stopped at the
     capture's ``now``: what :func:`build_app` shows of the same cluster, without a server."""
@@ -159,7 +160,7 @@ def memory_app(
     )
     options = Options(connection=ConnectionOptions(), read_only=read_only, stack=stack)
     now = captured.now
-    app = make_app(options, settings=TEST_SETTINGS, now=lambda: now, source=source)
+    app = make_app(options, settings=settings, now=lambda: now, source=source)
     return app, source
 
 
