@@ -17,10 +17,9 @@ from ..presenters.text import fmt
 from ..widgets.bars import Banner, KeysFooter, TopBar
 from ..widgets.table import KeyedTable
 from . import stack_actions
-from .base import ClusterScreen
 
 
-class HistoryScreen(stack_actions.StackActions, ClusterScreen):
+class HistoryScreen(stack_actions.StackActions):
     """Row keys are revision numbers; ``u`` on a row undoes to that revision (after the
     confirm dialog)."""
 

@@ -25,7 +25,6 @@ from ..presenters.stack import StackView
 from ..widgets.bars import Banner, KeysFooter, TopBar
 from ..widgets.table import DetailLine, KeyedTable
 from . import kubectl_actions, stack_actions
-from .base import ClusterScreen
 
 TABS = (
     ("rollout", "Rollout"),
@@ -56,7 +55,7 @@ class TablePanel(Container):
     ALLOW_MAXIMIZE = True
 
 
-class StackScreen(kubectl_actions.KubectlActions, stack_actions.StackActions, ClusterScreen):
+class StackScreen(kubectl_actions.KubectlActions):
     """One workload's stack."""
 
     TITLE = "Stack"

@@ -22,6 +22,7 @@ from ...model.preconditions import Seen, seen
 from ..presenters import actions as present_actions
 from ..presenters import history as present_history
 from ..presenters import objects as present_objects
+from .base import ClusterScreen
 from .dialogs import (
     ConfirmDialog,
     ConfirmShown,
@@ -33,11 +34,6 @@ from .dialogs import (
 
 if TYPE_CHECKING:
     from ...kube.actions import ActionResult
-    from .base import ClusterScreen
-
-    _Base = ClusterScreen
-else:
-    _Base = object
 
 BINDINGS = [
     Binding("s", "scale", "Scale", id="scale"),
@@ -75,8 +71,9 @@ def _template_facts(obj: Mapping[str, Any], kind: str) -> tuple[str, ...]:
     return tuple(facts)
 
 
-class StackActions(_Base):
-    """Mixin for a :class:`ClusterScreen` that knows which workload is meant."""
+class StackActions(ClusterScreen):
+    """A :class:`ClusterScreen` that knows which workload is meant (:meth:`target_workload`):
+    the keys that act on it."""
 
     def target_workload(self) -> Target | None:
         """(kind, namespace, name) of the workload the keys act on."""

@@ -16,13 +16,12 @@ from ..widgets.bars import Banner, KeysFooter, TopBar
 from ..widgets.table import DetailLine, KeyedTable
 from ..widgets.text_input import TextInput
 from . import kubectl_actions, stack_actions
-from .base import ClusterScreen
 from .dialogs import PickerDialog
 
 WIDE = 120  # columns at which every column fits
 
 
-class StacksScreen(kubectl_actions.KubectlActions, stack_actions.StackActions, ClusterScreen):
+class StacksScreen(kubectl_actions.KubectlActions):
     """The start screen. Row keys are :func:`present_stacks.stack_key`'s (group rows: their own)."""
 
     TITLE = "Stacks"
