@@ -19,12 +19,18 @@ from collections.abc import Iterable
 from typing import IO, Any
 
 from textual import events
-from textual._xterm_parser import XTermParser
 from textual.app import App
 from textual.drivers.linux_driver import LinuxDriver
 from textual.message import Message
 
 from .run import TERMINAL_GONE
+from .textual_internals import (
+    XTermParser,
+    app_of,
+    debug_of,
+    driver_output,
+    set_driver_output,
+)
 
 
 class _Output:
@@ -58,13 +64,14 @@ class TerminalDriver(LinuxDriver):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        assert self._file is not None  # sys.__stderr__, where Textual draws
-        self._file = _Output(self._file)  # type: ignore[assignment]
+        output = driver_output(self)
+        assert output is not None  # sys.__stderr__, where Textual draws
+        set_driver_output(self, _Output(output))
 
     def run_input_thread(self) -> None:
         """Textual's input loop (read, parse, dispatch; the parser's tick times out a lone
         Escape), ending the app when the terminal reports end of input or an error."""
-        parser = XTermParser(self._debug)
+        parser = XTermParser(debug_of(self))
         decode = getincrementaldecoder("utf-8")().decode
         with selectors.SelectSelector() as selector:
             selector.register(self.fileno, selectors.EVENT_READ)
@@ -79,7 +86,8 @@ class TerminalDriver(LinuxDriver):
                     if not data:
                         # Through the app's message queue: after its start-up, if still
                         # under way (an exit in the middle of it makes Textual panic).
-                        self._app.call_later(self._app.exit, return_code=TERMINAL_GONE)
+                        app = app_of(self)
+                        app.call_later(app.exit, return_code=TERMINAL_GONE)
                         return
                     self._dispatch(parser.feed(decode(data)))
                 self._dispatch(parser.tick())
@@ -88,7 +96,7 @@ class TerminalDriver(LinuxDriver):
         for message in messages:
             if isinstance(message, events.Key):
                 # Before the key is queued: the app then holds back work queued after it.
-                arriving = getattr(self._app, "input_arriving", None)
+                arriving = getattr(app_of(self), "input_arriving", None)
                 if arriving is not None:
                     arriving()
             self.process_message(message)

@@ -11,12 +11,10 @@ from typing import Any
 import pytest
 from rich.text import Text
 
-from kubectl_stack.options import ConnectionOptions, Options
-from kubectl_stack.ui.app import StackApp, make_app
+from kubectl_stack.ui.app import StackApp
 from kubectl_stack.ui.glyphs import GLYPHS, wants_ascii
-from kubectl_stack_sim.runner import RunningSim
 
-from .conftest import TEST_SETTINGS, open_synced_source, sim_clock, until_text
+from .conftest import TEST_SETTINGS, Captured, memory_app, until_text
 from .screen import screen_text
 from .test_snapshots import SCREENS
 
@@ -28,14 +26,9 @@ def _unicode_after() -> Iterator[None]:
     GLYPHS.select(False)
 
 
-def _ascii_app(sim: RunningSim, stack: str | None) -> StackApp:
-    options = Options(connection=ConnectionOptions(kubeconfig=str(sim.kubeconfig)), stack=stack)
-    return make_app(
-        options,
-        settings=replace(TEST_SETTINGS, ascii=True),
-        now=sim_clock(sim),
-        connector=open_synced_source,
-    )
+def _ascii_app(seed: Captured, stack: str | None) -> StackApp:
+    app, _ = memory_app(seed, stack=stack, settings=replace(TEST_SETTINGS, ascii=True))
+    return app
 
 
 @pytest.mark.parametrize(
@@ -67,9 +60,9 @@ def test_symbols_become_words_and_styles_stay_on_them() -> None:
 
 
 @pytest.mark.parametrize("name", ["stacks", "stack", "pods"])
-async def test_every_screen_is_ascii_only(name: str, frozen_sim: RunningSim) -> None:
+async def test_every_screen_is_ascii_only(name: str, frozen_seed: Captured) -> None:
     stack, steps = SCREENS[name]
-    app = _ascii_app(frozen_sim, stack)
+    app = _ascii_app(frozen_seed, stack)
     async with app.run_test(size=(80, 24)) as pilot:
         await steps(pilot)
         text = screen_text(app)
@@ -80,13 +73,13 @@ async def test_every_screen_is_ascii_only(name: str, frozen_sim: RunningSim) -> 
 
 
 @pytest.mark.parametrize("name", ["stacks", "stack", "pods"])
-def test_ascii_snapshot(name: str, frozen_sim: RunningSim, snap_compare: Any) -> None:
+def test_ascii_snapshot(name: str, frozen_seed: Captured, snap_compare: Any) -> None:
     stack, steps = SCREENS[name]
-    assert snap_compare(_ascii_app(frozen_sim, stack), terminal_size=(80, 24), run_before=steps)
+    assert snap_compare(_ascii_app(frozen_seed, stack), terminal_size=(80, 24), run_before=steps)
 
 
-async def test_keys_in_help_and_footer_are_named_in_ascii(frozen_sim: RunningSim) -> None:
-    app = _ascii_app(frozen_sim, None)
+async def test_keys_in_help_and_footer_are_named_in_ascii(frozen_seed: Captured) -> None:
+    app = _ascii_app(frozen_seed, None)
     async with app.run_test(size=(80, 24)) as pilot:
         await SCREENS["stacks"][1](pilot)
         await pilot.press("question_mark")

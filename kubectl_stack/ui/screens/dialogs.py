@@ -1,5 +1,7 @@
 """Modal dialogs: scale, undo, confirm a change, pick one of a list.
 
+Over 500 lines: the four dialogs share one live-decision base (``MutationDialog``) kept whole.
+
 A dialog that changes the cluster (:class:`MutationDialog`) opens with the focus on Cancel (the
 scale dialog: on its digits-only field) and confirms only with ``y`` or a click on its button,
 never with Enter. It stays live while open: the app calls :meth:`MutationDialog.refresh_data`
@@ -29,6 +31,7 @@ from textual.widgets import Button, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from ...model.preconditions import Seen, difference
+from ..presenters.history import RevisionChoice
 from ..presenters.text import fmt, shown
 from ..widgets.text_input import TextInput
 
@@ -329,14 +332,6 @@ class ScaleDialog(MutationDialog[ScaleShown]):
 
 
 # -- undo -------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class RevisionChoice:
-    """One revision the undo dialog offers."""
-
-    revision: int
-    label: Text
 
 
 @dataclass(frozen=True)
