@@ -1,5 +1,7 @@
 """The Textual application: wiring only. Screens live in :mod:`.screens`, widgets in
-:mod:`.widgets`, the cluster behind :class:`.source.Source`."""
+:mod:`.widgets`, the cluster behind :class:`.source.Source`.
+
+Over 500 lines until the refresh pacing moves out to ``ui/pacing.py`` (issue 15 §5)."""
 
 from __future__ import annotations
 
@@ -24,6 +26,8 @@ from ..model.visible import visible
 from ..options import ConnectionOptions, Options
 from ..settings import Settings, config_path, load_settings
 from . import pacing
+from . import textual_internals as internals
+from .cluster import open_source
 from .collector import IdleCollector
 from .content_actions import NoContentActions
 from .glyphs import GLYPHS, AsciiFilter
@@ -34,7 +38,7 @@ from .screens.base import ClusterScreen
 from .screens.dialogs import Dialog, MutationDialog, PickerDialog
 from .screens.help import HelpScreen
 from .screens.too_small import MIN_HEIGHT, MIN_WIDTH, TooSmallScreen
-from .source import ConnectError, Source, open_source
+from .source import ConnectError, Source
 
 if TYPE_CHECKING:
     from .screens.stack import StackScreen
@@ -256,7 +260,7 @@ class StackApp(NoContentActions[int], KubectlTools):
             screen = self._keep(StackScreen("", ""))  # pointed at a workload when opened
             # Textual mounts a screen when it is first pushed; this mounts it now (Textual 8's
             # own step for that), then lets it take the layout classes of the terminal's size.
-            self._register(self, screen)
+            internals.mount_screen_now(self, screen)
             screen.fit_to(self.size)
 
     @work(exclusive=True, group="connect")
@@ -362,7 +366,7 @@ class StackApp(NoContentActions[int], KubectlTools):
         # The screen's keys, then the app's; only ours (they all have ids), with their current
         # keys after any keymap, and without those --read-only removed.
         for node in (screen, self):
-            for bindings in node._bindings.key_to_bindings.values():
+            for bindings in internals.keys_of(node).values():
                 for binding in bindings:
                     if binding.id is None or not binding.description:
                         continue
@@ -389,7 +393,7 @@ class StackApp(NoContentActions[int], KubectlTools):
 
     def key_for(self, action: str) -> str | None:
         """How the key of one of the app's own actions is shown (after any keymap)."""
-        for bindings in self._bindings.key_to_bindings.values():
+        for bindings in internals.keys_of(self).values():
             for binding in bindings:
                 if binding.action == action:
                     return self.get_key_display(binding)

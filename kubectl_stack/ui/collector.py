@@ -2,26 +2,26 @@
 
 CPython starts a full (oldest generation) collection once enough younger collections have
 run, that is after enough allocations, and opening or redrawing a screen allocates the most.
-So the pause came right in the middle of answering a key: at 10,000 pods under churn a full
-collection took 20 to 110 ms and started about every 6 s while keys were pressed, which put
-the slowest "open a stack" at 140 ms against ~35 ms otherwise.
+So the pause came right in the middle of answering a key, and made the slowest "open a stack"
+several times slower than the others (figures: bench/README.md, "Figures behind the
+comments", collector).
 
 :class:`IdleCollector` takes full collections off the allocation counter (the younger
-generations are left as they are: a few ms each) and runs them from the app's clock tick
+generations are left as they are: cheap) and runs them from the app's clock tick
 instead, once as many younger collections have run as would have started one, and once no
 key came for a moment. Someone typing without pause for ten times that long gets one anyway:
 garbage with reference cycles (closed screens, Textual's widgets) is only freed by these
 collections, and memory must stay bounded.
 
-The younger collections (3 to 15 ms each once the cluster is in) are held off while a key is
+The younger collections (not free once the cluster is in) are held off while a key is
 being answered: a key turns automatic collection off until no key came for :data:`HOLD`, long
 enough for the answer to be drawn, and never for longer than :data:`MAX_HOLD` in a row. What
 was allocated meanwhile is collected right after, in one go.
 
 After a full collection, :func:`release_heap` gives the C heap's free pages back to the
 system. glibc returns only the top of its heap by itself, and parsing the first lists
-leaves free space below live objects: at 10,000 pods that was 9 MiB of the app's 134 MiB
-resident once the cluster was in, released in under a millisecond.
+leaves free space below live objects (how much, and how fast it is released: bench/README.md,
+"Figures behind the comments", collector).
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ from collections.abc import Callable
 FORCED = 10  # times the due count of younger collections: one runs even while keys come
 QUIET = 1.0  # seconds without a key before a due collection runs
 NEVER = 1 << 30  # a threshold the counter does not reach
-HOLD = 0.1  # seconds after a key without automatic collections (an answer is drawn in ~20-40 ms)
+HOLD = 0.1  # seconds after a key without automatic collections (longer than an answer takes)
 MAX_HOLD = 1.0  # seconds: keys held down still let collections run this often
 
 Schedule = Callable[[float, Callable[[], None]], object]
@@ -52,7 +52,7 @@ def _malloc_trim() -> Callable[[int], int] | None:
 
     try:
         # The symbols of the running interpreter, its C library's among them (no search of
-        # the system's libraries: ctypes.util.find_library takes ~40 ms).
+        # the system's libraries: ctypes.util.find_library is slow, see bench/README.md).
         trim = ctypes.CDLL(None).malloc_trim
     except (OSError, AttributeError):
         return None
@@ -143,8 +143,8 @@ class IdleCollector:
             return
         # CPython's other condition: the oldest generation grew by a quarter since the last
         # full collection, so that their cost (a scan of all of it) stays proportional.
-        # Under churn it only grows; skipped, full collections came every 8 to 20 s and
-        # took 80 to 225 ms at 10,000 pods.
+        # Under churn it only grows; skipped, full collections came often and long
+        # (bench/README.md, "Figures behind the comments", collector).
         if len(gc.get_objects(2)) - self._survivors < self._survivors // 4:
             return
         gc.collect()

@@ -10,9 +10,8 @@ rather than sorted into harmless and harmful ones. The one exception is Textual'
 which draw themselves (no content of ours or the cluster's) and are dragged through such
 actions (``grab``, ``scroll_up``, ``scroll_down``).
 
-Every click, mouse-down and mouse-up on a widget reaches ``App._broker_event`` (a private
-Textual name, Textual 8; ``tests/ui/test_hostile_text.py`` clicks such content and fails
-if a Textual upgrade moves the hook).
+The hook is :class:`~.textual_internals.ContentActionHook` (Textual has no public one;
+``tests/ui/test_hostile_text.py`` clicks such content and fails if a Textual upgrade moves it).
 """
 
 from __future__ import annotations
@@ -20,14 +19,15 @@ from __future__ import annotations
 from typing import Any, TypeVar
 
 from textual import events, log
-from textual.app import App
 from textual.dom import DOMNode
 from textual.scrollbar import ScrollBar
+
+from .textual_internals import ContentActionHook
 
 ReturnType = TypeVar("ReturnType")
 
 
-class NoContentActions(App[ReturnType]):
+class NoContentActions(ContentActionHook[ReturnType]):
     """An app on which clicking content never runs an action."""
 
     refused_content_actions: list[str]
@@ -37,11 +37,9 @@ class NoContentActions(App[ReturnType]):
         super().__init__(*args, **kwargs)
         self.refused_content_actions = []
 
-    async def _broker_event(
-        self, event_name: str, event: events.Event, default_namespace: DOMNode
-    ) -> bool:
-        if isinstance(default_namespace, ScrollBar):
-            return await super()._broker_event(event_name, event, default_namespace)
+    def content_action(self, event_name: str, event: events.Event, namespace: DOMNode) -> bool:
+        if isinstance(namespace, ScrollBar):
+            return False  # Textual's own scrollbar actions
         style = getattr(event, "style", None)
         action = None if style is None else style.meta.get(f"@{event_name}")
         if action is None:

@@ -30,7 +30,6 @@ from collections.abc import Iterable
 from typing import IO, Any
 
 from textual import events
-from textual._xterm_parser import XTermParser
 from textual.app import App
 from textual.drivers.linux_driver import LinuxDriver
 from textual.message import Message
@@ -39,6 +38,14 @@ from . import pacing
 from .framebuffer import Framebuffer, terminal_size
 from .pacing import Link
 from .run import TERMINAL_GONE
+from .textual_internals import (
+    XTermParser,
+    app_of,
+    debug_of,
+    driver_output,
+    set_driver_output,
+    writer_thread_of,
+)
 
 CLOSE_WAIT = 0.5  # seconds the app waits, when it stops, for the answer to its last query
 
@@ -146,24 +153,25 @@ class TerminalDriver(LinuxDriver):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        assert self._file is not None  # sys.__stderr__, where Textual draws
-        self._file = TerminalOutput(self._file)  # type: ignore[assignment]
+        output = driver_output(self)
+        assert output is not None  # sys.__stderr__, where Textual draws
+        self.terminal_output = TerminalOutput(output)
+        set_driver_output(self, self.terminal_output)
 
     def stop_application_mode(self) -> None:
         """Textual's, once the answer to our last query is in (while input is still read)."""
-        if isinstance(self._file, TerminalOutput):
-            self._file.close(CLOSE_WAIT)
+        self.terminal_output.close(CLOSE_WAIT)
         super().stop_application_mode()
 
     def run_input_thread(self) -> None:
         """Textual's input loop (read, parse, dispatch; the parser's tick times out a lone
         Escape), ending the app when the terminal reports end of input or an error."""
-        parser = XTermParser(self._debug)
+        parser = XTermParser(debug_of(self))
         decode = getincrementaldecoder("utf-8")().decode
         with selectors.SelectSelector() as selector:
             selector.register(self.fileno, selectors.EVENT_READ)
             while not self.exit_event.is_set():
-                due = self._file.due() if isinstance(self._file, TerminalOutput) else None
+                due = self.terminal_output.due()
                 if selector.select(0.1 if due is None else min(0.1, max(0.005, due))):
                     try:
                         data = os.read(self.fileno, 4096)
@@ -174,7 +182,8 @@ class TerminalDriver(LinuxDriver):
                     if not data:
                         # Through the app's message queue: after its start-up, if still
                         # under way (an exit in the middle of it makes Textual panic).
-                        self._app.call_later(self._app.exit, return_code=TERMINAL_GONE)
+                        app = app_of(self)
+                        app.call_later(app.exit, return_code=TERMINAL_GONE)
                         return
                     self._dispatch(parser.feed(decode(data)))
                 self._dispatch(parser.tick())
@@ -182,25 +191,20 @@ class TerminalDriver(LinuxDriver):
 
     def _send_due(self) -> None:
         """Wake the output thread when what waits in the framebuffer may go now."""
-        if (
-            isinstance(self._file, TerminalOutput)
-            and self._writer_thread is not None
-            and self._file.wake()
-        ):
-            self._writer_thread.write("")  # it flushes once its queue is empty
+        writer = writer_thread_of(self)
+        if writer is not None and self.terminal_output.wake():
+            writer.write("")  # it flushes once its queue is empty
 
     def _dispatch(self, messages: Iterable[Message]) -> None:
         for message in messages:
             if isinstance(message, events.CursorPosition):  # the answer to our query
-                if isinstance(self._file, TerminalOutput):
-                    self._file.answered()
-                    self._send_due()
+                self.terminal_output.answered()
+                self._send_due()
                 continue
             if isinstance(message, events.Key):
-                if isinstance(self._file, TerminalOutput):
-                    self._file.key_at = time.monotonic()
+                self.terminal_output.key_at = time.monotonic()
                 # Before the key is queued: the app then holds back work queued after it.
-                arriving = getattr(self._app, "input_arriving", None)
+                arriving = getattr(app_of(self), "input_arriving", None)
                 if arriving is not None:
                     arriving()
             self.process_message(message)

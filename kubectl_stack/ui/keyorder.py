@@ -18,6 +18,8 @@ from textual import events
 from textual.app import App
 from textual.widget import Widget
 
+from .textual_internals import retyped
+
 REMEMBERED = 256  # keys in flight remembered (a key handled on the way never comes back)
 
 
@@ -45,9 +47,7 @@ class KeyRouter:
         entry = self._sent.pop(id(event), None)
         if entry is None or entry[0] is not event or entry[1] is app.focused:
             return False
-        again = events.Key(event.key, event.character)
-        again.time = event.time
-        app.post_message(again)
+        app.post_message(retyped(event))
         return True
 
     def acted(self, app: App[Any]) -> None:

@@ -35,7 +35,7 @@ async def _main(
 ) -> int:
     with loading():
         from .app import make_app
-        from .source import open_source
+        from .cluster import open_source
 
     try:
         source = await open_source(options.connection, options)
@@ -81,8 +81,8 @@ def run(options: Options) -> int:
         sys.stdout.flush()
     # Textual writes each frame from a thread of its own, which must win the interpreter lock
     # from the event loop, busy under churn: by default the loop keeps it for up to 5 ms at
-    # a time, more than once per frame (a new screen's frame was seen leaving 12 ms after
-    # it was drawn).
+    # a time, more than once per frame (what that delayed: bench/README.md, "Figures behind
+    # the comments", switch interval).
     sys.setswitchinterval(0.001)
     code = 130  # Ctrl+C (KeyboardInterrupt), unless the app returns
     try:

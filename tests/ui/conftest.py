@@ -1,5 +1,7 @@
 """UI test helpers: the app built by make_app against the embedded cluster, a frozen clock
-(the sim's manual clock), and waiting for what a person would see."""
+(the sim's manual clock), and waiting for what a person would see; or the app over an
+in-memory source (:mod:`.memory`) filled with what the app's own data layer read of a
+cluster once (:func:`capture`), for screen tests that need no server."""
 
 from __future__ import annotations
 
@@ -7,19 +9,23 @@ import asyncio
 import math
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 from textual.pilot import Pilot
 
+from kubectl_stack.kube import kinds as K
+from kubectl_stack.kube.store import SyncState
 from kubectl_stack.options import ConnectionOptions, Options
 from kubectl_stack.settings import Settings
 from kubectl_stack.ui.app import StackApp, make_app
-from kubectl_stack.ui.source import Source, open_source
+from kubectl_stack.ui.cluster import ClusterSource, open_source
 from kubectl_stack_sim.runner import RunningSim, start_sim
 
+from .memory import MemorySource
 from .screen import screen_text
 
 # The user's own config file and environment must not change what tests see.
@@ -50,7 +56,7 @@ def sim_clock(sim: RunningSim) -> Callable[[], float]:
     return now
 
 
-async def open_synced_source(connection: ConnectionOptions, options: Options) -> Source:
+async def open_synced_source(connection: ConnectionOptions, options: Options) -> ClusterSource:
     """The app's connector, returning the source only once every watched kind's first list
     is in: the app's first look at the cluster is all of it.
 
@@ -89,6 +95,79 @@ def build_app(
         now=sim_clock(sim),
         connector=open_synced_source if synced else None,
     )
+
+
+@dataclass(frozen=True)
+class Captured:
+    """What the app's data layer read of a cluster at one instant: every kind's objects (store
+    kind name -> objects, pod metrics included), the app's ``now`` then, and the context and
+    namespace it was connected to."""
+
+    objects: Mapping[str, Sequence[Mapping[str, Any]]]
+    now: float
+    context: str
+    namespace: str
+
+
+async def read_cluster(sim: RunningSim) -> Captured:
+    """Every kind the app reads of ``sim``, through the app's own data layer (so Secrets and
+    ConfigMaps are metadata only, managedFields stripped, as the screens get them)."""
+    options = Options(connection=ConnectionOptions(kubeconfig=str(sim.kubeconfig)))
+    source = await open_synced_source(options.connection, options)
+    try:
+        source.want_metrics(True)
+        deadline = time.monotonic() + 30.0
+        while source.state.status(K.POD_METRICS.name).state is not SyncState.SYNCED:
+            if time.monotonic() > deadline:
+                raise AssertionError("the pod metrics were not polled within 30 s")
+            await asyncio.sleep(0.02)
+        objects = {
+            kind.name: [dict(obj) for obj in source.state.objects(kind.name).values()]
+            for kind in (*K.WATCHED, *K.OPTIONAL, K.POD_METRICS)
+        }
+        return Captured(objects, sim_clock(sim)(), source.context, source.namespace)
+    finally:
+        await source.close()
+
+
+def capture(scenario: str, prepare: Callable[[RunningSim], None] | None = None) -> Captured:
+    """``scenario`` on a manual clock started at :data:`FROZEN_EPOCH` (as :func:`frozen_sim`),
+    after ``prepare`` (kubectl runs, clock steps), read once: the cluster a memory app shows."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr("kubectl_stack_sim.clock.time", _FrozenWallClock)
+        patch.setattr("kubectl_stack_sim.scenario.time", _FrozenWallClock)
+        sim = start_sim(scenario)
+        try:
+            if prepare is not None:
+                prepare(sim)
+            return asyncio.run(read_cluster(sim))
+        finally:
+            sim.stop()
+
+
+def memory_app(
+    captured: Captured,
+    *,
+    stack: str | None = None,
+    read_only: bool = False,
+    logs: Sequence[tuple[str, str, str]] = (),
+    settings: Settings = TEST_SETTINGS,
+) -> tuple[StackApp, MemorySource]:
+    """The app over :class:`MemorySource` holding ``captured``, its clock stopped at the
+    capture's ``now``: what :func:`build_app` shows of the same cluster, without a server."""
+    source = MemorySource(
+        captured.objects, namespace=captured.namespace, context=captured.context, logs=logs
+    )
+    options = Options(connection=ConnectionOptions(), read_only=read_only, stack=stack)
+    now = captured.now
+    app = make_app(options, settings=settings, now=lambda: now, source=source)
+    return app, source
+
+
+@pytest.fixture(scope="session")
+def frozen_seed() -> Captured:
+    """The seed scenario as :func:`frozen_sim` starts it, read once for the session."""
+    return capture("seed")
 
 
 @pytest.fixture(autouse=True)

@@ -1,23 +1,25 @@
 """An in-memory :class:`~kubectl_stack.ui.source.Source` for UI tests: the app's screens over a
 ``ClusterState`` filled from plain dicts, without HTTP, informers or a cluster.
 
-What a screen reads goes through the real source code (summaries, stacks, snapshots); only the
-doors to the network are replaced: actions are recorded (and answered as done), log streams
-replay given lines, namespaces and contexts come from the state.
+What a screen reads goes through the real source code (:class:`CachedReads`: summaries,
+stacks, snapshots); only the doors to the network are replaced: actions are recorded (and
+answered as done), log streams replay given lines, namespaces and contexts come from the state.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from kubectl_stack.kube import kinds as K
 from kubectl_stack.kube.actions import ActionResult
 from kubectl_stack.kube.describe import Described
+from kubectl_stack.kube.kubectl import PortForward
 from kubectl_stack.kube.logs import LogItem, LogLine, LogOptions
 from kubectl_stack.kube.store import ClusterState, SyncState
-from kubectl_stack.options import ConnectionOptions
-from kubectl_stack.ui.source import Source
+from kubectl_stack.model.preconditions import Seen
+from kubectl_stack.model.ref import WorkloadRef
+from kubectl_stack.ui.source import CachedReads, Status
 
 Objects = Mapping[str, Iterable[Mapping[str, Any]]]
 
@@ -39,7 +41,7 @@ class MemoryLogStream:
             yield LogLine(pod, container, text)
 
 
-class MemorySource(Source):
+class MemorySource(CachedReads):
     """The cluster is ``objects`` (store kind name -> objects); every watched kind is listed
     (synced), the connection live. ``calls`` records the actions asked for."""
 
@@ -53,18 +55,14 @@ class MemorySource(Source):
         logs: Sequence[tuple[str, str, str]] = (),
     ) -> None:
         state = ClusterState(max_rate=50.0)
-        for kind in (*K.WATCHED, *K.OPTIONAL):
+        # Pod metrics are polled, not watched: read only when given.
+        polled = (K.POD_METRICS,) if K.POD_METRICS.name in objects else ()
+        for kind in (*K.WATCHED, *K.OPTIONAL, *polled):
             state.replace(kind.name, None, objects.get(kind.name, ()))
             state.set_status(kind.name, SyncState.SYNCED)
             state.report_ok(kind.name)
-        super().__init__(
-            None,  # type: ignore[arg-type]  # no connection: nothing here talks HTTP
-            state,
-            None,  # type: ignore[arg-type]
-            namespace=namespace,
-            all_namespaces=all_namespaces,
-            connection_options=ConnectionOptions(),
-        )
+        super().__init__(state, namespace=namespace, all_namespaces=all_namespaces)
+        self._unsubscribe: list[Callable[[], None]] = []
         self._context = context
         self.logs = list(logs)
         self.calls: list[tuple[str, tuple[Any, ...]]] = []
@@ -119,26 +117,54 @@ class MemorySource(Source):
         self._unsubscribe.clear()
         self.state.close()
 
+    def status(self, reconnect_key: str | None = None) -> Status:
+        return Status(True, None)
+
+    def reconnect(self) -> None:
+        return None
+
+    def on_permissions(self, callback: Callable[[], None]) -> None:
+        return None  # nothing is asked: the answers never change
+
+    def subscribe(self, on_change: Callable[[], None]) -> None:
+        self._unsubscribe.append(self.state.subscribe(lambda _version: on_change()))
+
+    def edit_command(self, kind: str, namespace: str, name: str) -> list[str] | None:
+        return None  # no kubectl to run against memory
+
+    def shell_command(self, namespace: str, pod: str, container: str) -> list[str] | None:
+        return None
+
+    def port_forward(
+        self, namespace: str, target: str, remote: int, local: int | None
+    ) -> PortForward | None:
+        return None
+
     def _done(self, action: str, *args: Any) -> ActionResult:
         self.calls.append((action, args))
         return ActionResult("done", f"{action} done")
 
-    async def scale(self, *args: Any, **kwargs: Any) -> ActionResult:  # type: ignore[override]
-        return self._done("scale", *args, *kwargs.values())
+    async def scale(
+        self, ref: WorkloadRef, replicas: int, *, current_replicas: int | None
+    ) -> ActionResult:
+        return self._done("scale", ref, replicas, current_replicas)
 
-    async def undo(self, *args: Any, **kwargs: Any) -> ActionResult:  # type: ignore[override]
-        return self._done("undo", *args, *kwargs.values())
+    async def undo(self, ref: WorkloadRef, revision: int, *, shown: Seen) -> ActionResult:
+        return self._done("undo", ref, revision, shown)
 
-    async def restart(self, *args: Any, **kwargs: Any) -> ActionResult:  # type: ignore[override]
-        return self._done("restart", *args, *kwargs.values())
+    async def restart(self, ref: WorkloadRef, *, shown: Seen) -> ActionResult:
+        return self._done("restart", ref, shown)
 
-    async def pause(self, *args: Any, **kwargs: Any) -> ActionResult:  # type: ignore[override]
-        return self._done("pause", *args, *kwargs.values())
+    async def pause(self, namespace: str, name: str, pause: bool, *, shown: Seen) -> ActionResult:
+        return self._done("pause", namespace, name, pause, shown)
 
-    async def delete_pod(self, *args: Any, **kwargs: Any) -> ActionResult:  # type: ignore[override]
-        return self._done("delete_pod", *args, *kwargs.values())
+    async def delete_pod(self, namespace: str, name: str, *, uid: str | None) -> ActionResult:
+        return self._done("delete_pod", namespace, name, uid)
 
-    def log_stream(  # type: ignore[override]
+    async def delete(self, kind: str, namespace: str, name: str, version: str) -> ActionResult:
+        return self._done("delete", kind, namespace, name, version)
+
+    def log_stream(
         self, namespace: str, *, pod: str | None, deployment: str | None, options: LogOptions
     ) -> MemoryLogStream:
         return MemoryLogStream(self.logs)

@@ -18,7 +18,7 @@ from kubectl_stack.ui.screens.stack import DetailLine, StackScreen
 from kubectl_stack.ui.widgets.table import KeyedTable
 from kubectl_stack_sim.runner import RunningSim
 
-from .conftest import build_app, frozen_scenario, until, until_text
+from .conftest import Captured, build_app, frozen_scenario, memory_app, until, until_text
 from .screen import screen_text
 from .test_snapshots import _settle
 
@@ -49,9 +49,9 @@ def _panel_titles(text: str) -> list[str]:
     ],
 )
 async def test_every_panel_shows_at_once_from_100x30_and_tabs_below(
-    frozen_sim: RunningSim, size: tuple[int, int], cockpit: bool
+    frozen_seed: Captured, size: tuple[int, int], cockpit: bool
 ) -> None:
-    app = build_app(frozen_sim, stack="my-app", synced=True)
+    app, _ = memory_app(frozen_seed, stack="my-app")
     async with app.run_test(size=size) as pilot:
         screen = await _stack(pilot)
         text = screen_text(app)
@@ -65,8 +65,8 @@ async def test_every_panel_shows_at_once_from_100x30_and_tabs_below(
         assert text.splitlines()[-1].rstrip().endswith("? Help")
 
 
-async def test_resizing_switches_layout_and_keeps_the_panel_in_use(frozen_sim: RunningSim) -> None:
-    app = build_app(frozen_sim, stack="my-app", synced=True)
+async def test_resizing_switches_layout_and_keeps_the_panel_in_use(frozen_seed: Captured) -> None:
+    app, _ = memory_app(frozen_seed, stack="my-app")
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await _stack(pilot)
         await pilot.press("right")  # the Pods tab
@@ -81,8 +81,8 @@ async def test_resizing_switches_layout_and_keeps_the_panel_in_use(frozen_sim: R
         assert pilot.app.screen.query_one(Tabs).active == "tab-pods"
 
 
-async def test_left_and_right_move_between_panels_in_the_cockpit(frozen_sim: RunningSim) -> None:
-    app = build_app(frozen_sim, stack="my-app", synced=True)
+async def test_left_and_right_move_between_panels_in_the_cockpit(frozen_seed: Captured) -> None:
+    app, _ = memory_app(frozen_seed, stack="my-app")
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await _stack(pilot)
         # Opens on the Rollout panel: keys act on the Deployment, not a pod.
@@ -102,20 +102,19 @@ async def test_left_and_right_move_between_panels_in_the_cockpit(frozen_sim: Run
 
 
 async def test_columns_cut_off_are_on_the_detail_line_of_the_row_under_the_cursor(
-    frozen_sim: RunningSim,
+    frozen_seed: Captured,
 ) -> None:
-    app = build_app(frozen_sim, stack="my-app", synced=True)
+    app, _ = memory_app(frozen_seed, stack="my-app")
     async with app.run_test(size=(100, 30)) as pilot:
         screen = await _stack(pilot)
         await pilot.press("right")
         table = screen.query_one("#pods", KeyedTable)
+        pods = {p["metadata"]["name"]: p for p in frozen_seed.objects["pods"]}
         detail = screen.query_one("#pods-detail", DetailLine)
         await until(pilot, lambda: "IP 10.244." in str(detail.render()), "the pod's IP")
         # NODE does not fit at 100 columns: its value for the row under the cursor is shown.
         for _ in range(table.row_count):
-            pod = frozen_sim.call(
-                frozen_sim.cluster.store.get, "pods", "default", table.selected_key or ""
-            )
+            pod = pods[table.selected_key or ""]
             shown = str(detail.render())
             assert f"NODE {pod['spec']['nodeName']}" in shown
             assert f"IP {pod['status']['podIP']}" in shown
@@ -127,12 +126,12 @@ async def test_columns_cut_off_are_on_the_detail_line_of_the_row_under_the_curso
 
 
 async def test_a_zoomed_events_panel_shows_an_event_message_in_full(
-    frozen_sim: RunningSim,
+    frozen_seed: Captured,
 ) -> None:
-    events = frozen_sim.call(frozen_sim.cluster.store.list, "events", "default")
+    events = frozen_seed.objects["events"]
     longest = max((e["message"] for e in events), key=len)
     assert len(longest) > 150
-    app = build_app(frozen_sim, stack="my-app", synced=True)
+    app, _ = memory_app(frozen_seed, stack="my-app")
     async with app.run_test(size=(100, 30)) as pilot:
         screen = await _stack(pilot)
         await pilot.press("e")

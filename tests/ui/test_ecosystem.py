@@ -13,7 +13,7 @@ from typing import Any
 from conftest import Kubectl, kubectl_runner, ok
 from textual.pilot import Pilot
 
-from kubectl_stack.ui import present
+from kubectl_stack.ui.presenters import stacks as present
 from kubectl_stack.ui.screens.dialogs import ConfirmDialog, ScaleDialog
 from kubectl_stack.ui.screens.stack import StackScreen
 from kubectl_stack.ui.screens.stacks import StacksScreen

@@ -1,28 +1,27 @@
 """SVG snapshots of the ecosystem views on the helm-argo scenario (frozen virtual clock): the
 Stacks list grouped by application, a StatefulSet's stack, and a scale dialog warning about
-the workload's managers. Update with ``--snapshot-update`` and review the SVGs."""
+the workload's managers, shown from memory (the scenario read once by the app's data layer,
+:func:`conftest.capture`). Update with ``--snapshot-update`` and review the SVGs."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from textual.pilot import Pilot
 
-from kubectl_stack.ui import present
+from kubectl_stack.ui.presenters import stacks as present
 from kubectl_stack.ui.screens.dialogs import ScaleDialog
 from kubectl_stack.ui.screens.stack import StackScreen
 from kubectl_stack.ui.screens.stacks import StacksScreen
-from kubectl_stack_sim.runner import RunningSim
 
-from .conftest import build_app, frozen_scenario, until, until_text
+from .conftest import Captured, capture, memory_app, until, until_text
 from .test_snapshots import SIZES, _settle
 
 
-@pytest.fixture
-def frozen_helm_argo(monkeypatch: pytest.MonkeyPatch) -> Iterator[RunningSim]:
-    yield from frozen_scenario(monkeypatch, "helm-argo")
+@pytest.fixture(scope="module")
+def helm_argo() -> Captured:
+    return capture("helm-argo")
 
 
 async def _grouped(pilot: Pilot[Any]) -> None:
@@ -58,22 +57,22 @@ async def _scale_dialog(pilot: Pilot[Any]) -> None:
 
 @pytest.mark.parametrize("size", SIZES)
 def test_stacks_grouped_by_application_snapshot(
-    size: tuple[int, int], frozen_helm_argo: RunningSim, snap_compare: Any
+    size: tuple[int, int], helm_argo: Captured, snap_compare: Any
 ) -> None:
-    app = build_app(frozen_helm_argo)
+    app, _ = memory_app(helm_argo)
     assert snap_compare(app, terminal_size=size, run_before=_grouped)
 
 
 @pytest.mark.parametrize("size", SIZES)
 def test_statefulset_stack_snapshot(
-    size: tuple[int, int], frozen_helm_argo: RunningSim, snap_compare: Any
+    size: tuple[int, int], helm_argo: Captured, snap_compare: Any
 ) -> None:
-    app = build_app(frozen_helm_argo)
+    app, _ = memory_app(helm_argo)
     assert snap_compare(app, terminal_size=size, run_before=_statefulset)
 
 
 def test_scale_dialog_with_managers_warnings_snapshot(
-    frozen_helm_argo: RunningSim, snap_compare: Any
+    helm_argo: Captured, snap_compare: Any
 ) -> None:
-    app = build_app(frozen_helm_argo)
+    app, _ = memory_app(helm_argo)
     assert snap_compare(app, terminal_size=(80, 24), run_before=_scale_dialog)

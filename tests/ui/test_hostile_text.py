@@ -35,8 +35,9 @@ from kubectl_stack.kube import kinds as K
 from kubectl_stack.model.stack import summarize
 from kubectl_stack.once import format_table
 from kubectl_stack.options import ConnectionOptions, Options
-from kubectl_stack.ui import present
 from kubectl_stack.ui.app import StackApp, make_app
+from kubectl_stack.ui.cluster import open_source
+from kubectl_stack.ui.presenters import stacks as present
 from kubectl_stack.ui.screens.dialogs import ConfirmDialog, PickerDialog, ScaleDialog, UndoDialog
 from kubectl_stack.ui.screens.help import HelpScreen
 from kubectl_stack.ui.screens.history import HistoryScreen
@@ -44,7 +45,6 @@ from kubectl_stack.ui.screens.logs import LogsScreen
 from kubectl_stack.ui.screens.stack import TABS, StackScreen
 from kubectl_stack.ui.screens.stacks import StacksScreen
 from kubectl_stack.ui.screens.yaml import ObjectScreen
-from kubectl_stack.ui.source import open_source
 from kubectl_stack_sim.runner import RunningSim, start_sim
 
 from .conftest import TEST_SETTINGS, build_app, until, until_text

@@ -32,8 +32,10 @@ from kubectl_stack_sim.runner import RunningSim
 
 from .conftest import (
     TEST_SETTINGS,
+    Captured,
     advance,
     build_app,
+    memory_app,
     sim_clock,
     until,
     until_pod_selected,
@@ -225,8 +227,10 @@ async def test_delete_of_an_object_changed_since_the_dialog_opened_asks_again(
     assert configmap(sim) is not None
 
 
-async def test_deleting_a_service_names_the_ingress_that_routes_to_it(sim: RunningSim) -> None:
-    app = build_app(sim, stack="my-app")
+async def test_deleting_a_service_names_the_ingress_that_routes_to_it(
+    frozen_seed: Captured,
+) -> None:
+    app, _ = memory_app(frozen_seed, stack="my-app")
     async with app.run_test(size=(100, 30)) as pilot:
         await stack_ready(pilot, app)
         await pick_object(pilot, app, "service/")
@@ -236,8 +240,8 @@ async def test_deleting_a_service_names_the_ingress_that_routes_to_it(sim: Runni
         await pilot.press("escape")
 
 
-async def test_the_picked_object_is_what_y_shows(sim: RunningSim) -> None:
-    app = build_app(sim, stack="my-app")
+async def test_the_picked_object_is_what_y_shows(frozen_seed: Captured) -> None:
+    app, _ = memory_app(frozen_seed, stack="my-app")
     async with app.run_test(size=(100, 30)) as pilot:
         await stack_ready(pilot, app)
         await pick_object(pilot, app, "ingress/")
@@ -481,8 +485,8 @@ async def test_logs_window_and_one_container_on_its_own(sim: RunningSim) -> None
         assert any(w.node is logs and w.group == "logs" and not w.is_finished for w in app.workers)
 
 
-async def test_help_lists_every_new_key(sim: RunningSim) -> None:
-    app = build_app(sim, stack="my-app")
+async def test_help_lists_every_new_key(frozen_seed: Captured) -> None:
+    app, _ = memory_app(frozen_seed, stack="my-app")
     async with app.run_test(size=(120, 40)) as pilot:
         await until(pilot, lambda: isinstance(app.screen, StackScreen), "the stack screen")
         await pilot.press("question_mark")
@@ -518,8 +522,10 @@ async def test_rbac_forbids_edit_before_kubectl_runs(
     assert recorded(standin) == [] and handed == []
 
 
-async def test_deleting_a_replicaset_says_its_pods_go_and_it_comes_back(sim: RunningSim) -> None:
-    app = build_app(sim, stack="my-app")
+async def test_deleting_a_replicaset_says_its_pods_go_and_it_comes_back(
+    frozen_seed: Captured,
+) -> None:
+    app, _ = memory_app(frozen_seed, stack="my-app")
     async with app.run_test(size=(120, 30)) as pilot:
         await stack_ready(pilot, app)
         await pick_object(pilot, app, "replicaset/")

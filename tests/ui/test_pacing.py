@@ -275,7 +275,7 @@ def test_the_answer_to_a_query_paces_the_output_and_is_never_a_key() -> None:
     from kubectl_stack.ui.driver import TerminalDriver
 
     driver = TerminalDriver.__new__(TerminalDriver)  # no terminal: only its dispatch
-    driver._file = output = TerminalOutput(_Terminal())  # type: ignore[assignment]
+    driver.terminal_output = output = TerminalOutput(_Terminal())
     woken: list[str] = []
     driver._writer_thread = SimpleNamespace(write=woken.append)  # type: ignore[assignment]
     processed: list[object] = []

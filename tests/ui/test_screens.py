@@ -29,16 +29,21 @@ from kubectl_stack.ui.screens.yaml import ObjectScreen
 from kubectl_stack.ui.widgets.table import KeyedTable
 from kubectl_stack_sim.runner import RunningSim
 
-from .conftest import advance, build_app, until, until_text
+from .conftest import Captured, advance, build_app, capture, memory_app, until, until_text
 from .screen import screen_text
 
 
+@pytest.fixture(scope="module")
+def crashloop() -> Captured:
+    return capture("crashloop")
+
+
 @contextlib.asynccontextmanager
-async def _crashloop(
-    scenario_sim: Callable[[str], RunningSim], size: tuple[int, int]
-) -> AsyncIterator[Pilot[Any]]:
-    """The app on the crashloop scenario, its two stacks (worker, my-app) listed."""
-    async with build_app(scenario_sim("crashloop")).run_test(size=size) as pilot:
+async def _crashloop(crashloop: Captured, size: tuple[int, int]) -> AsyncIterator[Pilot[Any]]:
+    """The app on the crashloop scenario (from memory), its two stacks (worker, my-app)
+    listed."""
+    app, _ = memory_app(crashloop)
+    async with app.run_test(size=size) as pilot:
         await until_text(pilot, "worker", "my-app")
         yield pilot
 
@@ -112,8 +117,8 @@ async def test_describe_and_yaml_of_the_deployment(sim: RunningSim) -> None:
         await until_text(pilot, "apiVersion", "kind", "Deployment")
 
 
-async def test_filter_narrows_the_stacks(scenario_sim: Callable[[str], RunningSim]) -> None:
-    async with _crashloop(scenario_sim, (80, 24)) as pilot:
+async def test_filter_narrows_the_stacks(crashloop: Captured) -> None:
+    async with _crashloop(crashloop, (80, 24)) as pilot:
         app = pilot.app
         await pilot.press("slash", *"work", "enter")
         await until(pilot, lambda: "my-app" not in screen_text(app), "my-app to be hidden")
@@ -188,9 +193,9 @@ async def test_sort_key_orders_by_the_next_column(
 
 
 async def test_a_refresh_before_the_stacks_table_exists_draws_nothing_and_does_not_crash(
-    sim: RunningSim,
+    frozen_seed: Captured,
 ) -> None:
-    app = build_app(sim)
+    app, _ = memory_app(frozen_seed)
     async with app.run_test(size=(80, 24)) as pilot:
         await until_text(pilot, "my-app")
         # What the 1 s tick or a store notification does to a screen that has started but
@@ -202,9 +207,9 @@ async def test_a_refresh_before_the_stacks_table_exists_draws_nothing_and_does_n
 
 
 async def test_ages_in_view_move_with_the_clock_while_the_cluster_is_unchanged(
-    frozen_sim: RunningSim,
+    frozen_seed: Captured,
 ) -> None:
-    app = build_app(frozen_sim)
+    app, _ = memory_app(frozen_seed)
     async with app.run_test(size=(160, 48)) as pilot:
         await until_text(pilot, "my-app")
         screen = app.screen
@@ -221,8 +226,10 @@ async def test_ages_in_view_move_with_the_clock_while_the_cluster_is_unchanged(
         await until_text(pilot, str(screen.table.get_cell(key, "age")))
 
 
-async def test_too_small_terminal_notice_comes_and_goes_with_the_size(sim: RunningSim) -> None:
-    app = build_app(sim)
+async def test_too_small_terminal_notice_comes_and_goes_with_the_size(
+    frozen_seed: Captured,
+) -> None:
+    app, _ = memory_app(frozen_seed)
     async with app.run_test(size=(80, 24)) as pilot:
         await until_text(pilot, "my-app")
         await pilot.resize_terminal(70, 20)
@@ -233,9 +240,9 @@ async def test_too_small_terminal_notice_comes_and_goes_with_the_size(sim: Runni
 
 
 async def test_widening_the_terminal_adds_columns_and_keeps_the_cursor(
-    scenario_sim: Callable[[str], RunningSim],
+    crashloop: Captured,
 ) -> None:
-    async with _crashloop(scenario_sim, (80, 24)) as pilot:
+    async with _crashloop(crashloop, (80, 24)) as pilot:
         app = pilot.app
         screen = app.screen
         assert isinstance(screen, StacksScreen)
@@ -247,9 +254,9 @@ async def test_widening_the_terminal_adds_columns_and_keeps_the_cursor(
 
 
 async def test_a_store_notification_while_the_stack_screen_is_being_built_does_not_crash(
-    sim: RunningSim,
+    frozen_seed: Captured,
 ) -> None:
-    app = build_app(sim)
+    app, _ = memory_app(frozen_seed)
     async with app.run_test(size=(80, 24)) as pilot:
         await until_text(pilot, "my-app")
         screen = StackScreen("default", "my-app")
@@ -332,9 +339,9 @@ async def test_each_stack_opened_starts_afresh_and_polls_metrics_only_while_open
 
 
 async def test_a_stack_opened_after_a_resize_takes_the_new_layout(
-    scenario_sim: Callable[[str], RunningSim],
+    crashloop: Captured,
 ) -> None:
-    async with _crashloop(scenario_sim, (80, 24)) as pilot:
+    async with _crashloop(crashloop, (80, 24)) as pilot:
         app = pilot.app
         narrow = await _open_filtered(pilot, "worker")
         assert not narrow.cockpit
@@ -349,9 +356,9 @@ async def test_a_stack_opened_after_a_resize_takes_the_new_layout(
 
 
 async def test_the_stack_screen_built_ahead_shows_the_first_stack_opened(
-    scenario_sim: Callable[[str], RunningSim],
+    crashloop: Captured,
 ) -> None:
-    async with _crashloop(scenario_sim, (160, 48)) as pilot:
+    async with _crashloop(crashloop, (160, 48)) as pilot:
         app = pilot.app
         # Built hidden once the cluster is in, for the terminal's size.
         await until(
@@ -367,8 +374,10 @@ async def test_the_stack_screen_built_ahead_shows_the_first_stack_opened(
         await until_text(pilot, "CrashLoopBackOff", "READINESS", "Traffic & config")
 
 
-async def test_enter_while_the_stack_screen_is_still_being_built_ahead(sim: RunningSim) -> None:
-    app = build_app(sim)
+async def test_enter_while_the_stack_screen_is_still_being_built_ahead(
+    frozen_seed: Captured,
+) -> None:
+    app, _ = memory_app(frozen_seed)
     async with app.run_test(size=(80, 24)) as pilot:
         await until_text(pilot, "my-app", "Complete")
         # The state a quick Enter meets right after the cluster is in: the screen built
@@ -451,9 +460,10 @@ async def test_a_key_is_answered_before_the_next_refresh_and_held_keys_still_see
 def test_the_terminal_driver_tells_the_app_of_a_key_before_queueing_it() -> None:
     calls: list[str] = []
     driver = SimpleNamespace(
-        _file=None,  # not a TerminalOutput: no link pacing
+        terminal_output=SimpleNamespace(key_at=0.0),  # the link learns when a key came
         _app=SimpleNamespace(input_arriving=lambda: calls.append("arriving")),
         process_message=lambda message: calls.append(type(message).__name__),
     )
     TerminalDriver._dispatch(driver, [events.Key("down", None), events.Paste("x")])  # type: ignore[arg-type]
     assert calls == ["arriving", "Key", "Paste"]
+    assert driver.terminal_output.key_at > 0

@@ -11,7 +11,8 @@ from conftest import Kubectl
 
 from kubectl_stack.options import ConnectionOptions, Options
 from kubectl_stack.ui.app import StackApp, make_app
-from kubectl_stack.ui.source import ConnectError, open_source
+from kubectl_stack.ui.cluster import open_source
+from kubectl_stack.ui.source import ConnectError
 from kubectl_stack_sim.runner import RunningSim
 
 from .conftest import TEST_SETTINGS, open_synced_source, sim_clock, until_text

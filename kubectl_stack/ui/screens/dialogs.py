@@ -1,5 +1,7 @@
 """Modal dialogs: scale, undo, confirm a change, pick one of a list.
 
+Over 500 lines: the four dialogs share one live-decision base (``MutationDialog``) kept whole.
+
 A dialog that changes the cluster (:class:`MutationDialog`) opens with the focus on Cancel and
 confirms only with ``y`` or a click on its button, never with Enter. The scale dialog opens on
 its replica field instead, since typing the count is what it is for, and the field is as safe
@@ -34,6 +36,7 @@ from textual.widgets import Button, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from ...model.preconditions import Seen, difference
+from ..presenters.history import RevisionChoice
 from ..presenters.text import fmt, shown
 from ..widgets.text_input import TextInput
 
@@ -339,14 +342,6 @@ class ScaleDialog(MutationDialog[ScaleShown]):
 
 
 # -- undo -------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class RevisionChoice:
-    """One revision the undo dialog offers."""
-
-    revision: int
-    label: Text
 
 
 @dataclass(frozen=True)

@@ -8,21 +8,25 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
+from textual.reactive import reactive
 from textual.widgets import DataTable, Static
 
-from .. import present
+from ..presenters import history as present_history
+from ..presenters.style import TableView
 from ..presenters.text import fmt
 from ..widgets.bars import Banner, KeysFooter, TopBar
 from ..widgets.table import KeyedTable
 from . import stack_actions
-from .base import ClusterScreen
 
 
-class HistoryScreen(stack_actions.StackActions, ClusterScreen):
+class HistoryScreen(stack_actions.StackActions):
     """Row keys are revision numbers; ``u`` on a row undoes to that revision (after the
     confirm dialog)."""
 
     TITLE = "History"
+
+    view: reactive[TableView | None] = reactive(None, always_update=True, repaint=False, init=False)
+    """The revisions as the presenter last listed them; rendered by :meth:`watch_view`."""
     BINDINGS = [
         Binding("escape", "back", "Back", id="history.back"),
         Binding("down,j", "cursor_down", "Down", show=False, id="history.down"),
@@ -43,7 +47,7 @@ class HistoryScreen(stack_actions.StackActions, ClusterScreen):
         yield TopBar()
         yield Banner()
         yield Static(fmt("history · {}/{}", self.kind.lower(), self.name_), id="history-title")
-        yield KeyedTable(present.history_columns(self.kind), id="revisions")
+        yield KeyedTable(present_history.history_columns(self.kind), id="revisions")
         with VerticalScroll(id="history-diff-box", classes="panel") as box:
             box.border_title = "Template diff"
             yield Static(id="history-diff")
@@ -57,9 +61,15 @@ class HistoryScreen(stack_actions.StackActions, ClusterScreen):
         return self.query_one("#revisions", KeyedTable)
 
     def refresh_data(self) -> None:
-        view = present.history_view(
-            self.source, self.namespace, self.name_, self.stack_app.now(), self.kind
-        )
+        """The presenter's revisions now, assigned in one batch (:meth:`watch_view`)."""
+        with self.app.batch_update():
+            self.view = present_history.history_view(
+                self.source, self.namespace, self.name_, self.stack_app.now(), self.kind
+            )
+
+    def watch_view(self, view: TableView | None) -> None:
+        if view is None:
+            return
         self.table.sync(view.rows, order=view.order)
         self._show_diff()
         self.update_top_bar()
@@ -81,7 +91,9 @@ class HistoryScreen(stack_actions.StackActions, ClusterScreen):
             return
         box.border_title = fmt("Template diff: current → revision {}", revision)
         diff.update(
-            present.history_diff(self.source, self.namespace, self.name_, revision, self.kind)
+            present_history.history_diff(
+                self.source, self.namespace, self.name_, revision, self.kind
+            )
         )
 
     def action_back(self) -> None:

@@ -9,8 +9,6 @@ and pods). Every mutating key is refused in read-only mode and dimmed when RBAC 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from textual import work
 from textual.binding import Binding
 
@@ -20,16 +18,11 @@ from ...kube.actions import DELETABLE, ActionResult
 from ...kube.kubectl import Finished, PortForward
 from ...kube.logs import DEFAULT_CONTAINER
 from ...model.preconditions import Seen, seen
-from .. import present, stack_objects
+from .. import stack_objects
+from ..presenters import objects as present_objects
 from ..stack_objects import StackObject
 from .dialogs import ConfirmDialog, ConfirmShown, PickerDialog
-
-if TYPE_CHECKING:
-    from .stack_actions import StackActions
-
-    _Base = StackActions
-else:
-    _Base = object
+from .stack_actions import StackActions
 
 BINDINGS = [
     Binding("E", "edit", "Edit", show=False, id="edit"),
@@ -48,9 +41,9 @@ class DeleteDialog(ConfirmDialog):
     ``y`` or the button deletes, and only the version shown (its resourceVersion)."""
 
 
-class KubectlActions(_Base):
-    """Mixin for a screen with :class:`StackActions`: the object the keys act on is the
-    workload unless :meth:`picked_object` says otherwise."""
+class KubectlActions(StackActions):
+    """A :class:`StackActions` screen whose keys also reach the stack's other objects: the
+    object the keys act on is the workload unless :meth:`picked_object` says otherwise."""
 
     picked: StackObject | None = None
     """The stack object chosen with ``o`` (None: the workload)."""
@@ -185,7 +178,7 @@ class KubectlActions(_Base):
             self._choose_pod("S")
             return
         namespace = target[1]
-        containers = present.containers_of(self.source, namespace, pod)
+        containers = present_objects.containers_of(self.source, namespace, pod)
         obj = self.source.get("pods", namespace, pod) or {}
         annotations = (obj.get("metadata") or {}).get("annotations") or {}
         default = annotations.get(DEFAULT_CONTAINER)

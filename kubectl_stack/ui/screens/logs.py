@@ -20,7 +20,7 @@ from textual.widgets import RichLog, Static
 
 from ...kube.logs import LogLine as KubeLogLine
 from ...kube.logs import LogOptions, choose_container
-from .. import present
+from ..presenters import objects as present_objects
 from ..presenters.text import log_line, shown
 from ..widgets.bars import Banner, KeysFooter, TopBar
 from ..widgets.text_input import TextInput
@@ -259,7 +259,7 @@ class LogsScreen(ClusterScreen):
 
     def action_container(self) -> None:
         pod = self.pod or (self._pods[0] if self._pods else None)
-        containers = present.containers_of(self.source, self.namespace, pod) if pod else []
+        containers = present_objects.containers_of(self.source, self.namespace, pod) if pod else []
         if not containers:
             self.stack_app.tell("no pod to pick a container from yet", severity="warning")
             return
@@ -268,7 +268,7 @@ class LogsScreen(ClusterScreen):
         singles = [
             f"{p}/{c}"
             for p in self._pods
-            for c in present.containers_of(self.source, self.namespace, p)
+            for c in present_objects.containers_of(self.source, self.namespace, p)
         ]
         items = containers + (singles if self.deployment is not None else [])
 

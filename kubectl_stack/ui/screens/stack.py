@@ -16,16 +16,17 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Container, VerticalScroll
 from textual.geometry import Size
+from textual.reactive import reactive
 from textual.widget import Widget
 from textual.widgets import DataTable, Static, Tab, Tabs
 
 from ...model.workloads import for_kind
-from .. import present
+from ..presenters import stack as present_stack
+from ..presenters.stack import StackView
 from ..widgets.bars import Banner, KeysFooter, TopBar
 from ..widgets.table import DetailLine, KeyedTable
 from ..widgets.tabs import StackTabs
 from . import kubectl_actions, stack_actions
-from .base import ClusterScreen
 
 TABS = (
     ("rollout", "Rollout"),
@@ -56,10 +57,15 @@ class TablePanel(Container):
     ALLOW_MAXIMIZE = True
 
 
-class StackScreen(kubectl_actions.KubectlActions, stack_actions.StackActions, ClusterScreen):
+class StackScreen(kubectl_actions.KubectlActions):
     """One workload's stack."""
 
     TITLE = "Stack"
+
+    view: reactive[StackView | None] = reactive(None, always_update=True, repaint=False, init=False)
+    """What the screen shows of its workload (:func:`present_stack.stack_view`); each
+    assignment is rendered by :meth:`watch_view`, whether equal to the last or not (comparing
+    two views would cost what rendering their differences costs)."""
     BINDINGS = [
         Binding("escape", "back", "Back", id="back"),
         Binding("down,j", "cursor_down", "Down", show=False, id="stack.down"),
@@ -122,14 +128,14 @@ class StackScreen(kubectl_actions.KubectlActions, stack_actions.StackActions, Cl
                 yield Static(id="autoscaler")
             with TablePanel(id="panel-pods", classes="panel") as box:
                 box.border_title = "Pods"
-                yield KeyedTable(present.POD_COLUMNS, id="pods")
+                yield KeyedTable(present_stack.POD_COLUMNS, id="pods")
                 yield DetailLine(id="pods-detail", classes="-empty")
             with Panel(id="panel-traffic", classes="panel") as box:
                 box.border_title = "Traffic & config"
                 yield Static(id="traffic")
             with TablePanel(id="panel-events", classes="panel") as box:
                 box.border_title = "Events"
-                yield KeyedTable(present.EVENT_COLUMNS, id="events")
+                yield KeyedTable(present_stack.EVENT_COLUMNS, id="events")
                 yield DetailLine(id="events-detail", classes="-empty")
         yield KeysFooter()
 
@@ -302,10 +308,17 @@ class StackScreen(kubectl_actions.KubectlActions, stack_actions.StackActions, Cl
     # -- data ---------------------------------------------------------------------------------
 
     def refresh_data(self) -> None:
+        """The app's notification that the cluster or the clock moved: the presenter's view
+        of the workload now, assigned in one batch (:meth:`watch_view` renders it)."""
         app = self.stack_app
-        view = present.stack_view(
-            self.source, self.namespace, self.name_, app.now(), app.hpa_history, self.kind
-        )
+        with app.batch_update():
+            self.view = present_stack.stack_view(
+                self.source, self.namespace, self.name_, app.now(), app.hpa_history, self.kind
+            )
+
+    def watch_view(self, view: StackView | None) -> None:
+        if view is None:
+            return
         self.query_one("#stack-title", Static).update(view.title)
         self.query_one("#rollout-summary", Static).update(view.summary)
         self.query_one("#rollout", Static).update(view.rollout)

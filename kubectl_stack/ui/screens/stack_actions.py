@@ -14,16 +14,19 @@ from typing import TYPE_CHECKING, Any
 
 from textual.binding import Binding
 
+from ... import kinds as K
 from ...model import fields as u
 from ...model.pods import pod_row
 from ...model.preconditions import Seen, seen
 from ...model.ref import WorkloadRef
 from ...model.workloads import for_kind
-from .. import present
+from ..presenters import actions as present_actions
+from ..presenters import history as present_history
+from ..presenters import objects as present_objects
+from .base import ClusterScreen
 from .dialogs import (
     ConfirmDialog,
     ConfirmShown,
-    RevisionChoice,
     ScaleDialog,
     ScaleShown,
     UndoDialog,
@@ -32,11 +35,6 @@ from .dialogs import (
 
 if TYPE_CHECKING:
     from ...kube.actions import ActionResult
-    from .base import ClusterScreen
-
-    _Base = ClusterScreen
-else:
-    _Base = object
 
 BINDINGS = [
     Binding("s", "scale", "Scale", id="scale"),
@@ -52,6 +50,7 @@ BINDINGS = [
 
 
 Target = tuple[str, str, str]  # (kind, namespace, name)
+DEPLOYMENT = K.DEPLOYMENTS.kind
 
 
 def _template_facts(obj: Mapping[str, Any], kind: str) -> tuple[str, ...]:
@@ -70,8 +69,9 @@ def _template_facts(obj: Mapping[str, Any], kind: str) -> tuple[str, ...]:
     return tuple(facts)
 
 
-class StackActions(_Base):
-    """Mixin for a :class:`ClusterScreen` that knows which workload is meant."""
+class StackActions(ClusterScreen):
+    """A :class:`ClusterScreen` that knows which workload is meant (:meth:`target_workload`):
+    the keys that act on it."""
 
     def target_workload(self) -> Target | None:
         """(kind, namespace, name) of the workload the keys act on."""
@@ -96,7 +96,7 @@ class StackActions(_Base):
         self.refresh_data()
 
     def _notes(self, target: Target, action: str) -> tuple[str, ...]:
-        return present.action_notes(self.source, *target, action)
+        return present_actions.action_notes(self.source, *target, action)
 
     def _not_pausable(self, target: Target) -> bool:
         """True (and a notice) when the target's kind has no rollout pause."""
@@ -106,7 +106,7 @@ class StackActions(_Base):
         return True
 
     def _workload(self, target: Target) -> Mapping[str, Any] | None:
-        return present.workload(self.source, *target)
+        return present_objects.workload(self.source, *target)
 
     # -- scale --------------------------------------------------------------------------------
 
@@ -121,7 +121,7 @@ class StackActions(_Base):
             return
 
         def read() -> ScaleShown | None:
-            info = present.scale_info(self.source, namespace, name, kind)
+            info = present_actions.scale_info(self.source, namespace, name, kind)
             obj = self._workload(target)
             if info is None or obj is None:
                 return None
@@ -146,7 +146,7 @@ class StackActions(_Base):
             return
         kind, namespace, name = target
         preferred = self.preferred_undo_revision()
-        info = present.undo_info(self.source, namespace, name, preferred, kind)
+        info = present_history.undo_info(self.source, namespace, name, preferred, kind)
         if info.problem is not None:
             self.stack_app.tell(info.problem, severity="warning")
             return
@@ -158,12 +158,13 @@ class StackActions(_Base):
             # What the undo rests on: the template, and the revision the object records.
             records = for_kind(kind).revision(obj) is not None
             parts = ("uid", "revision", "template") if records else ("uid", "template")
-            now = present.undo_info(self.source, namespace, name, preferred, kind)
+            now = present_history.undo_info(self.source, namespace, name, preferred, kind)
             if now.problem is not None:
                 problem = now.problem
                 return UndoShown(seen(obj).only(*parts), 0, 0, (), lambda _r: [problem])
-            choices = tuple(RevisionChoice(c.revision, c.label) for c in now.choices)
-            return UndoShown(seen(obj).only(*parts), now.current, now.target, choices, now.diff_for)
+            return UndoShown(
+                seen(obj).only(*parts), now.current, now.target, now.choices, now.diff_for
+            )
 
         async def apply(revision: object, shown: Seen) -> ActionResult:
             assert isinstance(revision, int)
@@ -260,7 +261,7 @@ class StackActions(_Base):
         target = self.target_workload()
         if target is None:
             return
-        if target[0] != present.DEPLOYMENT:
+        if target[0] != DEPLOYMENT:
             # Logs of one pod at a time for these: pick it in the Pods tab.
             self.stack_app.open_stack(target[1], target[2], kind=target[0], tab="pods")
             self.stack_app.tell("choose a pod in the Pods tab, then press l")

@@ -7,23 +7,28 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.reactive import reactive
 from textual.widgets import DataTable, Static
 
-from .. import present
+from ..presenters import stacks as present_stacks
+from ..presenters.style import TableView
 from ..widgets.bars import Banner, KeysFooter, TopBar
 from ..widgets.table import DetailLine, KeyedTable
 from ..widgets.text_input import TextInput
 from . import kubectl_actions, stack_actions
-from .base import ClusterScreen
 from .dialogs import PickerDialog
 
 WIDE = 120  # columns at which every column fits
 
 
-class StacksScreen(kubectl_actions.KubectlActions, stack_actions.StackActions, ClusterScreen):
-    """The start screen. Row keys are :func:`present.stack_key`'s (group rows: their own)."""
+class StacksScreen(kubectl_actions.KubectlActions):
+    """The start screen. Row keys are :func:`present_stacks.stack_key`'s (group rows: their own)."""
 
     TITLE = "Stacks"
+
+    view: reactive[TableView | None] = reactive(None, always_update=True, repaint=False, init=False)
+    """The list as the presenter last saw it (:meth:`StacksPresenter.view`); each assignment
+    is rendered by :meth:`watch_view`."""
     BINDINGS = [
         Binding("down,j", "cursor_down", "Down", show=False, id="stacks.down"),
         Binding("up,k", "cursor_up", "Up", show=False, id="stacks.up"),
@@ -47,10 +52,10 @@ class StacksScreen(kubectl_actions.KubectlActions, stack_actions.StackActions, C
         self._wide: bool | None = None
         self._pending_select: str | None = None
         self._table: KeyedTable | None = None
-        self._presenter = present.StacksPresenter()
+        self._presenter = present_stacks.StacksPresenter()
         self._summary = ""
         self._empty_message = Text()
-        self._view: present.TableView | None = None
+        self._synced: TableView | None = None  # what the table holds
         self._keys_scope: tuple[str, str] | None = None  # what the footer's keys were for
         self._detail_for: tuple[object, ...] = ()
         self.kind_filter: str | None = None
@@ -86,7 +91,7 @@ class StacksScreen(kubectl_actions.KubectlActions, stack_actions.StackActions, C
             return False
         self._wide = wide
         old = self._table
-        columns = present.stack_columns(wide=wide, all_namespaces=self.source.all_namespaces)
+        columns = present_stacks.stack_columns(wide=wide, all_namespaces=self.source.all_namespaces)
         table = KeyedTable(columns, classes="stacks-table")
         if old is not None:
             self._pending_select = old.selected_key
@@ -94,27 +99,35 @@ class StacksScreen(kubectl_actions.KubectlActions, stack_actions.StackActions, C
                 table.sort_column, table.sort_reverse = old.sort_column, old.sort_reverse
             old.remove()
         self._table = table
-        self._view = None  # the new table is empty: the next view is synced whole
+        self._synced = None  # the new table is empty: the next view is synced whole
         self.mount(table, before=self.query_one("#stacks-empty"))
         table.focus()
         return True
 
     def refresh_data(self) -> None:
+        """The app's notification that the cluster or the clock moved: the presenter's view
+        of the list now (the very same object when nothing shown changed), assigned in one
+        batch; :meth:`watch_view` renders it."""
         if self._table is None:
             # The app's tick or a store notification can arrive between the screen starting
             # and its mount handler creating the table; resuming it draws the first view.
             return
+        with self.app.batch_update():
+            self.view = self._presenter.view(
+                self.source,
+                self.stack_app.now(),
+                columns=self._table.column_keys,
+                name_filter=self._filter,
+                grouped=self.grouped,
+                kind=self.kind_filter,
+            )
+
+    def watch_view(self, view: TableView | None) -> None:
+        if view is None or self._table is None:
+            return
         table = self._table
-        view = self._presenter.view(
-            self.source,
-            self.stack_app.now(),
-            columns=table.column_keys,
-            name_filter=self._filter,
-            grouped=self.grouped,
-            kind=self.kind_filter,
-        )
-        if view is not self._view:
-            self._view = view
+        if view is not self._synced:
+            self._synced = view
             table.sync(view.rows, order=view.order)
         if self._pending_select is not None:
             table.select_key(self._pending_select)
@@ -122,7 +135,7 @@ class StacksScreen(kubectl_actions.KubectlActions, stack_actions.StackActions, C
         message = view.empty_message or Text()
         if message != self._empty_message:
             # Static.update lays the screen out again, which repaints every scrollbar: only
-            # when the text changes (10,000 pods under churn: 5 times a second before).
+            # when the text changes (bench/README.md, "Figures behind the comments").
             self._empty_message = message
             empty = self.query_one("#stacks-empty", Static)
             empty.update(message)
@@ -151,14 +164,14 @@ class StacksScreen(kubectl_actions.KubectlActions, stack_actions.StackActions, C
             return
         key = table.selected_key
         # The same row of the same view at the same width shows the same cells.
-        state = (key, id(self._view), table.size, table.scroll_x)
+        state = (key, id(self._synced), table.size, table.scroll_x)
         if state == self._detail_for:
             return
         self._detail_for = state
         shown = set(table.column_keys) - set(table.cut_columns())
         left_out = [
             column
-            for column in present.stack_columns(
+            for column in present_stacks.stack_columns(
                 wide=True, all_namespaces=self.source.all_namespaces
             )
             if column[0] not in shown
@@ -177,11 +190,14 @@ class StacksScreen(kubectl_actions.KubectlActions, stack_actions.StackActions, C
             super().tick()
             return
         # Only the clock, a retry countdown and ages moved: ages are redrawn for the rows in
-        # view and only where the printed text changes (10,000 pods idle: no full refresh).
+        # view and only where the printed text changes (a big idle cluster is not refreshed
+        # whole every second).
         self.show_connection()
         table = self._table
         if "age" in table.column_keys:
-            table.set_cells("age", present.stack_ages(self.source, table.visible_keys(), now))
+            table.set_cells(
+                "age", present_stacks.stack_ages(self.source, table.visible_keys(), now)
+            )
 
     # -- navigation -------------------------------------------------------------------------
 
@@ -194,7 +210,7 @@ class StacksScreen(kubectl_actions.KubectlActions, stack_actions.StackActions, C
     def selected(self) -> tuple[str, str, str] | None:
         """(kind, namespace, name) under the cursor; None on a group row."""
         key = self.table.selected_key
-        return None if key is None else present.parse_stack_key(key)
+        return None if key is None else present_stacks.parse_stack_key(key)
 
     @on(DataTable.RowSelected, ".stacks-table")
     def _row_selected(self) -> None:

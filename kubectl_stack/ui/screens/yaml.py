@@ -15,7 +15,7 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
-from .. import present
+from ..presenters import objects as present_objects
 from ..presenters.text import document, fmt, shown
 from ..widgets.bars import Banner, KeysFooter, TopBar
 from .base import ClusterScreen
@@ -68,10 +68,10 @@ class ObjectScreen(ClusterScreen):
             self._show_title("")
             # The YAML depends on the object alone: drawn again only when it changed, not on
             # every 1 s tick (a big object took seconds to lay out).
-            obj = present.cached_object(self.source, self.kind, self.namespace, self.name_)
+            obj = present_objects.cached_object(self.source, self.kind, self.namespace, self.name_)
             if obj is None or obj is not self._yaml_of:
                 self.query_one("#object-body", Static).update(
-                    present.object_yaml(self.source, self.kind, self.namespace, self.name_)
+                    present_objects.object_yaml(self.source, self.kind, self.namespace, self.name_)
                 )
                 self._yaml_of = obj
         self.update_top_bar()

@@ -12,6 +12,7 @@ from textual.widgets import Footer, Static
 
 from ..glyphs import GLYPHS
 from ..presenters.text import shown
+from ..textual_internals import footer_ready
 
 
 class TopBar(Static):
@@ -81,7 +82,7 @@ class KeysFooter(Footer):
         )
 
     def compose(self) -> ComposeResult:
-        self._composed = self._keys(self.screen) if self._bindings_ready else None
+        self._composed = self._keys(self.screen) if footer_ready(self) else None
         for widget in super().compose():
             # The footer's key widgets carry their binding's action (FooterKey is private). A
             # key the user may not use (RBAC) is shown dimmed; pressing it says why.

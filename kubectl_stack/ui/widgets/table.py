@@ -11,10 +11,10 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from rich.text import Text
-from textual._two_way_dict import TwoWayDict
 from textual.widgets import DataTable, Static
-from textual.widgets.data_table import CellDoesNotExist, ColumnKey, RowDoesNotExist, RowKey
+from textual.widgets.data_table import CellDoesNotExist, ColumnKey, RowDoesNotExist
 
+from .. import textual_internals as internals
 from ..glyphs import GLYPHS
 
 # Text only: DataTable reads a str cell as markup, and cells carry cluster strings (see
@@ -108,7 +108,7 @@ class KeyedTable(DataTable[Cell]):
                     self.add_row(*new, key=key)
                     reshaped = True
                 elif old != new:
-                    data = self._data[RowKey(key)]
+                    data = internals.row_data(self, key)
                     for column, before, after in zip(columns, old, new, strict=True):
                         if before != after:
                             data[ColumnKey(column)] = after
@@ -119,7 +119,7 @@ class KeyedTable(DataTable[Cell]):
                 # DataTable.update_cell repaints the whole table for every cell; repainting
                 # only the changed rows (nothing for rows out of view) is what keeps a big
                 # cluster's churn from redrawing, and resending, every visible line.
-                self._update_count += 1
+                internals.invalidate_lines(self)
                 self._repaint(changed_rows)
             self._fit(changed, reshaped)
             order = dict(order or {})
@@ -179,12 +179,12 @@ class KeyedTable(DataTable[Cell]):
             if old is None or old[index] == cell:
                 continue
             self._rows[key] = (*old[:index], cell, *old[index + 1 :])
-            self._data[RowKey(key)][ColumnKey(column)] = cell
+            internals.row_data(self, key)[ColumnKey(column)] = cell
             changed.append(key)
             cells_changed.append((old[index], cell))
         if not changed:
             return
-        self._update_count += 1
+        internals.invalidate_lines(self)
         self._repaint(changed)
         self._fit({column: cells_changed}, reshaped=False)
 
@@ -198,7 +198,7 @@ class KeyedTable(DataTable[Cell]):
         scroll in (the table's line caches are keyed by its update count)."""
         view = self._in_view()
         for key in keys:
-            index = self._row_locations.get(RowKey(key))
+            index = internals.row_line(self, key)
             if index is not None and index in view:
                 self.refresh_row(index)
 
@@ -228,7 +228,7 @@ class KeyedTable(DataTable[Cell]):
             if column.content_width != width:
                 column.content_width = width
                 # DataTable recomputes its scrollable size from the widths on its next idle.
-                self._require_update_dimensions = True
+                internals.widths_changed(self)
                 resized = True
         if resized:
             self.refresh()
@@ -243,9 +243,9 @@ class KeyedTable(DataTable[Cell]):
         if selected is not None:
             self._restore_cursor(selected)
 
-    def _ordered(self) -> TwoWayDict[RowKey, int]:
-        """Row key -> line index in the current order: the default urgency order (``order``
-        of the last sync) or the chosen column's text, natural order, maybe reversed."""
+    def _ordered(self) -> list[str]:
+        """Row keys in line order: the default urgency order (``order`` of the last sync) or
+        the chosen column's text, natural order, maybe reversed."""
         if self.sort_column is None:
             order = self._sort_keys
             ranked = sorted(self._rows, key=lambda k: (0, order[k]) if k in order else (1, k))
@@ -254,24 +254,18 @@ class KeyedTable(DataTable[Cell]):
             ranked = sorted(self._rows, key=lambda k: _natural(self._rows[k][index]))
             if self.sort_reverse:
                 ranked.reverse()
-        return TwoWayDict({RowKey(key): line for line, key in enumerate(ranked)})
+        return ranked
 
     def _apply_sort(self) -> None:
-        self._row_locations = self._ordered()
-        self._update_count += 1
+        internals.reorder_rows(self, self._ordered(), range(0))
         self.refresh()
 
     def _reorder(self) -> None:
         """Re-sort the same rows, repainting only the lines in view that now show another
         row: a full sort repainted (and resent) every visible line whenever the order moved,
         even far out of view in a big list."""
-        before = self._row_locations
-        after = self._row_locations = self._ordered()
-        self._update_count += 1
-        for line in self._in_view():
-            key = after.get_key(line)
-            if key is not None and before.get_key(line) != key:
-                self.refresh_row(line)
+        for line in internals.reorder_rows(self, self._ordered(), self._in_view()):
+            self.refresh_row(line)
 
     def select_key(self, key: str) -> None:
         """Put the cursor on row ``key`` if it exists."""

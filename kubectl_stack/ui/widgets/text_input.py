@@ -15,12 +15,12 @@ Every text field of the app is a :class:`TextInput`.
 from __future__ import annotations
 
 from textual import events
-from textual.widgets import Input
 
 from ..glyphs import GLYPHS
+from ..textual_internals import KeyFirstInput, keys_of, retyped
 
 
-class TextInput(Input):
+class TextInput(KeyFirstInput):
     """An ``Input`` whose keys take effect in the order they were typed."""
 
     def __init__(self, *args: object, **kwargs: object) -> None:
@@ -33,10 +33,10 @@ class TextInput(Input):
 
     def restricted(self) -> None:
         # A character the field refuses (``restrict``, ``max_length``) may be a key bound
-        # around it (``y`` confirms a dialog): _on_key decides whether to ring the bell.
+        # around it (``y`` confirms a dialog): take_key decides whether to ring the bell.
         self._rejected = True
 
-    async def _on_key(self, event: events.Key) -> None:
+    async def take_key(self, event: events.Key) -> None:
         if self._held is not None or not self._focused_now():
             # Typed after an Enter or Esc that moved on: the key belongs to what comes next.
             self._pass_on(event)
@@ -74,9 +74,7 @@ class TextInput(Input):
         and the app, as Textual's App does for a key that bubbled up to it; True if one ran.
         Priority bindings were already checked by the app before the key got here."""
         for node in self.ancestors_with_self:
-            # _bindings already reflects a keymap (App.set_keymap); Textual has no public
-            # view of one node's own bindings.
-            for binding in node._bindings.key_to_bindings.get(key, ()):
+            for binding in keys_of(node).get(key, ()):
                 if not binding.priority and await self.app.run_action(binding.action, node):
                     return True
             if node.is_modal:
@@ -101,6 +99,5 @@ class TextInput(Input):
         if self._held is not None:
             self._held.append(event)
             return
-        again = events.Key(event.key, event.character)
-        again.time = event.time  # when it was typed: a dialog opened since refuses it
-        self.app.post_message(again)
+        # When it was typed: a dialog opened since refuses it.
+        self.app.post_message(retyped(event))

@@ -1,0 +1,103 @@
+"""How the presenters' cells look: the one palette (a colour per meaning), the symbols that
+carry the same meaning without colour, and the table view value the list screens render.
+
+Presenters never name a colour: they name a meaning (:data:`SUCCESS`, :data:`WARNING`,
+:data:`ERROR` ...). The meanings are spelled here as the terminal's own ANSI colours, so they
+follow the user's palette (16-colour terminals, light and dark ones) and ``NO_COLOR``; every one
+is paired with a symbol or a word, so a state reads without colour too (STYLE.md).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from rich.text import Text
+
+from ...model import pods as model_pods
+from ...model.workloads import base as model_workload
+from ...model.workloads import deployment as model_deployment
+from .text import fmt, shown
+
+SUCCESS = "green"
+"""Healthy, complete, ready."""
+WARNING = "yellow"
+"""Progressing, a finding, a Warning event: look soon."""
+ERROR = "red"
+"""Failing, missing, a removed line of a diff: look now."""
+PAUSED = "blue"
+"""A rollout paused on purpose."""
+TREND = "cyan"
+"""Sparklines: history, not state."""
+MUTED = "dim"
+"""Terminating, old, explanations."""
+STRONG = "bold"
+"""Names and the current revision."""
+
+# Text, never str: a str cell is read as markup by the table (see presenters.text).
+Cells = tuple[Text, ...]
+
+HEALTH_SYMBOL = {
+    model_pods.HEALTHY: ("✓", SUCCESS),
+    model_pods.PROGRESSING: ("◐", WARNING),
+    model_pods.WARNING: ("⚠", WARNING),
+    model_pods.FAILING: ("✗", ERROR),
+    model_pods.TERMINATING: ("◌", MUTED),
+}
+"""The model's health classes, each with a symbol so the state reads without colour."""
+
+STATE_STYLE = {
+    model_workload.COMPLETE: ("✓", SUCCESS),
+    model_workload.PROGRESSING: ("◐", WARNING),
+    model_workload.PAUSED: ("⏸", PAUSED),
+    model_workload.DEADLINE_EXCEEDED: ("✗", ERROR),
+}
+"""Rollout states, each with its symbol."""
+
+_SYMBOL_STYLE = {
+    "✓": SUCCESS,
+    "◐": WARNING,
+    "⚠": WARNING,
+    "✗": ERROR,
+    "⟳": ERROR,
+    "◌": MUTED,
+}
+
+
+def rollout_text(state: str, label: str, progress: float, width: int = 8) -> Text:
+    """A rollout as a progress bar, its symbol and the model's label (a paused rollout: no
+    bar, it is not moving)."""
+    symbol, style = STATE_STYLE.get(state, ("?", ""))
+    text = Text()
+    if state == model_workload.PAUSED:
+        text.append(fmt("{} {}", symbol, label, style=style))
+        return text
+    text.append(model_workload.progress_bar(progress, width), style=style)
+    text.append(fmt(" {} {}", symbol, label, style=style))
+    return text
+
+
+def rollout_cell(state: model_deployment.Rollout, width: int = 8) -> Text:
+    """:func:`rollout_text` of a Deployment's rollout."""
+    return rollout_text(state.state, state.label, state.progress, width)
+
+
+def symbols(text: str) -> Text:
+    """Colour the model's symbol strings (``✓5 ◐1 ✗1``); the symbols carry the meaning."""
+    out = Text()
+    for i, part in enumerate(text.split(" ")):
+        if i:
+            out.append(" ")
+        out.append(shown(part, style=_SYMBOL_STYLE.get(part[:1], "")))
+    return out
+
+
+@dataclass(frozen=True)
+class TableView:
+    """What a table screen shows: cells by row key, each row's sort rank, the message shown
+    instead of an empty table, and a summary for the title bar."""
+
+    rows: dict[str, Cells]
+    order: dict[str, Any]
+    empty_message: Text | None = None
+    summary: str = ""
