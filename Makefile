@@ -25,7 +25,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check $(LINTED)
 	$(BIN)/ruff format --check $(LINTED)
 	$(BIN)/mypy
-	$(BIN)/mypy --python-version 3.11 --strict scripts
+	$(BIN)/mypy --python-version 3.11 --strict scripts bench
 	$(BIN)/lint-imports
 
 pytest: $(STAMP)

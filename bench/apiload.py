@@ -35,7 +35,8 @@ from bench.startup import KUBECTL, app_env, warm_bytecode
 from bench.suite import Cluster, _app, _complete
 from bench.sync import stop
 from kubectl_stack.kinds import WATCHED
-from kubectl_stack.kube.informer import METRICS_PERIOD, WATCH_TIMEOUT_RANGE
+from kubectl_stack.kube.informer import WATCH_TIMEOUT_RANGE
+from kubectl_stack.kube.informers import METRICS_PERIOD
 
 SETTLE = 5.0  # seconds after a change of phase before counting (lists, discovery, a screen)
 

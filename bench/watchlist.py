@@ -18,8 +18,9 @@ from pathlib import Path
 import yaml
 
 from bench.link import CountingProxy
-from bench.startup import app_env, run, warm_bytecode
+from bench.startup import app_env, warm_bytecode
 from bench.suite import HUGE, HUGE_NAMESPACES, Cluster
+from bench.sync import measure as run
 
 
 async def _sync(kubeconfig: str, watch_list: bool) -> None:

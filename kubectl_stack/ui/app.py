@@ -215,6 +215,9 @@ class StackApp(NoContentActions[int], KubectlTools):
     def _start(self) -> None:
         assert self.source is not None
         self.source.subscribe(self._on_state)
+        # A source that is already filled (an in-memory one, a reconnect) would otherwise
+        # first refresh at the next tick, up to a second later (autoscaler samples included).
+        self._on_state()
         self.source.on_permissions(lambda: self.screen.refresh_bindings())
         from .screens.stacks import StacksScreen
 

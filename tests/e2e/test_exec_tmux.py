@@ -75,7 +75,9 @@ def test_port_forward_from_the_app_answers_and_is_listed(tmux: Tmux) -> None:
     tmux.wait_for(lambda s: "1 forward" in s, "the forward to start")
     # The command bar loads the namespaces for its completions: let it finish first (Enter
     # before that crashed the app: the late load updated the dismissed bar).
-    tmux.keys(":", "ns")
+    tmux.keys(":")
+    tmux.wait_for(lambda s: "stack NAME" in s, "the command bar")
+    tmux.keys("ns")
     tmux.wait_for(lambda s: "ns kube-system" in s, "the command bar's namespaces")
     tmux.keys("BSpace", "BSpace", "pf")
     tmux.wait_for(lambda s: s.rstrip().endswith(" pf"), "the command bar's pf")
