@@ -2,12 +2,13 @@
 tests. No Textual on this path.
 
 Connects as kubectl would (:mod:`kubectl_stack.kube`), waits for the first list of every kind
-the summary reads, prints one row per Deployment from :func:`kubectl_stack.model.stack.summarize`
+the summary reads, prints one row per workload from :func:`kubectl_stack.model.stack.summarize`
 in its order (most urgent first) and exits 0. A terminal without UTF-8 (``--ascii``, the
 config file's ``ascii``, ``LANG=C``, ``TERM=linux``) gets ASCII only, in the app's words for its
-symbols (``ok3 R1``, ``3->3``). ``-l`` keeps the Deployments the API server
-selects with that label selector; a STACK argument keeps that one. A cluster that cannot be
-used (bad kubeconfig, unreachable, refused) is one ``error:`` line on stderr and exit status 1.
+symbols (``ok3 R1``, ``3->3``). ``-l`` keeps the workloads, of every kind, that the API server
+selects with that label selector (as the stacks list does); a STACK argument keeps that one. A
+cluster that cannot be used (bad kubeconfig, unreachable, refused) is one ``error:`` line on
+stderr and exit status 1.
 """
 
 from __future__ import annotations
@@ -80,22 +81,29 @@ def format_table(rows: Sequence[StackRow], *, all_namespaces: bool, ascii: bool 
 
 
 async def _selected(
-    connection: Connection, namespace: str | None, selector: str, rows: tuple[StackRow, ...]
+    connection: Connection,
+    namespace: str | None,
+    selector: str,
+    rows: tuple[StackRow, ...],
+    workloads: Sequence[K.Kind],
 ) -> tuple[StackRow, ...]:
-    """The rows whose Deployment matches the label ``selector``, as the API server reads it
-    (kubectl's -l syntax, and its error for a bad one)."""
-    try:
-        listing = await connection.get_json(
-            K.DEPLOYMENTS.path(namespace), {"labelSelector": selector}
+    """The rows whose workload (of any of the ``workloads`` kinds) matches the label
+    ``selector``, as the API server reads it (kubectl's -l syntax, and its error for a bad
+    one): the rows the stacks list keeps with ``-l``."""
+    chosen: set[tuple[str, Any, Any]] = set()
+    for kind in workloads:
+        try:
+            listing = await connection.get_json(kind.path(namespace), {"labelSelector": selector})
+        except (ApiError, ConnectionFailed) as exc:
+            raise OnceError(_line(exc)) from exc
+        items = listing.get("items") if isinstance(listing, dict) else None
+        chosen.update(
+            (kind.kind, meta.get("namespace"), meta.get("name"))
+            for meta in (
+                item.get("metadata") or {} for item in items or [] if isinstance(item, dict)
+            )
         )
-    except (ApiError, ConnectionFailed) as exc:
-        raise OnceError(_line(exc)) from exc
-    items = listing.get("items") if isinstance(listing, dict) else None
-    chosen = {
-        (meta.get("namespace"), meta.get("name"))
-        for meta in (item.get("metadata") or {} for item in items or [] if isinstance(item, dict))
-    }
-    return tuple(r for r in rows if (r.namespace, r.name) in chosen)
+    return tuple(r for r in rows if (r.kind, r.namespace, r.name) in chosen)
 
 
 async def collect(options: Options) -> tuple[tuple[StackRow, ...], str | None]:
@@ -134,7 +142,8 @@ async def collect(options: Options) -> tuple[tuple[StackRow, ...], str | None]:
         }
         rows = summarize(snapshot, time.time())
         if options.selector:
-            rows = await _selected(connection, namespace, options.selector, rows)
+            workloads = [k for k in kinds if k.workload and k.name in snapshot]
+            rows = await _selected(connection, namespace, options.selector, rows, workloads)
     finally:
         await connection.close()
     if options.stack is not None:

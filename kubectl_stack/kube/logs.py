@@ -39,6 +39,9 @@ from .deadline import cancel_and_wait
 from .store import ClusterState
 
 DEFAULT_CONTAINER = "kubectl.kubernetes.io/default-container"
+FOLLOWED_WORKLOAD = K.DEPLOYMENTS
+"""The workload kind whose pods ``LogStream(deployment=...)`` follows together (found through
+its ReplicaSets); the logs of another kind's pods are read one pod at a time."""
 NoticeKind = Literal["defaulted", "opened", "ended", "reconnecting", "error", "dropped", "waiting"]
 
 

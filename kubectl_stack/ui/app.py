@@ -21,6 +21,7 @@ from textual.filter import LineFilter
 from textual.screen import ModalScreen
 from textual.timer import Timer
 
+from .. import kinds as K
 from ..model.hpa import HpaHistory
 from ..model.visible import visible
 from ..options import ConnectionOptions, Options
@@ -227,7 +228,12 @@ class StackApp(NoContentActions[int], KubectlTools):
         self.check_size()
 
     def open_stack(
-        self, namespace: str, name: str, *, kind: str = "Deployment", tab: str = "rollout"
+        self,
+        namespace: str,
+        name: str,
+        *,
+        kind: str = K.DEFAULT_WORKLOAD.kind,
+        tab: str = "rollout",
     ) -> None:
         """Show the Stack screen of one workload, on tab ``tab``.
 

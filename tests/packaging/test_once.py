@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import os
 import re
 import subprocess
 import sys
@@ -14,7 +15,7 @@ import pytest
 from kubectl_stack.cli import parse
 from kubectl_stack.once import run_once
 from kubectl_stack.ui.glyphs import GLYPHS
-from kubectl_stack_sim.runner import RunningSim
+from kubectl_stack_sim.runner import RunningSim, start_sim
 from kubectl_stack_sim.scenario import available
 
 from .conftest import KUBECTL, REPO, refused_url, run
@@ -136,6 +137,39 @@ def test_once_selector_keeps_the_deployments_the_server_selects(
     code, out, _ = once("--kubeconfig", str(sim.kubeconfig), "-l", "app=web")
     assert code == 0
     assert [r[0] for r in table(out)[1:]] == ["web"]
+
+
+HELM = "app.kubernetes.io/managed-by=Helm"
+
+
+def test_installed_once_selector_keeps_every_workload_kind_it_selects(tmp_path: Path) -> None:
+    # helm-argo: Deployments shop-web and billing, StatefulSet shop-db, DaemonSet log-agent;
+    # all but billing are Helm's. The stacks list with -l keeps the three, whatever their kind.
+    command = Path(sys.executable).parent / "kubectl-stack"
+    env = {"PATH": os.environ["PATH"], "HOME": str(tmp_path), "LANG": "C.UTF-8"}
+    result = run([str(command), "--once", "--demo", "helm-argo", "-l", HELM], env)
+    assert (result.returncode, result.stderr) == (0, "")
+    assert [r[0] for r in table(result.stdout)[1:]] == ["ds/log-agent", "sts/shop-db", "shop-web"]
+
+
+@pytest.mark.parametrize("selector", [HELM, "app.kubernetes.io/instance=shop", "app=billing"])
+def test_once_selector_keeps_what_kubectl_gets_with_it(
+    selector: str, kubectl_for: Callable[[Path], Kubectl]
+) -> None:
+    running = start_sim("helm-argo")
+    try:
+        got = kubectl_for(running.kubeconfig)(
+            "get", "deployments,statefulsets,daemonsets", "-l", selector, "-o", "name"
+        )
+        code, out, err = once("--kubeconfig", str(running.kubeconfig), "-l", selector)
+    finally:
+        running.stop()
+    assert got.returncode == 0, got.stderr
+    assert (code, err) == (0, "")
+    # kubectl -o name: deployment.apps/shop-web; --once: shop-web, sts/shop-db, ds/log-agent.
+    short = {"deployment.apps": "", "statefulset.apps": "sts/", "daemonset.apps": "ds/"}
+    selected = (line.partition("/") for line in got.stdout.split())
+    assert sorted(r[0] for r in table(out)[1:]) == sorted(short[k] + n for k, _, n in selected)
 
 
 def test_once_bad_selector_is_the_servers_error_in_one_line(sim: RunningSim) -> None:

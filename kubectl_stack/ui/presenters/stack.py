@@ -40,8 +40,6 @@ from .style import (
 )
 from .text import fmt, shown
 
-DEPLOYMENT = K.DEPLOYMENTS.kind
-
 EVENT_COLUMNS = [
     ("last", "LAST SEEN"),
     ("type", "TYPE"),
@@ -120,7 +118,7 @@ def stack_view(
     name: str,
     now: float,
     hpa_history: Mapping[tuple[str, str], model_hpa.HpaHistory] | None = None,
-    kind: str = DEPLOYMENT,
+    kind: str = K.DEFAULT_WORKLOAD.kind,
 ) -> StackView:
     """Everything the Stack screen shows for one workload (a Deployment by default)."""
     return GLYPHS.deep(_stack_view(source, namespace, name, now, hpa_history, kind))

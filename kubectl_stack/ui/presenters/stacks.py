@@ -10,6 +10,7 @@ from typing import Any
 
 from rich.text import Text
 
+from ... import kinds as K
 from ...model import duration as model_duration
 from ...model import fields as u
 from ...model import grouping as model_grouping
@@ -211,7 +212,7 @@ class StacksPresenter:
         empty = None
         if not rows:
             if summary and name_filter:
-                empty = fmt("no {} matches {}", kind or "Deployment", repr(name_filter))
+                empty = fmt("no {} matches {}", kind or K.DEFAULT_WORKLOAD.kind, repr(name_filter))
             elif summary and kind:
                 empty = fmt("no {} in this scope (:stacks shows every kind)", kind)
             else:

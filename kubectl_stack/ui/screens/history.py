@@ -11,6 +11,7 @@ from textual.containers import VerticalScroll
 from textual.reactive import reactive
 from textual.widgets import DataTable, Static
 
+from ... import kinds as K
 from ..presenters import history as present_history
 from ..presenters.style import TableView
 from ..presenters.text import fmt
@@ -36,7 +37,7 @@ class HistoryScreen(stack_actions.StackActions):
         Binding("y", "yaml", "YAML", id="yaml"),
     ]
 
-    def __init__(self, namespace: str, name: str, *, kind: str = "Deployment") -> None:
+    def __init__(self, namespace: str, name: str, *, kind: str = K.DEFAULT_WORKLOAD.kind) -> None:
         super().__init__()
         self.namespace = namespace
         self.name_ = name

@@ -20,6 +20,8 @@ from textual.reactive import reactive
 from textual.widget import Widget
 from textual.widgets import DataTable, Static, Tab, Tabs
 
+from ... import kinds as K
+from ...kube.logs import FOLLOWED_WORKLOAD
 from ...model.workloads import for_kind
 from ..presenters import stack as present_stack
 from ..presenters.stack import StackView
@@ -95,7 +97,12 @@ class StackScreen(kubectl_actions.KubectlActions):
     ]
 
     def __init__(
-        self, namespace: str, name: str, *, tab: str = "rollout", kind: str = "Deployment"
+        self,
+        namespace: str,
+        name: str,
+        *,
+        tab: str = "rollout",
+        kind: str = K.DEFAULT_WORKLOAD.kind,
     ) -> None:
         super().__init__()
         self.namespace = namespace
@@ -385,7 +392,7 @@ class StackScreen(kubectl_actions.KubectlActions):
         pod = self.selected_pod()
         if pod is not None:
             self.app.push_screen(LogsScreen(self.namespace, pod=pod))
-        elif self.kind != "Deployment":
+        elif self.kind != FOLLOWED_WORKLOAD.kind:
             self.show_tab("pods")
             self.stack_app.tell("choose a pod in the Pods tab, then press l")
         else:

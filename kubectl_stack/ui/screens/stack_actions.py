@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from textual.binding import Binding
 
-from ... import kinds as K
+from ...kube.logs import FOLLOWED_WORKLOAD
 from ...model import fields as u
 from ...model.pods import pod_row
 from ...model.preconditions import Seen, seen
@@ -50,7 +50,6 @@ BINDINGS = [
 
 
 Target = tuple[str, str, str]  # (kind, namespace, name)
-DEPLOYMENT = K.DEPLOYMENTS.kind
 
 
 def _template_facts(obj: Mapping[str, Any], kind: str) -> tuple[str, ...]:
@@ -261,7 +260,7 @@ class StackActions(ClusterScreen):
         target = self.target_workload()
         if target is None:
             return
-        if target[0] != DEPLOYMENT:
+        if target[0] != FOLLOWED_WORKLOAD.kind:
             # Logs of one pod at a time for these: pick it in the Pods tab.
             self.stack_app.open_stack(target[1], target[2], kind=target[0], tab="pods")
             self.stack_app.tell("choose a pod in the Pods tab, then press l")
