@@ -158,6 +158,17 @@ class TerminalDriver(LinuxDriver):
         self.terminal_output = TerminalOutput(output)
         set_driver_output(self, self.terminal_output)
 
+    def start_application_mode(self) -> None:
+        """Textual's (at start and on every resume), once the app has been told that the keys
+        read from now on are its own. Textual's resume signal is no such mark: it reaches the
+        app after the new input thread has started (after the action that suspended it), and
+        a key read in between (``S`` right after a shell's ``exit``) was taken for one read
+        before the suspension and dropped."""
+        resumes = getattr(app_of(self), "input_resumes", None)
+        if resumes is not None:
+            resumes()
+        super().start_application_mode()  # type: ignore[no-untyped-call]
+
     def stop_application_mode(self) -> None:
         """Textual's, once the answer to our last query is in (while input is still read)."""
         self.terminal_output.close(CLOSE_WAIT)
