@@ -133,7 +133,6 @@ class StackApp(NoContentActions[int], KubectlTools):
 
     def on_mount(self) -> None:
         self._collector.start()
-        self.app_suspend_signal.subscribe(self, self._suspended)
         self.app_resume_signal.subscribe(self, self._resumed)
         if self.settings.keymap:
             self.set_keymap(dict(self.settings.keymap))
@@ -151,14 +150,16 @@ class StackApp(NoContentActions[int], KubectlTools):
         # Ages, countdowns and the retry delay move with time even when nothing changes.
         self.set_interval(1.0, self._tick)
 
-    def _suspended(self, _: App[int]) -> None:
-        self._keys_from = float("inf")
+    def input_resumes(self) -> None:
+        """The terminal driver is about to read keys (at start, and when the app comes back
+        from Ctrl+Z or a shell): keys read before, still queued, were meant for the shell
+        (typed after Ctrl+Z in the same burst: ``s`` Enter there must not scale here); the
+        terminal's unread input was dropped when the app stopped. Keys read from now on are
+        the app's, also those read before Textual's resume signal."""
+        self._keys_from = time.monotonic()
 
     def _resumed(self, _: App[int]) -> None:
-        # Keys typed after Ctrl+Z in the same burst were read with it but meant for the shell
-        # (``s`` Enter there must not scale here); the terminal's unread input was dropped
-        # when the app stopped. Then a full redraw: the shell has written over the screen.
-        self._keys_from = time.monotonic()
+        # A full redraw: the shell has written over the screen.
         self.refresh(layout=True)
         self.screen.refresh()
 

@@ -136,6 +136,11 @@ class TerminalOutput:
         if waiting:
             self._answered.wait(timeout)
 
+    def reopen(self) -> None:
+        """The app has the terminal again (back from a shell or Ctrl+Z): ask again."""
+        with self._lock:
+            self._closing = False
+
     def due(self) -> float | None:
         """Seconds until what waits may be sent (None: nothing waits)."""
         if self.failed or not self._screen.pending:
@@ -157,6 +162,19 @@ class TerminalDriver(LinuxDriver):
         assert output is not None  # sys.__stderr__, where Textual draws
         self.terminal_output = TerminalOutput(output)
         set_driver_output(self, self.terminal_output)
+
+    def start_application_mode(self) -> None:
+        """Textual's (at start and on every resume), asking the terminal again (the pacing's
+        queries stopped when it was given away), once the app has been told that the keys
+        read from now on are its own. Textual's resume signal is no such mark: it reaches the
+        app after the new input thread has started (after the action that suspended it), and
+        a key read in between (``S`` right after a shell's ``exit``) was taken for one read
+        before the suspension and dropped."""
+        resumes = getattr(app_of(self), "input_resumes", None)
+        if resumes is not None:
+            resumes()
+        self.terminal_output.reopen()
+        super().start_application_mode()  # type: ignore[no-untyped-call]
 
     def stop_application_mode(self) -> None:
         """Textual's, once the answer to our last query is in (while input is still read)."""

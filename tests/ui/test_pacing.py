@@ -314,3 +314,23 @@ def test_the_app_stops_once_the_terminal_answered_its_last_query() -> None:
     output.write("\x1b[?1049l")  # the app gives the terminal back: nothing more to answer
     output.flush()
     assert output._file.getvalue().count(TerminalOutput.QUERY) == 2  # type: ignore[attr-defined]
+
+
+def test_the_app_back_from_a_shell_asks_the_terminal_again() -> None:
+    """Queries stop when the app gives the terminal away (their answers would reach the
+    shell) and start again when it has it back: else the link is never measured again."""
+    output = TerminalOutput(_Terminal())
+    output.write("\x1b[1;1Hfirst")
+    output.flush()
+    output.answered()
+    output.close(timeout=10)
+    output.reopen()
+    time.sleep(QUERY_EVERY + 0.05)
+    output.write("\x1b[1;1Hagain")
+    output.flush()
+    sent = output._file.getvalue()  # type: ignore[attr-defined]
+    assert (
+        "again" in sent
+        and sent.endswith(TerminalOutput.QUERY)
+        and sent.count(TerminalOutput.QUERY) == 2
+    )
