@@ -29,3 +29,13 @@ async def test_once_mounted_an_unknown_tab_is_still_refused() -> None:
         assert tabs.active == "tab-pods"
         with pytest.raises(ValueError):
             tabs.active = "tab-nothing"
+
+
+def test_a_stack_screen_without_its_panels_shows_no_tab_and_does_not_raise() -> None:
+    # What its mount handler meets when the app quit while the screen was built ahead: no
+    # children (it raised NoMatches on '#panel-rollout' in CI under load).
+    from kubectl_stack.ui.screens.stack import StackScreen
+
+    screen = StackScreen("default", "my-app")
+    screen._show_tab("rollout")
+    assert not screen.query("#panel-rollout")

@@ -231,6 +231,8 @@ class StackScreen(kubectl_actions.KubectlActions):
         self._show_tab(event.tab.id.removeprefix("tab-") if event.tab.id else "rollout")
 
     def _show_tab(self, key: str) -> None:
+        if not self.query("#panels"):
+            return  # mounted without its children: the app quit while building it ahead
         for panel_key, _ in TABS:
             self.query_one(f"#panel-{panel_key}").set_class(panel_key == key, "-active")
         if key in ("pods", "events"):
