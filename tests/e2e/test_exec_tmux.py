@@ -11,12 +11,18 @@ import urllib.request
 import pytest
 
 from .conftest import Tmux
-from .test_kubectl_tmux import assert_app_has_the_terminal, flag, open_pods, quit_app, start
+from .test_kubectl_tmux import (
+    DETAIL,
+    assert_app_has_the_terminal,
+    flag,
+    open_pods,
+    quit_app,
+    start,
+)
 
 pytestmark = pytest.mark.e2e
 
 POD = re.compile(r"my-app-[a-z0-9]+-[a-z0-9]{5}")
-DETAIL = re.compile(r"NODE \S+\s+IP \S+")
 
 
 def shell_hostname(tmux: Tmux) -> tuple[str, str]:
@@ -46,10 +52,7 @@ def shell_hostname(tmux: Tmux) -> tuple[str, str]:
 
 def test_shell_runs_in_the_simulated_container_and_the_app_comes_back(tmux: Tmux) -> None:
     start(tmux, "kubectl stack --demo")
-    open_pods(tmux)
-    # The Pods panel details the pod under the cursor (its node and IP): wait for one, then
-    # for the next pod's after Down.
-    screen = tmux.wait_for(lambda s: DETAIL.search(s) is not None, "a pod under the cursor")
+    screen = open_pods(tmux)  # then the next pod's detail after Down
     pods = POD.findall(screen.split("READY", 1)[1])
     assert len(pods) == 3, screen
     first = DETAIL.findall(screen)

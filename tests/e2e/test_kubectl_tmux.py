@@ -80,15 +80,19 @@ def test_per_context_read_only_refuses(tmux: Tmux, tmp_path: Path) -> None:
     quit_app(tmux)
 
 
-def open_pods(tmux: Tmux) -> None:
+DETAIL = re.compile(r"NODE \S+\s+IP \S+")
+"""The Pods panel's detail line: the pod under the cursor's node and IP."""
+
+
+def open_pods(tmux: Tmux) -> str:
+    """Open the stack's Pods tab; the screen once a pod is under the cursor."""
     tmux.wait_for(lambda s: "my-app" in s and "Complete" in s, "the stacks list")
     tmux("send-keys", "-t", "e2e", "Enter")
     tmux.wait_for(lambda s: "Deployment" in s and "Rollout" in s, "the stack screen")
     tmux("send-keys", "-t", "e2e", "Right")
     tmux.wait_for(lambda s: "Running" in s and "READY" in s, "the pods tab")
-    # The Pods panel details the pod under the cursor (its node and IP): a pod key pressed
-    # before that asks to choose a pod first.
-    tmux.wait_for(lambda s: re.search(r"NODE \S+ +IP \d", s) is not None, "a pod under the cursor")
+    # A pod key pressed before a pod is under the cursor asks to choose a pod first.
+    return tmux.wait_for(lambda s: DETAIL.search(s) is not None, "a pod under the cursor")
 
 
 def test_shell_hands_the_terminal_to_kubectl_exec_and_takes_it_back(
