@@ -21,7 +21,7 @@ import subprocess
 import sys
 import tempfile
 import threading
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 from ..options import ConnectionOptions
@@ -167,23 +167,25 @@ def _ignore(signum: int, frame: object) -> None:
 PR_SET_PDEATHSIG = 1  # linux/prctl.h
 
 
-def _death_signal() -> object | None:
-    """Linux's prctl, looked up in the app (a forked child must not load libraries)."""
+def _death_signal() -> Callable[[], None] | None:
+    """What a background kubectl runs before exec: SIGTERM when the app dies, even by SIGKILL
+    (a port-forward would otherwise go on holding its port with nobody to stop it). None
+    where Linux's prctl is not to be had. prctl is looked up here, in the app: a forked child
+    must not load libraries."""
     if not sys.platform.startswith("linux"):
         return None
-    with contextlib.suppress(OSError, AttributeError):
-        return ctypes.CDLL(None, use_errno=True).prctl
-    return None
+    try:
+        prctl = ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):
+        return None
+
+    def die_with_the_app() -> None:
+        prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+
+    return die_with_the_app
 
 
-_PRCTL = _death_signal()
-
-
-def _die_with_the_app() -> None:
-    """In a background kubectl, before exec: SIGTERM when the app dies, even by SIGKILL (a
-    port-forward would otherwise go on holding its port with nobody to stop it)."""
-    if _PRCTL is not None:
-        _PRCTL(PR_SET_PDEATHSIG, signal.SIGTERM)  # type: ignore[operator]
+_DIE_WITH_THE_APP = _death_signal()
 
 
 _FORWARDING = re.compile(r"Forwarding from 127\.0\.0\.1:(\d+) -> (\d+)")
@@ -224,7 +226,7 @@ class PortForward:
                 stdin=asyncio.subprocess.DEVNULL,
                 stdout=asyncio.subprocess.PIPE,
                 stderr=asyncio.subprocess.PIPE,
-                preexec_fn=_die_with_the_app if _PRCTL is not None else None,
+                preexec_fn=_DIE_WITH_THE_APP,
             )
         except (OSError, subprocess.SubprocessError) as exc:
             why = getattr(exc, "strerror", None) or exc
