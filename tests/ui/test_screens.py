@@ -381,7 +381,10 @@ async def test_enter_while_the_stack_screen_is_still_being_built_ahead(
     async with app.run_test(size=(80, 24)) as pilot:
         await until_text(pilot, "my-app", "Complete")
         # The state a quick Enter meets right after the cluster is in: the screen built
-        # ahead is registered but its widgets are not all mounted yet.
+        # ahead is registered but its widgets are not all mounted yet. Whether the app built
+        # it ahead already depends on the machine's speed: start from none either way.
+        await until(pilot, lambda: app._stack_screen is not None, "the screen built ahead")
+        app.uninstall_screen("stack")
         app._stack_screen = None
         app._build_stack_screen()
         app.open_stack("default", "my-app")
