@@ -22,9 +22,11 @@ from textual.widgets import DataTable, Static, Tab, Tabs
 
 from ... import kinds as K
 from ...kube.logs import FOLLOWED_WORKLOAD
+from ...model.ref import WorkloadRef
 from ...model.workloads import for_kind
 from ..presenters import stack as present_stack
 from ..presenters.stack import StackView
+from ..stack_objects import StackObject
 from ..widgets.bars import Banner, KeysFooter, TopBar
 from ..widgets.table import DetailLine, KeyedTable
 from ..widgets.tabs import StackTabs
@@ -115,6 +117,7 @@ class StackScreen(kubectl_actions.KubectlActions):
         self._details: dict[KeyedTable, DetailLine] = {}
         self._focusing: Widget | None = None
         """The widget :meth:`_focus_panel` asked to take the focus, until it has it."""
+        self.actions = stack_actions.WorkloadActions(self)
 
     def compose(self) -> ComposeResult:
         yield TopBar()
@@ -367,8 +370,30 @@ class StackScreen(kubectl_actions.KubectlActions):
 
     # -- actions ------------------------------------------------------------------------------
 
-    def target_workload(self) -> tuple[str, str, str] | None:
-        return self.kind, self.namespace, self.name_
+    def workload(self) -> WorkloadRef:
+        """The workload shown."""
+        return WorkloadRef(self.kind, self.namespace, self.name_)
+
+    def action_scale(self) -> None:
+        self.actions.scale(self.workload())
+
+    def action_undo(self) -> None:
+        self.actions.undo(self.workload())
+
+    def action_restart(self) -> None:
+        self.actions.restart(self.workload())
+
+    def action_pause(self) -> None:
+        self.actions.pause(self.workload())
+
+    def action_history(self) -> None:
+        self.actions.history(self.workload())
+
+    def action_describe(self) -> None:
+        self.actions.show(self.workload(), "describe", self.selected_object())
+
+    def action_yaml(self) -> None:
+        self.actions.show(self.workload(), "yaml", self.selected_object())
 
     def selected_pod(self) -> str | None:
         """The pod under the cursor when the Pods panel is in use."""
@@ -376,13 +401,11 @@ class StackScreen(kubectl_actions.KubectlActions):
             return None
         return self.query_one("#pods", KeyedTable).selected_key
 
-    def selected_object(self) -> tuple[str, str, str] | None:
+    def selected_object(self) -> StackObject | None:
+        """What d and y show: the pod under the cursor, else the object picked with o;
+        None: the workload."""
         pod = self.selected_pod()
-        if pod is not None:
-            return "Pod", self.namespace, pod
-        if self.picked is not None:
-            return self.picked.kind, self.namespace, self.picked.name
-        return self.kind, self.namespace, self.name_
+        return StackObject("Pod", pod) if pod is not None else self.picked
 
     def _choose_pod(self, key: str) -> None:
         self.show_tab("pods")
@@ -409,4 +432,4 @@ class StackScreen(kubectl_actions.KubectlActions):
             self.stack_app.tell("choose a pod in the Pods tab, then press x again")
             return
         owner = for_kind(self.kind).pod_owner.kind
-        self.confirm_delete_pod(self.namespace, pod, owner)
+        self.actions.delete_pod(self.namespace, pod, owner)

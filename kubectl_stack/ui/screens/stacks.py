@@ -3,6 +3,8 @@ grouped by application when the standard labels say so, updated live."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
@@ -10,6 +12,7 @@ from textual.binding import Binding
 from textual.reactive import reactive
 from textual.widgets import DataTable, Static
 
+from ...model.ref import WorkloadRef
 from ..presenters import stacks as present_stacks
 from ..presenters.style import TableView
 from ..widgets.bars import Banner, KeysFooter, TopBar
@@ -60,6 +63,7 @@ class StacksScreen(kubectl_actions.KubectlActions):
         self._detail_for: tuple[object, ...] = ()
         self.kind_filter: str | None = None
         """Only workloads of this kind (``:deploy``, ``:sts``, ``:ds``); None: every kind."""
+        self.actions = stack_actions.WorkloadActions(self)
 
     def compose(self) -> ComposeResult:
         yield TopBar()
@@ -207,20 +211,19 @@ class StacksScreen(kubectl_actions.KubectlActions):
     def action_cursor_up(self) -> None:
         self.table.action_cursor_up()
 
-    def selected(self) -> tuple[str, str, str] | None:
-        """(kind, namespace, name) under the cursor; None on a group row."""
+    def selected(self) -> WorkloadRef | None:
+        """The workload under the cursor; None on a group row."""
         key = self.table.selected_key
-        return None if key is None else present_stacks.parse_stack_key(key)
+        return None if key is None else WorkloadRef.parse(key)
 
     @on(DataTable.RowSelected, ".stacks-table")
     def _row_selected(self) -> None:
         self.action_open()
 
     def action_open(self) -> None:
-        target = self.selected()
-        if target is not None:
-            kind, namespace, name = target
-            self.stack_app.open_stack(namespace, name, kind=kind)
+        ref = self.selected()
+        if ref is not None:
+            self.stack_app.open_stack(ref.namespace, ref.name, kind=ref.kind)
 
     # -- filter and sort --------------------------------------------------------------------
 
@@ -307,5 +310,39 @@ class StacksScreen(kubectl_actions.KubectlActions):
 
     # -- actions on the selected stack ------------------------------------------------------
 
-    def target_workload(self) -> tuple[str, str, str] | None:
+    def workload(self) -> WorkloadRef | None:
         return self.selected()
+
+    def _on_row(self, operation: Callable[[WorkloadRef], None]) -> None:
+        """Run a workload key's operation on the workload under the cursor (none on a group
+        row)."""
+        ref = self.selected()
+        if ref is not None:
+            operation(ref)
+
+    def action_scale(self) -> None:
+        self._on_row(self.actions.scale)
+
+    def action_undo(self) -> None:
+        self._on_row(self.actions.undo)
+
+    def action_restart(self) -> None:
+        self._on_row(self.actions.restart)
+
+    def action_pause(self) -> None:
+        self._on_row(self.actions.pause)
+
+    def action_logs(self) -> None:
+        self._on_row(self.actions.logs)
+
+    def action_history(self) -> None:
+        self._on_row(self.actions.history)
+
+    def action_events(self) -> None:
+        self._on_row(self.actions.events)
+
+    def action_describe(self) -> None:
+        self._on_row(lambda ref: self.actions.show(ref, "describe"))
+
+    def action_yaml(self) -> None:
+        self._on_row(lambda ref: self.actions.show(ref, "yaml"))
