@@ -34,6 +34,16 @@ def with_twin(captured: Captured) -> Captured:
     return dataclasses.replace(captured, objects=objects)
 
 
+async def cursor_on(pilot: Pilot[Any], app: StackApp, ref: WorkloadRef) -> StacksScreen:
+    """Put the Stacks list's cursor on ``ref``'s row, once my-app and twin are listed."""
+    await until_text(pilot, "my-app", "twin")
+    stacks = app.screen
+    assert isinstance(stacks, StacksScreen)
+    stacks.table.select_key(ref.key)
+    await pilot.pause()
+    return stacks
+
+
 async def scale_to_5(pilot: Pilot[Any], app: StackApp, source: MemorySource) -> None:
     """Type 5 in the scale dialog open now and confirm: the source has been asked."""
     await pilot.press("5", "enter")
@@ -47,11 +57,7 @@ async def test_a_scale_confirmed_after_the_list_cursor_moved_scales_the_row_it_w
 ) -> None:
     app, source = memory_app(with_twin(frozen_seed))
     async with app.run_test(size=(100, 30)) as pilot:
-        await until_text(pilot, "my-app", "twin")
-        stacks = app.screen
-        assert isinstance(stacks, StacksScreen)
-        stacks.table.select_key(MY_APP.key)
-        await pilot.pause()
+        stacks = await cursor_on(pilot, app, MY_APP)
         await pilot.press("s")
         await until(pilot, lambda: isinstance(app.screen, ScaleDialog), "the scale dialog")
         assert "Scale my-app" in screen_text(app)
@@ -75,11 +81,7 @@ async def test_scale_from_the_list_and_from_the_stack_screen_scales_the_same_wor
             await until(pilot, lambda: isinstance(app.screen, StackScreen), "the stack screen")
             await until_text(pilot, "twin")
         else:
-            await until_text(pilot, "my-app", "twin")
-            stacks = app.screen
-            assert isinstance(stacks, StacksScreen)
-            stacks.table.select_key(TWIN.key)
-            await pilot.pause()
+            await cursor_on(pilot, app, TWIN)
         await pilot.press("s")
         await until(pilot, lambda: isinstance(app.screen, ScaleDialog), "the scale dialog")
         text = screen_text(app)

@@ -18,7 +18,7 @@ from ..presenters.text import fmt
 from ..widgets.bars import Banner, KeysFooter, TopBar
 from ..widgets.table import KeyedTable
 from .base import ClusterScreen
-from .stack_actions import WorkloadActions
+from .stack_actions import WorkloadActions, on_workload
 
 
 class HistoryScreen(ClusterScreen):
@@ -42,7 +42,6 @@ class HistoryScreen(ClusterScreen):
         super().__init__()
         self.ref = ref
         self.title = f"History {ref.name}"
-        self.actions = WorkloadActions(self)
 
     def compose(self) -> ComposeResult:
         yield TopBar()
@@ -113,10 +112,7 @@ class HistoryScreen(ClusterScreen):
 
     def action_undo(self) -> None:
         """Undo to the revision under the cursor."""
-        self.actions.undo(self.ref, self.selected_revision())
+        WorkloadActions(self).undo(self.ref, self.selected_revision())
 
-    def action_describe(self) -> None:
-        self.actions.show(self.ref, "describe")
-
-    def action_yaml(self) -> None:
-        self.actions.show(self.ref, "yaml")
+    action_describe = on_workload(WorkloadActions.describe)
+    action_yaml = on_workload(WorkloadActions.yaml)

@@ -31,6 +31,7 @@ from ..widgets.bars import Banner, KeysFooter, TopBar
 from ..widgets.table import DetailLine, KeyedTable
 from ..widgets.tabs import StackTabs
 from . import kubectl_actions, stack_actions
+from .stack_actions import WorkloadActions, on_workload
 
 TABS = (
     ("rollout", "Rollout"),
@@ -117,7 +118,6 @@ class StackScreen(kubectl_actions.KubectlActions):
         self._details: dict[KeyedTable, DetailLine] = {}
         self._focusing: Widget | None = None
         """The widget :meth:`_focus_panel` asked to take the focus, until it has it."""
-        self.actions = stack_actions.WorkloadActions(self)
 
     def compose(self) -> ComposeResult:
         yield TopBar()
@@ -374,26 +374,17 @@ class StackScreen(kubectl_actions.KubectlActions):
         """The workload shown."""
         return WorkloadRef(self.kind, self.namespace, self.name_)
 
-    def action_scale(self) -> None:
-        self.actions.scale(self.workload())
-
-    def action_undo(self) -> None:
-        self.actions.undo(self.workload())
-
-    def action_restart(self) -> None:
-        self.actions.restart(self.workload())
-
-    def action_pause(self) -> None:
-        self.actions.pause(self.workload())
-
-    def action_history(self) -> None:
-        self.actions.history(self.workload())
+    action_scale = on_workload(WorkloadActions.scale)
+    action_undo = on_workload(WorkloadActions.undo)
+    action_restart = on_workload(WorkloadActions.restart)
+    action_pause = on_workload(WorkloadActions.pause)
+    action_history = on_workload(WorkloadActions.history)
 
     def action_describe(self) -> None:
-        self.actions.show(self.workload(), "describe", self.selected_object())
+        WorkloadActions(self).describe(self.workload(), self.selected_object())
 
     def action_yaml(self) -> None:
-        self.actions.show(self.workload(), "yaml", self.selected_object())
+        WorkloadActions(self).yaml(self.workload(), self.selected_object())
 
     def selected_pod(self) -> str | None:
         """The pod under the cursor when the Pods panel is in use."""
@@ -432,4 +423,4 @@ class StackScreen(kubectl_actions.KubectlActions):
             self.stack_app.tell("choose a pod in the Pods tab, then press x again")
             return
         owner = for_kind(self.kind).pod_owner.kind
-        self.actions.delete_pod(self.namespace, pod, owner)
+        WorkloadActions(self).delete_pod(self.namespace, pod, owner)

@@ -12,7 +12,7 @@ reported as a notification carrying the server's own message on failure.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from textual.binding import Binding
@@ -247,10 +247,32 @@ class WorkloadActions:
     def events(self, ref: WorkloadRef) -> None:
         self.screen.stack_app.open_stack(ref.namespace, ref.name, kind=ref.kind, tab="events")
 
-    def show(self, ref: WorkloadRef, mode: str, obj: StackObject | None = None) -> None:
-        """Describe (``mode`` describe) or the YAML of ``obj`` in the workload's namespace
-        (a pod, an object of its stack); None: the workload itself."""
+    def describe(self, ref: WorkloadRef, obj: StackObject | None = None) -> None:
+        """``kubectl describe`` of ``obj`` in the workload's namespace (a pod, an object of its
+        stack); None: of the workload itself."""
+        self._show(ref, "describe", obj)
+
+    def yaml(self, ref: WorkloadRef, obj: StackObject | None = None) -> None:
+        """The YAML of ``obj`` in the workload's namespace; None: of the workload itself."""
+        self._show(ref, "yaml", obj)
+
+    def _show(self, ref: WorkloadRef, mode: str, obj: StackObject | None) -> None:
         from .yaml import ObjectScreen
 
         kind, name = (ref.kind, ref.name) if obj is None else (obj.kind, obj.name)
         self.screen.app.push_screen(ObjectScreen(kind, ref.namespace, name, mode=mode))
+
+
+def on_workload(
+    operation: Callable[[WorkloadActions, WorkloadRef], None],
+) -> Callable[[ClusterScreen], None]:
+    """A screen's ``action_*`` method for a workload key: ``operation`` on the workload the
+    screen's keys act on now (:meth:`ClusterScreen.workload`), nothing when there is none.
+    The screen binds the key to it as ``action_scale = on_workload(WorkloadActions.scale)``."""
+
+    def action(screen: ClusterScreen) -> None:
+        ref = screen.workload()
+        if ref is not None:
+            operation(WorkloadActions(screen), ref)
+
+    return action

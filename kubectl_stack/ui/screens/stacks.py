@@ -3,8 +3,6 @@ grouped by application when the standard labels say so, updated live."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
@@ -20,6 +18,7 @@ from ..widgets.table import DetailLine, KeyedTable
 from ..widgets.text_input import TextInput
 from . import kubectl_actions, stack_actions
 from .dialogs import PickerDialog
+from .stack_actions import WorkloadActions, on_workload
 
 WIDE = 120  # columns at which every column fits
 
@@ -63,7 +62,6 @@ class StacksScreen(kubectl_actions.KubectlActions):
         self._detail_for: tuple[object, ...] = ()
         self.kind_filter: str | None = None
         """Only workloads of this kind (``:deploy``, ``:sts``, ``:ds``); None: every kind."""
-        self.actions = stack_actions.WorkloadActions(self)
 
     def compose(self) -> ComposeResult:
         yield TopBar()
@@ -313,36 +311,12 @@ class StacksScreen(kubectl_actions.KubectlActions):
     def workload(self) -> WorkloadRef | None:
         return self.selected()
 
-    def _on_row(self, operation: Callable[[WorkloadRef], None]) -> None:
-        """Run a workload key's operation on the workload under the cursor (none on a group
-        row)."""
-        ref = self.selected()
-        if ref is not None:
-            operation(ref)
-
-    def action_scale(self) -> None:
-        self._on_row(self.actions.scale)
-
-    def action_undo(self) -> None:
-        self._on_row(self.actions.undo)
-
-    def action_restart(self) -> None:
-        self._on_row(self.actions.restart)
-
-    def action_pause(self) -> None:
-        self._on_row(self.actions.pause)
-
-    def action_logs(self) -> None:
-        self._on_row(self.actions.logs)
-
-    def action_history(self) -> None:
-        self._on_row(self.actions.history)
-
-    def action_events(self) -> None:
-        self._on_row(self.actions.events)
-
-    def action_describe(self) -> None:
-        self._on_row(lambda ref: self.actions.show(ref, "describe"))
-
-    def action_yaml(self) -> None:
-        self._on_row(lambda ref: self.actions.show(ref, "yaml"))
+    action_scale = on_workload(WorkloadActions.scale)
+    action_undo = on_workload(WorkloadActions.undo)
+    action_restart = on_workload(WorkloadActions.restart)
+    action_pause = on_workload(WorkloadActions.pause)
+    action_logs = on_workload(WorkloadActions.logs)
+    action_history = on_workload(WorkloadActions.history)
+    action_events = on_workload(WorkloadActions.events)
+    action_describe = on_workload(WorkloadActions.describe)
+    action_yaml = on_workload(WorkloadActions.yaml)
