@@ -13,6 +13,7 @@ from typing import Any
 from conftest import Kubectl, kubectl_runner, ok
 from textual.pilot import Pilot
 
+from kubectl_stack.model.ref import WorkloadRef
 from kubectl_stack.ui.presenters import stacks as present
 from kubectl_stack.ui.screens.dialogs import ConfirmDialog, ScaleDialog
 from kubectl_stack.ui.screens.stack import StackScreen
@@ -45,7 +46,7 @@ async def _open(pilot: Pilot[Any], name: str, kind: str = "Deployment") -> None:
     assert isinstance(screen, StacksScreen)
     screen.table.select_key(present.stack_key(kind, "default", name))
     await pilot.pause()
-    assert screen.selected() == (kind, "default", name)
+    assert screen.selected() == WorkloadRef(kind, "default", name)
     await pilot.press("enter")
     await until(pilot, lambda: isinstance(pilot.app.screen, StackScreen), "the stack screen")
 

@@ -7,10 +7,12 @@ from typing import TYPE_CHECKING, cast
 from textual import events
 from textual.screen import Screen
 
+from ...kube.actions import ActionResult
 from ..textual_internals import skip_restyle
 from ..widgets.bars import Banner, TopBar
 
 if TYPE_CHECKING:
+    from ...model.ref import WorkloadRef
     from ..app import StackApp
     from ..source import Source
 
@@ -44,9 +46,15 @@ class ClusterScreen(Screen[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         return not (action in MUTATING and self.stack_app.read_only)
 
+    def workload(self) -> WorkloadRef | None:
+        """The workload the screen's keys act on now (the row under the cursor, the workload
+        shown); None, the default: no workload."""
+        return None
+
     def action_scope(self) -> tuple[str, str] | None:
         """(workload kind, namespace) the mutating keys act on now; None: nothing."""
-        return None
+        ref = self.workload()
+        return (ref.kind, ref.namespace) if ref is not None else None
 
     def scope_for(self, action: str) -> tuple[str, str] | None:
         """(kind, namespace) of what ``action`` would act on now; the workload's by default."""
@@ -56,26 +64,42 @@ class ClusterScreen(Screen[None]):
         """Why ``action`` may not be used on what the keys act on now, by the cluster's RBAC
         (``forbidden: deployments/scale update``); None when it may, or is not known yet.
         The footer shows such a key dimmed and help gives the reason."""
-        scope = self.scope_for(action) if action in MUTATING else None
-        source = self.stack_app.source
-        if scope is None or source is None:
-            return None
-        return source.denied(action, *scope)
+        return self._denied(action, self.scope_for(action))
 
-    def refuse_read_only(self, action: str) -> bool:
+    def _denied(self, action: str, scope: tuple[str, str] | None) -> str | None:
+        source = self.stack_app.source
+        if action not in MUTATING or scope is None or source is None:
+            return None
+        kind, namespace = scope
+        return source.denied(action, kind, namespace)
+
+    def refuse_read_only(self, action: str, ref: WorkloadRef | None = None) -> bool:
         """True (and a notice) when ``action`` must not run: --read-only, or the cluster's
-        RBAC forbids it (:meth:`unavailable`)."""
+        RBAC forbids it on workload ``ref`` (by default on what the keys act on now:
+        :meth:`unavailable`)."""
         reason = self.stack_app.read_only_reason if action in MUTATING else None
         if reason is not None:
             self.stack_app.tell(
                 f"read-only: {action.replace('_', ' ')} is disabled ({reason})", severity="warning"
             )
             return True
-        reason = self.unavailable(action)
+        if ref is None:
+            reason = self.unavailable(action)
+        else:
+            reason = self._denied(action, (ref.kind, ref.namespace))
         if reason is not None:
             self.stack_app.tell(f"{action.replace('_', ' ')}: {reason}", severity="warning")
             return True
         return False
+
+    def report(self, result: object) -> None:
+        """Tell what a dialog's change came to (an :class:`ActionResult`; None: cancelled)."""
+        if not isinstance(result, ActionResult):
+            return
+        self.stack_app.tell(result.message, severity="information" if result.ok else "error")
+        for warning in result.warnings:
+            self.stack_app.tell(warning, severity="warning")
+        self.refresh_data()
 
     # Textual calls the handler of every class in the MRO, so subclasses do not call super()
     # for these. A screen is drawn when it is resumed, which also follows its mount: drawing

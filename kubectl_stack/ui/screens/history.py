@@ -11,16 +11,17 @@ from textual.containers import VerticalScroll
 from textual.reactive import reactive
 from textual.widgets import DataTable, Static
 
-from ... import kinds as K
+from ...model.ref import WorkloadRef
 from ..presenters import history as present_history
 from ..presenters.style import TableView
 from ..presenters.text import fmt
 from ..widgets.bars import Banner, KeysFooter, TopBar
 from ..widgets.table import KeyedTable
-from . import stack_actions
+from .base import ClusterScreen
+from .stack_actions import WorkloadActions, on_workload
 
 
-class HistoryScreen(stack_actions.StackActions):
+class HistoryScreen(ClusterScreen):
     """Row keys are revision numbers; ``u`` on a row undoes to that revision (after the
     confirm dialog)."""
 
@@ -37,18 +38,17 @@ class HistoryScreen(stack_actions.StackActions):
         Binding("y", "yaml", "YAML", id="yaml"),
     ]
 
-    def __init__(self, namespace: str, name: str, *, kind: str = K.DEFAULT_WORKLOAD.kind) -> None:
+    def __init__(self, ref: WorkloadRef) -> None:
         super().__init__()
-        self.namespace = namespace
-        self.name_ = name
-        self.kind = kind
-        self.title = f"History {name}"
+        self.ref = ref
+        self.title = f"History {ref.name}"
 
     def compose(self) -> ComposeResult:
         yield TopBar()
         yield Banner()
-        yield Static(fmt("history · {}/{}", self.kind.lower(), self.name_), id="history-title")
-        yield KeyedTable(present_history.history_columns(self.kind), id="revisions")
+        ref = self.ref
+        yield Static(fmt("history · {}/{}", ref.kind.lower(), ref.name), id="history-title")
+        yield KeyedTable(present_history.history_columns(ref.kind), id="revisions")
         with VerticalScroll(id="history-diff-box", classes="panel") as box:
             box.border_title = "Template diff"
             yield Static(id="history-diff")
@@ -64,8 +64,9 @@ class HistoryScreen(stack_actions.StackActions):
     def refresh_data(self) -> None:
         """The presenter's revisions now, assigned in one batch (:meth:`watch_view`)."""
         with self.app.batch_update():
+            ref = self.ref
             self.view = present_history.history_view(
-                self.source, self.namespace, self.name_, self.stack_app.now(), self.kind
+                self.source, ref.namespace, ref.name, self.stack_app.now(), ref.kind
             )
 
     def watch_view(self, view: TableView | None) -> None:
@@ -91,10 +92,9 @@ class HistoryScreen(stack_actions.StackActions):
             diff.update("")
             return
         box.border_title = fmt("Template diff: current → revision {}", revision)
+        ref = self.ref
         diff.update(
-            present_history.history_diff(
-                self.source, self.namespace, self.name_, revision, self.kind
-            )
+            present_history.history_diff(self.source, ref.namespace, ref.name, revision, ref.kind)
         )
 
     def action_back(self) -> None:
@@ -106,8 +106,13 @@ class HistoryScreen(stack_actions.StackActions):
     def action_cursor_up(self) -> None:
         self.table.action_cursor_up()
 
-    def target_workload(self) -> tuple[str, str, str] | None:
-        return self.kind, self.namespace, self.name_
+    def workload(self) -> WorkloadRef:
+        """The workload whose history is shown."""
+        return self.ref
 
-    def preferred_undo_revision(self) -> int | None:
-        return self.selected_revision()
+    def action_undo(self) -> None:
+        """Undo to the revision under the cursor."""
+        WorkloadActions(self).undo(self.ref, self.selected_revision())
+
+    action_describe = on_workload(WorkloadActions.describe)
+    action_yaml = on_workload(WorkloadActions.yaml)

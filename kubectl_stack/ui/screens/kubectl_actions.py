@@ -21,8 +21,8 @@ from ...model.preconditions import Seen, seen
 from .. import stack_objects
 from ..presenters import objects as present_objects
 from ..stack_objects import StackObject
+from .base import ClusterScreen
 from .dialogs import ConfirmDialog, ConfirmShown, PickerDialog
-from .stack_actions import StackActions
 
 BINDINGS = [
     Binding("E", "edit", "Edit", show=False, id="edit"),
@@ -41,26 +41,27 @@ class DeleteDialog(ConfirmDialog):
     ``y`` or the button deletes, and only the version shown (its resourceVersion)."""
 
 
-class KubectlActions(StackActions):
-    """A :class:`StackActions` screen whose keys also reach the stack's other objects: the
-    object the keys act on is the workload unless :meth:`picked_object` says otherwise."""
+class KubectlActions(ClusterScreen):
+    """A screen showing a workload (:meth:`~ClusterScreen.workload`) whose keys also reach the
+    stack's other objects: the object the keys act on is the workload unless
+    :meth:`picked_object` says otherwise."""
 
     picked: StackObject | None = None
     """The stack object chosen with ``o`` (None: the workload)."""
 
     def picked_object(self) -> StackObject | None:
-        target = self.target_workload()
-        if target is None:
+        ref = self.workload()
+        if ref is None:
             return None
-        return self.picked or StackObject(target[0], target[2])
+        return self.picked or StackObject(ref.kind, ref.name)
 
     def scope_for(self, action: str) -> tuple[str, str] | None:
-        target = self.target_workload()
-        if target is None:
+        ref = self.workload()
+        if ref is None:
             return None
         if action in ("edit", "delete"):
             picked = self.picked_object()
-            return (picked.kind, target[1]) if picked is not None else None
+            return (picked.kind, ref.namespace) if picked is not None else None
         return self.action_scope()
 
     def _tell(self, message: str, severity: str = "information") -> None:
@@ -69,17 +70,16 @@ class KubectlActions(StackActions):
     # -- edit ---------------------------------------------------------------------------------
 
     def action_edit(self) -> None:
-        target, picked = self.target_workload(), self.picked_object()
-        if target is None or picked is None:
+        ref, picked = self.workload(), self.picked_object()
+        if ref is None or picked is None:
             return
         if not editable(picked.kind):
             self._tell(f"edit: {picked.kind}s are not edited here (o picks another object)")
             return
         if self.refuse_read_only("edit"):
             return
-        namespace = target[1]
         finished = self.stack_app.hand_terminal(
-            self.source.edit_command(picked.kind, namespace, picked.name)
+            self.source.edit_command(picked.kind, ref.namespace, picked.name)
         )
         if finished.ok:
             self._tell(finished.error or f"{picked.ref} edited")
@@ -94,10 +94,10 @@ class KubectlActions(StackActions):
     # -- the object the keys act on -----------------------------------------------------------
 
     def action_pick_object(self) -> None:
-        target = self.target_workload()
-        if target is None:
+        ref = self.workload()
+        if ref is None:
             return
-        kind, namespace, name = target
+        kind, namespace, name = ref.kind, ref.namespace, ref.name
         objects = stack_objects.stack_objects(self.source, kind, namespace, name, self._now())
         by_ref = {o.ref: o for o in objects}
         current = self.picked_object()
@@ -124,8 +124,8 @@ class KubectlActions(StackActions):
     # -- delete -------------------------------------------------------------------------------
 
     def action_delete(self) -> None:
-        target, picked = self.target_workload(), self.picked
-        if target is None:
+        ref, picked = self.workload(), self.picked
+        if ref is None:
             return
         if picked is None or picked.kind not in DELETABLE:
             kinds = ", ".join(f"{k}s" for k in DELETABLE)
@@ -133,7 +133,7 @@ class KubectlActions(StackActions):
             return
         if self.refuse_read_only("delete"):
             return
-        kind, namespace, name = target
+        kind, namespace, name = ref.kind, ref.namespace, ref.name
         store = K.store_key(picked.kind)
 
         def read() -> ConfirmShown | None:
@@ -160,7 +160,7 @@ class KubectlActions(StackActions):
             self._tell(f"{picked.ref} is gone (deleted meanwhile?)", "warning")
             return
         self.app.push_screen(
-            DeleteDialog(f"Delete {picked.ref}", read, apply, "Delete"), self._report
+            DeleteDialog(f"Delete {picked.ref}", read, apply, "Delete"), self.report
         )
 
     # -- shell --------------------------------------------------------------------------------
@@ -170,14 +170,14 @@ class KubectlActions(StackActions):
         return None
 
     def action_shell(self) -> None:
-        target = self.target_workload()
-        if target is None or self.refuse_read_only("shell"):
+        ref = self.workload()
+        if ref is None or self.refuse_read_only("shell"):
             return
         pod = self.selected_pod()
         if pod is None:
             self._choose_pod("S")
             return
-        namespace = target[1]
+        namespace = ref.namespace
         containers = present_objects.containers_of(self.source, namespace, pod)
         obj = self.source.get("pods", namespace, pod) or {}
         annotations = (obj.get("metadata") or {}).get("annotations") or {}
@@ -196,9 +196,9 @@ class KubectlActions(StackActions):
 
     def _choose_pod(self, key: str) -> None:
         """No pod under the cursor: show where to choose one."""
-        target = self.target_workload()
-        if target is not None:
-            self.stack_app.open_stack(target[1], target[2], kind=target[0], tab="pods")
+        ref = self.workload()
+        if ref is not None:
+            self.stack_app.open_stack(ref.namespace, ref.name, kind=ref.kind, tab="pods")
         self._tell(f"choose a pod in the Pods tab, then press {key}")
 
     def _shell(self, namespace: str, pod: str, container: str) -> None:
@@ -214,10 +214,10 @@ class KubectlActions(StackActions):
     # -- port-forward -------------------------------------------------------------------------
 
     def action_port_forward(self) -> None:
-        target = self.target_workload()
-        if target is None or self.refuse_read_only("port_forward"):
+        ref = self.workload()
+        if ref is None or self.refuse_read_only("port_forward"):
             return
-        kind, namespace, name = target
+        kind, namespace, name = ref.kind, ref.namespace, ref.name
         pod = self.selected_pod()
         if pod is not None:
             sources = [StackObject("Pod", pod)]

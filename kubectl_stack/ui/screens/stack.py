@@ -22,13 +22,16 @@ from textual.widgets import DataTable, Static, Tab, Tabs
 
 from ... import kinds as K
 from ...kube.logs import FOLLOWED_WORKLOAD
+from ...model.ref import WorkloadRef
 from ...model.workloads import for_kind
 from ..presenters import stack as present_stack
 from ..presenters.stack import StackView
+from ..stack_objects import StackObject
 from ..widgets.bars import Banner, KeysFooter, TopBar
 from ..widgets.table import DetailLine, KeyedTable
 from ..widgets.tabs import StackTabs
 from . import kubectl_actions, stack_actions
+from .stack_actions import WorkloadActions, on_workload
 
 TABS = (
     ("rollout", "Rollout"),
@@ -367,8 +370,21 @@ class StackScreen(kubectl_actions.KubectlActions):
 
     # -- actions ------------------------------------------------------------------------------
 
-    def target_workload(self) -> tuple[str, str, str] | None:
-        return self.kind, self.namespace, self.name_
+    def workload(self) -> WorkloadRef:
+        """The workload shown."""
+        return WorkloadRef(self.kind, self.namespace, self.name_)
+
+    action_scale = on_workload(WorkloadActions.scale)
+    action_undo = on_workload(WorkloadActions.undo)
+    action_restart = on_workload(WorkloadActions.restart)
+    action_pause = on_workload(WorkloadActions.pause)
+    action_history = on_workload(WorkloadActions.history)
+
+    def action_describe(self) -> None:
+        WorkloadActions(self).describe(self.workload(), self.selected_object())
+
+    def action_yaml(self) -> None:
+        WorkloadActions(self).yaml(self.workload(), self.selected_object())
 
     def selected_pod(self) -> str | None:
         """The pod under the cursor when the Pods panel is in use."""
@@ -376,13 +392,11 @@ class StackScreen(kubectl_actions.KubectlActions):
             return None
         return self.query_one("#pods", KeyedTable).selected_key
 
-    def selected_object(self) -> tuple[str, str, str] | None:
+    def selected_object(self) -> StackObject | None:
+        """What d and y show: the pod under the cursor, else the object picked with o;
+        None: the workload."""
         pod = self.selected_pod()
-        if pod is not None:
-            return "Pod", self.namespace, pod
-        if self.picked is not None:
-            return self.picked.kind, self.namespace, self.picked.name
-        return self.kind, self.namespace, self.name_
+        return StackObject("Pod", pod) if pod is not None else self.picked
 
     def _choose_pod(self, key: str) -> None:
         self.show_tab("pods")
@@ -409,4 +423,4 @@ class StackScreen(kubectl_actions.KubectlActions):
             self.stack_app.tell("choose a pod in the Pods tab, then press x again")
             return
         owner = for_kind(self.kind).pod_owner.kind
-        self.confirm_delete_pod(self.namespace, pod, owner)
+        WorkloadActions(self).delete_pod(self.namespace, pod, owner)

@@ -1,5 +1,8 @@
 """The keys that act on one workload (a Deployment, StatefulSet or DaemonSet), shared by the
-Stacks list and the Stack screen.
+Stacks list, the Stack screen and History: :class:`WorkloadActions`, whose operations take the
+:class:`~kubectl_stack.model.ref.WorkloadRef` they act on. A screen binds the keys to thin
+``action_*`` methods that pass the workload under its cursor, or the one it shows, as a Python
+value: never as a Textual action string, which would be built out of names the cluster chose.
 
 Each action asks first, in a live dialog showing the workload as it is now and what its
 managers -- Helm, Argo CD, Flux -- will make of the change; the change is sent with what the
@@ -9,11 +12,12 @@ reported as a notification carrying the server's own message on failure.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from textual.binding import Binding
 
+from ...kube.actions import ActionResult
 from ...kube.logs import FOLLOWED_WORKLOAD
 from ...model import fields as u
 from ...model.pods import pod_row
@@ -23,10 +27,12 @@ from ...model.workloads import for_kind
 from ..presenters import actions as present_actions
 from ..presenters import history as present_history
 from ..presenters import objects as present_objects
+from ..stack_objects import StackObject
 from .base import ClusterScreen
 from .dialogs import (
     ConfirmDialog,
     ConfirmShown,
+    Dialog,
     ScaleDialog,
     ScaleShown,
     UndoDialog,
@@ -34,7 +40,7 @@ from .dialogs import (
 )
 
 if TYPE_CHECKING:
-    from ...kube.actions import ActionResult
+    from ..source import Source
 
 BINDINGS = [
     Binding("s", "scale", "Scale", id="scale"),
@@ -47,9 +53,6 @@ BINDINGS = [
     Binding("y", "yaml", "YAML", show=False, id="yaml"),
     Binding("e", "events", "Events", show=False, id="events"),
 ]
-
-
-Target = tuple[str, str, str]  # (kind, namespace, name)
 
 
 def _template_facts(obj: Mapping[str, Any], kind: str) -> tuple[str, ...]:
@@ -68,90 +71,70 @@ def _template_facts(obj: Mapping[str, Any], kind: str) -> tuple[str, ...]:
     return tuple(facts)
 
 
-class StackActions(ClusterScreen):
-    """A :class:`ClusterScreen` that knows which workload is meant (:meth:`target_workload`):
-    the keys that act on it."""
+class WorkloadActions:
+    """What the workload keys do, each operation on the workload it is given: it asks first in
+    a dialog pushed over ``screen``, which is told what the change came to."""
 
-    def target_workload(self) -> Target | None:
-        """(kind, namespace, name) of the workload the keys act on."""
-        raise NotImplementedError
+    def __init__(self, screen: ClusterScreen) -> None:
+        self.screen = screen
 
-    def action_scope(self) -> tuple[str, str] | None:
-        target = self.target_workload()
-        return (target[0], target[1]) if target is not None else None
+    @property
+    def source(self) -> Source:
+        return self.screen.source
 
-    def preferred_undo_revision(self) -> int | None:
-        """The revision the undo dialog proposes; None = the previous one (kubectl's default)."""
-        return None
+    def _tell(self, message: str, severity: str = "information") -> None:
+        self.screen.stack_app.tell(message, severity=severity)
 
-    def _report(self, result: object) -> None:
-        """Tell what a dialog's change came to (None: it was cancelled)."""
-        if result is None:
-            return
-        done: ActionResult = result  # type: ignore[assignment]
-        self.stack_app.tell(done.message, severity="information" if done.ok else "error")
-        for warning in done.warnings:
-            self.stack_app.tell(warning, severity="warning")
-        self.refresh_data()
+    def _push(self, dialog: Dialog) -> None:
+        self.screen.app.push_screen(dialog, self.screen.report)
 
-    def _notes(self, target: Target, action: str) -> tuple[str, ...]:
-        return present_actions.action_notes(self.source, *target, action)
+    def _notes(self, ref: WorkloadRef, action: str) -> tuple[str, ...]:
+        return present_actions.action_notes(self.source, ref.kind, ref.namespace, ref.name, action)
 
-    def _not_pausable(self, target: Target) -> bool:
-        """True (and a notice) when the target's kind has no rollout pause."""
-        if for_kind(target[0]).pausable:
-            return False
-        self.stack_app.tell(f"pause/resume is only for Deployments ({target[2]} is a {target[0]})")
-        return True
-
-    def _workload(self, target: Target) -> Mapping[str, Any] | None:
-        return present_objects.workload(self.source, *target)
+    def _workload(self, ref: WorkloadRef) -> Mapping[str, Any] | None:
+        return present_objects.workload(self.source, ref.kind, ref.namespace, ref.name)
 
     # -- scale --------------------------------------------------------------------------------
 
-    def action_scale(self) -> None:
-        target = self.target_workload()
-        if target is None or self.refuse_read_only("scale"):
+    def scale(self, ref: WorkloadRef) -> None:
+        if self.screen.refuse_read_only("scale", ref):
             return
-        kind, namespace, name = target
+        kind, namespace, name = ref.kind, ref.namespace, ref.name
         no_scale = for_kind(kind).no_scale
         if no_scale:
-            self.stack_app.tell(f"{kind} {name} {no_scale}: it has no scale")
+            self._tell(f"{kind} {name} {no_scale}: it has no scale")
             return
 
         def read() -> ScaleShown | None:
             info = present_actions.scale_info(self.source, namespace, name, kind)
-            obj = self._workload(target)
+            obj = self._workload(ref)
             if info is None or obj is None:
                 return None
             return ScaleShown(seen(obj).only("replicas"), info.spec, info.ready, info.hpa_warning)
 
         async def apply(count: object, shown: Seen) -> ActionResult:
             assert isinstance(count, int)
-            return await self.source.scale(
-                WorkloadRef(*target), count, current_replicas=shown.replicas
-            )
+            return await self.source.scale(ref, count, current_replicas=shown.replicas)
 
         if read() is None:
             return
-        dialog = ScaleDialog(f"Scale {name}", read, apply, "Scale", self._notes(target, "scale"))
-        self.app.push_screen(dialog, self._report)
+        self._push(ScaleDialog(f"Scale {name}", read, apply, "Scale", self._notes(ref, "scale")))
 
     # -- undo ---------------------------------------------------------------------------------
 
-    def action_undo(self) -> None:
-        target = self.target_workload()
-        if target is None or self.refuse_read_only("undo"):
+    def undo(self, ref: WorkloadRef, preferred: int | None = None) -> None:
+        """Undo the rollout of ``ref``; the dialog proposes revision ``preferred`` (None: the
+        previous one, kubectl's default)."""
+        if self.screen.refuse_read_only("undo", ref):
             return
-        kind, namespace, name = target
-        preferred = self.preferred_undo_revision()
+        kind, namespace, name = ref.kind, ref.namespace, ref.name
         info = present_history.undo_info(self.source, namespace, name, preferred, kind)
         if info.problem is not None:
-            self.stack_app.tell(info.problem, severity="warning")
+            self._tell(info.problem, severity="warning")
             return
 
         def read() -> UndoShown | None:
-            obj = self._workload(target)
+            obj = self._workload(ref)
             if obj is None:
                 return None
             # What the undo rests on: the template, and the revision the object records.
@@ -167,23 +150,19 @@ class StackActions(ClusterScreen):
 
         async def apply(revision: object, shown: Seen) -> ActionResult:
             assert isinstance(revision, int)
-            return await self.source.undo(WorkloadRef(*target), revision, shown=shown)
+            return await self.source.undo(ref, revision, shown=shown)
 
-        self.app.push_screen(
-            UndoDialog(f"Undo rollout of {name}", read, apply, self._notes(target, "undo")),
-            self._report,
-        )
+        self._push(UndoDialog(f"Undo rollout of {name}", read, apply, self._notes(ref, "undo")))
 
     # -- restart and pause --------------------------------------------------------------------
 
-    def action_restart(self) -> None:
-        target = self.target_workload()
-        if target is None or self.refuse_read_only("restart"):
+    def restart(self, ref: WorkloadRef) -> None:
+        if self.screen.refuse_read_only("restart", ref):
             return
-        kind, namespace, name = target
+        kind, name = ref.kind, ref.name
 
         def read() -> ConfirmShown | None:
-            obj = self._workload(target)
+            obj = self._workload(ref)
             if obj is None:
                 return None
             question = f"Roll out new pods for {kind.lower()} {name} (rollout restart)?"
@@ -191,27 +170,24 @@ class StackActions(ClusterScreen):
             return ConfirmShown(seen(obj).only("uid", "template", "paused"), question, facts)
 
         async def apply(_yes: object, shown: Seen) -> ActionResult:
-            return await self.source.restart(WorkloadRef(*target), shown=shown)
+            return await self.source.restart(ref, shown=shown)
 
         if read() is None:
             return
-        self.app.push_screen(
-            ConfirmDialog(
-                f"Restart {name}", read, apply, "Restart", self._notes(target, "restart")
-            ),
-            self._report,
+        self._push(
+            ConfirmDialog(f"Restart {name}", read, apply, "Restart", self._notes(ref, "restart"))
         )
 
-    def action_pause(self) -> None:
-        target = self.target_workload()
-        if target is None or self.refuse_read_only("pause"):
+    def pause(self, ref: WorkloadRef) -> None:
+        if self.screen.refuse_read_only("pause", ref):
             return
-        if self._not_pausable(target):
+        kind, namespace, name = ref.kind, ref.namespace, ref.name
+        if not for_kind(kind).pausable:
+            self._tell(f"pause/resume is only for Deployments ({name} is a {kind})")
             return
-        kind, namespace, name = target
 
         def read() -> ConfirmShown | None:
-            obj = self._workload(target)
+            obj = self._workload(ref)
             if obj is None:
                 return None
             shown = seen(obj).only("uid", "paused", "template")
@@ -230,19 +206,16 @@ class StackActions(ClusterScreen):
 
         if read() is None:
             return
-        self.app.push_screen(
-            ConfirmDialog(f"Pause/resume {name}", read, apply, "Pause/resume"),
-            self._report,
-        )
+        self._push(ConfirmDialog(f"Pause/resume {name}", read, apply, "Pause/resume"))
 
-    def confirm_delete_pod(self, namespace: str, pod: str, owner: str) -> None:
+    def delete_pod(self, namespace: str, pod: str, owner: str) -> None:
         """Ask before deleting one pod; only that very pod (its uid) is deleted."""
 
         def read() -> ConfirmShown | None:
             obj = self.source.get("pods", namespace, pod)
             if obj is None:
                 return None
-            row = pod_row(obj, self.stack_app.now())
+            row = pod_row(obj, self.screen.stack_app.now())
             question = f"Delete pod {pod}? Its {owner} will create a replacement."
             facts = (f"{row.status} · ready {row.ready} · restarts {row.restarts} · {row.node}",)
             return ConfirmShown(seen(obj).only("uid"), question, facts)
@@ -252,48 +225,54 @@ class StackActions(ClusterScreen):
 
         if read() is None:
             return
-        self.app.push_screen(
-            ConfirmDialog(f"Delete pod {pod}", read, apply, "Delete"), self._report
-        )
+        self._push(ConfirmDialog(f"Delete pod {pod}", read, apply, "Delete"))
 
-    def action_logs(self) -> None:
-        target = self.target_workload()
-        if target is None:
-            return
-        if target[0] != FOLLOWED_WORKLOAD.kind:
+    # -- screens about the workload -----------------------------------------------------------
+
+    def logs(self, ref: WorkloadRef) -> None:
+        if ref.kind != FOLLOWED_WORKLOAD.kind:
             # Logs of one pod at a time for these: pick it in the Pods tab.
-            self.stack_app.open_stack(target[1], target[2], kind=target[0], tab="pods")
-            self.stack_app.tell("choose a pod in the Pods tab, then press l")
+            self.screen.stack_app.open_stack(ref.namespace, ref.name, kind=ref.kind, tab="pods")
+            self.screen.stack_app.tell("choose a pod in the Pods tab, then press l")
             return
         from .logs import LogsScreen
 
-        self.app.push_screen(LogsScreen(target[1], deployment=target[2]))
+        self.screen.app.push_screen(LogsScreen(ref.namespace, deployment=ref.name))
 
-    def action_history(self) -> None:
-        target = self.target_workload()
-        if target is not None:
-            from .history import HistoryScreen
+    def history(self, ref: WorkloadRef) -> None:
+        from .history import HistoryScreen
 
-            self.app.push_screen(HistoryScreen(target[1], target[2], kind=target[0]))
+        self.screen.app.push_screen(HistoryScreen(ref))
 
-    def action_describe(self) -> None:
-        self._show_object("describe")
+    def events(self, ref: WorkloadRef) -> None:
+        self.screen.stack_app.open_stack(ref.namespace, ref.name, kind=ref.kind, tab="events")
 
-    def action_yaml(self) -> None:
-        self._show_object("yaml")
+    def describe(self, ref: WorkloadRef, obj: StackObject | None = None) -> None:
+        """``kubectl describe`` of ``obj`` in the workload's namespace (a pod, an object of its
+        stack); None: of the workload itself."""
+        self._show(ref, "describe", obj)
 
-    def selected_object(self) -> tuple[str, str, str] | None:
-        """(kind, namespace, name) that d and y show; the workload by default."""
-        return self.target_workload()
+    def yaml(self, ref: WorkloadRef, obj: StackObject | None = None) -> None:
+        """The YAML of ``obj`` in the workload's namespace; None: of the workload itself."""
+        self._show(ref, "yaml", obj)
 
-    def _show_object(self, mode: str) -> None:
-        obj = self.selected_object()
-        if obj is not None:
-            from .yaml import ObjectScreen
+    def _show(self, ref: WorkloadRef, mode: str, obj: StackObject | None) -> None:
+        from .yaml import ObjectScreen
 
-            self.app.push_screen(ObjectScreen(*obj, mode=mode))
+        kind, name = (ref.kind, ref.name) if obj is None else (obj.kind, obj.name)
+        self.screen.app.push_screen(ObjectScreen(kind, ref.namespace, name, mode=mode))
 
-    def action_events(self) -> None:
-        target = self.target_workload()
-        if target is not None:
-            self.stack_app.open_stack(target[1], target[2], kind=target[0], tab="events")
+
+def on_workload(
+    operation: Callable[[WorkloadActions, WorkloadRef], None],
+) -> Callable[[ClusterScreen], None]:
+    """A screen's ``action_*`` method for a workload key: ``operation`` on the workload the
+    screen's keys act on now (:meth:`ClusterScreen.workload`), nothing when there is none.
+    The screen binds the key to it as ``action_scale = on_workload(WorkloadActions.scale)``."""
+
+    def action(screen: ClusterScreen) -> None:
+        ref = screen.workload()
+        if ref is not None:
+            operation(WorkloadActions(screen), ref)
+
+    return action

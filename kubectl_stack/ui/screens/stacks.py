@@ -10,6 +10,7 @@ from textual.binding import Binding
 from textual.reactive import reactive
 from textual.widgets import DataTable, Static
 
+from ...model.ref import WorkloadRef
 from ..presenters import stacks as present_stacks
 from ..presenters.style import TableView
 from ..widgets.bars import Banner, KeysFooter, TopBar
@@ -17,6 +18,7 @@ from ..widgets.table import DetailLine, KeyedTable
 from ..widgets.text_input import TextInput
 from . import kubectl_actions, stack_actions
 from .dialogs import PickerDialog
+from .stack_actions import WorkloadActions, on_workload
 
 WIDE = 120  # columns at which every column fits
 
@@ -207,20 +209,19 @@ class StacksScreen(kubectl_actions.KubectlActions):
     def action_cursor_up(self) -> None:
         self.table.action_cursor_up()
 
-    def selected(self) -> tuple[str, str, str] | None:
-        """(kind, namespace, name) under the cursor; None on a group row."""
+    def selected(self) -> WorkloadRef | None:
+        """The workload under the cursor; None on a group row."""
         key = self.table.selected_key
-        return None if key is None else present_stacks.parse_stack_key(key)
+        return None if key is None else WorkloadRef.parse(key)
 
     @on(DataTable.RowSelected, ".stacks-table")
     def _row_selected(self) -> None:
         self.action_open()
 
     def action_open(self) -> None:
-        target = self.selected()
-        if target is not None:
-            kind, namespace, name = target
-            self.stack_app.open_stack(namespace, name, kind=kind)
+        ref = self.selected()
+        if ref is not None:
+            self.stack_app.open_stack(ref.namespace, ref.name, kind=ref.kind)
 
     # -- filter and sort --------------------------------------------------------------------
 
@@ -307,5 +308,15 @@ class StacksScreen(kubectl_actions.KubectlActions):
 
     # -- actions on the selected stack ------------------------------------------------------
 
-    def target_workload(self) -> tuple[str, str, str] | None:
+    def workload(self) -> WorkloadRef | None:
         return self.selected()
+
+    action_scale = on_workload(WorkloadActions.scale)
+    action_undo = on_workload(WorkloadActions.undo)
+    action_restart = on_workload(WorkloadActions.restart)
+    action_pause = on_workload(WorkloadActions.pause)
+    action_logs = on_workload(WorkloadActions.logs)
+    action_history = on_workload(WorkloadActions.history)
+    action_events = on_workload(WorkloadActions.events)
+    action_describe = on_workload(WorkloadActions.describe)
+    action_yaml = on_workload(WorkloadActions.yaml)
