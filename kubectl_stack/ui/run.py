@@ -33,20 +33,24 @@ TERMINAL_GONE = 129
 # "Start-up, third pass"). A step a later Textual has renamed is skipped; the last ones load
 # everything anyway.
 _APP_STEPS = (
+    "rich.theme",
+    "rich.text",
     "rich.console",
-    "textual.css.styles",
-    "textual.css.model",
+    "textual",  # its package imports most of it
     "textual.dom",
     "textual.widget",
+    "textual.containers",
     "textual.screen",
-    "textual.widgets._input",
+    "textual.widgets._select",
     "textual.command",
-    "textual.css.stylesheet",
+    "textual.markup",
     "textual.app",
     "textual.widgets._data_table",
+    "kubectl_stack.ui.presenters.history",
     "kubectl_stack.ui.screens.dialogs",
     "kubectl_stack.ui.app",
     "kubectl_stack.ui.driver",
+    "kubectl_stack.ui.presenters.objects",
     "kubectl_stack.ui.screens.stacks",
 )
 _LOOP_TURNS = 4  # event loop iterations between two steps: a request takes a few to go out
