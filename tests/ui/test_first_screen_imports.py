@@ -106,3 +106,14 @@ def test_a_connection_error_is_told_without_loading_textual(tmp_path: Path) -> N
     assert done.stderr.startswith("error: ") and done.stderr.count("\n") == 1, done.stderr
     assert "gone" in done.stderr
     assert "textual" not in modules.split()
+
+
+def test_every_import_step_of_the_first_screen_exists() -> None:
+    """The steps Textual and the app are imported in (their answers overlap the first lists)
+    name modules of the pinned Textual: a step a newer one renamed would be skipped, and the
+    overlap would quietly coarsen."""
+    import importlib.util
+
+    from kubectl_stack.ui.run import _APP_STEPS
+
+    assert [name for name in _APP_STEPS if importlib.util.find_spec(name) is None] == []
