@@ -21,6 +21,9 @@ class PausableProxy:
         self._tasks: set[asyncio.Task[None]] = set()
         self._freeze: bytes | None = None
         self.frozen = 0
+        self.asked: list[bytes] = []
+        """The first line of each chunk a client sent (a request line, mostly), delivered or
+        not."""
 
     @property
     def url(self) -> str:
@@ -66,6 +69,8 @@ class PausableProxy:
         flowing, doomed = flags
         with contextlib.suppress(OSError, asyncio.CancelledError):
             while data := await src.read(65536):
+                if upstream:
+                    self.asked.append(data.split(b"\r\n", 1)[0])
                 if upstream and self._freeze is not None and self._freeze in data:
                     self._freeze = None
                     doomed.set()

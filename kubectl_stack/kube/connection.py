@@ -595,8 +595,11 @@ async def check(connection: Connection) -> dict[str, Any]:
     return version if isinstance(version, dict) else {}
 
 
-async def connect(options: ConnectionOptions, environ: dict[str, str] | None = None) -> Connection:
-    """Resolve ``options`` as kubectl would, authenticate, and check the server answers.
+def open_connection(
+    options: ConnectionOptions, environ: dict[str, str] | None = None
+) -> Connection:
+    """Resolve ``options`` as kubectl would and authenticate, without asking the server
+    anything yet (:func:`check` does; :func:`connect` is both).
 
     Raises a :class:`ConnectionFailed` subclass whose ``message`` is one line for the user.
     """
@@ -604,7 +607,15 @@ async def connect(options: ConnectionOptions, environ: dict[str, str] | None = N
         config = resolve(options, environ)
     except ConfigError as exc:
         raise ConfigurationError(str(exc)) from exc
-    connection = Connection(config)
+    return Connection(config)
+
+
+async def connect(options: ConnectionOptions, environ: dict[str, str] | None = None) -> Connection:
+    """Resolve ``options`` as kubectl would, authenticate, and check the server answers.
+
+    Raises a :class:`ConnectionFailed` subclass whose ``message`` is one line for the user.
+    """
+    connection = open_connection(options, environ)
     try:
         await check(connection)
     except BaseException:

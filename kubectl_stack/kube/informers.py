@@ -140,30 +140,39 @@ class Informers:
         self._metrics_scope: str | None = None
 
     async def start(self) -> None:
-        """Resolve versions by discovery, add the optional kinds the server serves, and
-        start every informer (returns at once)."""
-        resolved: list[Kind] = []
+        """Start every informer (returns at once): first those of the kinds that need no
+        discovery, whose lists go out while discovery is asked (the HPA API version the server
+        prefers, the optional kinds it serves: both at once), then those it resolves."""
+        asking_hpa = any(kind.name == K.HPAS.name for kind in self.kinds)
         for kind in self.kinds:
-            if kind.name == K.HPAS.name:
-                kind = await preferred_hpa_kind(self.connection)
-            resolved.append(kind)
-        if self.optional:
-            resolved += await served_optional_kinds(self.connection, self.optional)
-        for kind in resolved:
-            informer = Informer(
-                self.connection,
-                self.state,
-                kind,
-                self.namespace,
-                rng=random.Random(self.rng.random()),
-                backoff_initial=self.backoff_initial,
-                fallback_namespace=self.connection.namespace if self.namespace is None else None,
-                liveness=self.liveness,
-            )
-            self.informers[kind.name] = informer
-            self._tasks[kind.name] = asyncio.create_task(
-                informer.run(), name=f"informer:{kind.name}"
-            )
+            if kind.name != K.HPAS.name:
+                self._start(kind)
+
+        async def hpa() -> list[Kind]:
+            return [await preferred_hpa_kind(self.connection)] if asking_hpa else []
+
+        async def optional() -> list[Kind]:
+            if not self.optional:
+                return []
+            return await served_optional_kinds(self.connection, self.optional)
+
+        for kinds in await asyncio.gather(hpa(), optional()):
+            for kind in kinds:
+                self._start(kind)
+
+    def _start(self, kind: Kind) -> None:
+        informer = Informer(
+            self.connection,
+            self.state,
+            kind,
+            self.namespace,
+            rng=random.Random(self.rng.random()),
+            backoff_initial=self.backoff_initial,
+            fallback_namespace=self.connection.namespace if self.namespace is None else None,
+            liveness=self.liveness,
+        )
+        self.informers[kind.name] = informer
+        self._tasks[kind.name] = asyncio.create_task(informer.run(), name=f"informer:{kind.name}")
 
     async def wait_synced(self, timeout: float | None = None) -> bool:
         """Wait until every kind finished its first list (or cannot be listed)."""

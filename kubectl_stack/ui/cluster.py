@@ -11,7 +11,7 @@ from dataclasses import replace
 from ..kube import access, actions, describe, kubectl
 from ..kube import kinds as K
 from ..kube.actions import ActionResult
-from ..kube.connection import ApiError, Connection, ConnectionFailed, connect
+from ..kube.connection import ApiError, Connection, ConnectionFailed, check, open_connection
 from ..kube.informers import Informers
 from ..kube.kubeconfig import ConfigError, kubeconfig_paths, load_merged
 from ..kube.logs import LogOptions, LogStream
@@ -266,15 +266,21 @@ async def open_source(connection_options: ConnectionOptions, options: Options) -
     """Connect as kubectl would and start watching; raises :class:`ConnectError` with one
     line for the user."""
     try:
-        connection = await connect(connection_options)
+        connection = open_connection(connection_options)
     except ConnectionFailed as exc:
         raise ConnectError(str(exc)) from exc
+    # The server's check goes out with the first lists, which do not wait a round trip (and a
+    # TLS handshake) for its answer; its failure is the one the user is told.
+    checking = asyncio.ensure_future(check(connection))
+    # Its error is raised where it is awaited; when open_source is cancelled first, not logged.
+    checking.add_done_callback(lambda done: done.cancelled() or done.exception())
     state = ClusterState(max_rate=NOTIFY_RATE)
     namespace = connection.namespace
     scope = None if options.all_namespaces else namespace
     if options.selector:
         # Read by the server first: a bad selector gets its words, what kubectl prints.
         try:
+            await checking
             query = {"labelSelector": options.selector, "limit": "1"}
             await connection.get_json(K.DEPLOYMENTS.path(scope), query)
             labelselector.parse(options.selector)
@@ -289,7 +295,9 @@ async def open_source(connection_options: ConnectionOptions, options: Options) -
         _, elsewhere = await asyncio.gather(
             informers.start(), _deployments_elsewhere(connection, scope, options.selector)
         )
+        await checking
     except (ApiError, ConnectionFailed) as exc:
+        await informers.stop()
         await connection.close()
         raise ConnectError(str(exc)) from exc
     source = ClusterSource(

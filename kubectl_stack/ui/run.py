@@ -9,10 +9,11 @@ app too (:mod:`.driver`): exit code 129, nothing more written.
 from __future__ import annotations
 
 import asyncio
+import importlib
 import signal
 import sys
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ..demo import DemoError, start_demo
 from ..loading import loading
@@ -26,6 +27,34 @@ if TYPE_CHECKING:
 # for a process a hang-up ended.
 TERMINAL_GONE = 129
 
+# What the first screen needs that the connection does not (Textual, Rich, the app), as steps
+# in the order they load: the event loop runs between two, so the connection, discovery and
+# the first lists go out and their answers come in while the rest loads (bench/README.md,
+# "Start-up, third pass"). A step a later Textual has renamed is skipped; the last ones load
+# everything anyway.
+_APP_STEPS = (
+    "rich.theme",
+    "rich.text",
+    "rich.console",
+    "textual",  # its package imports most of it
+    "textual.dom",
+    "textual.widget",
+    "textual.containers",
+    "textual.screen",
+    "textual.widgets._select",
+    "textual.command",
+    "textual.markup",
+    "textual.app",
+    "textual.widgets._data_table",
+    "kubectl_stack.ui.presenters.history",
+    "kubectl_stack.ui.screens.dialogs",
+    "kubectl_stack.ui.app",
+    "kubectl_stack.ui.driver",
+    "kubectl_stack.ui.presenters.objects",
+    "kubectl_stack.ui.screens.stacks",
+)
+_LOOP_TURNS = 4  # event loop iterations between two steps: a request takes a few to go out
+
 
 async def _main(
     options: Options,
@@ -34,14 +63,21 @@ async def _main(
     demo_kubeconfig: str | None = None,
 ) -> int:
     with loading():
-        from .app import make_app
         from .cluster import open_source
 
+        opening = asyncio.ensure_future(open_source(options.connection, options))
+        try:
+            await _load_app(opening)
+        except BaseException:
+            opening.cancel()
+            raise
     try:
-        source = await open_source(options.connection, options)
+        source = await opening
     except ConnectError as exc:
         sys.stderr.write(f"error: {exc}\n")
         return 1
+    from .app import make_app  # loaded by then
+
     app = make_app(
         options, source=source, now=now, notices=notices, demo_kubeconfig=demo_kubeconfig
     )
@@ -65,6 +101,21 @@ async def _main(
     if app.fatal_error:
         sys.stderr.write(f"error: {app.fatal_error}\n")
     return app.return_code or 0
+
+
+async def _load_app(opening: asyncio.Future[Any]) -> None:
+    """Import :data:`_APP_STEPS`, turning the event loop between two, until they are all in or
+    ``opening`` failed (its error is shown without waiting for the rest)."""
+    for name in _APP_STEPS:
+        if opening.done() and opening.exception() is not None:
+            return
+        try:
+            importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name != name or name.startswith("kubectl_stack."):
+                raise
+        for _ in range(_LOOP_TURNS):
+            await asyncio.sleep(0)
 
 
 def run(options: Options) -> int:

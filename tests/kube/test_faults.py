@@ -258,3 +258,32 @@ async def test_a_huge_retry_after_is_capped_and_reconnect_cuts_it_short(
     watching.informers.reconnect()
     await wait_until(lambda: state.connection.state == "ok", timeout=10)
     await converge(state, watching.connection)
+
+
+async def test_the_lists_go_out_while_discovery_is_unanswered(quick_sim: RunningSim) -> None:
+    """Start-up (issue 16): the kinds that need no discovery are listed at once; the HPA's
+    version and the optional kinds are asked for meanwhile, not before."""
+    proxy = PausableProxy(quick_sim.port)
+    await proxy.start()
+    connection = await connect(options_for(quick_sim, server=proxy.url))
+    state = ClusterState()
+    informers = Informers(connection, state, None, seed=1)
+    proxy.pause()  # nothing is answered, discovery included
+    starting = asyncio.ensure_future(informers.start())
+    try:
+
+        def asked(request: bytes) -> bool:
+            return any(line.startswith(request) for line in proxy.asked)
+
+        await wait_until(lambda: asked(b"GET /api/v1/pods?") and asked(b"GET /apis/autoscaling "))
+        assert not starting.done()  # still waiting for discovery's answers
+        proxy.resume()
+        await starting
+        assert await informers.wait_synced(timeout=20)
+        assert K.HPAS.name in informers.informers
+    finally:
+        starting.cancel()
+        await informers.stop()
+        await connection.close()
+        await proxy.stop()
+        state.close()

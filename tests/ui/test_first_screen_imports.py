@@ -74,3 +74,46 @@ def test_no_collection_while_loading_and_as_before_after() -> None:
         assert not gc.isenabled()  # theirs to turn on again
     finally:
         gc.enable()
+
+
+FAILING = """
+import asyncio, sys
+from kubectl_stack.options import ConnectionOptions, Options
+from kubectl_stack.ui.run import _main
+
+code = asyncio.run(_main(Options(connection=ConnectionOptions(kubeconfig=sys.argv[1]))))
+print(code, " ".join(sorted(sys.modules)))
+"""
+
+
+def test_a_connection_error_is_told_without_loading_textual(tmp_path: Path) -> None:
+    """The connection is opened while Textual loads (its answers overlap the imports); when it
+    fails, the error is told at once, not after the rest of the app has loaded."""
+    path = tmp_path / "kubeconfig"
+    path.write_text(
+        "apiVersion: v1\nkind: Config\ncurrent-context: gone\ncontexts: []\nclusters: []\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", FAILING, str(path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=REPO,
+        env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "PYTHONPATH": str(REPO)},
+    )
+    code, modules = done.stdout.split(" ", 1)
+    assert code == "1"
+    assert done.stderr.startswith("error: ") and done.stderr.count("\n") == 1, done.stderr
+    assert "gone" in done.stderr
+    assert "textual" not in modules.split()
+
+
+def test_every_import_step_of_the_first_screen_exists() -> None:
+    """The steps Textual and the app are imported in (their answers overlap the first lists)
+    name modules of the pinned Textual: a step a newer one renamed would be skipped, and the
+    overlap would quietly coarsen."""
+    import importlib.util
+
+    from kubectl_stack.ui.run import _APP_STEPS
+
+    assert [name for name in _APP_STEPS if importlib.util.find_spec(name) is None] == []

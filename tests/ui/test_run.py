@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import pytest
+from proxy import PausableProxy
 
 from kubectl_stack.options import ConnectionOptions, Options
 from kubectl_stack.settings import Settings
 from kubectl_stack.ui.app import make_app
+from kubectl_stack.ui.cluster import open_source
 from kubectl_stack.ui.run import run
 from kubectl_stack.ui.screens.dialogs import PickerDialog, ScaleDialog
 from kubectl_stack.ui.screens.help import HelpScreen
@@ -164,3 +167,33 @@ async def test_demo_kubeconfig_line_is_shown_inside_the_app(sim: RunningSim) -> 
         # On one line of its own at 80 columns, ready to copy.
         line = f"export KUBECONFIG={sim.kubeconfig}"
         assert any(row.strip(" │") == line for row in text.splitlines()), text
+
+
+async def test_the_first_lists_do_not_wait_for_the_servers_check(sim: RunningSim) -> None:
+    """Start-up (issue 16): the ``/version`` check and the first lists go out together; the
+    source is open once the check is answered (and a failed check is still what is told)."""
+    proxy = PausableProxy(sim.port)
+    await proxy.start()
+    proxy.pause()  # nothing is answered
+    options = Options(
+        connection=ConnectionOptions(kubeconfig=str(sim.kubeconfig), server=proxy.url),
+        all_namespaces=True,
+    )
+    opening = asyncio.ensure_future(open_source(options.connection, options))
+    try:
+
+        def asked(request: bytes) -> bool:
+            return any(line.startswith(request) for line in proxy.asked)
+
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + 30
+        while not (asked(b"GET /version ") and asked(b"GET /api/v1/pods?")):
+            assert loop.time() < deadline, proxy.asked
+            await asyncio.sleep(0.02)
+        assert not opening.done()
+        proxy.resume()
+        source = await opening
+        await source.close()
+    finally:
+        opening.cancel()
+        await proxy.stop()
