@@ -588,7 +588,7 @@ async def check(connection: Connection) -> dict[str, Any]:
         version = await connection.get_json("/version")
     except ApiError as exc:
         if exc.status == 401:
-            raise Unauthorized("error: You must be logged in to the server (Unauthorized)") from exc
+            raise Unauthorized("You must be logged in to the server (Unauthorized)") from exc
         if exc.status == 403:
             raise Forbidden(exc.kubectl_message()) from exc
         raise ConnectionFailed(exc.kubectl_message()) from exc

@@ -133,7 +133,7 @@ async def test_bearer_token_flag_and_wrong_token(tls_sim: RunningSim) -> None:
     await check_lists_pods(options_for(tls_sim, token="viewer-token"))
     with pytest.raises(Unauthorized) as err:
         await connect(options_for(tls_sim, token="wrong"))
-    assert err.value.message == "error: You must be logged in to the server (Unauthorized)"
+    assert err.value.message == "You must be logged in to the server (Unauthorized)"
 
 
 async def test_refused_connection_is_one_line() -> None:

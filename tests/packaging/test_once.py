@@ -279,3 +279,18 @@ def test_once_ascii_flag_and_config_key_print_ascii_under_utf8(
     monkeypatch.setenv("KUBECTL_STACK_ASCII", "true")
     code, configured, _ = once("--kubeconfig", str(sim.kubeconfig))
     assert code == 0 and configured.isascii() and " ok3 " in configured
+
+
+def test_once_with_a_wrong_token_says_what_kubectl_says(
+    kubectl_for: Callable[[Path], Kubectl],
+) -> None:
+    with start_sim("empty", tls=True) as secured:
+        # The app's first request is /version: kubectl's answer to that same request (its
+        # discovery of `get ns` words the 401 as "the server has asked for ... credentials").
+        kubectl = kubectl_for(secured.kubeconfig)
+        denied = kubectl("--token", "wrong", "get", "--raw", "/version")
+        code, out, err = once("--kubeconfig", str(secured.kubeconfig), "--token", "wrong")
+    assert denied.returncode == 1 and code == 1 and out == ""
+    # kubectl: "error: You must be logged in to the server (Unauthorized)"; --once said
+    # "error: " twice.
+    assert err == denied.stderr
