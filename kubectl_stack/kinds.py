@@ -133,6 +133,15 @@ def workload_by_alias(word: str) -> Kind | None:
     return next((k for k in WORKLOADS.values() if word in (k.short, k.plural)), None)
 
 
+def display_name(kind: str, name: str) -> str:
+    """A workload's name as the app shows it: kubectl's short resource name before every kind
+    but the default one (``sts/db``, ``ds/agent``), the bare name for Deployments."""
+    found = WORKLOADS.get(kind)
+    if found is None or found is DEFAULT_WORKLOAD:
+        return name
+    return f"{found.short}/{name}"
+
+
 def store_key(kind: str) -> str:
     """The store key of an object ``kind`` ("StatefulSet" -> "statefulsets"); a key already
     given as one passes through."""

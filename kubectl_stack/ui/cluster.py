@@ -248,15 +248,15 @@ class ClusterSource(CachedReads):
         namespace: str,
         *,
         pod: str | None,
-        deployment: str | None,
+        workload: WorkloadRef | None,
         options: LogOptions,
     ) -> LogStream:
-        """Logs of one pod, or of every pod of a Deployment (new pods join as they start)."""
+        """Logs of one pod, or of every pod of a workload (new pods join as they start)."""
         return LogStream(
             self.connection,
             namespace,
             pod=pod,
-            deployment=deployment,
+            workload=workload,
             state=self.state,
             options=options,
         )

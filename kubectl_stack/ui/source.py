@@ -123,7 +123,12 @@ class Source(Protocol):
         self, namespace: str, target: str, remote: int, local: int | None
     ) -> kubectl.PortForward | None: ...
     def log_stream(
-        self, namespace: str, *, pod: str | None, deployment: str | None, options: LogOptions
+        self,
+        namespace: str,
+        *,
+        pod: str | None,
+        workload: WorkloadRef | None,
+        options: LogOptions,
     ) -> LogFeed: ...
 
 

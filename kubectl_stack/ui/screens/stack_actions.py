@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING, Any
 
 from textual.binding import Binding
 
-from ...kube.logs import FOLLOWED_WORKLOAD
 from ...model import fields as u
 from ...model.pods import pod_row
 from ...model.preconditions import Seen, seen
@@ -260,14 +259,9 @@ class StackActions(ClusterScreen):
         target = self.target_workload()
         if target is None:
             return
-        if target[0] != FOLLOWED_WORKLOAD.kind:
-            # Logs of one pod at a time for these: pick it in the Pods tab.
-            self.stack_app.open_stack(target[1], target[2], kind=target[0], tab="pods")
-            self.stack_app.tell("choose a pod in the Pods tab, then press l")
-            return
         from .logs import LogsScreen
 
-        self.app.push_screen(LogsScreen(target[1], deployment=target[2]))
+        self.app.push_screen(LogsScreen(target[1], workload=WorkloadRef(*target)))
 
     def action_history(self) -> None:
         target = self.target_workload()

@@ -1,0 +1,49 @@
+"""``l`` on a workload of any kind opens the log stream of all its pods: a StatefulSet's, from
+the Stacks list and from its Stack screen, against the embedded cluster (helm-argo:
+StatefulSet shop-db, 3 pods)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from kubectl_stack.ui.screens.logs import LogsScreen
+from kubectl_stack.ui.screens.stack import StackScreen
+from kubectl_stack.ui.screens.stacks import StacksScreen
+from kubectl_stack_sim.runner import RunningSim
+
+from .conftest import build_app, until, until_text
+
+SHOP_DB_PODS = {"shop-db-0", "shop-db-1", "shop-db-2"}
+
+
+async def test_l_on_a_statefulset_opens_the_log_stream_of_its_pods(
+    scenario_sim: Callable[[str], RunningSim],
+) -> None:
+    app = build_app(scenario_sim("helm-argo"), synced=True)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await until_text(pilot, "sts/shop-db")
+        await pilot.press("colon", *"sts", "enter")  # the StatefulSets only
+        await until(pilot, lambda: "shop-web" not in _rows(app), "the StatefulSets only")
+        await pilot.press("down")  # from its group's row (part-of shop) onto it
+        for open_logs in ((), ("enter",)):  # from the Stacks list, then from its Stack screen
+            await pilot.press(*open_logs)
+            if open_logs:
+                await until(pilot, lambda: isinstance(app.screen, StackScreen), "its stack")
+                await until_text(pilot, "shop-db-0")
+            await pilot.press("l")
+            await until(pilot, lambda: isinstance(app.screen, LogsScreen), "the logs screen")
+            logs = app.screen
+            assert isinstance(logs, LogsScreen)
+            assert logs.title == "Logs sts/shop-db"
+            await until(pilot, lambda: set(logs._pods) == SHOP_DB_PODS, "lines of its 3 pods")
+            await until_text(pilot, "logs · sts/shop-db (3 pods) · following")
+            await pilot.press("escape")
+            await until(pilot, lambda: not isinstance(app.screen, LogsScreen), "back")
+        assert isinstance(app.screen, StackScreen)
+
+
+def _rows(app: object) -> str:
+    from .screen import screen_text
+
+    assert isinstance(getattr(app, "screen", None), StacksScreen)
+    return screen_text(app).split("\n", 2)[-1]  # type: ignore[arg-type]
