@@ -5,6 +5,9 @@ StatefulSet shop-db, 3 pods)."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
+
+from textual.pilot import Pilot
 
 from kubectl_stack.ui.screens.logs import LogsScreen
 from kubectl_stack.ui.screens.stack import StackScreen
@@ -16,6 +19,20 @@ from .conftest import build_app, until, until_text
 SHOP_DB_PODS = {"shop-db-0", "shop-db-1", "shop-db-2"}
 
 
+async def logs_of_shop_db(pilot: Pilot[Any]) -> None:
+    """``l``, then the log screen of shop-db with lines of each of its pods; back again."""
+    app = pilot.app
+    await pilot.press("l")
+    await until(pilot, lambda: isinstance(app.screen, LogsScreen), "the logs screen")
+    logs = app.screen
+    assert isinstance(logs, LogsScreen)
+    assert logs.title == "Logs sts/shop-db"
+    await until(pilot, lambda: set(logs._pods) == SHOP_DB_PODS, "lines of its 3 pods")
+    await until_text(pilot, "logs · sts/shop-db (3 pods) · following")
+    await pilot.press("escape")
+    await until(pilot, lambda: not isinstance(app.screen, LogsScreen), "back")
+
+
 async def test_l_on_a_statefulset_opens_the_log_stream_of_its_pods(
     scenario_sim: Callable[[str], RunningSim],
 ) -> None:
@@ -23,27 +40,12 @@ async def test_l_on_a_statefulset_opens_the_log_stream_of_its_pods(
     async with app.run_test(size=(120, 30)) as pilot:
         await until_text(pilot, "sts/shop-db")
         await pilot.press("colon", *"sts", "enter")  # the StatefulSets only
-        await until(pilot, lambda: "shop-web" not in _rows(app), "the StatefulSets only")
+        await until_text(pilot, "StatefulSets only")
         await pilot.press("down")  # from its group's row (part-of shop) onto it
-        for open_logs in ((), ("enter",)):  # from the Stacks list, then from its Stack screen
-            await pilot.press(*open_logs)
-            if open_logs:
-                await until(pilot, lambda: isinstance(app.screen, StackScreen), "its stack")
-                await until_text(pilot, "shop-db-0")
-            await pilot.press("l")
-            await until(pilot, lambda: isinstance(app.screen, LogsScreen), "the logs screen")
-            logs = app.screen
-            assert isinstance(logs, LogsScreen)
-            assert logs.title == "Logs sts/shop-db"
-            await until(pilot, lambda: set(logs._pods) == SHOP_DB_PODS, "lines of its 3 pods")
-            await until_text(pilot, "logs · sts/shop-db (3 pods) · following")
-            await pilot.press("escape")
-            await until(pilot, lambda: not isinstance(app.screen, LogsScreen), "back")
+        await logs_of_shop_db(pilot)  # from the Stacks list
+        assert isinstance(app.screen, StacksScreen)
+        await pilot.press("enter")
+        await until(pilot, lambda: isinstance(app.screen, StackScreen), "its stack")
+        await until_text(pilot, "shop-db-0")
+        await logs_of_shop_db(pilot)  # from its Stack screen
         assert isinstance(app.screen, StackScreen)
-
-
-def _rows(app: object) -> str:
-    from .screen import screen_text
-
-    assert isinstance(getattr(app, "screen", None), StacksScreen)
-    return screen_text(app).split("\n", 2)[-1]  # type: ignore[arg-type]
