@@ -6,9 +6,10 @@ the summary reads, prints one row per workload from :func:`kubectl_stack.model.s
 in its order (most urgent first) and exits 0. A terminal without UTF-8 (``--ascii``, the
 config file's ``ascii``, ``LANG=C``, ``TERM=linux``) gets ASCII only, in the app's words for its
 symbols (``ok3 R1``, ``3->3``). ``-l`` keeps the workloads, of every kind, that the API server
-selects with that label selector (as the stacks list does); a STACK argument keeps that one. A
-cluster that cannot be used (bad kubeconfig, unreachable, refused) is one ``error:`` line on
-stderr and exit status 1.
+selects with that label selector (as the stacks list does); a STACK argument keeps that one,
+named as kubectl names it (``NAME``, or ``TYPE/NAME``: ``sts/db``, ``deployment.apps/web``); a
+bare name that more than one kind has is refused, naming them. A cluster that cannot be used
+(bad kubeconfig, unreachable, refused) is one ``error:`` line on stderr and exit status 1.
 """
 
 from __future__ import annotations
@@ -21,10 +22,12 @@ from dataclasses import replace
 from typing import Any, TextIO
 
 from .glyphs import ascii_text
+from .kinds import DEFAULT_WORKLOAD, parse_workload
 from .kube import kinds as K
 from .kube.connection import ApiError, Connection, ConnectionFailed, connect
 from .kube.informers import Informers
 from .kube.kubeconfig import parse_request_timeout
+from .kube.kubectl import resource
 from .kube.store import ClusterState, SyncState
 from .model.stack import KINDS, StackRow, summarize
 from .model.visible import visible
@@ -112,6 +115,10 @@ async def collect(options: Options) -> tuple[tuple[StackRow, ...], str | None]:
     Raises :class:`OnceError` when the cluster cannot be used or the Deployments not listed.
     """
     try:
+        wanted = None if options.stack is None else parse_workload(options.stack)
+    except ValueError as exc:
+        raise OnceError(str(exc)) from exc
+    try:
         connection = await connect(options.connection)
     except ConnectionFailed as exc:
         raise OnceError(exc.message) from exc
@@ -146,11 +153,22 @@ async def collect(options: Options) -> tuple[tuple[StackRow, ...], str | None]:
             rows = await _selected(connection, namespace, options.selector, rows, workloads)
     finally:
         await connection.close()
-    if options.stack is not None:
-        rows = tuple(r for r in rows if r.name == options.stack)
-        if not rows:
-            raise OnceError(f'deployments.apps "{options.stack}" not found')
+    if wanted is not None:
+        rows = _the_stack(rows, *wanted)
     return rows, namespace
+
+
+def _the_stack(rows: tuple[StackRow, ...], kind: K.Kind | None, name: str) -> tuple[StackRow, ...]:
+    """The rows of the workload ``name`` of ``kind`` (None: of whichever kind has it, as long
+    as only one does); in all namespaces, one row per namespace."""
+    found = tuple(r for r in rows if r.name == name and (kind is None or r.kind == kind.kind))
+    if not found:
+        raise OnceError(f'{resource(kind or DEFAULT_WORKLOAD)} "{name}" not found')
+    kinds = sorted({r.kind for r in found})
+    if len(kinds) > 1:
+        named = ", ".join(f"{k.lower()}/{name}" for k in kinds)
+        raise OnceError(f'"{name}" names more than one workload: {named} (say which, as TYPE/NAME)')
+    return found
 
 
 def run_once(options: Options, out: TextIO | None = None, err: TextIO | None = None) -> int:

@@ -7,7 +7,7 @@ import os
 import re
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -279,3 +279,112 @@ def test_once_ascii_flag_and_config_key_print_ascii_under_utf8(
     monkeypatch.setenv("KUBECTL_STACK_ASCII", "true")
     code, configured, _ = once("--kubeconfig", str(sim.kubeconfig))
     assert code == 0 and configured.isascii() and " ok3 " in configured
+
+
+@pytest.fixture
+def helm_argo() -> Iterator[RunningSim]:
+    """helm-argo: Deployments shop-web and billing, StatefulSet shop-db, DaemonSet log-agent."""
+    running = start_sim("helm-argo")
+    try:
+        yield running
+    finally:
+        running.stop()
+
+
+# kubectl -o name's kind -> how the --once table names that kind's workloads.
+SHOWN_AS = {"deployment.apps": "", "statefulset.apps": "sts/", "daemonset.apps": "ds/"}
+
+SPELLINGS = [
+    *("deployment/shop-web", "deploy/shop-web", "deployments/shop-web", "Deployment/shop-web"),
+    *("DEPLOYMENT/shop-web", "Deploy/shop-web", "DEPLOY/shop-web", "deployment.apps/shop-web"),
+    *("deploy.apps/shop-web", "deployments.v1.apps/shop-web", "Deployment.v1.apps/shop-web"),
+    *("deployment.extensions/shop-web", "deployments.apps.v1/shop-web", "deployment./shop-web"),
+    *("deployment.v1./shop-web", "deployments..apps/shop-web", "Deploy.apps/shop-web"),
+    *("sts/shop-db", "statefulset/shop-db", "statefulSet/shop-db", "statefulsets/shop-db"),
+    *("statefulset.apps/shop-db", "sts.apps/shop-db", "StatefulSet/shop-db", "Sts/shop-db"),
+    *("ds/log-agent", "daemonset/log-agent", "daemonsets.apps/log-agent", "DaemonSet/log-agent"),
+    *("deployment/", "/shop-web", "deployment/a/b", "deploy//shop-web", "daemonset/shop-db"),
+]
+
+
+def test_once_stack_takes_the_type_name_spellings_kubectl_takes(
+    helm_argo: RunningSim, kubectl_for: Callable[[Path], Kubectl]
+) -> None:
+    # Each TYPE/NAME: accepted exactly when kubectl get accepts it, for the object kubectl
+    # names; refused in one error line (kubectl's own where the form is malformed).
+    kubectl = kubectl_for(helm_argo.kubeconfig)
+    for spelling in SPELLINGS:
+        theirs = kubectl("get", spelling, "-o", "name")
+        code, out, err = once("--kubeconfig", str(helm_argo.kubeconfig), spelling)
+        assert (code == 0) == (theirs.returncode == 0), (spelling, err, theirs.stderr)
+        if code == 0:
+            kind, _, name = theirs.stdout.strip().partition("/")
+            assert [r[0] for r in table(out)[1:]] == [SHOWN_AS[kind] + name], spelling
+            continue
+        assert (out, err.count("\n")) == ("", 1), spelling
+        if "resource/name form" in theirs.stderr:
+            assert err == theirs.stderr, spelling
+        elif "not found" in theirs.stderr:  # the server's words after kubectl's reason
+            assert theirs.stderr.endswith(err.removeprefix("error: ")), (spelling, err)
+
+
+def test_once_prints_a_statefulsets_counts_as_kubectl_prints_them(
+    helm_argo: RunningSim, kubectl_for: Callable[[Path], Kubectl]
+) -> None:
+    kubectl = kubectl_for(helm_argo.kubeconfig)
+    code, out, err = once("--kubeconfig", str(helm_argo.kubeconfig), "statefulset/shop-db")
+    assert (code, err) == (0, "")
+    (header, row) = table(out)
+    shown = dict(zip(header, row, strict=True))
+    # kubectl get sts prints READY; UP-TO-DATE and AVAILABLE are the status fields kubectl
+    # reads back for them (it has no column for them on a StatefulSet).
+    got = kubectl("get", "sts", "shop-db")
+    assert got.returncode == 0, got.stderr
+    theirs = dict(zip(*(line.split() for line in got.stdout.splitlines()), strict=True))
+    counts = kubectl(
+        "get",
+        "sts",
+        "shop-db",
+        "-o",
+        "jsonpath={.status.updatedReplicas} {.status.availableReplicas}",
+    ).stdout.split()
+    assert shown["NAME"] == "sts/shop-db"
+    assert [shown["READY"], shown["UP-TO-DATE"], shown["AVAILABLE"]] == [theirs["READY"], *counts]
+    assert shown["PODS"] == f"✓{counts[1]}"
+
+
+SHOP_DB_DEPLOYMENT = WEB.replace("name: web,", "name: shop-db,")
+
+
+def test_once_a_name_two_kinds_share_is_refused_naming_both(
+    helm_argo: RunningSim, kubectl_for: Callable[[Path], Kubectl]
+) -> None:
+    kubectl = kubectl_for(helm_argo.kubeconfig)
+    created = kubectl("create", "-f", "-", input=SHOP_DB_DEPLOYMENT)
+    assert created.returncode == 0, created.stderr
+    kubeconfig = str(helm_argo.kubeconfig)
+    assert once("--kubeconfig", kubeconfig, "shop-db") == (
+        1,
+        "",
+        'error: "shop-db" names more than one workload: deployment/shop-db, statefulset/shop-db'
+        " (say which, as TYPE/NAME)\n",
+    )
+    for spelling, shown in (("sts/shop-db", "sts/shop-db"), ("deploy/shop-db", "shop-db")):
+        code, out, err = once("--kubeconfig", kubeconfig, spelling)
+        assert (code, err) == (0, "")
+        assert [r[0] for r in table(out)[1:]] == [shown]
+
+
+def test_installed_once_refuses_an_ambiguous_or_malformed_stack_without_a_traceback(
+    tmp_path: Path,
+) -> None:
+    command = Path(sys.executable).parent / "kubectl-stack"
+    env = {"PATH": os.environ["PATH"], "HOME": str(tmp_path), "LANG": "C.UTF-8"}
+    for stack, words in (
+        ("pod/shop-db", '"pod" is not a workload kind'),
+        ("sts/shop-db/x", "may not have more than one slash"),
+    ):
+        result = run([str(command), "--once", "--demo", "helm-argo", stack], env)
+        assert (result.returncode, result.stdout) == (1, ""), result.stderr
+        assert result.stderr.startswith("error: ") and words in result.stderr
+        assert result.stderr.count("\n") == 1
