@@ -375,7 +375,7 @@ def test_once_a_name_two_kinds_share_is_refused_naming_both(
         assert [r[0] for r in table(out)[1:]] == [shown]
 
 
-def test_installed_once_refuses_an_ambiguous_or_malformed_stack_without_a_traceback(
+def test_installed_once_refuses_a_non_workload_or_malformed_stack_without_a_traceback(
     tmp_path: Path,
 ) -> None:
     command = Path(sys.executable).parent / "kubectl-stack"
