@@ -9,7 +9,9 @@ symbols (``ok3 R1``, ``3->3``). ``-l`` keeps the workloads, of every kind, that 
 selects with that label selector (as the stacks list does); a STACK argument keeps that one,
 named as kubectl names it (``NAME``, or ``TYPE/NAME``: ``sts/db``, ``deployment.apps/web``); a
 bare name that more than one kind has is refused, naming them. A cluster that cannot be used
-(bad kubeconfig, unreachable, refused) is one ``error:`` line on stderr and exit status 1.
+(bad kubeconfig, unreachable, refused) is one ``error:`` line on stderr and exit status 1. A
+workload kind the user may not list leaves its rows out, says so in an ``error:`` line on
+stderr after the table and makes the exit status 1, as ``kubectl get deploy,sts,ds`` does.
 """
 
 from __future__ import annotations
@@ -29,7 +31,8 @@ from .kube.informers import Informers
 from .kube.kubeconfig import parse_request_timeout
 from .kube.kubectl import resource
 from .kube.store import ClusterState, SyncState
-from .model.stack import KINDS, StackRow, summarize
+from .model.stack import StackRow, summarize
+from .model.stack.index import snapshot_kinds
 from .model.visible import visible
 from .options import Options
 from .settings import load_settings
@@ -109,10 +112,11 @@ async def _selected(
     return tuple(r for r in rows if (r.kind, r.namespace, r.name) in chosen)
 
 
-async def collect(options: Options) -> tuple[tuple[StackRow, ...], str | None]:
-    """The summary rows in scope and the namespace they come from (None = all namespaces).
+async def collect(options: Options) -> tuple[tuple[StackRow, ...], str | None, list[str]]:
+    """The summary rows in scope, the namespace they come from (None = all namespaces), and
+    the refusals of the workload kinds that could not be listed (their rows are missing).
 
-    Raises :class:`OnceError` when the cluster cannot be used or the Deployments not listed.
+    Raises :class:`OnceError` when the cluster cannot be used or no workload kind listed.
     """
     try:
         wanted = None if options.stack is None else parse_workload(options.stack)
@@ -125,7 +129,7 @@ async def collect(options: Options) -> tuple[tuple[StackRow, ...], str | None]:
     try:
         namespace = None if options.all_namespaces else connection.namespace
         state = ClusterState(max_rate=NOTIFY_RATE)
-        kinds = [k for k in K.WATCHED if k.name in KINDS]
+        kinds = [k for k in K.WATCHED if k.name in snapshot_kinds()]
         informers = Informers(connection, state, namespace, kinds=kinds)
         timeout = max(SYNC_TIMEOUT, parse_request_timeout(options.connection.request_timeout) or 0)
         try:
@@ -135,11 +139,23 @@ async def collect(options: Options) -> tuple[tuple[StackRow, ...], str | None]:
             raise OnceError(_line(exc)) from exc
         finally:
             await informers.stop()
-        deployments = state.status(K.DEPLOYMENTS.name)
-        if not synced or deployments.state is SyncState.PENDING:
+        listed = {k.name: state.status(k.name) for k in kinds if k.workload}
+        if not synced or any(s.state is SyncState.PENDING for s in listed.values()):
             raise OnceError(f"timed out after {timeout:g}s waiting for the cluster's objects")
-        if deployments.state is not SyncState.SYNCED:
-            raise OnceError(deployments.message or f"deployments: {deployments.state.value}")
+        if all(s.state is not SyncState.SYNCED for s in listed.values()):
+            # No workload kind could be listed: the first one's refusal (Deployments').
+            name, first = next(iter(listed.items()))
+            raise OnceError(first.message or f"{name}: {first.state.value}")
+        refused = {
+            name: s.message or f"{name}: {s.state.value}"
+            for name, s in listed.items()
+            if s.state is not SyncState.SYNCED
+        }
+        if wanted is not None and wanted[0] is not None:
+            # One kind asked for: only its refusal matters.
+            if wanted[0].name in refused:
+                raise OnceError(refused[wanted[0].name])
+            refused = {}
         # A kind that could not be listed stays out of the snapshot: the model then reports
         # nothing missing because of it, rather than everything.
         snapshot: dict[str, Any] = {
@@ -155,7 +171,7 @@ async def collect(options: Options) -> tuple[tuple[StackRow, ...], str | None]:
         await connection.close()
     if wanted is not None:
         rows = _the_stack(rows, *wanted)
-    return rows, namespace
+    return rows, namespace, list(refused.values())
 
 
 def _the_stack(rows: tuple[StackRow, ...], kind: K.Kind | None, name: str) -> tuple[StackRow, ...]:
@@ -191,14 +207,17 @@ def run_once(options: Options, out: TextIO | None = None, err: TextIO | None = N
         with sim:
             return run_once(demo_options, out, err)
     try:
-        rows, namespace = asyncio.run(collect(options))
+        rows, namespace, refused = asyncio.run(collect(options))
     except OnceError as exc:
         # Server messages quote cluster strings (names, selectors) back.
         err.write(say(f"error: {visible(exc)}\n"))
         return 1
-    if not rows:
+    if rows:
+        out.write(format_table(rows, all_namespaces=namespace is None, ascii=options.ascii))
+    elif not refused:
         where = "any namespace" if namespace is None else f"{namespace} namespace"
         err.write(f"No resources found in {where}.\n")
-        return 0
-    out.write(format_table(rows, all_namespaces=namespace is None, ascii=options.ascii))
-    return 0
+    # As kubectl get deployments,daemonsets prints what it may list and fails for the rest.
+    for message in refused:
+        err.write(say(f"error: {visible(message)}\n"))
+    return 1 if refused else 0

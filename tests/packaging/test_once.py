@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from restricted import AGENT_OPS
 
 from kubectl_stack.cli import parse
 from kubectl_stack.once import run_once
@@ -388,3 +389,32 @@ def test_installed_once_refuses_a_non_workload_or_malformed_stack_without_a_trac
         assert (result.returncode, result.stdout) == (1, ""), result.stderr
         assert result.stderr.startswith("error: ") and words in result.stderr
         assert result.stderr.count("\n") == 1
+
+
+def test_once_prints_the_kinds_a_user_may_list_and_fails_for_the_others_as_kubectl(
+    helm_argo: RunningSim, kubectl_for: Callable[[Path], Kubectl]
+) -> None:
+    # agent-ops may list DaemonSets only: the table has log-agent, and the Deployments' and
+    # StatefulSets' refusals follow on stderr, with kubectl get's exit status for the same.
+    kubectl = kubectl_for(helm_argo.kubeconfig)
+    assert kubectl("create", "-f", "-", input=AGENT_OPS).returncode == 0
+    got = kubectl("get", "deployments,statefulsets,daemonsets", "-o", "name", "--as", "agent-ops")
+    assert got.stdout.split() == ["daemonset.apps/log-agent"]
+    as_ops = ("--kubeconfig", str(helm_argo.kubeconfig), "--as", "agent-ops")
+    code, out, err = once(*as_ops)
+    assert code == got.returncode == 1
+    assert [r[0] for r in table(out)[1:]] == ["ds/log-agent"]
+    theirs = [line.partition(": ")[2] for line in got.stderr.splitlines()]
+    assert [line.removeprefix("error: ") for line in err.splitlines()] == theirs
+    assert len(theirs) == 2
+    # One kind asked for: only its own refusal matters.
+    code, out, err = once(
+        "--kubeconfig", str(helm_argo.kubeconfig), "--as", "agent-ops", "ds/log-agent"
+    )
+    assert (code, err) == (0, "")
+    assert [r[0] for r in table(out)[1:]] == ["ds/log-agent"]
+    code, out, err = once(
+        "--kubeconfig", str(helm_argo.kubeconfig), "--as", "agent-ops", "sts/shop-db"
+    )
+    assert (code, out) == (1, "")
+    assert err == f"error: {theirs[1]}\n"

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from conftest import Kubectl, ok
+from restricted import AGENT_OPS
 
 from kubectl_stack.options import ConnectionOptions, Options
 from kubectl_stack.ui.app import StackApp, make_app
@@ -117,26 +118,6 @@ async def test_a_namespace_holding_only_a_statefulset_counts_as_having_some(
         assert "Other namespaces have some: a shows all namespaces" in screen_text(app)
         await pilot.press("a")
         await until_text(pilot, "NAMESPACE", "sts/db")
-
-
-AGENT_OPS = """
-apiVersion: rbac.authorization.k8s.io/v1
-kind: Role
-metadata: {name: agent-ops, namespace: default}
-rules:
-  - apiGroups: ["apps"]
-    resources: [daemonsets, controllerrevisions]
-    verbs: [get, list, watch]
-  - apiGroups: [""]
-    resources: [pods, pods/log, events]
-    verbs: [get, list, watch]
----
-apiVersion: rbac.authorization.k8s.io/v1
-kind: RoleBinding
-metadata: {name: agent-ops, namespace: default}
-roleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: agent-ops}
-subjects: [{apiGroup: rbac.authorization.k8s.io, kind: User, name: agent-ops}]
-"""
 
 
 async def test_a_selector_is_accepted_from_a_user_who_may_list_only_daemonsets(
