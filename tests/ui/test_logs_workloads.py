@@ -49,3 +49,21 @@ async def test_l_on_a_statefulset_opens_the_log_stream_of_its_pods(
         await until_text(pilot, "shop-db-0")
         await logs_of_shop_db(pilot)  # from its Stack screen
         assert isinstance(app.screen, StackScreen)
+
+
+async def test_the_stack_argument_takes_kubectls_type_name(
+    scenario_sim: Callable[[str], RunningSim],
+) -> None:
+    # kubectl stack sts/shop-db opens the StatefulSet's stack, as --once sts/shop-db prints it;
+    # a malformed one is a notice over the Stacks list.
+    sim = scenario_sim("helm-argo")
+    app = build_app(sim, stack="statefulset.apps/shop-db", synced=True)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await until(pilot, lambda: isinstance(app.screen, StackScreen), "its stack")
+        assert (app.screen.kind, app.screen.name_) == ("StatefulSet", "shop-db")
+        await until_text(pilot, "shop-db-0", "StatefulSet")
+    app = build_app(sim, stack="sts/shop-db/x", synced=True)
+    async with app.run_test(size=(120, 30)) as pilot:
+        told = ("error", "arguments in resource/name form may not have more than one slash")
+        await until(pilot, lambda: told in app.notices, "the notice")
+        assert isinstance(app.screen, StacksScreen)
