@@ -129,7 +129,8 @@ async def collect(options: Options) -> tuple[tuple[StackRow, ...], str | None, l
     try:
         namespace = None if options.all_namespaces else connection.namespace
         state = ClusterState(max_rate=NOTIFY_RATE)
-        kinds = [k for k in K.WATCHED if k.name in snapshot_kinds()]
+        read = snapshot_kinds()
+        kinds = [k for k in K.WATCHED if k.name in read]
         informers = Informers(connection, state, namespace, kinds=kinds)
         timeout = max(SYNC_TIMEOUT, parse_request_timeout(options.connection.request_timeout) or 0)
         try:
