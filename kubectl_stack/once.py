@@ -31,8 +31,7 @@ from .kube.informers import Informers
 from .kube.kubeconfig import parse_request_timeout
 from .kube.kubectl import resource
 from .kube.store import ClusterState, SyncState
-from .model.stack import StackRow, summarize
-from .model.stack.index import snapshot_kinds
+from .model.stack import KINDS, StackRow, summarize
 from .model.visible import visible
 from .options import Options
 from .settings import load_settings
@@ -129,8 +128,10 @@ async def collect(options: Options) -> tuple[tuple[StackRow, ...], str | None, l
     try:
         namespace = None if options.all_namespaces else connection.namespace
         state = ClusterState(max_rate=NOTIFY_RATE)
-        read = snapshot_kinds()
-        kinds = [k for k in K.WATCHED if k.name in read]
+        # What the summary reads, every workload kind included (a registered one too); not
+        # the revision objects, which no cell of the table needs (reading ControllerRevisions
+        # too doubled --once's time on helm-argo, 0.10 s to 0.20 s, for the same table).
+        kinds = [k for k in K.WATCHED if k.name in KINDS or k.workload]
         informers = Informers(connection, state, namespace, kinds=kinds)
         timeout = max(SYNC_TIMEOUT, parse_request_timeout(options.connection.request_timeout) or 0)
         try:
