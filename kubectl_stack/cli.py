@@ -95,7 +95,10 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument(
-        "stack", nargs="?", metavar="STACK", help="open this Deployment's stack directly"
+        "stack",
+        nargs="?",
+        metavar="STACK",
+        help="open this stack directly: a Deployment's NAME, or TYPE/NAME (sts/db, ds/agent)",
     )
     parser.add_argument("--version", action="version", version=f"kubectl-stack {__version__}")
     parser.add_argument(

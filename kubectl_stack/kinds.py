@@ -133,6 +133,57 @@ def workload_by_alias(word: str) -> Kind | None:
     return next((k for k in WORKLOADS.values() if word in (k.short, k.plural)), None)
 
 
+def workload_named(word: str) -> Kind | None:
+    """The workload kind a kubectl TYPE names, read as kubectl's REST mapper reads it: the
+    resource is the short name (as written: ``deploy``, not ``Deploy``) or, in any case, the
+    singular or the plural (``deployment``, ``StatefulSet``, ``DAEMONSETS``), optionally
+    followed by ``.GROUP`` or ``.VERSION.GROUP`` (``statefulset.apps``, ``deployments.v1.apps``).
+    None for anything else."""
+    resource, _, qualifier = word.partition(".")
+    for kind in WORKLOADS.values():
+        named = resource == kind.short or resource.lower() in (kind.kind.lower(), kind.plural)
+        if named and _qualifies(kind, qualifier):
+            return kind
+    return None
+
+
+def _qualifies(kind: Kind, qualifier: str) -> bool:
+    """Whether what follows the resource's first dot fits ``kind``: its group, or its version
+    and group; an empty part matches any (apimachinery's ParseResourceArg, read by the REST
+    mapper: ``deployment.``, ``deployments..apps`` and ``deployment.v1.`` all name it)."""
+    if qualifier in ("", kind.group):
+        return True
+    version, dot, group = qualifier.partition(".")
+    return bool(dot) and version in ("", kind.version) and group in ("", kind.group)
+
+
+def parse_workload(arg: str) -> tuple[Kind | None, str]:
+    """``NAME`` or kubectl's ``TYPE/NAME`` (``sts/db``, ``deployment.apps/web``): the kind it
+    names (None for a bare name) and the name. Raises ValueError, in kubectl's words where
+    kubectl has some, for a malformed argument or a TYPE that is no workload kind."""
+    if "/" not in arg:
+        return None, arg
+    if arg.count("/") > 1:
+        raise ValueError("arguments in resource/name form may not have more than one slash")
+    word, _, name = arg.partition("/")
+    if not word or not name:
+        raise ValueError("arguments in resource/name form must have a single resource and name")
+    kind = workload_named(word)
+    if kind is None:
+        known = ", ".join(k.kind.lower() for k in WORKLOADS.values())
+        raise ValueError(f'"{word}" is not a workload kind (a stack is one of: {known})')
+    return kind, name
+
+
+def display_name(kind: str, name: str) -> str:
+    """A workload's name as the app shows it: kubectl's short resource name before every kind
+    but the default one (``sts/db``, ``ds/agent``), the bare name for Deployments."""
+    found = WORKLOADS.get(kind)
+    if found is None or found is DEFAULT_WORKLOAD:
+        return name
+    return f"{found.short}/{name}"
+
+
 def store_key(kind: str) -> str:
     """The store key of an object ``kind`` ("StatefulSet" -> "statefulsets"); a key already
     given as one passes through."""

@@ -35,7 +35,7 @@ class Options:
     """Everything ``kubectl stack`` was asked to do."""
 
     connection: ConnectionOptions = field(default_factory=ConnectionOptions)
-    stack: str | None = None  # open this Deployment directly
+    stack: str | None = None  # open this workload directly: NAME (a Deployment) or TYPE/NAME
     all_namespaces: bool = False
     selector: str | None = None
     read_only: bool = False

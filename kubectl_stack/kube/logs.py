@@ -1,10 +1,12 @@
-"""Log streams: one container, or every pod of a Deployment, as ``kubectl logs`` reads them.
+"""Log streams: one container, or every pod of a workload, as ``kubectl logs`` reads them.
 
 A :class:`LogStream` is an async iterator of :class:`LogLine` and :class:`LogNotice` items.
 Notices make stream life visible: which container was chosen by default, a stream opening,
-ending, reconnecting, or failing. For a Deployment every pod is followed (lines prefixed
-``[pod/<name>/<container>]`` as ``kubectl logs --prefix``), pods that appear later join, and
-at most ``max_streams`` requests are open at once (kubectl's ``--max-log-requests``).
+ending, reconnecting, or failing. For a workload of any kind every pod is followed (found
+through the kind's own ownership: a Deployment's ReplicaSets, a StatefulSet's or DaemonSet's
+own controller reference; lines prefixed ``[pod/<name>/<container>]`` as ``kubectl logs
+--prefix``), pods that appear later join, and at most ``max_streams`` requests are open at once
+(kubectl's ``--max-log-requests``).
 
 Memory is bounded: the queue holds at most ``max_buffered`` items; when the reader falls
 behind, the oldest are dropped and a notice says how many.
@@ -33,15 +35,15 @@ from typing import Any, Literal
 
 import aiohttp
 
+from ..model import fields as u
+from ..model import workloads
+from ..model.ref import WorkloadRef
 from . import kinds as K
 from .connection import ApiError, Connection, ConnectionFailed, transport_error
 from .deadline import cancel_and_wait
 from .store import ClusterState
 
 DEFAULT_CONTAINER = "kubectl.kubernetes.io/default-container"
-FOLLOWED_WORKLOAD = K.DEPLOYMENTS
-"""The workload kind whose pods ``LogStream(deployment=...)`` follows together (found through
-its ReplicaSets); the logs of another kind's pods are read one pod at a time."""
 NoticeKind = Literal["defaulted", "opened", "ended", "reconnecting", "error", "dropped", "waiting"]
 
 
@@ -189,21 +191,21 @@ class LogStream:
         namespace: str,
         *,
         pod: str | None = None,
-        deployment: str | None = None,
+        workload: WorkloadRef | None = None,
         state: ClusterState | None = None,
         options: LogOptions | None = None,
         max_streams: int = 5,
         max_buffered: int = 10_000,
         reconnect_delay: float = 1.0,
     ) -> None:
-        if (pod is None) == (deployment is None):
-            raise ValueError("give exactly one of pod or deployment")
-        if deployment is not None and state is None:
-            raise ValueError("following a Deployment needs the ClusterState to find its pods")
+        if (pod is None) == (workload is None):
+            raise ValueError("give exactly one of pod or workload")
+        if workload is not None and state is None:
+            raise ValueError("following a workload needs the ClusterState to find its pods")
         self.connection = connection
         self.namespace = namespace
         self.pod = pod
-        self.deployment = deployment
+        self.workload = workload
         self.state = state
         self.options = options or LogOptions()
         self.reconnect_delay = reconnect_delay
@@ -232,31 +234,32 @@ class LogStream:
                 yield LogNotice("dropped", f"{dropped} lines dropped: reader fell behind")
             while self._buffer:
                 yield self._buffer.popleft()
-            if self._closed or (not self._tasks and not self._following_deployment()):
+            if self._closed or (not self._tasks and not self._following_workload()):
                 return
             self._wake.clear()
             await self._wake.wait()
 
-    def _following_deployment(self) -> bool:
-        return self.deployment is not None and self.options.follow and not self._closed
+    def _following_workload(self) -> bool:
+        return self.workload is not None and self.options.follow and not self._closed
 
     # -- pods ------------------------------------------------------------------------------
-    def _deployment_pods(self) -> list[Mapping[str, Any]]:
-        assert self.state is not None and self.deployment is not None
-        dep = self.state.get("deployments", self.namespace, self.deployment)
-        if dep is None:
+    def _in_namespace(self, kind: K.Kind) -> list[Mapping[str, Any]]:
+        assert self.state is not None
+        return [o for (ns, _), o in self.state.objects(kind.name).items() if ns == self.namespace]
+
+    def _workload_pods(self) -> list[Mapping[str, Any]]:
+        """The pods of the workload: those its kind's pod owner controls, that is the
+        workload itself or (a Deployment's ReplicaSets) the revision objects it owns."""
+        assert self.state is not None and self.workload is not None
+        kind = workloads.for_kind(self.workload.kind)
+        obj = self.state.get(kind.kind.name, self.namespace, self.workload.name)
+        if obj is None:
             return []
-        dep_uid = (dep.get("metadata") or {}).get("uid")
-        rs_uids = {
-            (rs.get("metadata") or {}).get("uid")
-            for (ns, _), rs in self.state.objects("replicasets").items()
-            if ns == self.namespace and _controller_uid(rs) == dep_uid
-        }
-        return [
-            p
-            for (ns, _), p in self.state.objects("pods").items()
-            if ns == self.namespace and _controller_uid(p) in rs_uids
-        ]
+        owners: list[Mapping[str, Any]] = [obj]
+        if kind.pod_owner == kind.revisions:
+            owners = kind.owned(obj, self._in_namespace(kind.revisions))
+        uids = {u.uid(owner) for owner in owners} - {""}
+        return [p for p in self._in_namespace(K.PODS) if u.controller_uid(p) in uids]
 
     def _sources(self, pod: Mapping[str, Any]) -> list[str]:
         if self.options.all_containers:
@@ -302,10 +305,10 @@ class LogStream:
             self._unsubscribe = self.state.subscribe(self._on_change)
 
     def _on_change(self, _version: int) -> None:
-        """Join every pod of the Deployment that has started (Pending ones have no logs)."""
+        """Join every pod of the workload that has started (Pending ones have no logs)."""
         if self._closed:
             return
-        for pod in self._deployment_pods():
+        for pod in self._workload_pods():
             if (pod.get("status") or {}).get("phase") != "Pending":
                 self._attach(pod)
 
@@ -417,13 +420,6 @@ class LogStream:
 
 def _name(obj: Mapping[str, Any]) -> str:
     return str((obj.get("metadata") or {}).get("name") or "")
-
-
-def _controller_uid(obj: Mapping[str, Any]) -> str | None:
-    for ref in (obj.get("metadata") or {}).get("ownerReferences") or ():
-        if isinstance(ref, dict) and ref.get("controller"):
-            return str(ref.get("uid"))
-    return None
 
 
 def _message(exc: ApiError | ConnectionFailed) -> str:

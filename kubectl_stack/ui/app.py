@@ -225,8 +225,18 @@ class StackApp(NoContentActions[int], KubectlTools):
 
         self.push_screen(StacksScreen())
         if self.options.stack:
-            self.open_stack(self.source.namespace, self.options.stack)
+            self._open_first(self.options.stack)
         self.check_size()
+
+    def _open_first(self, stack: str) -> None:
+        """``kubectl stack STACK``: NAME (a Deployment) or kubectl's TYPE/NAME (``sts/db``)."""
+        assert self.source is not None
+        try:
+            kind, name = K.parse_workload(stack)
+        except ValueError as exc:
+            self.tell(str(exc), severity="error")
+            return
+        self.open_stack(self.source.namespace, name, kind=(kind or K.DEFAULT_WORKLOAD).kind)
 
     def open_stack(
         self,

@@ -116,7 +116,8 @@ class ClusterSource(CachedReads):
                 if isinstance(item, dict)
             ]
         except (ApiError, ConnectionFailed):
-            names = [ns for kind in ("deployments", "pods") for ns, _ in self.state.objects(kind)]
+            kinds = [*K.WORKLOADS.values(), K.PODS]
+            names = [ns for kind in kinds for ns, _ in self.state.objects(kind.name)]
         return sorted({n for n in [*names, self.namespace] if n})
 
     def denied(self, action: str, kind: str, namespace: str) -> str | None:
@@ -248,15 +249,15 @@ class ClusterSource(CachedReads):
         namespace: str,
         *,
         pod: str | None,
-        deployment: str | None,
+        workload: WorkloadRef | None,
         options: LogOptions,
     ) -> LogStream:
-        """Logs of one pod, or of every pod of a Deployment (new pods join as they start)."""
+        """Logs of one pod, or of every pod of a workload (new pods join as they start)."""
         return LogStream(
             self.connection,
             namespace,
             pod=pod,
-            deployment=deployment,
+            workload=workload,
             state=self.state,
             options=options,
         )
@@ -281,8 +282,7 @@ async def open_source(connection_options: ConnectionOptions, options: Options) -
         # Read by the server first: a bad selector gets its words, what kubectl prints.
         try:
             await checking
-            query = {"labelSelector": options.selector, "limit": "1"}
-            await connection.get_json(K.DEPLOYMENTS.path(scope), query)
+            await _read_selector(connection, scope, options.selector)
             labelselector.parse(options.selector)
         except ApiError as exc:
             await connection.close()
@@ -293,7 +293,7 @@ async def open_source(connection_options: ConnectionOptions, options: Options) -
     informers = Informers(connection, state, scope)
     try:
         _, elsewhere = await asyncio.gather(
-            informers.start(), _deployments_elsewhere(connection, scope, options.selector)
+            informers.start(), _workloads_elsewhere(connection, scope, options.selector)
         )
         await checking
     except (ApiError, ConnectionFailed) as exc:
@@ -309,15 +309,34 @@ async def open_source(connection_options: ConnectionOptions, options: Options) -
         connection_options=connection_options,
         selector=options.selector,
     )
-    source.deployments_elsewhere = elsewhere
+    source.workloads_elsewhere = elsewhere
     return source
 
 
-async def _deployments_elsewhere(
+async def _read_selector(connection: Connection, namespace: str | None, selector: str) -> None:
+    """Have the API server read ``selector`` on a list of workloads: raises its refusal of a
+    bad selector. A workload kind the user may not list is passed over for the next one, so
+    the refusal comes only when none can be listed (the first kind's words, as before)."""
+    query = {"labelSelector": selector, "limit": "1"}
+    refused: ApiError | None = None
+    for kind in K.WORKLOADS.values():
+        try:
+            await connection.get_json(kind.path(namespace), query)
+        except ApiError as exc:
+            if exc.status not in (403, 404):
+                raise
+            refused = refused or exc
+        else:
+            return
+    if refused is not None:
+        raise refused
+
+
+async def _workloads_elsewhere(
     connection: Connection, namespace: str | None, selector: str | None
 ) -> bool:
-    """Whether a namespace other than ``namespace`` has a Deployment (False when all are
-    watched, or the cluster-wide list is not allowed)."""
+    """Whether a namespace other than ``namespace`` has a workload of any kind the app lists
+    (False when all are watched, or no cluster-wide list is allowed)."""
     if namespace is None:
         return False
     query = {
@@ -325,8 +344,12 @@ async def _deployments_elsewhere(
         "labelSelector": selector or "",
         "fieldSelector": f"metadata.namespace!={namespace}",
     }
-    try:
-        listing = await connection.get_json(K.DEPLOYMENTS.path(None), query)
-    except (ApiError, ConnectionFailed):
-        return False
-    return isinstance(listing, dict) and bool(listing.get("items"))
+
+    async def some(kind: K.Kind) -> bool:
+        try:
+            listing = await connection.get_json(kind.path(None), query)
+        except (ApiError, ConnectionFailed):
+            return False
+        return isinstance(listing, dict) and bool(listing.get("items"))
+
+    return any(await asyncio.gather(*(some(kind) for kind in K.WORKLOADS.values())))

@@ -75,7 +75,7 @@ class Source(Protocol):
     all_namespaces: bool
     selector: str | None
     selects: Callable[[Mapping[str, str]], bool]
-    deployments_elsewhere: bool
+    workloads_elsewhere: bool
 
     @property
     def context(self) -> str: ...
@@ -123,7 +123,12 @@ class Source(Protocol):
         self, namespace: str, target: str, remote: int, local: int | None
     ) -> kubectl.PortForward | None: ...
     def log_stream(
-        self, namespace: str, *, pod: str | None, deployment: str | None, options: LogOptions
+        self,
+        namespace: str,
+        *,
+        pod: str | None,
+        workload: WorkloadRef | None,
+        options: LogOptions,
     ) -> LogFeed: ...
 
 
@@ -145,9 +150,9 @@ class CachedReads:
         self.selector = selector
         """``-l``: only workloads whose labels it selects are shown (None: all)."""
         self.selects: Callable[[Mapping[str, str]], bool] = labelselector.parse(selector or "")
-        self.deployments_elsewhere = False
-        """Whether, at the start, another namespace than the one watched had a Deployment
-        (selected by ``selector``): an empty list then says where to look."""
+        self.workloads_elsewhere = False
+        """Whether, at the start, another namespace than the one watched had a workload of
+        any kind (selected by ``selector``): an empty list then says where to look."""
         self._summarizer = Summarizer()
         self._summarized_version = -1
 

@@ -16,9 +16,12 @@ from kubectl_stack.kube.logs import (
     choose_container,
     stamp_nanos,
 )
+from kubectl_stack.model.ref import WorkloadRef
 from kubectl_stack_sim.runner import RunningSim
 
 from .conftest import Watching, wait_until
+
+SHOP = WorkloadRef("Deployment", "default", "shop")
 
 
 def write(sim: RunningSim, pod: str, *texts: str, start: float = 0.0) -> None:
@@ -107,7 +110,7 @@ async def test_deployment_logs_follow_every_pod_and_new_ones(
 ) -> None:
     write(sim, "shop-1-0", "from zero")
     stream = LogStream(
-        watching.connection, "default", deployment="shop", state=watching.state, max_streams=10
+        watching.connection, "default", workload=SHOP, state=watching.state, max_streams=10
     )
     items, task = await following(stream)
     try:
@@ -193,7 +196,7 @@ async def test_deployment_streams_are_capped_and_the_wait_is_reported(
     for i in range(6):
         write(sim, f"shop-1-{i}", f"line {i}")
     stream = LogStream(
-        watching.connection, "default", deployment="shop", state=watching.state, max_streams=2
+        watching.connection, "default", workload=SHOP, state=watching.state, max_streams=2
     )
     items, task = await following(stream)
     try:

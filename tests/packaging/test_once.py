@@ -7,10 +7,11 @@ import os
 import re
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from restricted import AGENT_OPS
 
 from kubectl_stack.cli import parse
 from kubectl_stack.once import run_once
@@ -294,3 +295,141 @@ def test_once_with_a_wrong_token_says_what_kubectl_says(
     # kubectl: "error: You must be logged in to the server (Unauthorized)"; --once said
     # "error: " twice.
     assert err == denied.stderr
+
+
+@pytest.fixture
+def helm_argo() -> Iterator[RunningSim]:
+    """helm-argo: Deployments shop-web and billing, StatefulSet shop-db, DaemonSet log-agent."""
+    running = start_sim("helm-argo")
+    try:
+        yield running
+    finally:
+        running.stop()
+
+
+# kubectl -o name's kind -> how the --once table names that kind's workloads.
+SHOWN_AS = {"deployment.apps": "", "statefulset.apps": "sts/", "daemonset.apps": "ds/"}
+
+SPELLINGS = [
+    *("deployment/shop-web", "deploy/shop-web", "deployments/shop-web", "Deployment/shop-web"),
+    *("DEPLOYMENT/shop-web", "Deploy/shop-web", "DEPLOY/shop-web", "deployment.apps/shop-web"),
+    *("deploy.apps/shop-web", "deployments.v1.apps/shop-web", "Deployment.v1.apps/shop-web"),
+    *("deployment.extensions/shop-web", "deployments.apps.v1/shop-web", "deployment./shop-web"),
+    *("deployment.v1./shop-web", "deployments..apps/shop-web", "Deploy.apps/shop-web"),
+    *("sts/shop-db", "statefulset/shop-db", "statefulSet/shop-db", "statefulsets/shop-db"),
+    *("statefulset.apps/shop-db", "sts.apps/shop-db", "StatefulSet/shop-db", "Sts/shop-db"),
+    *("ds/log-agent", "daemonset/log-agent", "daemonsets.apps/log-agent", "DaemonSet/log-agent"),
+    *("deployment/", "/shop-web", "deployment/a/b", "deploy//shop-web", "daemonset/shop-db"),
+]
+
+
+def test_once_stack_takes_the_type_name_spellings_kubectl_takes(
+    helm_argo: RunningSim, kubectl_for: Callable[[Path], Kubectl]
+) -> None:
+    # Each TYPE/NAME: accepted exactly when kubectl get accepts it, for the object kubectl
+    # names; refused in one error line (kubectl's own where the form is malformed).
+    kubectl = kubectl_for(helm_argo.kubeconfig)
+    for spelling in SPELLINGS:
+        theirs = kubectl("get", spelling, "-o", "name")
+        code, out, err = once("--kubeconfig", str(helm_argo.kubeconfig), spelling)
+        assert (code == 0) == (theirs.returncode == 0), (spelling, err, theirs.stderr)
+        if code == 0:
+            kind, _, name = theirs.stdout.strip().partition("/")
+            assert [r[0] for r in table(out)[1:]] == [SHOWN_AS[kind] + name], spelling
+            continue
+        assert (out, err.count("\n")) == ("", 1), spelling
+        if "resource/name form" in theirs.stderr:
+            assert err == theirs.stderr, spelling
+        elif "not found" in theirs.stderr:  # the server's words after kubectl's reason
+            assert theirs.stderr.endswith(err.removeprefix("error: ")), (spelling, err)
+
+
+def test_once_prints_a_statefulsets_counts_as_kubectl_prints_them(
+    helm_argo: RunningSim, kubectl_for: Callable[[Path], Kubectl]
+) -> None:
+    kubectl = kubectl_for(helm_argo.kubeconfig)
+    code, out, err = once("--kubeconfig", str(helm_argo.kubeconfig), "statefulset/shop-db")
+    assert (code, err) == (0, "")
+    (header, row) = table(out)
+    shown = dict(zip(header, row, strict=True))
+    # kubectl get sts prints READY; UP-TO-DATE and AVAILABLE are the status fields kubectl
+    # reads back for them (it has no column for them on a StatefulSet).
+    got = kubectl("get", "sts", "shop-db")
+    assert got.returncode == 0, got.stderr
+    theirs = dict(zip(*(line.split() for line in got.stdout.splitlines()), strict=True))
+    counts = kubectl(
+        "get",
+        "sts",
+        "shop-db",
+        "-o",
+        "jsonpath={.status.updatedReplicas} {.status.availableReplicas}",
+    ).stdout.split()
+    assert shown["NAME"] == "sts/shop-db"
+    assert [shown["READY"], shown["UP-TO-DATE"], shown["AVAILABLE"]] == [theirs["READY"], *counts]
+    assert shown["PODS"] == f"✓{counts[1]}"
+
+
+SHOP_DB_DEPLOYMENT = WEB.replace("name: web,", "name: shop-db,")
+
+
+def test_once_a_name_two_kinds_share_is_refused_naming_both(
+    helm_argo: RunningSim, kubectl_for: Callable[[Path], Kubectl]
+) -> None:
+    kubectl = kubectl_for(helm_argo.kubeconfig)
+    created = kubectl("create", "-f", "-", input=SHOP_DB_DEPLOYMENT)
+    assert created.returncode == 0, created.stderr
+    kubeconfig = str(helm_argo.kubeconfig)
+    assert once("--kubeconfig", kubeconfig, "shop-db") == (
+        1,
+        "",
+        'error: "shop-db" names more than one workload: deployment/shop-db, statefulset/shop-db'
+        " (say which, as TYPE/NAME)\n",
+    )
+    for spelling, shown in (("sts/shop-db", "sts/shop-db"), ("deploy/shop-db", "shop-db")):
+        code, out, err = once("--kubeconfig", kubeconfig, spelling)
+        assert (code, err) == (0, "")
+        assert [r[0] for r in table(out)[1:]] == [shown]
+
+
+def test_installed_once_refuses_a_non_workload_or_malformed_stack_without_a_traceback(
+    tmp_path: Path,
+) -> None:
+    command = Path(sys.executable).parent / "kubectl-stack"
+    env = {"PATH": os.environ["PATH"], "HOME": str(tmp_path), "LANG": "C.UTF-8"}
+    for stack, words in (
+        ("pod/shop-db", '"pod" is not a workload kind'),
+        ("sts/shop-db/x", "may not have more than one slash"),
+    ):
+        result = run([str(command), "--once", "--demo", "helm-argo", stack], env)
+        assert (result.returncode, result.stdout) == (1, ""), result.stderr
+        assert result.stderr.startswith("error: ") and words in result.stderr
+        assert result.stderr.count("\n") == 1
+
+
+def test_once_prints_the_kinds_a_user_may_list_and_fails_for_the_others_as_kubectl(
+    helm_argo: RunningSim, kubectl_for: Callable[[Path], Kubectl]
+) -> None:
+    # agent-ops may list DaemonSets only: the table has log-agent, and the Deployments' and
+    # StatefulSets' refusals follow on stderr, with kubectl get's exit status for the same.
+    kubectl = kubectl_for(helm_argo.kubeconfig)
+    assert kubectl("create", "-f", "-", input=AGENT_OPS).returncode == 0
+    got = kubectl("get", "deployments,statefulsets,daemonsets", "-o", "name", "--as", "agent-ops")
+    assert got.stdout.split() == ["daemonset.apps/log-agent"]
+    as_ops = ("--kubeconfig", str(helm_argo.kubeconfig), "--as", "agent-ops")
+    code, out, err = once(*as_ops)
+    assert code == got.returncode == 1
+    assert [r[0] for r in table(out)[1:]] == ["ds/log-agent"]
+    theirs = [line.partition(": ")[2] for line in got.stderr.splitlines()]
+    assert [line.removeprefix("error: ") for line in err.splitlines()] == theirs
+    assert len(theirs) == 2
+    # One kind asked for: only its own refusal matters.
+    code, out, err = once(
+        "--kubeconfig", str(helm_argo.kubeconfig), "--as", "agent-ops", "ds/log-agent"
+    )
+    assert (code, err) == (0, "")
+    assert [r[0] for r in table(out)[1:]] == ["ds/log-agent"]
+    code, out, err = once(
+        "--kubeconfig", str(helm_argo.kubeconfig), "--as", "agent-ops", "sts/shop-db"
+    )
+    assert (code, out) == (1, "")
+    assert err == f"error: {theirs[1]}\n"

@@ -165,6 +165,11 @@ class MemorySource(CachedReads):
         return self._done("delete", kind, namespace, name, version)
 
     def log_stream(
-        self, namespace: str, *, pod: str | None, deployment: str | None, options: LogOptions
+        self,
+        namespace: str,
+        *,
+        pod: str | None,
+        workload: WorkloadRef | None,
+        options: LogOptions,
     ) -> MemoryLogStream:
         return MemoryLogStream(self.logs)

@@ -116,29 +116,27 @@ async def test_the_command_bar_knows_a_registered_kind_s_short_name() -> None:
         await until_text(pilot, "no Deployment")
 
 
-async def test_logs_of_a_registered_kind_are_read_one_pod_at_a_time() -> None:
-    # Only a Deployment's pods are followed together (kube.logs.FOLLOWED_WORKLOAD): for another
-    # kind, l on the Stacks list and on its Stack screen both lead to its Pods tab.
+async def test_logs_of_a_registered_kind_follow_all_its_pods() -> None:
+    # l on the Stacks list and on its Stack screen both open the stream of all its pods (found
+    # through the kind's pod owner), named as the list names it.
+    from kubectl_stack.model.ref import WorkloadRef
+    from kubectl_stack.ui.screens.logs import LogsScreen
     from kubectl_stack.ui.screens.stack import StackScreen
-    from kubectl_stack.ui.screens.stacks import StacksScreen
 
     app = _app()
-    told = ("information", "choose a pod in the Pods tab, then press l")
+    cache = WorkloadRef("FakeSet", "shop", "cache")
 
-    def on_pods_tab() -> bool:
-        return isinstance(app.screen, StackScreen) and app.screen.active_tab == "pods"
+    def on_logs() -> bool:
+        return isinstance(app.screen, LogsScreen) and app.screen.followed == cache
 
     async with app.run_test(size=(120, 30)) as pilot:
         await until_text(pilot, "fks/cache")
         await pilot.press("l")
-        await until(pilot, on_pods_tab, "the Pods tab, from the Stacks list")
-        assert app.notices.count(told) == 1
-        await pilot.press("escape")
-        await until(pilot, lambda: isinstance(app.screen, StacksScreen), "the list again")
-        await pilot.press("enter")
+        await until(pilot, on_logs, "its logs, from the Stacks list")
+        await until_text(pilot, "logs · fks/cache (0 pods)")
+        assert app.screen.title == "Logs fks/cache"
+        await pilot.press("escape", "enter")
         await until(pilot, lambda: isinstance(app.screen, StackScreen), "the Stack screen")
         await until_text(pilot, "Waiting for 1 fakes to be ready...")
         await pilot.press("l")
-        await until(pilot, lambda: app.notices.count(told) == 2, "the second notice")
-        assert on_pods_tab()
-        assert not any(type(s).__name__ == "LogsScreen" for s in app.screen_stack)
+        await until(pilot, on_logs, "its logs, from its Stack screen")

@@ -5,9 +5,11 @@ Deployments, when others have some, says how to see them."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
-from conftest import Kubectl
+from conftest import Kubectl, ok
+from restricted import AGENT_OPS
 
 from kubectl_stack.options import ConnectionOptions, Options
 from kubectl_stack.ui.app import StackApp, make_app
@@ -85,3 +87,57 @@ async def test_empty_namespace_says_other_namespaces_have_deployments(
         assert "Other namespaces have some: a shows all namespaces" in text
         await pilot.press("a")
         await until_text(pilot, "NAMESPACE")
+
+
+DB_ELSEWHERE = """
+apiVersion: v1
+kind: Namespace
+metadata: {name: data}
+---
+apiVersion: apps/v1
+kind: StatefulSet
+metadata: {name: db, namespace: data}
+spec:
+  replicas: 1
+  serviceName: db
+  selector: {matchLabels: {app: db}}
+  template:
+    metadata: {labels: {app: db}}
+    spec: {containers: [{name: db, image: "postgres:16"}]}
+"""
+
+
+async def test_a_namespace_holding_only_a_statefulset_counts_as_having_some(
+    scenario_sim: Callable[[str], RunningSim], kubectl_for: Callable[[Path], Kubectl]
+) -> None:
+    sim = scenario_sim("empty")
+    ok(kubectl_for(sim.kubeconfig), "create", "-f", "-", input=DB_ELSEWHERE)
+    app = _app(sim)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await until_text(pilot, "No Deployments found")
+        assert "Other namespaces have some: a shows all namespaces" in screen_text(app)
+        await pilot.press("a")
+        await until_text(pilot, "NAMESPACE", "sts/db")
+
+
+async def test_a_selector_is_accepted_from_a_user_who_may_list_only_daemonsets(
+    scenario_sim: Callable[[str], RunningSim], kubectl_for: Callable[[Path], Kubectl]
+) -> None:
+    # agent-ops may read the DaemonSets of "default", not its Deployments: the selector that
+    # picks log-agent is read on the DaemonSets, and the app opens on it.
+    sim = scenario_sim("helm-argo")
+    kubectl = kubectl_for(sim.kubeconfig)
+    ok(kubectl, "create", "-f", "-", input=AGENT_OPS)
+    selector = "app.kubernetes.io/name=fluent-bit"
+    workloads = "deployments,statefulsets,daemonsets"
+    assert ok(kubectl, "get", workloads, "-l", selector, "-o", "name").split() == [
+        "daemonset.apps/log-agent"
+    ]
+    connection = ConnectionOptions(kubeconfig=str(sim.kubeconfig), as_user="agent-ops")
+    app = make_app(
+        Options(connection=connection, selector=selector),
+        settings=TEST_SETTINGS,
+        now=sim_clock(sim),
+    )
+    async with app.run_test(size=(120, 30)) as pilot:
+        await until_text(pilot, "ds/log-agent", "1 stacks -l")

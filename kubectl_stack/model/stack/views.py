@@ -107,10 +107,5 @@ class StackRow:
 
     @property
     def display_name(self) -> str:
-        """The name as the stacks list shows it: kubectl's short resource name before
-        StatefulSets and DaemonSets (``sts/db``, ``ds/agent``), the bare name for the default
-        kind (Deployments)."""
-        found = K.WORKLOADS.get(self.kind)
-        if found is None or found is K.DEFAULT_WORKLOAD:
-            return self.name
-        return f"{found.short}/{self.name}"
+        """The name as the stacks list shows it (:func:`kubectl_stack.kinds.display_name`)."""
+        return K.display_name(self.kind, self.name)

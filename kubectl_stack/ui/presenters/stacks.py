@@ -220,7 +220,7 @@ class StacksPresenter:
                 chosen = f" with labels {source.selector}" if source.selector else ""
                 problem = source.kind_problem("deployments")
                 message = problem or f"No Deployments found in {where}{chosen}."
-                if not problem and namespace is not None and source.deployments_elsewhere:
+                if not problem and namespace is not None and source.workloads_elsewhere:
                     message += " Other namespaces have some: a shows all namespaces, n picks one."
                 empty = shown(message)
         self._summary = summary  # kept alive: its id is compared next time

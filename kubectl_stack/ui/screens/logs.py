@@ -1,4 +1,4 @@
-"""Logs of one pod, or of every pod of a Deployment, followed live.
+"""Logs of one pod, or of every pod of a workload (of any kind), followed live.
 
 The buffer is bounded (``Settings.log_buffer_lines``); toggles (timestamps, wrap, filter)
 re-render from the buffer, search highlights matches and n/N jump between them.
@@ -18,8 +18,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import RichLog, Static
 
+from ... import kinds as K
 from ...kube.logs import LogLine as KubeLogLine
 from ...kube.logs import LogOptions, choose_container
+from ...model.ref import WorkloadRef
 from ..presenters import objects as present_objects
 from ..presenters.text import log_line, shown
 from ..widgets.bars import Banner, KeysFooter, TopBar
@@ -50,7 +52,8 @@ class LogLine:
 
 class LogsScreen(ClusterScreen):
     """Follows logs. ``pod`` for one pod (its ``container``, by default kubectl's choice),
-    ``deployment`` for all of its pods."""
+    ``workload`` for all of its pods, named as the stacks list names it (``my-app``,
+    ``sts/db``)."""
 
     TITLE = "Logs"
     BINDINGS = [
@@ -75,14 +78,15 @@ class LogsScreen(ClusterScreen):
         namespace: str,
         *,
         pod: str | None = None,
-        deployment: str | None = None,
+        workload: WorkloadRef | None = None,
         container: str | None = None,
     ) -> None:
         super().__init__()
         self.namespace = namespace
         self.pod = pod
-        self.deployment = deployment
-        self.title = f"Logs {pod or deployment}"
+        self.followed = workload
+        self.workload_name = K.display_name(workload.kind, workload.name) if workload else ""
+        self.title = f"Logs {pod or self.workload_name}"
         self.following = True
         self.previous = False
         self.timestamps = False
@@ -141,7 +145,7 @@ class LogsScreen(ClusterScreen):
             timestamps=False,
         )
         stream = self.source.log_stream(
-            self.namespace, pod=self.pod, deployment=self.deployment, options=options
+            self.namespace, pod=self.pod, workload=self.followed, options=options
         )
         await stream.start()
         try:
@@ -192,7 +196,7 @@ class LogsScreen(ClusterScreen):
             log.scroll_end(animate=False)
 
     def _show_status(self) -> None:
-        what = self.pod or f"{self.deployment} ({len(self._pods)} pods)"
+        what = self.pod or f"{self.workload_name} ({len(self._pods)} pods)"
         state = "following ●" if self.following else "paused ⏸"
         parts = [
             f"logs · {what}",
@@ -263,14 +267,14 @@ class LogsScreen(ClusterScreen):
         if not containers:
             self.stack_app.tell("no pod to pick a container from yet", severity="warning")
             return
-        # Of a Deployment: one container of every pod, or one pod's container followed on
+        # Of a workload: one container of every pod, or one pod's container followed on
         # its own screen while this one goes on following the rest.
         singles = [
             f"{p}/{c}"
             for p in self._pods
             for c in present_objects.containers_of(self.source, self.namespace, p)
         ]
-        items = containers + (singles if self.deployment is not None else [])
+        items = containers + (singles if self.followed is not None else [])
 
         def chosen(item: object) -> None:
             if isinstance(item, str) and item in singles and item not in containers:
@@ -357,7 +361,7 @@ class LogsScreen(ClusterScreen):
         self.query_one("#log", RichLog).scroll_up()
 
     def action_save(self) -> None:
-        name = (self.pod or self.deployment or "logs").replace("/", "_")
+        name = (self.pod or self.workload_name or "logs").replace("/", "_")
         stamp = time.strftime("%Y%m%d-%H%M%S", time.gmtime(self.stack_app.now()))
         path = Path.cwd() / f"{name}-{stamp}.log"
         try:
@@ -374,5 +378,6 @@ class LogsScreen(ClusterScreen):
 
 
 def _short(pod: str) -> str:
-    # The random suffix tells a Deployment's pods apart; the common prefix is noise.
+    # The suffix (random, or a StatefulSet's ordinal) tells a workload's pods apart; the
+    # common prefix is noise.
     return pod.rsplit("-", 1)[-1]

@@ -21,7 +21,6 @@ from textual.widget import Widget
 from textual.widgets import DataTable, Static, Tab, Tabs
 
 from ... import kinds as K
-from ...kube.logs import FOLLOWED_WORKLOAD
 from ...model.ref import WorkloadRef
 from ...model.workloads import for_kind
 from ..presenters import stack as present_stack
@@ -408,11 +407,8 @@ class StackScreen(kubectl_actions.KubectlActions):
         pod = self.selected_pod()
         if pod is not None:
             self.app.push_screen(LogsScreen(self.namespace, pod=pod))
-        elif self.kind != FOLLOWED_WORKLOAD.kind:
-            self.show_tab("pods")
-            self.stack_app.tell("choose a pod in the Pods tab, then press l")
         else:
-            self.app.push_screen(LogsScreen(self.namespace, deployment=self.name_))
+            self.app.push_screen(LogsScreen(self.namespace, workload=self.workload()))
 
     def action_delete_pod(self) -> None:
         if self.refuse_read_only("delete_pod"):

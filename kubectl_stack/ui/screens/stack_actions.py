@@ -18,7 +18,6 @@ from typing import TYPE_CHECKING, Any
 from textual.binding import Binding
 
 from ...kube.actions import ActionResult
-from ...kube.logs import FOLLOWED_WORKLOAD
 from ...model import fields as u
 from ...model.pods import pod_row
 from ...model.preconditions import Seen, seen
@@ -230,14 +229,9 @@ class WorkloadActions:
     # -- screens about the workload -----------------------------------------------------------
 
     def logs(self, ref: WorkloadRef) -> None:
-        if ref.kind != FOLLOWED_WORKLOAD.kind:
-            # Logs of one pod at a time for these: pick it in the Pods tab.
-            self.screen.stack_app.open_stack(ref.namespace, ref.name, kind=ref.kind, tab="pods")
-            self.screen.stack_app.tell("choose a pod in the Pods tab, then press l")
-            return
         from .logs import LogsScreen
 
-        self.screen.app.push_screen(LogsScreen(ref.namespace, deployment=ref.name))
+        self.screen.app.push_screen(LogsScreen(ref.namespace, workload=ref))
 
     def history(self, ref: WorkloadRef) -> None:
         from .history import HistoryScreen
