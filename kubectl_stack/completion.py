@@ -22,6 +22,7 @@ import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
+from . import kinds as K
 from .cli import CONNECTION_FLAG_GROUP, build_parser
 
 # Cobra's ShellCompDirective values.
@@ -141,14 +142,21 @@ def _namespaces(line: _Line) -> list[str]:
 
 
 def _stacks(line: _Line) -> list[str]:
+    """The workloads of every kind, named as the STACK argument takes them (``my-app``,
+    ``sts/db``, ``ds/agent``), from one ``kubectl get`` of all the kinds."""
     scope = ["--all-namespaces"] if "all_namespaces" in line.values else []
     if line.values.get("namespace"):
         scope = [f"--namespace={line.values['namespace']}"]
-    return _kubectl(
-        ["get", "deployments", f"--request-timeout={REQUEST_TIMEOUT}", "-o", _names(".items[*]")]
+    resources = ",".join(
+        f"{k.plural}.{k.group}" if k.group else k.plural for k in K.WORKLOADS.values()
+    )
+    each = "{range .items[*]}{.kind}{' '}{.metadata.name}{'\\n'}{end}"
+    lines = _kubectl(
+        ["get", resources, f"--request-timeout={REQUEST_TIMEOUT}", "-o", f"jsonpath={each}"]
         + scope
         + line.flags
     )
+    return [K.display_name(*found.split(" ", 1)) for found in lines if " " in found]
 
 
 def _scenarios(_line: _Line) -> list[str]:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import yaml
 
-from kubectl_stack_sim.runner import RunningSim
+from kubectl_stack_sim.runner import RunningSim, start_sim
 
 from .conftest import KUBECTL, refused_url, run
 from .test_plugin import plugin_env
@@ -85,6 +85,15 @@ def test_namespaces_and_stacks_complete_from_the_cluster(sim: RunningSim, tmp_pa
     assert "my-app" in stacks
     assert complete(env, "-n", "default", "my") == (["my-app"], ":4")
     assert complete(env, "--namespace=kube-system", "my") == ([], ":4")
+
+
+def test_stacks_of_every_kind_complete_as_the_stack_argument_takes_them(tmp_path: Path) -> None:
+    with start_sim("helm-argo") as running:
+        env = env_for(tmp_path, running.kubeconfig)
+        stacks, directive = complete(env, "")
+        assert {"shop-web", "sts/shop-db", "ds/log-agent"} <= set(stacks)
+        assert directive == ":4"
+        assert complete(env, "sts/") == (["sts/shop-db"], ":4")
 
 
 def test_only_one_stack_name_is_completed(sim: RunningSim, tmp_path: Path) -> None:
