@@ -1,0 +1,84 @@
+"""The meanings' colours, from the Textual theme in use.
+
+Presenters colour text by meaning, a Rich style name (``stack.success``, see
+:mod:`.presenters.style`); Rich looks a style name up in its console's theme stack when a
+table cell is drawn, and when text is handed to a widget (``Static.update`` turns it into
+Textual content then). :class:`MeaningColours` keeps one Rich theme on the app console's stack
+that gives each meaning the colour of the Textual theme variable
+:data:`~.presenters.style.THEME_VARIABLES` names, and puts a new one there when the app's
+theme changes, then has every widget draw its text again.
+
+- ``NO_COLOR``: nothing to do here; Textual's monochrome filter runs over every drawn line
+  after the colours are chosen.
+- ANSI themes (``ansi-dark``, ``ansi-light``): their variables are ANSI colours, which Textual
+  sends as they are: the terminal's own palette.
+- A 16-colour terminal with any other theme: Textual sends the nearest of the 16 colours to
+  each theme colour, and the nearest often coincide (``textual-dark``'s warning and error both
+  become bright red), so a meaning takes its colour from the ``ansi-dark`` theme instead,
+  given as the RGB that the console sends as that very ANSI colour. An ANSI colour given as
+  such would be converted to RGB by Textual's own filter first (Monokai's palette), and
+  ``ansi-light``'s warning (bright red) would come out as its error (red).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from rich.style import Style
+from rich.theme import Theme
+from textual.app import App
+from textual.color import Color
+from textual.screen import Screen
+from textual.widget import Widget
+from textual.widgets import Static
+
+from .presenters.style import THEME_VARIABLES
+
+SIXTEEN_COLOURS = "standard"
+"""Rich's name for the colour system of a 16-colour terminal."""
+
+ANSI_THEME = "ansi-dark"
+"""The theme whose ANSI colours stand in on a 16-colour terminal: its meanings are the eight
+base colours, which the console sends unchanged (the bright ones it may not)."""
+
+
+def meaning_theme(app: App[Any]) -> Theme:
+    """A Rich theme giving each meaning its colour in ``app``'s current theme and terminal."""
+    sixteen = app.console.color_system == SIXTEEN_COLOURS and not app.current_theme.ansi
+    if sixteen:
+        stand_in = app.get_theme(ANSI_THEME)
+        assert stand_in is not None, f"Textual's {ANSI_THEME} theme is built in"
+        variables = stand_in.to_color_system().generate()
+    else:
+        variables = app.get_css_variables()
+    styles = {}
+    for meaning, name in THEME_VARIABLES.items():
+        colour = Color.parse(variables[name])
+        if sixteen:
+            colour = Color(colour.r, colour.g, colour.b)  # as RGB: past Textual's ANSI filter
+        styles[meaning] = Style(color=colour.rich_color)
+    return Theme(styles, inherit=False)
+
+
+class MeaningColours:
+    """The meanings' colours on ``app``'s console, from its theme now and after a change."""
+
+    def __init__(self, app: App[Any]) -> None:
+        self._app = app
+        app.console.push_theme(meaning_theme(app))
+
+    def follow_theme(self, screens: Iterable[Screen[Any]]) -> None:
+        """Take the colours of the app's theme (just changed) and draw ``screens`` with them.
+
+        Textual has already restyled them; what is drawn from text holds the colours it was
+        given: a Static's content (resolved when it was set) and a table's cached rows."""
+        console = self._app.console
+        console.pop_theme()
+        console.push_theme(meaning_theme(self._app))
+        for screen in screens:
+            for widget in screen.walk_children(Widget, with_self=False):
+                if isinstance(widget, Static):
+                    widget.content = widget.content  # made into Textual content again
+                widget.notify_style_update()
+                widget.refresh()
