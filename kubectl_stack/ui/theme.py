@@ -6,7 +6,7 @@ table cell is drawn, and when text is handed to a widget (``Static.update`` turn
 Textual content then). :class:`MeaningColours` keeps one Rich theme on the app console's stack
 that gives each meaning the colour of the Textual theme variable
 :data:`~.presenters.style.THEME_VARIABLES` names, and puts a new one there when the app's
-theme changes, then has every widget draw its text again.
+theme changes, then has the widgets that hold text in the colours of then make it again.
 
 - ``NO_COLOR``: nothing to do here; Textual's monochrome filter runs over every drawn line
   after the colours are chosen.
@@ -30,7 +30,6 @@ from rich.theme import Theme
 from textual.app import App
 from textual.color import Color
 from textual.screen import Screen
-from textual.widget import Widget
 from textual.widgets import Static
 
 from .presenters.style import THEME_VARIABLES
@@ -71,14 +70,12 @@ class MeaningColours:
     def follow_theme(self, screens: Iterable[Screen[Any]]) -> None:
         """Take the colours of the app's theme (just changed) and draw ``screens`` with them.
 
-        Textual has already restyled them; what is drawn from text holds the colours it was
-        given: a Static's content (resolved when it was set) and a table's cached rows."""
+        Textual has restyled them, and a restyled table draws its cells again, resolving
+        their style names anew; a Static holds the content made of its text when it was
+        set, in the colours of then: it is made again."""
         console = self._app.console
         console.pop_theme()
         console.push_theme(meaning_theme(self._app))
         for screen in screens:
-            for widget in screen.walk_children(Widget, with_self=False):
-                if isinstance(widget, Static):
-                    widget.content = widget.content  # made into Textual content again
-                widget.notify_style_update()
-                widget.refresh()
+            for widget in screen.query(Static):
+                widget.content = widget.content

@@ -20,7 +20,7 @@ from textual.pilot import Pilot
 import kubectl_stack.ui
 from kubectl_stack.ui.app import StackApp
 
-from .conftest import TEST_SETTINGS, Captured, memory_app, until, until_text
+from .conftest import TEST_SETTINGS, Captured, memory_app, until_text
 
 UI = Path(kubectl_stack.ui.__file__).parent
 SIZE = (120, 40)
@@ -66,6 +66,18 @@ def colour_of(app: StackApp, where: tuple[str, str]) -> Color:
     return Color.from_rich_color(color)
 
 
+async def settled(pilot: Pilot[Any]) -> list[list[tuple[str, Style | None]]]:
+    """What the app draws once two looks 0.2 s apart see the same (tables at their widths)."""
+    previous = drawn(pilot.app)
+    for _ in range(50):
+        await pilot.pause(0.2)
+        current = drawn(pilot.app)
+        if current == previous:
+            return current
+        previous = current
+    raise AssertionError("the screen kept changing")
+
+
 def theme_colour(app: StackApp, variable: str) -> Color:
     return Color.parse(app.get_css_variables()[variable])
 
@@ -82,8 +94,10 @@ def seed_app(captured: Captured, theme: str = "textual-dark") -> StackApp:
 
 
 async def test_a_healthy_pod_is_drawn_in_the_themes_success_colour_and_then_in_the_next_ones(
-    frozen_seed: Captured,
+    frozen_seed: Captured, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # No 1 s tick: it would draw everything again anyway; the theme switch alone must.
+    monkeypatch.setattr(StackApp, "_tick", lambda self: None)
     app = seed_app(frozen_seed)
     async with app.run_test(size=SIZE) as pilot:
         await on_pods_tab(pilot)
@@ -93,14 +107,30 @@ async def test_a_healthy_pod_is_drawn_in_the_themes_success_colour_and_then_in_t
         before = colour_of(app, HEALTHY)
 
         app.theme = "dracula"
-        await until(
-            pilot,
-            lambda: colour_of(app, HEALTHY) == theme_colour(app, "text-success"),
-            "the ✓ in dracula's success colour",
-        )
-        assert colour_of(app, HEALTHY) != before
+        await pilot.pause()  # Textual restyles, then tells who follows the theme
+        await pilot.pause()  # (not the app's 1 s tick: the next frame is in the new colours)
+        assert colour_of(app, HEALTHY) == theme_colour(app, "text-success") != before
         assert colour_of(app, WARNING) == theme_colour(app, "text-warning")
         assert colour_of(app, ERROR) == theme_colour(app, "text-error")  # a Static's line
+
+
+async def test_a_theme_that_changes_only_the_success_colour_changes_the_tables_ticks(
+    frozen_seed: Captured, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Textual draws a table again when the theme changes its styles; a theme that changes
+    only what the meanings use must be followed too."""
+    monkeypatch.setattr(StackApp, "_tick", lambda self: None)
+    app = seed_app(frozen_seed)
+    async with app.run_test(size=SIZE) as pilot:
+        await on_pods_tab(pilot)
+        dark = app.current_theme
+        greener = Color.parse(dark.success or "").lighten(0.2).hex
+        app.register_theme(replace(dark, name="greener", success=greener))
+        app.theme = "greener"
+        await pilot.pause()
+        await pilot.pause()
+        assert theme_colour(app, "text-success") != Color.parse("#8AD4A1")  # textual-dark's
+        assert colour_of(app, HEALTHY) == theme_colour(app, "text-success")
 
 
 async def test_a_theme_switch_reaches_the_stack_screen_kept_for_the_next_stack(
@@ -117,15 +147,13 @@ async def test_a_theme_switch_reaches_the_stack_screen_kept_for_the_next_stack(
         await pilot.pause()
         await pilot.press("enter")
         await on_pods_tab(pilot)
-        await pilot.pause(0.3)
-        after_switch = drawn(switched)
+        after_switch = await settled(pilot)
 
     fresh = seed_app(frozen_seed, theme="dracula")
     async with fresh.run_test(size=SIZE) as pilot:
         await on_pods_tab(pilot)
-        await pilot.pause(0.3)
+        started_so = await settled(pilot)
         assert colour_of(fresh, ERROR) == theme_colour(fresh, "text-error")
-        started_so = drawn(fresh)
 
     for y, (line, expected) in enumerate(zip(after_switch, started_so, strict=True)):
         assert line == expected, f"line {y} differs: {''.join(c for c, _ in line)!r}"
