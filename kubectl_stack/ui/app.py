@@ -19,6 +19,7 @@ from textual.binding import Binding
 from textual.dom import DOMNode
 from textual.filter import LineFilter
 from textual.screen import ModalScreen
+from textual.theme import Theme
 from textual.timer import Timer
 
 from .. import kinds as K
@@ -40,6 +41,7 @@ from .screens.dialogs import Dialog, MutationDialog, PickerDialog
 from .screens.help import HelpScreen
 from .screens.too_small import MIN_HEIGHT, MIN_WIDTH, TooSmallScreen
 from .source import ConnectError, Source
+from .theme import MeaningColours
 
 if TYPE_CHECKING:
     from .screens.stack import StackScreen
@@ -97,6 +99,7 @@ class StackApp(NoContentActions[int], KubectlTools):
             known = ", ".join(sorted(self.available_themes))
             warning = f"theme {settings.theme!r} is unknown, {self.theme} used instead ({known})"
             self.settings = settings = replace(settings, warnings=(*settings.warnings, warning))
+        self._colours = MeaningColours(self)
         GLYPHS.select(settings.ascii)
         self._ascii_filter = [AsciiFilter()] if settings.ascii else []
         self._refresh_timer: Timer | None = None
@@ -134,6 +137,7 @@ class StackApp(NoContentActions[int], KubectlTools):
     def on_mount(self) -> None:
         self._collector.start()
         self.app_resume_signal.subscribe(self, self._resumed)
+        self.theme_changed_signal.subscribe(self, self._theme_changed)
         if self.settings.keymap:
             self.set_keymap(dict(self.settings.keymap))
             # Only then: knowing every id imports every screen (40-60 ms of the first frame).
@@ -162,6 +166,15 @@ class StackApp(NoContentActions[int], KubectlTools):
         # A full redraw: the shell has written over the screen.
         self.refresh(layout=True)
         self.screen.refresh()
+
+    def _theme_changed(self, _: Theme) -> None:
+        # Textual restyled the screens on the stack; the kept Stack screen may be off it.
+        screens = list(self.screen_stack)
+        kept = self._stack_screen
+        if kept is not None and kept not in screens and kept.is_mounted:
+            self.stylesheet.update(kept, animate=False)
+            screens.append(kept)
+        self._colours.follow_theme(screens)
 
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, events.Key):

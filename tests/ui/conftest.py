@@ -171,6 +171,14 @@ def frozen_seed() -> Captured:
 
 
 @pytest.fixture(autouse=True)
+def truecolor_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The app sees a truecolour terminal whatever the one running the tests is: on 16
+    colours it draws the meanings in ANSI colours (kubectl_stack.ui.theme), and TERM=xterm
+    without COLORTERM counts as 16. A test of a 16-colour terminal sets its own."""
+    monkeypatch.setattr("textual.constants.COLOR_SYSTEM", "truecolor")
+
+
+@pytest.fixture(autouse=True)
 def kubectl_for_describe(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """The app's describe runs the kubectl that invoked the plugin: this venv's real kubectl,
     with a private discovery cache."""

@@ -209,9 +209,11 @@ def terminal_output(app: App[Any]) -> tuple[str, list[Any]]:
     return update.render_segments(console), segments
 
 
-def _style_harm(style: Style | str | None, text: str) -> list[str]:
+def _style_harm(style: Style | str | None, text: str, app: App[Any] | None = None) -> list[str]:
     if style is None or isinstance(style, str):
-        style = Style.parse(style) if style else None
+        # A style name (a meaning, ui/presenters/style.py) is looked up as the app draws it.
+        parse = Style.parse if app is None else app.console.get_style
+        style = parse(style) if style else None
     if style is None:
         return []
     found = []
@@ -238,13 +240,13 @@ def _segments_harm(segments: list[Segment], where: str) -> list[str]:
     return found
 
 
-def _cell_harm(cell: object, where: str) -> list[str]:
+def _cell_harm(cell: object, where: str, app: App[Any]) -> list[str]:
     if not isinstance(cell, Text):
         # A DataTable, an Option or a Static reads a str as markup.
         return [f"{where}: {type(cell).__name__} {str(cell)[:80]!r}, read as markup"]
     found = _text_harm(cell.plain, where)
     for style in [cell.style, *(span.style for span in cell.spans)]:
-        found += _style_harm(style, cell.plain)
+        found += _style_harm(style, cell.plain, app)
     return found
 
 
@@ -257,10 +259,10 @@ def content_harm(app: App[Any]) -> list[str]:
         if isinstance(widget, DataTable):
             for index in range(widget.row_count):
                 for cell in widget.get_row_at(index):
-                    found += _cell_harm(cell, name)
+                    found += _cell_harm(cell, name, app)
         elif isinstance(widget, OptionList):
             for index in range(widget.option_count):
-                found += _cell_harm(widget.get_option_at_index(index).prompt, name)
+                found += _cell_harm(widget.get_option_at_index(index).prompt, name, app)
         elif isinstance(widget, RichLog):
             for strip in widget.lines:
                 found += _segments_harm(list(strip), name)

@@ -286,7 +286,9 @@ def _rollout_panel(graph: model_stack.Stack, state: model_deployment.Rollout) ->
     if timing:
         text.append(fmt("\n{}", timing))
     if state.failing_pod:
-        text.append(fmt("\n✗ {}  ", state.failing_pod, style=f"{ERROR} {STRONG}"))
+        failing = fmt("\n✗ {}  ", state.failing_pod, style=ERROR)
+        failing.stylize(STRONG)  # a meaning is a style name of its own: no "error bold"
+        text.append(failing)
         text.append(shown(state.failing_reason, style=ERROR))
     return text
 

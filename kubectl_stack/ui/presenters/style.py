@@ -1,10 +1,20 @@
-"""How the presenters' cells look: the one palette (a colour per meaning), the symbols that
-carry the same meaning without colour, and the table view value the list screens render.
+"""How the presenters' cells look: the meanings they colour by, the symbols that carry the
+same meaning without colour, and the table view value the list screens render.
 
 Presenters never name a colour: they name a meaning (:data:`SUCCESS`, :data:`WARNING`,
-:data:`ERROR` ...). The meanings are spelled here as the terminal's own ANSI colours, so they
-follow the user's palette (16-colour terminals, light and dark ones) and ``NO_COLOR``; every one
-is paired with a symbol or a word, so a state reads without colour too (STYLE.md).
+:data:`ERROR` ...), and every one is paired with a symbol or a word, so a state reads without
+colour too (STYLE.md).
+
+How colours reach the terminal: a meaning is a Rich *style name* (``stack.success``), not a
+colour. Rich looks a style name up in its console's theme when the text is drawn (a table
+cell) or handed to a widget (``Static.update``), and :mod:`kubectl_stack.ui.theme` keeps the
+app console's theme filled from the Textual theme in use: each meaning is the theme variable
+:data:`THEME_VARIABLES` names (``$text-success``, the success colour made legible as text).
+Changing the app's theme re-colours what is shown; ``NO_COLOR`` still wins (Textual's
+monochrome filter runs after); a 16-colour terminal gets the ANSI theme's colours, which stay
+distinct where the theme's own would fall on one (see the theme module). ``MUTED`` and
+``STRONG`` are text attributes, the same in every theme. No colour is spelled here or in any
+presenter; ``tests/ui/test_theme_colours.py`` fails if one comes back to ``kubectl_stack/ui``.
 """
 
 from __future__ import annotations
@@ -19,20 +29,30 @@ from ...model.workloads import base as model_workload
 from ...model.workloads import deployment as model_deployment
 from .text import fmt, shown
 
-SUCCESS = "green"
+SUCCESS = "stack.success"
 """Healthy, complete, ready."""
-WARNING = "yellow"
+WARNING = "stack.warning"
 """Progressing, a finding, a Warning event: look soon."""
-ERROR = "red"
+ERROR = "stack.error"
 """Failing, missing, a removed line of a diff: look now."""
-PAUSED = "blue"
+PAUSED = "stack.paused"
 """A rollout paused on purpose."""
-TREND = "cyan"
+TREND = "stack.trend"
 """Sparklines: history, not state."""
 MUTED = "dim"
 """Terminating, old, explanations."""
 STRONG = "bold"
 """Names and the current revision."""
+
+THEME_VARIABLES = {
+    SUCCESS: "text-success",
+    WARNING: "text-warning",
+    ERROR: "text-error",
+    PAUSED: "text-primary",
+    TREND: "text-secondary",
+}
+"""The Textual theme variable each coloured meaning is drawn in (the ``text-`` variants are
+the theme's colours adjusted to read as text on its background)."""
 
 # Text, never str: a str cell is read as markup by the table (see presenters.text).
 Cells = tuple[Text, ...]

@@ -111,8 +111,9 @@ class ClusterScreen(Screen[None]):
 
     def on_screen_resume(self, event: events.ScreenResume) -> None:
         if self.styles_current:
-            # Textual would style the whole screen again when it is pushed, for nothing (the
-            # theme never changes; the cost: bench/README.md, "Figures behind the comments").
+            # Textual would style the whole screen again when it is pushed, for nothing (a
+            # theme change restyles a screen kept off the stack at once, see
+            # StackApp._theme_changed; the cost: bench/README.md, "Figures behind the comments").
             self.styles_current = False
             skip_restyle(event)
         self.show_connection()
