@@ -191,12 +191,13 @@ class Interner:
     def intern(self, obj: Obj, like: Obj | None = None) -> Obj:
         """A copy of ``obj`` whose nested dicts and lists are shared with equal ones.
 
-        ``like`` is the version of the object stored before this one: its top-level parts
-        (``spec``, ``status``, each of ``metadata``'s) that are unchanged are kept as they
-        are. A pod whose readiness flips keeps the spec it shares with its siblings even
-        when the table has been emptied since, and is not walked again."""
+        ``like`` is the version of the object stored before this one: whatever is unchanged
+        in it, at any depth, is kept as it is (a pod whose readiness flips keeps the spec, the
+        conditions and the container parts it shares with its siblings, even when the table
+        has been emptied since), and only what changed is interned again."""
         walk = self._walk
-        # The object and its metadata are unique: copied, not put in the table.
+        # The object and its metadata are unique: copied, not put in the table. Of their own
+        # strings, the ones many objects repeat are made one.
         result: Obj = {}
         for k, v in obj.items():
             if k == "metadata" and type(v) is dict:
@@ -207,20 +208,52 @@ class Interner:
                         continue
                     if type(mv) is dict or type(mv) is list:
                         mv = _same_or(mv, before.get(mk) if type(before) is dict else None, walk)
+                    elif mk in _SHARED_META and type(mv) is str:
+                        mv = sys.intern(mv)
                     meta[mk] = mv
                 result[k] = meta
             elif type(v) is dict or type(v) is list:
                 result[k] = _same_or(v, like.get(k) if like is not None else None, walk)
+            elif type(v) is str:
+                result[k] = sys.intern(v)
             else:
                 result[k] = v
         return result
 
 
+# Strings of an object's metadata that its siblings repeat (its name, uid and
+# resourceVersion are its own: interning those would only grow the interpreter's table).
+_SHARED_META = frozenset(("namespace", "generateName", "creationTimestamp"))
+
+
 def _same_or(node: Any, before: Any, walk: Walk) -> Any:
-    """``before`` when it equals ``node`` exactly (as JSON: ``True`` is not ``1``), else
-    ``node`` interned."""
-    if before is not None and before == node and jsonutil.dumps(before) == jsonutil.dumps(node):
+    """``node`` interned, keeping whatever of ``before`` (the same place in the version
+    stored before) is equal to it exactly (as JSON: ``True`` is not ``1``), at any depth."""
+    if before is None:
+        return walk(node)
+    if before == node and jsonutil.dumps(before) == jsonutil.dumps(node):
         return before
+    kind = type(node)
+    if kind is dict and type(before) is dict:
+        value: Any = {}
+        for k, v in node.items():
+            tv = type(v)
+            if tv is dict or tv is list:
+                v = _same_or(v, before.get(k), walk)
+            elif tv is str:
+                v = sys.intern(v)
+            value[k] = v
+        return value
+    if kind is list and type(before) is list and len(before) == len(node):
+        value = []
+        for v, b in zip(node, before, strict=True):
+            tv = type(v)
+            if tv is dict or tv is list:
+                v = _same_or(v, b, walk)
+            elif tv is str:
+                v = sys.intern(v)
+            value.append(v)
+        return value
     return walk(node)
 
 
