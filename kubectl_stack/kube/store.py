@@ -116,6 +116,52 @@ def _digest_walk(table: dict[Any, Any], capacity: int) -> Walk:
     return walk
 
 
+def _digest_share(table: dict[Any, Any], capacity: int) -> Walk:
+    """The table's node equal to ``node``, whose children are shared already (``node`` itself
+    when there is none, then in the table), by digest as :func:`_digest_walk`."""
+    dumps = jsonutil.dumps
+    blake2b = hashlib.blake2b
+
+    def share(node: Any) -> Any:
+        digest = blake2b(dumps(node), digest_size=16).digest()
+        found = table.get(digest)
+        if found is None:
+            if len(table) >= capacity:
+                table.clear()
+            table[digest] = found = node
+        return found
+
+    return share
+
+
+def _item_share(table: dict[Any, Any], capacity: int) -> Walk:
+    """As :func:`_digest_share`, by items as :func:`_item_walk`."""
+
+    def share(node: Any) -> Any:
+        key: list[Any]
+        if type(node) is dict:
+            key = []
+            for k, v in node.items():
+                tv = type(v)
+                key += (
+                    (k, id(v)) if tv is dict or tv is list else (k, v) if tv is str else (k, tv, v)
+                )
+        else:
+            key = [None]
+            for v in node:
+                tv = type(v)
+                key += (id(v),) if tv is dict or tv is list else (v,) if tv is str else (tv, v)
+        frozen = tuple(key)
+        found = table.get(frozen)
+        if found is None:
+            if len(table) >= capacity:
+                table.clear()
+            table[frozen] = found = node
+        return found
+
+    return share
+
+
 def _item_walk(table: dict[Any, Any], capacity: int) -> Walk:
     """Interning keyed by the node's items, children by identity (see :class:`Interner`)."""
     intern_str = sys.intern
@@ -185,8 +231,11 @@ class Interner:
     """
 
     def __init__(self, capacity: int = 20_000, *, by_digest: bool = jsonutil.FAST) -> None:
-        build = _digest_walk if by_digest else _item_walk
-        self._walk = build({}, capacity)
+        table: dict[Any, Any] = {}
+        if by_digest:
+            self._walk, self._share = _digest_walk(table, capacity), _digest_share(table, capacity)
+        else:
+            self._walk, self._share = _item_walk(table, capacity), _item_share(table, capacity)
 
     def intern(self, obj: Obj, like: Obj | None = None) -> Obj:
         """A copy of ``obj`` whose nested dicts and lists are shared with equal ones.
@@ -195,7 +244,7 @@ class Interner:
         in it, at any depth, is kept as it is (a pod whose readiness flips keeps the spec, the
         conditions and the container parts it shares with its siblings, even when the table
         has been emptied since), and only what changed is interned again."""
-        walk = self._walk
+        walk, share = self._walk, self._share
         # The object and its metadata are unique: copied, not put in the table. Of their own
         # strings, the ones many objects repeat are made one.
         result: Obj = {}
@@ -207,13 +256,15 @@ class Interner:
                     if mk == "managedFields":
                         continue
                     if type(mv) is dict or type(mv) is list:
-                        mv = _same_or(mv, before.get(mk) if type(before) is dict else None, walk)
+                        mv = _same_or(
+                            mv, before.get(mk) if type(before) is dict else None, walk, share
+                        )
                     elif mk in _SHARED_META and type(mv) is str:
                         mv = sys.intern(mv)
                     meta[mk] = mv
                 result[k] = meta
             elif type(v) is dict or type(v) is list:
-                result[k] = _same_or(v, like.get(k) if like is not None else None, walk)
+                result[k] = _same_or(v, like.get(k) if like is not None else None, walk, share)
             elif type(v) is str:
                 result[k] = sys.intern(v)
             else:
@@ -226,9 +277,10 @@ class Interner:
 _SHARED_META = frozenset(("namespace", "generateName", "creationTimestamp"))
 
 
-def _same_or(node: Any, before: Any, walk: Walk) -> Any:
+def _same_or(node: Any, before: Any, walk: Walk, share: Walk) -> Any:
     """``node`` interned, keeping whatever of ``before`` (the same place in the version
-    stored before) is equal to it exactly (as JSON: ``True`` is not ``1``), at any depth."""
+    stored before) is equal to it exactly (as JSON: ``True`` is not ``1``), at any depth;
+    what changed is shared with an equal node of the table (``share``)."""
     if before is None:
         return walk(node)
     if before == node and jsonutil.dumps(before) == jsonutil.dumps(node):
@@ -239,21 +291,21 @@ def _same_or(node: Any, before: Any, walk: Walk) -> Any:
         for k, v in node.items():
             tv = type(v)
             if tv is dict or tv is list:
-                v = _same_or(v, before.get(k), walk)
+                v = _same_or(v, before.get(k), walk, share)
             elif tv is str:
                 v = sys.intern(v)
             value[k] = v
-        return value
+        return share(value)
     if kind is list and type(before) is list and len(before) == len(node):
         value = []
         for v, b in zip(node, before, strict=True):
             tv = type(v)
             if tv is dict or tv is list:
-                v = _same_or(v, b, walk)
+                v = _same_or(v, b, walk, share)
             elif tv is str:
                 v = sys.intern(v)
             value.append(v)
-        return value
+        return share(value)
     return walk(node)
 
 

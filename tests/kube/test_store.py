@@ -239,9 +239,10 @@ def test_an_update_keeps_every_unchanged_part_at_any_depth() -> None:
         return dict(jsonutil.loads(jsonutil.dumps(obj)))
 
     for by_digest in (True, False):
-        interner = Interner(capacity=2, by_digest=by_digest)
+        interner = Interner(capacity=64, by_digest=by_digest)
         first = interner.intern(version(1, True))
-        interner.intern({"spec": {"filler": [1]}, "status": {"other": [2]}})  # table emptied
+        for n in range(64):  # the table emptied
+            interner.intern({"spec": {"filler": [n]}})
         flipped = interner.intern(version(2, False), first)
         assert flipped == version(2, False)
         before, after = first["status"], flipped["status"]
@@ -251,6 +252,16 @@ def test_an_update_keeps_every_unchanged_part_at_any_depth() -> None:
         assert after["containerStatuses"][0]["state"] is before["containerStatuses"][0]["state"]
         # Nothing stored is changed in place.
         assert first == interner.intern(version(1, True))
+        if not by_digest:
+            continue  # by items, children are keyed by identity: a sibling's are others
+        # What changed is shared with a sibling's equal part.
+        for n in range(64):
+            interner.intern({"spec": {"filler": [n]}})
+        not_ready = interner.intern({**version(1, False), "metadata": {"name": "web-2"}})
+        again = interner.intern(version(3, True), flipped)
+        back = interner.intern(version(4, False), again)
+        assert back["status"]["containerStatuses"] is not_ready["status"]["containerStatuses"]
+        assert back["status"]["conditions"] is not_ready["status"]["conditions"]
 
 
 @pytest.mark.parametrize("by_digest", [True, False], ids=["digest", "items"])
