@@ -35,6 +35,7 @@ from bench.suite import (
     Figures,
     _app,
     _complete,
+    _drawn,
     _pct,
     _proc_rss,
     huge_soak,
@@ -182,8 +183,11 @@ def _log_store(line: str, what: str, log: Any) -> None:
 
 def app(cluster: Cluster, args: argparse.Namespace, log: Any) -> None:
     deployments = args.deployments
+    per = args.pods // deployments
     with _app(cluster) as term:
-        shown = term.wait_for(_complete(deployments, 24, args.pods // deployments), 600.0)
+        # After --churn some pods are not ready: every row drawn with its READY count.
+        drawn = _drawn(deployments, 24) if args.churn else _complete(deployments, 24, per)
+        shown = term.wait_for(drawn, 600.0)
         if shown is None:
             log("no complete screen within 600 s:\n" + "\n".join(term.lines()))
             return
@@ -194,7 +198,7 @@ def app(cluster: Cluster, args: argparse.Namespace, log: Any) -> None:
             f"VmRSS {rss:.1f} MiB, VmHWM {peak:.1f} MiB"
         )
         if args.probes:
-            samples, _ = latency(cluster, term, 50.0, args.probes, args.pods // deployments)
+            samples, _ = latency(cluster, term, 50.0, args.probes, per)
             p50, p99 = _pct(samples, 0.5), _pct(samples, 0.99)
             log(
                 f"app: event-to-screen at 50/s p50 {1000 * (p50 or 0):.0f} ms, "
