@@ -123,15 +123,19 @@ def _digest_share(table: dict[Any, Any], capacity: int) -> Walk:
     blake2b = hashlib.blake2b
 
     def share(node: Any) -> Any:
-        digest = blake2b(dumps(node), digest_size=16).digest()
-        found = table.get(digest)
-        if found is None:
-            if len(table) >= capacity:
-                table.clear()
-            table[digest] = found = node
-        return found
+        return _keep(table, capacity, blake2b(dumps(node), digest_size=16).digest(), node)
 
     return share
+
+
+def _keep(table: dict[Any, Any], capacity: int, key: Any, node: Any) -> Any:
+    """The table's node under ``key``; ``node``, put there, when there is none."""
+    found = table.get(key)
+    if found is None:
+        if len(table) >= capacity:
+            table.clear()
+        table[key] = found = node
+    return found
 
 
 def _item_share(table: dict[Any, Any], capacity: int) -> Walk:
@@ -151,13 +155,7 @@ def _item_share(table: dict[Any, Any], capacity: int) -> Walk:
             for v in node:
                 tv = type(v)
                 key += (id(v),) if tv is dict or tv is list else (v,) if tv is str else (tv, v)
-        frozen = tuple(key)
-        found = table.get(frozen)
-        if found is None:
-            if len(table) >= capacity:
-                table.clear()
-            table[frozen] = found = node
-        return found
+        return _keep(table, capacity, tuple(key), node)
 
     return share
 
@@ -201,13 +199,7 @@ def _item_walk(table: dict[Any, Any], capacity: int) -> Walk:
                     key += (tv, v)
                 items.append(v)
             value = items
-        frozen = tuple(key)
-        found = table.get(frozen)
-        if found is None:
-            if len(table) >= capacity:
-                table.clear()
-            table[frozen] = found = value
-        return found
+        return _keep(table, capacity, tuple(key), value)
 
     return walk
 
