@@ -90,7 +90,6 @@ class MemorySource(CachedReads):
 
     async def fetch(self, kind: str, namespace: str, name: str) -> Mapping[str, Any] | str:
         """The stored object (nothing is trimmed here), as the server would send it."""
-        self.calls.append(("fetch", (kind, namespace, name)))
         obj = self.get(store_key(kind), namespace, name)
         return (
             f'{kind.lower()} "{name}" not found (it may have been deleted)' if obj is None else obj
