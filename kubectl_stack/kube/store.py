@@ -6,7 +6,8 @@ Wake-ups are coalesced: however fast events arrive, a subscriber is called at mo
 ``max_rate`` times a second (10 by default), always on the event loop, and always once more
 after the last change so nothing is missed.
 
-Objects are plain API dicts with ``metadata.managedFields`` removed, keyed by
+Objects are plain API dicts with ``metadata.managedFields`` removed (and pods without what
+no reader uses: the informers' transform, :mod:`kube.trim`), keyed by
 ``(namespace, name)`` (namespace ``""`` for cluster-scoped kinds). Stored dicts are replaced,
 never mutated, so a reader may keep a reference. Equal parts of different objects are one
 shared object (see :class:`Interner`): readers must never mutate what they read (copy first).
