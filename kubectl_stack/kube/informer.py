@@ -61,6 +61,7 @@ from .deadline import cancel_and_wait
 from .hpa import v1_as_v2
 from .kinds import Kind
 from .store import ClusterState, Obj, SyncState
+from .trim import trim
 
 PAGE_SIZE = 500
 WATCH_TIMEOUT_RANGE = (300, 600)
@@ -360,7 +361,7 @@ class Informer:
             }
         if self.kind.name == K.HPAS.name and self.kind.version == "v1":
             return v1_as_v2(obj)
-        return obj
+        return trim(self.kind.name, obj)
 
     # -- watch -----------------------------------------------------------------------------
     def _heard(self) -> None:

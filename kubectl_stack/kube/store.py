@@ -6,7 +6,8 @@ Wake-ups are coalesced: however fast events arrive, a subscriber is called at mo
 ``max_rate`` times a second (10 by default), always on the event loop, and always once more
 after the last change so nothing is missed.
 
-Objects are plain API dicts with ``metadata.managedFields`` removed, keyed by
+Objects are plain API dicts with ``metadata.managedFields`` removed (and pods without what
+no reader uses: the informers' transform, :mod:`kube.trim`), keyed by
 ``(namespace, name)`` (namespace ``""`` for cluster-scoped kinds). Stored dicts are replaced,
 never mutated, so a reader may keep a reference. Equal parts of different objects are one
 shared object (see :class:`Interner`): readers must never mutate what they read (copy first).
@@ -116,6 +117,50 @@ def _digest_walk(table: dict[Any, Any], capacity: int) -> Walk:
     return walk
 
 
+def _digest_share(table: dict[Any, Any], capacity: int) -> Walk:
+    """The table's node equal to ``node``, whose children are shared already (``node`` itself
+    when there is none, then in the table), by digest as :func:`_digest_walk`."""
+    dumps = jsonutil.dumps
+    blake2b = hashlib.blake2b
+
+    def share(node: Any) -> Any:
+        return _keep(table, capacity, blake2b(dumps(node), digest_size=16).digest(), node)
+
+    return share
+
+
+def _keep(table: dict[Any, Any], capacity: int, key: Any, node: Any) -> Any:
+    """The table's node under ``key``; ``node``, put there, when there is none."""
+    found = table.get(key)
+    if found is None:
+        if len(table) >= capacity:
+            table.clear()
+        table[key] = found = node
+    return found
+
+
+def _item_share(table: dict[Any, Any], capacity: int) -> Walk:
+    """As :func:`_digest_share`, by items as :func:`_item_walk`."""
+
+    def share(node: Any) -> Any:
+        key: list[Any]
+        if type(node) is dict:
+            key = []
+            for k, v in node.items():
+                tv = type(v)
+                key += (
+                    (k, id(v)) if tv is dict or tv is list else (k, v) if tv is str else (k, tv, v)
+                )
+        else:
+            key = [None]
+            for v in node:
+                tv = type(v)
+                key += (id(v),) if tv is dict or tv is list else (v,) if tv is str else (tv, v)
+        return _keep(table, capacity, tuple(key), node)
+
+    return share
+
+
 def _item_walk(table: dict[Any, Any], capacity: int) -> Walk:
     """Interning keyed by the node's items, children by identity (see :class:`Interner`)."""
     intern_str = sys.intern
@@ -155,13 +200,7 @@ def _item_walk(table: dict[Any, Any], capacity: int) -> Walk:
                     key += (tv, v)
                 items.append(v)
             value = items
-        frozen = tuple(key)
-        found = table.get(frozen)
-        if found is None:
-            if len(table) >= capacity:
-                table.clear()
-            table[frozen] = found = value
-        return found
+        return _keep(table, capacity, tuple(key), value)
 
     return walk
 
@@ -185,18 +224,22 @@ class Interner:
     """
 
     def __init__(self, capacity: int = 20_000, *, by_digest: bool = jsonutil.FAST) -> None:
-        build = _digest_walk if by_digest else _item_walk
-        self._walk = build({}, capacity)
+        table: dict[Any, Any] = {}
+        if by_digest:
+            self._walk, self._share = _digest_walk(table, capacity), _digest_share(table, capacity)
+        else:
+            self._walk, self._share = _item_walk(table, capacity), _item_share(table, capacity)
 
     def intern(self, obj: Obj, like: Obj | None = None) -> Obj:
         """A copy of ``obj`` whose nested dicts and lists are shared with equal ones.
 
-        ``like`` is the version of the object stored before this one: its top-level parts
-        (``spec``, ``status``, each of ``metadata``'s) that are unchanged are kept as they
-        are. A pod whose readiness flips keeps the spec it shares with its siblings even
-        when the table has been emptied since, and is not walked again."""
-        walk = self._walk
-        # The object and its metadata are unique: copied, not put in the table.
+        ``like`` is the version of the object stored before this one: whatever is unchanged
+        in it, at any depth, is kept as it is (a pod whose readiness flips keeps the spec, the
+        conditions and the container parts it shares with its siblings, even when the table
+        has been emptied since), and only what changed is interned again."""
+        walk, share = self._walk, self._share
+        # The object and its metadata are unique: copied, not put in the table. Of their own
+        # strings, the ones many objects repeat are made one.
         result: Obj = {}
         for k, v in obj.items():
             if k == "metadata" and type(v) is dict:
@@ -206,21 +249,56 @@ class Interner:
                     if mk == "managedFields":
                         continue
                     if type(mv) is dict or type(mv) is list:
-                        mv = _same_or(mv, before.get(mk) if type(before) is dict else None, walk)
+                        mv = _same_or(
+                            mv, before.get(mk) if type(before) is dict else None, walk, share
+                        )
+                    elif mk in _SHARED_META and type(mv) is str:
+                        mv = sys.intern(mv)
                     meta[mk] = mv
                 result[k] = meta
             elif type(v) is dict or type(v) is list:
-                result[k] = _same_or(v, like.get(k) if like is not None else None, walk)
+                result[k] = _same_or(v, like.get(k) if like is not None else None, walk, share)
+            elif type(v) is str:
+                result[k] = sys.intern(v)
             else:
                 result[k] = v
         return result
 
 
-def _same_or(node: Any, before: Any, walk: Walk) -> Any:
-    """``before`` when it equals ``node`` exactly (as JSON: ``True`` is not ``1``), else
-    ``node`` interned."""
-    if before is not None and before == node and jsonutil.dumps(before) == jsonutil.dumps(node):
+# Strings of an object's metadata that its siblings repeat (its name, uid and
+# resourceVersion are its own: interning those would only grow the interpreter's table).
+_SHARED_META = frozenset(("namespace", "generateName", "creationTimestamp"))
+
+
+def _same_or(node: Any, before: Any, walk: Walk, share: Walk) -> Any:
+    """``node`` interned, keeping whatever of ``before`` (the same place in the version
+    stored before) is equal to it exactly (as JSON: ``True`` is not ``1``), at any depth;
+    what changed is shared with an equal node of the table (``share``)."""
+    if before is None:
+        return walk(node)
+    if before == node and jsonutil.dumps(before) == jsonutil.dumps(node):
         return before
+    kind = type(node)
+    if kind is dict and type(before) is dict:
+        value: Any = {}
+        for k, v in node.items():
+            tv = type(v)
+            if tv is dict or tv is list:
+                v = _same_or(v, before.get(k), walk, share)
+            elif tv is str:
+                v = sys.intern(v)
+            value[k] = v
+        return share(value)
+    if kind is list and type(before) is list and len(before) == len(node):
+        value = []
+        for v, b in zip(node, before, strict=True):
+            tv = type(v)
+            if tv is dict or tv is list:
+                v = _same_or(v, b, walk, share)
+            elif tv is str:
+                v = sys.intern(v)
+            value.append(v)
+        return share(value)
     return walk(node)
 
 

@@ -20,7 +20,7 @@ from ..model import labelselector
 from ..model.preconditions import Seen
 from ..model.ref import WorkloadRef
 from ..options import ConnectionOptions, Options
-from .source import CachedReads, ConnectError, Status
+from .source import CachedReads, ConnectError, Obj, Status
 
 # Store notifications a second at most. The app paces its refreshes by their cost itself;
 # the store's default 10/s alone delayed every change shown (bench/README.md, "Figures behind
@@ -207,6 +207,22 @@ class ClusterSource(CachedReads):
     async def describe(self, kind: str, namespace: str, name: str) -> describe.Described:
         """``kubectl describe`` of one object, by kubectl, with this connection's flags."""
         return await describe.describe(self.kubectl_options(), kind, namespace, name)
+
+    async def fetch(self, kind: str, namespace: str, name: str) -> Obj | str:
+        """The whole object from the API server (a GET), with what the store does not keep
+        of it (:mod:`kube.trim`); a one-line message when it cannot be read."""
+        resource = describe.described().get(kind)
+        if resource is None:
+            return f"{kind} cannot be read"
+        try:
+            obj = await self.connection.get_json(resource.path(namespace, name))
+        except ApiError as exc:
+            if exc.status == 404:
+                return f'{kind.lower()} "{name}" not found (it may have been deleted)'
+            return exc.kubectl_message()
+        except ConnectionFailed as exc:
+            return str(exc)
+        return obj if isinstance(obj, dict) else f"{kind} {name}: the server sent no object"
 
     def edit_command(self, kind: str, namespace: str, name: str) -> list[str] | None:
         """``kubectl edit`` of one object (``kind`` one of :func:`describe.described`); None

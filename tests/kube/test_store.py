@@ -216,3 +216,65 @@ def test_an_update_keeps_the_parts_it_shares_with_its_siblings() -> None:
     after = state.get("pods", "default", "web-1")
     assert before is not None and after is not None
     assert after["spec"] is before["spec"] and after["status"] == {"ready": False}
+
+
+def test_an_update_keeps_every_unchanged_part_at_any_depth() -> None:
+    # One container's readiness flips: its siblings' statuses, the other conditions and the
+    # container's own unchanged parts stay the very objects stored before, however long
+    # ago the interner's table was emptied (a churned pod must not lose what it shared).
+    def version(rv: int, ready: bool) -> dict[str, Any]:
+        obj = {
+            **pod("web-1", rv),
+            "status": {
+                "conditions": [
+                    {"type": "PodScheduled", "status": "True"},
+                    {"type": "Ready", "status": str(ready)},
+                ],
+                "containerStatuses": [
+                    {"name": "app", "ready": ready, "state": {"running": {}}, "image": "web:1"},
+                    {"name": "sidecar", "ready": True, "state": {"running": {}}},
+                ],
+            },
+        }
+        return dict(jsonutil.loads(jsonutil.dumps(obj)))
+
+    for by_digest in (True, False):
+        interner = Interner(capacity=64, by_digest=by_digest)
+        first = interner.intern(version(1, True))
+        for n in range(64):  # the table emptied
+            interner.intern({"spec": {"filler": [n]}})
+        flipped = interner.intern(version(2, False), first)
+        assert flipped == version(2, False)
+        before, after = first["status"], flipped["status"]
+        assert after["conditions"][0] is before["conditions"][0]
+        assert after["conditions"][1] == {"type": "Ready", "status": "False"}
+        assert after["containerStatuses"][1] is before["containerStatuses"][1]
+        assert after["containerStatuses"][0]["state"] is before["containerStatuses"][0]["state"]
+        # Nothing stored is changed in place.
+        assert first == interner.intern(version(1, True))
+        if not by_digest:
+            continue  # by items, children are keyed by identity: a sibling's are others
+        # What changed is shared with a sibling's equal part.
+        for n in range(64):
+            interner.intern({"spec": {"filler": [n]}})
+        not_ready = interner.intern({**version(1, False), "metadata": {"name": "web-2"}})
+        again = interner.intern(version(3, True), flipped)
+        back = interner.intern(version(4, False), again)
+        assert back["status"]["containerStatuses"] is not_ready["status"]["containerStatuses"]
+        assert back["status"]["conditions"] is not_ready["status"]["conditions"]
+
+
+@pytest.mark.parametrize("by_digest", [True, False], ids=["digest", "items"])
+@given(
+    old=st.dictionaries(st.sampled_from(["spec", "status", "x"]), json_values),
+    new=st.dictionaries(st.sampled_from(["spec", "status", "x"]), json_values),
+)
+def test_an_update_interned_like_its_last_version_equals_the_update(
+    by_digest: bool, old: dict[str, Any], new: dict[str, Any]
+) -> None:
+    interner = Interner(capacity=4, by_digest=by_digest)
+    stored = interner.intern(old)
+    updated = interner.intern(new, stored)
+    assert updated == new
+    assert jsonutil.dumps(updated) == jsonutil.dumps(new)  # True stays true, 1 stays 1
+    assert jsonutil.dumps(stored) == jsonutil.dumps(old)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
 from typing import Any
 
+from kubectl_stack.kinds import store_key
 from kubectl_stack.kube import kinds as K
 from kubectl_stack.kube.actions import ActionResult
 from kubectl_stack.kube.describe import Described
@@ -86,6 +87,13 @@ class MemorySource(CachedReads):
 
     def denied(self, action: str, kind: str, namespace: str) -> str | None:
         return None  # no server to ask: everything is allowed, as when the answers are out
+
+    async def fetch(self, kind: str, namespace: str, name: str) -> Mapping[str, Any] | str:
+        """The stored object (nothing is trimmed here), as the server would send it."""
+        obj = self.get(store_key(kind), namespace, name)
+        return (
+            f'{kind.lower()} "{name}" not found (it may have been deleted)' if obj is None else obj
+        )
 
     async def describe(self, kind: str, namespace: str, name: str) -> Described:
         """What kubectl describe would print of the object's strings, raw (``path: value``

@@ -57,11 +57,13 @@ def cached_object(source: Source, kind: str, namespace: str, name: str) -> Obj |
     return source.get(store_kind(kind), namespace, name)
 
 
-def object_yaml(source: Source, kind: str, namespace: str, name: str) -> Text | Syntax:
-    """The object as ``kubectl get -o yaml`` (Secret values redacted by the model)."""
-    obj = cached_object(source, kind, namespace, name)
+def yaml_of(kind: str, name: str, obj: Obj | str | None) -> Text | Syntax:
+    """``obj`` as ``kubectl get -o yaml`` (Secret values redacted by the model); a message
+    (``str``) or None (not found) as one line."""
     if obj is None:
         return fmt('{} "{}" not found (it may have been deleted)', kind.lower(), name)
+    if isinstance(obj, str):
+        return fmt("{}", obj)
     # PyYAML escapes control characters itself, but not bidi overrides or U+0085.
     yaml_text = document(model_yamlview.to_yaml(cut_strings(obj)))
     from rich.syntax import Syntax  # pygments: not before the first screen

@@ -1,5 +1,9 @@
 """YAML or describe view of one object. Secret data is always redacted (by the model).
 
+The YAML is the cached object's, drawn again when it changes; for a kind the store keeps
+trimmed (:mod:`kube.trim`: pods), the whole object is read from the API server instead,
+in a worker, each time the cached one changes, so the view never omits what the server holds.
+
 Describe is ``kubectl describe`` itself (:mod:`kube.describe`), run in a worker: the screen
 shows kubectl's text verbatim as plain text, runs it again when what it describes changes (the
 object, its events), and says in one line when kubectl is absent or fails.
@@ -15,6 +19,7 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
+from ...kube import trim
 from ..presenters import objects as present_objects
 from ..presenters.text import document, fmt, shown
 from ..widgets.bars import Banner, KeysFooter, TopBar
@@ -47,7 +52,8 @@ class ObjectScreen(ClusterScreen):
         self._described_inputs: tuple[str, ...] | None = None
         self._described_at = ""
         self._yaml_of: object | None = None
-        """The object whose YAML is on screen."""
+        """The cached object whose YAML is on screen (or was read again from the server)."""
+        self._fetched_at = ""
 
     def compose(self) -> ComposeResult:
         yield TopBar()
@@ -65,16 +71,35 @@ class ObjectScreen(ClusterScreen):
         if self.mode == "describe":
             self._refresh_describe()
         else:
-            self._show_title("")
             # The YAML depends on the object alone: drawn again only when it changed, not on
             # every 1 s tick (a big object took seconds to lay out).
             obj = present_objects.cached_object(self.source, self.kind, self.namespace, self.name_)
-            if obj is None or obj is not self._yaml_of:
-                self.query_one("#object-body", Static).update(
-                    present_objects.object_yaml(self.source, self.kind, self.namespace, self.name_)
-                )
-                self._yaml_of = obj
+            trimmed = trim.trims(present_objects.store_kind(self.kind))
+            if trimmed and obj is not None:
+                if obj is not self._yaml_of:
+                    self._yaml_of = obj
+                    self._fetched_at = ""
+                    # A read already under way is replaced: its answer would be older.
+                    self.run_worker(self._fetch(), group="fetch", exclusive=True)
+                self._show_title(self._fetched_at or " · reading it from the API server…")
+            else:
+                self._show_title("")
+                if obj is None or obj is not self._yaml_of:
+                    self.query_one("#object-body", Static).update(
+                        present_objects.yaml_of(self.kind, self.name_, obj)
+                    )
+                    self._yaml_of = obj
         self.update_top_bar()
+
+    async def _fetch(self) -> None:
+        obj = await self.source.fetch(self.kind, self.namespace, self.name_)
+        at = time.strftime("%H:%M:%S UTC", time.gmtime(self.stack_app.now()))
+        self._fetched_at = f" · {'failed' if isinstance(obj, str) else 'read'} at {at}"
+        if self.mode == "yaml" and self.is_mounted:
+            self.query_one("#object-body", Static).update(
+                present_objects.yaml_of(self.kind, self.name_, obj)
+            )
+            self._show_title(self._fetched_at)
 
     def _show_title(self, extra: str) -> None:
         title = fmt("{} · {}/{} · ns {}", self.mode, self.kind.lower(), self.name_, self.namespace)
