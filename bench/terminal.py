@@ -11,13 +11,12 @@ latency measured after it was off by 10 to 20 ms.
 
 Reading and emulating are two threads, and the screen's text is kept line by line (only the
 lines pyte marks dirty are read again). The app paces what it sends by how soon the terminal
-answers a cursor position query (:class:`kubectl_stack.ui.pacing.Link`: an answer later than
-10 ms marks the link slow, and each send then waits for the previous one's answer). When one
-thread read, fed pyte and rebuilt the whole screen's text for a wait (``Screen.display``:
-11 ms at 200x60, 2 ms at 80x24, on a quiet machine; several times that under load) before
-reading on, the answers came that much late, so the app took a 200x60 pty for a slow link
-and queued its frames behind answers: the harness, not the app, made the 200x60
-event-to-screen p99 0.1 to 5 s (bench/README.md, "the 200x60 finding").
+answers a cursor position query (:class:`kubectl_stack.ui.pacing.Link`: an answer 10 ms or
+more late for 512 bytes or more measures the link, and each send then waits for the
+previous one's answer). When one thread read, fed pyte and rebuilt the whole screen's text
+for a wait (``Screen.display``: 11 ms at 200x60, 2 ms at 80x24, on a quiet machine; several
+times that under load) before reading on, a 200x60 pty answered late and the app took it
+for a slow link (bench/README.md, "The 200x60 event-to-screen: harness or app?").
 """
 
 from __future__ import annotations
