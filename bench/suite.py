@@ -339,16 +339,6 @@ def bytes_per_second(term: Terminal, seconds: float) -> float:
     return (term.bytes - before) / (time.perf_counter() - started)
 
 
-def run_size(pods: int, options: Options, main: bool, log: Any) -> Figures:
-    """Every figure at ``pods`` pods, on a cluster of its own."""
-    log(f"[{pods} pods] starting the embedded cluster")
-    cluster = Cluster.of_size(pods, options.pods_per_deployment, options.namespaces)
-    try:
-        return measure_size(cluster, options, main, log)
-    finally:
-        cluster.close()
-
-
 def measure_size(cluster: Cluster, options: Options, main: bool, log: Any) -> Figures:
     """Every figure of the module's docstring on ``cluster``, which nothing has churned yet
     (the first screen waits for every pod ready)."""
