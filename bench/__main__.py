@@ -21,6 +21,7 @@ import os
 import subprocess
 import sys
 import time
+import traceback
 from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
@@ -241,15 +242,22 @@ class Run:
         self.per_size: dict[int, dict[str, float | None]] = {}
         self.run: dict[str, float | None] = {}
         self.steps: list[tuple[str, float]] = []
+        self.failed: list[str] = []
 
     def log(self, text: str) -> None:
         sys.stderr.write(f"{time.strftime('%H:%M:%S')} {text}\n")
         sys.stderr.flush()
 
     def step(self, name: str, work: Callable[[], Any]) -> Any:
+        """``work()``, timed; None if it failed (logged, and listed with the summary: its
+        figures are "not measured" and the run goes on to the next step)."""
         started = time.perf_counter()
         try:
             return work()
+        except (Exception, SystemExit) as error:
+            self.failed.append(f"{name}: {error!r}")
+            self.log(f"{name} FAILED:\n{traceback.format_exc()}")
+            return None
         finally:
             took = time.perf_counter() - started
             self.steps.append((name, took))
@@ -263,6 +271,8 @@ class Run:
             f"{pods} pods: cluster",
             lambda: suite.Cluster.of_size(pods, self.options.pods_per_deployment),
         )
+        if cluster is None:
+            return
         try:
             if not args.no_startup and pods in targets.FIRST_SCREEN:
                 env = startup.app_env()
@@ -270,27 +280,31 @@ class Run:
                     f"{pods} pods: first screens",
                     lambda: startup.first_screens_on(cluster, args.startup_runs, env, log),
                 )
-                self.run.update(got)  # keyed by size, for bench.startup's table
-                values["start_first_screen_s"] = got[f"first_screen_s:{pods}"]
-                values["start_kubectl_get_s"] = got[f"kubectl_get_pods_all_s:{pods}"]
+                if got is not None:
+                    self.run.update(got)  # keyed by size, for bench.startup's table
+                    values["start_first_screen_s"] = got[f"first_screen_s:{pods}"]
+                    values["start_kubectl_get_s"] = got[f"kubectl_get_pods_all_s:{pods}"]
             main = pods == self.options.main_size
-            fig = self.step(
-                f"{pods} pods: suite",
-                lambda: suite.measure_size(cluster, self.options, main, log),
-            )
+            fig = suite.Figures(pods)
             self.suite.append(fig)
+            self.step(
+                f"{pods} pods: suite",
+                lambda: suite.measure_size(cluster, self.options, main, log, fig),
+            )
             values.update(fig.values)
             if not args.no_link:
                 got = self.step(f"{pods} pods: 200x60, 64 kbit/s", lambda: self._link(cluster))
-                self.link.extend(got)
-                values.update({k: v for k, v in got[0].items() if k.startswith(_LINK_KEYS)})
+                if got:
+                    self.link.extend(got)
+                    values.update({k: v for k, v in got[0].items() if k.startswith(_LINK_KEYS)})
             if pods in args.apiload_at:
                 api = self.step(
                     f"{pods} pods: API load",
                     lambda: apiload.measure_on(cluster, args.api_window, log),
                 )
-                self.api[pods] = api
-                values.update({f"api_{k}": v for k, v in api.items()})
+                if api is not None:
+                    self.api[pods] = api
+                    values.update({f"api_{k}": v for k, v in api.items()})
             if pods in args.watchlist_at:
                 _say(f"\nWatchList against paginated LIST (bench.watchlist, {pods:,} pods):")
                 runs = 1 if args.quick or pods >= suite.HUGE else 2
@@ -298,7 +312,8 @@ class Run:
                     f"{pods} pods: WatchList against LIST",
                     lambda: watchlist.compare(cluster, runs, _say),
                 )
-                values.update({f"wl_{k}": v for k, v in wl.items()})
+                if wl is not None:
+                    values.update({f"wl_{k}": v for k, v in wl.items()})
         finally:
             self.step(f"{pods} pods: cluster stopped", cluster.close)
 
@@ -366,6 +381,8 @@ def main(argv: list[str] | None = None) -> int:
         f"{load_end} at the end; wall times mean something only on a quiet machine):"
     )
     _say(text)
+    for failure in run.failed:
+        _say(f"FAILED (its figures not measured): {failure}")
     total = sum(took for _name, took in run.steps)
     _say("\nsteps (s): " + ", ".join(f"{name} {took:.0f}" for name, took in run.steps))
     _say(f"total {total / 60:.1f} min")
@@ -383,6 +400,7 @@ def main(argv: list[str] | None = None) -> int:
         "per_size": {str(k): v for k, v in run.per_size.items()},
         "run": run.run,
         "steps": [{"step": name, "seconds": round(took, 1)} for name, took in run.steps],
+        "failed": run.failed,
         "issue16": rows,
         "targets": {
             k: {"target": t, "met": m}
@@ -393,7 +411,7 @@ def main(argv: list[str] | None = None) -> int:
     }
     out.write_bytes(jsonutil.dumps_pretty(record))
     _say(f"figures written to {out}")
-    return 0
+    return 1 if run.failed else 0
 
 
 if __name__ == "__main__":

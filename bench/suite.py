@@ -270,7 +270,11 @@ def latency(
     for _ in range(probes):
         replicas += 1
         sent = time.perf_counter()
-        cluster.scale(PROBE_NS, PROBE_DEPLOYMENT, replicas)
+        try:
+            cluster.scale(PROBE_NS, PROBE_DEPLOYMENT, replicas)
+        except OSError as error:  # the cluster too busy to answer (30 s): the rest missed too
+            sys.stderr.write(f"a scale through the API failed ({error}): probes stopped\n")
+            break
         shown = term.wait_for(_shows_replicas(replicas), PROBE_TIMEOUT)
         if shown is not None:
             samples.append(shown - sent)
@@ -339,11 +343,14 @@ def bytes_per_second(term: Terminal, seconds: float) -> float:
     return (term.bytes - before) / (time.perf_counter() - started)
 
 
-def measure_size(cluster: Cluster, options: Options, main: bool, log: Any) -> Figures:
+def measure_size(
+    cluster: Cluster, options: Options, main: bool, log: Any, fig: Figures | None = None
+) -> Figures:
     """Every figure of the module's docstring on ``cluster``, which nothing has churned yet
-    (the first screen waits for every pod ready)."""
+    (the first screen waits for every pod ready), put in ``fig`` as they come (what was
+    measured stays there if a later measurement fails)."""
     pods, deployments = cluster.pods, cluster.deployments
-    fig = Figures(pods)
+    fig = Figures(pods) if fig is None else fig
     log(f"[{pods} pods] kubectl get pods -A, -o json")
     kubectl_list(cluster, options.kubectl_runs, fig)
     log(f"[{pods} pods] the app: first screen, RSS, idle CPU")
