@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import gc
+import os
 import random
 import sys
 import time
@@ -128,7 +129,11 @@ def main(argv: list[str] | None = None) -> int:
             else:
                 sys.stdout.write(f"unknown command {command!r}\n")
             sys.stdout.flush()
-    return 0
+    # The sim is stopped and its files removed: the interpreter's own teardown would only
+    # collect the store and its watch history once more, for nothing (after a size's churn:
+    # 1 s of CPU at 1,000 pods on a quiet machine, 6 to 16 s of wall time under load).
+    sys.stdout.flush()
+    os._exit(0)
 
 
 if __name__ == "__main__":

@@ -37,8 +37,11 @@ import yaml
 from bench.startup import app_env, warm_bytecode
 from bench.suite import (
     KUBECTL,
+    PROBE_DEPLOYMENT,
+    PROBE_NS,
     Cluster,
     _complete,
+    _Counter,
     _drawn,
     _ms,
     _pct,
@@ -206,24 +209,29 @@ def parse_apps(text: str) -> list[tuple[str, str | None]]:
 
 def run_size(pods: int, args: argparse.Namespace, log: Any) -> list[dict[str, float | None]]:
     """The figures at ``pods`` pods, one dict per app tree (``--apps``), on one cluster."""
-    deployments = max(1, pods // 10)
-    namespaces = min(args.namespaces, deployments)
-    log(f"[{pods} pods] starting the embedded cluster ({deployments} Deployments)")
-    cluster = Cluster(pods, deployments, namespaces)
-    figures = []
-    replicas = 10
+    log(f"[{pods} pods] starting the embedded cluster")
+    cluster = Cluster.of_size(pods, namespaces=args.namespaces)
     try:
-        with _proxied(cluster) as (proxy, kubeconfig):
-            for label, tree in args.apps:
-                fig: dict[str, float | None] = {"pods": float(pods)}
-                fig["app"] = label  # type: ignore[assignment,unused-ignore]
-                figures.append(fig)
-                replicas = _run_app(cluster, proxy, kubeconfig, tree, fig, replicas, args, log)
-            if not args.no_slow:
-                log(f"[{pods} pods] kubectl get pods -A --watch on the same churn")
-                kubectl_watch_load(cluster, args.window, figures[0])
+        return measure(cluster, args, log)
     finally:
         cluster.close()
+
+
+def measure(cluster: Cluster, args: argparse.Namespace, log: Any) -> list[dict[str, float | None]]:
+    """The figures on ``cluster``, one dict per app tree (``--apps``). The first screen at
+    80x24 waits for every pod ready unless the latency probes of an earlier step have run
+    (``cluster.replicas``); then for every row drawn."""
+    pods = cluster.pods
+    figures = []
+    with _proxied(cluster) as (proxy, kubeconfig):
+        for label, tree in args.apps:
+            fig: dict[str, float | None] = {"pods": float(pods)}
+            fig["app"] = label  # type: ignore[assignment,unused-ignore]
+            figures.append(fig)
+            _run_app(cluster, proxy, kubeconfig, tree, fig, args, log)
+        if (80, 24) in args.screens:
+            log(f"[{pods} pods] kubectl get pods -A --watch on the same churn")
+            kubectl_watch_load(cluster, args.window, figures[0])
     for fig in figures:
         fig["load_after"] = os.getloadavg()[0]
     return figures
@@ -235,21 +243,22 @@ def _run_app(
     kubeconfig: str,
     tree: str | None,
     fig: dict[str, float | None],
-    replicas: int,
     args: argparse.Namespace,
     log: Any,
-) -> int:
-    """Every figure of one app tree; answers the next unused replica count."""
-    pods = int(fig["pods"] or 0)
-    deployments = max(1, pods // 10)
+) -> None:
+    """Every figure of one app tree."""
+    pods, deployments = cluster.pods, cluster.deployments
     log(f"[{pods} pods] the app from {tree or 'this tree'}")
     for cols, rows in args.screens:
         size = f"{cols}x{rows}"
         load = os.getloadavg()[0]
-        with _app(kubeconfig, cols, rows, tree=tree) as term:
+        with (
+            _app(kubeconfig, cols, rows, tree=tree) as term,
+            _kubectl_watch_only(cluster.kubeconfig, wide=(cols, rows) != (80, 24)) as watch,
+        ):
             # Churn has left pods not ready for the later sizes: every row drawn
             # then, rather than every row showing ten ready pods.
-            first = (cols, rows) == args.screens[0] and replicas == 10
+            first = (cols, rows) == args.screens[0] and cluster.replicas == 10
             ready = _complete(deployments, rows, 10) if first else _drawn(deployments, rows)
             shown = term.wait_for(ready, 300.0)
             if shown is None:
@@ -262,14 +271,20 @@ def _run_app(
                 log(f"[{pods} pods] first screen {shown - term.started:.2f} s, load {load:.1f}")
                 traffic(proxy, cluster, args.window, fig, "api")
             for rate in (50.0, 500.0):
-                samples, replicas = latency(cluster, term, rate, args.probes, replicas)
+                samples, cluster.replicas = latency(
+                    cluster, term, rate, args.probes, cluster.replicas
+                )
                 fig[f"e2s_p50_ms_{size}_{rate:.0f}"] = _ms(_pct(samples, 0.5))
                 fig[f"e2s_p99_ms_{size}_{rate:.0f}"] = _ms(_pct(samples, 0.99))
                 fig[f"e2s_missed_{size}_{rate:.0f}"] = float(args.probes - len(samples))
                 cluster.churn(rate)
                 term.emulate = False
                 time.sleep(1.0)
+                kubectl_before, started = watch.bytes if watch else 0, time.perf_counter()
                 fig[f"tty_bps_{size}_{rate:.0f}"] = bytes_per_second(term, args.window)
+                if watch is not None:
+                    kubectl_bps = (watch.bytes - kubectl_before) / (time.perf_counter() - started)
+                    fig[f"kubectl_watch_bps_{rate:.0f}"] = kubectl_bps
                 cluster.churn(0)
                 term.emulate = True
                 log(
@@ -278,7 +293,7 @@ def _run_app(
                     f"e2s p99 {fig[f'e2s_p99_ms_{size}_{rate:.0f}']} ms"
                 )
     if args.no_slow:
-        return replicas
+        return
     log(f"[{pods} pods] a 64 kbit/s link")
     with _app(kubeconfig, 80, 24, SLOW_LINK, tree=tree) as term:
         shown = term.wait_for(_drawn(deployments, 24), 300.0)
@@ -294,14 +309,30 @@ def _run_app(
             fig["slow_key_p99_ms"] = _ms(_pct(moves, 0.99))
             fig["slow_key_missed"] = float(args.keys - len(moves))
             cluster.churn(0)
-            replicas += 1
+            cluster.replicas += 1
             sent = time.perf_counter()
-            cluster.scale("team-00", "svc-0000", replicas)
-            seen = term.wait_for(_shows_replicas(replicas), CONVERGE)
+            cluster.scale(PROBE_NS, PROBE_DEPLOYMENT, cluster.replicas)
+            seen = term.wait_for(_shows_replicas(cluster.replicas), CONVERGE)
             fig["slow_converged_s"] = None if seen is None else seen - sent
             drawn = term.wait_for(_drawn(deployments, 24), CONVERGE)
             fig["slow_converged_all"] = 0.0 if drawn is None else 1.0
-    return replicas
+
+
+@contextlib.contextmanager
+def _kubectl_watch_only(kubeconfig: str, wide: bool) -> Iterator[_Counter | None]:
+    """With ``wide``: ``kubectl get pods -A --watch-only`` on ``kubeconfig``, its output's
+    bytes counted (what watching the same pods in kubectl writes to a terminal), started
+    with the app so that its list is done before anything is measured; else nothing."""
+    if not wide:
+        yield None
+        return
+    with tempfile.TemporaryDirectory() as cache:
+        env = {**os.environ, "KUBECONFIG": kubeconfig, "KUBECACHEDIR": cache}
+        watch = _Counter([KUBECTL, "get", "pods", "-A", "--watch-only"], env)
+        try:
+            yield watch
+        finally:
+            watch.close()
 
 
 ROWS = [
@@ -311,6 +342,8 @@ ROWS = [
     ("tty_bps_80x24_500", "terminal B/s 80x24, churn 500/s"),
     ("tty_bps_200x60_50", "terminal B/s 200x60, churn 50/s"),
     ("tty_bps_200x60_500", "terminal B/s 200x60, churn 500/s"),
+    ("kubectl_watch_bps_50", "kubectl get pods -A --watch-only B/s, 50/s"),
+    ("kubectl_watch_bps_500", "kubectl get pods -A --watch-only B/s, 500/s"),
     ("e2s_p99_ms_80x24_50", "event-to-screen p99 80x24, 50/s (ms)"),
     ("e2s_p99_ms_80x24_500", "event-to-screen p99 80x24, 500/s (ms)"),
     ("e2s_p99_ms_200x60_50", "event-to-screen p99 200x60, 50/s (ms)"),
@@ -419,8 +452,6 @@ def main(argv: list[str] | None = None) -> int:
         if pods >= 100_000 and load >= args.max_load:
             log(f"[{pods} pods] NOT RUN: load average {load:.1f} >= {args.max_load:g}")
             continue
-        if pods >= 100_000:
-            args.namespaces = max(args.namespaces, 100)
         figures.extend(run_size(pods, args, log))
     print(table(figures))
     return 0

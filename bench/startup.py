@@ -33,9 +33,13 @@ import sys
 import tempfile
 from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bench.sync import REPO, spawn_cluster, stop
 from bench.sync import measure as run
+
+if TYPE_CHECKING:
+    from bench.suite import Cluster
 
 KUBECTL = str(Path(sys.executable).parent / "kubectl")
 PYCACHE = Path(REPO) / "bench" / "results" / "pycache"
@@ -105,33 +109,43 @@ def heaviest_imports(module: str, env: Mapping[str, str], top: int = 8) -> list[
 def first_screens(
     pods: int, runs: int, env: Mapping[str, str], log: Callable[[str], None]
 ) -> dict[str, float]:
-    """The first complete screen with ``-A`` on a ``pods``-pod cluster, ``runs`` times (the
-    first run, which fills the bytecode cache of what the warm-up did not import, is not
-    counted), next to ``kubectl get pods -A``."""
-    from bench.suite import Cluster, _app, _complete
+    """:func:`first_screens_on` a cluster of its own."""
+    from bench.suite import Cluster
 
-    deployments = max(1, pods // 10)
-    cluster = Cluster(pods, deployments, 20)
-    walls: list[float] = []
-    cpus: list[float] = []
+    cluster = Cluster.of_size(pods)
     try:
-        for i in range(runs + 1):
-            with _app(cluster) as term:
-                cpu_then: list[float] = []
-                seen = _noting_cpu(_complete(deployments, 24, 10), term.pid, cpu_then)
-                shown = term.wait_for(seen, 120.0)
-                if shown is None:
-                    raise SystemExit(f"{pods} pods: no complete screen within 120 s")
-                if i:
-                    walls.append(shown - term.started)
-                    cpus.append(cpu_then[0])
-        with tempfile.TemporaryDirectory(prefix="bench-kubectl-cache-") as cache:
-            served = {**env, "KUBECONFIG": cluster.kubeconfig, "KUBECACHEDIR": cache}
-            argv = [KUBECTL, "get", "pods", "-A"]
-            run(argv, served)  # discovery cached, as on a workstation
-            kubectl = [run(argv, served)[0] for _ in range(runs)]
+        return first_screens_on(cluster, runs, env, log)
     finally:
         cluster.close()
+
+
+def first_screens_on(
+    cluster: Cluster, runs: int, env: Mapping[str, str], log: Callable[[str], None]
+) -> dict[str, float]:
+    """The first complete screen with ``-A`` on ``cluster`` (not churned yet: the screen
+    waits for every pod ready), ``runs`` times (the first run, which fills the bytecode
+    cache of what the warm-up did not import, is not counted), next to ``kubectl get pods
+    -A``."""
+    from bench.suite import _app, _complete
+
+    pods, deployments = cluster.pods, cluster.deployments
+    walls: list[float] = []
+    cpus: list[float] = []
+    for i in range(runs + 1):
+        with _app(cluster) as term:
+            cpu_then: list[float] = []
+            seen = _noting_cpu(_complete(deployments, 24, 10), term.pid, cpu_then)
+            shown = term.wait_for(seen, 120.0)
+            if shown is None:
+                raise SystemExit(f"{pods} pods: no complete screen within 120 s")
+            if i:
+                walls.append(shown - term.started)
+                cpus.append(cpu_then[0])
+    with tempfile.TemporaryDirectory(prefix="bench-kubectl-cache-") as cache:
+        served = {**env, "KUBECONFIG": cluster.kubeconfig, "KUBECACHEDIR": cache}
+        argv = [KUBECTL, "get", "pods", "-A"]
+        run(argv, served)  # discovery cached, as on a workstation
+        kubectl = [run(argv, served)[0] for _ in range(runs)]
     log(
         f"first complete screen -A, {pods} pods: wall {_stats(walls)} s · "
         f"CPU {_stats(cpus)} s · kubectl get pods -A {_stats(kubectl)} s"
@@ -170,10 +184,24 @@ def measure(
 ) -> dict[str, float]:
     """Every figure of the module's docstring, printed as it comes; returns them."""
     env = app_env()
-    warm_bytecode()
-    figures: dict[str, float] = {}
     load_before = os.getloadavg()
     log(f"load average {load_before[0]:.2f} {load_before[1]:.2f} {load_before[2]:.2f}")
+    figures = start_paths(runs, log)
+    for pods in sizes:
+        figures.update(first_screens(pods, runs, env, log))
+    load_after = os.getloadavg()
+    figures["load_before"] = load_before[0]
+    figures["load_after"] = load_after[0]
+    log(f"load average {load_after[0]:.2f} {load_after[1]:.2f} {load_after[2]:.2f}")
+    return figures
+
+
+def start_paths(runs: int, log: Callable[[str], None]) -> dict[str, float]:
+    """Import CPU of each start path; wall and CPU of ``--help``, ``--version`` and
+    ``--once`` next to kubectl."""
+    env = app_env()
+    warm_bytecode()
+    figures: dict[str, float] = {}
     for module in ("kubectl_stack.cli", "kubectl_stack.once", "kubectl_stack.ui.app"):
         least = min(import_cpu_ms(module, env) for _ in range(runs))
         figures[f"import_cpu_ms:{module}"] = least
@@ -210,12 +238,6 @@ def measure(
                 log(f"{name}: wall {_stats(walls)} s · CPU {_stats(cpus)} s{target}")
     finally:
         stop(proc)
-    for pods in sizes:
-        figures.update(first_screens(pods, runs, env, log))
-    load_after = os.getloadavg()
-    figures["load_before"] = load_before[0]
-    figures["load_after"] = load_after[0]
-    log(f"load average {load_after[0]:.2f} {load_after[1]:.2f} {load_after[2]:.2f}")
     return figures
 
 

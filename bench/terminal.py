@@ -8,6 +8,15 @@ A wait answers with the time the output that made the screen show what it waited
 out of the pty, not the time pyte was done with it: pyte is pure Python and parses a 4 KB
 chunk of a full redraw in 3 to 10 ms, where a terminal takes well under one; a key's
 latency measured after it was off by 10 to 20 ms.
+
+Reading and emulating are two threads, and the screen's text is kept line by line (only the
+lines pyte marks dirty are read again). The app paces what it sends by how soon the terminal
+answers a cursor position query (:class:`kubectl_stack.ui.pacing.Link`: an answer 10 ms or
+more late for 512 bytes or more measures the link, and each send then waits for the
+previous one's answer). When one thread read, fed pyte and rebuilt the whole screen's text
+for a wait (``Screen.display``: 11 ms at 200x60, 2 ms at 80x24, on a quiet machine; several
+times that under load) before reading on, a 200x60 pty answered late and the app took it
+for a slow link (bench/README.md, "The 200x60 event-to-screen: harness or app?").
 """
 
 from __future__ import annotations
@@ -16,6 +25,7 @@ import contextlib
 import fcntl
 import os
 import pty
+import queue
 import signal
 import struct
 import subprocess
@@ -25,6 +35,7 @@ import time
 from collections.abc import Callable, Mapping
 
 import pyte
+from wcwidth import wcwidth
 
 from bench.sync import stop
 
@@ -83,20 +94,29 @@ class Terminal:
             os.close(slave)
         self.screen = pyte.Screen(cols, rows)
         self._stream = pyte.ByteStream(self.screen)
+        self._display = [" " * cols] * rows  # the screen's text, line by line
         self._changed = threading.Condition()
         self.emulate = True
         self.bytes = 0
         # What a wait_for is waiting to see, and when the output that showed it came in.
         self._wanted: Callable[[Screen], bool] | None = None
         self._seen_at: float | None = None
+        # Chunks read and not yet emulated, with the time each came out of the pty; None
+        # once the pty is closed.
+        self._chunks: queue.SimpleQueue[tuple[bytes, float] | None] = queue.SimpleQueue()
         self._reader = threading.Thread(target=self._read, name="pty-reader", daemon=True)
+        self._emulator = threading.Thread(target=self._emulate, name="pty-emulator", daemon=True)
         self._reader.start()
+        self._emulator.start()
 
     @staticmethod
     def _size(fd: int, cols: int, rows: int) -> None:
         fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
 
     def _read(self) -> None:
+        """Read the pty as fast as it gives (or as the link drains), answer queries and count
+        bytes; the emulation happens in :meth:`_emulate`, so a slow parse never delays an
+        answer."""
         while True:
             try:
                 data = os.read(self._master, 65536 if self._drain is None else 512)
@@ -112,18 +132,46 @@ class Terminal:
             for _ in range(queries if self.answers else 0):
                 with contextlib.suppress(OSError):
                     os.write(self._master, b"\x1b[1;1R")
+            if not data:
+                self._chunks.put(None)
+                return
+            self.bytes += len(data)
+            if self.emulate:
+                self._chunks.put((data, arrived))
+
+    def _emulate(self) -> None:
+        while (chunk := self._chunks.get()) is not None:
+            data, arrived = chunk
             with self._changed:
-                if not data:
-                    self.proc.poll()
-                    self._changed.notify_all()
-                    return
-                self.bytes += len(data)
-                if self.emulate:
-                    self._stream.feed(data)
-                    wanted = self._wanted
-                    if wanted is not None and self._seen_at is None and wanted(self.screen.display):
-                        self._seen_at = arrived
+                self._stream.feed(data)
+                self._redisplay()
+                wanted = self._wanted
+                if wanted is not None and self._seen_at is None and wanted(self._display):
+                    self._seen_at = arrived
                 self._changed.notify_all()
+        with self._changed:
+            self.proc.poll()
+            self._changed.notify_all()
+
+    def _redisplay(self) -> None:
+        """The text of the lines pyte marked changed, as ``pyte.Screen.display`` renders
+        them (a wide character's second cell skipped)."""
+        screen = self.screen
+        for y in screen.dirty:
+            if y >= screen.lines:
+                continue
+            line = screen.buffer[y]
+            cells: list[str] = []
+            wide = False
+            for x in range(screen.columns):
+                if wide:
+                    wide = False
+                    continue
+                char = line[x].data
+                wide = bool(char) and wcwidth(char[0]) == 2
+                cells.append(char)
+            self._display[y] = "".join(cells)
+        screen.dirty.clear()
 
     @property
     def pid(self) -> int:
@@ -131,7 +179,7 @@ class Terminal:
 
     def lines(self) -> Screen:
         with self._changed:
-            return list(self.screen.display)
+            return list(self._display)
 
     def wait_for(self, seen: Callable[[Screen], bool], timeout: float) -> float | None:
         """Block until ``seen(screen lines)`` holds; None after ``timeout`` seconds. Answers
@@ -139,7 +187,7 @@ class Terminal:
         the pty (checked after every chunk), or now if it held already."""
         deadline = time.perf_counter() + timeout
         with self._changed:
-            if seen(self.screen.display):
+            if seen(self._display):
                 return time.perf_counter()
             self._wanted, self._seen_at = seen, None
             try:
@@ -173,3 +221,4 @@ class Terminal:
         os.close(self._master)
         self._master = -1
         self._reader.join(timeout=5)
+        self._emulator.join(timeout=5)
