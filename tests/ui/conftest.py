@@ -18,7 +18,6 @@ import pytest
 import textual.app
 import textual.pilot
 from textual._context import active_app
-from textual.app import App
 from textual.pilot import Pilot
 
 from kubectl_stack.kube import kinds as K
@@ -175,10 +174,10 @@ def frozen_seed() -> Captured:
 
 
 async def _drained(min_sleep: float = 0.0, max_sleep: float = 1.0) -> None:
-    """Stands in for Textual's ``wait_for_idle`` in tests: returns once the running app has
-    stayed settled (:func:`_busy`: every message handled, the screen repainted) over a few
-    turns of the event loop, instead of once the process has used under 1 ms of CPU in a
-    20 ms sleep.
+    """Stands in for Textual's ``wait_for_idle`` in tests: returns once every message queue of
+    the running app (the app, its screens, their widgets) and every callback held for after a
+    repaint has stayed empty over a few turns of the event loop, instead of once the process
+    has used under 1 ms of CPU in a 20 ms sleep.
 
     Textual's guess costs at least 20 ms a pause and 40 ms a key press (``Pilot.press`` waits
     twice per key), and up to ``max_sleep`` while anything else in the process works (the
@@ -192,31 +191,15 @@ async def _drained(min_sleep: float = 0.0, max_sleep: float = 1.0) -> None:
         app = None
     quiet = turns = 0
     while quiet < 3 and loop.time() < deadline:
-        # A few bare turns, then short sleeps: a repaint waits for the screen's update timer.
+        # A few bare turns, then short sleeps: a callback held for after the next repaint
+        # waits for the screen's repaint timer.
         turns += 1
         await asyncio.sleep(0 if turns < 10 else 0.002)
-        quiet = 0 if app is not None and _busy(app) else quiet + 1
-
-
-def _busy(app: App[Any]) -> bool:
-    """A message queued anywhere in ``app``, a callback held for after a repaint, or a
-    repaint or layout the current screen still owes."""
-    if any(
-        node._message_queue.qsize() > 0 or node._next_callbacks for node in [app, *app._registry]
-    ):
-        return True
-    try:
-        screen = app.screen
-    except Exception:  # no screen yet, or none left
-        return False
-    return bool(
-        screen._layout_required
-        or screen._scroll_required
-        or screen._repaint_required
-        or screen._recompose_required
-        or screen._dirty_widgets
-        or screen._callbacks
-    )
+        busy = app is not None and any(
+            node._message_queue.qsize() > 0 or node._next_callbacks
+            for node in [app, *app._registry]
+        )
+        quiet = 0 if busy else quiet + 1
 
 
 @pytest.fixture(autouse=True)
