@@ -15,9 +15,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import textual.app
-import textual.pilot
-from textual._context import active_app
 from textual.pilot import Pilot
 
 from kubectl_stack.kube import kinds as K
@@ -171,42 +168,6 @@ def memory_app(
 def frozen_seed() -> Captured:
     """The seed scenario as :func:`frozen_sim` starts it, read once for the session."""
     return capture("seed")
-
-
-async def _drained(min_sleep: float = 0.0, max_sleep: float = 1.0) -> None:
-    """Stands in for Textual's ``wait_for_idle`` in tests: returns once every message queue of
-    the running app (the app, its screens, their widgets) and every callback held for after a
-    repaint has stayed empty over a few turns of the event loop, instead of once the process
-    has used under 1 ms of CPU in a 20 ms sleep.
-
-    Textual's guess costs at least 20 ms a pause and 40 ms a key press (``Pilot.press`` waits
-    twice per key), and up to ``max_sleep`` while anything else in the process works (the
-    embedded cluster's threads, the informers): most of the UI suite's wall time on an idle
-    machine. What a test then expects of the app it still waits for by name (:func:`until`)."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + max_sleep
-    try:
-        app = active_app.get()
-    except LookupError:
-        app = None
-    quiet = turns = 0
-    while quiet < 3 and loop.time() < deadline:
-        # A few bare turns, then short sleeps: a callback held for after the next repaint
-        # waits for the screen's repaint timer.
-        turns += 1
-        await asyncio.sleep(0 if turns < 10 else 0.002)
-        busy = app is not None and any(
-            node._message_queue.qsize() > 0 or node._next_callbacks
-            for node in [app, *app._registry]
-        )
-        quiet = 0 if busy else quiet + 1
-
-
-@pytest.fixture(autouse=True)
-def drained_not_idle(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Pilot pauses and key presses wait for the app's queues to drain (:func:`_drained`)."""
-    monkeypatch.setattr(textual.pilot, "wait_for_idle", _drained)
-    monkeypatch.setattr(textual.app, "wait_for_idle", _drained)
 
 
 @pytest.fixture(autouse=True)
