@@ -14,7 +14,9 @@ from .screen import screen_text
 
 
 def _counts(text: str) -> list[int]:
-    return [int(n) for n in re.findall(r"✗ 503 ×(\d+)", text)]
+    """The failure counts in the Pods table's rows (not the detail line under it, which
+    repeats the count of the row under the cursor once the cursor is on one)."""
+    return [int(n) for n in re.findall(r"my-app-\S+ .*✗ 503 ×(\d+)", text)]
 
 
 async def test_failing_readiness_counts_grow_as_the_events_are_bumped(

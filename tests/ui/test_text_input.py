@@ -6,11 +6,13 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from functools import partial
+from typing import Any
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from textual import events
 from textual.app import App, ComposeResult
+from textual.pilot import Pilot
 from textual.widgets import Input
 
 from kubectl_stack.ui.widgets.text_input import TextInput
@@ -20,47 +22,64 @@ PRINTABLE = list("ab1 -²０")
 KEYS = st.lists(st.sampled_from(EDITING + PRINTABLE), max_size=12)
 
 
-class Field(App[None]):
-    def __init__(self, make: Callable[[], Input]) -> None:
+class Fields(App[None]):
+    """The fields ``makes`` builds, side by side on one screen."""
+
+    def __init__(self, *makes: Callable[[], Input]) -> None:
         super().__init__()
-        self.make = make
+        self.makes = makes
 
     def compose(self) -> ComposeResult:
-        yield self.make()
+        for make in self.makes:
+            yield make()
 
 
 def key(name: str) -> events.Key:
     return events.Key(name, name if len(name) == 1 else None)
 
 
+async def type_into(pilot: Pilot[Any], field: Input, keys: list[str], *, burst: bool) -> str:
+    """The value of ``field`` after ``keys``, in one burst or one at a time."""
+    app = pilot.app
+    field.focus()
+    await pilot.pause()
+    if burst:
+        for name in keys:
+            app.post_message(key(name))
+    else:
+        for name in keys:
+            app.post_message(key(name))
+            await pilot.pause()
+    await pilot.pause()
+    await asyncio.sleep(0.02)
+    await pilot.pause()
+    return field.value
+
+
 async def typed(make: Callable[[], Input], keys: list[str], *, burst: bool) -> str:
     """The value of the field ``make`` builds after ``keys``, in one burst or one at a time."""
-    app = Field(make)
+    app = Fields(make)
     async with app.run_test() as pilot:
-        field = app.query_one(Input)
-        field.focus()
-        await pilot.pause()
-        if burst:
-            for name in keys:
-                app.post_message(key(name))
-        else:
-            for name in keys:
-                app.post_message(key(name))
-                await pilot.pause()
-        await pilot.pause()
-        await asyncio.sleep(0.02)
-        await pilot.pause()
-        return field.value
+        return await type_into(pilot, app.query_one(Input), keys, burst=burst)
 
 
 @settings(max_examples=40, deadline=None)
 @given(KEYS)
 def test_a_burst_edits_a_field_as_the_same_keys_one_at_a_time(keys: list[str]) -> None:
-    for restrict in (None, r"[0-9]*"):
-        make = partial(TextInput, "x9", restrict=restrict)
-        burst = asyncio.run(typed(make, keys, burst=True))
-        one_by_one = asyncio.run(typed(make, keys, burst=False))
-        assert burst == one_by_one
+    # One app per example, one field per way of typing (a new app per field and way took
+    # four app starts an example).
+    makes = [partial(TextInput, "x9", restrict=restrict) for restrict in (None, r"[0-9]*")]
+
+    async def both() -> tuple[list[str], list[str]]:
+        app = Fields(*makes, *makes)
+        async with app.run_test() as pilot:
+            fields = list(app.query(Input))
+            burst = [await type_into(pilot, f, keys, burst=True) for f in fields[:2]]
+            one_by_one = [await type_into(pilot, f, keys, burst=False) for f in fields[2:]]
+            return burst, one_by_one
+
+    burst, one_by_one = asyncio.run(both())
+    assert burst == one_by_one
 
 
 def test_textuals_input_loses_the_key_after_a_backspace_in_a_burst() -> None:
