@@ -470,3 +470,41 @@ def test_the_terminal_driver_tells_the_app_of_a_key_before_queueing_it() -> None
     TerminalDriver._dispatch(driver, [events.Key("down", None), events.Paste("x")])  # type: ignore[arg-type]
     assert calls == ["arriving", "Key", "Paste"]
     assert driver.terminal_output.key_at > 0
+
+
+async def test_a_resize_while_typing_a_filter_leaves_the_keys_in_the_filter(
+    frozen_seed: Captured,
+) -> None:
+    # A terminal window resized across the wide layout rebuilds the Stacks table; the keys
+    # typed meanwhile must still go to the filter being typed, never to the table, where
+    # the y of "my-app" opened the YAML of the row under the cursor.
+    app, _ = memory_app(frozen_seed)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until_text(pilot, "my-app", "Complete")
+        screen = app.screen
+        assert isinstance(screen, StacksScreen)
+        await pilot.press("slash")
+        field = screen.query_one("#filter")
+        await until(pilot, lambda: app.focused is field, "the filter focused")
+        narrow = screen.table
+        await pilot.resize_terminal(160, 48)
+        await until(pilot, lambda: screen.table is not narrow and screen.table.is_mounted, "wide")
+        await pilot.press(*"my-app")
+        await until(pilot, lambda: screen.table.row_count == 1, "only my-app listed")
+        assert app.screen is screen
+        assert app.focused is field
+        await pilot.press("enter")
+        await until(pilot, lambda: app.focused is screen.table, "the table focused")
+        await pilot.resize_terminal(80, 24)
+        await until(
+            pilot, lambda: screen.table.is_mounted and screen.table.row_count == 1, "narrow"
+        )
+        # Back on the table: the list's keys act on it again.
+        assert app.focused is screen.table
+        # A click on the table while typing hands the keys back to the list too.
+        await pilot.press("slash")
+        await until(pilot, lambda: app.focused is field, "the filter focused again")
+        await pilot.click(screen.table)
+        await until(pilot, lambda: app.focused is screen.table, "the table clicked")
+        await pilot.resize_terminal(160, 48)
+        await until(pilot, lambda: app.focused is screen.table, "the wide table focused")

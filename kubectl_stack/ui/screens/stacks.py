@@ -4,7 +4,7 @@ grouped by application when the standard labels say so, updated live."""
 from __future__ import annotations
 
 from rich.text import Text
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.reactive import reactive
@@ -50,6 +50,7 @@ class StacksScreen(kubectl_actions.KubectlActions):
     def __init__(self) -> None:
         super().__init__()
         self._filter = ""
+        self._typing_filter = False  # the keys go to the filter (from / until Enter or Esc)
         self.grouped = True
         self._wide: bool | None = None
         self._pending_select: str | None = None
@@ -103,7 +104,10 @@ class StacksScreen(kubectl_actions.KubectlActions):
         self._table = table
         self._synced = None  # the new table is empty: the next view is synced whole
         self.mount(table, before=self.query_one("#stacks-empty"))
-        table.focus()
+        # A resize across the wide layout while a filter is typed leaves the keys there: on the
+        # table, the rest of the name would be the list's keys (the y of my-app: the YAML).
+        if not self._typing_filter:
+            table.focus()
         return True
 
     def refresh_data(self) -> None:
@@ -228,7 +232,12 @@ class StacksScreen(kubectl_actions.KubectlActions):
     def action_filter(self) -> None:
         field = self.query_one("#filter", TextInput)
         field.remove_class("hidden")
+        self._typing_filter = True
         field.focus()
+
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        # The focus moved by other means (a click on the table): the keys are the list's again.
+        self._typing_filter = event.widget is self.query_one("#filter", TextInput)
 
     @on(TextInput.Changed, "#filter")
     def _filter_changed(self, event: TextInput.Changed) -> None:
@@ -239,12 +248,14 @@ class StacksScreen(kubectl_actions.KubectlActions):
     def _filter_done(self) -> None:
         if not self._filter:
             self.query_one("#filter", TextInput).add_class("hidden")
+        self._typing_filter = False
         self.table.focus()
 
     def action_clear_filter(self) -> None:
         field = self.query_one("#filter", TextInput)
         field.value = ""
         field.add_class("hidden")
+        self._typing_filter = False
         self.table.focus()
         if self.kind_filter is not None:
             self.show_kind(None)
