@@ -94,10 +94,19 @@ class KeysFooter(Footer):
             yield widget
 
     def bindings_changed(self, screen: Screen[Any]) -> None:
+        if not self._unchanged(screen):
+            super().bindings_changed(screen)
+
+    async def recompose(self) -> None:
+        # Textual queues one rebuild per bindings change: several come at once while a
+        # screen mounts and takes its focus, and all but the first find the keys as shown.
+        if self.is_attached and not self._unchanged(self.screen):
+            await super().recompose()
+
+    def _unchanged(self, screen: Screen[Any]) -> bool:
+        """Whether the footer shows ``screen``'s keys as they are now."""
         same = self._composed is not None and screen is self.screen
-        if same and self._keys(screen) == self._composed:
-            return
-        super().bindings_changed(screen)
+        return same and self._keys(screen) == self._composed
 
 
 def _unavailable(screen: Screen[Any], action: str) -> str | None:
