@@ -14,13 +14,13 @@ import pytest
 from textual.pilot import Pilot
 from textual.widgets import Tabs
 
+from kubectl_stack.ui.app import StackApp
 from kubectl_stack.ui.screens.stack import DetailLine, StackScreen
 from kubectl_stack.ui.widgets.table import KeyedTable
 from kubectl_stack_sim.runner import RunningSim
 
-from .conftest import Captured, build_app, frozen_scenario, memory_app, until, until_text
+from .conftest import Captured, build_app, frozen_scenario, memory_app, settle, until, until_text
 from .screen import screen_text
-from .test_snapshots import _settle
 
 PANELS = ("Rollout", "Autoscaler my-app", "Pods (3)", "Traffic & config", "Events")
 
@@ -28,7 +28,7 @@ PANELS = ("Rollout", "Autoscaler my-app", "Pods (3)", "Traffic & config", "Event
 async def _stack(pilot: Pilot[Any]) -> StackScreen:
     await until(pilot, lambda: isinstance(pilot.app.screen, StackScreen), "the stack screen")
     await until_text(pilot, "successfully rolled out")
-    await _settle(pilot)
+    await settle(pilot)
     screen = pilot.app.screen
     assert isinstance(screen, StackScreen)
     return screen
@@ -123,6 +123,20 @@ async def test_columns_cut_off_are_on_the_detail_line_of_the_row_under_the_curso
         # Every column fits at 200 columns: no detail line.
         await pilot.resize_terminal(200, 60)
         await until(pilot, lambda: not detail.display, "no detail line")
+
+
+async def test_the_pods_tab_shows_its_detail_line_when_chosen_not_a_second_later(
+    frozen_seed: Captured, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The once-a-second redraw of ages is what drew the line before: without it, never.
+    monkeypatch.setattr(StackApp, "_tick", lambda self: None)
+    app, _ = memory_app(frozen_seed, stack="my-app")
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await _stack(pilot)
+        await pilot.press("right")
+        detail = screen.query_one("#pods-detail", DetailLine)
+        await until(pilot, lambda: "NODE node-" in str(detail.render()), "the line", timeout=5)
+        assert "NODE node-" in screen_text(app)
 
 
 async def test_a_zoomed_events_panel_shows_an_event_message_in_full(
@@ -224,7 +238,7 @@ async def test_stacks_columns_left_out_at_narrow_sizes_are_on_the_detail_line(
     app = build_app(frozen_sim, synced=True)
     async with app.run_test(size=size) as pilot:
         await until_text(pilot, "my-app", "Complete")
-        await _settle(pilot)
+        await settle(pilot)
         text = screen_text(app)
         header = text.splitlines()[1]
         assert "UP-TO-DATE" not in header and "AGE" not in header

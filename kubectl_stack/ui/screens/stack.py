@@ -39,6 +39,8 @@ TABS = (
     ("traffic", "Traffic"),
     ("events", "Events"),
 )
+# What showing a tab uses: each tab's panel and the tables the Pods and Events panels hold.
+_PARTS = (*(f"panel-{key}" for key, _ in TABS), "pods", "events")
 
 
 COCKPIT = Size(100, 30)
@@ -193,8 +195,6 @@ class StackScreen(kubectl_actions.KubectlActions):
         if cockpit and not isinstance(self.focused, (KeyedTable, Panel)):
             # The tab bar is hidden in the cockpit: the panel in use takes the focus.
             self._focus_panel(self.active_tab)
-        # The tables' widths change with the layout: what their detail lines show too.
-        self.call_after_refresh(self._update_details)
 
     @property
     def cockpit(self) -> bool:
@@ -233,12 +233,10 @@ class StackScreen(kubectl_actions.KubectlActions):
         self._show_tab(event.tab.id.removeprefix("tab-") if event.tab.id else "rollout")
 
     def _show_tab(self, key: str) -> None:
-        if not self.query("#panels"):
-            return  # mounted without its children: the app quit while building it ahead
+        if not all(self.query(f"#{part}") for part in _PARTS):
+            return  # mounted without all its children: the app quit while building it ahead
         for panel_key, _ in TABS:
             self.query_one(f"#panel-{panel_key}").set_class(panel_key == key, "-active")
-        if key in ("pods", "events"):
-            self.call_after_refresh(self._update_details)  # the table has its width then
         if key in ("pods", "events") or self.cockpit:
             self._focus_panel(key)
 
@@ -343,6 +341,12 @@ class StackScreen(kubectl_actions.KubectlActions):
         self.update_top_bar()
 
     # -- detail lines: the columns of the row under the cursor that do not fit ------------
+
+    @on(KeyedTable.Resized)
+    def _table_resized(self, event: KeyedTable.Resized) -> None:
+        # A table shown for the first time (its tab chosen) or laid out anew cuts other
+        # columns: its detail line follows (it waited for the next refresh, up to a second).
+        self._update_details()
 
     @on(DataTable.RowHighlighted)
     def _row_highlighted(self) -> None:

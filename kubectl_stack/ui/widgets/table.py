@@ -11,6 +11,8 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from rich.text import Text
+from textual import events
+from textual.message import Message
 from textual.widgets import DataTable, Static
 from textual.widgets.data_table import CellDoesNotExist, ColumnKey, RowDoesNotExist
 
@@ -44,8 +46,19 @@ class KeyedTable(DataTable[Cell]):
         self.sort_column: str | None = None
         self.sort_reverse = False
 
+    class Resized(Message):
+        """The table took a new size (its tab was shown, the terminal resized): which of its
+        columns are cut changed."""
+
+        def __init__(self, table: KeyedTable) -> None:
+            super().__init__()
+            self.table = table
+
     def on_mount(self) -> None:
         self._ensure_columns()
+
+    def on_resize(self, _: events.Resize) -> None:
+        self.post_message(self.Resized(self))
 
     def _ensure_columns(self) -> None:
         # Screens may sync before this widget's own mount handler ran.
