@@ -229,12 +229,34 @@ async def until(
     The wall-clock timeout only bounds a failure: a loaded 2-core CI machine can be slow."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
-    while loop.time() < deadline:
-        await pilot.pause()
+    wait = 0.005  # what a key's answer takes is found at once; a slow change is looked for
+    while loop.time() < deadline:  # less often (each look renders the screen)
+        await pilot.pause(wait)  # the app's queues processed, the screen composed
         if predicate():
             return
-        await asyncio.sleep(0.05)
+        wait = min(0.05, wait * 2)
     raise AssertionError(f"timed out waiting for {what}; screen:\n{screen_text(pilot.app)}")
+
+
+async def settle(pilot: Pilot[Any]) -> None:
+    """Wait until the screen stopped changing: no refresh of the app's is waiting for its turn
+    (``StackApp`` paces them), nothing waits for the screen's next repaint
+    (``call_after_refresh``), and two looks a moment apart see the same screen. A moment is
+    0.02 s over memory, where nothing changes unless the app does; 0.2 s against a server,
+    whose last watch event may still be on its way."""
+    app = pilot.app
+    served = not isinstance(getattr(app, "source", None), MemorySource)
+    gap = 0.2 if served else 0.02
+    previous = ""
+    for _ in range(int(5 / gap)):
+        await pilot.pause(gap)
+        if getattr(app, "_refresh_timer", None) is not None or app.screen._callbacks:
+            continue  # a refresh, or a step the screen takes after its next repaint, is due
+        current = screen_text(app)
+        if current == previous:
+            return
+        previous = current
+    raise AssertionError(f"the screen kept changing:\n{previous}")
 
 
 async def until_text(pilot: Pilot[Any], *needles: str, timeout: float = 30.0) -> str:

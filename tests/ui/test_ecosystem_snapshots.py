@@ -15,8 +15,8 @@ from kubectl_stack.ui.screens.dialogs import ScaleDialog
 from kubectl_stack.ui.screens.stack import StackScreen
 from kubectl_stack.ui.screens.stacks import StacksScreen
 
-from .conftest import Captured, capture, memory_app, until, until_text
-from .test_snapshots import SIZES, _settle
+from .conftest import Captured, capture, memory_app, settle, until, until_text
+from .test_snapshots import SIZES
 
 
 @pytest.fixture(scope="module")
@@ -31,7 +31,7 @@ async def _grouped(pilot: Pilot[Any]) -> None:
     screen = pilot.app.screen
     assert isinstance(screen, StacksScreen)
     screen.table.select_key(f"{present.GROUP_PREFIX}default/logging")
-    await _settle(pilot)
+    await settle(pilot)
 
 
 async def _statefulset(pilot: Pilot[Any]) -> None:
@@ -42,7 +42,7 @@ async def _statefulset(pilot: Pilot[Any]) -> None:
     await pilot.press("enter")
     await until(pilot, lambda: isinstance(pilot.app.screen, StackScreen), "the stack screen")
     await until_text(pilot, "partitioned roll out complete")
-    await _settle(pilot)
+    await settle(pilot)
 
 
 async def _scale_dialog(pilot: Pilot[Any]) -> None:
@@ -52,7 +52,7 @@ async def _scale_dialog(pilot: Pilot[Any]) -> None:
     await until_text(pilot, "self-heal will revert")
     for field in pilot.app.screen.query("Input"):
         field.cursor_blink = False  # type: ignore[attr-defined]
-    await _settle(pilot)
+    await settle(pilot)
 
 
 @pytest.mark.parametrize("size", SIZES)

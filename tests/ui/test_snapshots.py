@@ -33,8 +33,7 @@ from kubectl_stack.ui.screens.stack import StackScreen
 from kubectl_stack.ui.screens.yaml import ObjectScreen
 from kubectl_stack_sim.runner import RunningSim
 
-from .conftest import Captured, build_app, capture, memory_app, until, until_text
-from .screen import screen_text
+from .conftest import Captured, build_app, capture, memory_app, settle, until, until_text
 
 SIZES = [
     pytest.param(size, id=f"{size[0]}x{size[1]}")
@@ -43,28 +42,15 @@ SIZES = [
 Steps = Callable[[Pilot[Any]], Awaitable[None]]
 
 
-async def _settle(pilot: Pilot[Any]) -> None:
-    """Wait until two looks 0.2 s apart see the same screen: the last watch event is in and
-    the tables have taken their final widths."""
-    previous = ""
-    for _ in range(25):
-        await pilot.pause(0.2)
-        current = screen_text(pilot.app)
-        if current == previous:
-            return
-        previous = current
-    raise AssertionError(f"the screen kept changing:\n{previous}")
-
-
 async def _stacks(pilot: Pilot[Any]) -> None:
     await until_text(pilot, "my-app", "Complete")
-    await _settle(pilot)
+    await settle(pilot)
 
 
 async def _on_stack(pilot: Pilot[Any]) -> None:
     await until(pilot, lambda: isinstance(pilot.app.screen, StackScreen), "the stack screen")
     await until_text(pilot, "successfully rolled out")
-    await _settle(pilot)
+    await settle(pilot)
 
 
 def _press(*keys: str, screen: type, text: str = "") -> Steps:
@@ -76,7 +62,7 @@ def _press(*keys: str, screen: type, text: str = "") -> Steps:
             await until_text(pilot, text)
         for field in pilot.app.screen.query(Input):
             field.cursor_blink = False
-        await _settle(pilot)
+        await settle(pilot)
 
     return steps
 
@@ -160,6 +146,6 @@ def test_too_small_terminal_snapshot(frozen_seed: Captured, snap_compare: Any) -
 
     async def steps(pilot: Pilot[Any]) -> None:
         await until_text(pilot, "Terminal too small")
-        await _settle(pilot)
+        await settle(pilot)
 
     assert snap_compare(app, terminal_size=(60, 20), run_before=steps)
