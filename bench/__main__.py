@@ -166,6 +166,9 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--kubectl-runs", type=int, default=1)
     parser.add_argument("--startup-runs", type=int, help="fresh starts per figure")
     parser.add_argument("--api-window", type=float, help="seconds counted per bench.apiload phase")
+    parser.add_argument(
+        "--api-settle", type=float, help="seconds before each bench.apiload phase is counted"
+    )
     parser.add_argument("--apiload-at", default="1000", help="sizes for bench.apiload")
     parser.add_argument(
         "--watchlist-at", default="10000", help="sizes for bench.watchlist (+100000 with --huge)"
@@ -215,9 +218,9 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
 # The defaults of a full run and of --quick. A window of 2 s is the least that sees a
 # refresh (pacing.MAX_GAP is 1 s).
 FULL = {"soak": 30.0, "idle": 8.0, "window": 8.0, "probes": 20, "keys": 24}
-FULL |= {"startup_runs": 5, "api_window": 20.0, "huge_soak": 300.0}
+FULL |= {"startup_runs": 5, "api_window": 20.0, "api_settle": apiload.SETTLE, "huge_soak": 300.0}
 QUICK = {"soak": 0.0, "idle": 0.5, "window": 2.0, "probes": 3, "keys": 4}
-QUICK |= {"startup_runs": 1, "api_window": 1.0, "huge_soak": 10.0}
+QUICK |= {"startup_runs": 1, "api_window": 1.0, "api_settle": 1.0, "huge_soak": 10.0}
 
 
 class Run:
@@ -300,7 +303,7 @@ class Run:
             if pods in args.apiload_at:
                 api = self.step(
                     f"{pods} pods: API load",
-                    lambda: apiload.measure_on(cluster, args.api_window, log),
+                    lambda: apiload.measure_on(cluster, args.api_window, log, args.api_settle),
                 )
                 if api is not None:
                     self.api[pods] = api

@@ -1,10 +1,12 @@
 """``python -m bench`` (``make bench``) still runs every step end to end, on a tiny cluster
-(``--quick``: the fewest samples), and ends with issue 16's summary: every target listed, and
-every one that applies at 100 pods measured (a verdict, not "not measured")."""
+(``--quick``: the fewest samples), each printing its figures next to their targets, and ends
+with issue 16's summary: every target listed, and every one that applies at 100 pods measured
+(a verdict, not "not measured")."""
 
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -39,7 +41,22 @@ def test_make_bench_lists_every_issue_16_target_with_a_verdict(tmp_path: Path) -
         timeout=600,
     )
     assert done.returncode == 0, done.stderr
-    summary = done.stdout.split("issue 16 targets (commit ", 1)[1]
+    printed = done.stdout
+    # bench.startup: each start path next to its target.
+    assert "import CPU, --once path (ms)" in printed
+    assert "first complete screen -A, 100 pods: wall (s)" in printed and "<= 0.35 s" in printed
+    assert "--once, seed scenario: wall (s)" in printed and "<= 0.25 s" in printed
+    # bench.watchlist: the same pods either way.
+    assert "list: 100 pods" in printed and "watchlist: 100 pods" in printed
+    # bench.apiload: the app asks nothing of the server at rest on the Stacks list.
+    rows = {
+        cells[0]: cells[1:]
+        for cells in (re.split(r"\s{2,}", line.strip()) for line in printed.splitlines())
+    }
+    assert rows["app, Stacks list, at rest"][0] == "0.0"  # requests a minute
+    assert rows["app, back on the Stacks list, at rest"][0] == "0.0"
+    assert "kubectl get pods -A --watch, churn 50/s" in rows
+    summary = printed.split("issue 16 targets (commit ", 1)[1]
     assert "load average" in summary.splitlines()[0]
     lines = summary.splitlines()[1:]
     record = json.loads(out.read_text())
