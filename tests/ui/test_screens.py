@@ -153,7 +153,11 @@ async def test_namespace_picker_switches_the_watched_namespace(sim: RunningSim) 
         await pilot.press("n")
         await until_text(pilot, "● default", "kube-system")
         await pilot.press(*"kube-sys", "enter")
-        await until_text(pilot, "ns kube-system", 'No Deployments found in namespace "kube-system"')
+        await until_text(
+            pilot,
+            "ns kube-system",
+            'No Deployments, StatefulSets or DaemonSets found in namespace "kube-system"',
+        )
 
 
 async def test_logs_are_saved_to_a_file(

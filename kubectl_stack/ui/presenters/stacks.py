@@ -218,8 +218,9 @@ class StacksPresenter:
             else:
                 where = "any namespace" if namespace is None else f'namespace "{namespace}"'
                 chosen = f" with labels {source.selector}" if source.selector else ""
-                problem = source.kind_problem("deployments")
-                message = problem or f"No Deployments found in {where}{chosen}."
+                problems = (source.kind_problem(k.name) for k in K.WORKLOADS.values())
+                problem = next((p for p in problems if p), None)
+                message = problem or f"No {_workload_words()} found in {where}{chosen}."
                 if not problem and namespace is not None and source.workloads_elsewhere:
                     message += " Other namespaces have some: a shows all namespaces, n picks one."
                 empty = shown(message)
@@ -291,3 +292,9 @@ def _matches(source: Source, row: model_stack.StackRow, needle: str) -> bool:
         key, _, value = needle.partition("=")
         return labels.get(key.strip()) == value.strip()
     return needle.lower() in row.name.lower() or needle in labels
+
+
+def _workload_words() -> str:
+    """``Deployments, StatefulSets or DaemonSets``: every workload kind the list shows."""
+    *others, last = [f"{kind}s" for kind in K.WORKLOADS]
+    return f"{', '.join(others)} or {last}" if others else last
