@@ -127,12 +127,6 @@ def unregister(kind: Kind) -> None:
             del table[kind.kind]
 
 
-def workload_by_alias(word: str) -> Kind | None:
-    """The workload kind ``word`` names by its short name or plural, as kubectl accepts them
-    (``deploy``, ``statefulsets``); None for anything else."""
-    return next((k for k in WORKLOADS.values() if word in (k.short, k.plural)), None)
-
-
 def workload_named(word: str) -> Kind | None:
     """The workload kind a kubectl TYPE names, read as kubectl's REST mapper reads it: the
     resource is the short name (as written: ``deploy``, not ``Deploy``) or, in any case, the

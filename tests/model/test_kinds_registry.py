@@ -47,9 +47,10 @@ def test_workload_ref_is_a_frozen_value_with_the_stacks_row_key() -> None:
         web.name = "other"  # type: ignore[misc]
 
 
-def test_the_command_bar_s_kind_words_are_the_registry_s() -> None:
-    assert K.workload_by_alias("deploy") is K.DEPLOYMENTS
-    assert K.workload_by_alias("statefulsets") is K.STATEFULSETS
-    assert K.workload_by_alias("ds") is K.DAEMONSETS
-    assert K.workload_by_alias("pods") is None
-    assert K.workload_by_alias("") is None
+def test_the_command_bar_s_kind_words_are_kubectl_s_type_names() -> None:
+    for word in ("deploy", "deployment", "Deployments", "deployments.v1.apps", "deploy.apps"):
+        assert K.workload_named(word) is K.DEPLOYMENTS, word
+    assert K.workload_named("statefulsets") is K.STATEFULSETS
+    assert K.workload_named("ds") is K.DAEMONSETS
+    for word in ("pods", "", "deployments.extensions", "Deploy"):
+        assert K.workload_named(word) is None, word

@@ -435,6 +435,11 @@ async def test_command_bar_jumps_and_filters(sim: RunningSim) -> None:
         assert "my-app" not in text.split("only", 1)[1]
         await pilot.press("colon", *"deploy", "enter")
         await until_text(pilot, "Deployments only", "my-app")
+        # kubectl's other spellings of a type: singular, plural, with its group.
+        await pilot.press("colon", *"daemonset.apps", "enter")
+        await until_text(pilot, "DaemonSets only")
+        await pilot.press("colon", *"Deployment", "enter")
+        await until_text(pilot, "Deployments only", "my-app")
         await pilot.press("colon", *"frobnicate", "enter")
         await until(
             pilot,

@@ -158,7 +158,7 @@ def run_command(app: StackApp, line: str) -> None:
     verb, arg = words[0].lower(), (words[1] if len(words) > 1 else None)
     if verb in ("q", "q!", "quit"):
         app.exit()
-    elif (named := K.workload_by_alias(verb)) is not None or verb == "stacks":
+    elif (named := K.workload_named(verb)) is not None or verb == "stacks":
         stacks = _to_stacks(app)
         if stacks is not None:
             stacks.show_kind(named.kind if named is not None else None)
