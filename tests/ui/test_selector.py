@@ -45,7 +45,8 @@ async def test_only_the_workloads_the_selector_selects_are_shown(
     app = _app(sim, selector=selector)
     async with app.run_test(size=(120, 30)) as pilot:
         text = await until_text(pilot, *shown)
-        assert f"{len(shown)} stacks -l {selector}" in text  # what is shown, and why
+        count = "1 stack" if len(shown) == 1 else f"{len(shown)} stacks"
+        assert f"{count} -l {selector}" in text  # what is shown, and why
         rows = text.split("\n", 1)[1]  # below the title bar, which names the selector
         for name in hidden:
             assert name not in rows, text
@@ -141,4 +142,4 @@ async def test_a_selector_is_accepted_from_a_user_who_may_list_only_daemonsets(
         now=sim_clock(sim),
     )
     async with app.run_test(size=(120, 30)) as pilot:
-        await until_text(pilot, "ds/log-agent", "1 stacks -l")
+        await until_text(pilot, "ds/log-agent", "1 stack -l")

@@ -227,7 +227,8 @@ class StacksPresenter:
         self._summary = summary  # kept alive: its id is compared next time
         self._last = last
         chosen = f" -l {source.selector}" if source.selector else ""
-        self._view = TableView(rows, order, empty, summary=f"{len(listed)} stacks{chosen}")
+        count = f"{len(listed)} stack{'' if len(listed) == 1 else 's'}"
+        self._view = TableView(rows, order, empty, summary=f"{count}{chosen}")
         return self._view
 
     def detail(self, key: str, columns: Sequence[tuple[str, str]]) -> list[tuple[str, Text]]:
