@@ -115,11 +115,12 @@ async def test_columns_cut_off_are_on_the_detail_line_of_the_row_under_the_curso
         # NODE does not fit at 100 columns: its value for the row under the cursor is shown.
         for _ in range(table.row_count):
             pod = pods[table.selected_key or ""]
-            shown = str(detail.render())
-            assert f"NODE {pod['spec']['nodeName']}" in shown
-            assert f"IP {pod['status']['podIP']}" in shown
+            wanted = f"NODE {pod['spec']['nodeName']}", f"IP {pod['status']['podIP']}"
+            # The detail line follows the cursor in the frame after the one that moved it.
+            await until(
+                pilot, lambda w=wanted: all(x in str(detail.render()) for x in w), "its node, IP"
+            )
             await pilot.press("down")
-            await pilot.pause()
         # Every column fits at 200 columns: no detail line.
         await pilot.resize_terminal(200, 60)
         await until(pilot, lambda: not detail.display, "no detail line")
@@ -154,13 +155,18 @@ async def test_a_zoomed_events_panel_shows_an_event_message_in_full(
         await until(pilot, lambda: screen.maximized is not None, "the zoomed panel")
         table = screen.query_one("#events", KeyedTable)
         keys = list(table.ordered_rows)
+
+        def flat() -> str:
+            return " ".join(screen_text(app).replace("│", " ").split())
+
         for _ in keys:
             key = table.selected_key
-            message = next(e["message"] for e in events if e["metadata"]["name"] == key)
-            flat = " ".join(screen_text(app).replace("│", " ").split())
-            assert " ".join(message.split()) in flat
+            message = " ".join(
+                next(e["message"] for e in events if e["metadata"]["name"] == key).split()
+            )
+            # The detail line follows the cursor in the frame after the one that moved it.
+            await until(pilot, lambda m=message: m in flat(), f"{key}'s message in full")
             await pilot.press("down")
-            await pilot.pause()
         await pilot.press("escape")  # zooms out; a second Esc goes back
         await until(pilot, lambda: screen.maximized is None, "the cockpit again")
         assert app.screen is screen
