@@ -41,6 +41,7 @@ PROBE_TIMEOUT = 5.0  # a change not on screen by then counts as missed
 HUGE, HUGE_NAMESPACES = 100_000, 100
 RSS_EVERY = 30.0  # seconds between RSS samples of the huge column's soak
 _READY = re.compile(r" \d+/\d+ ")  # a stacks row's READY cell
+ROW_TEXT = "svc-"  # in every workload row: the benchmark's Deployments are svc-NNNN
 
 
 @dataclass
@@ -177,7 +178,7 @@ def _complete(deployments: int, rows: int, per_deployment: int) -> Any:
     def seen(screen: Screen) -> bool:
         if f"{deployments} stacks" not in screen[0] or any("loading" in s for s in screen):
             return False
-        rows = [line for line in screen if "svc-" in line]
+        rows = [line for line in screen if ROW_TEXT in line]
         return len(rows) >= visible and all(pods in line for line in rows)
 
     return seen
@@ -194,7 +195,7 @@ def _drawn(deployments: int, rows: int) -> Any:
     def seen(screen: Screen) -> bool:
         if f"{deployments} stacks" not in screen[0] or any("loading" in s for s in screen):
             return False
-        rows = [line for line in screen if "svc-" in line]
+        rows = [line for line in screen if ROW_TEXT in line]
         return len(rows) >= visible and all(_READY.search(line) for line in rows)
 
     return seen
@@ -284,7 +285,7 @@ def latency(
 
 
 def _cursor_at(term: Terminal, row: int) -> Callable[[Screen], bool]:
-    return lambda _screen: term.cursor_row() == row
+    return lambda _screen: term.cursor_row(ROW_TEXT) == row
 
 
 def key_latency(
@@ -295,7 +296,7 @@ def key_latency(
     moves: list[float] = []
     opened: list[float] = []
     for i in range(presses):
-        row = term.cursor_row()
+        row = term.cursor_row(ROW_TEXT)
         if row is not None:
             down = i % 8 < 4
             target = row + (1 if down else -1)

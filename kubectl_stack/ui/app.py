@@ -350,8 +350,11 @@ class StackApp(NoContentActions[int], KubectlTools):
         self._refreshed_version = self.source.state.version if self.source else -1
         collected = self._collector.collecting - collecting
         ended = time.monotonic()
-        self._refreshes.done(ended, ended - started, collected, self.settings.max_fps)
-        if self.source is not None and self._refreshes.freeze(self.source.synced()):
+        first = self.source is not None and self._refreshes.freeze(self.source.synced())
+        self._refreshes.done(
+            ended, ended - started, collected, self.settings.max_fps, first_sync=first
+        )
+        if first:
             self._collector.freeze()
             self.set_timer(pacing.STACK_SCREEN_AHEAD, self._build_stack_screen)
 

@@ -48,3 +48,28 @@ def test_the_kept_screen_text_is_what_pyte_displays() -> None:
         assert term.lines() == term.screen.display
     finally:
         term.close()
+
+
+# The Stacks screen at 80 columns, drawn as the app draws it: a title bar, the header, four
+# rows (the cursor on the third), blank table lines, a detail line that fits on one line
+# (on the screen's own background, like no other line) and the footer, on the title's.
+STACKS = r"""
+import sys, time
+def line(y, bg, text):
+    return f"\x1b[{y};1H\x1b[48;5;{bg}m" + text.ljust(60)
+rows = [line(1, 17, " kubectl stack"), line(2, 18, " NAMESPACE  NAME")]
+rows += [line(3 + i, 235 if i != 2 else 25, f" team-0{i}    svc-000{i}") for i in range(4)]
+rows += [line(7, 235, ""), line(8, 233, " UP-TO-DATE 10  AGE 2d"), line(9, 17, " q Quit")]
+sys.stdout.write("".join(rows) + "\x1b[0m")
+sys.stdout.flush()
+time.sleep(30)
+"""
+
+
+def test_the_cursor_is_the_table_row_alone_in_its_colour_not_the_detail_line() -> None:
+    term = Terminal([sys.executable, "-c", STACKS], dict(os.environ), 60, 9)
+    try:
+        assert term.wait_for(lambda screen: screen[8].startswith(" q Quit"), 30) is not None
+        assert term.cursor_row("svc-") == 4
+    finally:
+        term.close()

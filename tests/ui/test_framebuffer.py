@@ -176,3 +176,26 @@ def test_textuals_frame_brackets_do_not_send_its_frames_one_by_one() -> None:
     assert out.startswith("\x1b[?2026h") and out.endswith("\x1b[?2026l")
     assert "one" not in out and "two" in out
     assert fb.take() == ""
+
+
+def test_the_mouse_pointers_shape_does_not_resend_the_screen() -> None:
+    """Textual sets the pointer's shape (OSC 22) whenever a screen is mounted, one built
+    ahead out of sight too: it goes with the next cells, and the rows the terminal shows are
+    not sent again (forgetting them resent a whole 200x60 screen, 22 KB)."""
+    fb = Framebuffer((COLS, ROWS))
+    frame = "".join(
+        f"\x1b[{y + 1};1H" + _render([Segment(f"row {y}".ljust(COLS), STYLES[0])])
+        for y in range(ROWS)
+    )
+    fb.feed(frame)
+    fb.take()
+    fb.feed("\x1b]22;default\x07")
+    assert not fb.urgent
+    fb.feed(frame.replace("row 3", "row 9"))
+    out = fb.take()
+    assert out.startswith("\x1b]22;default\x07")
+    assert "row" not in out and "9" in out
+    terminal = _screen()
+    terminal[1].feed(frame.encode())
+    terminal[1].feed(out.encode())
+    assert terminal[0].display[3].startswith("row 9")
