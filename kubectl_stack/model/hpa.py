@@ -11,6 +11,7 @@ than the current count is held by the scale-down stabilization window (300 s by 
 from __future__ import annotations
 
 import math
+from array import array
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -367,29 +368,52 @@ class Sample:
     replicas: int
 
 
-@dataclass(frozen=True)
+_NO_METRIC = math.nan  # a sample without a metric value (the values kept are finite)
+
+
+@dataclass(frozen=True, slots=True)
 class HpaHistory:
     """A bounded, immutable ring of samples: `add` returns a new history keeping at most
-    `capacity` of the newest samples. Samples older than the newest are ignored."""
+    `capacity` of the newest samples. Samples older than the newest are ignored.
+
+    The app keeps one per autoscaler of the cluster, sampled every few seconds: the samples
+    are kept as one array of doubles (time, metric or NaN, replicas), 24 bytes a sample,
+    not as objects (~130 bytes a sample: 7.5 MiB at 1,000 autoscalers of 60 samples,
+    bench/README.md, "The 100,000-pod soak")."""
 
     capacity: int = 60
-    samples: tuple[Sample, ...] = field(default_factory=tuple)
+    points: array[float] = field(default_factory=lambda: array("d"), hash=False)
+
+    @property
+    def samples(self) -> tuple[Sample, ...]:
+        p = self.points
+        return tuple(
+            Sample(p[i], None if math.isnan(p[i + 1]) else p[i + 1], int(p[i + 2]))
+            for i in range(0, len(p), 3)
+        )
+
+    @property
+    def last_time(self) -> float | None:
+        """The newest sample's time (None: no sample yet)."""
+        return self.points[-3] if self.points else None
 
     def add(self, time: float, metric: float | None, replicas: int) -> HpaHistory:
         if not isinstance(time, (int, float)) or isinstance(time, bool) or time != time:
             return self
-        if self.samples and time < self.samples[-1].time:
+        last = self.last_time
+        if last is not None and time < last:
             return self
         m = (
             float(metric)
             if isinstance(metric, (int, float))
             and not isinstance(metric, bool)
             and math.isfinite(metric)
-            else None
+            else _NO_METRIC
         )
         r = replicas if isinstance(replicas, int) and not isinstance(replicas, bool) else 0
         cap = max(self.capacity, 1) if isinstance(self.capacity, int) else 60
-        return HpaHistory(cap, (*self.samples, Sample(float(time), m, r))[-cap:])
+        kept = self.points[max(0, len(self.points) - 3 * (cap - 1)) :] if cap > 1 else array("d")
+        return HpaHistory(cap, kept + array("d", (float(time), m, float(r))))
 
     def add_hpa(self, hpa: Any, now: float) -> HpaHistory:
         """Record an HPA's first metric and current replicas at `now`."""
@@ -398,10 +422,11 @@ class HpaHistory:
         return self.add(now, metric, view.current)
 
     def metric_values(self) -> tuple[float | None, ...]:
-        return tuple(s.metric for s in self.samples)
+        p = self.points
+        return tuple(None if math.isnan(p[i]) else p[i] for i in range(1, len(p), 3))
 
     def replica_values(self) -> tuple[float | None, ...]:
-        return tuple(float(s.replicas) for s in self.samples)
+        return tuple(self.points[2::3])
 
 
 BARS = "▁▂▃▄▅▆▇█"

@@ -369,7 +369,8 @@ class StackApp(NoContentActions[int], KubectlTools):
             key = (str(meta.get("namespace", "")), str(meta.get("name", "")))
             seen.add(key)
             history = self.hpa_history.get(key) or HpaHistory(self.settings.sparkline_points)
-            if not history.samples or now - history.samples[-1].time >= every:
+            last = history.last_time
+            if last is None or now - last >= every:
                 self.hpa_history[key] = history.add_hpa(hpa, now)
         # A deleted autoscaler's samples go with it: HPAs that come and go over hours would
         # otherwise each leave theirs behind.

@@ -19,7 +19,17 @@ from ...model.ref import GROUP_PREFIX, WorkloadRef
 from ..glyphs import GLYPHS
 from ..source import Source
 from .objects import workload
-from .style import ERROR, MUTED, STRONG, WARNING, Cells, TableView, rollout_text, symbols
+from .style import (
+    ERROR,
+    MUTED,
+    STRONG,
+    WARNING,
+    Cells,
+    TableView,
+    reuse_cells,
+    rollout_text,
+    symbols,
+)
 from .text import fmt, shown
 
 __all__ = [
@@ -114,6 +124,9 @@ class StacksPresenter:
         # Per summary row (by identity, the rows kept alive by ``_memo`` itself): its key,
         # its cells in the columns shown, and what grouping reads of its workload.
         self._memo: dict[int, _Memo] = {}
+        # The cells last made for each row key: a row rebuilt reuses those still equal,
+        # so the table (which keeps the cells it shows) and this hold one copy of them.
+        self._cells: dict[str, Cells] = {}
         self._columns: tuple[str, ...] = ()
         self._summary: tuple[model_stack.StackRow, ...] = ()
         self._last: tuple[Any, ...] | None = None
@@ -150,12 +163,13 @@ class StacksPresenter:
                     meta.get("labels"),
                     meta.get("annotations"),
                 )
-            memo = _Memo(
-                row,
-                stack_key(row.kind, row.namespace, row.name),
-                tuple(cells[c] for c in self._columns),
-                signature,
-            )
+            key = stack_key(row.kind, row.namespace, row.name)
+            made = tuple(cells[c] for c in self._columns)
+            before = self._cells.get(key)
+            if before is not None:
+                made = reuse_cells(before, made)
+            self._cells[key] = made
+            memo = _Memo(row, key, made, signature)
         return memo
 
     def view(
@@ -187,6 +201,7 @@ class StacksPresenter:
         if last[1] != self._columns:
             self._columns = last[1]
             self._memo = {}
+            self._cells = {}
         rows: dict[str, Cells] = {}
         order: dict[str, Any] = {}
         memos: dict[int, _Memo] = {}
@@ -207,6 +222,8 @@ class StacksPresenter:
             order[memo.key] = rank
             listed.append(memo)
         self._memo = memos
+        if len(self._cells) > len(memos):  # rows gone (or filtered out): not kept
+            self._cells = {m.key: m.cells for m in memos.values()}
         if grouped and listed:
             _group(self._groups(source, listed), columns, rows, order)
         empty = None

@@ -57,6 +57,28 @@ the theme's colours adjusted to read as text on its background)."""
 # Text, never str: a str cell is read as markup by the table (see presenters.text).
 Cells = tuple[Text, ...]
 
+
+def _same(a: Text, b: Text) -> bool:
+    """Whether two cells draw the same: text, spans and every setting (``Text.__eq__``
+    leaves the base style out)."""
+    return a is b or (
+        a.plain == b.plain
+        and a.spans == b.spans
+        and (a.style, a.justify, a.overflow, a.no_wrap, a.end, a.tab_size)
+        == (b.style, b.justify, b.overflow, b.no_wrap, b.end, b.tab_size)
+    )
+
+
+def reuse_cells(before: Cells, made: Cells) -> Cells:
+    """``made`` with each cell that draws the same as the one at its place in ``before``
+    taken from ``before`` (``before`` itself when all do): a table keeps the cells it shows,
+    so a row rebuilt under churn holds one copy of its unchanged cells, not two."""
+    if len(before) != len(made):
+        return made
+    kept = tuple(b if _same(b, m) else m for b, m in zip(before, made, strict=True))
+    return before if all(k is b for k, b in zip(kept, before, strict=True)) else kept
+
+
 HEALTH_SYMBOL = {
     model_pods.HEALTHY: ("✓", SUCCESS),
     model_pods.PROGRESSING: ("◐", WARNING),

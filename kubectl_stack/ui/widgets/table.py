@@ -120,11 +120,18 @@ class KeyedTable(DataTable[Cell]):
                 if old is None:
                     self.add_row(*new, key=key)
                     reshaped = True
-                elif old != new:
+                elif old == new:
+                    # Equal cells built anew: the table keeps the ones it holds. Keeping
+                    # ``new`` here while DataTable's rows hold ``old`` kept two copies of
+                    # every row the churn had touched (bench/README.md, "The 100,000-pod
+                    # soak").
+                    continue
+                else:
                     data = internals.row_data(self, key)
                     for column, before, after in zip(columns, old, new, strict=True):
+                        # Every cell, equal ones too: DataTable holds the cells kept here.
+                        data[ColumnKey(column)] = after
                         if before != after:
-                            data[ColumnKey(column)] = after
                             changed.setdefault(column, []).append((before, after))
                     changed_rows.append(key)
                 self._rows[key] = new
