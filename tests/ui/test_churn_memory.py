@@ -61,3 +61,16 @@ def test_reused_cells_are_those_that_draw_the_same() -> None:
     assert kept[0] is before[0]
     assert kept[1] is restyled[1] and kept[2] is restyled[2]
     assert reuse_cells(before, same[:2]) == same[:2]
+
+
+async def test_a_cell_that_changes_colour_alone_is_drawn_anew(frozen_seed: Captured) -> None:
+    # Text.__eq__ leaves a cell's base style out: a state told by colour alone was kept old.
+    app, _ = memory_app(frozen_seed)
+    async with app.run_test(size=(80, 24)):
+        table = KeyedTable([("name", "NAME"), ("ready", "READY")])
+        await app.screen.mount(table)
+        table.sync({"a": (Text("a"), Text("1/2", style="red"))})
+        table.sync({"a": (Text("a"), Text("1/2", style="green"))})
+        assert table.get_row("a")[1].style == "green"
+        table.set_cells("ready", {"a": Text("1/2", style="blue")})
+        assert table.get_row("a")[1].style == "blue"

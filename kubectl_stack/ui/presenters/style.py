@@ -58,9 +58,9 @@ the theme's colours adjusted to read as text on its background)."""
 Cells = tuple[Text, ...]
 
 
-def _same(a: Text, b: Text) -> bool:
+def draws_same(a: Text, b: Text) -> bool:
     """Whether two cells draw the same: text, spans and every setting (``Text.__eq__``
-    leaves the base style out)."""
+    leaves the base style out: a cell that changes colour alone would not be redrawn)."""
     return a is b or (
         a.plain == b.plain
         and a.spans == b.spans
@@ -69,13 +69,18 @@ def _same(a: Text, b: Text) -> bool:
     )
 
 
+def same_cells(a: Cells, b: Cells) -> bool:
+    """Whether two rows of cells draw the same, cell by cell (:func:`draws_same`)."""
+    return len(a) == len(b) and all(draws_same(x, y) for x, y in zip(a, b, strict=True))
+
+
 def reuse_cells(before: Cells, made: Cells) -> Cells:
     """``made`` with each cell that draws the same as the one at its place in ``before``
     taken from ``before`` (``before`` itself when all do): a table keeps the cells it shows,
     so a row rebuilt under churn holds one copy of its unchanged cells, not two."""
     if len(before) != len(made):
         return made
-    kept = tuple(b if _same(b, m) else m for b, m in zip(before, made, strict=True))
+    kept = tuple(b if draws_same(b, m) else m for b, m in zip(before, made, strict=True))
     return before if all(k is b for k, b in zip(kept, before, strict=True)) else kept
 
 

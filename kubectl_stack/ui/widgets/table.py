@@ -18,6 +18,7 @@ from textual.widgets.data_table import CellDoesNotExist, ColumnKey, RowDoesNotEx
 
 from .. import textual_internals as internals
 from ..glyphs import GLYPHS
+from ..presenters.style import draws_same, same_cells
 
 # Text only: DataTable reads a str cell as markup, and cells carry cluster strings (see
 # ui.presenters.text, the untrusted-text boundary).
@@ -120,7 +121,7 @@ class KeyedTable(DataTable[Cell]):
                 if old is None:
                     self.add_row(*new, key=key)
                     reshaped = True
-                elif old == new:
+                elif same_cells(old, new):
                     # Equal cells built anew: the table keeps the ones it holds. Keeping
                     # ``new`` here while DataTable's rows hold ``old`` kept two copies of
                     # every row the churn had touched (bench/README.md, "The 100,000-pod
@@ -131,7 +132,7 @@ class KeyedTable(DataTable[Cell]):
                     for column, before, after in zip(columns, old, new, strict=True):
                         # Every cell, equal ones too: DataTable holds the cells kept here.
                         data[ColumnKey(column)] = after
-                        if before != after:
+                        if not draws_same(before, after):
                             changed.setdefault(column, []).append((before, after))
                     changed_rows.append(key)
                 self._rows[key] = new
@@ -196,7 +197,7 @@ class KeyedTable(DataTable[Cell]):
         cells_changed: list[tuple[Cell, Cell]] = []
         for key, cell in cells.items():
             old = self._rows.get(key)
-            if old is None or old[index] == cell:
+            if old is None or draws_same(old[index], cell):
                 continue
             self._rows[key] = (*old[:index], cell, *old[index + 1 :])
             internals.row_data(self, key)[ColumnKey(column)] = cell
