@@ -39,7 +39,7 @@ TABS = (
     ("traffic", "Traffic"),
     ("events", "Events"),
 )
-# What showing a tab uses: each tab's panel and the tables the Pods and Events panels hold.
+# What showing a tab or focusing a panel uses: each panel and the Pods and Events tables.
 _PARTS = (*(f"panel-{key}" for key, _ in TABS), "pods", "events")
 
 
@@ -232,9 +232,14 @@ class StackScreen(kubectl_actions.KubectlActions):
     def _tab_activated(self, event: Tabs.TabActivated) -> None:
         self._show_tab(event.tab.id.removeprefix("tab-") if event.tab.id else "rollout")
 
+    def _built(self) -> bool:
+        """Whether every panel and table is mounted: not so when the app quit while the
+        screen was being built ahead, and its mount and resize handlers still run."""
+        return all(self.query(f"#{part}") for part in _PARTS)
+
     def _show_tab(self, key: str) -> None:
-        if not all(self.query(f"#{part}") for part in _PARTS):
-            return  # mounted without all its children: the app quit while building it ahead
+        if not self._built():
+            return
         for panel_key, _ in TABS:
             self.query_one(f"#panel-{panel_key}").set_class(panel_key == key, "-active")
         if key in ("pods", "events") or self.cockpit:
@@ -242,6 +247,8 @@ class StackScreen(kubectl_actions.KubectlActions):
 
     def _focus_panel(self, key: str) -> None:
         """Focus panel ``key``'s table, or the panel itself (it scrolls)."""
+        if not self._built():
+            return
         target: Widget = self.query_one(f"#panel-{key}")
         if key in ("pods", "events"):
             target = self.query_one(f"#{key}", KeyedTable)
