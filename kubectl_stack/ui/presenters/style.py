@@ -69,11 +69,6 @@ def draws_same(a: Text, b: Text) -> bool:
     )
 
 
-def same_cells(a: Cells, b: Cells) -> bool:
-    """Whether two rows of cells draw the same, cell by cell (:func:`draws_same`)."""
-    return len(a) == len(b) and all(draws_same(x, y) for x, y in zip(a, b, strict=True))
-
-
 def reuse_cells(before: Cells, made: Cells) -> Cells:
     """``made`` with each cell that draws the same as the one at its place in ``before``
     taken from ``before`` (``before`` itself when all do): a table keeps the cells it shows,

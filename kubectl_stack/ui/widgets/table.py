@@ -18,7 +18,7 @@ from textual.widgets.data_table import CellDoesNotExist, ColumnKey, RowDoesNotEx
 
 from .. import textual_internals as internals
 from ..glyphs import GLYPHS
-from ..presenters.style import draws_same, same_cells
+from ..presenters.style import draws_same
 
 # Text only: DataTable reads a str cell as markup, and cells carry cluster strings (see
 # ui.presenters.text, the untrusted-text boundary).
@@ -121,19 +121,24 @@ class KeyedTable(DataTable[Cell]):
                 if old is None:
                     self.add_row(*new, key=key)
                     reshaped = True
-                elif same_cells(old, new):
-                    # Equal cells built anew: the table keeps the ones it holds. Keeping
-                    # ``new`` here while DataTable's rows hold ``old`` kept two copies of
-                    # every row the churn had touched (bench/README.md, "The 100,000-pod
-                    # soak").
-                    continue
                 else:
+                    differ = [
+                        (column, before, after)
+                        for column, before, after in zip(columns, old, new, strict=True)
+                        if not draws_same(before, after)
+                    ]
+                    if not differ:
+                        # Equal cells built anew: the table keeps the ones it holds. Keeping
+                        # ``new`` here while DataTable's rows hold ``old`` kept two copies of
+                        # every row the churn had touched (bench/README.md, "The 100,000-pod
+                        # soak").
+                        continue
                     data = internals.row_data(self, key)
-                    for column, before, after in zip(columns, old, new, strict=True):
+                    for column, after in zip(columns, new, strict=True):
                         # Every cell, equal ones too: DataTable holds the cells kept here.
                         data[ColumnKey(column)] = after
-                        if not draws_same(before, after):
-                            changed.setdefault(column, []).append((before, after))
+                    for column, before, after in differ:
+                        changed.setdefault(column, []).append((before, after))
                     changed_rows.append(key)
                 self._rows[key] = new
             if changed_rows:
