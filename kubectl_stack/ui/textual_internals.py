@@ -20,7 +20,9 @@ from textual.app import App
 from textual.binding import Binding
 from textual.dom import DOMNode
 from textual.driver import Driver
+from textual.reactive import Reactive
 from textual.screen import Screen
+from textual.widget import Widget
 from textual.widgets import DataTable, Footer, Input
 from textual.widgets.data_table import ColumnKey, RowKey
 
@@ -35,6 +37,7 @@ __all__ = [
     "invalidate_lines",
     "keys_of",
     "mount_screen_now",
+    "quiet_footer_key",
     "reorder_rows",
     "retyped",
     "row_data",
@@ -146,6 +149,15 @@ class KeyFirstInput(Input):
 def footer_ready(footer: Footer) -> bool:
     """Whether the footer has had the screen's bindings (its keys are composed from them)."""
     return bool(footer._bindings_ready)
+
+
+def quiet_footer_key(widget: Widget, *, compact: bool) -> None:
+    """Give a footer key widget its footer's ``compact`` before it mounts. Its own default is
+    the other value, so mounting it restyled it twice (its watcher adds the class, the
+    footer's binding removes it): two restyles per key, every time the footer is rebuilt."""
+    reactive = getattr(type(widget), "compact", None)
+    if isinstance(reactive, Reactive):
+        widget.set_reactive(reactive, compact)
 
 
 # -- screens -------------------------------------------------------------------------------------

@@ -12,7 +12,7 @@ from textual.widgets import Footer, Static
 
 from ..glyphs import GLYPHS
 from ..presenters.text import shown
-from ..textual_internals import footer_ready
+from ..textual_internals import footer_ready, quiet_footer_key
 
 
 class TopBar(Static):
@@ -91,6 +91,7 @@ class KeysFooter(Footer):
                 widget.disabled = True
             if action == "help":
                 widget.add_class("-pinned")
+            quiet_footer_key(widget, compact=self.compact)
             yield widget
 
     def bindings_changed(self, screen: Screen[Any]) -> None:
