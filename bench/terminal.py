@@ -1,8 +1,12 @@
 """Run a program on a real pseudo-terminal and read its screen as a person would see it.
 
 Everything the program writes is counted (what would cross an SSH link), optionally read
-no faster than a slow link would carry it, and, while ``emulate`` is on, fed to a pyte
-terminal emulator so waits can look at the screen's text.
+no faster than a slow link would carry it, and fed to a pyte terminal emulator so waits can
+look at the screen's text; while ``emulate`` is off, the output is held and fed once it is
+on again, never dropped: the app sends only what changed since its last frame, styles as
+changes from the one before (:mod:`kubectl_stack.ui.framebuffer`), so an emulator that
+skipped some output drew the rest in the wrong colours (at 30,000 pods, after the churn
+windows, two rows in the cursor's colour: bench/README.md, "The 30,000-pod cursor moves").
 
 A wait answers with the time the output that made the screen show what it waited for came
 out of the pty, not the time pyte was done with it: pyte is pure Python and parses a 4 KB
@@ -96,14 +100,16 @@ class Terminal:
         self._stream = pyte.ByteStream(self.screen)
         self._display = [" " * cols] * rows  # the screen's text, line by line
         self._changed = threading.Condition()
-        self.emulate = True
+        self._feeding = threading.Event()
+        self._feeding.set()
         self.bytes = 0
         # What a wait_for is waiting to see, and when the output that showed it came in.
         self._wanted: Callable[[Screen], bool] | None = None
         self._seen_at: float | None = None
-        # Chunks read and not yet emulated, with the time each came out of the pty; None
-        # once the pty is closed.
-        self._chunks: queue.SimpleQueue[tuple[bytes, float] | None] = queue.SimpleQueue()
+        # Chunks read and not yet emulated, with the time each came out of the pty; an Event
+        # set once the chunks before it are emulated; None once the pty is closed.
+        self._chunks: queue.SimpleQueue[tuple[bytes, float] | threading.Event | None]
+        self._chunks = queue.SimpleQueue()
         self._reader = threading.Thread(target=self._read, name="pty-reader", daemon=True)
         self._emulator = threading.Thread(target=self._emulate, name="pty-emulator", daemon=True)
         self._reader.start()
@@ -136,11 +142,32 @@ class Terminal:
                 self._chunks.put(None)
                 return
             self.bytes += len(data)
-            if self.emulate:
-                self._chunks.put((data, arrived))
+            self._chunks.put((data, arrived))
+
+    @property
+    def emulate(self) -> bool:
+        """Whether the output is fed to the emulator as it comes (pyte costs CPU that a
+        measurement of the app's own may not share). Turned off, the output is held; turned
+        on, what was held is fed, in order, before this returns, so a wait that follows
+        sees the screen as it is."""
+        return self._feeding.is_set()
+
+    @emulate.setter
+    def emulate(self, on: bool) -> None:
+        if not on:
+            self._feeding.clear()
+        elif not self._feeding.is_set():
+            caught_up = threading.Event()
+            self._chunks.put(caught_up)
+            self._feeding.set()
+            caught_up.wait(timeout=120.0)
 
     def _emulate(self) -> None:
         while (chunk := self._chunks.get()) is not None:
+            if isinstance(chunk, threading.Event):
+                chunk.set()
+                continue
+            self._feeding.wait()
             data, arrived = chunk
             with self._changed:
                 self._stream.feed(data)
@@ -228,5 +255,6 @@ class Terminal:
         stop(self.proc)
         os.close(self._master)
         self._master = -1
+        self._feeding.set()  # what was held is fed, and the emulator sees the end
         self._reader.join(timeout=5)
         self._emulator.join(timeout=5)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 
 import pytest
 
@@ -71,5 +72,35 @@ def test_the_cursor_is_the_table_row_alone_in_its_colour_not_the_detail_line() -
     try:
         assert term.wait_for(lambda screen: screen[8].startswith(" q Quit"), 30) is not None
         assert term.cursor_row("svc-") == 4
+    finally:
+        term.close()
+
+
+# A style set in one write and used in the next, as the app's framebuffer sends styles (as
+# changes from the one before); the program writes the second part once told to.
+STYLE_THEN_TEXT = r"""
+import sys
+sys.stdout.write("\x1b[1;1Hready\x1b[48;5;4m"); sys.stdout.flush()
+sys.stdin.readline()
+sys.stdout.write("\x1b[2;1Hblue"); sys.stdout.flush()
+import time; time.sleep(30)
+"""
+
+
+def test_output_while_not_emulating_is_held_not_dropped() -> None:
+    """What the program writes while ``emulate`` is off still reaches the emulator, in
+    order, once it is on again: the app's later output relies on it (here, the blue
+    background set before, which "blue" is then written in)."""
+    term = Terminal([sys.executable, "-c", STYLE_THEN_TEXT], dict(os.environ), 20, 4)
+    try:
+        term.emulate = False
+        time.sleep(0.5)  # "ready" and the blue background come out, held
+        term.send(b"\n")
+        time.sleep(0.5)
+        assert term.lines()[0] == " " * 20  # nothing emulated while off
+        term.emulate = True
+        assert term.wait_for(lambda screen: screen[1].startswith("blue"), 10) is not None
+        assert term.lines()[0].startswith("ready")
+        assert term.screen.buffer[1][0].bg == "0000ee"  # pyte's colour 4
     finally:
         term.close()
