@@ -6,7 +6,8 @@ look at the screen's text; while ``emulate`` is off, the output is held and fed 
 on again, never dropped: the app sends only what changed since its last frame, styles as
 changes from the one before (:mod:`kubectl_stack.ui.framebuffer`), so an emulator that
 skipped some output drew the rest in the wrong colours (at 30,000 pods, after the churn
-windows, two rows in the cursor's colour: bench/README.md, "The 30,000-pod cursor moves").
+windows, two rows in the cursor's colour: bench/README.md, "The churn windows corrupted the
+harness's screen").
 
 A wait answers with the time the output that made the screen show what it waited for came
 out of the pty, not the time pyte was done with it: pyte is pure Python and parses a 4 KB
