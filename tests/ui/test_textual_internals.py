@@ -20,6 +20,9 @@ from textual.widgets import DataTable
 from textual.widgets.data_table import ColumnKey
 
 from kubectl_stack.ui import textual_internals as internals
+from kubectl_stack.ui.screens.stack import StackScreen
+
+from .conftest import Captured, memory_app, settle, until, until_text
 
 PACKAGE = Path(internals.__file__).resolve().parents[1]  # kubectl_stack/
 FENCE = Path(internals.__file__).resolve()
@@ -185,3 +188,29 @@ async def test_the_fenced_helpers_still_do_what_the_table_and_keys_rely_on() -> 
         assert internals.row_line(table, "three") == 0
         assert [table.get_row_at(i)[0].plain for i in range(3)] == ["three", "TWO", "one"]
         assert [b.action for b in internals.keys_of(app)["x"]] == ["bell"]
+
+
+async def test_a_footer_built_anew_restyles_none_of_its_keys(
+    frozen_seed: Captured, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Textual's footer key widgets default to compact and the footer binds them to its own
+    value: before ``quiet_footer_key``, each key of each footer built (a start, every stack
+    opened) was restyled twice, once for the default and once for the binding."""
+    app, _ = memory_app(frozen_seed)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until_text(pilot, "my-app")
+        restyled: list[object] = []
+        update = app.update_styles
+
+        def counted(node: Any, animate: bool = True) -> None:
+            restyled.append(node)
+            update(node, animate=animate)
+
+        monkeypatch.setattr(app, "update_styles", counted)
+        before = {id(key) for key in app.screen.query("FooterKey")}
+        await pilot.press("enter")
+        await until(pilot, lambda: isinstance(app.screen, StackScreen), "the stack screen")
+        await settle(pilot)
+        keys = list(app.screen.query("FooterKey"))
+        assert keys and not any(id(key) in before for key in keys)  # a footer built anew
+        assert [node for node in restyled if node in keys] == []

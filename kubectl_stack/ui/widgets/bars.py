@@ -90,7 +90,7 @@ class KeysFooter(Footer):
             if isinstance(action, str) and _unavailable(self.screen, action):
                 widget.disabled = True
             if action == "help":
-                widget.add_class("-pinned")
+                widget.add_class("-pinned", update=False)  # styled when it mounts
             quiet_footer_key(widget, compact=self.compact)
             yield widget
 
