@@ -77,14 +77,25 @@ def test_the_cursor_is_the_table_row_alone_in_its_colour_not_the_detail_line() -
 
 
 # A style set in one write and used in the next, as the app's framebuffer sends styles (as
-# changes from the one before); the program writes the second part once told to.
-STYLE_THEN_TEXT = r"""
-import sys
-sys.stdout.write("\x1b[1;1Hready\x1b[48;5;4m"); sys.stdout.flush()
+# changes from the one before); each write waits for a line on stdin (the pty echoes it:
+# two bytes, "\r\n"), so the test decides when each comes out.
+FIRST, SECOND = "\x1b[1;1Hready\x1b[48;5;4m", "\x1b[2;1Hblue"
+STYLE_THEN_TEXT = rf"""
+import sys, time
 sys.stdin.readline()
-sys.stdout.write("\x1b[2;1Hblue"); sys.stdout.flush()
-import time; time.sleep(30)
+sys.stdout.write({FIRST!r}); sys.stdout.flush()
+sys.stdin.readline()
+sys.stdout.write({SECOND!r}); sys.stdout.flush()
+time.sleep(30)
 """
+
+
+def _written(term: Terminal, count: int) -> None:
+    """Until ``count`` bytes came out of the pty (counted whether emulated or not)."""
+    deadline = time.monotonic() + 10
+    while term.bytes < count:
+        assert time.monotonic() < deadline, f"{term.bytes} of {count} bytes written"
+        time.sleep(0.01)
 
 
 def test_output_while_not_emulating_is_held_not_dropped() -> None:
@@ -94,9 +105,10 @@ def test_output_while_not_emulating_is_held_not_dropped() -> None:
     term = Terminal([sys.executable, "-c", STYLE_THEN_TEXT], dict(os.environ), 20, 4)
     try:
         term.emulate = False
-        time.sleep(0.5)  # "ready" and the blue background come out, held
         term.send(b"\n")
-        time.sleep(0.5)
+        _written(term, 2 + len(FIRST))  # "ready" and the blue background, held
+        term.send(b"\n")
+        _written(term, 4 + len(FIRST) + len(SECOND))
         assert term.lines()[0] == " " * 20  # nothing emulated while off
         term.emulate = True
         assert term.wait_for(lambda screen: screen[1].startswith("blue"), 10) is not None
