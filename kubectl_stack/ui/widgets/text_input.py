@@ -15,6 +15,7 @@ Every text field of the app is a :class:`TextInput`.
 from __future__ import annotations
 
 from textual import events
+from textual.dom import DOMNode
 
 from ..glyphs import GLYPHS
 from ..textual_internals import KeyFirstInput, keys_of, retyped
@@ -86,7 +87,18 @@ class TextInput(KeyFirstInput):
         # wait until then, so that they reach what the owner focuses next (or this field).
         self._held = []
         await super().action_submit()
-        self.call_after_refresh(self._release)
+        if not self.call_later(self._behind_submitted, self):
+            self._release()
+
+    def _behind_submitted(self, node: DOMNode) -> None:
+        """Follow the Submitted message up, one message queue after it at a time, and
+        release the held keys at the app: by then every handler on the way has acted on it,
+        and a focus it moved (``focus()`` is a callback queued on the app) is set before
+        the keys come. (Released after the next repaint, they could overtake Submitted on a
+        busy machine: the Enter that opens the stack went to the filter again.)"""
+        parent = node.parent
+        if parent is None or not parent.call_later(self._behind_submitted, parent):
+            self._release()
 
     def _release(self) -> None:
         held, self._held = self._held or [], None
