@@ -12,6 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from textual import events
 from textual.app import App, ComposeResult
+from textual.containers import Container
 from textual.pilot import Pilot
 from textual.widgets import Input
 
@@ -88,3 +89,43 @@ def test_textuals_input_loses_the_key_after_a_backspace_in_a_burst() -> None:
     keys = ["end", "backspace", "6"]
     assert asyncio.run(typed(lambda: Input("5"), keys, burst=True)) == ""
     assert asyncio.run(typed(lambda: TextInput("5"), keys, burst=True)) == "6"
+
+
+class _SlowToPassOn(Container):
+    """A container whose own handler of Submitted takes a while, as a busy machine makes
+    any handler on the way: the message reaches the screen and the app that late."""
+
+    async def on_input_submitted(self) -> None:
+        await asyncio.sleep(0.3)
+
+
+class _FormWithNext(App[None]):
+    """Enter in the first field moves on to the second (the app's filter moves to its
+    table the same way)."""
+
+    def compose(self) -> ComposeResult:
+        with _SlowToPassOn():
+            yield TextInput(id="first")
+        yield TextInput(id="second")
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.input.id == "first":
+            self.query_one("#second").focus()
+
+
+async def test_keys_behind_an_enter_wait_for_every_handler_of_it_on_the_way() -> None:
+    """A key typed right behind an Enter goes where the Enter's handlers send the focus,
+    however long the Submitted message takes to get to them (it was released at the next
+    repaint, which came first on a busy machine)."""
+    app = _FormWithNext()
+    async with app.run_test() as pilot:
+        first = app.query_one("#first", TextInput)
+        second = app.query_one("#second", TextInput)
+        first.focus()
+        await pilot.pause()
+        for name in ("a", "enter", "b"):
+            app.post_message(key(name))
+        await asyncio.sleep(0.5)
+        await pilot.pause()
+        assert (first.value, second.value) == ("a", "b")
+        assert app.focused is second
