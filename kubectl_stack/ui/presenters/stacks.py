@@ -244,8 +244,9 @@ class StacksPresenter:
         self._summary = summary  # kept alive: its id is compared next time
         self._last = last
         chosen = f" -l {source.selector}" if source.selector else ""
-        count = f"{len(listed)} stack{'' if len(listed) == 1 else 's'}"
-        self._view = TableView(rows, order, empty, summary=f"{count}{chosen}")
+        self._view = TableView(
+            rows, order, empty, summary=f"{_counted(len(listed), 'stack')}{chosen}"
+        )
         return self._view
 
     def detail(self, key: str, columns: Sequence[tuple[str, str]]) -> list[tuple[str, Text]]:
@@ -282,11 +283,10 @@ def _group(
         members = [stack_key(kind, ns, name) for kind, name in group.members]
         members = [m for m in members if m in rows]
         key = f"{GROUP_PREFIX}{ns}/{group.key.name}"
-        count = f"{len(members)} workload" + ("" if len(members) == 1 else "s")
         cells: dict[str, Text] = {
             "namespace": shown(ns),
             "name": fmt("▾ {}", group.key.title, style=STRONG),
-            "rollout": Text(count, style=MUTED),
+            "rollout": Text(_counted(len(members), "workload"), style=MUTED),
         }
         rows[key] = GLYPHS.deep(tuple(cells.get(c, Text()) for c in columns))
         order[key] = (index, -1)
@@ -310,6 +310,11 @@ def _matches(source: Source, row: model_stack.StackRow, needle: str) -> bool:
         key, _, value = needle.partition("=")
         return labels.get(key.strip()) == value.strip()
     return needle.lower() in row.name.lower() or needle in labels
+
+
+def _counted(count: int, noun: str) -> str:
+    """``1 stack``, ``3 stacks``."""
+    return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
 def _workload_words() -> str:
