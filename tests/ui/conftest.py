@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 from textual.css.stylesheet import Stylesheet
 from textual.pilot import Pilot
+from textual.screen import Screen
 
 from kubectl_stack.kube import kinds as K
 from kubectl_stack.kube.store import SyncState
@@ -200,6 +201,32 @@ def css_parsed_once() -> Iterator[None]:
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(Stylesheet, "_parse_rules", parse_rules)
+        yield
+
+
+@pytest.fixture(autouse=True, scope="session")
+def no_frames_for_a_headless_terminal() -> Iterator[None]:
+    """``run_test``'s terminal is headless: Textual renders every frame for it (the changed
+    lines of each repaint, styled) and its driver throws the frame away. That painting was a
+    third of the UI suite's CPU. Tests see the screen by rendering it whole when they look
+    (:func:`.screen.screen_text`, the SVG snapshots), and the app's own output path (its
+    driver and framebuffer) is tested on real terminals (``tests/e2e``, ``test_run_terminal``,
+    ``test_framebuffer``). So a headless app's frames are not rendered: what is due to be
+    painted is marked painted, and every other step of a screen update (layout, callbacks after
+    the repaint, background screens) runs as it does on a terminal."""
+    original = Screen._compositor_refresh
+
+    def compositor_refresh(self: Screen[Any]) -> None:
+        app = self.app
+        if not (app.is_headless and self is app.screen and not app.is_inline):
+            original(self)
+            return
+        self._compositor._dirty_regions.clear()
+        self._dirty_widgets.clear()
+        app._update_mouse_over(self)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(Screen, "_compositor_refresh", compositor_refresh)
         yield
 
 
