@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from proxy import PausableProxy
 
+from kubectl_stack.kube.informer import Backoff
 from kubectl_stack.options import ConnectionOptions, Options
 from kubectl_stack.settings import Settings
 from kubectl_stack.ui.app import make_app
@@ -65,8 +66,12 @@ async def test_failed_connection_inside_the_app_exits_with_code_1(tmp_path: Path
 
 
 async def test_lost_connection_shows_a_stale_banner_that_clears_on_resume(
-    sim: RunningSim,
+    sim: RunningSim, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # The informers wait between retries as client-go's reflector does (0.8 s, doubling, with
+    # jitter): ten times shorter here, where the banner's coming and going is what is tested.
+    wait = Backoff.next
+    monkeypatch.setattr(Backoff, "next", lambda self, after=None: wait(self, after) / 10)
     app = build_app(sim)
     async with app.run_test(size=(80, 24)) as pilot:
         await until_text(pilot, "my-app", "● live")
