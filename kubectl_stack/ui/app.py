@@ -6,6 +6,7 @@ Over 500 lines until the refresh pacing moves out to ``ui/pacing.py`` (issue 15 
 from __future__ import annotations
 
 import importlib
+import os
 import pkgutil
 import time
 from collections.abc import Awaitable, Callable, Sequence
@@ -79,6 +80,11 @@ class StackApp(NoContentActions[int], KubectlTools):
         demo_kubeconfig: str | None = None,
     ) -> None:
         super().__init__()
+        if "TEXTUAL_ANIMATIONS" not in os.environ:
+            # Nothing slides: over a slow link every frame of a slide is sent (a tab's
+            # underline: a sixth more bytes a tab switch, bench/README.md). The variable,
+            # set, still rules.
+            self.animation_level = "none"
         self._startup_notices = tuple(notices)
         self.demo_kubeconfig = demo_kubeconfig
         """The demo cluster's kubeconfig, shown in help: the line printed before the app

@@ -15,7 +15,8 @@ from typing import Any
 import pytest
 from textual import events
 from textual.pilot import Pilot
-from textual.widgets import RichLog
+from textual.widget import Widget
+from textual.widgets import RichLog, Tabs
 
 from kubectl_stack.ui import pacing
 from kubectl_stack.ui.driver import TerminalDriver
@@ -538,3 +539,30 @@ async def test_a_resize_while_typing_a_filter_leaves_the_keys_in_the_filter(
         await until(pilot, lambda: app.focused is screen.table, "the table clicked")
         await pilot.resize_terminal(160, 48)
         await until(pilot, lambda: app.focused is screen.table, "the wide table focused")
+
+
+@pytest.mark.parametrize("variable", [None, "full"], ids=["by-default", "TEXTUAL_ANIMATIONS=full"])
+async def test_nothing_slides_unless_textual_animations_asks(
+    frozen_seed: Captured, variable: str | None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Over a slow link every frame of a slide is sent: a tab's underline jumps to its tab.
+    if variable is None:
+        monkeypatch.delenv("TEXTUAL_ANIMATIONS", raising=False)
+    else:
+        monkeypatch.setenv("TEXTUAL_ANIMATIONS", variable)
+    app, _ = memory_app(frozen_seed, stack="my-app")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until_text(pilot, 'deployment "my-app" successfully rolled out')
+        underline = type(app.screen.query_one(Tabs).query_one("Underline"))
+        slides: list[str] = []
+        animate = underline.animate
+
+        def slide(self: Widget, attribute: str, *args: Any, **kwargs: Any) -> None:
+            slides.append(attribute)
+            animate(self, attribute, *args, **kwargs)
+
+        monkeypatch.setattr(underline, "animate", slide)
+        await pilot.press("right")
+        await until_text(pilot, "READINESS")
+        await pilot.pause(0.1)  # a slide starts 20 ms after the switch
+        assert ("highlight_start" in slides) is bool(variable), slides
