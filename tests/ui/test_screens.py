@@ -361,8 +361,9 @@ async def test_a_stack_opened_after_a_resize_takes_the_new_layout(
 
 
 async def test_the_stack_screen_built_ahead_shows_the_first_stack_opened(
-    crashloop: Captured,
+    crashloop: Captured, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setattr(pacing, "STACK_SCREEN_AHEAD", 0.05)  # not half a second: no wait
     async with _crashloop(crashloop, (160, 48)) as pilot:
         app = pilot.app
         # Built hidden once the cluster is in, for the terminal's size.
@@ -380,8 +381,9 @@ async def test_the_stack_screen_built_ahead_shows_the_first_stack_opened(
 
 
 async def test_enter_while_the_stack_screen_is_still_being_built_ahead(
-    frozen_seed: Captured,
+    frozen_seed: Captured, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setattr(pacing, "STACK_SCREEN_AHEAD", 0.05)  # not half a second: no wait
     app, _ = memory_app(frozen_seed)
     async with app.run_test(size=(80, 24)) as pilot:
         await until_text(pilot, "my-app", "Complete")
