@@ -9,10 +9,10 @@ import asyncio
 import math
 import sys
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 from textual.css.stylesheet import Stylesheet
@@ -20,6 +20,7 @@ from textual.pilot import Pilot
 from textual.screen import Screen
 
 from kubectl_stack.kube import kinds as K
+from kubectl_stack.kube.logs import LogLine, LogOptions
 from kubectl_stack.kube.store import SyncState
 from kubectl_stack.options import ConnectionOptions, Options
 from kubectl_stack.settings import Settings
@@ -29,6 +30,8 @@ from kubectl_stack_sim.runner import RunningSim, start_sim
 
 from .memory import MemorySource
 from .screen import screen_text
+
+T = TypeVar("T")
 
 # The user's own config file and environment must not change what tests see.
 TEST_SETTINGS = Settings(show_clock=False)
@@ -132,9 +135,42 @@ async def read_cluster(sim: RunningSim) -> Captured:
         await source.close()
 
 
-def capture(scenario: str, prepare: Callable[[RunningSim], None] | None = None) -> Captured:
+PodLogs = Mapping[str, Sequence[tuple[str, str, str]]]
+"""Pod name -> its log lines as (pod, container, text), what :class:`.memory.MemorySource`
+replays."""
+
+
+async def read_logs(sim: RunningSim) -> PodLogs:
+    """Each pod's log lines as ``sim`` serves them, read through the app's own log stream,
+    not followed (on a stopped clock no line is added)."""
+    options = Options(connection=ConnectionOptions(kubeconfig=str(sim.kubeconfig)))
+    source = await open_synced_source(options.connection, options)
+    try:
+        logs: dict[str, list[tuple[str, str, str]]] = {}
+        for namespace, pod in source.state.objects(K.PODS.name):
+            stream = source.log_stream(
+                namespace, pod=pod, workload=None, options=LogOptions(follow=False)
+            )
+            await stream.start()
+            try:
+                lines = logs.setdefault(pod, [])
+                async for item in stream:
+                    if isinstance(item, LogLine):
+                        lines.append((item.pod, item.container, item.text))
+            finally:
+                await stream.stop()
+        return logs
+    finally:
+        await source.close()
+
+
+def on_frozen_sim(
+    scenario: str,
+    read: Callable[[RunningSim], Awaitable[T]],
+    prepare: Callable[[RunningSim], None] | None = None,
+) -> T:
     """``scenario`` on a manual clock started at :data:`FROZEN_EPOCH` (as :func:`frozen_sim`),
-    after ``prepare`` (kubectl runs, clock steps), read once: the cluster a memory app shows."""
+    after ``prepare`` (kubectl runs, clock steps), read once with ``read``."""
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr("kubectl_stack_sim.clock.time", _FrozenWallClock)
         patch.setattr("kubectl_stack_sim.scenario.time", _FrozenWallClock)
@@ -142,9 +178,14 @@ def capture(scenario: str, prepare: Callable[[RunningSim], None] | None = None) 
         try:
             if prepare is not None:
                 prepare(sim)
-            return asyncio.run(read_cluster(sim))
+            return asyncio.run(read(sim))
         finally:
             sim.stop()
+
+
+def capture(scenario: str, prepare: Callable[[RunningSim], None] | None = None) -> Captured:
+    """``scenario`` read once by :func:`on_frozen_sim`: the cluster a memory app shows."""
+    return on_frozen_sim(scenario, read_cluster, prepare)
 
 
 def memory_app(

@@ -5,8 +5,9 @@ describe, Help, Port-forwards, the scale, restart and undo dialogs) at the sizes
 The cluster is the seed scenario on the sim's manual clock (its seed fixes pod names), read
 once by the app's own data layer and shown from memory (:func:`conftest.memory_app`): every
 list is in from the start, so the row a table's cursor lands on does not depend on the order
-lists arrive in. Logs and describe need the server (its log lines, kubectl describe): those
-run against the sim, the app started only once every kind's first list is in
+lists arrive in. The Logs screen replays the lines the same sim serves, read once through the
+app's log stream (:func:`conftest.read_logs`). Describe needs the server (kubectl describe): it
+runs against the sim, the app started only once every kind's first list is in
 (``build_app(synced=True)``). Every snapshot is deterministic. Update with
 ``pytest tests/ui --snapshot-update`` and review the SVGs before committing them.
 """
@@ -33,7 +34,20 @@ from kubectl_stack.ui.screens.stack import StackScreen
 from kubectl_stack.ui.screens.yaml import ObjectScreen
 from kubectl_stack_sim.runner import RunningSim
 
-from .conftest import Captured, build_app, capture, memory_app, settle, until, until_text
+from .conftest import (
+    Captured,
+    PodLogs,
+    build_app,
+    capture,
+    memory_app,
+    on_frozen_sim,
+    read_logs,
+    settle,
+    until,
+    until_pod_selected,
+    until_text,
+)
+from .memory import MemorySource
 
 SIZES = [
     pytest.param(size, id=f"{size[0]}x{size[1]}")
@@ -53,10 +67,23 @@ async def _on_stack(pilot: Pilot[Any]) -> None:
     await settle(pilot)
 
 
-def _press(*keys: str, screen: type, text: str = "") -> Steps:
+def _press(*keys: str, screen: type, text: str = "", logs: PodLogs | None = None) -> Steps:
+    """Keys pressed on the Stack screen, then ``screen`` waited for and ``text`` on it;
+    ``logs``: the memory source replays those of the pod under the cursor once it is there
+    (before the last key)."""
+
     async def steps(pilot: Pilot[Any]) -> None:
         await _on_stack(pilot)
-        await pilot.press(*keys)
+        if logs is not None:
+            *before, last = keys
+            await pilot.press(*before)
+            await until_pod_selected(pilot)
+            stack, source = pilot.app.screen, getattr(pilot.app, "source", None)
+            assert isinstance(stack, StackScreen) and isinstance(source, MemorySource)
+            source.logs = list(logs[stack.selected_pod() or ""])
+            await pilot.press(last)
+        else:
+            await pilot.press(*keys)
         await until(pilot, lambda: isinstance(pilot.app.screen, screen), screen.__name__)
         if text:
             await until_text(pilot, text)
@@ -71,8 +98,6 @@ SCREENS: dict[str, tuple[str | None, Steps]] = {
     "stacks": (None, _stacks),
     "stack": ("my-app", _on_stack),
     "pods": ("my-app", _press("right", screen=StackScreen, text="READINESS")),
-    # One pod: several pods' lines interleave in arrival order, which varies.
-    "logs": ("my-app", _press("right", "l", screen=LogsScreen, text="GET")),
     "history": ("my-app", _press("h", screen=HistoryScreen, text="REVISION")),
     "yaml": ("my-app", _press("y", screen=ObjectScreen, text="apiVersion")),
     "describe": ("my-app", _press("d", screen=ObjectScreen, text="StrategyType")),
@@ -83,12 +108,23 @@ SCREENS: dict[str, tuple[str | None, Steps]] = {
 }
 
 
-SERVED = {"logs", "describe"}
-"""Screens that show what only the server has (its log lines, kubectl describe's output)."""
+SERVED = {"describe"}
+"""Screens that show what only the server has (kubectl describe's output)."""
+
+
+@pytest.fixture(scope="module")
+def seed_logs() -> PodLogs:
+    """The seed's log lines as the frozen sim serves them, read once."""
+    return on_frozen_sim("seed", read_logs)
+
+
+def _logs(logs: PodLogs) -> Steps:
+    # One pod's lines: a Deployment's pods' lines would interleave in arrival order.
+    return _press("right", "l", screen=LogsScreen, text="GET", logs=logs)
 
 
 @pytest.mark.parametrize("size", SIZES)
-@pytest.mark.parametrize("name", list(SCREENS))
+@pytest.mark.parametrize("name", [*SCREENS, "logs"])
 def test_screen_snapshot(
     name: str,
     size: tuple[int, int],
@@ -96,7 +132,10 @@ def test_screen_snapshot(
     request: pytest.FixtureRequest,
     snap_compare: Any,
 ) -> None:
-    stack, steps = SCREENS[name]
+    if name == "logs":
+        stack, steps = "my-app", _logs(request.getfixturevalue("seed_logs"))
+    else:
+        stack, steps = SCREENS[name]
     if name in SERVED:
         sim: RunningSim = request.getfixturevalue("frozen_sim")
         app = build_app(sim, stack=stack, synced=True)
