@@ -371,13 +371,15 @@ async def settle(pilot: Pilot[Any]) -> None:
 
 async def until_text(pilot: Pilot[Any], *needles: str, timeout: float = 30.0) -> str:
     """Wait until every needle is on screen; returns the screen text."""
-    await until(
-        pilot,
-        lambda: all(n in screen_text(pilot.app) for n in needles),
-        f"{needles!r} on screen",
-        timeout,
-    )
-    return screen_text(pilot.app)
+    seen = ""
+
+    def shown() -> bool:
+        nonlocal seen
+        seen = screen_text(pilot.app)  # once a look: rendering the screen is what costs
+        return all(n in seen for n in needles)
+
+    await until(pilot, shown, f"{needles!r} on screen", timeout)
+    return seen
 
 
 async def until_pod_selected(pilot: Pilot[Any]) -> None:
