@@ -277,10 +277,10 @@ class StackApp(NoContentActions[int], KubectlTools):
         if kept is not None and (kept in self.screen_stack or not _drawable(kept)):
             # Already showing, under this one, or still being built: a Stack screen of its
             # own, dropped when closed.
-            self.push_screen(StackScreen(namespace, name, kind=kind, tab=tab))
+            self.push_screen(StackScreen(namespace, name, kind=kind, tab=tab, size=self.size))
             return
         if kept is None:
-            kept = self._keep(StackScreen(namespace, name, kind=kind, tab=tab))
+            kept = self._keep(StackScreen(namespace, name, kind=kind, tab=tab, size=self.size))
         else:
             kept.retarget(namespace, name, kind=kind, tab=tab)
         self.push_screen(kept)
@@ -296,7 +296,8 @@ class StackApp(NoContentActions[int], KubectlTools):
         from .screens.stack import StackScreen
 
         if self._stack_screen is None and self.is_running:
-            screen = self._keep(StackScreen("", ""))  # pointed at a workload when opened
+            # Pointed at a workload when opened.
+            screen = self._keep(StackScreen("", "", size=self.size))
             # Textual mounts a screen when it is first pushed; this mounts it now (Textual 8's
             # own step for that), then lets it take the layout classes of the terminal's size.
             internals.mount_screen_now(self, screen)

@@ -107,6 +107,7 @@ class StackScreen(kubectl_actions.KubectlActions):
         *,
         tab: str = "rollout",
         kind: str = K.DEFAULT_WORKLOAD.kind,
+        size: Size | None = None,
     ) -> None:
         super().__init__()
         self.namespace = namespace
@@ -116,6 +117,10 @@ class StackScreen(kubectl_actions.KubectlActions):
         self.title = f"Stack {name}"
         self.sized_for: Size | None = None
         """The terminal size its layout classes are for."""
+        if size is not None:
+            # The terminal's size (``size``): its widgets are styled for it as they mount,
+            # not restyled once the screen handles its first resize.
+            self._fit_classes(size)
         self._details: dict[KeyedTable, DetailLine] = {}
         self._focusing: Widget | None = None
         """The widget :meth:`_focus_panel` asked to take the focus, until it has it."""
@@ -185,14 +190,22 @@ class StackScreen(kubectl_actions.KubectlActions):
         if self.sized_for != size:
             self.post_message(events.Resize(size, size))
 
+    def _fit_classes(self, size: Size) -> bool:
+        """Set the layout classes for a terminal of ``size``, without restyling; whether any
+        changed."""
+        self.sized_for = size
+        cockpit = size.width >= COCKPIT.width and size.height >= COCKPIT.height
+        wanted = {"-cockpit": cockpit, "-wide": size.width >= WIDE, "-tall": size.height >= TALL}
+        changed = [name for name, on in wanted.items() if self.has_class(name) != on]
+        for name in changed:
+            self.set_class(wanted[name], name, update=False)
+        return bool(changed)
+
     @on(events.Resize)
     def _resized(self, event: events.Resize) -> None:
-        size = self.sized_for = event.size
-        cockpit = size.width >= COCKPIT.width and size.height >= COCKPIT.height
-        self.set_class(cockpit, "-cockpit")
-        self.set_class(size.width >= WIDE, "-wide")
-        self.set_class(size.height >= TALL, "-tall")
-        if cockpit and not isinstance(self.focused, (KeyedTable, Panel)):
+        if self._fit_classes(event.size):
+            self.update_node_styles()  # once: each class set alone restyled the whole screen
+        if self.cockpit and not isinstance(self.focused, (KeyedTable, Panel)):
             # The tab bar is hidden in the cockpit: the panel in use takes the focus.
             self._focus_panel(self.active_tab)
 
