@@ -19,7 +19,16 @@ from kubectl_stack.ui.screens.help import HelpScreen
 from kubectl_stack.ui.screens.stacks import StacksScreen
 from kubectl_stack_sim.runner import RunningSim
 
-from .conftest import TEST_SETTINGS, advance, build_app, sim_clock, until, until_text
+from .conftest import (
+    TEST_SETTINGS,
+    Captured,
+    advance,
+    build_app,
+    memory_app,
+    sim_clock,
+    until,
+    until_text,
+)
 from .screen import screen_text
 
 UNREACHABLE = """\
@@ -91,8 +100,8 @@ async def test_lost_connection_shows_a_stale_banner_that_clears_on_resume(
         assert "● live" in screen_text(app)
 
 
-async def test_help_lists_every_key_of_the_screen(sim: RunningSim) -> None:
-    app = build_app(sim)
+async def test_help_lists_every_key_of_the_screen(frozen_seed: Captured) -> None:
+    app, _ = memory_app(frozen_seed)
     async with app.run_test(size=(80, 24)) as pilot:
         await until_text(pilot, "my-app")
         await pilot.press("question_mark")
@@ -104,10 +113,9 @@ async def test_help_lists_every_key_of_the_screen(sim: RunningSim) -> None:
         await until(pilot, lambda: isinstance(app.screen, StacksScreen), "help to close")
 
 
-async def test_keymap_remaps_a_binding_by_its_id(sim: RunningSim) -> None:
-    options = Options(connection=ConnectionOptions(kubeconfig=str(sim.kubeconfig)))
+async def test_keymap_remaps_a_binding_by_its_id(frozen_seed: Captured) -> None:
     settings = Settings(show_clock=False, keymap={"scale": "S"})
-    app = make_app(options, settings=settings, now=sim_clock(sim))
+    app, _ = memory_app(frozen_seed, settings=settings)
     async with app.run_test(size=(80, 24)) as pilot:
         await until_text(pilot, "my-app")
         await pilot.press("s")
