@@ -357,9 +357,11 @@ async def settle(pilot: Pilot[Any]) -> None:
     app = pilot.app
     served = not isinstance(getattr(app, "source", None), MemorySource)
     gap = 0.2 if served else 0.02
-    previous = ""
-    for _ in range(int(5 / gap)):
-        await pilot.pause(gap)
+    previous: str | None = None
+    wait = 0.0  # the first look at once: the second, a moment later, must see the same
+    for _ in range(int(5 / gap) + 1):
+        await pilot.pause(wait)
+        wait = gap
         if getattr(app, "_refresh_timer", None) is not None or app.screen._callbacks:
             continue  # a refresh, or a step the screen takes after its next repaint, is due
         current = screen_text(app)
