@@ -6,6 +6,7 @@ cluster once (:func:`capture`), for screen tests that need no server."""
 from __future__ import annotations
 
 import asyncio
+import functools
 import math
 import sys
 import time
@@ -269,6 +270,18 @@ def no_frames_for_a_headless_terminal() -> Iterator[None]:
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(Screen, "_compositor_refresh", compositor_refresh)
         yield
+
+
+@pytest.fixture(autouse=True)
+def snapshots_wait_for_no_slide(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Nothing slides in the app (``StackApp`` turns Textual's animations off): the snapshot's
+    pilot need not wait for animations before its last looks, which it still takes."""
+    import textual._doc
+
+    screenshot = textual._doc.take_svg_screenshot
+    monkeypatch.setattr(
+        textual._doc, "take_svg_screenshot", functools.partial(screenshot, wait_for_animation=False)
+    )
 
 
 @pytest.fixture(autouse=True)
