@@ -287,10 +287,13 @@ def snapshots_wait_for_no_slide(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.fixture(autouse=True)
 def quick_idle_looks(monkeypatch: pytest.MonkeyPatch) -> None:
     """Textual's pilot waits after each key until the process looks idle: a 20 ms sleep that
-    used less than 5 % of it in CPU, twice a key, so a test typing 300 keys waited 12 s.
-    Looks of 5 ms with the same share see the same idleness four times as often."""
-    monkeypatch.setattr("textual._wait.SLEEP_GRANULARITY", 0.005)
-    monkeypatch.setattr("textual._wait.SLEEP_IDLE", 0.005 / 20)
+    used less than 1 ms of CPU, twice a key, so a test typing 300 keys waited 12 s. Looks of
+    2 ms see the same idleness ten times as often. Idle is under 0.25 ms of CPU in a look:
+    an idle app's look costs 0.05 to 0.12 ms (the loop waking; its 10th to 50th
+    percentiles over the snapshot tests), so Textual's 5 % of 2 ms would often take idle
+    for busy."""
+    monkeypatch.setattr("textual._wait.SLEEP_GRANULARITY", 0.002)
+    monkeypatch.setattr("textual._wait.SLEEP_IDLE", 0.00025)
 
 
 @pytest.fixture(autouse=True)
