@@ -1,7 +1,7 @@
 """What the informers keep of a Pod: client-go's informer transform (``SetTransform``).
 
 Of 100,000 pods, the parts each pod holds alone are what costs memory; the store's interning
-(:class:`~kubectl_stack.kube.store.Interner`) shares everything siblings repeat. What makes a
+(:class:`~kubectl_stack.kube.interner.Interner`) shares everything siblings repeat. What makes a
 pod's conditions and container statuses its own is mostly what no screen reads: the times
 of the conditions other than Ready, the container and image ids, the time each running
 container started, the mounts kubelet repeats in the status. Those are not stored, so the

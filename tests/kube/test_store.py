@@ -12,7 +12,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from kubectl_stack import jsonutil
-from kubectl_stack.kube.store import ClusterState, Interner, SyncState
+from kubectl_stack.kube.interner import Interner
+from kubectl_stack.kube.store import ClusterState, SyncState
 
 
 class VirtualLoop:
