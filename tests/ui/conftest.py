@@ -247,6 +247,17 @@ def css_parsed_once() -> Iterator[None]:
 
 
 @pytest.fixture(autouse=True, scope="session")
+def interpreter_switches_as_the_app_runs() -> Iterator[None]:
+    """``ui/run.py`` sets the interpreter's thread switch interval to 1 ms before it runs the
+    app (its event loop and Textual's output thread share the interpreter lock); ``run_test``
+    skips ``run``, so the tests set the same: here the sim's server thread shares it too."""
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(0.001)
+    yield
+    sys.setswitchinterval(interval)
+
+
+@pytest.fixture(autouse=True, scope="session")
 def no_frames_for_a_headless_terminal() -> Iterator[None]:
     """``run_test``'s terminal is headless: Textual renders every frame for it (the changed
     lines of each repaint, styled) and its driver throws the frame away. That painting was a
