@@ -298,12 +298,12 @@ class StackApp(NoContentActions[int], KubectlTools):
         from .screens.stack import StackScreen
 
         if self._stack_screen is None and self.is_running:
-            # Pointed at a workload when opened.
+            # Pointed at a workload when opened; built with the layout classes of the
+            # terminal's size.
             screen = self._keep(StackScreen("", "", size=self.size))
             # Textual mounts a screen when it is first pushed; this mounts it now (Textual 8's
-            # own step for that), then lets it take the layout classes of the terminal's size.
+            # own step for that).
             internals.mount_screen_now(self, screen)
-            screen.fit_to(self.size)
 
     @work(exclusive=True, group="connect")
     async def _connect(self, connection: ConnectionOptions) -> None:
