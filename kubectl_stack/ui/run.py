@@ -27,6 +27,13 @@ if TYPE_CHECKING:
 # for a process a hang-up ended.
 TERMINAL_GONE = 129
 
+# Seconds a thread keeps the interpreter lock while another waits for it, set for the app:
+# Textual writes each frame from a thread of its own, which must win the lock from the event
+# loop, busy under churn; by default the loop keeps it for up to 5 ms at a time, more than
+# once per frame (what that delayed: bench/README.md, "Figures behind the comments", switch
+# interval).
+SWITCH_INTERVAL = 0.001
+
 # What the first screen needs that the connection does not (Textual, Rich, the app), as steps
 # in the order they load: the event loop runs between two, so the connection, discovery and
 # the first lists go out and their answers come in while the rest loads (bench/README.md,
@@ -130,11 +137,7 @@ def run(options: Options) -> int:
         line = f"KUBECONFIG={sim.kubeconfig}\n"
         sys.stdout.write(line)
         sys.stdout.flush()
-    # Textual writes each frame from a thread of its own, which must win the interpreter lock
-    # from the event loop, busy under churn: by default the loop keeps it for up to 5 ms at
-    # a time, more than once per frame (what that delayed: bench/README.md, "Figures behind
-    # the comments", switch interval).
-    sys.setswitchinterval(0.001)
+    sys.setswitchinterval(SWITCH_INTERVAL)
     code = 130  # Ctrl+C (KeyboardInterrupt), unless the app returns
     try:
         if sim is None:

@@ -27,6 +27,7 @@ from kubectl_stack.options import ConnectionOptions, Options
 from kubectl_stack.settings import Settings
 from kubectl_stack.ui.app import StackApp, make_app
 from kubectl_stack.ui.cluster import ClusterSource, open_source
+from kubectl_stack.ui.run import SWITCH_INTERVAL
 from kubectl_stack_sim.runner import RunningSim, start_sim
 
 from .memory import MemorySource
@@ -248,11 +249,11 @@ def css_parsed_once() -> Iterator[None]:
 
 @pytest.fixture(autouse=True, scope="session")
 def interpreter_switches_as_the_app_runs() -> Iterator[None]:
-    """``ui/run.py`` sets the interpreter's thread switch interval to 1 ms before it runs the
-    app (its event loop and Textual's output thread share the interpreter lock); ``run_test``
-    skips ``run``, so the tests set the same: here the sim's server thread shares it too."""
+    """``ui/run.py`` sets the interpreter's thread switch interval before it runs the app (its
+    event loop and Textual's output thread share the interpreter lock); ``run_test`` skips
+    ``run``, so the tests set the same: here the sim's server thread shares it too."""
     interval = sys.getswitchinterval()
-    sys.setswitchinterval(0.001)
+    sys.setswitchinterval(SWITCH_INTERVAL)
     yield
     sys.setswitchinterval(interval)
 
