@@ -6,11 +6,12 @@ cluster once (:func:`capture`), for screen tests that need no server."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import math
 import sys
 import time
-from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -116,12 +117,21 @@ class Captured:
     namespace: str
 
 
-async def read_cluster(sim: RunningSim) -> Captured:
-    """Every kind the app reads of ``sim``, through the app's own data layer (so Secrets and
-    ConfigMaps are metadata only, managedFields stripped, as the screens get them)."""
+@contextlib.asynccontextmanager
+async def synced_source(sim: RunningSim) -> AsyncIterator[ClusterSource]:
+    """The app's data layer on ``sim``, every kind's first list in; closed after."""
     options = Options(connection=ConnectionOptions(kubeconfig=str(sim.kubeconfig)))
     source = await open_synced_source(options.connection, options)
     try:
+        yield source
+    finally:
+        await source.close()
+
+
+async def read_cluster(sim: RunningSim) -> Captured:
+    """Every kind the app reads of ``sim``, through the app's own data layer (so Secrets and
+    ConfigMaps are metadata only, managedFields stripped, as the screens get them)."""
+    async with synced_source(sim) as source:
         source.want_metrics(True)
         deadline = time.monotonic() + 30.0
         while source.state.status(K.POD_METRICS.name).state is not SyncState.SYNCED:
@@ -133,8 +143,6 @@ async def read_cluster(sim: RunningSim) -> Captured:
             for kind in (*K.WATCHED, *K.OPTIONAL, K.POD_METRICS)
         }
         return Captured(objects, sim_clock(sim)(), source.context, source.namespace)
-    finally:
-        await source.close()
 
 
 PodLogs = Mapping[str, Sequence[tuple[str, str, str]]]
@@ -145,9 +153,7 @@ replays."""
 async def read_logs(sim: RunningSim) -> PodLogs:
     """Each pod's log lines as ``sim`` serves them, read through the app's own log stream,
     not followed (on a stopped clock no line is added)."""
-    options = Options(connection=ConnectionOptions(kubeconfig=str(sim.kubeconfig)))
-    source = await open_synced_source(options.connection, options)
-    try:
+    async with synced_source(sim) as source:
         logs: dict[str, list[tuple[str, str, str]]] = {}
         for namespace, pod in source.state.objects(K.PODS.name):
             stream = source.log_stream(
@@ -162,8 +168,6 @@ async def read_logs(sim: RunningSim) -> PodLogs:
             finally:
                 await stream.stop()
         return logs
-    finally:
-        await source.close()
 
 
 def on_frozen_sim(

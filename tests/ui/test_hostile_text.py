@@ -36,7 +36,6 @@ from kubectl_stack.model.stack import summarize
 from kubectl_stack.once import format_table
 from kubectl_stack.options import ConnectionOptions, Options
 from kubectl_stack.ui.app import StackApp, make_app
-from kubectl_stack.ui.cluster import open_source
 from kubectl_stack.ui.presenters import stacks as present
 from kubectl_stack.ui.screens.dialogs import ConfirmDialog, PickerDialog, ScaleDialog, UndoDialog
 from kubectl_stack.ui.screens.help import HelpScreen
@@ -47,7 +46,7 @@ from kubectl_stack.ui.screens.stacks import StacksScreen
 from kubectl_stack.ui.screens.yaml import ObjectScreen
 from kubectl_stack_sim.runner import RunningSim, start_sim
 
-from .conftest import TEST_SETTINGS, build_app, until, until_text
+from .conftest import TEST_SETTINGS, build_app, synced_source, until, until_text
 from .hostile import (
     CLEAR,
     HOSTILE,
@@ -83,16 +82,11 @@ def captured(scenario: str, seconds: int) -> dict[str, list[dict[str, Any]]]:
             sim.advance(5)
 
         async def capture() -> dict[str, list[dict[str, Any]]]:
-            options = Options(connection=ConnectionOptions(kubeconfig=str(sim.kubeconfig)))
-            source = await open_source(options.connection, options)
-            try:
-                assert await source.informers.wait_synced(timeout=30.0)
+            async with synced_source(sim) as source:
                 return {
                     kind.name: [dict(obj) for obj in source.state.objects(kind.name).values()]
                     for kind in (*K.WATCHED, *K.OPTIONAL)
                 }
-            finally:
-                await source.close()
 
         return asyncio.run(capture())
     finally:
