@@ -288,6 +288,21 @@ def no_frames_for_a_headless_terminal() -> Iterator[None]:
         yield
 
 
+@pytest.fixture
+def restyled(monkeypatch: pytest.MonkeyPatch) -> list[tuple[Any, tuple[int, int]]]:
+    """Every node an app restyles from now on (Textual's ``App.update_styles``: the node and
+    all under it), with the terminal's size then."""
+    seen: list[tuple[Any, tuple[int, int]]] = []
+    update_styles = StackApp.update_styles
+
+    def counted(self: StackApp, node: Any, animate: bool = True) -> None:
+        seen.append((node, (self.size.width, self.size.height)))
+        update_styles(self, node, animate)
+
+    monkeypatch.setattr(StackApp, "update_styles", counted)
+    return seen
+
+
 @pytest.fixture(autouse=True)
 def snapshots_wait_for_no_slide(monkeypatch: pytest.MonkeyPatch) -> None:
     """Nothing slides in the app (``StackApp`` turns Textual's animations off): the snapshot's

@@ -278,25 +278,19 @@ async def test_a_tab_change_while_a_panel_is_taking_the_focus_settles_on_the_new
 
 
 async def test_the_stack_screen_is_styled_for_the_terminal_once(
-    frozen_seed: Captured, monkeypatch: pytest.MonkeyPatch
+    frozen_seed: Captured, restyled: list[tuple[Any, tuple[int, int]]]
 ) -> None:
     # Each layout class (-cockpit, -wide, -tall) set alone restyled the whole screen.
-    restyled: list[str] = []
-    update_styles = StackApp.update_styles
+    def screen_restyles() -> list[tuple[int, int]]:
+        return [size for node, size in restyled if isinstance(node, StackScreen)]
 
-    def counted(self: StackApp, node: Any, animate: bool = True) -> None:
-        if isinstance(node, StackScreen):
-            restyled.append(f"{self.size.width}x{self.size.height}")
-        update_styles(self, node, animate)
-
-    monkeypatch.setattr(StackApp, "update_styles", counted)
     app, _ = memory_app(frozen_seed, stack="my-app")
     async with app.run_test(size=(160, 48)) as pilot:
         screen = await _stack(pilot)
         assert screen.has_class("-cockpit", "-wide", "-tall")
-        assert restyled == [], "built for the terminal: styled as its widgets mount"
+        assert screen_restyles() == [], "built for the terminal: styled as its widgets mount"
         await pilot.resize_terminal(80, 24)
         await until(pilot, lambda: not screen.cockpit, "the tabs")
         await pilot.resize_terminal(200, 60)
         await until(pilot, lambda: screen.has_class("-cockpit", "-wide", "-tall"), "the cockpit")
-        assert restyled == ["80x24", "200x60"]
+        assert screen_restyles() == [(80, 24), (200, 60)]

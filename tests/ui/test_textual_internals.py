@@ -191,7 +191,7 @@ async def test_the_fenced_helpers_still_do_what_the_table_and_keys_rely_on() -> 
 
 
 async def test_a_footer_built_anew_restyles_none_of_its_keys(
-    frozen_seed: Captured, monkeypatch: pytest.MonkeyPatch
+    frozen_seed: Captured, restyled: list[tuple[Any, tuple[int, int]]]
 ) -> None:
     """Textual's footer key widgets default to compact and the footer binds them to its own
     value: before ``quiet_footer_key``, each key of each footer built (a start, every stack
@@ -199,18 +199,10 @@ async def test_a_footer_built_anew_restyles_none_of_its_keys(
     app, _ = memory_app(frozen_seed)
     async with app.run_test(size=(80, 24)) as pilot:
         await until_text(pilot, "my-app")
-        restyled: list[object] = []
-        update = app.update_styles
-
-        def counted(node: Any, animate: bool = True) -> None:
-            restyled.append(node)
-            update(node, animate=animate)
-
-        monkeypatch.setattr(app, "update_styles", counted)
         before = {id(key) for key in app.screen.query("FooterKey")}
         await pilot.press("enter")
         await until(pilot, lambda: isinstance(app.screen, StackScreen), "the stack screen")
         await settle(pilot)
         keys = list(app.screen.query("FooterKey"))
         assert keys and not any(id(key) in before for key in keys)  # a footer built anew
-        assert [node for node in restyled if node in keys] == []
+        assert [node for node, _ in restyled if node in keys] == []
