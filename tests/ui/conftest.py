@@ -303,16 +303,16 @@ def restyled(monkeypatch: pytest.MonkeyPatch) -> list[tuple[Any, tuple[int, int]
     return seen
 
 
-@pytest.fixture(autouse=True)
-def snapshots_wait_for_no_slide(monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.fixture(autouse=True, scope="session")
+def snapshots_wait_for_no_slide() -> Iterator[None]:
     """Nothing slides in the app (``StackApp`` turns Textual's animations off): the snapshot's
     pilot need not wait for animations before its last looks, which it still takes."""
     import textual._doc
 
-    screenshot = textual._doc.take_svg_screenshot
-    monkeypatch.setattr(
-        textual._doc, "take_svg_screenshot", functools.partial(screenshot, wait_for_animation=False)
-    )
+    screenshot = functools.partial(textual._doc.take_svg_screenshot, wait_for_animation=False)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(textual._doc, "take_svg_screenshot", screenshot)
+        yield
 
 
 @pytest.fixture(autouse=True)
